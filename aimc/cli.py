@@ -1,0 +1,185 @@
+"""The command line: parse options, call the pipeline, print, return an exit code. No logic lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import __version__
+from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UserError
+
+FORMATS = click.Choice(["yaml", "json"])
+
+
+def _options(paths, inventory, recipes, namespace=None, strict=False, exclude=(), stdin_text=None):
+    from .pipeline import Options
+
+    paths = tuple(paths) or (".",)
+    if "-" in paths and stdin_text is None:
+        stdin_text = sys.stdin.read()
+    return Options(paths=paths, inventory=inventory, recipe_dirs=tuple(recipes), stdin_text=stdin_text,
+                   default_namespace=namespace, strict=strict, exclude=tuple(exclude))
+
+
+def _print_warnings(warnings) -> None:
+    for warning in warnings:
+        click.echo(warning.format(), err=True)
+
+
+def input_options(function):
+    """Options shared by every command that compiles."""
+    function = click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))(function)
+    function = click.option("--inventory", "-i", type=click.Path(dir_okay=False),
+                            help="ClusterInventory file (default: the one found among the inputs).")(function)
+    function = click.option("--recipes", "-r", multiple=True, type=click.Path(file_okay=False),
+                            help="Folder of repository-local recipes or AIM profiles (repeatable).")(function)
+    function = click.option("--namespace", "-n", default=None,
+                            help="Namespace for endpoints that name none (after the inventory's default).")(function)
+    function = click.option("--exclude", multiple=True, metavar="GLOB",
+                            help="Skip input files matching GLOB, relative to the input folder (repeatable).")(function)
+    function = click.option("--strict", is_flag=True, help="Treat every warning as an error (CI, pre-commit).")(function)
+    return function
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aimc")
+@click.option("--traceback", is_flag=True, hidden=True, help="Show Python tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx, traceback):
+    """aimc: compile AIMEndpoint specs into plain Kubernetes manifests for AMD Instinct GPUs."""
+    ctx.obj = {"traceback": traceback}
+
+
+@cli.command()
+@input_options
+@click.option("--format", "-f", "output_format", type=FORMATS, default="yaml", show_default=True)
+@click.option("--output-dir", "-o", type=click.Path(file_okay=False),
+              help="Write one file per object (<namespace>/<kind>-<name>.yaml) instead of printing a stream.")
+def build(paths, inventory, recipes, namespace, exclude, strict, output_format, output_dir):
+    """Render the endpoints under PATHS (default: .; '-' reads a YAML stream on stdin)."""
+    from . import emit, pipeline
+
+    result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude))
+    _print_warnings(result.warnings)
+    if output_dir:
+        written, removed = emit.write_tree(list(result.objects), output_dir, output_format)
+        click.echo(f"aimc: wrote {len(written)} files to {output_dir}"
+                   + (f", removed {len(removed)} stale ones" if removed else ""), err=True)
+    else:
+        click.echo(emit.render_stream(list(result.objects), output_format), nl=False)
+    return EXIT_OK
+
+
+@cli.command()
+@input_options
+def validate(paths, inventory, recipes, namespace, exclude, strict):
+    """Run every check without printing manifests; also load each object into the Kubernetes typed models."""
+    from . import k8s_models, pipeline
+
+    result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude))
+    _print_warnings(result.warnings)
+    problems = k8s_models.check_objects(result.objects)
+    if problems:
+        raise UserError(problems)
+    endpoints = len(result.inputs.endpoints)
+    click.echo(f"aimc: {endpoints} endpoint{'s' if endpoints != 1 else ''}, {len(result.objects)} objects: valid",
+               err=True)
+    return EXIT_OK
+
+
+@cli.command()
+@input_options
+@click.option("--endpoint", "-e", "endpoint_names", multiple=True, help="Only this endpoint (repeatable).")
+def explain(paths, inventory, recipes, namespace, exclude, strict, endpoint_names):
+    """Show, per endpoint and engine, every candidate configuration and why it was chosen or rejected."""
+    from . import explain as explain_mod
+
+    text, ok = explain_mod.explain(_options(paths, inventory, recipes, namespace, strict, exclude), endpoint_names)
+    click.echo(text, nl=False)
+    return EXIT_OK if ok else EXIT_USER_ERROR
+
+
+@cli.group()
+def recipes():
+    """List, show and validate recipes."""
+
+
+@recipes.command("list")
+@click.option("--model", help="Only recipes for this model (case-insensitive substring).")
+@click.option("--hardware", help="Only recipes for this GPU (e.g. MI300X).")
+@click.option("--recipes", "-r", "recipe_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Also list recipes from this folder (repeatable).")
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text")
+def recipes_list(model, hardware, recipe_dirs, output_format):
+    """List the built-in (and repository-local) recipes."""
+    from . import recipes_cmd
+
+    click.echo(recipes_cmd.list_recipes(model, hardware, recipe_dirs, output_format), nl=False)
+    return EXIT_OK
+
+
+@recipes.command("show")
+@click.argument("recipe_id")
+@click.option("--recipes", "-r", "recipe_dirs", multiple=True, type=click.Path(file_okay=False))
+def recipes_show(recipe_id, recipe_dirs):
+    """Print one recipe."""
+    from . import recipes_cmd
+
+    click.echo(recipes_cmd.show_recipe(recipe_id, recipe_dirs), nl=False)
+    return EXIT_OK
+
+
+@recipes.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--strict", is_flag=True, help="Treat every warning as an error.")
+def recipes_validate(files, strict):
+    """Validate recipe or AIM profile files: schema, ids, tensor parallelism, engine flags."""
+    from . import recipes_cmd
+
+    count, warnings = recipes_cmd.validate_files(files, strict)
+    _print_warnings(warnings)
+    click.echo(f"aimc: {count} recipe{'s' if count != 1 else ''}: valid", err=True)
+    return EXIT_OK
+
+
+def main(argv=None, prog_name="aimc") -> int:
+    """Entry point: user errors exit 1 with one line each, usage errors 2, bugs 3 (with --traceback for details)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    show_traceback = "--traceback" in argv or os.environ.get("AIMC_TRACEBACK") == "1"
+    try:
+        code = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+    except UserError as error:
+        for diagnostic in error.diagnostics:
+            click.echo(diagnostic.format(), err=True)
+        count = sum(1 for d in error.diagnostics if d.severity == "error")
+        click.echo(f"aimc: {count} error{'s' if count != 1 else ''}", err=True)
+        return EXIT_USER_ERROR
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aimc: aborted", err=True)
+        return EXIT_USER_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_USER_ERROR
+    except BrokenPipeError:  # `aimc build | head`: not an error of ours
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit 3
+        if show_traceback:
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"aimc: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("aimc: this is a bug in aimc; rerun with --traceback and report it", err=True)
+        return EXIT_INTERNAL
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entry()

@@ -1,0 +1,218 @@
+"""discover + load + classify: which files, which documents, what each document is.
+
+Discovery rules (documented in the README):
+- a directory is walked recursively in sorted order; hidden files and folders (`.git`, `.github`, ...) are skipped;
+- only `*.yaml` and `*.yml` files are read; `-` reads one YAML stream from stdin;
+- a document is classified by its content, never by its path (see `classify`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import Collector, Diagnostic
+from .yamlpos import PosDict, load_all
+
+API_GROUP = "aim.engine.amd.com"
+API_VERSION = f"{API_GROUP}/v1alpha1"
+OWN_KINDS = ("AIMEndpoint", "ClusterInventory", "AIMModel")
+
+# Input files larger than this are refused: no spec repository holds a 20 MB YAML file on purpose.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+YAML_SUFFIXES = (".yaml", ".yml")
+
+# Objects that configure tools, not the cluster: never passed through.
+TOOL_KINDS = {
+    ("kustomize.config.k8s.io", "Kustomization"),
+    ("kustomize.config.k8s.io", "Component"),
+    ("argoproj.io", "ConfigManagementPlugin"),
+    ("config.kubernetes.io", "ResourceList"),
+}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # as the user can reach it (for error messages)
+    source: str  # relative to the input root (for `# Source:` comments; never absolute)
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    file: str  # SourceFile.path
+    source: str  # SourceFile.source
+    index: int  # position of the document in its file
+    line: int  # first line of the document
+    kind: str  # endpoint | inventory | model | recipe | profile | object
+    data: PosDict = field(compare=False, repr=False)
+
+    def diag(self, line: int, field_path: str, message: str, severity: str = "error") -> Diagnostic:
+        return Diagnostic(self.file, line or self.line, field_path, message, severity)
+
+
+# -- discover -----------------------------------------------------------------------------------------------
+
+def discover(paths, collector: Collector, stdin_text: str | None = None, exclude=()) -> list[SourceFile]:
+    """Every input file, in a stable order, read as text. Unreadable files become diagnostics."""
+    files: list[SourceFile] = []
+    seen: set[str] = set()
+    for given in paths:
+        if given == "-":
+            files.append(SourceFile("<stdin>", "<stdin>", stdin_text or ""))
+            continue
+        root = Path(given)
+        if root.is_dir():
+            for file_path in _walk(root):
+                rel = file_path.relative_to(root).as_posix()
+                if _excluded(rel, exclude):
+                    continue
+                _add(files, seen, collector, file_path, _display(file_path), rel)
+        elif root.is_file():
+            _add(files, seen, collector, root, _display(root), root.name)
+        else:
+            collector.error(given, 0, "", "no such file or directory")
+    return files
+
+
+def _walk(root: Path):
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith(".") and name.endswith(YAML_SUFFIXES):
+                yield Path(dirpath) / name
+
+
+def _excluded(rel: str, patterns) -> bool:
+    from fnmatch import fnmatch
+
+    return any(fnmatch(rel, p) or rel.startswith(p.rstrip("/") + "/") for p in patterns)
+
+
+def _display(path: Path) -> str:
+    """The path relative to the working directory when it is below it, else as given."""
+    text = os.path.normpath(str(path))
+    if os.path.isabs(text):
+        try:
+            rel = os.path.relpath(text)
+            if not rel.startswith(".."):
+                return rel
+        except ValueError:  # pragma: no cover - other drive on Windows
+            pass
+    return text
+
+
+def _add(files, seen, collector: Collector, path: Path, display: str, source: str) -> None:
+    key = os.path.realpath(path)
+    if key in seen:
+        return
+    seen.add(key)
+    text = read_text(path, display, collector)
+    if text is not None:
+        files.append(SourceFile(display, source, text))
+
+
+def read_text(path: Path, display: str, collector: Collector) -> str | None:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            collector.error(display, 0, "", f"file is {size / 1048576:.1f} MiB; input files are limited to "
+                                            f"{MAX_FILE_BYTES // 1048576} MiB")
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        collector.error(display, 0, "", f"cannot read: {exc.strerror or exc}")
+        return None
+    return decode(raw, display, collector)
+
+
+def decode(raw: bytes, display: str, collector: Collector) -> str | None:
+    if b"\x00" in raw[:8192]:
+        collector.error(display, 0, "", "binary file (NUL bytes): expected UTF-8 YAML text")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        collector.error(display, line, "", f"invalid UTF-8 byte 0x{raw[exc.start]:02x} at byte {exc.start}: "
+                                           "save the file as UTF-8")
+        return None
+    # A byte-order mark is legal in YAML but some tools choke on it; accept it and read past it.
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+# -- load + classify ----------------------------------------------------------------------------------------
+
+def load(files: list[SourceFile], collector: Collector) -> list[Document]:
+    documents: list[Document] = []
+    for source_file in files:
+        documents.extend(load_file(source_file, collector))
+    return documents
+
+
+def load_file(source_file: SourceFile, collector: Collector) -> list[Document]:
+    out: list[Document] = []
+    try:
+        for index, (line, data) in enumerate(load_all(source_file.text)):
+            kind = classify(data)
+            if kind is None:
+                continue
+            if isinstance(kind, Diagnostic):  # classification problem
+                collector.add(Diagnostic(source_file.path, line, kind.field, kind.message))
+                continue
+            out.append(Document(source_file.path, source_file.source, index, line, kind, data))
+    except yaml.MarkedYAMLError as exc:
+        collector.add(_yaml_diagnostic(source_file.path, exc))
+        return []
+    except yaml.YAMLError as exc:
+        collector.error(source_file.path, 0, "", f"invalid YAML: {exc}")
+        return []
+    except RecursionError:
+        collector.error(source_file.path, 0, "", "YAML nested too deeply")
+        return []
+    return out
+
+
+def _yaml_diagnostic(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 0
+    problem = exc.problem or "invalid YAML"
+    if "\t" in problem or "found character '\\t'" in problem:
+        problem += " (YAML forbids tabs for indentation: use spaces)"
+    context = f" {exc.context}" if exc.context and exc.context not in problem else ""
+    return Diagnostic(path, line, "", f"invalid YAML: {problem}{context.rstrip()}".strip())
+
+
+def classify(data) -> str | Diagnostic | None:
+    """What a document is. None: not ours and not a Kubernetes object (CI configs, empty documents)."""
+    if not isinstance(data, dict):
+        return None
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if isinstance(api_version, str) and isinstance(kind, str):
+        group = api_version.rpartition("/")[0]
+        if group == API_GROUP:
+            return {"AIMEndpoint": "endpoint", "ClusterInventory": "inventory", "AIMModel": "model"}.get(kind) or \
+                _unknown_own_kind(kind)
+        if (group, kind) in TOOL_KINDS:
+            return None
+        return "object"
+    if "recipe_id" in data and ("vllm_serve" in data or "sglang_serve" in data or "model_id" in data):
+        return "recipe"
+    metadata = data.get("metadata")
+    if "engine_args" in data and isinstance(metadata, dict) and "engine" in metadata:
+        return "profile"
+    if kind in OWN_KINDS or (isinstance(kind, str) and isinstance(data.get("metadata"), dict)):
+        # Looks like a Kubernetes object but would be dropped silently: say so instead.
+        return Diagnostic("", 0, "apiVersion", f"missing apiVersion for kind '{kind}'"
+                          + (f": expected '{API_VERSION}'" if kind in OWN_KINDS else ""))
+    return None
+
+
+def _unknown_own_kind(kind: str) -> Diagnostic:
+    from .errors import did_you_mean
+
+    return Diagnostic("", 0, "kind", f"unknown kind '{kind}' in {API_GROUP}{did_you_mean(kind, OWN_KINDS)}; "
+                                     f"known kinds: {', '.join(OWN_KINDS)}")

@@ -1,0 +1,90 @@
+"""One user-facing error type and the exit-code policy.
+
+A user error (bad input) exits 1 with one line per problem; a usage error exits 2 (click);
+anything else is a bug in aimc and exits 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A problem tied to a place in the inputs: `file:line: field: message`."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def format(self) -> str:
+        place = f"{self.file}:{self.line}" if self.line else self.file
+        prefix = "warning: " if self.severity == "warning" else ""
+        if self.field:
+            return f"{place}: {prefix}{self.field}: {self.message}"
+        return f"{place}: {prefix}{self.message}"
+
+    def as_warning(self) -> "Diagnostic":
+        return Diagnostic(self.file, self.line, self.field, self.message, "warning")
+
+    def as_error(self) -> "Diagnostic":
+        return Diagnostic(self.file, self.line, self.field, self.message, "error")
+
+
+class UserError(Exception):
+    """Bad input: carries every diagnostic found, reported together."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]):
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+def fail(file: str, line: int, field: str, message: str) -> UserError:
+    return UserError([Diagnostic(file, line, field, message)])
+
+
+class Collector:
+    """Gathers diagnostics across files so that one bad file does not hide the others."""
+
+    def __init__(self) -> None:
+        self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic.severity == "warning":
+            self.warnings.append(diagnostic)
+        else:
+            self.errors.append(diagnostic)
+
+    def extend(self, diagnostics) -> None:
+        for diagnostic in diagnostics:
+            self.add(diagnostic)
+
+    def error(self, file: str, line: int, field: str, message: str) -> None:
+        self.errors.append(Diagnostic(file, line, field, message))
+
+    def warn(self, file: str, line: int, field: str, message: str) -> None:
+        self.warnings.append(Diagnostic(file, line, field, message, "warning"))
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise UserError(sorted(set(self.errors), key=_sort_key))
+
+
+def _sort_key(d: Diagnostic):
+    return (d.file, d.line, d.field, d.message)
+
+
+def did_you_mean(word: str, choices) -> str:
+    """A ` (did you mean 'x'?)` suffix, or an empty string."""
+    import difflib
+
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""

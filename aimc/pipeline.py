@@ -1,0 +1,91 @@
+"""The whole compiler: discover → load → validate → resolve → render. The CLI and every adapter call `compile`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import documents, parse, resolve as resolve_mod
+from .errors import Collector, Diagnostic, UserError
+from .model import Inputs
+from .render import Rendered, render_all
+
+
+@dataclass(frozen=True)
+class Options:
+    paths: tuple[str, ...] = (".",)
+    inventory: str | None = None
+    recipe_dirs: tuple[str, ...] = ()
+    stdin_text: str | None = None
+    default_namespace: str | None = None
+    strict: bool = False
+    exclude: tuple[str, ...] = ()
+    allow_empty: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    objects: tuple[Rendered, ...]
+    warnings: tuple[Diagnostic, ...]
+    inputs: Inputs
+    resolution: resolve_mod.Resolution = field(repr=False)
+
+
+def load_inputs(options: Options, collector: Collector) -> Inputs:
+    files = documents.discover(options.paths, collector, options.stdin_text, options.exclude)
+    docs = documents.load(files, collector)
+    recipe_docs = []
+    if options.recipe_dirs:
+        recipe_files = documents.discover(options.recipe_dirs, collector)
+        recipe_docs = documents.load(recipe_files, collector)
+    inventory_docs = None
+    if options.inventory:
+        inventory_files = documents.discover([options.inventory], collector)
+        inventory_docs = documents.load(inventory_files, collector)
+        # The inventory given with --inventory is not also an input, even when it lives among the inputs.
+        chosen = {f.path for f in inventory_files}
+        docs = [d for d in docs if not (d.kind == "inventory" and d.file in chosen)]
+    return parse.parse_inputs(docs, collector, recipe_docs, inventory_documents=inventory_docs)
+
+
+def compile(options: Options) -> Result:
+    """Render every object, or raise UserError with every problem found."""
+    collector = Collector()
+    inputs = load_inputs(options, collector)
+    if inputs.endpoints and inputs.inventory is None and not collector.errors:
+        first = inputs.endpoints[0].origin
+        collector.error(first.file, 0, "", "no ClusterInventory found among the inputs: add one "
+                                           "(kind: ClusterInventory) or pass --inventory FILE")
+    collector.raise_if_errors()
+    resolution = resolve_mod.resolve(inputs, collector, options.default_namespace)
+    collector.raise_if_errors()
+    objects = render_all(resolution.endpoints)
+    objects += [Rendered(o.data, o.origin.source) for o in inputs.objects]
+    _check_collisions(objects, inputs, collector)
+    if not objects and not options.allow_empty:
+        # Argo CD with auto-prune deletes every resource of an application that renders empty.
+        collector.error(", ".join(options.paths), 0, "", "no AIMEndpoint and no Kubernetes object found: refusing to "
+                                                         "render an empty stream")
+    warnings = tuple(collector.warnings)
+    if options.strict and warnings:
+        collector.extend(w.as_error() for w in warnings)
+    collector.raise_if_errors()
+    return Result(tuple(objects), warnings, inputs, resolution)
+
+
+def _check_collisions(objects: list[Rendered], inputs: Inputs, collector: Collector) -> None:
+    """Two objects with one kind, namespace and name: the second would silently replace the first."""
+    seen: dict = {}
+    for item in objects:
+        meta = item.obj.get("metadata") or {}
+        key = (item.obj.get("apiVersion"), item.obj.get("kind"), meta.get("namespace"), meta.get("name"))
+        if key in seen and seen[key] != item.source:
+            collector.error(item.source, 0, "", f"{key[1]} '{key[3]}' is produced twice (also from {seen[key]}); "
+                                                "rename one of them")
+        elif key in seen:
+            collector.error(item.source, 0, "", f"{key[1]} '{key[3]}' is produced twice; rename one of them")
+        seen.setdefault(key, item.source)
+
+
+def fail_on(diagnostics) -> None:
+    if diagnostics:
+        raise UserError(list(diagnostics))

@@ -1,0 +1,95 @@
+"""`aimc recipes list|show|validate`."""
+
+from __future__ import annotations
+
+import json
+
+from . import documents, emit, parse, schema
+from .errors import Collector, UserError, did_you_mean
+from .model import Catalog
+
+
+def _catalog(recipe_dirs) -> Catalog:
+    collector = Collector()
+    docs = documents.load(documents.discover(list(recipe_dirs), collector), collector) if recipe_dirs else []
+    local = []
+    for doc in docs:
+        if doc.kind in ("recipe", "profile"):
+            problems = schema.validate(doc.kind, doc.data, doc.file, doc.line)
+            collector.extend(problems)
+            if not problems:
+                recipe = parse.parse_recipe(doc, collector, builtin=False)
+                if recipe:
+                    local.append(recipe)
+    catalog = parse.merge_catalog(parse.builtin_catalog(), local, collector)
+    collector.raise_if_errors()
+    return catalog
+
+
+def list_recipes(model, hardware, recipe_dirs, output_format) -> str:
+    from .select import same_hardware
+
+    rows = []
+    for recipe in _catalog(recipe_dirs).recipes:
+        if model and model.lower() not in recipe.model_id.lower():
+            continue
+        if hardware and not same_hardware(recipe.hardware, hardware):
+            continue
+        engines = {}
+        for config in recipe.configs:
+            if config.enabled:
+                engines.setdefault(config.engine, []).append(config.gpu_count)
+        rows.append({
+            "id": recipe.id, "model": recipe.model_id, "hardware": recipe.hardware, "precision": recipe.precision,
+            "engines": {e: sorted(g) for e, g in engines.items()},
+            "source": "built-in" if recipe.builtin else recipe.origin.file,
+        })
+    if output_format == "json":
+        return json.dumps(rows, indent=2) + "\n"
+    table = [("ID", "MODEL", "HARDWARE", "PRECISION", "GPUS", "SOURCE")]
+    for row in rows:
+        gpus = "; ".join(f"{e} {','.join(map(str, g))}" for e, g in row["engines"].items())
+        table.append((row["id"], row["model"], row["hardware"], row["precision"], gpus, row["source"]))
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    return "".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() + "\n" for r in table)
+
+
+def show_recipe(recipe_id: str, recipe_dirs) -> str:
+    catalog = _catalog(recipe_dirs)
+    recipes = catalog.by_id()
+    if recipe_id not in recipes:
+        raise UserError([_unknown(recipe_id, recipes)])
+    recipe = recipes[recipe_id]
+    header = f"# {recipe.id}: {'built-in' if recipe.builtin else recipe.origin.file}\n"
+    return header + emit.dump_yaml(emit._plain(recipe.origin.data))
+
+
+def _unknown(recipe_id, recipes):
+    from .errors import Diagnostic
+
+    return Diagnostic("aimc recipes show", 0, "", f"unknown recipe '{recipe_id}'{did_you_mean(recipe_id, recipes)}")
+
+
+def validate_files(files, strict: bool):
+    """Every check that applies to a recipe on its own; returns (count, warnings)."""
+    from . import recipe_checks
+
+    collector = Collector()
+    docs = documents.load(documents.discover(list(files), collector), collector)
+    count = 0
+    for doc in docs:
+        if doc.kind not in ("recipe", "profile"):
+            collector.error(doc.file, doc.line, "", "not a recipe (no recipe_id) or AIM profile (no engine_args)")
+            continue
+        count += 1
+        problems = schema.validate(doc.kind, doc.data, doc.file, doc.line)
+        if problems:
+            collector.extend(problems)
+            continue
+        recipe = parse.parse_recipe(doc, collector, builtin=False)
+        if recipe is not None:
+            collector.extend(recipe_checks.check_recipe(recipe))
+    if strict:
+        collector.extend(w.as_error() for w in collector.warnings)
+    collector.raise_if_errors()
+    return count, collector.warnings

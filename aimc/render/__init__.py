@@ -1,0 +1,32 @@
+"""render: pure functions from resolved endpoints to Kubernetes objects (plain dicts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import ResolvedEndpoint
+from . import deployment, service
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One object with the input file it came from (for `# Source:` comments and error messages)."""
+
+    obj: dict
+    source: str
+
+
+def render_endpoint(resolved: ResolvedEndpoint) -> list[Rendered]:
+    source = resolved.endpoint.origin.source
+    objects = []
+    for engine in resolved.engines:
+        objects.append(deployment.render(resolved, engine))
+    objects.extend(service.render(resolved))
+    return [Rendered(obj, source) for obj in objects]
+
+
+def render_all(endpoints) -> list[Rendered]:
+    out: list[Rendered] = []
+    for resolved in endpoints:
+        out.extend(render_endpoint(resolved))
+    return out

@@ -1,0 +1,127 @@
+"""JSON Schema validation of raw documents, with messages that name the field and say what is valid."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from .errors import Diagnostic, did_you_mean
+from .resources import data_dir
+from .yamlpos import format_path, line_of
+
+SCHEMA_FILES = {
+    "endpoint": "aimendpoint.json",
+    "inventory": "clusterinventory.json",
+    "recipe": "aimrecipe.json",
+    "profile": "aimprofile.json",
+    "model": "aimmodel.json",
+}
+
+
+@lru_cache(maxsize=None)
+def load_schema(kind: str) -> dict:
+    with open(data_dir("schemas") / SCHEMA_FILES[kind], encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@lru_cache(maxsize=None)
+def validator(kind: str):
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema(kind))
+
+
+def validate(kind: str, data, file: str, default_line: int) -> list[Diagnostic]:
+    """Every schema violation of a document, one diagnostic each, in document order."""
+    checker = validator(kind)
+    if checker.is_valid(data):  # the common case, and the fast one
+        return []
+    diagnostics = []
+    for error in checker.iter_errors(data):
+        for leaf in _leaves(error):
+            diagnostics.append(_diagnostic(leaf, data, file, default_line))
+    return sorted(set(diagnostics), key=lambda d: (d.line, d.field, d.message))
+
+
+def _leaves(error):
+    """For anyOf/oneOf, the most relevant sub-error rather than 'is not valid under any of the given schemas'."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        from jsonschema.exceptions import best_match
+
+        best = best_match(error.context)
+        # An `anyOf` of alternatives that each fail only on type: keep the parent message, it is clearer.
+        if best is not None and best.validator != "type":
+            yield from _leaves(best)
+            return
+    yield error
+
+
+def _diagnostic(error, data, file: str, default_line: int) -> Diagnostic:
+    path = list(error.absolute_path)
+    message = _message(error)
+    if error.validator == "additionalProperties":
+        extras = _unknown_keys(error)
+        if len(extras) == 1:
+            path = path + [extras[0]]
+    return Diagnostic(file, line_of(data, path, default_line), format_path(path) or "(document)", message)
+
+
+def _unknown_keys(error) -> list:
+    instance, schema = error.instance, error.schema
+    if not isinstance(instance, dict):
+        return []
+    known = set(schema.get("properties", {}))
+    import re
+
+    patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+    return sorted(k for k in instance if k not in known and not any(p.search(str(k)) for p in patterns))
+
+
+def _message(error) -> str:
+    validator_name = error.validator
+    if validator_name == "additionalProperties":
+        extras = _unknown_keys(error)
+        known = sorted(error.schema.get("properties", {}))
+        if len(extras) == 1:
+            return f"unknown field{did_you_mean(str(extras[0]), known)}; known fields: {', '.join(known)}"
+        return f"unknown fields {', '.join(map(repr, extras))}; known fields: {', '.join(known)}"
+    if validator_name == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"missing required field '{missing}'"
+    if validator_name == "enum":
+        choices = ", ".join(map(str, error.validator_value))
+        return f"{error.instance!r} is not valid{did_you_mean(str(error.instance), map(str, error.validator_value))}; " \
+               f"expected one of: {choices}"
+    if validator_name == "const":
+        return f"{error.instance!r} is not valid; expected {error.validator_value!r}"
+    if validator_name == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"{_describe(error.instance)} is not valid; expected {_article(expected)}"
+    if validator_name == "pattern":
+        hint = error.schema.get("description", "")
+        return f"{error.instance!r} does not match {error.validator_value!r}" + (f" ({hint})" if hint else "")
+    if validator_name == "propertyNames":
+        return f"invalid key: {error.message}"
+    return error.message
+
+
+def _describe(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"number {value}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def _article(type_name: str) -> str:
+    word = {"object": "mapping", "array": "list"}.get(type_name, type_name)
+    return ("an " if word[0] in "aeiou" else "a ") + word

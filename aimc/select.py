@@ -1,0 +1,177 @@
+"""Choose a recipe configuration for one engine of one endpoint: filter, rank, and keep a trace of why.
+
+Ranking (documented in the README), first difference wins:
+1. repository-local recipes before built-in ones;
+2. node pools in the order the inventory declares them (list the pool you prefer first);
+3. profile type: optimized, preview, unoptimized, general (AIM framework recipes count as optimized);
+4. the fewest GPUs;
+5. precision, highest quality first: bf16, fp16, fp8, int8, int4, fp4;
+6. recipe id.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from .errors import Diagnostic, did_you_mean
+from .model import Candidate, Catalog, Endpoint, EngineRequest, Inventory, NodePool, Recipe
+
+PRECISION_PREFERENCE = ("bf16", "fp16", "fp8", "int8", "int4", "fp4")
+TYPE_PREFERENCE = ("optimized", "preview", "unoptimized", "general")
+
+# GPUs that Kubernetes sees identically (one 64 GiB gfx90a GCD per amd.com/gpu): a recipe for one serves the other.
+HARDWARE_EQUIVALENTS = {"MI250X": "MI250"}
+
+
+def same_hardware(a: str, b: str) -> bool:
+    a, b = a.upper(), b.upper()
+    return HARDWARE_EQUIVALENTS.get(a, a) == HARDWARE_EQUIVALENTS.get(b, b)
+
+
+@dataclass(frozen=True)
+class Selection:
+    endpoint: Endpoint
+    request: EngineRequest
+    candidates: tuple[Candidate, ...]  # kept candidates in rank order, then rejected ones
+    chosen: Candidate | None
+
+    @property
+    def engine(self) -> str:
+        return self.request.engine
+
+
+def wanted_gpu_count(endpoint: Endpoint, request: EngineRequest) -> int | None:
+    return request.gpu_count or endpoint.gpu_count
+
+
+def select(endpoint: Endpoint, request: EngineRequest, catalog: Catalog, inventory: Inventory,
+           extra_filters=()) -> Selection:
+    """Every candidate with its verdict, best first. `extra_filters` are callables (candidate) -> (reason, detail)
+    or None, applied after the built-in filters (memory fit and the like live in other modules)."""
+    pinned = request.recipe or endpoint.recipe
+    recipes = [r for r in catalog.recipes if _model_matches(r, endpoint.model)]
+    if pinned:
+        recipes = [r for r in catalog.recipes if r.id == pinned]
+    candidates: list[Candidate] = []
+    for recipe in recipes:
+        for config in recipe.configs:
+            if config.engine != request.engine:
+                continue
+            candidates.extend(_judge(endpoint, request, recipe, config, inventory, extra_filters, pinned))
+    kept = sorted((c for c in candidates if c.rejected is None), key=_rank)
+    rejected = [c for c in candidates if c.rejected is not None]
+    return Selection(endpoint, request, tuple(kept + rejected), kept[0] if kept else None)
+
+
+def _model_matches(recipe: Recipe, model: str) -> bool:
+    return recipe.model_id.lower() == model.lower()
+
+
+def _judge(endpoint, request, recipe, config, inventory: Inventory, extra_filters, pinned) -> list[Candidate]:
+    gpu_count = wanted_gpu_count(endpoint, request)
+
+    def reject(reason: str, detail: str) -> list[Candidate]:
+        return [Candidate(recipe, config, None, reason, detail)]
+
+    if not config.enabled:
+        return reject("disabled", "disabled in the recipe")
+    if endpoint.hardware and not same_hardware(recipe.hardware, endpoint.hardware):
+        return reject("hardware", f"for {recipe.hardware}, endpoint asks for {endpoint.hardware}")
+    pools = [p for p in inventory.pools if same_hardware(p.hardware, recipe.hardware)]
+    if not pools:
+        return reject("no_pool", f"for {recipe.hardware}, and no node pool has {recipe.hardware}")
+    if endpoint.precision and recipe.precision != endpoint.precision:
+        return reject("precision", f"precision {recipe.precision}, endpoint asks for {endpoint.precision}")
+    if gpu_count and config.gpu_count != gpu_count:
+        return reject("gpu_count", f"{config.gpu_count} GPUs, endpoint asks for {gpu_count}")
+    if endpoint.metric and recipe.metric and recipe.metric != endpoint.metric:
+        return reject("metric", f"tuned for {recipe.metric}, endpoint asks for {endpoint.metric}")
+    if recipe.manual_selection_only and pinned != recipe.id:
+        return reject("manual_only", "manual selection only: used only when pinned with spec.recipe")
+    fitting = [p for p in pools if p.gpus_per_node >= config.gpu_count]
+    if not fitting:
+        sizes = ", ".join(f"{p.name} has {p.gpus_per_node}" for p in pools)
+        return reject("node_fit", f"needs {config.gpu_count} GPUs on one node; {sizes} per node")
+    out = []
+    for pool in fitting:
+        candidate = Candidate(recipe, config, pool, None)
+        for check in extra_filters:
+            verdict = check(candidate)
+            if verdict:
+                candidate = Candidate(recipe, config, pool, verdict[0], verdict[1])
+                break
+        out.append(candidate)
+    return out
+
+
+def _rank(candidate: Candidate):
+    recipe = candidate.recipe
+    profile_type = recipe.profile_type or "optimized"
+    return (
+        recipe.builtin,
+        candidate.pool.index if candidate.pool else 0,
+        TYPE_PREFERENCE.index(profile_type) if profile_type in TYPE_PREFERENCE else len(TYPE_PREFERENCE),
+        candidate.config.gpu_count,
+        PRECISION_PREFERENCE.index(recipe.precision) if recipe.precision in PRECISION_PREFERENCE else 99,
+        recipe.id,
+    )
+
+
+# -- errors -------------------------------------------------------------------------------------------------
+
+def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Inventory) -> Diagnostic:
+    """One line that says what was asked, how many configurations were rejected and why, and what exists."""
+    endpoint, request = selection.endpoint, selection.request
+    origin = endpoint.origin
+    pinned = request.recipe or endpoint.recipe
+    if pinned and pinned not in catalog.by_id():
+        field = "spec.recipe" if endpoint.recipe == pinned else ".".join(map(str, request.path)) + ".recipe"
+        return Diagnostic(origin.file, origin.line_of("spec", "recipe"), field,
+                          f"unknown recipe '{pinned}'{did_you_mean(pinned, catalog.by_id())}")
+    if not pinned and not any(_model_matches(r, endpoint.model) for r in catalog.recipes):
+        models = sorted({r.model_id for r in catalog.recipes if r.model_id})
+        return Diagnostic(origin.file, origin.line_of("spec", "model"), "spec.model",
+                          f"no recipe serves model '{endpoint.model}'{did_you_mean(endpoint.model, models)}; "
+                          f"known models: {', '.join(models)}")
+    if pinned and not any(_model_matches(r, endpoint.model) for r in catalog.recipes if r.id == pinned) \
+            and catalog.by_id()[pinned].model_id:
+        recipe = catalog.by_id()[pinned]
+        return Diagnostic(origin.file, origin.line_of("spec", "recipe"), "spec.recipe",
+                          f"recipe '{pinned}' serves '{recipe.model_id}', not '{endpoint.model}'")
+    rejected = [c for c in selection.candidates if c.rejected]
+    counts = Counter(c.rejected for c in rejected)
+    summary = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    asked = describe_request(endpoint, request)
+    hardware = [endpoint.hardware] if endpoint.hardware else sorted({p.hardware for p in inventory.pools})
+    available = []
+    for hw in hardware:
+        sizes = sorted({c.config.gpu_count for c in selection.candidates
+                        if c.config.enabled and same_hardware(c.recipe.hardware, hw)})
+        if sizes:
+            available.append(f"available on {hw}: {', '.join(map(str, sizes))} GPUs")
+    if not rejected:
+        message = f"no recipe serves {asked}: no {request.engine} configuration exists for this model"
+    else:
+        noun = "configuration" if len(rejected) == 1 else "configurations"
+        message = f"no recipe serves {asked}: {len(rejected)} {noun} rejected — {summary}"
+    if available:
+        message += "; " + "; ".join(available)
+    message += " (run `aimc explain` for every candidate)"
+    return Diagnostic(origin.file, origin.line, "", message)
+
+
+def describe_request(endpoint: Endpoint, request: EngineRequest) -> str:
+    parts = [endpoint.model]
+    if endpoint.hardware:
+        parts.append(f"on {endpoint.hardware}")
+    if endpoint.precision:
+        parts.append(f"in {endpoint.precision}")
+    gpu_count = wanted_gpu_count(endpoint, request)
+    if gpu_count:
+        parts.append(f"with {gpu_count} GPU{'s' if gpu_count != 1 else ''}")
+    return " ".join(parts) + f" ({request.engine})"
+
+
+def pools_for(hardware: str, inventory: Inventory) -> list[NodePool]:
+    return [p for p in inventory.pools if same_hardware(p.hardware, hardware)]

@@ -1,0 +1,59 @@
+"""Shared test helpers: run the real CLI in-process, locate the repository and the shared fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+# CI may place shared/ beside a clean clone; allow an explicit override.
+if os.environ.get("AIMC_SHARED_FIXTURES"):
+    SHARED_FIXTURES = Path(os.environ["AIMC_SHARED_FIXTURES"])
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/cases/*/expected.yaml and errors.txt from the current output")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return request.config.getoption("--update-golden")
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str):
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self):
+        return f"Run(code={self.code}, err={self.err!r})"
+
+
+@pytest.fixture
+def aimc(capsys, monkeypatch):
+    """Call `aimc ARGS...` in-process from a working directory (default: the repository)."""
+    from aimc.cli import main
+
+    def run(*args, cwd: Path | None = None, stdin: str | None = None) -> Run:
+        monkeypatch.chdir(cwd or REPO)
+        if stdin is not None:
+            import io
+
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root

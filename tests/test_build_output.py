@@ -1,0 +1,143 @@
+"""The rendered objects: deterministic, valid Kubernetes, lossless through the typed models, written per file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import REPO, write_tree
+
+
+def _objects(text: str) -> list[dict]:
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def test_build_is_byte_identical_across_runs(aimc):
+    first, second = aimc("build", "examples"), aimc("build", "examples")
+    assert first.code == 0 and first.out == second.out
+    assert "/work" not in first.out and str(REPO) not in first.out
+
+
+def test_every_rendered_object_validates_against_kubernetes_schemas(aimc):
+    import kubernetes_validate
+
+    result = aimc("build", "examples")
+    objects = _objects(result.out)
+    assert {o["kind"] for o in objects} >= {"Deployment", "Service"}
+    for version in ("1.29.0", kubernetes_validate.utils.latest_version()):
+        for obj in objects:
+            kubernetes_validate.validate(obj, version, strict=True)
+
+
+def test_objects_round_trip_through_kubernetes_typed_models(aimc):
+    from deepdiff import DeepDiff
+
+    from aimc import k8s_models
+
+    for obj in _objects(aimc("build", "examples").out):
+        cls = k8s_models.model_class(obj["apiVersion"], obj["kind"])
+        unknown: list = []
+        model = k8s_models.to_model(obj, cls.__name__, "", unknown)
+        assert unknown == []
+        assert DeepDiff(obj, k8s_models.from_model(model)) == {}
+
+
+def test_validate_reports_fields_the_typed_models_do_not_know(aimc, tmp_path):
+    write_tree(tmp_path, {
+        "cluster.yaml": (REPO / "examples/cluster.yaml").read_text(),
+        "svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  portz: []\n",
+    })
+    result = aimc("validate", str(tmp_path))
+    assert result.code == 1
+    assert "svc.yaml: spec.portz: unknown field for V1ServiceSpec (Service 'x')" in result.err
+    assert aimc("validate", "examples").code == 0
+
+
+def test_json_format_is_a_list_of_the_same_objects(aimc):
+    as_yaml = _objects(aimc("build", "examples").out)
+    as_json = json.loads(aimc("build", "examples", "--format", "json").out)
+    assert as_json["kind"] == "List" and as_json["items"] == as_yaml
+
+
+def test_stdin_stream_gives_the_same_objects(aimc):
+    stream = "".join((REPO / "examples" / p).read_text() + "\n---\n"
+                     for p in ("cluster.yaml", "endpoints/llama-3-8b.yaml"))
+    from_stdin = _objects(aimc("build", "-", stdin=stream).out)
+    from_files = _objects(aimc("build", "examples/endpoints/llama-3-8b.yaml", "--inventory",
+                               "examples/cluster.yaml").out)
+    assert from_stdin == from_files
+
+
+def test_output_dir_writes_one_file_per_object_and_removes_only_its_own_stale_files(aimc, tmp_path):
+    out = tmp_path / "rendered"
+    (out / "inference").mkdir(parents=True)
+    (out / "README.md").write_text("mine\n")
+    (out / "inference" / "deployment-handwritten.yaml").write_text("kind: Deployment\n")
+    assert aimc("build", "examples", "-o", str(out)).code == 0
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml"))
+    assert "inference/deployment-qwen3-32b-vllm.yaml" in files
+    assert "inference/service-qwen3-32b-multi-sglang.yaml" in files
+    # rebuild without one endpoint: its files go, hand-written files stay
+    assert aimc("build", "examples", "--exclude", "endpoints/qwen3-32b-multi.yaml", "-o", str(out)).code == 0
+    assert not (out / "inference" / "service-qwen3-32b-multi-sglang.yaml").exists()
+    assert (out / "inference" / "deployment-handwritten.yaml").exists()
+    assert (out / "README.md").read_text() == "mine\n"
+
+
+def test_committed_render_folder_among_inputs_is_not_passed_through(aimc, tmp_path):
+    repo = write_tree(tmp_path / "repo", {
+        "cluster.yaml": (REPO / "examples/cluster.yaml").read_text(),
+        "endpoints/llama.yaml": (REPO / "examples/endpoints/llama-3-8b.yaml").read_text(),
+    })
+    assert aimc("build", str(repo), "-o", str(repo / "rendered")).code == 0
+    again = aimc("build", str(repo))
+    assert again.code == 0
+    names = [(o["kind"], o["metadata"]["name"]) for o in _objects(again.out)]
+    assert len(names) == len(set(names))
+
+
+def test_build_does_not_import_kubernetes_deepdiff_or_jinja2():
+    code = ("import sys; from aimc.cli import main; rc = main(['build', 'examples']);"
+            "bad = [m for m in ('kubernetes', 'deepdiff', 'jinja2') if m in sys.modules];"
+            "print(bad, file=sys.stderr); sys.exit(1 if bad or rc else 0)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
+def test_internal_error_exits_3_with_a_hint(aimc, monkeypatch):
+    from aimc import pipeline
+
+    def broken(options):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(pipeline, "compile", broken)
+    result = aimc("build", "examples")
+    assert result.code == 3
+    assert "internal error" in result.err and "--traceback" in result.err and "Traceback" not in result.err
+
+
+def test_usage_error_exits_2(aimc):
+    assert aimc("build", "--format", "xml", "examples").code == 2
+
+
+def test_every_error_of_every_file_is_reported(aimc, tmp_path):
+    write_tree(tmp_path, {
+        "cluster.yaml": (REPO / "examples/cluster.yaml").read_text(),
+        "a.yaml": "apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: a}\nspec: {model: x, gpuCount: 0}\n",
+        "b.yaml": "apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: b}\nspec: {modle: x}\n",
+        "c.yaml": "key: [unclosed\n",
+    })
+    result = aimc("build", str(tmp_path))
+    assert result.code == 1 and result.out == ""
+    for name in ("a.yaml:4", "b.yaml:4", "c.yaml:2"):
+        assert name in result.err, result.err
+    assert "aimc: 4 errors" in result.err
+
+
+@pytest.mark.parametrize("args", [["--version"], ["build", "--help"], ["recipes", "list", "--help"]])
+def test_version_and_help(aimc, args):
+    assert aimc(*args).code == 0

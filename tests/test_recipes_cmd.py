@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import json
+
+from conftest import REPO, SHARED_FIXTURES, write_tree
+
+import pytest
+
+
+def test_list_filters_by_model_and_hardware(aimc):
+    result = aimc("recipes", "list", "--model", "qwen3-32b", "--hardware", "mi250", "--format", "json")
+    rows = json.loads(result.out)
+    assert [r["id"] for r in rows] == ["qwen3-32b-mi250-bf16"]
+    assert rows[0]["engines"] == {"vllm": [2, 4, 8], "sglang": [2, 4, 8]}
+
+
+def test_list_text_table_has_every_builtin_recipe(aimc):
+    out = aimc("recipes", "list").out
+    for path in (REPO / "recipes").glob("*.yaml"):
+        assert path.stem in out
+
+
+def test_show_prints_the_recipe_and_suggests_on_typo(aimc):
+    assert "recipe_id: qwen3-32b-mi300x-bf16" in aimc("recipes", "show", "qwen3-32b-mi300x-bf16").out
+    result = aimc("recipes", "show", "qwen3-32b-mi300x-bf17")
+    assert result.code == 1 and "did you mean 'qwen3-32b-mi300x-bf16'" in result.err
+
+
+def test_validate_builtin_recipes_pass(aimc):
+    files = [str(p) for p in sorted((REPO / "recipes").glob("*.yaml"))]
+    result = aimc("recipes", "validate", *files)
+    assert result.code == 0, result.err
+
+
+def test_validate_reports_tp_mismatch_and_id_mismatch(aimc, tmp_path):
+    write_tree(tmp_path, {"bad.yaml": "recipe_id: other\nmodel_id: a/b\nhuggingface_id: a/b\nhardware: MI300X\n"
+                                      "precision: bf16\nvllm_serve:\n  2_gpu:\n    enabled: true\n    args:\n"
+                                      "      --tensor-parallel-size: '4'\n"})
+    result = aimc("recipes", "validate", str(tmp_path / "bad.yaml"))
+    assert result.code == 1
+    assert "bad.yaml:1: recipe_id: 'other' differs from the file name 'bad'" in result.err
+    assert "bad.yaml:10: vllm_serve.2_gpu.args.--tensor-parallel-size: tensor-parallel size 4" in result.err
+
+
+@pytest.mark.skipif(not (SHARED_FIXTURES / "yu-amd-aim-engine").is_dir(), reason="shared fixtures absent")
+def test_published_recipes_load(aimc):
+    files = sorted((SHARED_FIXTURES / "yu-amd-aim-engine/config/recipes").glob("*.yaml"))
+    result = aimc("recipes", "list", "--recipes", str(files[0].parent), "--format", "json")
+    ids = {r["id"] for r in json.loads(result.out)}
+    assert {p.stem for p in files} <= ids

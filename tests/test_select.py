@@ -1,0 +1,68 @@
+"""Ranking and filtering, on in-memory inputs."""
+
+from __future__ import annotations
+
+from aimc import select
+from aimc.model import AutoScaling, Catalog, Endpoint, EngineRequest, Inventory, NodePool, Origin, Recipe, RecipeConfig
+
+ORIGIN = Origin("t.yaml", "t.yaml", 1)
+
+
+def pool(name, hardware, per_node=8, index=0):
+    return NodePool(name, hardware, per_node, 1, "amd.com/gpu", (), (), None, index, ORIGIN)
+
+
+def recipe(rid, hardware, precision, gpus, builtin=True, engine="vllm", model="m/M"):
+    configs = tuple(RecipeConfig(engine, n, True, (), (), (f"{engine}_serve", f"{n}_gpu")) for n in gpus)
+    return Recipe(rid, model, model, hardware, precision, configs, (), ORIGIN, builtin)
+
+
+def endpoint(**spec):
+    base = dict(name="e", namespace=None, labels=(), annotations=(), model="m/M", hardware=None, precision=None,
+                gpu_count=None, engines=(EngineRequest("vllm"),), multi_engine=False, recipe=None, metric=None,
+                replicas=1, autoscaling=AutoScaling(), custom_args=(), overrides=(), image=None, env=(), origin=ORIGIN)
+    base.update(spec)
+    return Endpoint(**base)
+
+
+def choose(ep, recipes, pools):
+    inventory = Inventory("i", tuple(pools), None, (), ORIGIN)
+    return select.select(ep, ep.engines[0], Catalog(tuple(recipes)), inventory)
+
+
+def test_fewest_gpus_then_precision_then_id():
+    recipes = [recipe("b-fp8", "MI300X", "fp8", [1]), recipe("a-bf16", "MI300X", "bf16", [2, 1])]
+    chosen = choose(endpoint(), recipes, [pool("p", "MI300X")]).chosen
+    assert (chosen.recipe.id, chosen.config.gpu_count) == ("a-bf16", 1)
+
+
+def test_local_recipe_beats_builtin():
+    recipes = [recipe("builtin", "MI300X", "bf16", [1]), recipe("local", "MI300X", "fp8", [8], builtin=False)]
+    assert choose(endpoint(), recipes, [pool("p", "MI300X")]).chosen.recipe.id == "local"
+
+
+def test_pool_order_decides_when_hardware_is_absent():
+    recipes = [recipe("r300", "MI300X", "bf16", [1]), recipe("r250", "MI250", "bf16", [2])]
+    pools = [pool("mi250", "MI250", index=0), pool("mi300x", "MI300X", index=1)]
+    assert choose(endpoint(), recipes, pools).chosen.pool.name == "mi250"
+    assert choose(endpoint(hardware="MI300X"), recipes, pools).chosen.pool.name == "mi300x"
+
+
+def test_mi250x_pool_serves_mi250_recipe():
+    assert choose(endpoint(), [recipe("r", "MI250", "bf16", [2])], [pool("x", "MI250X")]).chosen is not None
+
+
+def test_node_fit_rejects_configurations_larger_than_a_node():
+    selection = choose(endpoint(gpu_count=8), [recipe("r", "MI300X", "bf16", [8])], [pool("p", "MI300X", 4)])
+    assert selection.chosen is None
+    assert selection.candidates[0].rejected == "node_fit"
+    assert "needs 8 GPUs on one node; p has 4 per node" in selection.candidates[0].detail
+
+
+def test_pinned_recipe_restricts_candidates():
+    recipes = [recipe("a", "MI300X", "bf16", [1]), recipe("b", "MI300X", "bf16", [1])]
+    assert choose(endpoint(recipe="b"), recipes, [pool("p", "MI300X")]).chosen.recipe.id == "b"
+
+
+def test_model_match_is_case_insensitive():
+    assert choose(endpoint(model="M/m"), [recipe("r", "MI300X", "bf16", [1])], [pool("p", "MI300X")]).chosen
