@@ -18,9 +18,17 @@ def _options(paths, inventory, recipes, namespace=None, strict=False, exclude=()
 
     paths = tuple(paths) or (".",)
     if "-" in paths and stdin_text is None:
-        stdin_text = sys.stdin.read()
+        stdin_text = _read_stdin()
     return Options(paths=paths, inventory=inventory, recipe_dirs=tuple(recipes), stdin_text=stdin_text,
                    default_namespace=namespace, strict=strict, exclude=tuple(exclude))
+
+
+def _read_stdin() -> str:
+    """Stdin as bytes, carried losslessly in a str (surrogateescape): the pipeline checks its encoding like a file's."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text stream (tests replace stdin)
+        return sys.stdin.read()
+    return buffer.read().decode("utf-8", "surrogateescape")
 
 
 def _print_warnings(warnings) -> None:

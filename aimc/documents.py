@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from .errors import Collector, Diagnostic
-from .yamlpos import PosDict, load_all
+from .yamlpos import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
 
 API_GROUP = "aim.engine.amd.com"
 API_VERSION = f"{API_GROUP}/v1alpha1"
@@ -62,7 +62,9 @@ def discover(paths, collector: Collector, stdin_text: str | None = None, exclude
     seen: set[str] = set()
     for given in paths:
         if given == "-":
-            files.append(SourceFile("<stdin>", "<stdin>", stdin_text or ""))
+            text = decode_stdin(stdin_text or "", collector)
+            if text is not None:
+                files.append(SourceFile("<stdin>", "<stdin>", text))
             continue
         root = Path(given)
         if root.is_dir():
@@ -116,22 +118,39 @@ def _add(files, seen, collector: Collector, path: Path, display: str, source: st
 
 
 def read_text(path: Path, display: str, collector: Collector) -> str | None:
+    # Problems of a whole file are reported at line 1: every diagnostic names a file and a line.
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            collector.error(display, 0, "", f"file is {size / 1048576:.1f} MiB; input files are limited to "
-                                            f"{MAX_FILE_BYTES // 1048576} MiB")
+            collector.error(display, 1, "", _too_large(size))
             return None
         raw = path.read_bytes()
     except OSError as exc:
-        collector.error(display, 0, "", f"cannot read: {exc.strerror or exc}")
+        collector.error(display, 1, "", f"cannot read: {exc.strerror or exc}")
         return None
     return decode(raw, display, collector)
 
 
+def _too_large(size: int) -> str:
+    return f"file is {size:,} bytes; input files are limited to {MAX_FILE_BYTES // 1048576} MiB ({MAX_FILE_BYTES:,} bytes)"
+
+
+def decode_stdin(text: str, collector: Collector) -> str | None:
+    """The CLI reads stdin as bytes and passes them on losslessly (surrogateescape): check them like a file's."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # lone surrogates from a caller in-process: decode() reports them as invalid UTF-8
+        raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_FILE_BYTES:
+        collector.error("<stdin>", 1, "", _too_large(len(raw)))
+        return None
+    return decode(raw, "<stdin>", collector)
+
+
 def decode(raw: bytes, display: str, collector: Collector) -> str | None:
-    if b"\x00" in raw[:8192]:
-        collector.error(display, 0, "", "binary file (NUL bytes): expected UTF-8 YAML text")
+    nul = raw.find(b"\x00", 0, 8192)
+    if nul >= 0:
+        collector.error(display, raw[:nul].count(b"\n") + 1, "", "binary file (NUL bytes): expected UTF-8 YAML text")
         return None
     try:
         text = raw.decode("utf-8")
@@ -163,6 +182,10 @@ def load_file(source_file: SourceFile, collector: Collector) -> list[Document]:
             if isinstance(kind, Diagnostic):  # classification problem
                 collector.add(Diagnostic(source_file.path, line, kind.field, kind.message))
                 continue
+            bad_key = non_string_key(data)
+            if bad_key is not None:
+                collector.add(_non_string_key_diagnostic(source_file.path, line, *bad_key))
+                continue
             out.append(Document(source_file.path, source_file.source, index, line, kind, data))
     except yaml.MarkedYAMLError as exc:
         collector.add(_yaml_diagnostic(source_file.path, exc))
@@ -170,16 +193,30 @@ def load_file(source_file: SourceFile, collector: Collector) -> list[Document]:
     except yaml.YAMLError as exc:
         collector.error(source_file.path, 0, "", f"invalid YAML: {exc}")
         return []
-    except RecursionError:
-        collector.error(source_file.path, 0, "", "YAML nested too deeply")
+    except RecursionError:  # only the pure-Python parser (no libyaml) recurses per level
+        collector.error(source_file.path, 1, "", f"invalid YAML: nested more than {MAX_DEPTH} levels deep; refusing it")
         return []
     return out
+
+
+def _non_string_key_diagnostic(path: str, document_line: int, line: int, where: tuple, key) -> Diagnostic:
+    if key is None or isinstance(key, bool):
+        kind, text = ("null", "null") if key is None else ("boolean", str(key).lower())
+    elif isinstance(key, (int, float)):
+        kind, text = "number", str(key)
+    else:
+        kind, text = type(key).__name__, str(key)
+    # YAML 1.1 reads unquoted on/off/yes/no as booleans and digits as numbers; JSON (Kubernetes) keys are strings.
+    return Diagnostic(path, line or document_line, format_path(where) or "(document)",
+                      f"key read as the {kind} {text}: keys must be strings, quote the key")
 
 
 def _yaml_diagnostic(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 0
     problem = exc.problem or "invalid YAML"
+    if "maximum nesting depth" in problem:  # libyaml's own limit (1000 levels), above ours
+        problem = f"nested more than {MAX_DEPTH} levels deep; refusing it"
     if "\t" in problem or "found character '\\t'" in problem:
         problem += " (YAML forbids tabs for indentation: use spaces)"
     context = f" {exc.context}" if exc.context and exc.context not in problem else ""

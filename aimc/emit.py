@@ -97,12 +97,13 @@ def write_tree(items: list[Rendered], directory: str, output_format: str) -> tup
     if root.is_dir():
         for path in sorted(root.rglob("*.yaml")):
             rel = path.relative_to(root).as_posix()
-            if rel not in wanted and _is_ours(path):
+            if rel not in wanted and _is_inside(root, path) and _is_ours(path):
                 path.unlink()
                 removed.append(rel)
     written = []
     for rel, body in wanted.items():
         path = root / rel
+        _check_inside(root, path)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text(encoding="utf-8") != body:
             tmp = path.with_name(path.name + ".tmp")
@@ -110,6 +111,21 @@ def write_tree(items: list[Rendered], directory: str, output_format: str) -> tup
             os.replace(tmp, path)
         written.append(rel)
     return written, removed
+
+
+def _is_inside(root: Path, path: Path) -> bool:
+    real_root = os.path.realpath(root)
+    return os.path.commonpath([real_root, os.path.realpath(path)]) == real_root
+
+
+def _check_inside(root: Path, path: Path) -> None:
+    """Nothing is written outside the output folder: not through a '..' in a name, nor through a symbolic link."""
+    from .errors import fail
+
+    if not _is_inside(root, path):
+        # Names are validated on input, so only a symbolic link inside the output folder can lead here.
+        raise fail(str(path), 0, "", f"refusing to write outside the output folder {root}: a symbolic link or '..' "
+                                     "leads out of it")
 
 
 def _is_ours(path: Path) -> bool:

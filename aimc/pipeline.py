@@ -53,13 +53,14 @@ def compile(options: Options) -> Result:
     inputs = load_inputs(options, collector)
     if inputs.endpoints and inputs.inventory is None and not collector.errors:
         first = inputs.endpoints[0].origin
-        collector.error(first.file, 0, "", "no ClusterInventory found among the inputs: add one "
+        collector.error(first.file, first.line, "", "no ClusterInventory found among the inputs: add one "
                                            "(kind: ClusterInventory) or pass --inventory FILE")
     collector.raise_if_errors()
     resolution = resolve_mod.resolve(inputs, collector, options.default_namespace)
     collector.raise_if_errors()
     objects = render_all(resolution.endpoints)
-    objects += [Rendered(o.data, o.origin.source) for o in inputs.objects]
+    objects += [Rendered(o.data, o.origin.source, o.origin.file, o.origin.line_of("metadata", "name"))
+                for o in inputs.objects]
     _check_collisions(objects, inputs, collector)
     if not objects and not options.allow_empty:
         # Argo CD with auto-prune deletes every resource of an application that renders empty.
@@ -78,12 +79,12 @@ def _check_collisions(objects: list[Rendered], inputs: Inputs, collector: Collec
     for item in objects:
         meta = item.obj.get("metadata") or {}
         key = (item.obj.get("apiVersion"), item.obj.get("kind"), meta.get("namespace"), meta.get("name"))
-        if key in seen and seen[key] != item.source:
-            collector.error(item.source, 0, "", f"{key[1]} '{key[3]}' is produced twice (also from {seen[key]}); "
-                                                "rename one of them")
-        elif key in seen:
-            collector.error(item.source, 0, "", f"{key[1]} '{key[3]}' is produced twice; rename one of them")
-        seen.setdefault(key, item.source)
+        if key in seen:
+            first = seen[key]
+            collector.error(item.file or item.source, item.line, "metadata.name",
+                            f"{key[1]} '{key[3]}' is produced twice (also from {first.file or first.source}:"
+                            f"{first.line}); rename one of them")
+        seen.setdefault(key, item)
 
 
 def fail_on(diagnostics) -> None:

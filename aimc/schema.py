@@ -97,7 +97,7 @@ def _message(error) -> str:
     if validator_name == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return f"{_describe(error.instance)} is not valid; expected {_article(expected)}"
+        return f"{describe(error.instance)} is not valid; expected {_article(expected)}"
     if validator_name == "pattern":
         hint = error.schema.get("description", "")
         return f"{error.instance!r} does not match {error.validator_value!r}" + (f" ({hint})" if hint else "")
@@ -106,7 +106,8 @@ def _message(error) -> str:
     return error.message
 
 
-def _describe(value) -> str:
+def describe(value) -> str:
+    """A value as the user wrote it: `string 'x'`, `number 4`, `a list`."""
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -17,6 +17,10 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 # A document may use anchors, but not to multiply itself ("billion laughs"): a document whose
 # aliases expand to more nodes than this is refused before anything walks it.
 MAX_EXPANDED_NODES = 1_000_000
+# Deeper documents are refused at load time, because later stages (schema validation, the YAML dumper) recurse
+# once per level and would otherwise die with RecursionError. Real manifests, CRD schemas included, stay well
+# below 100 levels; 200 leaves room and keeps every later stage far from Python's recursion limit.
+MAX_DEPTH = 200
 
 
 class PosDict(dict):
@@ -86,49 +90,111 @@ def _construct_timestamp_as_string(loader: PositionLoader, node):
     return loader.construct_scalar(node)
 
 
+def _construct_finite_float(loader: PositionLoader, node):
+    """NaN and infinities have no JSON form: Kubernetes would reject them, engines would get 'nan' as a flag."""
+    value = loader.construct_yaml_float(node)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{node.value}' is not a finite number (manifests are JSON, which has no NaN or infinity); "
+                        f"quote it if you mean the string", node.start_mark)
+    return value
+
+
+def _refuse_non_json_tag(loader: PositionLoader, node):
+    """!!binary, !!set, !!omap and !!pairs build Python types that have no JSON (so no Kubernetes) form."""
+    tag = node.tag.rsplit(":", 1)[-1]
+    raise yaml.constructor.ConstructorError(
+        None, None, f"the !!{tag} tag is not supported: manifests are JSON (use a plain string, list or mapping)",
+        node.start_mark)
+
+
 PositionLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 PositionLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_string)
+PositionLoader.add_constructor("tag:yaml.org,2002:float", _construct_finite_float)
+for _tag in ("binary", "set", "omap", "pairs"):
+    PositionLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_non_json_tag)
 
 
-def _expanded_size(root) -> int:
-    """Number of nodes the document has once every alias is expanded (memoised, so cheap)."""
+def _children(node) -> list:
+    if isinstance(node, yaml.ScalarNode):
+        return []
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return node.value
+
+
+def check_shape(root) -> None:
+    """Refuse a document whose aliases expand it past MAX_EXPANDED_NODES or that nests deeper than MAX_DEPTH.
+
+    One iterative post-order walk over the node graph; an alias is a shared node, so memoising sizes and heights
+    by node identity keeps the walk linear in the text however much the aliases multiply.
+    """
     sizes: dict[int, int] = {}
+    heights: dict[int, int] = {}
     stack = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         key = id(node)
         if key in sizes:
             continue
-        if isinstance(node, yaml.ScalarNode):
-            sizes[key] = 1
-            continue
-        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else node.value
-        if children_done:
-            sizes[key] = 1 + sum(sizes.get(id(c), 0) for c in children)
+        children = _children(node)
+        if children_done or not children:
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            heights[key] = 1 + max((heights[id(c)] for c in children), default=0)
             if sizes[key] > MAX_EXPANDED_NODES:
-                return sizes[key]
+                raise yaml.MarkedYAMLError(
+                    None, None, f"aliases expand this document to more than {MAX_EXPANDED_NODES:,} nodes; refusing it",
+                    root.start_mark)
         else:
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
+    if heights[id(root)] > MAX_DEPTH:
+        raise yaml.MarkedYAMLError(None, None, f"nested more than {MAX_DEPTH} levels deep; refusing it",
+                                   _deepest_at(root, heights, MAX_DEPTH + 1).start_mark)
+
+
+def _deepest_at(root, heights: dict, level: int):
+    """The node at `level` on a deepest path (its line is where the excess nesting starts)."""
+    node = root
+    for _ in range(level - 1):
+        children = _children(node)
+        if not children:
+            break
+        node = max(children, key=lambda c: heights[id(c)])
+    return node
 
 
 def load_all(text: str):
     """Yield (start_line, data) for each document of a YAML stream."""
     loader = PositionLoader(text)
-    may_have_aliases = "&" in text
     try:
         while loader.check_node():
             node = loader.get_node()
-            if may_have_aliases and _expanded_size(node) > MAX_EXPANDED_NODES:
-                raise yaml.MarkedYAMLError(
-                    None, None,
-                    f"aliases expand this document to more than {MAX_EXPANDED_NODES:,} nodes; refusing it",
-                    node.start_mark)
+            check_shape(node)
             yield node.start_mark.line + 1, loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def non_string_key(data):
+    """(line, path, key) of the first mapping key that is not a string, or None.
+
+    Kubernetes objects are JSON, whose keys are strings; YAML reads unquoted `80`, `on`, `yes` or `null` keys as
+    numbers, booleans or null, which would be rendered differently from what the author meant.
+    """
+    stack = [(data, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key in node:
+                if not isinstance(key, str):
+                    lines = getattr(node, "key_lines", {})
+                    return lines.get(key, getattr(node, "line", 0)), path, key
+            stack.extend((value, path + (key,)) for key, value in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((value, path + (index,)) for index, value in reversed(list(enumerate(node))))
+    return None
 
 
 def line_of(data, path, default: int = 0) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from aimc.yamlpos import DuplicateKeyError, line_of, load_all
+from aimc.yamlpos import MAX_DEPTH, DuplicateKeyError, line_of, load_all, non_string_key
 
 
 def test_lines_of_keys_and_items():
@@ -34,3 +34,37 @@ def test_alias_bomb_is_refused_quickly():
 def test_timestamps_stay_strings():
     (_, data), = list(load_all("when: 2024-01-01\n"))
     assert data["when"] == "2024-01-01"
+
+
+def test_deep_nesting_is_refused_with_the_line_where_it_gets_too_deep():
+    text = "a:\n" + "".join(" " * level + "- \n" for level in range(1, MAX_DEPTH + 10))
+    with pytest.raises(yaml.MarkedYAMLError, match=f"nested more than {MAX_DEPTH} levels") as raised:
+        list(load_all(text))
+    assert raised.value.problem_mark.line + 1 == MAX_DEPTH + 1
+
+
+def test_nesting_at_the_limit_loads():
+    (_, data), = list(load_all("[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)))
+    assert isinstance(data, list)
+
+
+@pytest.mark.parametrize("text", ["a: .nan\n", "a: -.inf\n", "a: 1.0e+400\n"])
+def test_numbers_json_cannot_carry_are_refused(text):
+    with pytest.raises(yaml.MarkedYAMLError, match="not a finite number"):
+        list(load_all(text))
+
+
+@pytest.mark.parametrize("tag", ["binary", "set", "omap", "pairs"])
+def test_tags_without_a_json_form_are_refused(tag):
+    value = {"binary": "aGVsbG8=", "set": "{a}", "omap": "[{a: 1}]", "pairs": "[{a: 1}]"}[tag]
+    with pytest.raises(yaml.MarkedYAMLError, match=f"!!{tag} tag is not supported"):
+        list(load_all(f"a: !!{tag} {value}\n"))
+
+
+def test_non_string_keys_are_found_with_their_line_and_path():
+    (_, data), = list(load_all("a:\n  b: [{c: 1}, {80: x}]\n"))
+    assert non_string_key(data) == (2, ("a", "b", 1), 80)
+    (_, data), = list(load_all("x:\n  'off': 1\n  on: 2\n"))
+    assert non_string_key(data) == (3, ("x",), True)
+    (_, data), = list(load_all("a: {b: c}\n"))
+    assert non_string_key(data) is None

@@ -14,15 +14,17 @@ class Rendered:
 
     obj: dict
     source: str
+    file: str = ""  # the input file as the user names it, and the line, for error messages
+    line: int = 0
 
 
 def render_endpoint(resolved: ResolvedEndpoint) -> list[Rendered]:
-    source = resolved.endpoint.origin.source
+    origin = resolved.endpoint.origin
     objects = []
     for engine in resolved.engines:
         objects.append(deployment.render(resolved, engine))
     objects.extend(service.render(resolved))
-    return [Rendered(obj, source) for obj in objects]
+    return [Rendered(obj, origin.source, origin.file, origin.line_of("metadata", "name")) for obj in objects]
 
 
 def render_all(endpoints) -> list[Rendered]:
