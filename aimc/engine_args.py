@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import Diagnostic
+from .flags import FlagSet, check_value, flag_set, unknown_flag_problem
 
 PORTS = {"vllm": 8000, "sglang": 30000}
 LAUNCH_COMMANDS = {
@@ -53,6 +54,33 @@ FLAG_ALIASES = {
 # vLLM's fp8 KV cache is SGLang's fp8_e4m3 (SGLang has no plain fp8).
 SGLANG_KV_DTYPE = {"fp8": "fp8_e4m3"}
 
+# vLLM names under `sglang_serve` (the published prototype recipes write them) -> SGLang's own flag, translated with a
+# warning. None: SGLang does this by default, so the flag is dropped. Only names SGLang does not have are translated.
+VLLM_TO_SGLANG = {
+    "--max-model-len": "--context-length",
+    "--gpu-memory-utilization": "--mem-fraction-static",
+    "--max-num-batched-tokens": "--chunked-prefill-size",
+    "--max-num-seqs": "--max-running-requests",
+    "--seed": "--random-seed",
+    "--tokenizer": "--tokenizer-path",
+    "--enforce-eager": "--disable-cuda-graph",
+    "--no-enable-prefix-caching": "--disable-radix-cache",
+    "--enable-prefix-caching": None,
+    "--no-enforce-eager": None,
+    "--enable-log-requests": "--log-requests",
+    "--max-loras": "--max-loras-per-batch",
+    "-tp": "--tensor-parallel-size",
+    "-pp": "--pipeline-parallel-size",
+    "-dp": "--data-parallel-size",
+    "-q": "--quantization",
+}
+# Where the meaning differs, the warning says how.
+TRANSLATION_CAVEATS = {
+    "--gpu-memory-utilization": "; note that SGLang's fraction covers weights and KV cache only, vLLM's the whole "
+                                "instance",
+    "--max-num-batched-tokens": "; SGLang's closest match, the largest prefill chunk",
+}
+
 
 @dataclass(frozen=True)
 class EngineCommand:
@@ -95,73 +123,158 @@ def _set(args: dict, flag: str, value) -> None:
 
 def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str, served_name: str,
                   overrides, custom_args, where) -> EngineCommand:
-    """The final argument list. `where(kind, flag)` returns (file, line, field) for diagnostics."""
+    """The final argument list, every flag checked against the engine's pinned flag set.
+
+    `where(kind, key)` returns (file, line, field) for diagnostics: kind "recipe" (key: the flag as the recipe writes
+    it), "override" (key: the aimFrameworkOverrides name) or "customArgs" (key: the flag as written there).
+    """
+    flags = flag_set(engine)
     diagnostics: list[Diagnostic] = []
     notes: list[str] = []
     owned = OWNED_FLAGS[engine]
     args: dict = {}
+    sources: dict = {}  # flag -> (kind, key): where its value came from, for the checks after the merge
+
+    def report(kind, key, message, severity="error"):
+        file, line, field = where(kind, key)
+        diagnostics.append(Diagnostic(file, line, field, message, severity))
+
+    def put(flag, value, source):
+        _set(args, flag, value)
+        sources[flag] = source
+
     for raw_flag, value in recipe_args.items():
-        flag = normalise_flag(raw_flag, engine)
-        if value is False:
+        named = _engine_name(flags, raw_flag, value, lambda m, s="warning", k=raw_flag: report("recipe", k, m, s))
+        if named is None:
             continue
+        flag, value = named
         if flag in TP_FLAGS:
-            if value is not None and str(value) != str(gpu_count):
-                file, line, field = where("recipe", raw_flag)
-                diagnostics.append(Diagnostic(file, line, field,
-                                              f"tensor-parallel size {value} differs from the configuration's GPU "
-                                              f"count {gpu_count}; they must be equal"))
+            if value is not None and value is not False and str(value) != str(gpu_count):
+                report("recipe", raw_flag, f"tensor-parallel size {value} differs from the configuration's GPU "
+                                           f"count {gpu_count}; they must be equal")
             continue
         if flag in owned:
             if flag in ("--port", "--host"):
                 notes.append(f"recipe's {flag} {value} replaced: aimc sets the port and host")
             continue
-        args[flag] = value
+        if value is False:  # 'false': off; for a vLLM flag with a --no- form that is said explicitly
+            negation = _negation(flags, flag)
+            if negation:
+                put(negation, None, ("recipe", raw_flag))
+            continue
+        put(flag, value, ("recipe", raw_flag))
     for name, raw in overrides:
         flag = OVERRIDE_FLAGS[name][engine]
         if isinstance(raw, bool):
             on = raw != ((name, engine) in INVERTED_OVERRIDES)
             if on:
-                _set(args, flag, None)
+                put(flag, None, ("override", name))
             else:
                 args.pop(flag, None)
-                if engine == "vllm" and name in ("trustRemoteCode", "enablePrefixCaching", "enforceEager"):
-                    _set(args, "--no-" + flag[2:], None)
+                negation = _negation(flags, flag)
+                if negation:
+                    put(negation, None, ("override", name))
             notes.append(f"aimFrameworkOverrides.{name}: {str(raw).lower()} -> {flag if on else 'off'}")
             continue
         value = value_text(raw)
         if engine == "sglang" and name == "kvCacheDtype":
             value = SGLANG_KV_DTYPE.get(value, value)
-        _set(args, flag, value)
+        put(flag, value, ("override", name))
         notes.append(f"aimFrameworkOverrides.{name}: {flag} {value}")
     for raw_flag, raw in custom_args:
-        flag = normalise_flag(raw_flag, engine)
-        if flag in FLAG_ALIASES[engine]:
-            real = FLAG_ALIASES[engine][flag]
-            file, line, field = where("customArgs", raw_flag)
-            diagnostics.append(Diagnostic(file, line, field,
-                                          f"{flag} is not a {engine} flag; using {real}, its documented alias "
-                                          f"(write {real} to silence this warning)", "warning"))
-            flag = real
+        off = raw is False or (isinstance(raw, str) and raw.lower() == "false")
+        value = None if raw is None else (False if off else value_text(raw))
+        named = _engine_name(flags, raw_flag, value, lambda m, s="warning", k=raw_flag: report("customArgs", k, m, s))
+        if named is None:
+            continue
+        flag, value = named
         if flag in owned:
-            file, line, field = where("customArgs", raw_flag)
             instead = owned[flag]
             hint = f"set {instead} instead" if instead else "aimc sets it (port 8000 for vLLM, 30000 for SGLang)"
-            diagnostics.append(Diagnostic(file, line, field, f"{flag} cannot be set in customArgs: {hint}"))
+            report("customArgs", raw_flag, f"{flag} cannot be set in customArgs: {hint}")
             continue
-        if raw is None or raw is False or (isinstance(raw, str) and raw.lower() == "false"):
-            if args.pop(flag, "absent") != "absent":
-                notes.append(f"customArgs: {flag} removed")
+        negation = _negation(flags, flag)
+        if raw is None or (off and not negation):
+            removed = [f for f in (flag, negation) if f and f in args]
+            for f in removed:
+                args.pop(f)
+                sources.pop(f, None)
+            if removed:
+                notes.append(f"customArgs: {' and '.join(removed)} removed")
             continue
-        _set(args, flag, value_text(raw))
-        notes.append(f"customArgs: {flag} {'' if value_text(raw) is None else value_text(raw)}".rstrip())
+        if off:
+            put(negation, None, ("customArgs", raw_flag))
+            notes.append(f"customArgs: {flag} false -> {negation}")
+            continue
+        put(flag, value, ("customArgs", raw_flag))
+        notes.append(f"customArgs: {flag} {'' if value is None else _shown(value)}".rstrip())
+    checked_args = _check_args(flags, args, sources, report)
     final = [MODEL_FLAG[engine], huggingface_id, "--served-model-name", served_name]
     if engine == "sglang":
         final += ["--host", "0.0.0.0"]
     final += ["--port", str(PORTS[engine]), TP_FLAG[engine], str(gpu_count)]
-    for flag, value in args.items():
+    for flag, value in checked_args.items():
         final.append(flag)
         if isinstance(value, tuple):
             final.extend(value)
         elif value is not None:
             final.append(value)
     return EngineCommand(tuple(final), tuple(diagnostics), tuple(notes))
+
+
+def _shown(value) -> str:
+    return " ".join(value) if isinstance(value, tuple) else str(value)
+
+
+def _negation(flags: FlagSet, flag: str) -> str | None:
+    found = flags.lookup(flag)
+    return found[0].negation if found and not found[1] else None
+
+
+def _engine_name(flags: FlagSet, raw_flag, value, warn):
+    """The engine's own name for a flag as written, and its value; None when the flag is dropped.
+
+    vLLM underscores become dashes; the seed design's aliases and vLLM names under SGLang are translated (each
+    with a warning); an engine alias becomes the flag's own name, so that precedence merges them.
+    """
+    engine = flags.engine
+    flag = normalise_flag(raw_flag, engine)
+    if flag in FLAG_ALIASES[engine]:
+        real = FLAG_ALIASES[engine][flag]
+        warn(f"{flag} is not a {engine} flag; using {real}, its documented alias (write {real} to silence this "
+             "warning)")
+        flag = real
+    elif engine == "sglang" and flag in VLLM_TO_SGLANG and flags.lookup(flag) is None:
+        real = VLLM_TO_SGLANG[flag]
+        if real is None:
+            warn(f"{flag} is vLLM's name; {flags.label} does this by default, so it is left out")
+            return None
+        warn(f"{flag} is vLLM's name; {flags.label} calls it {real}: translated (write {real} to silence this "
+             f"warning){TRANSLATION_CAVEATS.get(flag, '')}")
+        flag = real
+    if engine == "sglang" and flag == "--kv-cache-dtype" and value in SGLANG_KV_DTYPE:
+        real = SGLANG_KV_DTYPE[value]
+        warn(f"--kv-cache-dtype {value} is vLLM's value; {flags.label} calls it {real}: translated")
+        value = real
+    return flags.canonical(flag), value
+
+
+def _check_args(flags: FlagSet, args: dict, sources: dict, report) -> dict:
+    """Every merged flag against the flag set: unknown flags, values outside choices, wrong types, booleans."""
+    out: dict = {}
+    for flag, value in args.items():
+        kind, key = sources[flag]
+        found = flags.lookup(flag)
+        if found is None:
+            report(kind, key, unknown_flag_problem(flags, flag))
+            continue
+        spec, negated = found
+        checked = check_value(flags, spec, negated, flag, value)
+        if checked.problem:
+            report(kind, key, checked.problem, checked.severity)
+        if checked.remove:
+            if spec.negation and not negated:
+                out[spec.negation] = None
+            continue
+        out[flag] = checked.value
+    return out

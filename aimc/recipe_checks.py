@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from .engine_args import TP_FLAGS, normalise_flag
+from . import engine_args, env_checks
 from .errors import Diagnostic
-from .model import Recipe
+from .model import Recipe, RecipeConfig
+
+
+def arg_place(recipe: Recipe, config: RecipeConfig, flag: str):
+    """(file, line, field) of one argument of a configuration. Profiles write flags without their dashes."""
+    if recipe.format == "profile":
+        key = flag[2:] if flag.startswith("--") and flag[2:] in (recipe.origin.data or {}).get("engine_args", {}) \
+            else flag
+        path = (*config.path, key)
+    else:
+        path = (*config.path, "args", flag)
+    return recipe.origin.file, recipe.origin.line_of(*path), ".".join(map(str, path))
 
 
 def check_recipe(recipe: Recipe) -> list[Diagnostic]:
-    out = []
-    origin = recipe.origin
+    """Every flag of every configuration against the engine's flag set (as `build` would emit it), the
+    tensor-parallel size against the GPU count, and the environment against the recipe's hardware."""
+    out: list[Diagnostic] = []
+    if recipe.format != "profile":
+        out.extend(env_checks.check_env(recipe, ("env",), recipe.env, recipe.hardware))
     for config in recipe.configs:
-        for flag, value in config.args:
-            if normalise_flag(flag, config.engine) in TP_FLAGS and value is not None and str(value) != str(config.gpu_count):
-                out.append(Diagnostic(origin.file, origin.line_of(*config.path, "args", flag),
-                                      ".".join(config.path) + f".args.{flag}",
-                                      f"tensor-parallel size {value} differs from the configuration's GPU count "
-                                      f"{config.gpu_count}; they must be equal"))
+        command = engine_args.build_command(
+            config.engine, dict(config.args), config.gpu_count, recipe.huggingface_id or recipe.model_id,
+            recipe.model_id, (), (), lambda kind, flag, config=config: arg_place(recipe, config, flag))
+        out.extend(command.diagnostics)
+        path = ("env_vars",) if recipe.format == "profile" else (*config.path, "env")
+        out.extend(env_checks.check_env(recipe, path, config.env, recipe.hardware))
     return out

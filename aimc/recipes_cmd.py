@@ -91,5 +91,7 @@ def validate_files(files, strict: bool):
             collector.extend(recipe_checks.check_recipe(recipe))
     if strict:
         collector.extend(w.as_error() for w in collector.warnings)
-    collector.raise_if_errors()
+        collector.warnings.clear()
+    if collector.errors:  # report the warnings too: a recipe file is fixed in one pass
+        raise UserError(sorted(set(collector.errors)) + collector.warnings)
     return count, collector.warnings

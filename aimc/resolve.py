@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import engine_args, select
+from . import engine_args, env_checks, flags, recipe_checks, select
 from .errors import Collector, Diagnostic
 from .model import Endpoint, Inputs, ResolvedEndpoint, ResolvedEngine
 from .yamlpos import format_path
@@ -76,8 +76,10 @@ def _resolve_engine(endpoint: Endpoint, request, selection, inventory, collector
 
     def where(kind: str, flag: str):
         if kind == "recipe":
-            path = (*config.path, "args", flag)
-            return recipe.origin.file, recipe.origin.line_of(*path), ".".join(map(str, path))
+            return recipe_checks.arg_place(recipe, config, flag)
+        if kind == "override":
+            path = ("spec", "aimFrameworkOverrides", flag)
+            return origin.file, origin.line_of(*path), format_path(path)
         if request.custom_args and any(f == flag for f, _ in request.custom_args):
             path = (*request.path, "customArgs", flag)
         else:
@@ -89,8 +91,10 @@ def _resolve_engine(endpoint: Endpoint, request, selection, inventory, collector
     command = engine_args.build_command(
         request.engine, dict(config.args), config.gpu_count, huggingface_id, endpoint.model,
         endpoint.overrides, custom_args, where)
+    env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
     collector.extend(command.diagnostics)
-    if any(d.severity == "error" for d in command.diagnostics):
+    collector.extend(env_problems)
+    if any(d.severity == "error" for d in (*command.diagnostics, *env_problems)):
         return None
     image = _image(endpoint, request.engine, inventory, collector)
     if image is None:
@@ -110,6 +114,7 @@ def _resolve_engine(endpoint: Endpoint, request, selection, inventory, collector
         image=image,
         port=engine_args.PORTS[request.engine],
         trace=trace + tuple(f"note: {n}" for n in command.notes),
+        facts=(("engine flags checked against", flags.flag_set(request.engine).label),),
     )
 
 

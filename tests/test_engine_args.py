@@ -64,7 +64,9 @@ def test_seed_design_aliases_warn_and_map():
 
 def test_underscores_are_dashes_for_vllm_only():
     assert "--max-model-len" in command(custom=(("--max_model_len", "1"),)).args
-    assert "--context_length" in command("sglang", custom=(("--context_length", "1"),)).args
+    sglang = command("sglang", custom=(("--context_length", "1"),))
+    assert sglang.diagnostics[0].message == ("--context_length is not a sglang 0.5.5.post3 flag "
+                                             "(did you mean '--context-length'?)")
 
 
 def test_owned_flag_in_custom_args_is_an_error():

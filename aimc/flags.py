@@ -1,0 +1,243 @@
+"""The pinned engines' flag sets, and the checks of one flag and its value against them.
+
+The flag sets (`aimc/catalog/engines/*.json`) were read from each engine's own argument parser and trimmed by
+`tools/trim_flag_sets.py`. They are loaded on first use of an engine, once per process; every check after that is a
+dictionary lookup. Both engines accept unambiguous prefixes of long flags at run time (argparse's allow_abbrev), so a
+flag that is not in the set exactly is never passed through: it may silently mean another flag.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from .resources import catalog_file
+
+# The engine versions aimc renders for: the versions in the default images (see resolve.DEFAULT_IMAGES).
+PINNED = {"vllm": "0.11.1", "sglang": "0.5.5.post3"}
+
+# vLLM's human_readable_int: `32k` (×1000), `1M` (×2^20), `1.5k`; decimals only with a lowercase (decimal) suffix.
+_HUMAN_INT = re.compile(r"^(\d+(\.\d+)?[kmgt]|\d+[KMGT])$")
+_TRUE_FALSE = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class FlagSpec:
+    """One flag as the engine's parser defines it."""
+
+    name: str
+    kind: str  # str, int, float, choice, json, json-or-str, bool-flag, bool-optional, bool-value
+    takes_value: bool | str = False  # True, False, or "optional" (nargs ? / *)
+    value_type: str | None = None  # the type of a choice's values
+    choices: tuple = ()
+    nargs: str | None = None
+    negation: str | None = None  # vLLM BooleanOptionalAction: the `--no-` form
+    deprecated: bool = False
+    human_readable_int: bool = False
+    none_literal: bool = False  # the text `None` is accepted
+    dotted_keys: bool = False  # vLLM JSON flags: `--flag.key value`
+    post_parse_values: tuple = ()  # values the engine checks after parsing (not argparse choices)
+    post_parse_open: bool = False  # plugins or class names may extend post_parse_values
+
+    @property
+    def is_boolean(self) -> bool:
+        return self.takes_value is False
+
+
+@dataclass(frozen=True)
+class FlagSet:
+    engine: str
+    version: str
+    source: str
+    underscores: bool  # the parser turns `_` into `-` in long flag names (vLLM)
+    options: dict  # every option string (name, alias, negation) -> (FlagSpec, negated)
+    long_names: tuple[str, ...]  # real long flags, for suggestions
+
+    @property
+    def label(self) -> str:
+        return f"{self.engine} {self.version}"
+
+    def lookup(self, flag: str):
+        """(spec, negated) for a flag as written, or None. `--x.key` finds `--x` when it takes dotted keys."""
+        found = self.options.get(flag)
+        if found is None and "." in flag:
+            base = self.options.get(flag.partition(".")[0])
+            if base is not None and base[0].dotted_keys:
+                return base
+        return found
+
+    def canonical(self, flag: str) -> str:
+        """The flag's own name for an alias (`-q` -> `--quantization`); other flags unchanged."""
+        found = self.options.get(flag)
+        if found is None:
+            return flag
+        spec, negated = found
+        return spec.negation if negated else spec.name
+
+
+def _spec(raw: dict) -> FlagSpec:
+    return FlagSpec(
+        name=raw["name"],
+        kind=raw["type"],
+        takes_value=raw.get("takes_value", False),
+        value_type=raw.get("value_type"),
+        choices=tuple(str(c) for c in raw.get("choices") or ()),
+        nargs=raw.get("nargs"),
+        negation=raw.get("negation"),
+        deprecated=bool(raw.get("deprecated")),
+        human_readable_int=bool(raw.get("human_readable_int")),
+        none_literal=bool(raw.get("none_literal_accepted")),
+        dotted_keys=bool(raw.get("dotted_keys")),
+        post_parse_values=tuple(raw.get("validated_values") or ()),
+        post_parse_open=bool(raw.get("validated_open")),
+    )
+
+
+@cache
+def flag_set(engine: str) -> FlagSet:
+    """The pinned flag set of an engine, read once per process on first use."""
+    version = PINNED[engine]
+    data = json.loads(catalog_file(f"engines/{engine}-{version}.json").read_text(encoding="utf-8"))
+    options: dict = {}
+    long_names = []
+    for raw in data["flags"]:
+        spec = _spec(raw)
+        for option in (spec.name, *raw.get("aliases", ())):
+            options[option] = (spec, False)
+            if option.startswith("--"):
+                long_names.append(option)
+        if spec.negation:
+            options[spec.negation] = (spec, True)
+            long_names.append(spec.negation)
+    return FlagSet(engine, data["version"], data["source"], data["underscore_normalization"], options,
+                   tuple(sorted(long_names)))
+
+
+def unknown_flag_problem(flags: FlagSet, flag: str) -> str:
+    """Why `flag` is refused, with the full name when it abbreviates one and a suggestion otherwise."""
+    expansions = [name for name in flags.long_names if flag.startswith("--") and name.startswith(flag)]
+    if len(expansions) == 1:
+        return (f"{flag} is not a {flags.label} flag: the engine would take it as an abbreviation of "
+                f"{expansions[0]}; write the full name {expansions[0]}")
+    if expansions:
+        shown = ", ".join(expansions[:5]) + (", ..." if len(expansions) > 5 else "")
+        return f"{flag} is not a {flags.label} flag: it abbreviates several ({shown}); write the full name"
+    from .errors import did_you_mean
+
+    return f"{flag} is not a {flags.label} flag{did_you_mean(flag, flags.long_names)}"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of checking one flag's value: the value to emit (or `remove`), and a problem if any."""
+
+    value: object = None
+    remove: bool = False
+    problem: str | None = None
+    severity: str = "error"
+
+
+def check_value(flags: FlagSet, spec: FlagSpec, negated: bool, flag: str, value) -> Checked:
+    """Check a value (str, None for a bare flag, or a tuple for several) against the flag's parser definition."""
+    if spec.is_boolean or negated:
+        return _check_boolean(flags, spec, flag, value)
+    if value is None:
+        if spec.takes_value == "optional":
+            return Checked(None)
+        return Checked(None, problem=f"{flag} needs a value{_valid_values_hint(spec)}")
+    values = value if isinstance(value, tuple) else (value,)
+    if len(values) > 1 and spec.nargs not in ("+", "*"):
+        return Checked(value, problem=f"{flag} takes one value, not a list of {len(values)}")
+    for item in values:
+        problem = _check_one(flags, spec, flag, item)
+        if problem:
+            return Checked(value, problem=problem[0], severity=problem[1])
+    if spec.deprecated:
+        return Checked(value, problem=f"{flag} is deprecated in {flags.label}", severity="warning")
+    return Checked(value)
+
+
+def _check_boolean(flags: FlagSet, spec: FlagSpec, flag: str, value) -> Checked:
+    if value is None:
+        if spec.deprecated:
+            return Checked(None, problem=f"{flag} is deprecated in {flags.label}", severity="warning")
+        return Checked(None)
+    meaning = _TRUE_FALSE.get(str(value).lower()) if not isinstance(value, tuple) else None
+    if meaning is True:
+        return Checked(None)  # `--x: "true"` is the bare flag: booleans take no value in either engine
+    if meaning is False:
+        return Checked(None, remove=True)
+    off = f"false for {spec.negation}" if spec.negation else "false to leave it out"
+    return Checked(value, problem=f"{flag} is a boolean flag and takes no value ({value!r} given): "
+                                  f"write true for the bare flag or {off}")
+
+
+def _check_one(flags: FlagSet, spec: FlagSpec, flag: str, item) -> tuple[str, str] | None:
+    """(problem, severity) for one value, or None."""
+    text = str(item)
+    if spec.none_literal and text == "None":
+        return None
+    if spec.choices:
+        if text not in spec.choices:
+            return (f"{text!r} is not a valid {flag} for {flags.label}: use one of {', '.join(spec.choices)}"
+                    f"{_choice_hint(flag, text, spec.choices)}", "error")
+        return None
+    kind = spec.kind
+    if kind == "int" and not _is_int(text, spec.human_readable_int):
+        suffix = " (or with a suffix such as 32k)" if spec.human_readable_int else ""
+        return f"{flag} takes a whole number{suffix}, not {text!r}", "error"
+    if kind == "float" and not _is_float(text):
+        return f"{flag} takes a number, not {text!r}", "error"
+    if kind == "json" and "." not in flag and not _is_json(text):
+        return f"{flag} takes a JSON value, not {text!r}", "error"
+    if spec.post_parse_values and text not in spec.post_parse_values:
+        valid = ", ".join(spec.post_parse_values)
+        if spec.post_parse_open:
+            return (f"{text!r} is not a built-in {flag} of {flags.label} ({valid}); "
+                    "it works only if a plugin registers it", "warning")
+        return f"{text!r} is not a valid {flag} for {flags.label} on ROCm: use one of {valid}", "error"
+    return None
+
+
+def _valid_values_hint(spec: FlagSpec) -> str:
+    values = spec.choices or spec.post_parse_values
+    if values:
+        return f" (one of {', '.join(values)})"
+    if spec.kind in ("int", "float"):
+        return f" (a {'whole ' if spec.kind == 'int' else ''}number)"
+    return ""
+
+
+def _choice_hint(flag: str, text: str, choices) -> str:
+    if flag == "--dtype" and ("float8" in text or "fp8" in text):
+        return ("; FP8 weights come from a pre-quantized checkpoint or --quantization fp8, "
+                "an FP8 KV cache from --kv-cache-dtype fp8")
+    from .errors import did_you_mean
+
+    return did_you_mean(text, choices)
+
+
+def _is_int(text: str, human_readable: bool) -> bool:
+    try:
+        int(text)
+        return True
+    except ValueError:
+        return human_readable and bool(_HUMAN_INT.match(text.strip()))
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+        return True
+    except ValueError:
+        return False
