@@ -74,6 +74,8 @@ VLLM_TO_SGLANG = {
     "-dp": "--data-parallel-size",
     "-q": "--quantization",
 }
+# The other way round is an error (recipes under vllm_serve are expected to use vLLM's names), with the vLLM name.
+SGLANG_TO_VLLM = {sglang: vllm for vllm, sglang in VLLM_TO_SGLANG.items() if sglang and vllm.startswith("--")}
 # Where the meaning differs, the warning says how.
 TRANSLATION_CAVEATS = {
     "--gpu-memory-utilization": "; note that SGLang's fraction covers weights and KV cache only, vLLM's the whole "
@@ -188,6 +190,7 @@ def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str,
         if named is None:
             continue
         flag, value = named
+        off = value is False  # a translation may have turned `false` into a flag of its own
         if flag in owned:
             instead = owned[flag]
             hint = f"set {instead} instead" if instead else "aimc sets it (port 8000 for vLLM, 30000 for SGLang)"
@@ -244,14 +247,18 @@ def _engine_name(flags: FlagSet, raw_flag, value, warn):
         warn(f"{flag} is not a {engine} flag; using {real}, its documented alias (write {real} to silence this "
              "warning)")
         flag = real
-    elif engine == "sglang" and flag in VLLM_TO_SGLANG and flags.lookup(flag) is None:
-        real = VLLM_TO_SGLANG[flag]
-        if real is None:
-            warn(f"{flag} is vLLM's name; {flags.label} does this by default, so it is left out")
-            return None
-        warn(f"{flag} is vLLM's name; {flags.label} calls it {real}: translated (write {real} to silence this "
-             f"warning){TRANSLATION_CAVEATS.get(flag, '')}")
-        flag = real
+    elif engine == "sglang" and flags.lookup(flag) is None:
+        written = flag
+        if value is False and "--no-" + flag[2:] in VLLM_TO_SGLANG:  # `--enforce-eager: false` is `--no-enforce-eager`
+            flag, value, written = "--no-" + flag[2:], None, f"{flag} false (--no-{flag[2:]})"
+        if flag in VLLM_TO_SGLANG:
+            real = VLLM_TO_SGLANG[flag]
+            if real is None:
+                warn(f"{written} is vLLM's name; {flags.label} does this by default, so it is left out")
+                return None
+            warn(f"{written} is vLLM's name; {flags.label} calls it {real}: translated (write {real} to silence "
+                 f"this warning){TRANSLATION_CAVEATS.get(flag, '')}")
+            flag = real
     if engine == "sglang" and flag == "--kv-cache-dtype" and value in SGLANG_KV_DTYPE:
         real = SGLANG_KV_DTYPE[value]
         warn(f"--kv-cache-dtype {value} is vLLM's value; {flags.label} calls it {real}: translated")
@@ -266,7 +273,10 @@ def _check_args(flags: FlagSet, args: dict, sources: dict, report) -> dict:
         kind, key = sources[flag]
         found = flags.lookup(flag)
         if found is None:
-            report(kind, key, unknown_flag_problem(flags, flag))
+            problem = unknown_flag_problem(flags, flag)
+            if flags.engine == "vllm" and flag in SGLANG_TO_VLLM:
+                problem = f"{problem}: it is SGLang's name; vLLM calls it {SGLANG_TO_VLLM[flag]}"
+            report(kind, key, problem)
             continue
         spec, negated = found
         checked = check_value(flags, spec, negated, flag, value)

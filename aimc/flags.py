@@ -121,6 +121,10 @@ def unknown_flag_problem(flags: FlagSet, flag: str) -> str:
     if len(expansions) == 1:
         return (f"{flag} is not a {flags.label} flag: the engine would take it as an abbreviation of "
                 f"{expansions[0]}; write the full name {expansions[0]}")
+    positive = flags.options.get("--" + flag[5:]) if flag.startswith("--no-") else None
+    if positive and positive[0].is_boolean and not positive[0].negation:
+        return (f"{flag} is not a {flags.label} flag: {positive[0].name} has no --no- form there; set "
+                f"{positive[0].name} to false (or leave it out) instead")
     if expansions:
         shown = ", ".join(expansions[:5]) + (", ..." if len(expansions) > 5 else "")
         return f"{flag} is not a {flags.label} flag: it abbreviates several ({shown}); write the full name"

@@ -73,3 +73,113 @@ def test_owned_flag_in_custom_args_is_an_error():
     result = command(custom=(("--served-model-name", "x"),))
     assert result.diagnostics[0].severity == "error"
     assert "set spec.model instead" in result.diagnostics[0].message
+
+
+# -- flag checks after the merge (aimc/flags.py) ------------------------------------------------------------------
+
+def placed(kind, key):
+    return (f"{kind}.yaml", {"recipe": 10, "override": 20, "customArgs": 30}[kind], key)
+
+
+def placed_command(engine="vllm", recipe=None, overrides=(), custom=()):
+    return build_command(engine, recipe or {}, 2, "org/weights", "org/Model", overrides, custom, placed)
+
+
+def messages(result):
+    return [d.format() for d in result.diagnostics]
+
+
+def test_errors_point_at_where_the_flag_came_from():
+    result = placed_command(recipe={"--dtype": "float8_e4m3", "--max-num-seq": "8"},
+                            custom=(("--kv-cache-dtype", "fp9"),))
+    places = [(d.file, d.line, d.field) for d in result.diagnostics]
+    assert places == [("recipe.yaml", 10, "--dtype"), ("recipe.yaml", 10, "--max-num-seq"),
+                      ("customArgs.yaml", 30, "--kv-cache-dtype")]
+
+
+def test_custom_args_fix_a_bad_recipe_value_before_it_is_checked():
+    result = placed_command(recipe={"--dtype": "float8_e4m3"}, custom=(("--dtype", "auto"),))
+    assert result.diagnostics == ()
+    assert result.args[-2:] == ("--dtype", "auto")
+
+
+def test_an_unknown_flag_is_never_passed_through():
+    result = command(custom=(("--max-num-seq", "8"),))
+    assert "--max-num-seq" not in result.args
+    assert result.diagnostics[0].message.endswith("write the full name --max-num-seqs")
+
+
+def test_engine_aliases_merge_with_the_flags_own_name():
+    args = command(recipe={"-q": "fp8"}, custom=(("--quantization", "ptpc_fp8"),)).args
+    assert args[-2:] == ("--quantization", "ptpc_fp8") and "-q" not in args
+
+
+def test_vllm_booleans_false_is_the_negation_null_is_the_engine_default():
+    assert command(custom=(("--enable-prefix-caching", False),)).args[-1] == "--no-enable-prefix-caching"
+    assert command(custom=(("--enable-prefix-caching", "false"),)).args[-1] == "--no-enable-prefix-caching"
+    assert command(recipe={"--enable-prefix-caching": False}).args[-1] == "--no-enable-prefix-caching"
+    cleared = command(recipe={"--no-enable-prefix-caching": None}, custom=(("--enable-prefix-caching", None),))
+    assert "--no-enable-prefix-caching" not in cleared.args and "--enable-prefix-caching" not in cleared.args
+    assert command(recipe={"--enforce-eager": None}, custom=(("--enforce-eager", "true"),)).args[-1] == \
+        "--enforce-eager"
+
+
+def test_sglang_store_true_false_removes_it():
+    result = command("sglang", recipe={"--trust-remote-code": None}, custom=(("--trust-remote-code", False),))
+    assert "--trust-remote-code" not in result.args and result.diagnostics == ()
+    override = command("sglang", overrides=(("trustRemoteCode", False),))
+    assert "--trust-remote-code" not in override.args and "--no-trust-remote-code" not in override.args
+
+
+def test_boolean_with_a_value_other_than_true_or_false_is_an_error():
+    result = command("sglang", custom=(("--trust-remote-code", "yes"),))
+    assert result.diagnostics[0].message == ("--trust-remote-code is a boolean flag and takes no value ('yes' "
+                                             "given): write true for the bare flag or false to leave it out")
+
+
+def test_vllm_names_under_sglang_are_translated_with_a_warning_each():
+    recipe = {"--model": "x", "--max-model-len": "8192", "--gpu-memory-utilization": "0.9",
+              "--max-num-batched-tokens": "8192", "--max-num-seqs": "64", "--kv-cache-dtype": "fp8",
+              "--enforce-eager": None, "--port": "8001"}
+    result = placed_command("sglang", recipe=recipe)
+    assert result.args[8:] == ("--tp-size", "2", "--context-length", "8192", "--mem-fraction-static", "0.9",
+                               "--chunked-prefill-size", "8192", "--max-running-requests", "64",
+                               "--kv-cache-dtype", "fp8_e4m3", "--disable-cuda-graph")
+    assert [(d.severity, d.field) for d in result.diagnostics] == [
+        ("warning", "--max-model-len"), ("warning", "--gpu-memory-utilization"),
+        ("warning", "--max-num-batched-tokens"), ("warning", "--max-num-seqs"), ("warning", "--kv-cache-dtype"),
+        ("warning", "--enforce-eager")]
+    assert messages(result)[0] == ("recipe.yaml:10: warning: --max-model-len: --max-model-len is vLLM's name; "
+                                   "sglang 0.5.5.post3 calls it --context-length: translated (write --context-length "
+                                   "to silence this warning)")
+
+
+def test_sglang_names_are_not_translated_under_vllm():
+    result = command("vllm", recipe={"--context-length": "8192"})
+    assert result.diagnostics[0].message == ("--context-length is not a vllm 0.11.1 flag: it is SGLang's name; "
+                                             "vLLM calls it --max-model-len")
+
+
+def test_prefix_caching_under_sglang_follows_its_radix_cache():
+    off = command("sglang", custom=(("--enable-prefix-caching", False),))
+    assert off.args[-1] == "--disable-radix-cache" and off.diagnostics[0].severity == "warning"
+    on = command("sglang", custom=(("--enable-prefix-caching", True),))
+    assert "--enable-prefix-caching" not in on.args
+    assert "does this by default, so it is left out" in on.diagnostics[0].message
+
+
+def test_tensor_parallel_mismatch_in_a_recipe_is_an_error_under_every_spelling():
+    for engine, flag in (("vllm", "--tensor-parallel-size"), ("vllm", "-tp"), ("vllm", "--tensor_parallel_size"),
+                         ("sglang", "--tp-size"), ("sglang", "--tensor-parallel-size")):
+        result = placed_command(engine, recipe={flag: "4"})
+        assert [d.message for d in result.diagnostics if d.severity == "error"] == [
+            "tensor-parallel size 4 differs from the configuration's GPU count 2; they must be equal"], (engine, flag)
+        assert result.args.count("2") >= 1 and "4" not in result.args
+
+
+def test_seed_design_aliases_also_map_in_recipes():
+    result = placed_command("sglang", recipe={"--max-batch-size": "32"})
+    assert result.args[-2:] == ("--max-running-requests", "32")
+    assert result.diagnostics[0].format() == (
+        "recipe.yaml:10: warning: --max-batch-size: --max-batch-size is not a sglang flag; using "
+        "--max-running-requests, its documented alias (write --max-running-requests to silence this warning)")
