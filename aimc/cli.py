@@ -152,6 +152,75 @@ def recipes_validate(files, strict):
     return EXIT_OK
 
 
+@cli.group()
+def argocd():
+    """Argo CD Config Management Plugin (see argocd-cmp.yaml)."""
+
+
+@argocd.command("generate")
+def argocd_generate():
+    """Print the manifests of the application at the working directory; settings from ARGOCD_ENV_AIMC_* and
+    KUBE_VERSION (see the README, "Argo CD")."""
+    from pathlib import Path
+
+    from .adapters import argocd as argocd_adapter
+
+    text, warnings = argocd_adapter.generate(dict(os.environ), Path.cwd())
+    _print_warnings(warnings)
+    click.echo(text, nl=False)
+    return EXIT_OK
+
+
+@cli.group()
+def kustomize():
+    """Kustomize exec plugin (kind AimcCompiler, for kubectl kustomize --enable-alpha-plugins)."""
+
+
+@kustomize.command("install-plugin")
+@click.option("--dir", "plugin_home", type=click.Path(file_okay=False),
+              help="Plugin home (default: $KUSTOMIZE_PLUGIN_HOME, else $XDG_CONFIG_HOME/kustomize/plugin, else "
+                   "~/.config/kustomize/plugin).")
+def kustomize_install_plugin(plugin_home):
+    """Install the AimcCompiler plugin launcher where Kustomize finds it."""
+    from pathlib import Path
+
+    from .adapters import kustomize as kustomize_adapter
+
+    home = Path(plugin_home) if plugin_home else kustomize_adapter.default_plugin_home(os.environ)
+    target = kustomize_adapter.install(home)
+    click.echo(f"aimc: installed {target}", err=True)
+    click.echo(f"aimc: run kubectl kustomize --enable-alpha-plugins with KUSTOMIZE_PLUGIN_HOME={home}", err=True)
+    return EXIT_OK
+
+
+@kustomize.command("plugin", hidden=True)
+@click.argument("config_file", required=False)
+@click.argument("extra", nargs=-1)
+def kustomize_plugin(config_file, extra):
+    """What Kustomize runs (through the launcher): config file as argument, resources on stdin."""
+    from .adapters import kustomize as kustomize_adapter
+
+    stdin_text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    text, warnings = kustomize_adapter.run_plugin(config_file, stdin_text, dict(os.environ))
+    _print_warnings(warnings)
+    click.echo(text, nl=False)
+    return EXIT_OK
+
+
+@cli.command()
+def krm():
+    """KRM function: a ResourceList on stdin, a ResourceList (items and results) on stdout; exit 1 on errors."""
+    from .adapters import krm as krm_adapter
+
+    text = sys.stdin.read()
+    resource_list, ok = krm_adapter.run(text)
+    click.echo(krm_adapter.dump(resource_list, text.lstrip().startswith("{")), nl=False)
+    for result in resource_list.get("results", []):
+        if result["severity"] == "error" or not ok:
+            click.echo(f"aimc krm: {result['severity']}: {krm_adapter.describe(result)}", err=True)
+    return EXIT_OK if ok else EXIT_USER_ERROR
+
+
 def main(argv=None, prog_name="aimc") -> int:
     """Entry point: user errors exit 1 with one line each, usage errors 2, bugs 3 (with --traceback for details)."""
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -31,6 +31,7 @@ TOOL_KINDS = {
     ("kustomize.config.k8s.io", "Component"),
     ("argoproj.io", "ConfigManagementPlugin"),
     ("config.kubernetes.io", "ResourceList"),
+    ("aimc.amd.com", "AimcCompiler"),  # the Kustomize plugin's own config (overlays/*-plugin)
 }
 
 

@@ -1,0 +1,1 @@
+"""Adapters: thin shells that put the one compiler where users already work (Argo CD, Kustomize, KRM)."""

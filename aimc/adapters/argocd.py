@@ -1,0 +1,190 @@
+"""Argo CD Config Management Plugin: `aimc argocd generate`, run by argocd-cmp-server in the repo-server sidecar.
+
+argocd-cmp-server unpacks the whole repository into a fresh temporary folder and runs the command with the working
+directory at the application's path. Settings come from the Application's `spec.source.plugin.env` (as
+`ARGOCD_ENV_<NAME>`), plus `KUBE_VERSION`, `KUBE_API_VERSIONS` and `ARGOCD_APP_NAMESPACE` set by Argo CD.
+
+Rules this adapter keeps (see the README, "Argo CD"):
+- never exit 0 with an empty stream because something went wrong (auto-prune would delete the application);
+- short errors, one per line, with file and line, that never echo a setting's value (it may hold a secret);
+- read nothing outside the repository: absolute paths, `..` escapes and symlinks resolving outside are refused;
+- write nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import kube_versions, pipeline
+from ..documents import _walk
+from ..errors import Diagnostic, UserError, did_you_mean
+
+ENV_PREFIX = "ARGOCD_ENV_"
+# Setting (without ARGOCD_ENV_) -> what it holds; the README table documents each.
+SETTINGS = {
+    "AIMC_PATHS": "input paths",
+    "AIMC_INVENTORY": "ClusterInventory file",
+    "AIMC_RECIPES": "recipe folders",
+    "AIMC_NAMESPACE": "default namespace",
+    "AIMC_EXCLUDE": "globs to skip",
+    "AIMC_STRICT": "warnings are errors",
+}
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off", "")
+
+
+@dataclass(frozen=True)
+class Settings:
+    paths: tuple[str, ...] = (".",)
+    inventory: str | None = None
+    recipes: tuple[str, ...] = ()
+    namespace: str | None = None
+    exclude: tuple[str, ...] = ()
+    strict: bool = False
+    kube_version: kube_versions.KubeVersion | None = None
+    api_versions: frozenset[str] = frozenset()
+
+
+def settings_from_env(env) -> Settings:
+    """Parse the plugin's environment. Messages name the variable, never its value."""
+    problems: list[Diagnostic] = []
+
+    def setting(name: str) -> str:
+        return env.get(ENV_PREFIX + name, "").strip()
+
+    for key in sorted(env):
+        if key.startswith(ENV_PREFIX + "AIMC_") and key[len(ENV_PREFIX):] not in SETTINGS:
+            known = [ENV_PREFIX + s for s in SETTINGS]
+            problems.append(_problem(key, "unknown setting" + did_you_mean(key, known) + "; known: "
+                                     + ", ".join(known)))
+    strict_text = setting("AIMC_STRICT").lower()
+    if strict_text not in _TRUE + _FALSE:
+        problems.append(_problem(ENV_PREFIX + "AIMC_STRICT", "expected true or false"))
+    kube_version = None
+    if env.get("KUBE_VERSION", "").strip():
+        kube_version = kube_versions.parse(env["KUBE_VERSION"])
+        if kube_version is None:
+            problems.append(_problem("KUBE_VERSION", "not a Kubernetes version (expected e.g. 1.32.2)"))
+    namespace = setting("AIMC_NAMESPACE") or env.get("ARGOCD_APP_NAMESPACE", "").strip() or None
+    if problems:
+        raise UserError(problems)
+    return Settings(
+        paths=_split(setting("AIMC_PATHS")) or (".",),
+        inventory=setting("AIMC_INVENTORY") or None,
+        recipes=_split(setting("AIMC_RECIPES")),
+        namespace=namespace,
+        exclude=_split(setting("AIMC_EXCLUDE")),
+        strict=strict_text in _TRUE,
+        kube_version=kube_version,
+        api_versions=kube_versions.parse_api_versions(env.get("KUBE_API_VERSIONS", "")),
+    )
+
+
+def _split(text: str) -> tuple[str, ...]:
+    """Space- or comma-separated list."""
+    return tuple(part for part in text.replace(",", " ").split() if part)
+
+
+def _problem(variable: str, message: str) -> Diagnostic:
+    return Diagnostic(variable, 0, "", message)
+
+
+def repository_root(cwd: Path) -> Path:
+    """The nearest ancestor of the working directory holding `.git` (Argo CD sends it), else the working directory."""
+    for folder in (cwd, *cwd.parents):
+        if (folder / ".git").exists():
+            return folder
+    return cwd
+
+
+def confined_paths(settings: Settings, cwd: Path, root: Path) -> list[Diagnostic]:
+    """Every path setting must stay inside the repository, and so must every file found under it."""
+    problems = []
+    entries = [("AIMC_PATHS", p) for p in settings.paths] + [("AIMC_RECIPES", p) for p in settings.recipes]
+    if settings.inventory:
+        entries.append(("AIMC_INVENTORY", settings.inventory))
+    counters: dict = {}
+    for name, value in entries:
+        counters[name] = counters.get(name, 0) + 1
+        where = ENV_PREFIX + name + (f" entry {counters[name]}" if name != "AIMC_INVENTORY" else "")
+        problem = _outside(value, cwd, root)
+        if problem:
+            problems.append(_problem(where, problem))
+            continue
+        target = Path(os.path.normpath(cwd / value))
+        if not target.exists():
+            problems.append(_problem(where, "no such file or folder in the repository (paths are relative to the "
+                                            "application's path)"))
+        elif target.is_dir():
+            problems.extend(_escaping_files(target, cwd, root))
+    return problems
+
+
+def _outside(value: str, cwd: Path, root: Path) -> str | None:
+    if os.path.isabs(value):
+        return "absolute paths are refused: give a path relative to the application's path"
+    joined = os.path.normpath(cwd / value)
+    if not _inside(joined, str(root)):
+        return "leaves the repository ('..' above its root): aimc reads nothing outside the repository"
+    if not _inside(os.path.realpath(joined), os.path.realpath(root)):
+        return "is a symlink resolving outside the repository: aimc reads nothing outside the repository"
+    return None
+
+
+def _escaping_files(folder: Path, cwd: Path, root: Path) -> list[Diagnostic]:
+    real_root = os.path.realpath(root)
+    return [Diagnostic(os.path.relpath(path, cwd), 0, "", "symlink resolving outside the repository: refusing to read it")
+            for path in _walk(folder) if not _inside(os.path.realpath(path), real_root)]
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
+    """The manifest stream for the application at `cwd` (the process's working directory), and the warnings."""
+    from .. import emit
+
+    settings = settings_from_env(env)
+    root = repository_root(cwd)
+    problems = confined_paths(settings, cwd, root)
+    if problems:
+        raise UserError(problems)
+    result = pipeline.compile(pipeline.Options(
+        paths=tuple(os.path.normpath(p) for p in settings.paths),
+        inventory=os.path.normpath(settings.inventory) if settings.inventory else None,
+        recipe_dirs=tuple(os.path.normpath(p) for p in settings.recipes),
+        default_namespace=settings.namespace, strict=settings.strict, exclude=settings.exclude))
+    errors, warnings = _api_version_checks(result, settings)
+    if settings.strict:
+        errors += [w.as_error() for w in warnings]
+    if errors:
+        raise UserError(errors)
+    stream = emit.render_stream(list(result.objects), "yaml")
+    if not result.objects or not stream.strip():  # the pipeline refuses this already; never rely on one guard only
+        raise UserError([Diagnostic(".", 0, "", "nothing to render: refusing to output an empty stream")])
+    return stream, result.warnings + tuple(warnings)
+
+
+def _api_version_checks(result, settings: Settings) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Objects the target cluster cannot serve: errors for what aimc renders, warnings for passed-through objects
+    (they may be custom resources whose definition the same application installs)."""
+    places = {e.origin.source: (e.origin.file, e.origin.line) for e in result.inputs.endpoints}
+    passthrough = {o.origin.source: (o.origin.file, o.origin.line) for o in result.inputs.objects}
+    errors, warnings = [], []
+    for item in result.objects:
+        api_version, kind = str(item.obj.get("apiVersion", "")), str(item.obj.get("kind", ""))
+        name = (item.obj.get("metadata") or {}).get("name", "")
+        reason = kube_versions.unserved(api_version, kind, settings.kube_version) if settings.kube_version else None
+        if reason is None and not kube_versions.served_by(api_version, kind, settings.api_versions):
+            reason = f"{kind} {api_version} is not among the cluster's API versions (KUBE_API_VERSIONS)"
+        if reason is None:
+            continue
+        labels = (item.obj.get("metadata") or {}).get("labels") or {}
+        rendered = isinstance(labels, dict) and labels.get("app.kubernetes.io/managed-by") == "aimc"
+        file, line = (places if rendered else passthrough).get(item.source, (item.source, 0))
+        diagnostic = Diagnostic(file, line, "", f"{kind} '{name}': {reason}")
+        (errors if rendered else warnings).append(diagnostic if rendered else diagnostic.as_warning())
+    return errors, warnings

@@ -1,0 +1,101 @@
+"""Kustomize legacy exec plugin (`kubectl kustomize --enable-alpha-plugins`) and its installer.
+
+Kustomize runs `$KUSTOMIZE_PLUGIN_HOME/aimc.amd.com/v1/aimccompiler/AimcCompiler CONFIG_FILE` in the kustomization
+folder (KUSTOMIZE_PLUGIN_CONFIG_ROOT), with the resources on stdin when used under `transformers:` and nothing on
+stdin under `generators:`; it reads a YAML stream on stdout. The executable is a tiny launcher that runs this Python
+and `aimc kustomize plugin`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import sys
+from pathlib import Path
+
+import yaml
+
+from ..errors import Diagnostic, UserError
+from ..yamlpos import load_all
+from . import stream
+
+PLUGIN_GROUP, PLUGIN_VERSION = stream.CONFIG_API_VERSION.split("/")
+RELATIVE_PATH = Path(PLUGIN_GROUP) / PLUGIN_VERSION / stream.CONFIG_KIND.lower() / stream.CONFIG_KIND
+
+
+def default_plugin_home(env) -> Path:
+    """Where Kustomize looks: $KUSTOMIZE_PLUGIN_HOME, else $XDG_CONFIG_HOME/kustomize/plugin, else
+    ~/.config/kustomize/plugin."""
+    if env.get("KUSTOMIZE_PLUGIN_HOME"):
+        return Path(env["KUSTOMIZE_PLUGIN_HOME"])
+    config_home = env.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(config_home) / "kustomize" / "plugin"
+
+
+def launcher_script(python: str) -> str:
+    return ("#!/bin/sh\n"
+            "# Kustomize exec plugin for aimc (kind AimcCompiler), written by `aimc kustomize install-plugin`.\n"
+            f"exec {shlex.quote(python)} -m aimc kustomize plugin \"$@\"\n")
+
+
+def install(plugin_home: Path, python: str = sys.executable) -> Path:
+    """Write the launcher where Kustomize finds it; returns its path."""
+    target = plugin_home / RELATIVE_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(launcher_script(python), encoding="utf-8")
+    tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH | stat.S_IRUSR | stat.S_IRGRP)
+    os.replace(tmp, target)
+    return target
+
+
+def read_config(config_file: str | None, env) -> stream.PluginConfig:
+    """The config object: the file Kustomize passes as argv[1], else KUSTOMIZE_PLUGIN_CONFIG_STRING."""
+    where = f"{stream.CONFIG_KIND} config"
+    if config_file:
+        try:
+            text = Path(config_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UserError([Diagnostic(where, 0, "", f"cannot read the plugin config: {exc.strerror}")]) from None
+    else:
+        text = env.get("KUSTOMIZE_PLUGIN_CONFIG_STRING", "")
+    documents = [data for _, data in _load(text, where)]
+    if len(documents) != 1:
+        raise UserError([Diagnostic(where, 0, "", f"expected one {stream.CONFIG_KIND} object, found {len(documents)}")])
+    name = ((documents[0].get("metadata") or {}).get("name") if isinstance(documents[0], dict) else None) or "aimc"
+    return stream.parse_config(documents[0], f"{stream.CONFIG_KIND}/{name}")
+
+
+def read_resources(text: str) -> list[dict]:
+    """The resources Kustomize pipes in (a plain multi-document stream; a ResourceList or List is flattened)."""
+    resources = []
+    for _, data in _load(text, "<stdin>"):
+        if not isinstance(data, dict):
+            continue
+        if data.get("kind") in ("ResourceList", "List") and isinstance(data.get("items"), list):
+            resources.extend(item for item in data["items"] if isinstance(item, dict))
+        else:
+            resources.append(data)
+    return resources
+
+
+def _load(text: str, where: str):
+    try:
+        return [(line, data) for line, data in load_all(text) if data is not None]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise UserError([Diagnostic(where, mark.line + 1 if mark else 0, "", f"invalid YAML: {exc.problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise UserError([Diagnostic(where, 0, "", f"invalid YAML: {exc}")]) from None
+
+
+def run_plugin(config_file: str | None, stdin_text: str, env) -> tuple[str, tuple[Diagnostic, ...]]:
+    """The YAML stream Kustomize reads back, and the warnings."""
+    from .. import emit
+
+    config = read_config(config_file, env)
+    base_dir = env.get("KUSTOMIZE_PLUGIN_CONFIG_ROOT") or "."
+    compiled = stream.compile_resources(read_resources(stdin_text), config, base_dir)
+    text = "".join(f"---\n{emit.dump_yaml(obj)}" for obj in compiled.objects)
+    return text, compiled.warnings
