@@ -16,7 +16,6 @@ from .. import pipeline
 from ..documents import API_GROUP
 from ..emit import ordered
 from ..errors import Diagnostic, UserError
-from ..render import Rendered
 
 CONFIG_API_VERSION = "aimc.amd.com/v1"
 CONFIG_KIND = "AimcCompiler"
@@ -106,7 +105,7 @@ def compile_resources(resources: list[dict], config: PluginConfig, base_dir: str
     Objects aimc rendered earlier (labelled managed-by: aimc, e.g. by this plugin in a base kustomization) pass
     through unchanged: `aimc build` ignores them as inputs, which here would silently drop them.
     """
-    earlier = [r for r in resources if not is_config(r) and _rendered_by_aimc(r)]
+    earlier = [_plain(r) for r in resources if not is_config(r) and _rendered_by_aimc(r)]
     inputs = [_without_internal_annotations(r) if _is_own(r) else r
               for r in resources if not is_config(r) and not _rendered_by_aimc(r)]
     if not inputs and not config.paths:
@@ -195,7 +194,3 @@ def _plain(obj):
     if isinstance(obj, (list, tuple)):
         return [_plain(v) for v in obj]
     return obj
-
-
-def as_rendered(objects) -> list[Rendered]:
-    return [Rendered(o, "") for o in objects]

@@ -1,0 +1,103 @@
+"""`aimc krm`: the KRM function, fed a ResourceList on stdin the way `kustomize build --enable-exec` does (standalone
+kustomize is not installed here), as a transformer and as a generator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+from conftest import REPO
+
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+CLUSTER = yaml.safe_load((REPO / "examples" / "cluster.yaml").read_text())
+QWEN = yaml.safe_load((REPO / "examples" / "endpoints" / "qwen3-32b.yaml").read_text())
+FUNCTION_CONFIG = {"apiVersion": "aimc.amd.com/v1", "kind": "AimcCompiler", "metadata": {"name": "aimc", "annotations": {
+    "config.kubernetes.io/function": "exec:\n  path: ./aimc-krm\n"}}}
+
+
+def annotated(obj: dict, path: str, index: int = 0) -> dict:
+    """How kustomize hands a resource to a function: tracking annotations added."""
+    obj = json.loads(json.dumps(obj))
+    obj["metadata"].setdefault("annotations", {}).update({
+        "config.kubernetes.io/index": str(index), "internal.config.kubernetes.io/index": str(index),
+        "config.kubernetes.io/path": path, "internal.config.kubernetes.io/path": path,
+        "kustomize.config.k8s.io/id": f"kind: {obj['kind']}\nname: {obj['metadata']['name']}\n"})
+    return obj
+
+
+def krm(resource_list, cwd=REPO, as_json=False) -> tuple[int, dict, str]:
+    text = json.dumps(resource_list) if as_json else yaml.safe_dump(resource_list)
+    run = subprocess.run([sys.executable, "-m", "aimc", "krm"], input=text, capture_output=True, text=True, env=ENV,
+                         cwd=cwd)
+    output = json.loads(run.stdout) if as_json else yaml.safe_load(run.stdout)
+    return run.returncode, output, run.stderr
+
+
+def resource_list(items, config=FUNCTION_CONFIG) -> dict:
+    return {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items, "functionConfig": config}
+
+
+def direct_build() -> list[dict]:
+    run = subprocess.run([sys.executable, "-m", "aimc", "build", "examples/cluster.yaml",
+                          "examples/endpoints/qwen3-32b.yaml"], capture_output=True, text=True, env=ENV, cwd=REPO)
+    return [d for d in yaml.safe_load_all(run.stdout) if d]
+
+
+def test_transformer_compiles_endpoints_and_passes_other_items_through():
+    config_map = annotated({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "extra"}}, "cm.yaml", 0)
+    items = [annotated(CLUSTER, "cluster.yaml"), annotated(QWEN, "qwen.yaml"), config_map]
+    code, output, stderr = krm(resource_list(items))
+    assert code == 0, stderr
+    assert output["kind"] == "ResourceList" and "results" not in output
+    assert config_map in output["items"]  # untouched, annotations and all (the orchestrator tracks it by them)
+    rendered = [o for o in output["items"] if o is not None and o["kind"] != "ConfigMap"]
+    assert rendered == direct_build()  # no tracking annotation leaks from the endpoint into what aimc renders
+
+
+def test_generator_reads_paths_and_does_not_echo_its_own_config(tmp_path):
+    config = {**FUNCTION_CONFIG, "paths": ["examples/endpoints/qwen3-32b.yaml"], "inventory": "examples/cluster.yaml"}
+    code, output, stderr = krm(resource_list([annotated(config, "aimc.yaml")], config), as_json=True)
+    assert code == 0, stderr
+    assert output["items"] == direct_build()
+
+
+def test_config_map_function_config_is_accepted():
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "aimc"},
+              "data": {"paths": "examples/endpoints/qwen3-32b.yaml", "inventory": "examples/cluster.yaml",
+                       "strict": "true"}}
+    code, output, stderr = krm(resource_list([config], config))
+    assert code == 0, stderr
+    assert output["items"] == direct_build()
+
+
+def test_errors_are_results_with_severity_resource_field_and_file_and_exit_1():
+    broken = {**QWEN, "spec": {**QWEN["spec"], "gpuCount": 0}}
+    items = [annotated(CLUSTER, "cluster.yaml"), annotated(broken, "endpoints/qwen.yaml", 1)]
+    code, output, stderr = krm(resource_list(items))
+    assert code == 1
+    errors = [r for r in output["results"] if r["severity"] == "error"]
+    assert errors and errors[0]["resourceRef"] == {"apiVersion": "aim.engine.amd.com/v1alpha1", "kind": "AIMEndpoint",
+                                                   "name": "qwen3-32b"}
+    assert errors[0]["field"] == {"path": "spec.gpuCount"}
+    assert errors[0]["file"] == {"path": "endpoints/qwen.yaml", "index": 1}
+    assert "AIMEndpoint/qwen3-32b" in stderr and "spec.gpuCount" in stderr
+
+
+def test_warnings_are_results_and_do_not_fail():
+    tuned = yaml.safe_load((REPO / "examples" / "endpoints" / "qwen3-32b-tuned.yaml").read_text())
+    code, output, stderr = krm(resource_list([annotated(CLUSTER, "c.yaml"), annotated(tuned, "t.yaml")]))
+    assert code == 0, stderr
+    warnings = [r for r in output["results"] if r["severity"] == "warning"]
+    assert warnings and warnings[0]["resourceRef"]["name"] == "qwen3-32b-tuned"
+    assert warnings[0]["field"]["path"].startswith("spec.customArgs")
+
+
+def test_not_a_resource_list_is_an_error():
+    run = subprocess.run([sys.executable, "-m", "aimc", "krm"], input="kind: Pod\n", capture_output=True, text=True,
+                         env=ENV, cwd=REPO)
+    assert run.returncode == 1 and "expected one ResourceList" in run.stderr
+    assert yaml.safe_load(run.stdout)["results"][0]["severity"] == "error"
