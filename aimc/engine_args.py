@@ -7,6 +7,7 @@ or a tuple of strings for a flag that takes several values.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from .errors import Diagnostic
@@ -112,6 +113,8 @@ def value_text(value):
         return str(int(value))
     if isinstance(value, list):
         return tuple(value_text(v) for v in value)
+    if isinstance(value, dict):  # a JSON flag (`--compilation-config: {mode: 3}`): the engine parses JSON text
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
     return str(value)
 
 

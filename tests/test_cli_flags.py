@@ -62,3 +62,4 @@ def test_recipes_validate_strict_turns_translations_into_errors(aimc):
     assert relaxed.code == 0 and relaxed.err.count(": warning: ") == 6
     strict = aimc("recipes", "validate", "--strict", str(recipe))
     assert strict.code == 1 and strict.err.splitlines()[-1] == "aimc: 6 errors"
+

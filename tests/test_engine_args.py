@@ -183,3 +183,9 @@ def test_seed_design_aliases_also_map_in_recipes():
     assert result.diagnostics[0].format() == (
         "recipe.yaml:10: warning: --max-batch-size: --max-batch-size is not a sglang flag; using "
         "--max-running-requests, its documented alias (write --max-running-requests to silence this warning)")
+
+
+def test_a_mapping_in_custom_args_is_json_text_for_a_json_flag():
+    result = command(custom=(("--compilation-config", {"mode": 3, "cudagraph_mode": "FULL"}),))
+    assert result.args[-2:] == ("--compilation-config", '{"cudagraph_mode":"FULL","mode":3}')
+    assert result.diagnostics == ()
