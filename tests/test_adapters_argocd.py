@@ -307,3 +307,55 @@ def test_kustomize_patch_adds_the_sidecar_to_argo_cds_repo_server(tmp_path):
     # The plugin file is baked into the image where argocd-cmp-server reads it, not mounted over.
     assert "/home/argocd/cmp-server/config" not in " ".join(mounts)
     assert "/home/argocd/cmp-server/config/plugin.yaml" in (REPO / "plugin" / "Dockerfile").read_text()
+
+
+def test_api_versions_the_target_cannot_serve_are_errors_for_rendered_objects(monkeypatch):
+    """An HPA rendered by aimc (autoscaling/v2) on Kubernetes 1.22 is an error naming the endpoint's file and line."""
+    import dataclasses
+
+    from aimc import pipeline
+    from aimc.render import Rendered
+
+    monkeypatch.chdir(REPO)
+    result = pipeline.compile(pipeline.Options(paths=("examples",), exclude=("endpoints/qwen3-32b-tuned.yaml",)))
+    endpoint = next(e for e in result.inputs.endpoints if e.name == "qwen3-32b")
+    hpa = {**yaml.safe_load(HPA_V2), "metadata": {"name": "qwen3-32b", "labels": {"app.kubernetes.io/managed-by": "aimc"}}}
+    result = dataclasses.replace(result, objects=result.objects + (Rendered(hpa, endpoint.origin.source),))
+    settings = argocd.settings_from_env({"KUBE_VERSION": "1.22.3"})
+    errors, warnings = argocd._api_version_checks(result, settings)
+    assert [e.format() for e in errors] == [
+        f"{endpoint.origin.file}:{endpoint.origin.line}: HorizontalPodAutoscaler 'qwen3-32b': HorizontalPodAutoscaler "
+        "autoscaling/v2 needs Kubernetes 1.23 or later; the target is 1.22"]
+    assert warnings == []
+    assert argocd._api_version_checks(result, argocd.settings_from_env({"KUBE_VERSION": "1.23.0"})) == ([], [])
+
+
+def test_long_error_lists_are_cut_for_the_argo_cd_ui():
+    from aimc.errors import Diagnostic
+
+    many = [Diagnostic(f"e{i}.yaml", 1, "", "bad") for i in range(30)]
+    short = argocd.shortened(many)
+    assert len(short) == argocd.MAX_REPORTED_ERRORS + 1 and "10 more errors" in short[-1].message
+
+
+@pytest.mark.e2e
+def test_the_image_build_context_holds_what_pip_install_needs(tmp_path):
+    """plugin/Dockerfile.dockerignore must not exclude anything `pip install /src/aimc` needs (docker itself is not
+    available to the tests: build the wheel from the same context instead)."""
+    import fnmatch
+
+    ignored = [line.strip() for line in (REPO / "plugin" / "Dockerfile.dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")]
+
+    def ignore(folder, names):
+        rel = Path(folder).relative_to(REPO)
+        return {n for n in names if any(fnmatch.fnmatch((rel / n).as_posix(), p.replace("**/", ""))
+                                        or fnmatch.fnmatch(n, p.replace("**/", "")) for p in ignored)}
+
+    context = tmp_path / "context"
+    shutil.copytree(REPO, context, ignore=ignore)
+    assert (context / "argocd-cmp.yaml").is_file()  # COPY argocd-cmp.yaml needs it
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(tmp_path / "dist"), str(context)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert list((tmp_path / "dist").glob("aimc-*.whl"))

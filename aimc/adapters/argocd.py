@@ -31,6 +31,8 @@ SETTINGS = {
     "AIMC_EXCLUDE": "globs to skip",
     "AIMC_STRICT": "warnings are errors",
 }
+# Argo CD shows stderr in the UI and caches it until a hard refresh: a long list helps nobody there.
+MAX_REPORTED_ERRORS = 20
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off", "")
 
@@ -145,6 +147,22 @@ def _inside(path: str, root: str) -> bool:
 
 def generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
     """The manifest stream for the application at `cwd` (the process's working directory), and the warnings."""
+    try:
+        return _generate(env, cwd)
+    except UserError as error:
+        raise UserError(shortened(error.diagnostics)) from None
+
+
+def shortened(diagnostics) -> list[Diagnostic]:
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if len(errors) <= MAX_REPORTED_ERRORS:
+        return list(diagnostics)
+    more = len(errors) - MAX_REPORTED_ERRORS
+    return errors[:MAX_REPORTED_ERRORS] + [Diagnostic(".", 0, "", f"... and {more} more errors: run `aimc validate` "
+                                                                    "in the repository to see them all")]
+
+
+def _generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
     from .. import emit
 
     settings = settings_from_env(env)
