@@ -13,14 +13,16 @@ from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UserErr
 FORMATS = click.Choice(["yaml", "json"])
 
 
-def _options(paths, inventory, recipes, namespace=None, strict=False, exclude=(), stdin_text=None):
+def _options(paths, inventory, recipes, namespace=None, strict=False, exclude=(), stdin_text=None,
+             allow_overcommit=False):
     from .pipeline import Options
 
     paths = tuple(paths) or (".",)
     if "-" in paths and stdin_text is None:
         stdin_text = _read_stdin()
     return Options(paths=paths, inventory=inventory, recipe_dirs=tuple(recipes), stdin_text=stdin_text,
-                   default_namespace=namespace, strict=strict, exclude=tuple(exclude))
+                   default_namespace=namespace, strict=strict, exclude=tuple(exclude),
+                   allow_overcommit=allow_overcommit)
 
 
 def _read_stdin() -> str:
@@ -60,16 +62,24 @@ def cli(ctx, traceback):
     ctx.obj = {"traceback": traceback}
 
 
+def allow_overcommit_option(function):
+    return click.option("--allow-overcommit", is_flag=True,
+                        help="A node pool whose maximum GPU demand exceeds its capacity is a warning, not an error."
+                        )(function)
+
+
 @cli.command()
 @input_options
+@allow_overcommit_option
 @click.option("--format", "-f", "output_format", type=FORMATS, default="yaml", show_default=True)
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False),
               help="Write one file per object (<namespace>/<kind>-<name>.yaml) instead of printing a stream.")
-def build(paths, inventory, recipes, namespace, exclude, strict, output_format, output_dir):
+def build(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, output_format, output_dir):
     """Render the endpoints under PATHS (default: .; '-' reads a YAML stream on stdin)."""
     from . import emit, pipeline
 
-    result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude))
+    result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude,
+                                       allow_overcommit=allow_overcommit))
     _print_warnings(result.warnings)
     if output_dir:
         written, removed = emit.write_tree(list(result.objects), output_dir, output_format)
@@ -82,11 +92,13 @@ def build(paths, inventory, recipes, namespace, exclude, strict, output_format, 
 
 @cli.command()
 @input_options
-def validate(paths, inventory, recipes, namespace, exclude, strict):
+@allow_overcommit_option
+def validate(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit):
     """Run every check without printing manifests; also load each object into the Kubernetes typed models."""
     from . import k8s_models, pipeline
 
-    result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude))
+    result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude,
+                                       allow_overcommit=allow_overcommit))
     _print_warnings(result.warnings)
     problems = k8s_models.check_objects(result.objects)
     if problems:
@@ -107,6 +119,24 @@ def explain(paths, inventory, recipes, namespace, exclude, strict, endpoint_name
     text, ok = explain_mod.explain(_options(paths, inventory, recipes, namespace, strict, exclude), endpoint_names)
     click.echo(text, nl=False)
     return EXIT_OK if ok else EXIT_USER_ERROR
+
+
+@cli.command()
+@input_options
+@allow_overcommit_option
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def plan(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, output_format):
+    """GPUs each node pool must provide at minimum and maximum replicas (with rolling-update surge), and each
+    endpoint's share. Exits 1 when a pool is overcommitted, unless --allow-overcommit."""
+    from . import plan_cmd
+
+    text, problems = plan_cmd.plan(_options(paths, inventory, recipes, namespace, strict, exclude,
+                                            allow_overcommit=allow_overcommit), output_format)
+    click.echo(text, nl=False)
+    if problems:
+        raise UserError(problems)
+    return EXIT_OK
 
 
 @cli.group()

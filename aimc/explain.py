@@ -14,7 +14,7 @@ def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
         return "".join(d.format() + "\n" for d in collector.errors), False
     if inputs.inventory is None:
         return "aimc: no ClusterInventory found among the inputs; pass --inventory FILE\n", False
-    resolution = resolve_mod.resolve(inputs, collector, options.default_namespace)
+    resolution = pipeline.resolve_inputs(inputs, collector, options)
     resolved = {(r.endpoint.name, e.engine): e for r in resolution.endpoints for e in r.engines}
     lines: list[str] = []
     ok = True
@@ -68,7 +68,11 @@ def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
 
 def explain_facts(selection) -> list[str]:
     """Extra lines other modules contribute (engine flag set versions, memory arithmetic)."""
-    return []
+    lines = []
+    chosen = selection.chosen
+    if chosen is not None and chosen.detail.startswith("fits: "):
+        lines.append(f"memory per GPU: {chosen.detail[len('fits: '):]}")
+    return lines
 
 
 def _unused():  # keep parse imported for type checkers of explain users

@@ -147,6 +147,14 @@ class Recipe:
     metric: str | None = None
     profile_type: str | None = None
     manual_selection_only: bool = False
+    # AMD's search order of profile folders: 0 custom/, 1 model-specific (and every AIM framework recipe), 2 general/.
+    search_order: int = 1
+    profile_name: str = ""  # official AIM profiles: the file stem, AMD's profile id (pinnable when unambiguous)
+
+    @property
+    def general(self) -> bool:
+        """A model-agnostic fallback (official profiles under general/, which name no model)."""
+        return not self.model_id
 
 
 @dataclass(frozen=True)

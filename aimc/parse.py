@@ -379,12 +379,21 @@ def parse_profile(doc: Document, builtin: bool) -> Recipe:
         env=tuple((k, str(v)) for k, v in (data.get("env_vars") or {}).items()), path=("engine_args",),
     )
     model = data.get("aim_id") or data.get("model_id") or ""
+    custom = "custom" in PurePosixPath(doc.source).parts[:-1]
     return Recipe(
-        id=stem, model_id=model, huggingface_id=data.get("model_id") or "", hardware=str(meta["gpu"]).upper(),
+        id=profile_id(stem, model, custom), model_id=model, huggingface_id=data.get("model_id") or "", hardware=str(meta["gpu"]).upper(),
         precision=meta["precision"], configs=(config,), env=(), origin=origin, builtin=builtin, format="profile",
         metric=meta.get("metric"), profile_type=meta.get("type"),
         manual_selection_only=bool(meta.get("manual_selection_only", False)),
+        search_order=0 if custom else (2 if not model else 1), profile_name=stem,
     )
+
+
+def profile_id(stem: str, model: str, custom: bool) -> str:
+    """Profiles of different models share file names (vllm-mi300x-fp16-tp1-latency.yaml), so the id carries the
+    model as AMD's folder layout does: `<model>/<stem>`, `general/<stem>`, `custom/<model>/<stem>`."""
+    prefix = model or "general"
+    return f"custom/{prefix}/{stem}" if custom else f"{prefix}/{stem}"
 
 
 def merge_catalog(builtin: Catalog, local: list[Recipe], collector: Collector) -> Catalog:

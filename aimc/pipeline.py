@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import documents, parse, resolve as resolve_mod
+from . import capacity, documents, facts, fit, parse, resolve as resolve_mod
 from .errors import Collector, Diagnostic, UserError
 from .model import Inputs
 from .render import Rendered, render_all
@@ -20,6 +20,7 @@ class Options:
     strict: bool = False
     exclude: tuple[str, ...] = ()
     allow_empty: bool = False
+    allow_overcommit: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def compile(options: Options) -> Result:
         collector.error(first.file, first.line, "", "no ClusterInventory found among the inputs: add one "
                                            "(kind: ClusterInventory) or pass --inventory FILE")
     collector.raise_if_errors()
-    resolution = resolve_mod.resolve(inputs, collector, options.default_namespace)
+    resolution = resolve_inputs(inputs, collector, options)
     collector.raise_if_errors()
     objects = render_all(resolution.endpoints)
     objects += [Rendered(o.data, o.origin.source, o.origin.file, o.origin.line_of("metadata", "name"))
@@ -71,6 +72,18 @@ def compile(options: Options) -> Result:
         collector.extend(w.as_error() for w in warnings)
     collector.raise_if_errors()
     return Result(tuple(objects), warnings, inputs, resolution)
+
+
+def resolve_inputs(inputs: Inputs, collector: Collector, options: Options) -> resolve_mod.Resolution:
+    """Resolve every endpoint with the memory-fit filter, then the repository-wide checks (fit not checked,
+    capacity per node pool). `explain` and `plan` call this too, so they see what `build` sees."""
+    models = facts.model_catalog(inputs.models, collector)
+    resolution = resolve_mod.resolve(inputs, collector, options.default_namespace, checks=(fit.memory_check(models),))
+    collector.extend(fit.unchecked_warnings(resolution.endpoints, models))
+    if inputs.inventory is not None:
+        plans = capacity.plan(resolution.endpoints, inputs.inventory)
+        collector.extend(capacity.overcommit_diagnostics(plans, options.allow_overcommit))
+    return resolution
 
 
 def _check_collisions(objects: list[Rendered], inputs: Inputs, collector: Collector) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from . import engine_args, env_checks, flags, recipe_checks, select
 from .errors import Collector, Diagnostic
@@ -33,14 +34,16 @@ class Resolution:
 
 
 def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None = None, checks=()) -> Resolution:
-    """Resolve every endpoint. `checks` are extra candidate filters (callables) from other modules."""
+    """Resolve every endpoint. `checks` are extra candidate filters from other modules: callables
+    (endpoint, request, candidate) -> (reason, detail) | None (see `select.select`)."""
     resolved, selections = [], []
     inventory = inputs.inventory
     for endpoint in inputs.endpoints:
         _check_names(endpoint, collector)
         engines = []
         for request in endpoint.engines:
-            selection = select.select(endpoint, request, inputs.catalog, inventory, checks)
+            filters = tuple(partial(check, endpoint, request) for check in checks)
+            selection = select.select(endpoint, request, inputs.catalog, inventory, filters)
             selections.append(selection)
             if selection.chosen is None:
                 collector.add(select.no_candidate_error(selection, inputs.catalog, inventory))

@@ -1,12 +1,15 @@
 """Choose a recipe configuration for one engine of one endpoint: filter, rank, and keep a trace of why.
 
 Ranking (documented in the README), first difference wins:
-1. repository-local recipes before built-in ones;
-2. node pools in the order the inventory declares them (list the pool you prefer first);
-3. profile type: optimized, preview, unoptimized, general (AIM framework recipes count as optimized);
-4. the fewest GPUs;
-5. precision, highest quality first: bf16, fp16, fp8, int8, int4, fp4;
-6. recipe id.
+1. recipes and profiles for the model before general (model-agnostic) AIM profiles;
+2. repository-local recipes before built-in ones;
+3. AIM profiles under custom/ before the others (AMD's search order);
+4. node pools in the order the inventory declares them (list the pool you prefer first);
+5. profile type: optimized, preview, unoptimized, general (AIM framework recipes count as optimized);
+6. the fewest GPUs;
+7. metric: latency before throughput (recipes without a metric count as latency);
+8. precision, highest quality first: bf16, fp16, fp8, int8, int4, fp4;
+9. recipe id.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from .model import Candidate, Catalog, Endpoint, EngineRequest, Inventory, NodeP
 
 PRECISION_PREFERENCE = ("bf16", "fp16", "fp8", "int8", "int4", "fp4")
 TYPE_PREFERENCE = ("optimized", "preview", "unoptimized", "general")
+METRIC_PREFERENCE = ("latency", "throughput")
+# Rejections made by select itself; any other reason comes from an extra filter (memory, heads, ...), which only
+# sees candidates that matched everything the endpoint asked for.
+BUILTIN_REASONS = ("disabled", "hardware", "no_pool", "precision", "gpu_count", "metric", "manual_only", "node_fit")
 
 # GPUs that Kubernetes sees identically (one 64 GiB gfx90a GCD per amd.com/gpu): a recipe for one serves the other.
 HARDWARE_EQUIVALENTS = {"MI250X": "MI250"}
@@ -48,11 +55,12 @@ def wanted_gpu_count(endpoint: Endpoint, request: EngineRequest) -> int | None:
 def select(endpoint: Endpoint, request: EngineRequest, catalog: Catalog, inventory: Inventory,
            extra_filters=()) -> Selection:
     """Every candidate with its verdict, best first. `extra_filters` are callables (candidate) -> (reason, detail)
-    or None, applied after the built-in filters (memory fit and the like live in other modules)."""
+    or None, applied after the built-in filters (memory fit and the like live in other modules); a verdict
+    (None, detail) keeps the candidate and records the detail (e.g. the memory arithmetic) for `explain`."""
     pinned = request.recipe or endpoint.recipe
     recipes = [r for r in catalog.recipes if _model_matches(r, endpoint.model)]
     if pinned:
-        recipes = [r for r in catalog.recipes if r.id == pinned]
+        recipes = pinned_recipes(catalog, pinned, endpoint.model)
     candidates: list[Candidate] = []
     for recipe in recipes:
         for config in recipe.configs:
@@ -64,8 +72,18 @@ def select(endpoint: Endpoint, request: EngineRequest, catalog: Catalog, invento
     return Selection(endpoint, request, tuple(kept + rejected), kept[0] if kept else None)
 
 
+def pinned_recipes(catalog: Catalog, pinned: str, model: str) -> list[Recipe]:
+    """The recipe with that id; else the AIM profiles with that file name (AMD's profile id) that serve the model."""
+    exact = [r for r in catalog.recipes if r.id == pinned]
+    if exact:
+        return exact
+    return [r for r in catalog.recipes if r.format == "profile" and r.profile_name == pinned
+            and _model_matches(r, model)]
+
+
 def _model_matches(recipe: Recipe, model: str) -> bool:
-    return recipe.model_id.lower() == model.lower()
+    """Same model id (case-insensitive); general AIM profiles serve any model, as a fallback."""
+    return recipe.general or recipe.model_id.lower() == model.lower()
 
 
 def _judge(endpoint, request, recipe, config, inventory: Inventory, extra_filters, pinned) -> list[Candidate]:
@@ -87,7 +105,7 @@ def _judge(endpoint, request, recipe, config, inventory: Inventory, extra_filter
         return reject("gpu_count", f"{config.gpu_count} GPUs, endpoint asks for {gpu_count}")
     if endpoint.metric and recipe.metric and recipe.metric != endpoint.metric:
         return reject("metric", f"tuned for {recipe.metric}, endpoint asks for {endpoint.metric}")
-    if recipe.manual_selection_only and pinned != recipe.id:
+    if recipe.manual_selection_only and not pinned:
         return reject("manual_only", "manual selection only: used only when pinned with spec.recipe")
     fitting = [p for p in pools if p.gpus_per_node >= config.gpu_count]
     if not fitting:
@@ -98,7 +116,9 @@ def _judge(endpoint, request, recipe, config, inventory: Inventory, extra_filter
         candidate = Candidate(recipe, config, pool, None)
         for check in extra_filters:
             verdict = check(candidate)
-            if verdict:
+            if verdict and verdict[0] is None:
+                candidate = Candidate(recipe, config, pool, None, verdict[1])
+            elif verdict:
                 candidate = Candidate(recipe, config, pool, verdict[0], verdict[1])
                 break
         out.append(candidate)
@@ -109,10 +129,13 @@ def _rank(candidate: Candidate):
     recipe = candidate.recipe
     profile_type = recipe.profile_type or "optimized"
     return (
+        recipe.general,
         recipe.builtin,
+        recipe.search_order,
         candidate.pool.index if candidate.pool else 0,
         TYPE_PREFERENCE.index(profile_type) if profile_type in TYPE_PREFERENCE else len(TYPE_PREFERENCE),
         candidate.config.gpu_count,
+        METRIC_PREFERENCE.index(recipe.metric) if recipe.metric in METRIC_PREFERENCE else 0,
         PRECISION_PREFERENCE.index(recipe.precision) if recipe.precision in PRECISION_PREFERENCE else 99,
         recipe.id,
     )
@@ -125,7 +148,7 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
     endpoint, request = selection.endpoint, selection.request
     origin = endpoint.origin
     pinned = request.recipe or endpoint.recipe
-    if pinned and pinned not in catalog.by_id():
+    if pinned and pinned not in catalog.by_id() and not pinned_recipes(catalog, pinned, endpoint.model):
         field = "spec.recipe" if endpoint.recipe == pinned else ".".join(map(str, request.path)) + ".recipe"
         return Diagnostic(origin.file, origin.line_of("spec", "recipe"), field,
                           f"unknown recipe '{pinned}'{did_you_mean(pinned, catalog.by_id())}")
@@ -134,8 +157,7 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
         return Diagnostic(origin.file, origin.line_of("spec", "model"), "spec.model",
                           f"no recipe serves model '{endpoint.model}'{did_you_mean(endpoint.model, models)}; "
                           f"known models: {', '.join(models)}")
-    if pinned and not any(_model_matches(r, endpoint.model) for r in catalog.recipes if r.id == pinned) \
-            and catalog.by_id()[pinned].model_id:
+    if pinned and pinned in catalog.by_id() and not _model_matches(catalog.by_id()[pinned], endpoint.model):
         recipe = catalog.by_id()[pinned]
         return Diagnostic(origin.file, origin.line_of("spec", "recipe"), "spec.recipe",
                           f"recipe '{pinned}' serves '{recipe.model_id}', not '{endpoint.model}'")
@@ -157,8 +179,23 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
         message = f"no recipe serves {asked}: {len(rejected)} {noun} rejected — {summary}"
     if available:
         message += "; " + "; ".join(available)
+    message += "".join(f"; {where}: {detail}" for where, detail in _filter_rejections(rejected))
     message += " (run `aimc explain` for every candidate)"
     return Diagnostic(origin.file, origin.line, "", message)
+
+
+def _filter_rejections(rejected, limit: int = 3) -> list[tuple[str, str]]:
+    """Where and why the configurations that matched the request were rejected (memory, heads, ...): these are
+    defects of the recipe (or of the request), so the error names the recipe's file and line."""
+    out: list[tuple[str, str]] = []
+    for candidate in rejected:
+        if candidate.rejected in BUILTIN_REASONS:
+            continue
+        recipe, config = candidate.recipe, candidate.config
+        where = f"{recipe.origin.file}:{recipe.origin.line_of(*config.path)} {config.engine} {config.key}"
+        if (where, candidate.detail) not in out:
+            out.append((where, candidate.detail))
+    return out[:limit]
 
 
 def describe_request(endpoint: Endpoint, request: EngineRequest) -> str:

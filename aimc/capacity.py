@@ -1,0 +1,151 @@
+"""Capacity plan: GPUs each node pool must provide, at minimum and at maximum replicas, against what it has.
+
+Repository-wide and pure: resolved endpoints and the inventory in, a plan and diagnostics out. Per engine,
+min = GPUs per pod × minimum replicas and max = GPUs per pod × (maximum replicas + the pods a rolling update may add,
+read from the rendered Deployment's strategy). Replicas are autoScaling.minReplicas / maxReplicas when autoscaling
+is enabled, else `replicas`. Capacity is gpusPerNode × nodeCount: whole-pool totals, not a bin-packing simulation
+(each pod already fits one node: selection checks GPU count ≤ gpusPerNode).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from . import rollout
+from .errors import Diagnostic
+from .model import Inventory, NodePool, ResolvedEndpoint, ResolvedEngine
+
+
+@dataclass(frozen=True)
+class Demand:
+    endpoint: str
+    namespace: str | None
+    engine: str
+    pool: str
+    gpus_per_pod: int
+    min_replicas: int
+    max_replicas: int
+    surge_pods: int
+    source: str  # file:line of the endpoint
+
+    @property
+    def min_gpus(self) -> int:
+        return self.gpus_per_pod * self.min_replicas
+
+    @property
+    def max_gpus(self) -> int:
+        return self.gpus_per_pod * (self.max_replicas + self.surge_pods)
+
+    @property
+    def name(self) -> str:
+        return f"{self.namespace}/{self.endpoint}" if self.namespace else self.endpoint
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    pool: NodePool
+    demands: tuple[Demand, ...]
+
+    @property
+    def min_gpus(self) -> int:
+        return sum(d.min_gpus for d in self.demands)
+
+    @property
+    def max_gpus(self) -> int:
+        return sum(d.max_gpus for d in self.demands)
+
+    @property
+    def overcommitted(self) -> bool:
+        return self.max_gpus > self.pool.capacity
+
+
+def plan(endpoints: tuple[ResolvedEndpoint, ...], inventory: Inventory) -> tuple[PoolPlan, ...]:
+    """One entry per node pool, in inventory order; demands in endpoint order."""
+    by_pool: dict[str, list[Demand]] = {p.name: [] for p in inventory.pools}
+    for resolved in endpoints:
+        for engine in resolved.engines:
+            by_pool.setdefault(engine.pool.name, []).append(demand(resolved, engine))
+    return tuple(PoolPlan(p, tuple(by_pool[p.name])) for p in inventory.pools)
+
+
+def demand(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> Demand:
+    from .render import deployment  # rendering is pure; the strategy the plan counts is the one rendered
+
+    scaling = resolved.endpoint.autoscaling
+    low, high = (scaling.min_replicas, scaling.max_replicas) if scaling.enabled else (engine.replicas, engine.replicas)
+    surge = rollout.surge_pods(deployment.render(resolved, engine), high)
+    origin = resolved.endpoint.origin
+    return Demand(resolved.endpoint.name, resolved.namespace, engine.engine, engine.pool.name, engine.gpu_count,
+                  low, high, surge, f"{origin.file}:{origin.line}")
+
+
+def overcommit_diagnostics(plans: tuple[PoolPlan, ...], allow: bool) -> list[Diagnostic]:
+    """A pool whose maximum demand exceeds its GPUs: an error naming the pool and its endpoints (a warning with
+    --allow-overcommit): the pods beyond capacity would stay Pending."""
+    out = []
+    for entry in plans:
+        if not entry.overcommitted:
+            continue
+        pool = entry.pool
+        users = ", ".join(f"{d.name} ({d.engine}) {d.max_gpus}" for d in entry.demands if d.max_gpus)
+        message = (f"node pool '{pool.name}' is overcommitted: up to {entry.max_gpus} GPUs requested ({users}), "
+                   f"{pool.capacity} available ({pool.gpus_per_node} per node × {pool.node_count} nodes); add nodes, "
+                   "lower replicas or maxReplicas, or pass --allow-overcommit (`aimc plan` shows the demand)")
+        index = pool.index
+        diagnostic = Diagnostic(pool.origin.file, pool.origin.line_of("spec", "nodePools", index),
+                                f"spec.nodePools[{index}]", message)
+        out.append(diagnostic.as_warning() if allow else diagnostic)
+    return out
+
+
+# -- reports ------------------------------------------------------------------------------------------------
+
+def as_json(plans: tuple[PoolPlan, ...]) -> str:
+    pools, endpoints = [], []
+    for entry in plans:
+        pool = entry.pool
+        pools.append({
+            "name": pool.name, "hardware": pool.hardware, "gpusPerNode": pool.gpus_per_node,
+            "nodeCount": pool.node_count, "capacity": pool.capacity, "minGPUs": entry.min_gpus,
+            "maxGPUs": entry.max_gpus, "overcommitted": entry.overcommitted,
+        })
+        for d in entry.demands:
+            endpoints.append({
+                "endpoint": d.endpoint, "namespace": d.namespace, "engine": d.engine, "nodePool": d.pool,
+                "gpusPerPod": d.gpus_per_pod, "minReplicas": d.min_replicas, "maxReplicas": d.max_replicas,
+                "surgePods": d.surge_pods, "minGPUs": d.min_gpus, "maxGPUs": d.max_gpus,
+                "share": _share(d.max_gpus, pool.capacity),
+            })
+    return json.dumps({"nodePools": pools, "endpoints": endpoints}, indent=2, sort_keys=False) + "\n"
+
+
+def as_text(plans: tuple[PoolPlan, ...]) -> str:
+    pool_rows = [("NODE POOL", "HARDWARE", "GPUS", "MIN", "MAX", "STATUS")]
+    for entry in plans:
+        status = f"OVERCOMMITTED by {entry.max_gpus - entry.pool.capacity}" if entry.overcommitted else "ok"
+        pool_rows.append((entry.pool.name, entry.pool.hardware, str(entry.pool.capacity), str(entry.min_gpus),
+                          str(entry.max_gpus), status))
+    endpoint_rows = [("ENDPOINT", "ENGINE", "NODE POOL", "GPUS/POD", "REPLICAS", "SURGE", "MIN", "MAX", "SHARE")]
+    for entry in plans:
+        for d in entry.demands:
+            replicas = str(d.min_replicas) if d.min_replicas == d.max_replicas else f"{d.min_replicas}-{d.max_replicas}"
+            endpoint_rows.append((d.name, d.engine, d.pool, str(d.gpus_per_pod), replicas, str(d.surge_pods),
+                                  str(d.min_gpus), str(d.max_gpus), f"{_share(d.max_gpus, entry.pool.capacity):.1f}%"))
+    text = _table(pool_rows, numeric={2, 3, 4})
+    if len(endpoint_rows) > 1:
+        text += "\n" + _table(endpoint_rows, numeric={3, 5, 6, 7, 8})
+    return text
+
+
+def _share(gpus: int, capacity: int) -> float:
+    return round(100.0 * gpus / capacity, 1) if capacity else 0.0
+
+
+def _table(rows, numeric=frozenset()) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"

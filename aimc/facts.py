@@ -1,0 +1,131 @@
+"""Built-in facts: GPUs (aimc/catalog/hardware.yaml) and models (aimc/catalog/models.yaml), plus the `AIMModel`
+documents a repository adds. The data files are read once per process.
+
+Model aliases exist for looking facts up (a pre-quantized checkpoint has the architecture of its original); they never
+make a recipe for one model serve another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .errors import Collector
+from .resources import catalog_file
+
+
+@dataclass(frozen=True)
+class GPU:
+    name: str
+    memory_gib: float  # per amd.com/gpu (one GCD on MI250/MI250X)
+    arch: str
+    device_ids: tuple[str, ...]
+    tier: int
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    id: str
+    aliases: tuple[str, ...]
+    parameters_b: float
+    layers: int
+    attention_heads: int
+    kv_heads: int | None  # None for MLA models
+    head_dim: int | None
+    kv_latent_dim: int | None  # MLA: cached latent values per token and layer, not split by tensor parallelism
+    max_context: int
+    source: str  # "built-in" or "file:line" of the AIMModel document
+
+    def kv_bytes_per_token(self, kv_bytes: float = 2) -> float:
+        """KV cache of one token over all layers: K and V per KV head, or the MLA latent."""
+        if self.kv_latent_dim:
+            return self.layers * self.kv_latent_dim * kv_bytes
+        return 2 * self.layers * self.kv_heads * self.head_dim * kv_bytes
+
+
+@dataclass(frozen=True)
+class ModelCatalog:
+    models: tuple[ModelFacts, ...]
+    _index: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    def __post_init__(self):
+        for facts in self.models:  # later entries (repository AIMModel documents) win
+            for name in (facts.id, *facts.aliases):
+                self._index[name.lower()] = facts
+
+    def lookup(self, *ids: str) -> ModelFacts | None:
+        """Facts of the first id known (case-insensitive, aliases included)."""
+        for model_id in ids:
+            if model_id and model_id.lower() in self._index:
+                return self._index[model_id.lower()]
+        return None
+
+
+# -- hardware -----------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def hardware() -> dict[str, GPU]:
+    """GPU name (upper case) -> facts."""
+    data = _load_yaml("hardware.yaml")
+    return {entry["name"].upper(): GPU(entry["name"], float(entry["memoryGiB"]), entry["arch"],
+                                       tuple(entry.get("deviceIds") or ()), int(entry.get("tier", 0)))
+            for entry in data["gpus"]}
+
+
+def gpu(name: str) -> GPU | None:
+    return hardware().get(name.upper())
+
+
+# -- models -------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def builtin_models() -> tuple[ModelFacts, ...]:
+    return tuple(_facts(entry, "built-in") for entry in _load_yaml("models.yaml")["models"])
+
+
+def model_catalog(documents=(), collector: Collector | None = None) -> ModelCatalog:
+    """The built-in facts overridden by the repository's `AIMModel` documents (schema-valid Documents)."""
+    local, seen = [], {}
+    for doc in documents:
+        spec = doc.data["spec"]
+        origin = f"{doc.file}:{doc.line}"
+        key = spec["id"].lower()
+        if key in seen and collector is not None:
+            collector.error(doc.file, doc.line, "spec.id", f"model '{spec['id']}' is also described at {seen[key]}")
+            continue
+        seen[key] = origin
+        if "headDim" not in spec and "hiddenSize" not in spec and "kvLatentDim" not in spec:
+            if collector is not None:
+                collector.error(doc.file, doc.line, "spec", "give headDim (or hiddenSize, from which headDim = "
+                                                            "hiddenSize / attentionHeads) or kvLatentDim")
+            continue
+        local.append(_facts(spec, origin))
+    return ModelCatalog(builtin_models() + tuple(local))
+
+
+def _facts(entry: dict, source: str) -> ModelFacts:
+    latent = entry.get("kvLatentDim")
+    heads = int(entry["attentionHeads"])
+    head_dim = entry.get("headDim")
+    if head_dim is None and entry.get("hiddenSize"):
+        head_dim = int(entry["hiddenSize"]) // heads
+    return ModelFacts(
+        id=entry["id"],
+        aliases=tuple(entry.get("aliases") or ()),
+        parameters_b=float(entry["parametersB"]),
+        layers=int(entry["layers"]),
+        attention_heads=heads,
+        kv_heads=None if latent else int(entry.get("kvHeads", heads)),
+        head_dim=None if latent else head_dim,
+        kv_latent_dim=int(latent) if latent else None,
+        max_context=int(entry["maxContextLength"]),
+        source=source,
+    )
+
+
+def _load_yaml(name: str):
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(catalog_file(name), encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=loader)

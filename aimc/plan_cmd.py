@@ -1,0 +1,15 @@
+"""`aimc plan`: the capacity plan of every node pool (see capacity.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import capacity, pipeline
+
+
+def plan(options: pipeline.Options, output_format: str) -> tuple[str, list]:
+    """The report, and the overcommit errors (empty with --allow-overcommit). Any other problem raises UserError."""
+    result = pipeline.compile(replace(options, allow_overcommit=True, allow_empty=True))
+    plans = capacity.plan(result.resolution.endpoints, result.inputs.inventory) if result.inputs.inventory else ()
+    text = capacity.as_json(plans) if output_format == "json" else capacity.as_text(plans)
+    return text, capacity.overcommit_diagnostics(plans, allow=False) if not options.allow_overcommit else []
