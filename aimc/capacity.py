@@ -90,7 +90,8 @@ def overcommit_diagnostics(plans: tuple[PoolPlan, ...], allow: bool) -> list[Dia
         pool = entry.pool
         users = ", ".join(f"{d.name} ({d.engine}) {d.max_gpus}" for d in entry.demands if d.max_gpus)
         message = (f"node pool '{pool.name}' is overcommitted: up to {entry.max_gpus} GPUs requested ({users}), "
-                   f"{pool.capacity} available ({pool.gpus_per_node} per node × {pool.node_count} nodes); add nodes, "
+                   f"{pool.capacity} available ({pool.gpus_per_node} per node × {pool.node_count} "
+                   f"node{'s' if pool.node_count != 1 else ''}); add nodes, "
                    "lower replicas or maxReplicas, or pass --allow-overcommit (`aimc plan` shows the demand)")
         index = pool.index
         diagnostic = Diagnostic(pool.origin.file, pool.origin.line_of("spec", "nodePools", index),

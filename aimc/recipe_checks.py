@@ -32,3 +32,15 @@ def check_recipe(recipe: Recipe) -> list[Diagnostic]:
         path = ("env_vars",) if recipe.format == "profile" else (*config.path, "env")
         out.extend(env_checks.check_env(recipe, path, config.env, recipe.hardware))
     return out
+
+
+def check_fit(recipe: Recipe, models=None) -> list[Diagnostic]:
+    """Enabled configurations that cannot run on the recipe's own hardware (memory, attention heads), whatever the
+    endpoint: the published recipes enable some (Llama-3.1-405B FP8 on one MI300X)."""
+    from . import facts, fit
+
+    models = models or facts.model_catalog()
+    origin = recipe.origin
+    return [Diagnostic(origin.file, origin.line_of(*config.path), ".".join(map(str, config.path)),
+                       f"enabled, but {problem}; disable it or give it more GPUs")
+            for config, problem in fit.recipe_fit_problems(recipe, models)]

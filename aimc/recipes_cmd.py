@@ -89,6 +89,7 @@ def validate_files(files, strict: bool):
         recipe = parse.parse_recipe(doc, collector, builtin=False)
         if recipe is not None:
             collector.extend(recipe_checks.check_recipe(recipe))
+            collector.extend(recipe_checks.check_fit(recipe))
     if strict:
         collector.extend(w.as_error() for w in collector.warnings)
         collector.warnings.clear()

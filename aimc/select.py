@@ -192,7 +192,9 @@ def _filter_rejections(rejected, limit: int = 3) -> list[tuple[str, str]]:
         if candidate.rejected in BUILTIN_REASONS:
             continue
         recipe, config = candidate.recipe, candidate.config
-        where = f"{recipe.origin.file}:{recipe.origin.line_of(*config.path)} {config.engine} {config.key}"
+        # Built-in recipes are named as in the repository (their installed path differs per machine).
+        file = f"built-in recipes/{recipe.origin.source}" if recipe.builtin else recipe.origin.file
+        where = f"{file}:{recipe.origin.line_of(*config.path)} {config.engine} {config.key}"
         if (where, candidate.detail) not in out:
             out.append((where, candidate.detail))
     return out[:limit]

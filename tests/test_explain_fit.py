@@ -1,0 +1,34 @@
+"""`aimc explain` shows the memory arithmetic of the selected configuration and every rejection reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CASES = Path(__file__).parent / "cases"
+
+
+def test_explain_shows_memory_arithmetic_of_the_selection(aimc):
+    result = aimc("explain", "examples", "--endpoint", "qwen3-32b")
+    assert result.code == 0, result
+    assert ("  memory per GPU: needs 20.6 GiB per GPU, has 172.8 GiB (192 GiB × 0.90): weights 15.27 GiB × 1.02 + "
+            "overhead 3.06 GiB + KV 2.00 GiB (one 32768-token sequence / 4)") in result.out
+
+
+def test_explain_shows_memory_rejections(aimc):
+    result = aimc("explain", str(CASES / "error-memory-fit" / "inputs"))
+    assert result.code == 1
+    assert ("qwen3-32b-mi250-one-gcd vllm 1_gpu on pool mi250: rejected (memory): needs 75.7 GiB per GPU, "
+            "has 57.6 GiB (64 GiB × 0.90)") in result.out
+
+
+def test_smallest_fitting_configuration_wins_without_gpu_count(aimc):
+    result = aimc("explain", str(CASES / "aimmodel-smallest-fit" / "inputs"))
+    assert result.code == 0, result
+    assert "acme-big-mi250-bf16 vllm 1_gpu on pool mi250: rejected (memory)" in result.out
+    assert "acme-big-mi250-bf16 vllm 2_gpu on pool mi250: SELECTED: fits:" in result.out
+
+
+def test_model_without_facts_is_a_warning(aimc):
+    result = aimc("build", str(CASES / "error-strict-no-model-facts" / "inputs"))
+    assert result.code == 0
+    assert "warning: spec.model: no facts for model 'Acme/Tiny-1B'" in result.err

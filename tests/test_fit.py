@@ -1,0 +1,151 @@
+"""Memory-fit arithmetic (aimc/fit.py) and the model and hardware facts it reads (aimc/facts.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aimc import facts, fit
+from aimc.documents import Document
+from aimc.errors import Collector
+
+
+def facts_of(model_id):
+    found = facts.model_catalog().lookup(model_id)
+    assert found is not None, model_id
+    return found
+
+
+def fit_of(model_id, precision, gpus, hardware, **settings):
+    return fit.compute(facts_of(model_id), precision, gpus, facts.gpu(hardware).memory_gib, fit.Settings(
+        settings.get("utilisation"), settings.get("max_len"), settings.get("kv_dtype")))
+
+
+def test_qwen3_32b_bf16_does_not_fit_one_mi250_gcd_but_fits_two():
+    one = fit_of("Qwen/Qwen3-32B", "bf16", 1, "MI250", max_len=32768)
+    assert not one.fits
+    assert one.summary() == "needs 75.7 GiB per GPU, has 57.6 GiB (64 GiB × 0.90)"
+    assert one.arithmetic() == ("weights 61.09 GiB × 1.02 + overhead 5.35 GiB + KV 8.00 GiB "
+                                "(one 32768-token sequence)")
+    two = fit_of("Qwen/Qwen3-32B", "bf16", 2, "MI250", max_len=32768)
+    assert two.fits and round(two.needed_gib, 2) == 38.99
+
+
+def test_qwen3_32b_bf16_fits_one_mi300x():
+    assert fit_of("Qwen/Qwen3-32B", "bf16", 1, "MI300X").fits
+
+
+def test_llama_405b_fp8_needs_more_than_one_mi300x():
+    assert not fit_of("amd/Llama-3.1-405B-Instruct-FP8-KV", "fp8", 1, "MI300X", max_len=8192).fits
+    assert not fit_of("meta-llama/Llama-3.1-405B-Instruct", "fp8", 2, "MI300X", max_len=8192).fits
+    assert fit_of("meta-llama/Llama-3.1-405B-Instruct", "fp8", 4, "MI300X", max_len=8192).fits
+
+
+def test_deepseek_r1_fp16_on_two_mi250_gcds_is_far_off():
+    result = fit_of("deepseek-ai/DeepSeek-R1-0528", "fp16", 2, "MI250", max_len=8192)
+    assert not result.fits and result.needed_gib > 600
+
+
+def test_mla_latent_kv_is_not_split_by_tensor_parallelism():
+    one = fit_of("deepseek-ai/DeepSeek-R1-0528", "fp8", 1, "MI300X", max_len=163840)
+    eight = fit_of("deepseek-ai/DeepSeek-R1-0528", "fp8", 8, "MI300X", max_len=163840)
+    assert one.kv_gib == eight.kv_gib
+    assert round(one.kv_gib, 2) == round(163840 * 61 * 576 * 2 / 2 ** 30, 2)
+
+
+def test_kv_split_stops_at_the_number_of_kv_heads():
+    four = fit_of("Qwen/Qwen3-235B-A22B", "bf16", 4, "MI300X", max_len=32768)
+    eight = fit_of("Qwen/Qwen3-235B-A22B", "bf16", 8, "MI300X", max_len=32768)
+    assert four.kv_split == eight.kv_split == 4 and four.kv_gib == eight.kv_gib
+
+
+def test_fp8_kv_cache_halves_the_kv_term():
+    wide = fit_of("Qwen/Qwen3-32B", "bf16", 1, "MI300X", max_len=32768)
+    narrow = fit_of("Qwen/Qwen3-32B", "bf16", 1, "MI300X", max_len=32768, kv_dtype="fp8")
+    assert narrow.kv_gib == wide.kv_gib / 2
+
+
+def test_without_a_maximum_length_the_model_context_counts():
+    assert fit_of("Qwen/Qwen3-32B", "bf16", 1, "MI300X").max_len == 32768
+
+
+def test_near_miss_prints_enough_digits_to_differ():
+    tight = fit.Fit("m", 1, (57.64 - 4.0) / 1.02, 4.0, 0.0, 1, 1, 64, 0.9)
+    assert not tight.fits
+    assert "needs 57.64 GiB per GPU, has 57.60 GiB" in tight.summary()
+
+
+def test_tensor_parallelism_must_divide_attention_heads():
+    qwen = facts_of("Qwen/Qwen3-32B")
+    assert fit.topology_problem(qwen, 3) == "tensor parallelism 3 does not divide the 64 attention heads of Qwen/Qwen3-32B"
+    assert fit.topology_problem(qwen, 8) is None
+    assert fit.topology_problem(facts_of("meta-llama/Llama-3.2-3B-Instruct"), 16) is not None  # 24 heads
+
+
+def test_settings_follow_the_argument_precedence():
+    recipe = (("--gpu-memory-utilization", "0.9"), ("--max-model-len", "32768"))
+    assert fit.settings("vllm", recipe) == fit.Settings(0.9, 32768, None)
+    overrides = (("gpuMemoryUtilization", 0.8), ("maxModelLen", 8192), ("kvCacheDtype", "fp8"))
+    assert fit.settings("vllm", recipe, overrides) == fit.Settings(0.8, 8192, "fp8")
+    custom = (("--max-model-len", 4096), ("--gpu-memory-utilization", None))
+    assert fit.settings("vllm", recipe, overrides, custom) == fit.Settings(None, 4096, "fp8")
+    assert fit.settings("vllm", recipe, (), (("--max-context-len", "2048"),)).max_len == 2048
+
+
+def test_settings_read_sglang_and_vllm_names_under_either_engine():
+    sglang = (("--mem-fraction-static", "0.85"), ("--context-length", "16384"))
+    assert fit.settings("sglang", sglang) == fit.Settings(0.85, 16384, None)
+    # The published recipes write vLLM names under sglang_serve.
+    assert fit.settings("sglang", (("--gpu-memory-utilization", "0.8"),)).utilisation == 0.8
+    assert fit.settings("sglang", (), (("gpuMemoryUtilization", 0.7),)).utilisation == 0.7
+
+
+def test_hardware_catalog_maps_profile_gpu_names():
+    for name, memory in (("MI300X", 192), ("MI325X", 256), ("MI250X", 64), ("mi250", 64), ("MI355X", 288)):
+        assert facts.gpu(name).memory_gib == memory
+    assert facts.gpu("MI999") is None
+
+
+def test_aliases_find_facts_of_pre_quantized_checkpoints():
+    assert facts_of("amd/Llama-3.1-8B-Instruct-FP8-KV").id == "meta-llama/Llama-3.1-8B-Instruct"
+    assert facts_of("qwen/qwen3-32b").id == "Qwen/Qwen3-32B"  # case-insensitive
+
+
+def _model_doc(spec, line=1):
+    data = {"apiVersion": "aim.engine.amd.com/v1alpha1", "kind": "AIMModel", "metadata": {"name": "m"}, "spec": spec}
+    return Document(file="models/m.yaml", source="models/m.yaml", index=0, line=line, kind="model", data=data)
+
+
+def test_aimmodel_documents_add_and_override_facts():
+    spec = {"id": "acme/Tiny-1B", "parametersB": 1.0, "layers": 8, "attentionHeads": 16, "kvHeads": 4,
+            "hiddenSize": 2048, "maxContextLength": 4096}
+    catalog = facts.model_catalog([_model_doc(spec)])
+    tiny = catalog.lookup("acme/tiny-1b")
+    assert tiny.head_dim == 128 and tiny.source == "models/m.yaml:1"
+    assert catalog.lookup("Qwen/Qwen3-32B") is not None
+    override = dict(spec, id="Qwen/Qwen3-32B")
+    assert facts.model_catalog([_model_doc(override)]).lookup("Qwen/Qwen3-32B").parameters_b == 1.0
+
+
+def test_aimmodel_documents_need_a_head_dimension_and_unique_ids():
+    collector = Collector()
+    spec = {"id": "acme/X", "parametersB": 1.0, "layers": 8, "attentionHeads": 16, "maxContextLength": 4096}
+    facts.model_catalog([_model_doc(spec)], collector)
+    assert [d.format() for d in collector.errors] == [
+        "models/m.yaml:1: spec: give headDim (or hiddenSize, from which headDim = hiddenSize / attentionHeads) "
+        "or kvLatentDim"]
+    collector = Collector()
+    spec["headDim"] = 64
+    facts.model_catalog([_model_doc(spec), _model_doc(spec, 9)], collector)
+    assert [d.format() for d in collector.errors] == [
+        "models/m.yaml:9: spec.id: model 'acme/X' is also described at models/m.yaml:1"]
+
+
+def test_catalog_files_are_read_once():
+    assert facts.builtin_models() is facts.builtin_models()
+    assert facts.hardware() is facts.hardware()
+
+
+@pytest.mark.parametrize("model", [m.id for m in facts.builtin_models()])
+def test_every_builtin_model_has_kv_facts(model):
+    found = facts_of(model)
+    assert found.kv_bytes_per_token() > 0
