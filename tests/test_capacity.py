@@ -14,7 +14,7 @@ CASES = Path(__file__).parent / "cases"
 def test_surge_pods_follow_the_rendered_strategy():
     assert rollout.surge_pods({"spec": {}}, 1) == 1  # Kubernetes default: 25 %, rounded up
     assert rollout.surge_pods({"spec": {}}, 8) == 2
-    assert rollout.surge_pods({"spec": {"strategy": rollout.GPU_STRATEGY}}, 8) == rollout.SURGE_PODS == 0
+    assert rollout.surge_pods({"spec": {"strategy": rollout.strategy()}}, 8) == rollout.SURGE_PODS == 0
     assert rollout.surge_pods({"spec": {"strategy": {"type": "Recreate"}}}, 5) == 0
     assert rollout.surge_pods({"spec": {"strategy": {"rollingUpdate": {"maxSurge": "50%"}}}}, 3) == 2
     assert rollout.surge_pods({"spec": {"strategy": {"rollingUpdate": {"maxSurge": 2}}}}, 3) == 2
