@@ -32,6 +32,10 @@ OWNED_FLAGS = {
 }
 TP_FLAGS = {"--tensor-parallel-size", "-tp", "--tp-size"}
 
+# Flags aimc adds before the recipe's (which, like overrides and customArgs, may change or remove them): SGLang
+# serves /metrics only with --enable-metrics, and autoscaling and monitoring read it.
+DEFAULT_FLAGS = {"vllm": {}, "sglang": {"--enable-metrics": None}}
+
 # aimFrameworkOverrides: engine-neutral name -> each engine's own flag.
 OVERRIDE_FLAGS = {
     "gpuMemoryUtilization": {"vllm": "--gpu-memory-utilization", "sglang": "--mem-fraction-static"},
@@ -147,6 +151,9 @@ def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str,
     def put(flag, value, source):
         _set(args, flag, value)
         sources[flag] = source
+
+    for flag, value in DEFAULT_FLAGS[engine].items():
+        put(flag, value, ("recipe", flag))  # aimc's own defaults, checked like the recipe's flags
 
     for raw_flag, value in recipe_args.items():
         named = _engine_name(flags, raw_flag, value, lambda m, s="warning", k=raw_flag: report("recipe", k, m, s))

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from . import capacity, documents, facts, fit, parse, resolve as resolve_mod
 from .errors import Collector, Diagnostic, UserError
 from .model import Inputs
-from .render import Rendered, render_all
+from .render import Rendered, check as render_check, render_all
+from .render.secrets import inline_token_errors
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,12 @@ def compile(options: Options) -> Result:
         first = inputs.endpoints[0].origin
         collector.error(first.file, first.line, "", "no ClusterInventory found among the inputs: add one "
                                            "(kind: ClusterInventory) or pass --inventory FILE")
+    collector.extend(inline_token_errors(inputs))
     collector.raise_if_errors()
     resolution = resolve_inputs(inputs, collector, options)
+    collector.extend(render_check(resolution.endpoints, inputs.inventory))
     collector.raise_if_errors()
-    objects = render_all(resolution.endpoints)
+    objects = render_all(resolution.endpoints, inputs.inventory)
     objects += [Rendered(o.data, o.origin.source, o.origin.file, o.origin.line_of("metadata", "name"))
                 for o in inputs.objects]
     _check_collisions(objects, inputs, collector)

@@ -1,11 +1,12 @@
-"""render: pure functions from resolved endpoints to Kubernetes objects (plain dicts)."""
+"""render: pure functions from resolved endpoints to Kubernetes objects (plain dicts), one module per kind."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import ResolvedEndpoint
-from . import deployment, service
+from ..errors import Diagnostic
+from ..model import Inventory, ResolvedEndpoint
+from . import autoscaling, cache, deployment, disruption, monitoring, service, sizing
 
 
 @dataclass(frozen=True)
@@ -18,17 +19,34 @@ class Rendered:
     line: int = 0
 
 
-def render_endpoint(resolved: ResolvedEndpoint) -> list[Rendered]:
+def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = None) -> list[Rendered]:
+    """Every object of one endpoint except the shared model-cache claims (see `render_all`)."""
     origin = resolved.endpoint.origin
     objects = []
     for engine in resolved.engines:
-        objects.append(deployment.render(resolved, engine))
+        objects.append(deployment.render(resolved, engine, inventory))
+        objects.extend(autoscaling.render(resolved, engine, inventory))
+        objects.extend(disruption.render(resolved, engine))
     objects.extend(service.render(resolved))
+    objects.extend(monitoring.render(resolved, inventory))
     return [Rendered(obj, origin.source, origin.file, origin.line_of("metadata", "name")) for obj in objects]
 
 
-def render_all(endpoints) -> list[Rendered]:
+def render_all(endpoints, inventory: Inventory | None = None) -> list[Rendered]:
     out: list[Rendered] = []
     for resolved in endpoints:
-        out.extend(render_endpoint(resolved))
+        out.extend(render_endpoint(resolved, inventory))
+    # Model-cache claims are shared by every endpoint of a namespace that loads the model: rendered once.
+    out.extend(Rendered(obj, origin.source, origin.file, origin.line_of("metadata", "name"))
+               for obj, origin in cache.render_claims(endpoints, inventory))
     return out
+
+
+def check(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
+    """Problems only visible once endpoints are resolved against the inventory (errors and warnings)."""
+    problems: list[Diagnostic] = []
+    for resolved in endpoints:
+        problems.extend(autoscaling.check(resolved, inventory))
+        problems.extend(sizing.resource_problems(resolved, inventory))
+    problems.extend(cache.sharing_warnings(endpoints, inventory))
+    return problems

@@ -1,25 +1,31 @@
-"""The Deployment that runs one engine of one endpoint."""
+"""The Deployment that runs one engine of one endpoint: probes, resources, volumes and a hardened pod."""
 
 from __future__ import annotations
 
 import copy
 
-from .. import engine_args
-from ..model import ResolvedEndpoint, ResolvedEngine
-from . import labels as L
+from .. import engine_args, rollout
+from ..model import Inventory, ResolvedEndpoint, ResolvedEngine
+from . import cache, labels as L, probes, secrets, sizing
+
+SHM_VOLUME = "dshm"
 
 
-def render(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
+def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None) -> dict:
     name = L.engine_object_name(resolved, engine.engine)
     annotations = L.recipe_annotations(engine)
+    main = container(resolved, engine, inventory)
+    pod_annotations = {**annotations, f"{L.GROUP}/config-checksum": L.checksum(_configuration(engine, main))}
     spec: dict = {}
     if not resolved.endpoint.autoscaling.enabled:
         # When an autoscaler owns the replica count, a rendered spec.replicas fights it on every sync.
         spec["replicas"] = engine.replicas
+    spec["progressDeadlineSeconds"] = sizing.progress_deadline_seconds(engine)
+    spec["strategy"] = rollout.strategy()
     spec["selector"] = {"matchLabels": L.selector(resolved, engine.engine)}
     spec["template"] = {
-        "metadata": {"labels": L.labels(resolved, engine), "annotations": annotations},
-        "spec": pod_spec(resolved, engine),
+        "metadata": {"labels": L.labels(resolved, engine), "annotations": pod_annotations},
+        "spec": pod_spec(resolved, engine, inventory, main),
     }
     return {
         "apiVersion": "apps/v1",
@@ -29,9 +35,26 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
     }
 
 
-def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
+def _configuration(engine: ResolvedEngine, main: dict) -> dict:
+    """What the pods run: a change here (e.g. a recipe update) changes the pod template's checksum and rolls them."""
+    return {"recipe": engine.recipe.id, "configuration": engine.config.key, "image": main["image"],
+            "command": main["command"], "args": main["args"], "env": main.get("env", [])}
+
+
+def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None, main: dict) -> dict:
     pool = engine.pool
-    spec: dict = {"containers": [container(resolved, engine)]}
+    spec: dict = {
+        # The engines never call the Kubernetes API: no token in the pod.
+        "automountServiceAccountToken": False,
+        # No `<SERVICE>_PORT` variables: a Service named `vllm` would set VLLM_PORT, which vLLM reads as its own.
+        "enableServiceLinks": False,
+        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [main],
+        "volumes": [
+            {"name": SHM_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": sizing.shm_size(engine)}},
+            cache.volume(resolved, engine, inventory),
+        ],
+    }
     if pool.node_selector:
         spec["nodeSelector"] = {k: str(v) for k, v in pool.node_selector}
     if pool.tolerations:
@@ -39,8 +62,7 @@ def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
     return spec
 
 
-def container(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
-    gpus = {engine.pool.gpu_resource: str(engine.gpu_count)}
+def container(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None) -> dict:
     out = {
         "name": engine.engine,
         "image": engine.image,
@@ -48,17 +70,42 @@ def container(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
         "args": list(engine.args),
         "ports": [{"name": "http", "containerPort": engine.port, "protocol": "TCP"}],
     }
-    env = environment(resolved, engine)
+    env = environment(resolved, engine, inventory)
     if env:
         out["env"] = env
-    out["resources"] = {"requests": dict(gpus), "limits": dict(gpus)}
+    out["resources"] = resources(engine, inventory)
+    out.update(probes.probes(engine))
+    out["volumeMounts"] = [{"name": SHM_VOLUME, "mountPath": "/dev/shm"}, cache.mount(engine)]
+    out["securityContext"] = {
+        # Not runAsNonRoot: the ROCm vLLM and SGLang images run as root, and root (as owner) is what opens the GPU
+        # device nodes once every capability is dropped. Devices come from the device plugin, never hostPath.
+        "allowPrivilegeEscalation": False,
+        "privileged": False,
+        "capabilities": {"drop": ["ALL"]},
+    }
     return out
 
 
-def environment(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> list[dict]:
-    """Recipe environment, then the endpoint's own `env` (which wins on a name clash)."""
+def resources(engine: ResolvedEngine, inventory: Inventory | None) -> dict:
+    """GPUs (requests = limits), CPU and memory per GPU; no CPU limit (throttling an engine's scheduler stalls it)."""
+    per_gpu = sizing.resources_per_gpu(engine, inventory.setting("defaults") if inventory else None)
+    count, gpu = engine.gpu_count, engine.pool.gpu_resource
+    return {
+        "requests": {"cpu": sizing.multiply(per_gpu["cpuPerGpu"], count),
+                     "memory": sizing.multiply(per_gpu["memoryPerGpu"], count), gpu: str(count)},
+        "limits": {"memory": sizing.multiply(per_gpu["memoryLimitPerGpu"], count), gpu: str(count)},
+    }
+
+
+def environment(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None) -> list[dict]:
+    """aimc's own variables, then the recipe's, then the endpoint's `env` (later ones win on a name clash)."""
     merged: dict[str, dict] = {}
+    own = [{"name": k, "value": v} for k, v in probes.ENGINE_ENV[engine.engine]]
+    own += cache.env(engine) + secrets.token_env(resolved, inventory)
+    for entry in own:
+        merged[entry["name"]] = entry
     for name, value in engine.env:
+        merged.pop(name, None)
         merged[name] = {"name": name, "value": str(value)}
     for entry in resolved.endpoint.env:
         merged.pop(entry["name"], None)

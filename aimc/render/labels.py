@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+
 from ..model import ResolvedEndpoint, ResolvedEngine
 
 GROUP = "aim.engine.amd.com"
 ENDPOINT_LABEL = f"{GROUP}/endpoint"
 ENGINE_LABEL = f"{GROUP}/engine"
+MAX_LABEL_VALUE = 63
 
 
 def selector(resolved: ResolvedEndpoint, engine: str | None = None) -> dict:
@@ -28,7 +33,27 @@ def labels(resolved: ResolvedEndpoint, engine: ResolvedEngine | None = None, com
         "app.kubernetes.io/managed-by": "aimc",
     })
     out.update(selector(resolved, engine.engine if engine else None))
+    out.update(fact_labels(resolved, engine))
     return out
+
+
+def fact_labels(resolved: ResolvedEndpoint, engine: ResolvedEngine | None = None) -> dict:
+    """What runs, for `kubectl get -l` and dashboards; the full model id is in the `model` annotation."""
+    out = {f"{GROUP}/model": label_value(resolved.endpoint.model)}
+    if engine is not None:
+        out[f"{GROUP}/hardware"] = label_value(engine.recipe.hardware)
+        out[f"{GROUP}/precision"] = engine.recipe.precision
+        out[f"{GROUP}/gpu-count"] = str(engine.gpu_count)
+    return out
+
+
+def label_value(text: str) -> str:
+    """A valid label value: `Qwen/Qwen3-32B` -> `Qwen_Qwen3-32B`; at most 63 characters, a short hash when cut."""
+    value = re.sub(r"[^A-Za-z0-9._-]", "_", text).strip("._-")
+    if len(value) <= MAX_LABEL_VALUE:
+        return value
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    return value[:MAX_LABEL_VALUE - len(digest) - 1].rstrip("._-") + "-" + digest
 
 
 def metadata(name: str, resolved: ResolvedEndpoint, engine: ResolvedEngine | None = None,
@@ -51,6 +76,12 @@ def recipe_annotations(engine: ResolvedEngine) -> dict:
         f"{GROUP}/configuration": f"{engine.engine}/{engine.config.key}",
         f"{GROUP}/node-pool": engine.pool.name,
     }
+
+
+def checksum(configuration: dict) -> str:
+    """sha256 of the canonical JSON of a resolved configuration."""
+    canonical = json.dumps(configuration, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def engine_object_name(resolved: ResolvedEndpoint, engine: str) -> str:

@@ -1,0 +1,153 @@
+"""Autoscalers: one per engine Deployment when `spec.autoScaling.enabled`.
+
+- `provider: hpa` (default): an `autoscaling/v2` HorizontalPodAutoscaler on a Pods metric with an AverageValue target,
+  read through a custom-metrics adapter (prometheus-adapter exposes `vllm:num_requests_waiting` as
+  `vllm_num_requests_waiting`: the colon is not allowed in a custom metric name).
+- `provider: keda`: a KEDA `ScaledObject` with a Prometheus trigger that queries the engine's own metric name; the
+  Prometheus address comes from the inventory's `spec.monitoring.prometheusServerAddress`.
+
+Default metric: the engine's queued requests, target 5 per replica (vLLM production-stack's threshold). Scale-down
+waits 600 s after load drops, because a replica removed too early costs a model load (minutes) to bring back.
+"""
+
+from __future__ import annotations
+
+from ..errors import Diagnostic
+from ..model import Inventory, ResolvedEndpoint, ResolvedEngine
+from . import labels as L
+
+DEFAULT_TARGET = 5
+DEFAULT_SCALE_DOWN_STABILIZATION_SECONDS = 600
+SCALE_UP_STABILIZATION_SECONDS = 0  # react at once: the queue only grows while a new replica loads its model
+KEDA_POLLING_SECONDS = 30
+
+# Equivalent metrics of the two engines (../shared/reference/engines.md), so one endpoint-level metric works for
+# every engine of a multi-engine endpoint. The first row is the default.
+METRIC_EQUIVALENTS = (
+    {"vllm": "vllm:num_requests_waiting", "sglang": "sglang:num_queue_reqs"},
+    {"vllm": "vllm:num_requests_running", "sglang": "sglang:num_running_reqs"},
+    {"vllm": "vllm:kv_cache_usage_perc", "sglang": "sglang:token_usage"},
+    {"vllm": "vllm:time_per_output_token_seconds", "sglang": "sglang:inter_token_latency_seconds"},
+)
+
+
+def metric_name(resolved: ResolvedEndpoint, engine: str) -> str:
+    """The Prometheus metric this engine scales on (with its colon)."""
+    asked = resolved.endpoint.autoscaling.metric_name
+    if asked is None:
+        return METRIC_EQUIVALENTS[0][engine]
+    for row in METRIC_EQUIVALENTS:
+        if asked in row.values():
+            return row[engine]
+    return asked
+
+
+def adapter_metric_name(name: str) -> str:
+    return name.replace(":", "_")
+
+
+def target_text(resolved: ResolvedEndpoint) -> str:
+    target = resolved.endpoint.autoscaling.metric_target
+    target = DEFAULT_TARGET if target is None else target
+    return str(int(target)) if float(target).is_integer() else str(target)
+
+
+def stabilization(resolved: ResolvedEndpoint) -> int:
+    seconds = resolved.endpoint.autoscaling.scale_down_stabilization_seconds
+    return DEFAULT_SCALE_DOWN_STABILIZATION_SECONDS if seconds is None else seconds
+
+
+def behavior(resolved: ResolvedEndpoint) -> dict:
+    # One pod at a time in each direction: each new replica claims a whole set of GPUs.
+    return {
+        "scaleUp": {"stabilizationWindowSeconds": SCALE_UP_STABILIZATION_SECONDS,
+                    "policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]},
+        "scaleDown": {"stabilizationWindowSeconds": stabilization(resolved),
+                      "policies": [{"type": "Pods", "value": 1, "periodSeconds": 300}]},
+    }
+
+
+def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None) -> list[dict]:
+    scaling = resolved.endpoint.autoscaling
+    if not scaling.enabled:
+        return []
+    if scaling.provider == "keda":
+        return [_scaled_object(resolved, engine, inventory)]
+    return [_hpa(resolved, engine)]
+
+
+def _target_ref(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "name": L.engine_object_name(resolved, engine.engine)}
+
+
+def _hpa(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
+    scaling = resolved.endpoint.autoscaling
+    metric = adapter_metric_name(metric_name(resolved, engine.engine))
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": L.metadata(L.engine_object_name(resolved, engine.engine), resolved, engine),
+        "spec": {
+            "scaleTargetRef": _target_ref(resolved, engine),
+            "minReplicas": scaling.min_replicas,
+            "maxReplicas": scaling.max_replicas,
+            "metrics": [{"type": "Pods", "pods": {
+                "metric": {"name": metric},
+                "target": {"type": "AverageValue", "averageValue": target_text(resolved)},
+            }}],
+            "behavior": behavior(resolved),
+        },
+    }
+
+
+def prometheus_query(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> str:
+    """Total of the metric over the Deployment's pods (KEDA divides by the threshold to get replicas)."""
+    deployment = L.engine_object_name(resolved, engine.engine)
+    matchers = [f'pod=~"{deployment}-[a-z0-9]+-[a-z0-9]+"']
+    if resolved.namespace:
+        matchers.insert(0, f'namespace="{resolved.namespace}"')
+    return f"sum({metric_name(resolved, engine.engine)}{{{','.join(matchers)}}})"
+
+
+def _scaled_object(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None) -> dict:
+    scaling = resolved.endpoint.autoscaling
+    address = prometheus_address(inventory)
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": L.metadata(L.engine_object_name(resolved, engine.engine), resolved, engine),
+        "spec": {
+            "scaleTargetRef": _target_ref(resolved, engine),
+            "minReplicaCount": scaling.min_replicas,
+            "maxReplicaCount": scaling.max_replicas,
+            "pollingInterval": KEDA_POLLING_SECONDS,
+            "advanced": {"horizontalPodAutoscalerConfig": {"behavior": behavior(resolved)}},
+            "triggers": [{
+                "type": "prometheus",
+                "metricType": "AverageValue",
+                "metadata": {
+                    "serverAddress": address,
+                    "query": prometheus_query(resolved, engine),
+                    "threshold": target_text(resolved),
+                },
+            }],
+        },
+    }
+
+
+def prometheus_address(inventory: Inventory | None) -> str | None:
+    if inventory is None:
+        return None
+    return (inventory.setting("monitoring") or {}).get("prometheusServerAddress")
+
+
+def check(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list[Diagnostic]:
+    scaling = resolved.endpoint.autoscaling
+    if not (scaling.enabled and scaling.provider == "keda") or prometheus_address(inventory):
+        return []
+    origin = resolved.endpoint.origin
+    where = f" ({inventory.origin.file})" if inventory is not None else ""
+    return [Diagnostic(origin.file, origin.line_of("spec", "autoScaling", "provider"), "spec.autoScaling.provider",
+                       "keda needs a Prometheus server to query: set spec.monitoring.prometheusServerAddress in the "
+                       f"ClusterInventory{where}, e.g. http://prometheus-operated.monitoring.svc:9090, or use "
+                       "provider: hpa")]

@@ -1,0 +1,134 @@
+"""The model download cache: a PersistentVolumeClaim per model and namespace, or an emptyDir.
+
+With `spec.modelCache` in the inventory, every endpoint (that does not opt out with `spec.modelCache.enabled: false`)
+mounts a PVC named after the checkpoint it loads, at the engines' Hugging Face cache (`HF_HOME`). Endpoints of one
+namespace that load the same checkpoint share one PVC, so the weights are downloaded once. Without a cache, the same
+path is an emptyDir: the weights live as long as the pod.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+
+from ..errors import Diagnostic
+from ..model import Inventory, ResolvedEndpoint, ResolvedEngine
+from . import sizing
+
+VOLUME_NAME = "model-cache"
+# Where huggingface_hub (used by both engines to download weights) keeps its cache when HF_HOME is set. The engine
+# images run as root, whose default cache is the same path: reusing it keeps cached paths familiar.
+HF_HOME = {"vllm": "/root/.cache/huggingface", "sglang": "/root/.cache/huggingface"}
+DEFAULT_ACCESS_MODE = "ReadWriteMany"  # several pods, on several nodes, share one model's cache
+CACHE_HEADROOM = 1.2  # tokenizer, config and a partial download next to the weights
+CACHE_MIN_GI = 20
+CACHE_UNKNOWN_MODEL_SIZE = "500Gi"
+NAME_PREFIX = "model-cache-"
+MAX_NAME = 63
+
+
+def cache_settings(inventory: Inventory | None) -> dict | None:
+    return inventory.setting("modelCache") if inventory is not None else None
+
+
+def uses_pvc(resolved: ResolvedEndpoint, inventory: Inventory | None) -> bool:
+    opted_out = (resolved.endpoint.spec("modelCache") or {}).get("enabled", True) is False
+    return cache_settings(inventory) is not None and not opted_out
+
+
+def claim_name(checkpoint: str) -> str:
+    """A DNS-1123 label from the checkpoint id, e.g. `model-cache-qwen-qwen3-32b`; a short hash when truncated."""
+    slug = re.sub(r"[^a-z0-9]+", "-", checkpoint.lower()).strip("-")
+    name = NAME_PREFIX + slug
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(checkpoint.encode()).hexdigest()[:8]
+    return name[:MAX_NAME - len(digest) - 1].rstrip("-") + "-" + digest
+
+
+def volume(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None) -> dict:
+    if uses_pvc(resolved, inventory):
+        return {"name": VOLUME_NAME, "persistentVolumeClaim": {"claimName": claim_name(engine.recipe.huggingface_id
+                                                                                      or engine.endpoint.model)}}
+    return {"name": VOLUME_NAME, "emptyDir": {}}
+
+
+def mount(engine: ResolvedEngine) -> dict:
+    return {"name": VOLUME_NAME, "mountPath": HF_HOME[engine.engine]}
+
+
+def env(engine: ResolvedEngine) -> list[dict]:
+    return [{"name": "HF_HOME", "value": HF_HOME[engine.engine]}]
+
+
+def render_claims(endpoints, inventory: Inventory | None) -> list[tuple[dict, str]]:
+    """One PVC per (namespace, checkpoint), with the origin of the first endpoint that uses it."""
+    settings = cache_settings(inventory)
+    if settings is None:
+        return []
+    claims: dict = {}
+    for resolved in endpoints:
+        if not uses_pvc(resolved, inventory):
+            continue
+        for engine in resolved.engines:
+            checkpoint = engine.recipe.huggingface_id or engine.endpoint.model
+            key = (resolved.namespace, claim_name(checkpoint))
+            if key not in claims:
+                claims[key] = (_claim(key[1], resolved.namespace, checkpoint, engine, settings),
+                               resolved.endpoint.origin)
+    return [claims[key] for key in sorted(claims, key=lambda k: (k[0] or "", k[1]))]
+
+
+def _claim(name: str, namespace: str | None, checkpoint: str, engine: ResolvedEngine, settings: dict) -> dict:
+    metadata: dict = {"name": name}
+    if namespace:
+        metadata["namespace"] = namespace
+    metadata["labels"] = {
+        "app.kubernetes.io/name": "aim-model-cache",
+        "app.kubernetes.io/component": "model-cache",
+        "app.kubernetes.io/part-of": "aim-inference",
+        "app.kubernetes.io/managed-by": "aimc",
+    }
+    metadata["annotations"] = {"aim.engine.amd.com/model": checkpoint}
+    spec: dict = {"accessModes": [settings.get("accessMode", DEFAULT_ACCESS_MODE)]}
+    if settings.get("storageClassName"):
+        spec["storageClassName"] = settings["storageClassName"]
+    spec["resources"] = {"requests": {"storage": str(settings.get("size") or default_size(engine))}}
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata, "spec": spec}
+
+
+def default_size(engine: ResolvedEngine) -> str:
+    """Weights × 1.2 in GiB, rounded up to 10 Gi, at least 20 Gi; 500Gi for a model missing from the catalog."""
+    gb = sizing.weight_gb(engine)
+    if gb is None:
+        return CACHE_UNKNOWN_MODEL_SIZE
+    gib = gb * 1e9 / 2**30 * CACHE_HEADROOM
+    return f"{max(CACHE_MIN_GI, math.ceil(gib / 10) * 10)}Gi"
+
+
+def sharing_warnings(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
+    """ReadWriteOnce binds a volume to one node: pods of a shared cache on other nodes would stay Pending."""
+    settings = cache_settings(inventory)
+    if settings is None or settings.get("accessMode", DEFAULT_ACCESS_MODE) not in ("ReadWriteOnce", "ReadWriteOncePod"):
+        return []
+    users: dict = {}
+    for resolved in endpoints:
+        if not uses_pvc(resolved, inventory):
+            continue
+        for engine in resolved.engines:
+            key = (resolved.namespace, claim_name(engine.recipe.huggingface_id or engine.endpoint.model))
+            most = (resolved.endpoint.autoscaling.max_replicas if resolved.endpoint.autoscaling.enabled
+                    else engine.replicas)
+            users.setdefault(key, []).append((resolved, most))
+    origin = inventory.origin
+    out = []
+    for (namespace, name), entries in sorted(users.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+        pods = sum(most for _, most in entries)
+        if pods > 1:
+            names = ", ".join(sorted({r.endpoint.name for r, _ in entries}))
+            out.append(Diagnostic(origin.file, origin.line_of("spec", "modelCache", "accessMode"),
+                                  "spec.modelCache.accessMode",
+                                  f"{settings['accessMode']} cache '{name}' may be mounted by up to {pods} pods "
+                                  f"({names}); pods on another node cannot mount it: use ReadWriteMany", "warning"))
+    return out

@@ -1,0 +1,162 @@
+"""Numbers that grow with the model and the GPU count: startup budget, /dev/shm, CPU and memory per replica.
+
+Every default and formula here is documented in the README ("Rendered workloads"). Kubernetes quantities are
+multiplied exactly (fractions), so `1.5Gi × 3` renders as `4608Mi`, never as a float.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+from functools import lru_cache
+
+from ..model import ResolvedEngine
+
+# -- model weights ------------------------------------------------------------------------------------------
+
+BYTES_PER_PARAMETER = {"fp16": 2, "bf16": 2, "fp8": 1, "int8": 1, "int4": 0.5, "fp4": 0.5}
+
+
+@lru_cache(maxsize=1)
+def _model_parameters() -> dict[str, float]:
+    """Model id or alias (lower case) -> parameters in billions, from the built-in model catalog.
+
+    Shipped package data read once, like the built-in recipes. (Temporary: switch to the catalog loaders when they
+    land, so there is one reader of models.yaml.)
+    """
+    import yaml
+
+    from ..resources import catalog_file
+
+    path = catalog_file("models.yaml")
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out: dict[str, float] = {}
+    for entry in data.get("models") or ():
+        for name in (entry["id"], *(entry.get("aliases") or ())):
+            out[str(name).lower()] = float(entry["parametersB"])
+    return out
+
+
+def weight_gb(engine: ResolvedEngine) -> float | None:
+    """Weights to download and load, in GB (10^9 bytes): parameters × bytes per parameter of the recipe's precision.
+
+    None when the model is not in the catalog."""
+    known = _model_parameters()
+    for name in (engine.recipe.huggingface_id, engine.recipe.model_id, engine.endpoint.model):
+        if name and name.lower() in known:
+            return known[name.lower()] * BYTES_PER_PARAMETER.get(engine.recipe.precision, 2)
+    return None
+
+
+# -- startup budget -----------------------------------------------------------------------------------------
+
+STARTUP_BASE_SECONDS = 300  # process start, KV-cache profiling, graph capture: independent of the weights
+STARTUP_SECONDS_PER_GB = 20  # download at ≈50 MB/s plus loading into GPU memory
+STARTUP_MIN_SECONDS = 600
+STARTUP_MAX_SECONDS = 10800
+STARTUP_UNKNOWN_MODEL_SECONDS = 1800
+STARTUP_PERIOD_SECONDS = 10
+# A rollout waits for the image pull (ROCm engine images are ≈20 GB) before the startup probe starts counting.
+IMAGE_PULL_ALLOWANCE_SECONDS = 900
+
+
+def startup_budget_seconds(engine: ResolvedEngine) -> int:
+    """How long a pod may take from container start to serving; the endpoint's startupProbe.budgetSeconds wins."""
+    override = (engine.endpoint.spec("startupProbe") or {}).get("budgetSeconds")
+    if override is not None:
+        return _round_up(int(override), STARTUP_PERIOD_SECONDS)
+    gb = weight_gb(engine)
+    if gb is None:
+        return STARTUP_UNKNOWN_MODEL_SECONDS
+    budget = STARTUP_BASE_SECONDS + STARTUP_SECONDS_PER_GB * gb
+    return _round_up(min(max(math.ceil(budget), STARTUP_MIN_SECONDS), STARTUP_MAX_SECONDS), STARTUP_PERIOD_SECONDS)
+
+
+def progress_deadline_seconds(engine: ResolvedEngine) -> int:
+    return startup_budget_seconds(engine) + IMAGE_PULL_ALLOWANCE_SECONDS
+
+
+def _round_up(value: int, step: int) -> int:
+    return -(-value // step) * step
+
+
+# -- /dev/shm, CPU, memory ----------------------------------------------------------------------------------
+
+SHM_PER_GPU = "8Gi"  # AMD's operator uses 8Gi for one pod ...
+SHM_MAX_GPUS = 4  # ... AMD's 8-GPU Deployment samples 32Gi: 8Gi per GPU, at most 32Gi
+DEFAULT_RESOURCES = {"cpuPerGpu": "4", "memoryPerGpu": "32Gi", "memoryLimitPerGpu": "48Gi"}  # AMD's operator
+
+
+def shm_size(engine: ResolvedEngine) -> str:
+    override = engine.endpoint.spec("shmSize")
+    if override:
+        return str(override)
+    return multiply(SHM_PER_GPU, min(engine.gpu_count, SHM_MAX_GPUS))
+
+
+def resources_per_gpu(engine: ResolvedEngine, inventory_defaults: dict | None) -> dict:
+    """Built-in defaults < inventory spec.defaults.resources < endpoint spec.resources, key by key."""
+    merged = dict(DEFAULT_RESOURCES)
+    for layer in ((inventory_defaults or {}).get("resources"), engine.endpoint.spec("resources")):
+        merged.update({k: str(v) for k, v in (layer or {}).items()})
+    return merged
+
+
+_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
+_FACTORS = {None: Fraction(1), "m": Fraction(1, 1000), "k": Fraction(10**3), "M": Fraction(10**6),
+            "G": Fraction(10**9), "T": Fraction(10**12), "Ki": Fraction(2**10), "Mi": Fraction(2**20),
+            "Gi": Fraction(2**30), "Ti": Fraction(2**40)}
+# Units tried, largest first, to write a product without a fraction; binary and decimal families stay apart.
+_BINARY_UNITS = ("Ti", "Gi", "Mi", "Ki", None)
+_DECIMAL_UNITS = ("T", "G", "M", "k", None, "m")
+
+
+def is_quantity(text: str) -> bool:
+    return bool(_QUANTITY.match(str(text)))
+
+
+def multiply(quantity, factor: int) -> str:
+    """`multiply("32Gi", 4) == "128Gi"`; `multiply("1.5Gi", 3) == "4608Mi"`; `multiply("500m", 3) == "1500m"`."""
+    match = _QUANTITY.match(str(quantity))
+    if not match:
+        raise ValueError(f"not a Kubernetes quantity: {quantity!r}")
+    number, unit = Fraction(match.group(1)), match.group(2)
+    total = number * _FACTORS[unit] * factor
+    units = _BINARY_UNITS if unit in ("Ki", "Mi", "Gi", "Ti") else _DECIMAL_UNITS
+    for candidate in units[units.index(unit):]:
+        value = total / _FACTORS[candidate]
+        if value.denominator == 1:
+            return f"{value.numerator}{candidate or ''}"
+    # Finer than the smallest unit (bytes or millicores): round up, a request is a lower bound.
+    smallest = units[-1]
+    return f"{math.ceil(total / _FACTORS[smallest])}{smallest or ''}"
+
+
+def quantity_value(quantity) -> Fraction:
+    match = _QUANTITY.match(str(quantity))
+    if not match:
+        raise ValueError(f"not a Kubernetes quantity: {quantity!r}")
+    return Fraction(match.group(1)) * _FACTORS[match.group(2)]
+
+
+def resource_problems(resolved, inventory) -> list:
+    """A memory request above the limit is rejected by the API server: say so at the field that set it."""
+    from ..errors import Diagnostic
+
+    defaults = inventory.setting("defaults") if inventory else None
+    problems = []
+    for engine in resolved.engines[:1]:  # per-GPU settings are the same for every engine of an endpoint
+        per_gpu = resources_per_gpu(engine, defaults)
+        if quantity_value(per_gpu["memoryPerGpu"]) > quantity_value(per_gpu["memoryLimitPerGpu"]):
+            if engine.endpoint.spec("resources"):
+                origin, path = engine.endpoint.origin, ("spec", "resources")
+            else:
+                origin, path = inventory.origin, ("spec", "defaults", "resources")
+            problems.append(Diagnostic(
+                origin.file, origin.line_of(*path), ".".join(path),
+                f"memoryPerGpu {per_gpu['memoryPerGpu']} is above memoryLimitPerGpu {per_gpu['memoryLimitPerGpu']}; "
+                "the memory request must not exceed the limit"))
+    return problems
