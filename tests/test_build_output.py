@@ -65,7 +65,7 @@ CRD_SCHEMAS = {
                 "podMetricsEndpoints": {"type": "array", "items": {
                     "type": "object", "additionalProperties": False,
                     "properties": {"port": {"type": "string"}, "path": {"type": "string"},
-                                   "interval": {"type": "string", "pattern": "^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?)$"}}}},
+                                   "interval": {"type": "string", "pattern": "^([0-9]+(h|m|s))+$"}}}},
             }}},
     },
 }

@@ -119,14 +119,16 @@ def is_quantity(text: str) -> bool:
 
 
 def multiply(quantity, factor: int) -> str:
-    """`multiply("32Gi", 4) == "128Gi"`; `multiply("1.5Gi", 3) == "4608Mi"`; `multiply("500m", 3) == "1500m"`."""
+    """`multiply("32Gi", 4) == "128Gi"`; `multiply("1.5Gi", 3) == "4608Mi"`; `multiply("500m", 2) == "1"`."""
     match = _QUANTITY.match(str(quantity))
     if not match:
         raise ValueError(f"not a Kubernetes quantity: {quantity!r}")
     number, unit = Fraction(match.group(1)), match.group(2)
     total = number * _FACTORS[unit] * factor
     units = _BINARY_UNITS if unit in ("Ki", "Mi", "Gi", "Ti") else _DECIMAL_UNITS
-    for candidate in units[units.index(unit):]:
+    # The given unit or a smaller one; millicores start from whole cores (3 × 500m is 1500m, 2 × 500m is 1).
+    start = units.index(None if unit == "m" else unit)
+    for candidate in units[start:]:
         value = total / _FACTORS[candidate]
         if value.denominator == 1:
             return f"{value.numerator}{candidate or ''}"
