@@ -142,7 +142,7 @@ def test_vllm_names_under_sglang_are_translated_with_a_warning_each():
               "--max-num-batched-tokens": "8192", "--max-num-seqs": "64", "--kv-cache-dtype": "fp8",
               "--enforce-eager": None, "--port": "8001"}
     result = placed_command("sglang", recipe=recipe)
-    assert result.args[8:] == ("--tp-size", "2", "--context-length", "8192", "--mem-fraction-static", "0.9",
+    assert result.args[8:] == ("--tp-size", "2", "--enable-metrics", "--context-length", "8192", "--mem-fraction-static", "0.9",
                                "--chunked-prefill-size", "8192", "--max-running-requests", "64",
                                "--kv-cache-dtype", "fp8_e4m3", "--disable-cuda-graph")
     assert [(d.severity, d.field) for d in result.diagnostics] == [
