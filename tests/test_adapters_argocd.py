@@ -313,21 +313,16 @@ def test_kustomize_patch_adds_the_sidecar_to_argo_cds_repo_server(tmp_path):
 
 def test_api_versions_the_target_cannot_serve_are_errors_for_rendered_objects(monkeypatch):
     """An HPA rendered by aimc (autoscaling/v2) on Kubernetes 1.22 is an error naming the endpoint's file and line."""
-    import dataclasses
-
     from aimc import pipeline
-    from aimc.render import Rendered
 
     monkeypatch.chdir(REPO)
     result = pipeline.compile(pipeline.Options(paths=("examples",), exclude=("endpoints/qwen3-32b-tuned.yaml",)))
-    endpoint = next(e for e in result.inputs.endpoints if e.name == "qwen3-32b")
-    hpa = {**yaml.safe_load(HPA_V2), "metadata": {"name": "qwen3-32b", "labels": {"app.kubernetes.io/managed-by": "aimc"}}}
-    result = dataclasses.replace(result, objects=result.objects + (Rendered(hpa, endpoint.origin.source),))
+    endpoint = next(e for e in result.inputs.endpoints if e.name == "qwen3-32b")  # autoScaling: an HPA
     settings = argocd.settings_from_env({"KUBE_VERSION": "1.22.3"})
     errors, warnings = argocd._api_version_checks(result, settings)
     assert [e.format() for e in errors] == [
-        f"{endpoint.origin.file}:{endpoint.origin.line}: HorizontalPodAutoscaler 'qwen3-32b': HorizontalPodAutoscaler "
-        "autoscaling/v2 needs Kubernetes 1.23 or later; the target is 1.22"]
+        f"{endpoint.origin.file}:{endpoint.origin.line}: HorizontalPodAutoscaler 'qwen3-32b-vllm': "
+        "HorizontalPodAutoscaler autoscaling/v2 needs Kubernetes 1.23 or later; the target is 1.22"]
     assert warnings == []
     assert argocd._api_version_checks(result, argocd.settings_from_env({"KUBE_VERSION": "1.23.0"})) == ([], [])
 

@@ -29,8 +29,8 @@ def test_plan_fails_on_an_overcommitted_pool_but_still_prints_the_table(aimc, tm
     inputs = _overcommitted(tmp_path)
     result = aimc("plan", str(inputs))
     assert result.code == 1
-    assert "OVERCOMMITTED by 4" in result.out
-    assert "node pool 'mi300x' is overcommitted: up to 12 GPUs requested (llama (vllm) 4, qwen (vllm) 8)" in result.err
+    assert "OVERCOMMITTED by 2" in result.out
+    assert "node pool 'mi300x' is overcommitted: up to 10 GPUs requested (llama (vllm) 2, qwen (vllm) 8)" in result.err
 
 
 def test_allow_overcommit_turns_the_error_into_a_warning(aimc, tmp_path):
