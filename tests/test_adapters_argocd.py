@@ -72,8 +72,14 @@ def test_repository_root_is_the_nearest_folder_with_git(tmp_path):
     (tmp_path / "repo" / ".git").mkdir(parents=True)
     (tmp_path / "repo" / "apps" / "prod").mkdir(parents=True)
     assert argocd.repository_root(tmp_path / "repo" / "apps" / "prod") == tmp_path / "repo"
-    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "apps" / "prod").mkdir(parents=True)
     assert argocd.repository_root(tmp_path / "plain") == tmp_path / "plain"
+    # Without .git (excluded from the tarball), ARGOCD_APP_SOURCE_PATH still tells where the repository starts.
+    app = tmp_path / "plain" / "apps" / "prod"
+    assert argocd.repository_root(app, "apps/prod") == tmp_path / "plain"
+    assert argocd.repository_root(app, "apps/prod/") == tmp_path / "plain"
+    assert argocd.repository_root(app, "other/prod") == app
+    assert argocd.repository_root(app, "../prod") == app
 
 
 @pytest.mark.parametrize("setting, value, message", [

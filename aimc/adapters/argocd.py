@@ -93,11 +93,15 @@ def _problem(variable: str, message: str) -> Diagnostic:
     return Diagnostic(variable, 0, "", message)
 
 
-def repository_root(cwd: Path) -> Path:
-    """The nearest ancestor of the working directory holding `.git` (Argo CD sends it), else the working directory."""
+def repository_root(cwd: Path, source_path: str = "") -> Path:
+    """The nearest ancestor of the working directory holding `.git` (Argo CD sends it); without one, the folder
+    ARGOCD_APP_SOURCE_PATH says the working directory is in; else the working directory itself."""
     for folder in (cwd, *cwd.parents):
         if (folder / ".git").exists():
             return folder
+    parts = [p for p in Path(source_path).parts if p not in (".", "/")] if source_path else []
+    if parts and ".." not in parts and cwd.parts[-len(parts):] == tuple(parts) and len(cwd.parts) > len(parts):
+        return Path(*cwd.parts[:-len(parts)])
     return cwd
 
 
@@ -166,7 +170,7 @@ def _generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
     from .. import emit
 
     settings = settings_from_env(env)
-    root = repository_root(cwd)
+    root = repository_root(cwd, env.get("ARGOCD_APP_SOURCE_PATH", ""))
     problems = confined_paths(settings, cwd, root)
     if problems:
         raise UserError(problems)
