@@ -149,7 +149,7 @@ def decode_stdin(text: str, collector: Collector) -> str | None:
 
 
 def decode(raw: bytes, display: str, collector: Collector) -> str | None:
-    nul = raw.find(b"\x00", 0, 8192)
+    nul = raw.find(b"\x00")
     if nul >= 0:
         collector.error(display, raw[:nul].count(b"\n") + 1, "", "binary file (NUL bytes): expected UTF-8 YAML text")
         return None
@@ -160,8 +160,15 @@ def decode(raw: bytes, display: str, collector: Collector) -> str | None:
         collector.error(display, line, "", f"invalid UTF-8 byte 0x{raw[exc.start]:02x} at byte {exc.start}: "
                                            "save the file as UTF-8")
         return None
-    # A byte-order mark is legal in YAML but some tools choke on it; accept it and read past it.
-    return text[1:] if text.startswith("\ufeff") else text
+    # A byte-order mark at the start is legal YAML (editors on Windows write one): accept it and read past it.
+    # Anywhere else (files concatenated with `cat`) libyaml cannot read it: say so plainly.
+    text = text[1:] if text.startswith("\ufeff") else text
+    stray = text.find("\ufeff")
+    if stray >= 0:
+        collector.error(display, text.count("\n", 0, stray) + 1, "", "byte-order mark (U+FEFF) inside the file: "
+                                                                   "remove it; one is accepted only at the very start")
+        return None
+    return text
 
 
 # -- load + classify ----------------------------------------------------------------------------------------
@@ -191,8 +198,14 @@ def load_file(source_file: SourceFile, collector: Collector) -> list[Document]:
     except yaml.MarkedYAMLError as exc:
         collector.add(_yaml_diagnostic(source_file.path, exc))
         return []
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters)
+        # libyaml reads UTF-8, so its position is a byte offset
+        line = source_file.text.encode("utf-8", "surrogatepass").count(b"\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)  # int from libyaml
+        collector.error(source_file.path, line, "", f"invalid YAML: control character U+{code:04X} is not allowed")
+        return []
     except yaml.YAMLError as exc:
-        collector.error(source_file.path, 0, "", f"invalid YAML: {exc}")
+        collector.error(source_file.path, 1, "", f"invalid YAML: {exc}")
         return []
     except RecursionError:  # only the pure-Python parser (no libyaml) recurses per level
         collector.error(source_file.path, 1, "", f"invalid YAML: nested more than {MAX_DEPTH} levels deep; refusing it")
@@ -217,7 +230,7 @@ def _yaml_diagnostic(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     line = mark.line + 1 if mark else 0
     problem = exc.problem or "invalid YAML"
     if "maximum nesting depth" in problem:  # libyaml's own limit (1000 levels), above ours
-        problem = f"nested more than {MAX_DEPTH} levels deep; refusing it"
+        return Diagnostic(path, line, "", f"invalid YAML: nested more than {MAX_DEPTH} levels deep; refusing it")
     if "\t" in problem or "found character '\\t'" in problem:
         problem += " (YAML forbids tabs for indentation: use spaces)"
     context = f" {exc.context}" if exc.context and exc.context not in problem else ""

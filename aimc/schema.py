@@ -48,7 +48,10 @@ def _leaves(error):
     if error.validator in ("anyOf", "oneOf") and error.context:
         from jsonschema.exceptions import best_match
 
-        best = best_match(error.context)
+        # Alternatives of another type (a name where an object was given) say nothing useful: prefer the others.
+        wrong_type = {e.relative_schema_path[0] for e in error.context if e.validator == "type" and not e.relative_path}
+        same_type = [e for e in error.context if e.relative_schema_path[0] not in wrong_type]
+        best = best_match(same_type or error.context)
         # An `anyOf` of alternatives that each fail only on type: keep the parent message, it is clearer.
         if best is not None and best.validator != "type":
             yield from _leaves(best)

@@ -161,6 +161,12 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
         recipe = catalog.by_id()[pinned]
         return Diagnostic(origin.file, origin.line_of("spec", "recipe"), "spec.recipe",
                           f"recipe '{pinned}' serves '{recipe.model_id}', not '{endpoint.model}'")
+    if endpoint.hardware and not any(same_hardware(p.hardware, endpoint.hardware) for p in inventory.pools):
+        pools = ", ".join(f"{p.name} ({p.hardware})" for p in inventory.pools)
+        known = sorted({p.hardware for p in inventory.pools})
+        return Diagnostic(origin.file, origin.line_of("spec", "hardware"), "spec.hardware",
+                          f"no node pool of the inventory has hardware '{endpoint.hardware}'"
+                          f"{did_you_mean(endpoint.hardware, known)}; node pools: {pools}")
     rejected = [c for c in selection.candidates if c.rejected]
     counts = Counter(c.rejected for c in rejected)
     summary = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

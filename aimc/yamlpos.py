@@ -124,8 +124,31 @@ def _children(node) -> list:
     return node.value
 
 
-def check_shape(root) -> None:
-    """Refuse a document whose aliases expand it past MAX_EXPANDED_NODES or that nests deeper than MAX_DEPTH.
+def check_shape(root, may_have_aliases: bool = True) -> None:
+    """Refuse a document whose aliases expand it past MAX_EXPANDED_NODES or that nests deeper than MAX_DEPTH."""
+    if may_have_aliases:
+        _check_graph(root)
+    else:
+        _check_tree_depth(root)
+
+
+def _check_tree_depth(root) -> None:
+    """Without aliases the document is a tree: one pass over its collections, scalars never pushed (the fast path)."""
+    stack = [(root, 1)]
+    scalar = yaml.ScalarNode
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise yaml.MarkedYAMLError(None, None, f"nested more than {MAX_DEPTH} levels deep; refusing it",
+                                       node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((child, depth + 1) for pair in node.value for child in pair if not isinstance(child, scalar))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value if not isinstance(child, scalar))
+
+
+def _check_graph(root) -> None:
+    """With aliases: sizes and heights of the expanded document.
 
     One iterative post-order walk over the node graph; an alias is a shared node, so memoising sizes and heights
     by node identity keeps the walk linear in the text however much the aliases multiply.
@@ -168,10 +191,11 @@ def _deepest_at(root, heights: dict, level: int):
 def load_all(text: str):
     """Yield (start_line, data) for each document of a YAML stream."""
     loader = PositionLoader(text)
+    may_have_aliases = "&" in text  # no anchor, no alias: the document is a plain tree
     try:
         while loader.check_node():
             node = loader.get_node()
-            check_shape(node)
+            check_shape(node, may_have_aliases)
             yield node.start_mark.line + 1, loader.construct_document(node)
     finally:
         loader.dispose()

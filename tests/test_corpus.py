@@ -1,0 +1,118 @@
+"""The bad-input corpus: every case under tests/corpus/ fails cleanly, with the exact message of <case>.expected.
+
+A case is one file `tests/corpus/<case>.yaml` (self-contained: where the problem needs an inventory, the file holds one
+as its first document) or one folder `tests/corpus/<case>/` when several files are needed. `aimc build <case>` runs as a
+subprocess from tests/corpus/ under a 1 GiB address-space limit and a timeout: it must exit 1, print nothing on stdout,
+and print exactly `<case>.expected` on stderr, every line `file:line: ...`. `pytest --update-golden` rewrites the
+expected files. Inputs too large to commit (the 50 MB file) are generated in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+CORPUS = Path(__file__).parent / "corpus"
+CASES = sorted(p for p in CORPUS.iterdir() if p.suffix == ".yaml" or p.is_dir())
+MEMORY_LIMIT = 1 << 30  # bytes of address space for one aimc run
+TIME_LIMIT = 120  # seconds; a generous bound on a busy 2-core machine (the slowest case takes about 1 s)
+# Inputs that hold no endpoint and no object at all: the refusal names the paths given, not a line.
+NO_LINE_MESSAGE = "no AIMEndpoint and no Kubernetes object found"
+DIAGNOSTIC = re.compile(r"^[^\s:]+:\d+: \S")
+
+
+def _limit_memory():  # runs in the child before exec
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def run_aimc(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """`python -m aimc ARGS` with this checkout first on the path, bounded in memory and time."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": "0"}
+    env.pop("AIMC_TRACEBACK", None)
+    return subprocess.run([sys.executable, "-m", "aimc", *args], cwd=cwd, env=env, input=stdin or b"",
+                          capture_output=True, timeout=TIME_LIMIT, preexec_fn=_limit_memory, check=False)
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess) -> str:
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 1, err
+    assert result.stdout == b"", "a failing build must print no manifests"
+    assert "Traceback" not in err and "internal error" not in err
+    *diagnostics, summary = err.splitlines()
+    assert re.fullmatch(r"aimc: \d+ errors?", summary), summary
+    assert diagnostics
+    for line in diagnostics:
+        assert DIAGNOSTIC.match(line) or NO_LINE_MESSAGE in line, f"no file:line in {line!r}"
+    return err
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_bad_input_fails_with_the_expected_message(case: Path, update_golden):
+    result = run_aimc("build", case.name, cwd=CORPUS)
+    expected = CORPUS / f"{case.stem}.expected"
+    if update_golden:
+        expected.write_bytes(result.stderr)
+    err = assert_clean_failure(result)
+    assert err == expected.read_text(encoding="utf-8")
+
+
+def test_every_expected_file_has_its_case():
+    stems = {c.stem for c in CASES}
+    orphans = sorted(p.name for p in CORPUS.glob("*.expected") if p.stem not in stems)
+    assert not orphans
+
+
+def _fifty_megabytes(path: Path) -> Path:
+    """Valid YAML (one ConfigMap with a huge data section), 50 MiB: refused for its size before it is parsed."""
+    head = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge}\ndata:\n"
+    line = b"  key-%08d: " + b"x" * 100 + b"\n"
+    count = (50 * 1024 * 1024 - len(head)) // len(line % 0) + 1
+    with open(path, "wb") as handle:
+        handle.write(head)
+        handle.writelines(line % i for i in range(count))
+    return path
+
+
+def test_a_50_megabyte_file_is_refused(tmp_path):
+    big = _fifty_megabytes(tmp_path / "big.yaml")
+    err = assert_clean_failure(run_aimc("build", "big.yaml", cwd=tmp_path))
+    assert err.startswith(f"big.yaml:1: file is {big.stat().st_size:,} bytes; input files are limited to 20 MiB")
+
+
+def test_a_50_megabyte_stream_on_stdin_is_refused(tmp_path):
+    big = _fifty_megabytes(tmp_path / "big.yaml")
+    err = assert_clean_failure(run_aimc("build", "-", cwd=tmp_path, stdin=big.read_bytes()))
+    assert err.startswith("<stdin>:1: file is ")
+
+
+@pytest.mark.parametrize("case", ["non-utf8", "binary", "deep-nesting-flow", "billion-laughs", "tab-indent"])
+def test_bad_bytes_on_stdin_fail_like_the_file(case):
+    """`aimc build -` reads bytes and checks them exactly like a file's (encoding, NUL bytes, YAML)."""
+    result = run_aimc("build", "-", cwd=CORPUS, stdin=(CORPUS / f"{case}.yaml").read_bytes())
+    err = assert_clean_failure(result)
+    expected = (CORPUS / f"{case}.expected").read_text(encoding="utf-8")
+    assert err == expected.replace(f"{case}.yaml:", "<stdin>:")
+
+
+def test_a_byte_order_mark_at_the_start_is_accepted(tmp_path):
+    """Decision: a UTF-8 BOM at the very start of a file is legal YAML and is skipped (the output is the same as
+    without it); a BOM anywhere else is an error (see the corpus case byte-order-mark-mid-file)."""
+    plain = (REPO / "examples" / "cluster.yaml").read_bytes()
+    endpoint = (REPO / "examples" / "endpoints" / "qwen3-32b.yaml").read_bytes()
+    for folder, prefix in (("plain", b""), ("bom", b"\xef\xbb\xbf")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "cluster.yaml").write_bytes(prefix + plain)
+        (tmp_path / folder / "qwen.yaml").write_bytes(prefix + endpoint)
+    with_bom = run_aimc("build", "bom", cwd=tmp_path)
+    without = run_aimc("build", "plain", cwd=tmp_path)
+    assert with_bom.returncode == 0, with_bom.stderr
+    assert with_bom.stdout == without.stdout
+    assert with_bom.stdout
