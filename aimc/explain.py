@@ -72,6 +72,8 @@ def explain_facts(selection) -> list[str]:
     chosen = selection.chosen
     if chosen is not None and chosen.detail.startswith("fits: "):
         lines.append(f"memory per GPU: {chosen.detail[len('fits: '):]}")
+    elif chosen is not None and chosen.detail.startswith("fit not checked"):
+        lines.append(f"memory per GPU: {chosen.detail}")
     return lines
 
 

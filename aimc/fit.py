@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import facts as facts_mod
 from .engine_args import OVERRIDE_FLAGS
@@ -113,28 +114,38 @@ def topology_problem(model: ModelFacts, gpus: int) -> str | None:
 def settings(engine: str, recipe_args, overrides=(), custom_args=()) -> Settings:
     """Utilisation, maximum length and KV-cache type after the endpoint's overrides
     (recipe args < aimFrameworkOverrides < customArgs, as engine_args builds the command line)."""
-    values: dict[str, object] = {}
-
-    def take(flag, value):
-        flag = _canonical(flag)
-        for key, names in (("utilisation", UTILISATION_FLAGS), ("max_len", MAX_LEN_FLAGS),
-                           ("kv_dtype", KV_DTYPE_FLAGS)):
-            if flag in names:
-                if value is None or value is False or (isinstance(value, str) and value.lower() == "false"):
-                    values.pop(key, None)  # removed: the engine's default applies
-                else:
-                    values[key] = value
-
-    for flag, value in recipe_args:
-        take(flag, value)
+    values = dict(_recipe_values(tuple(recipe_args)))
     for name, value in overrides:
         flag = OVERRIDE_FLAGS.get(name, {}).get(engine)
         if flag:
-            take(flag, value)
+            _take(values, flag, value)
     for flag, value in custom_args:
-        take(flag, value)
+        _take(values, flag, value)
     return Settings(_float(values.get("utilisation")), _int(values.get("max_len")),
                     str(values["kv_dtype"]) if values.get("kv_dtype") is not None else None)
+
+
+@lru_cache(maxsize=4096)
+def _recipe_values(recipe_args: tuple) -> tuple:
+    """The memory-relevant values of one configuration's args (cached: every endpoint reads the same recipes)."""
+    values: dict = {}
+    for flag, value in recipe_args:
+        _take(values, flag, value)
+    return tuple(values.items())
+
+
+_SETTING_OF_FLAG = {**{f: "utilisation" for f in UTILISATION_FLAGS}, **{f: "max_len" for f in MAX_LEN_FLAGS},
+                    **{f: "kv_dtype" for f in KV_DTYPE_FLAGS}}
+
+
+def _take(values: dict, flag, value) -> None:
+    key = _SETTING_OF_FLAG.get(_canonical(flag))
+    if key is None:
+        return
+    if value is None or value is False or (isinstance(value, str) and value.lower() == "false"):
+        values.pop(key, None)  # removed: the engine's default applies
+    else:
+        values[key] = value
 
 
 def _canonical(flag) -> str:
@@ -178,6 +189,9 @@ def model_facts(models: ModelCatalog, endpoint, recipe) -> ModelFacts | None:
     return models.lookup(endpoint.model, recipe.huggingface_id, recipe.model_id)
 
 
+NOT_CHECKED = "fit not checked"
+
+
 def memory_check(models: ModelCatalog):
     """A candidate filter for `resolve(checks=...)`: (endpoint, request, candidate) -> (reason, detail) or None.
     A candidate that fits is kept with the arithmetic as its detail, so `explain` shows it."""
@@ -185,22 +199,26 @@ def memory_check(models: ModelCatalog):
     def check(endpoint, request, candidate):
         model = model_facts(models, endpoint, candidate.recipe)
         if model is None:
-            return None
+            return None, f"{NOT_CHECKED}: no facts for model '{endpoint.model}'"
         gpus = candidate.config.gpu_count
         problem = topology_problem(model, gpus)
         if problem:
             return "heads", problem
         memory, _ = pool_memory(candidate.pool)
         if memory is None:
-            return None
+            return None, f"{NOT_CHECKED}: no memory figure for {candidate.pool.hardware}"
         custom = tuple(endpoint.custom_args) + tuple(request.custom_args)
-        fit = compute(model, candidate.recipe.precision, gpus, memory,
-                      settings(candidate.config.engine, candidate.config.args, endpoint.overrides, custom))
-        if not fit.fits:
-            return "memory", fit.describe()
-        return None, "fits: " + fit.describe()
+        return _verdict(model, candidate.recipe.precision, gpus, memory,
+                        settings(candidate.config.engine, candidate.config.args, endpoint.overrides, custom))
 
     return check
+
+
+@lru_cache(maxsize=8192)
+def _verdict(model: ModelFacts, precision: str, gpus: int, memory: float, values: Settings) -> tuple:
+    """(reason, detail) of one fit; cached, as thousands of endpoints share a few recipes."""
+    fit = compute(model, precision, gpus, memory, values)
+    return ("memory", fit.describe()) if not fit.fits else (None, "fits: " + fit.describe())
 
 
 def recipe_fit_problems(recipe, models: ModelCatalog) -> list[tuple]:

@@ -32,3 +32,5 @@ def test_model_without_facts_is_a_warning(aimc):
     result = aimc("build", str(CASES / "error-strict-no-model-facts" / "inputs"))
     assert result.code == 0
     assert "warning: spec.model: no facts for model 'Acme/Tiny-1B'" in result.err
+    explained = aimc("explain", str(CASES / "error-strict-no-model-facts" / "inputs"))
+    assert "  memory per GPU: fit not checked: no facts for model 'Acme/Tiny-1B'" in explained.out
