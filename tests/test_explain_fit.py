@@ -34,3 +34,20 @@ def test_model_without_facts_is_a_warning(aimc):
     assert "warning: spec.model: no facts for model 'Acme/Tiny-1B'" in result.err
     explained = aimc("explain", str(CASES / "error-strict-no-model-facts" / "inputs"))
     assert "  memory per GPU: fit not checked: no facts for model 'Acme/Tiny-1B'" in explained.out
+
+
+def test_node_pool_memory_overrides_the_hardware_catalog(aimc, tmp_path):
+    from conftest import write_tree
+
+    write_tree(tmp_path, {
+        "cluster.yaml": "apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: c}\n"
+                        "spec:\n  nodePools: [{name: cpx, hardware: MI300X, gpusPerNode: 8, nodeCount: 1, "
+                        "memoryGiB: 48}]\n",
+        "qwen.yaml": "apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: qwen}\n"
+                     "spec: {model: Qwen/Qwen3-32B, precision: bf16}\n",
+    })
+    result = aimc("explain", str(tmp_path))
+    assert result.code == 0, result
+    assert ("qwen3-32b-mi300x-bf16 vllm 1_gpu on pool cpx: rejected (memory): needs 75.7 GiB per GPU, has 43.2 GiB "
+            "(48 GiB × 0.90)") in result.out
+    assert "qwen3-32b-mi300x-bf16 vllm 2_gpu on pool cpx: SELECTED" in result.out

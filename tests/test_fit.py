@@ -149,3 +149,4 @@ def test_catalog_files_are_read_once():
 def test_every_builtin_model_has_kv_facts(model):
     found = facts_of(model)
     assert found.kv_bytes_per_token() > 0
+
