@@ -251,6 +251,97 @@ def krm():
     return EXIT_OK if ok else EXIT_USER_ERROR
 
 
+@cli.command()
+@click.argument("base")
+@click.argument("head", required=False)
+@click.option("--path", "-p", "paths", multiple=True, metavar="PATH",
+              help="Input path, relative to the current directory at both sides (repeatable; default: .).")
+@click.option("--inventory", "-i", help="ClusterInventory file, relative like --path.")
+@click.option("--recipes", "-r", multiple=True, help="Folder of repository-local recipes (repeatable).")
+@click.option("--namespace", "-n", default=None, help="Namespace for endpoints that name none.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip input files matching GLOB (repeatable).")
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True)
+@click.option("--color", "colour", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour text output; auto: on a terminal unless NO_COLOR is set.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the rendered objects differ (like git diff).")
+def diff(base, head, paths, inventory, recipes, namespace, exclude, output_format, colour, exit_code):
+    """Compare the objects rendered at BASE and HEAD: Git revisions or folders (HEAD default: the working tree)."""
+    import tempfile
+    from pathlib import Path
+
+    from . import diff as diff_mod
+    from .adapters import revisions
+
+    options = _options(paths, inventory, recipes, namespace, exclude=exclude)
+    with tempfile.TemporaryDirectory(prefix="aimc-diff-") as scratch:
+        sides = [revisions.open_side(spec, Path(scratch)) for spec in (base, head)]
+        (old, _), (new, warnings) = (revisions.render_side(side, options) for side in sides)
+    _print_warnings(warnings)  # the base's warnings are old news
+    report = diff_mod.compare(old, new, sides[0].label, sides[1].label)
+    if output_format == "json":
+        click.echo(diff_mod.to_json(report), nl=False)
+    elif output_format == "markdown":
+        click.echo(diff_mod.to_markdown(report), nl=False)
+    else:
+        use_colour = colour == "always" or (colour == "auto" and not os.environ.get("NO_COLOR")
+                                            and sys.stdout.isatty())
+        click.echo(diff_mod.to_text(report, use_colour), nl=False, color=use_colour)
+    return EXIT_USER_ERROR if exit_code and report.differs else EXIT_OK
+
+
+@cli.command()
+@click.argument("kind", required=False)
+@click.option("--list", "list_only", is_flag=True, help="List the schemas, their $id and the editor modeline.")
+@click.option("--output-dir", "-o", type=click.Path(file_okay=False),
+              help="Write the schema files (all, or KIND) into this folder, e.g. for editor settings.")
+def schema(kind, list_only, output_dir):
+    """Print the JSON Schema of KIND (AIMEndpoint, ClusterInventory, AIMModel, recipe, profile)."""
+    from . import schema_cmd
+
+    if output_dir:
+        chosen = [schema_cmd.find(kind)] if kind else schema_cmd.available()
+        for path in schema_cmd.export(output_dir, chosen):
+            click.echo(path)
+    elif kind and not list_only:
+        click.echo(schema_cmd.text_of(schema_cmd.find(kind).file), nl=False)
+    else:
+        click.echo(schema_cmd.list_text(), nl=False)
+    return EXIT_OK
+
+
+@cli.group()
+def precommit():
+    """Checks behind the hooks of .pre-commit-hooks.yaml."""
+
+
+@precommit.command("rendered")
+@input_options
+@click.option("--rendered", "rendered_dir", required=True, type=click.Path(file_okay=False),
+              help="The committed folder written by `aimc build -o DIR`.")
+@click.option("--fix", is_flag=True, help="Rewrite the folder (the hook still fails, so the fix gets reviewed).")
+def precommit_rendered(paths, inventory, recipes, namespace, exclude, strict, rendered_dir, fix):
+    """Fail when the rendered folder is not what `aimc build PATHS -o RENDERED` writes now."""
+    from . import pipeline
+    from .adapters import precommit as precommit_mod
+
+    result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude))
+    _print_warnings(result.warnings)
+    check = precommit_mod.check_rendered(list(result.objects), rendered_dir)
+    if check.up_to_date:
+        return EXIT_OK
+    for line in check.report():
+        click.echo(line, err=True)
+    if fix:
+        precommit_mod.fix_rendered(list(result.objects), rendered_dir)
+        click.echo(f"aimc: rewrote {rendered_dir}; review and stage it", err=True)
+    else:
+        command = " ".join(["aimc build", *(paths or ["."]), "-o", rendered_dir])
+        click.echo(f"aimc: {rendered_dir} is out of date with the specs: run `{command}` (or the hook with --fix)",
+                   err=True)
+    return EXIT_USER_ERROR
+
+
 def main(argv=None, prog_name="aimc") -> int:
     """Entry point: user errors exit 1 with one line each, usage errors 2, bugs 3 (with --traceback for details)."""
     argv = list(sys.argv[1:] if argv is None else argv)

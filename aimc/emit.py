@@ -71,6 +71,9 @@ def _plain(obj):
     return obj
 
 
+plain = _plain  # public name for other modules (diff, adapters)
+
+
 # -- one file per object ------------------------------------------------------------------------------------
 
 def file_name(obj: dict, output_format: str) -> str:
@@ -81,10 +84,8 @@ def file_name(obj: dict, output_format: str) -> str:
     return f"{namespace}/{str(obj.get('kind', 'object')).lower()}-{meta.get('name', 'unnamed')}.{suffix}"
 
 
-def write_tree(items: list[Rendered], directory: str, output_format: str) -> tuple[list[str], list[str]]:
-    """Write one file per object. Files aimc wrote before (they start with the marker) and no longer produces are
-    removed; nothing else in the folder is touched. Returns (written, removed) relative paths."""
-    root = Path(directory)
+def tree_files(items: list[Rendered], output_format: str) -> dict[str, str]:
+    """What `write_tree` writes: relative path -> file content, in output order."""
     wanted: dict[str, str] = {}
     for item in ordered(items):
         rel = file_name(item.obj, output_format)
@@ -93,13 +94,28 @@ def write_tree(items: list[Rendered], directory: str, output_format: str) -> tup
             wanted[rel] = body  # JSON has no comments: marker files are tracked by the YAML form only
         else:
             wanted[rel] = f"{GENERATED_MARKER} Source: {item.source}\n{dump_yaml(_plain(item.obj))}"
+    return wanted
+
+
+def generated_files(directory: str) -> list[str]:
+    """Relative paths of the files in DIRECTORY that aimc wrote (they start with the marker), sorted."""
+    root = Path(directory)
+    if not root.is_dir():
+        return []
+    return [path.relative_to(root).as_posix() for path in sorted(root.rglob("*.yaml"))
+            if _is_inside(root, path) and _is_ours(path)]
+
+
+def write_tree(items: list[Rendered], directory: str, output_format: str) -> tuple[list[str], list[str]]:
+    """Write one file per object. Files aimc wrote before (they start with the marker) and no longer produces are
+    removed; nothing else in the folder is touched. Returns (written, removed) relative paths."""
+    root = Path(directory)
+    wanted = tree_files(items, output_format)
     removed = []
-    if root.is_dir():
-        for path in sorted(root.rglob("*.yaml")):
-            rel = path.relative_to(root).as_posix()
-            if rel not in wanted and _is_inside(root, path) and _is_ours(path):
-                path.unlink()
-                removed.append(rel)
+    for rel in generated_files(directory):
+        if rel not in wanted:
+            (root / rel).unlink()
+            removed.append(rel)
     written = []
     for rel, body in wanted.items():
         path = root / rel

@@ -1,0 +1,104 @@
+"""Render one side of `aimc diff`: a Git revision (extracted with `git archive`), a folder, or the working tree.
+
+Paths given to `aimc diff` are relative to the current directory; for a revision they mean the same folder inside
+that revision, so `cd deploy && aimc diff origin/main -p endpoints` compares `deploy/endpoints` at both sides.
+A path that does not exist at one side renders nothing there (a folder added by the change), which is why the
+compile allows an empty result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import tarfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .. import emit, pipeline
+from ..errors import Diagnostic, UserError
+
+WORKING_TREE = "working tree"
+
+
+@dataclass(frozen=True)
+class Side:
+    label: str  # shown in reports: the revision or folder as the user wrote it, or "working tree"
+    root: Path  # the folder the paths are relative to
+    where: str  # prefix for file names in diagnostics: "origin/main:" for a revision, "old/" for a folder, ""
+
+
+def open_side(spec: str | None, scratch: Path) -> Side:
+    """SPEC is a folder if one exists by that name, else a Git revision of the repository around the current
+    directory; None is the working tree. Revisions are extracted below SCRATCH."""
+    if spec is None:
+        return Side(WORKING_TREE, Path.cwd(), "")
+    if Path(spec).is_dir():
+        return Side(spec, Path(spec).resolve(), spec.rstrip("/") + "/")
+    commit = _resolve_revision(spec)
+    target = scratch / f"rev-{commit[:12]}"
+    if not target.exists():
+        _extract(commit, target)
+    prefix = _git("rev-parse", "--show-prefix").decode().strip()
+    return Side(spec, target / prefix, f"{spec}:{prefix}")
+
+
+def render_side(side: Side, options: pipeline.Options) -> tuple[list[dict], list[Diagnostic]]:
+    """Plain objects and warnings of one side; errors are raised with file names that say which side."""
+    with contextlib.chdir(side.root):
+        present = tuple(p for p in options.paths if Path(p).exists())
+        if not present:
+            return [], []
+        try:
+            result = pipeline.compile(replace(options, paths=present, allow_empty=True))
+        except UserError as error:
+            raise UserError([_located(d, side) for d in error.diagnostics]) from None
+    objects = [emit.plain(item.obj) for item in emit.ordered(list(result.objects))]
+    return objects, [_located(w, side) for w in result.warnings]
+
+
+def _located(diagnostic: Diagnostic, side: Side) -> Diagnostic:
+    return replace(diagnostic, file=side.where + diagnostic.file) if side.where else diagnostic
+
+
+def _resolve_revision(spec: str) -> str:
+    try:
+        return _git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{spec}^{{commit}}").decode().strip()
+    except _GitError as error:
+        if error.not_a_repository:
+            raise UserError([Diagnostic(spec, 0, "", "no such folder, and the current directory is not in a Git "
+                                                     "repository (a revision needs one)")]) from None
+        raise UserError([Diagnostic(spec, 0, "", "neither a folder nor a revision of this Git repository (in CI, "
+                                                 "fetch it first, e.g. `git fetch origin main` or "
+                                                 "actions/checkout with fetch-depth: 0)")]) from None
+
+
+def _extract(commit: str, target: Path) -> None:
+    # From a subfolder, git archive would take only that subfolder: archive the whole tree from the top.
+    top = _git("rev-parse", "--show-toplevel").decode().strip()
+    archive = _git("-C", top, "archive", "--format=tar", commit)
+    target.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        if hasattr(tarfile, "data_filter"):  # refuse links and paths that leave the folder
+            tar.extractall(target, filter="data")
+        else:  # pragma: no cover - Python without the extraction filters
+            tar.extractall(target)
+
+
+class _GitError(Exception):
+    def __init__(self, stderr: str):
+        super().__init__(stderr)
+        self.not_a_repository = "not a git repository" in stderr.lower()
+
+
+def _git(*args: str) -> bytes:
+    try:
+        run = subprocess.run(["git", *args], capture_output=True, check=False,
+                             env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+    except FileNotFoundError:
+        raise UserError([Diagnostic("git", 0, "", "the git command is not installed; compare two folders "
+                                                  "instead")]) from None
+    if run.returncode != 0:
+        raise _GitError(run.stderr.decode(errors="replace"))
+    return run.stdout

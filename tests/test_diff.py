@@ -1,0 +1,203 @@
+"""aimc diff: field-by-field comparison (pure), and the command on real Git repositories and folders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+
+import pytest
+import yaml
+
+from aimc import diff
+from conftest import GIT_ENV, REPO, commit_all, git, write_tree
+
+# -- the comparison -----------------------------------------------------------------------------------------
+
+
+def _deployment(env=None, args=None, tolerations=None, gpus=4, name="d"):
+    container = {"name": "vllm", "image": "rocm/vllm:1", "args": args or ["--model", "m", "--port", "8000"],
+                 "env": env or [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
+                 "resources": {"limits": {"amd.com/gpu": gpus}}}
+    spec = {"containers": [container], "tolerations": tolerations or [{"key": "x", "operator": "Exists"},
+                                                                     {"key": "y", "operator": "Exists"}]}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "ns"},
+            "spec": {"template": {"spec": spec}}}
+
+
+def _changes(old, new):
+    report = diff.compare([old], [new], "a", "b")
+    return [(c.path, c.change, c.old, c.new) for o in report.objects for c in o.fields]
+
+
+def test_identical_objects_are_unchanged():
+    report = diff.compare([_deployment()], [_deployment()], "a", "b")
+    assert not report.differs and report.unchanged == 1 and report.summary() == "no changes (1 objects unchanged)"
+
+
+def test_named_lists_are_compared_by_name_so_reordering_env_is_no_change():
+    reordered = _deployment(env=[{"name": "B", "value": "2"}, {"name": "A", "value": "1"}])
+    assert _changes(_deployment(), reordered) == []
+    changed = _deployment(env=[{"name": "A", "value": "1"}, {"name": "B", "value": "3"}])
+    assert _changes(_deployment(), changed) == [("spec.template.spec.containers[vllm].env[B].value", "changed", "2", "3")]
+
+
+def test_toleration_order_does_not_matter():
+    swapped = _deployment(tolerations=[{"key": "y", "operator": "Exists"}, {"key": "x", "operator": "Exists"}])
+    assert _changes(_deployment(), swapped) == []
+
+
+def test_argument_order_matters_and_values_name_their_flag():
+    swapped = _deployment(args=["--port", "8000", "--model", "m"])
+    assert _changes(_deployment(), swapped) != []
+    new_value = _deployment(args=["--model", "m", "--port", "9000"])
+    assert _changes(_deployment(), new_value) == [
+        ("spec.template.spec.containers[vllm].args[3] (--port)", "changed", "8000", "9000")]
+
+
+def test_keys_with_dots_are_quoted_and_added_fields_reported():
+    assert _changes(_deployment(gpus=4), _deployment(gpus=8)) == [
+        ('spec.template.spec.containers[vllm].resources.limits["amd.com/gpu"]', "changed", 4, 8)]
+    grown = _deployment()
+    grown["metadata"]["labels"] = {"team": "x"}
+    assert _changes(_deployment(), grown) == [("metadata.labels", "added", None, {"team": "x"})]
+
+
+def test_objects_are_matched_by_kind_namespace_and_name():
+    report = diff.compare([_deployment(name="old"), _deployment(name="same")],
+                          [_deployment(name="same"), _deployment(name="new")], "a", "b")
+    assert [(o.status, o.name) for o in report.objects] == [("added", "new"), ("removed", "old")]
+    assert report.summary() == "1 added, 1 removed (1 unchanged)"
+
+
+def test_markdown_cells_escape_pipes_and_backticks():
+    report = diff.compare([_deployment(args=["--x", "a|b"])], [_deployment(args=["--x", "`c`"])], "main", "pr")
+    markdown = diff.to_markdown(report)
+    assert markdown.startswith("<!-- aimc-diff -->\n")
+    assert "| `a\\|b` | `` `c` `` |" in markdown
+
+
+def test_text_is_plain_without_colour_and_coloured_with():
+    report = diff.compare([_deployment(name="old")], [_deployment(name="new")], "a", "b")
+    assert "\x1b[" not in diff.to_text(report, colour=False)
+    assert "\x1b[32m+ Deployment ns/new (added)" in diff.to_text(report, colour=True)
+
+
+# -- the command, on real Git repositories ------------------------------------------------------------------
+
+ENDPOINT = (REPO / "examples/endpoints/qwen3-32b.yaml").read_text()
+
+
+@pytest.fixture
+def spec_repo(tmp_path, monkeypatch):
+    """A Git repository with specs under deploy/: commit 1 as in examples/, commit 2 changes gpuCount 4 -> 8,
+    commit 3 adds an endpoint."""
+    for name, value in GIT_ENV.items():
+        monkeypatch.setenv(name, value)
+    repo = tmp_path / "specs"
+    write_tree(repo, {"README.md": "specs\n", "deploy/cluster.yaml": (REPO / "examples/cluster.yaml").read_text(),
+                      "deploy/endpoints/qwen3-32b.yaml": ENDPOINT})
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "first")
+    (repo / "deploy/endpoints/qwen3-32b.yaml").write_text(ENDPOINT.replace("gpuCount: 4", "gpuCount: 8"))
+    commit_all(repo, "more GPUs")
+    shutil.copy(REPO / "examples/endpoints/llama-3-8b.yaml", repo / "deploy/endpoints/llama-3-8b.yaml")
+    commit_all(repo, "add llama")
+    return repo
+
+
+def test_diff_of_two_revisions_reports_the_changed_field(aimc, spec_repo):
+    result = aimc("diff", "HEAD~2", "HEAD~1", "-p", "deploy", cwd=spec_repo)
+    assert result.code == 0, result.err
+    assert "~ Deployment inference/qwen3-32b-vllm (changed)" in result.out
+    assert 'spec.template.spec.containers[vllm].resources.limits["amd.com/gpu"]: 4 → 8' in result.out
+    assert "args[7] (--tensor-parallel-size): 4 → 8" in result.out
+    assert result.out.endswith("1 changed (1 unchanged)\n")
+    assert "\x1b[" not in result.out  # not a terminal
+
+
+def test_diff_reports_an_added_endpoint_as_added_objects(aimc, spec_repo):
+    result = aimc("diff", "HEAD~1", "HEAD", "-p", "deploy", "--format", "json", cwd=spec_repo)
+    report = json.loads(result.out)
+    assert [(o["status"], o["kind"], o["name"]) for o in report["objects"]] == [
+        ("added", "Service", "llama-3-8b"), ("added", "Deployment", "llama-3-8b-vllm")]
+    assert report["objects"][1]["object"]["spec"]["template"]["spec"]["containers"][0]["name"] == "vllm"
+    assert report["summary"] == {"added": 2, "removed": 0, "changed": 0, "unchanged": 2}
+
+
+def test_exit_code_is_1_only_when_something_differs(aimc, spec_repo):
+    assert aimc("diff", "HEAD~1", "HEAD", "-p", "deploy", "--exit-code", cwd=spec_repo).code == 1
+    same = aimc("diff", "HEAD", "-p", "deploy", "--exit-code", cwd=spec_repo)  # HEAD vs the clean working tree
+    assert same.code == 0 and "no changes (4 objects unchanged)" in same.out
+
+
+def test_head_defaults_to_the_working_tree_and_paths_follow_the_current_folder(aimc, spec_repo):
+    (spec_repo / "deploy/endpoints/llama-3-8b.yaml").unlink()
+    result = aimc("diff", "HEAD", "--exit-code", cwd=spec_repo / "deploy")
+    assert result.code == 1
+    assert "aimc diff HEAD → working tree" in result.out
+    assert "- Deployment inference/llama-3-8b-vllm (removed)" in result.out
+
+
+def test_a_path_missing_at_the_base_renders_nothing_there(aimc, spec_repo):
+    (spec_repo / "team-b").mkdir()
+    shutil.copy(spec_repo / "deploy/cluster.yaml", spec_repo / "team-b/cluster.yaml")
+    shutil.copy(REPO / "examples/endpoints/llama-3-8b.yaml", spec_repo / "team-b/llama.yaml")
+    commit_all(spec_repo, "team b")
+    result = aimc("diff", "HEAD~1", "HEAD", "-p", "team-b", "--format", "json", cwd=spec_repo)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["summary"]["added"] == 2
+
+
+def test_errors_name_the_revision_file_and_line(aimc, spec_repo):
+    (spec_repo / "deploy/endpoints/qwen3-32b.yaml").write_text(ENDPOINT.replace("precision: bf16", "precision: bf17"))
+    commit_all(spec_repo, "typo")
+    result = aimc("diff", "HEAD~1", "HEAD", "-p", "deploy", cwd=spec_repo)
+    assert result.code == 1 and result.out == ""
+    assert "HEAD:deploy/endpoints/qwen3-32b.yaml:11: spec.precision:" in result.err
+    unknown = aimc("diff", "no-such-branch", cwd=spec_repo)
+    assert unknown.code == 1 and "no-such-branch: neither a folder nor a revision" in unknown.err
+    assert "Traceback" not in unknown.err
+
+
+def test_markdown_comment_through_the_command(aimc, spec_repo):
+    result = aimc("diff", "HEAD~2", "HEAD", "-p", "deploy", "--format", "markdown", cwd=spec_repo)
+    assert result.code == 0, result.err
+    markdown = result.out
+    assert "### aimc: rendered manifests `HEAD~2` → `HEAD`" in markdown
+    assert "**2 added, 0 removed, 1 changed** (1 unchanged)" in markdown
+    assert '| `spec.template.spec.containers[vllm].resources.limits["amd.com/gpu"]` | `4` | `8` |' in markdown
+    added_yaml = markdown.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert yaml.safe_load(added_yaml)["kind"] == "Service"
+
+
+def test_two_folders(aimc, tmp_path):
+    old = write_tree(tmp_path / "old", {"cluster.yaml": (REPO / "examples/cluster.yaml").read_text(),
+                                        "e.yaml": ENDPOINT})
+    new = write_tree(tmp_path / "new", {"cluster.yaml": (REPO / "examples/cluster.yaml").read_text(),
+                                        "e.yaml": ENDPOINT.replace("team: research", "team: search")})
+    result = aimc("diff", str(old), str(new), "--exit-code", cwd=tmp_path)
+    assert result.code == 1
+    assert "metadata.labels.team: research → search" in result.out
+
+
+def test_colour_follows_the_terminal_and_no_color(aimc, tmp_path, monkeypatch):
+    old = write_tree(tmp_path / "old", {"cluster.yaml": (REPO / "examples/cluster.yaml").read_text()})
+    new = write_tree(tmp_path / "new", {"cluster.yaml": (REPO / "examples/cluster.yaml").read_text(),
+                                        "e.yaml": ENDPOINT})
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert "\x1b[32m" in aimc("diff", str(old), str(new), cwd=tmp_path).out
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in aimc("diff", str(old), str(new), cwd=tmp_path).out
+    assert "\x1b[32m" in aimc("diff", str(old), str(new), "--color", "always", cwd=tmp_path).out
+
+
+def test_example_ci_workflow_posts_the_markdown_diff():
+    workflow = yaml.safe_load((REPO / "examples/.github/workflows/aimc-diff.yaml").read_text())
+    steps = workflow["jobs"]["diff"]["steps"]
+    assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as true
+    runs = " ".join(step.get("run", "") for step in steps)
+    assert "aimc diff" in runs and "--format markdown" in runs
+    assert any(step.get("with", {}).get("fetch-depth") == 0 for step in steps)
+    assert "<!-- aimc-diff -->" in steps[-1]["with"]["script"]
