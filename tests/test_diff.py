@@ -147,6 +147,9 @@ def test_a_path_missing_at_the_base_renders_nothing_there(aimc, spec_repo):
     result = aimc("diff", "HEAD~1", "HEAD", "-p", "team-b", "--format", "json", cwd=spec_repo)
     assert result.code == 0, result.err
     assert json.loads(result.out)["summary"]["added"] == 2
+    from_inside = aimc("diff", "HEAD~1", "HEAD", "--format", "json", cwd=spec_repo / "team-b")
+    assert from_inside.code == 0, from_inside.err
+    assert json.loads(from_inside.out)["summary"]["added"] == 2
 
 
 def test_errors_name_the_revision_file_and_line(aimc, spec_repo):

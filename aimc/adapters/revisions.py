@@ -46,6 +46,8 @@ def open_side(spec: str | None, scratch: Path) -> Side:
 
 def render_side(side: Side, options: pipeline.Options) -> tuple[list[dict], list[Diagnostic]]:
     """Plain objects and warnings of one side; errors are raised with file names that say which side."""
+    if not side.root.is_dir():  # the current folder is new: it does not exist at the base revision
+        return [], []
     with contextlib.chdir(side.root):
         present = tuple(p for p in options.paths if Path(p).exists())
         if not present:
