@@ -19,6 +19,8 @@ from conftest import GIT_ENV, REPO, commit_all, git, write_tree
 CLUSTER = (REPO / "examples/cluster.yaml").read_text()
 ENDPOINT = (REPO / "examples/endpoints/qwen3-32b.yaml").read_text()
 LLAMA = (REPO / "examples/endpoints/llama-3-8b.yaml").read_text()
+# Twice the GPUs per replica, and fewer replicas so that the example cluster still has room for them.
+MORE_GPUS = ENDPOINT.replace("gpuCount: 4", "gpuCount: 8").replace("maxReplicas: 3", "maxReplicas: 2")
 
 
 def _hooks() -> dict:
@@ -53,7 +55,7 @@ def test_fresh_render_is_up_to_date(aimc, specs):
 
 def test_stale_missing_and_extra_files_are_named(aimc, specs):
     assert aimc("build", ".", "-o", "rendered", cwd=specs).code == 0
-    (specs / "endpoints/qwen.yaml").write_text(ENDPOINT.replace("gpuCount: 4", "gpuCount: 8"))
+    (specs / "endpoints/qwen.yaml").write_text(MORE_GPUS)
     (specs / "endpoints/llama.yaml").unlink()
     (specs / "endpoints/llama2.yaml").write_text(LLAMA.replace("name: llama-3-8b", "name: llama-b"))
     (specs / "rendered/notes.yaml").write_text("# hand-written, not ours\n")
@@ -126,7 +128,7 @@ def try_repo_runs(hook_repo, tmp_path_factory) -> dict:
     - "stale": valid specs and a committed render made before the last spec change; every hook runs;
     - "invalid": a spec with an invalid field; only aimc-validate runs."""
     stale = _target(tmp_path_factory.mktemp("stale"))
-    (stale / "endpoints/qwen.yaml").write_text(ENDPOINT.replace("gpuCount: 4", "gpuCount: 8"))
+    (stale / "endpoints/qwen.yaml").write_text(MORE_GPUS)
     commit_all(stale, "more GPUs, render forgotten")
     invalid = _target(tmp_path_factory.mktemp("invalid"))
     (invalid / "endpoints/qwen.yaml").write_text(ENDPOINT.replace("precision: bf16", "precision: bf17"))
