@@ -137,91 +137,16 @@ def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str,
     `where(kind, key)` returns (file, line, field) for diagnostics: kind "recipe" (key: the flag as the recipe writes
     it), "override" (key: the aimFrameworkOverrides name) or "customArgs" (key: the flag as written there).
     """
-    flags = flag_set(engine)
-    diagnostics: list[Diagnostic] = []
-    notes: list[str] = []
-    owned = OWNED_FLAGS[engine]
-    args: dict = {}
-    sources: dict = {}  # flag -> (kind, key): where its value came from, for the checks after the merge
-
-    def report(kind, key, message, severity="error"):
-        file, line, field = where(kind, key)
-        diagnostics.append(Diagnostic(file, line, field, message, severity))
-
-    def put(flag, value, source):
-        _set(args, flag, value)
-        sources[flag] = source
-
+    merge = _Merge(flag_set(engine), gpu_count, where)
     for flag, value in DEFAULT_FLAGS[engine].items():
-        put(flag, value, ("recipe", flag))  # aimc's own defaults, checked like the recipe's flags
-
+        merge.put(flag, value, ("recipe", flag))  # aimc's own defaults, checked like the recipe's flags
     for raw_flag, value in recipe_args.items():
-        named = _engine_name(flags, raw_flag, value, lambda m, s="warning", k=raw_flag: report("recipe", k, m, s))
-        if named is None:
-            continue
-        flag, value = named
-        if flag in TP_FLAGS:
-            if value is not None and value is not False and str(value) != str(gpu_count):
-                report("recipe", raw_flag, f"tensor-parallel size {value} differs from the configuration's GPU "
-                                           f"count {gpu_count}; they must be equal")
-            continue
-        if flag in owned:
-            if flag in ("--port", "--host"):
-                notes.append(f"recipe's {flag} {value} replaced: aimc sets the port and host")
-            continue
-        if value is False:  # 'false': off; for a vLLM flag with a --no- form that is said explicitly
-            negation = _negation(flags, flag)
-            if negation:
-                put(negation, None, ("recipe", raw_flag))
-            continue
-        put(flag, value, ("recipe", raw_flag))
+        merge.recipe_arg(raw_flag, value)
     for name, raw in overrides:
-        flag = OVERRIDE_FLAGS[name][engine]
-        if isinstance(raw, bool):
-            on = raw != ((name, engine) in INVERTED_OVERRIDES)
-            if on:
-                put(flag, None, ("override", name))
-            else:
-                args.pop(flag, None)
-                negation = _negation(flags, flag)
-                if negation:
-                    put(negation, None, ("override", name))
-            notes.append(f"aimFrameworkOverrides.{name}: {str(raw).lower()} -> {flag if on else 'off'}")
-            continue
-        value = value_text(raw)
-        if engine == "sglang" and name == "kvCacheDtype":
-            value = SGLANG_KV_DTYPE.get(value, value)
-        put(flag, value, ("override", name))
-        notes.append(f"aimFrameworkOverrides.{name}: {flag} {value}")
+        merge.override(name, raw)
     for raw_flag, raw in custom_args:
-        off = raw is False or (isinstance(raw, str) and raw.lower() == "false")
-        value = None if raw is None else (False if off else value_text(raw))
-        named = _engine_name(flags, raw_flag, value, lambda m, s="warning", k=raw_flag: report("customArgs", k, m, s))
-        if named is None:
-            continue
-        flag, value = named
-        off = value is False  # a translation may have turned `false` into a flag of its own
-        if flag in owned:
-            instead = owned[flag]
-            hint = f"set {instead} instead" if instead else "aimc sets it (port 8000 for vLLM, 30000 for SGLang)"
-            report("customArgs", raw_flag, f"{flag} cannot be set in customArgs: {hint}")
-            continue
-        negation = _negation(flags, flag)
-        if raw is None or (off and not negation):
-            removed = [f for f in (flag, negation) if f and f in args]
-            for f in removed:
-                args.pop(f)
-                sources.pop(f, None)
-            if removed:
-                notes.append(f"customArgs: {' and '.join(removed)} removed")
-            continue
-        if off:
-            put(negation, None, ("customArgs", raw_flag))
-            notes.append(f"customArgs: {flag} false -> {negation}")
-            continue
-        put(flag, value, ("customArgs", raw_flag))
-        notes.append(f"customArgs: {flag} {'' if value is None else _shown(value)}".rstrip())
-    checked_args = _check_args(flags, args, sources, report)
+        merge.custom_arg(raw_flag, raw)
+    checked_args = _check_args(merge.flags, merge.args, merge.sources, merge.report)
     final = [MODEL_FLAG[engine], huggingface_id, "--served-model-name", served_name]
     if engine == "sglang":
         final += ["--host", "0.0.0.0"]
@@ -232,7 +157,102 @@ def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str,
             final.extend(value)
         elif value is not None:
             final.append(value)
-    return EngineCommand(tuple(final), tuple(diagnostics), tuple(notes))
+    return EngineCommand(tuple(final), tuple(merge.diagnostics), tuple(merge.notes))
+
+
+class _Merge:
+    """The precedence merge of one engine's arguments; remembers where each flag's value came from."""
+
+    def __init__(self, flags: FlagSet, gpu_count: int, where):
+        self.flags, self.gpu_count, self.where = flags, gpu_count, where
+        self.owned = OWNED_FLAGS[flags.engine]
+        self.args: dict = {}
+        self.sources: dict = {}  # flag -> (kind, key), for the checks after the merge
+        self.diagnostics: list[Diagnostic] = []
+        self.notes: list[str] = []
+
+    def report(self, kind, key, message, severity="error"):
+        file, line, field = self.where(kind, key)
+        self.diagnostics.append(Diagnostic(file, line, field, message, severity))
+
+    def put(self, flag, value, source):
+        _set(self.args, flag, value)
+        self.sources[flag] = source
+
+    def remove(self, *flags) -> list[str]:
+        removed = [f for f in flags if f and f in self.args]
+        for flag in removed:
+            self.args.pop(flag)
+            self.sources.pop(flag, None)
+        return removed
+
+    def named(self, kind, raw_flag, value):
+        return _engine_name(self.flags, raw_flag, value,
+                            lambda message: self.report(kind, raw_flag, message, "warning"))
+
+    def recipe_arg(self, raw_flag, value):
+        named = self.named("recipe", raw_flag, value)
+        if named is None:
+            return
+        flag, value = named
+        if flag in TP_FLAGS:
+            if value not in (None, False) and str(value) != str(self.gpu_count):
+                self.report("recipe", raw_flag, f"tensor-parallel size {value} differs from the configuration's GPU "
+                                                f"count {self.gpu_count}; they must be equal")
+        elif flag in self.owned:
+            if flag in ("--port", "--host"):
+                self.notes.append(f"recipe's {flag} {value} replaced: aimc sets the port and host")
+        elif value is False:  # 'false': off; for a vLLM flag with a --no- form that is said explicitly
+            negation = _negation(self.flags, flag)
+            if negation:
+                self.put(negation, None, ("recipe", raw_flag))
+        else:
+            self.put(flag, value, ("recipe", raw_flag))
+
+    def override(self, name, raw):
+        engine = self.flags.engine
+        flag = OVERRIDE_FLAGS[name][engine]
+        if isinstance(raw, bool):
+            on = raw != ((name, engine) in INVERTED_OVERRIDES)
+            if on:
+                self.put(flag, None, ("override", name))
+            else:
+                self.remove(flag)
+                negation = _negation(self.flags, flag)
+                if negation:
+                    self.put(negation, None, ("override", name))
+            self.notes.append(f"aimFrameworkOverrides.{name}: {str(raw).lower()} -> {flag if on else 'off'}")
+            return
+        value = value_text(raw)
+        if engine == "sglang" and name == "kvCacheDtype":
+            value = SGLANG_KV_DTYPE.get(value, value)
+        self.put(flag, value, ("override", name))
+        self.notes.append(f"aimFrameworkOverrides.{name}: {flag} {value}")
+
+    def custom_arg(self, raw_flag, raw):
+        """null: back to the engine's default; false: off (`--no-x` where vLLM has it); true: bare; else the value."""
+        off = raw is False or (isinstance(raw, str) and raw.lower() == "false")
+        named = self.named("customArgs", raw_flag, None if raw is None else (False if off else value_text(raw)))
+        if named is None:
+            return
+        flag, value = named
+        off = value is False  # a translation may have turned `false` into a flag of its own
+        if flag in self.owned:
+            instead = self.owned[flag]
+            hint = f"set {instead} instead" if instead else "aimc sets it (port 8000 for vLLM, 30000 for SGLang)"
+            self.report("customArgs", raw_flag, f"{flag} cannot be set in customArgs: {hint}")
+            return
+        negation = _negation(self.flags, flag)
+        if raw is None or (off and not negation):
+            removed = self.remove(flag, negation)
+            if removed:
+                self.notes.append(f"customArgs: {' and '.join(removed)} removed")
+        elif off:
+            self.put(negation, None, ("customArgs", raw_flag))
+            self.notes.append(f"customArgs: {flag} false -> {negation}")
+        else:
+            self.put(flag, value, ("customArgs", raw_flag))
+            self.notes.append(f"customArgs: {flag} {'' if value is None else _shown(value)}".rstrip())
 
 
 def _shown(value) -> str:

@@ -52,3 +52,17 @@ def test_prototype_recipes_vllm_names_under_sglang_are_warnings(aimc):
     assert translated == {"--gpu-memory-utilization": 30, "--max-num-batched-tokens": 30, "--max-model-len": 24}
     assert all("sglang_serve." in line and "is vLLM's name; sglang 0.5.5.post3 calls it" in line
                for line in warnings)
+
+
+AIM_PROFILES = SHARED_FIXTURES / "aim-build" / "profiles"
+
+
+@pytest.mark.skipif(not AIM_PROFILES.is_dir(), reason="shared fixtures absent")
+def test_official_profiles_flag_checks_find_only_the_removed_capture_flag(aimc):
+    """170 profiles; every flag passes vLLM 0.11.1's set except --max-seq-len-to-capture, absent from 0.11."""
+    result = aimc("recipes", "validate", str(AIM_PROFILES))
+    lines = result.err.splitlines()
+    assert lines[-1] == "aimc: 80 errors"
+    assert all(line.endswith(": engine_args.max-seq-len-to-capture: --max-seq-len-to-capture is not a vllm 0.11.1 "
+                             "flag") for line in lines[:-1])
+    assert len({line.split(":")[0] for line in lines[:-1]}) == 80  # one per profile
