@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import facts as facts_mod
+from .errors import Diagnostic
 from .engine_args import OVERRIDE_FLAGS
 from .facts import ModelCatalog, ModelFacts
 
@@ -246,8 +247,6 @@ def recipe_fit_problems(recipe, models: ModelCatalog) -> list[tuple]:
 def unchecked_warnings(endpoints, models: ModelCatalog) -> list:
     """Resolved engines whose fit could not be checked: the model has no facts, or the pool's GPU no memory figure.
     Warnings (errors under --strict): the configuration may still be right, but aimc cannot vouch for it."""
-    from .errors import Diagnostic
-
     out, seen = [], set()
     for resolved in endpoints:
         endpoint = resolved.endpoint
