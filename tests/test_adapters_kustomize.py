@@ -185,3 +185,13 @@ def test_plugin_refuses_to_output_an_empty_stream(tmp_path):
     run = subprocess.run([sys.executable, "-m", "aimc", "kustomize", "plugin", str(tmp_path / "config.yaml")],
                          input="", capture_output=True, text=True, env=ENV, cwd=tmp_path)
     assert run.returncode == 1 and run.stdout == "" and "empty stream" in run.stderr
+
+
+def test_the_plugin_config_is_not_an_input_of_aimc_build(aimc):
+    """`aimc build overlays/prod-plugin ...` must not pass the AimcCompiler config through as a cluster object."""
+    from aimc.documents import classify
+
+    assert classify(yaml.safe_load((REPO / "overlays" / "prod-plugin" / "aimc.yaml").read_text())) is None
+    result = aimc("build", "overlays/base", "overlays/prod", "overlays/prod-plugin")
+    assert result.code == 0, result.err
+    assert "AimcCompiler" not in result.out and "kind: Kustomization" not in result.out
