@@ -1,0 +1,165 @@
+"""Benchmark `aimc build` against `kubectl kustomize` on generated repositories of 10 to 10,000 endpoints.
+
+    python3 bench/run.py [--sizes 10,100,1000,10000] [--runs N] [--json FILE]
+
+For each size: generate a repository (bench/generate.py), time `aimc build REPO` as a whole process (the console
+script, as Argo CD and pre-commit run it) several times, then write aimc's own output with `aimc build -o DIR`, add a
+kustomization.yaml listing every file, and time `kubectl kustomize DIR` on it: Kustomize only reads and re-emits
+those objects, the floor of what a GitOps tool does with them. Every run reports wall time and peak memory (maximum
+resident set size of the child, from wait4); the figures are the median and the spread (min-max).
+
+Kustomize's time grows faster than linearly with the number of objects (about 35 s for the 2,500 objects of 1,000
+endpoints on a 2-core machine), so by default it is not run above 1,000 endpoints (--kustomize-max).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate  # noqa: E402  (bench/ is not a package: a script next to this one)
+
+# Runs per size by default: enough for a median on small sizes, while the whole benchmark stays near 10 minutes.
+DEFAULT_RUNS = {10: 7, 100: 5, 1000: 3, 10000: 2}
+DEFAULT_SIZES = (10, 100, 1000, 10000)
+BUDGETS = "budgets: 10: aimc <= 2x kustomize; 1000: aimc <= 0.5x kustomize; 10000: <= 11x the 1000 time, peak < 1 GiB"
+
+
+def aimc_command() -> list[str]:
+    """The installed console script when it sits next to this Python, else `python -m aimc`."""
+    script = Path(sys.executable).with_name("aimc")
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return [sys.executable, "-m", "aimc"]
+
+
+def timed_run(command: list[str], stdout_path: Path) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MiB) of one child process; its stdout goes to a file."""
+    with open(stdout_path, "wb") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)  # rusage of this child alone (RUSAGE_CHILDREN accumulates)
+        wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed with exit {process.returncode}:\n{stderr[-3000:]}")
+    # ru_maxrss is in KiB on Linux, bytes on macOS.
+    peak = usage.ru_maxrss / (1 << 20 if sys.platform == "darwin" else 1 << 10)
+    return wall, usage.ru_utime + usage.ru_stime, peak
+
+
+def measure(command: list[str], runs: int, stdout_path: Path) -> dict:
+    samples = [timed_run(command, stdout_path) for _ in range(runs)]
+    walls = [s[0] for s in samples]
+    return {
+        "runs": runs,
+        "median_s": statistics.median(walls),
+        "min_s": min(walls),
+        "max_s": max(walls),
+        "cpu_median_s": statistics.median(s[1] for s in samples),
+        "peak_mib": max(s[2] for s in samples),
+        "output_bytes": stdout_path.stat().st_size,
+    }
+
+
+def kustomize_folder(aimc: list[str], repo: Path, folder: Path) -> int:
+    """aimc's output for `repo`, one file per object, plus a kustomization.yaml listing them. Returns #objects."""
+    subprocess.run([*aimc, "build", str(repo), "-o", str(folder)], check=True, stderr=subprocess.DEVNULL)
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.yaml"))
+    lines = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization", "resources:"]
+    lines += [f"  - {name}" for name in files]
+    (folder / "kustomization.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(files)
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs, {model}, Python {platform.python_version()}"
+
+
+def figure(stats: dict | None) -> str:
+    if stats is None:
+        return "not run"
+    return (f"{stats['median_s']:.3f} s ({stats['min_s']:.3f}-{stats['max_s']:.3f}, n={stats['runs']}), "
+            f"cpu {stats['cpu_median_s']:.3f} s, peak {stats['peak_mib']:.0f} MiB")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                        help="comma-separated endpoint counts (default: %(default)s)")
+    parser.add_argument("--runs", type=int, help="timed runs per size and tool (default: 7/5/3/2 by size)")
+    parser.add_argument("--kustomize-max", type=int, default=1000,
+                        help="largest size Kustomize is timed on (default: %(default)s; it grows quadratically)")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
+    parser.add_argument("--keep", metavar="DIR", help="generate the repositories in DIR and keep them")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    aimc = aimc_command()
+    kubectl = shutil.which("kubectl")
+    print(f"# aimc: {' '.join(aimc)}; kustomize: {kubectl or 'kubectl not found, skipped'}")
+    print(f"# machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    catalog = generate.builtin_catalog(aimc)
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="aimc-bench-"))
+    results = {}
+    try:
+        for size in sizes:
+            runs = args.runs or DEFAULT_RUNS.get(size, 3 if size <= 1000 else 1)
+            repo = generate.generate(size, work / f"repo-{size}", catalog)
+            stream = work / f"out-{size}.yaml"
+            timed_run([*aimc, "build", str(repo)], stream)  # warm-up: page cache and .pyc files
+            result = {"endpoints": size, "aimc": measure([*aimc, "build", str(repo)], runs, stream)}
+            result["objects"] = stream.read_text(encoding="utf-8").count("\n---\n") + 1
+            result["kustomize"] = None
+            if kubectl and size <= args.kustomize_max:
+                folder = work / f"rendered-{size}"
+                kustomize_folder(aimc, repo, folder)
+                command = [kubectl, "kustomize", str(folder)]
+                timed_run(command, work / "kustomize.yaml")  # warm-up
+                result["kustomize"] = measure(command, runs, work / "kustomize.yaml")
+                result["ratio"] = result["aimc"]["median_s"] / result["kustomize"]["median_s"]
+            results[size] = result
+            ratio = f", ratio {result['ratio']:.2f}" if "ratio" in result else ""
+            print(f"{size:>6} endpoints, {result['objects']:>6} objects, {result['aimc']['output_bytes'] / 1e6:6.2f} MB:"
+                  f"  aimc {figure(result['aimc'])};  kustomize {figure(result['kustomize'])}{ratio}", flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    ratios = ", ".join(f"{size}: {r['ratio']:.2f}" for size, r in results.items() if "ratio" in r)
+    growth = ""
+    if 1000 in results and 10000 in results:
+        growth = f"; 10000/1000 time {results[10000]['aimc']['median_s'] / results[1000]['aimc']['median_s']:.1f}x"
+    print(f"ratio aimc/kustomize (median wall time): {ratios or 'n/a'}{growth}")
+    print(f"# {BUDGETS}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": machine(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                time.gmtime()), "command": aimc, "results": results}, indent=2)
+                                   + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
