@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlout
 from .render import Rendered
 
 try:
@@ -41,15 +42,19 @@ def ordered(items: list[Rendered]) -> list[Rendered]:
 
 
 def dump_yaml(obj) -> str:
+    """One object as block YAML. yamlout writes exactly what PyYAML would, much faster; PyYAML handles the rest."""
+    fast = yamlout.dump(obj)
+    if fast is not None:
+        return fast
     # width: never fold long strings (command-line args), so the output does not depend on line length.
-    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                     width=1 << 30)
+    return yaml.dump(_plain(obj), Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                     width=yamlout.WIDTH)
 
 
 def to_yaml_stream(items: list[Rendered]) -> str:
     parts = []
     for item in ordered(items):
-        parts.append(f"---\n# Source: {item.source}\n{dump_yaml(_plain(item.obj))}")
+        parts.append(f"---\n# Source: {item.source}\n{dump_yaml(item.obj)}")
     return "".join(parts)
 
 
@@ -93,7 +98,7 @@ def tree_files(items: list[Rendered], output_format: str) -> dict[str, str]:
             body = json.dumps(_plain(item.obj), indent=2, ensure_ascii=False) + "\n"
             wanted[rel] = body  # JSON has no comments: marker files are tracked by the YAML form only
         else:
-            wanted[rel] = f"{GENERATED_MARKER} Source: {item.source}\n{dump_yaml(_plain(item.obj))}"
+            wanted[rel] = f"{GENERATED_MARKER} Source: {item.source}\n{dump_yaml(item.obj)}"
     return wanted
 
 

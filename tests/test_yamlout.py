@@ -1,0 +1,51 @@
+"""yamlout writes exactly what PyYAML writes, or declines."""
+
+import yaml
+from hypothesis import given, settings, strategies as st
+
+from aimc import emit, yamlout
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.sampled_from(["", "true", "no", "~", "null", "1.0", "0x1f", "-", "- a", "a: b", "#c", "x #y", "'q'", '"',
+                     "---", "...", "@x", "`x", " lead", "trail ", "a\nb", "é", "\t", "2026-01-01", "1_000", ".inf",
+                     "amd.com/gpu", "--max-model-len", "*", "&a", "!t", "%", "?", "? x", "|", ">", "[", "{}", "=",
+                     "<<", "x" * 130]),
+)
+keys = st.one_of(st.text(max_size=10), st.sampled_from(["true", "1", "", "a: b", "-", "x" * 130, "k\nk"]))
+trees = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                      st.dictionaries(keys, inner, max_size=4)), max_leaves=25)
+
+
+def pyyaml(data) -> str:
+    return yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                     width=yamlout.WIDTH)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(st.dictionaries(keys, trees, min_size=1, max_size=5), st.lists(trees, min_size=1, max_size=5)))
+def test_same_bytes_as_pyyaml_or_declines(data):
+    fast = yamlout.dump(data)
+    if fast is not None:
+        assert fast == pyyaml(data)
+
+
+def test_writes_a_rendered_object_itself():
+    obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a", "labels": {"x": "true"}},
+           "spec": {"replicas": 1, "template": {"spec": {"containers": [
+               {"name": "vllm", "args": ["--port", "8000", "--trust-remote-code"], "env": [],
+                "resources": {"limits": {"amd.com/gpu": "1"}}}], "tolerations": [{}]}}}}
+    assert yamlout.dump(obj) == pyyaml(obj)
+
+
+def test_declines_multiline_strings_long_keys_and_other_types():
+    assert yamlout.dump({"a": "line\nline"}) is None
+    assert yamlout.dump({"k" * 128: 1}) is None
+    assert yamlout.dump({"a": b"bytes"}) is None
+    assert yamlout.dump({}) is None
+
+
+def test_emit_falls_back_to_pyyaml_with_the_same_result():
+    data = {"a": "line one\nline two", "b": [1, {"c": None}]}
+    assert emit.dump_yaml(data) == pyyaml(data)
