@@ -25,6 +25,29 @@ def load_schema(kind: str) -> dict:
 
 
 @lru_cache(maxsize=None)
+def fast_check(kind: str):
+    """schemacheck's compiled validity test of this schema, or None when it cannot compile it."""
+    from .schemacheck import Unsupported, compile_schema
+
+    try:
+        return compile_schema(load_schema(kind))
+    except Unsupported:
+        return None
+
+
+def is_valid(kind: str, data) -> bool:
+    """Exactly jsonschema's `is_valid`, without importing jsonschema when the fast check can answer."""
+    check = fast_check(kind)
+    if check is not None:
+        try:
+            if check(data):
+                return True
+        except Exception:  # noqa: BLE001 - e.g. a non-string key under a pattern: let jsonschema decide
+            pass
+    return validator(kind).is_valid(data)
+
+
+@lru_cache(maxsize=None)
 def validator(kind: str):
     from jsonschema import Draft202012Validator
 
@@ -33,9 +56,9 @@ def validator(kind: str):
 
 def validate(kind: str, data, file: str, default_line: int) -> list[Diagnostic]:
     """Every schema violation of a document, one diagnostic each, in document order."""
-    checker = validator(kind)
-    if checker.is_valid(data):  # the common case, and the fast one
+    if is_valid(kind, data):  # the common case, and the fast one
         return []
+    checker = validator(kind)
     diagnostics = []
     for error in checker.iter_errors(data):
         for leaf in _leaves(error):

@@ -51,13 +51,17 @@ def _scalar(value) -> str:
     return _scalar_text(kind, value)
 
 
-def _key(key) -> str:
-    key = str(key)
-    text = _scalar(key)
+@lru_cache(maxsize=65536)
+def _key_text(key: str) -> str:
+    text = _scalar_text(str, key)
     # PyYAML writes a multi-line or long key as a complex key (`? key`); we leave those to it.
     if len(text) > MAX_SIMPLE_KEY or any(char in key for char in _LINE_BREAKS):
         raise _Unsupported
     return text
+
+
+def _key(key) -> str:
+    return _key_text(key if type(key) is str else str(key))
 
 
 def _mapping(data: dict, pad: str, out: list) -> None:
