@@ -19,7 +19,6 @@ from __future__ import annotations
 import numbers
 import re
 from collections.abc import Mapping, Sequence
-from fractions import Fraction
 from typing import Any, Callable
 
 Check = Callable[[Any], bool]
@@ -233,6 +232,8 @@ class _Compiler:
                 try:
                     return int(quotient) == quotient
                 except OverflowError:
+                    from fractions import Fraction  # rare; its import (decimal) costs start-up time
+
                     return (Fraction(value) / Fraction(divisor)).denominator == 1
             return not value % divisor
 

@@ -49,6 +49,9 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
     pass
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 class PositionLoader(_BaseLoader):
     pass
 
@@ -67,23 +70,31 @@ def _construct_map(loader: PositionLoader, node: yaml.MappingNode):
                     f"duplicate key '{key}' (first at line {own_keys[key]})", key_node.start_mark)
             own_keys[key] = key_node.start_mark.line + 1
     loader.flatten_mapping(node)
+    key_lines = data.key_lines
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=False)
+        key = _construct(loader, key_node)
         try:
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
                 "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark)
-        data[key] = loader.construct_object(value_node, deep=False)
-        data.key_lines[key] = key_node.start_mark.line + 1
+        data[key] = _construct(loader, value_node)
+        key_lines[key] = key_node.start_mark.line + 1
 
 
 def _construct_seq(loader: PositionLoader, node: yaml.SequenceNode):
     data = PosList()
     data.line = node.start_mark.line + 1
     yield data
-    data.extend(loader.construct_object(child, deep=False) for child in node.value)
+    data.extend([_construct(loader, child) for child in node.value])
     data.item_lines = [child.start_mark.line + 1 for child in node.value]
+
+
+def _construct(loader: PositionLoader, node):
+    """A string scalar is its text (most nodes are: skip PyYAML's generic dispatch); anything else goes through it."""
+    if node.tag == _STR_TAG and node.__class__ is yaml.ScalarNode:
+        return node.value
+    return loader.construct_object(node, deep=False)
 
 
 def _construct_timestamp_as_string(loader: PositionLoader, node):
