@@ -13,7 +13,7 @@ caller falls back to PyYAML. tests/test_yamlout.py compares both on generated da
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
 
 import yaml
 
@@ -25,16 +25,24 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 WIDTH = 1 << 30  # never fold long strings (command-line arguments)
 MAX_SIMPLE_KEY = 127
 _LINE_BREAKS = "\r\n\x85\u2028\u2029"
-_SCALAR_TYPES = (str, int, float, bool, type(None))
 
 
 class _Unsupported(Exception):
     pass
 
 
-@lru_cache(maxsize=65536)
-def _scalar_text(kind: type, value) -> str:
-    """How PyYAML writes this scalar on its own, without the document end marker. `kind` keeps True apart from 1."""
+# A string of these characters, starting with a letter or digit, has no YAML indicator, space or line break, so
+# PyYAML writes it plain unless its resolver reads it as another type (`true`, `1.5`, `null`, ...).
+_PLAIN_CANDIDATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+_STRINGS: dict[str, str] = {}  # text of each string scalar met so far
+_KEYS: dict[str, str] = {}  # the same for keys
+_OTHERS: dict[tuple, str] = {}  # integers, booleans and null, by (type, value): True is not 1
+
+
+def _pyyaml_text(value) -> str:
+    """How PyYAML writes this scalar on its own, without the document end marker."""
     text = yaml.dump(value, Dumper=_Dumper, allow_unicode=True, width=WIDTH)
     text = text[:-5] if text.endswith("\n...\n") else text[:-1]
     if "\n" in text:
@@ -42,26 +50,41 @@ def _scalar_text(kind: type, value) -> str:
     return text
 
 
-def _scalar(value) -> str:
-    kind = type(value)
-    if kind not in _SCALAR_TYPES:
-        raise _Unsupported
-    if kind is float:  # 0.0 == -0.0 would share a cache entry
-        return _scalar_text.__wrapped__(kind, value)
-    return _scalar_text(kind, value)
-
-
-@lru_cache(maxsize=65536)
-def _key_text(key: str) -> str:
-    text = _scalar_text(str, key)
-    # PyYAML writes a multi-line or long key as a complex key (`? key`); we leave those to it.
-    if len(text) > MAX_SIMPLE_KEY or any(char in key for char in _LINE_BREAKS):
-        raise _Unsupported
+def _string(value: str) -> str:
+    text = _STRINGS.get(value)
+    if text is None:
+        if _PLAIN_CANDIDATE.fullmatch(value) and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG:
+            text = value
+        else:
+            text = _pyyaml_text(value)
+        _STRINGS[value] = text
     return text
 
 
+def _scalar(value) -> str:
+    kind = value.__class__
+    if kind is str:
+        return _string(value)
+    if kind is float:
+        return _pyyaml_text(value)  # rare in our objects, and 0.0 and -0.0 would share a cache entry
+    if kind is int or kind is bool or value is None:
+        text = _OTHERS.get((kind, value))
+        if text is None:
+            text = _OTHERS[(kind, value)] = _pyyaml_text(value)
+        return text
+    raise _Unsupported
+
+
 def _key(key) -> str:
-    return _key_text(key if type(key) is str else str(key))
+    text = _KEYS.get(key)
+    if text is None:
+        key = str(key)
+        text = _string(key)
+        # PyYAML writes a multi-line or long key as a complex key (`? key`); we leave those to it.
+        if len(text) > MAX_SIMPLE_KEY or any(char in key for char in _LINE_BREAKS):
+            raise _Unsupported
+        _KEYS[key] = text
+    return text
 
 
 def _mapping(data: dict, pad: str, out: list) -> None:
