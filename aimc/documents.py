@@ -69,11 +69,7 @@ def discover(paths, collector: Collector, stdin_text: str | None = None, exclude
             continue
         root = Path(given)
         if root.is_dir():
-            for file_path in _walk(root):
-                rel = file_path.relative_to(root).as_posix()
-                if _excluded(rel, exclude):
-                    continue
-                _add(files, seen, collector, file_path, _display(file_path), rel)
+            _add_folder(files, seen, collector, given, exclude)
         elif root.is_file():
             _add(files, seen, collector, root, _display(root), root.name)
         else:
@@ -81,12 +77,32 @@ def discover(paths, collector: Collector, stdin_text: str | None = None, exclude
     return files
 
 
-def _walk(root: Path):
+def _add_folder(files, seen, collector: Collector, root: str, exclude) -> None:
+    # Per folder, not per file: the display path, the real path and the relative path (thousands of files).
+    for directory, names in _folders(root):
+        shown, real = _display(Path(directory)), os.path.realpath(directory)
+        rel_dir = os.path.relpath(directory, root).replace(os.sep, "/")
+        for name in names:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if _excluded(rel, exclude):
+                continue
+            path = os.path.join(directory, name)
+            key = os.path.realpath(path) if os.path.islink(path) else os.path.join(real, name)
+            _add(files, seen, collector, Path(path), name if shown == "." else os.path.join(shown, name), rel, key)
+
+
+def _folders(root):
+    """(folder, sorted YAML file names) for every folder under root, in sorted order; hidden entries skipped."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith(".") and name.endswith(YAML_SUFFIXES):
-                yield Path(dirpath) / name
+        yield dirpath, sorted(n for n in filenames if not n.startswith(".") and n.endswith(YAML_SUFFIXES))
+
+
+def _walk(root: Path):
+    """Every input file under root, in the order discover reads them."""
+    for directory, names in _folders(root):
+        for name in names:
+            yield Path(directory) / name
 
 
 def _excluded(rel: str, patterns) -> bool:
@@ -108,8 +124,8 @@ def _display(path: Path) -> str:
     return text
 
 
-def _add(files, seen, collector: Collector, path: Path, display: str, source: str) -> None:
-    key = os.path.realpath(path)
+def _add(files, seen, collector: Collector, path: Path, display: str, source: str, key: str | None = None) -> None:
+    key = key or os.path.realpath(path)
     if key in seen:
         return
     seen.add(key)

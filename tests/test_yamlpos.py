@@ -68,3 +68,4 @@ def test_non_string_keys_are_found_with_their_line_and_path():
     assert non_string_key(data) == (3, ("x",), True)
     (_, data), = list(load_all("a: {b: c}\n"))
     assert non_string_key(data) is None
+
