@@ -43,11 +43,16 @@ def aimc_command() -> list[str]:
     return [sys.executable, "-m", "aimc"]
 
 
+# Installed packages carry their bytecode (pip compiles it); a PYTHONDONTWRITEBYTECODE inherited from a development
+# shell would make every run of a source checkout recompile aimc, which no user's run does.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed_run(command: list[str], stdout_path: Path) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, peak RSS in MiB) of one child process; its stdout goes to a file."""
     with open(stdout_path, "wb") as out:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE, env=CHILD_ENV)
         _, status, usage = os.wait4(process.pid, 0)  # rusage of this child alone (RUSAGE_CHILDREN accumulates)
         wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
