@@ -1,6 +1,6 @@
 """Benchmark `aimc build` against `kubectl kustomize` on generated repositories of 10 to 10,000 endpoints.
 
-    python3 bench/run.py [--sizes 10,100,1000,10000] [--runs N] [--json FILE]
+    python3 bench/run.py [--sizes 10,100,1000,10000] [--runs N] [--json FILE] [--markdown]
 
 For each size: generate a repository (bench/generate.py), time `aimc build REPO` as a whole process (the console
 script, as Argo CD and pre-commit run it) several times, then write aimc's own output with `aimc build -o DIR`, add a
@@ -108,6 +108,24 @@ def figure(stats: dict | None) -> str:
             f"cpu {stats['cpu_median_s']:.3f} s, peak {stats['peak_mib']:.0f} MiB")
 
 
+def markdown_table(results: dict) -> str:
+    """The figures as the README's table."""
+    rows = ["| endpoints | objects | aimc wall, median (min-max) | aimc CPU | aimc peak | kustomize wall, median "
+            "(min-max) | kustomize CPU | kustomize peak | aimc / kustomize wall (CPU) |",
+            "| ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | --- |"]
+    for size, r in results.items():
+        a, k = r["aimc"], r["kustomize"]
+        row = [f"{size:,}", f"{r['objects']:,}", f"{a['median_s']:.2f} s ({a['min_s']:.2f}-{a['max_s']:.2f})",
+               f"{a['cpu_median_s']:.2f} s", f"{a['peak_mib']:.0f} MiB"]
+        if k:
+            row += [f"{k['median_s']:.2f} s ({k['min_s']:.2f}-{k['max_s']:.2f})", f"{k['cpu_median_s']:.2f} s",
+                    f"{k['peak_mib']:.0f} MiB", f"{r['ratio']:.2f} ({a['cpu_median_s'] / k['cpu_median_s']:.2f})"]
+        else:
+            row += ["not run", "", "", ""]
+        rows.append("| " + " | ".join(row) + " |")
+    return "\n".join(rows)
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
@@ -116,6 +134,7 @@ def parse_args(argv):
     parser.add_argument("--kustomize-max", type=int, default=1000,
                         help="largest size Kustomize is timed on (default: %(default)s; it grows quadratically)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
+    parser.add_argument("--markdown", action="store_true", help="also print the figures as a Markdown table")
     parser.add_argument("--keep", metavar="DIR", help="generate the repositories in DIR and keep them")
     return parser.parse_args(argv)
 
@@ -154,11 +173,17 @@ def main(argv=None) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     ratios = ", ".join(f"{size}: {r['ratio']:.2f}" for size, r in results.items() if "ratio" in r)
+    cpu_ratios = ", ".join(f"{size}: {r['aimc']['cpu_median_s'] / r['kustomize']['cpu_median_s']:.2f}"
+                           for size, r in results.items() if r["kustomize"])
     growth = ""
     if 1000 in results and 10000 in results:
-        growth = f"; 10000/1000 time {results[10000]['aimc']['median_s'] / results[1000]['aimc']['median_s']:.1f}x"
-    print(f"ratio aimc/kustomize (median wall time): {ratios or 'n/a'}{growth}")
+        small, large = results[1000]["aimc"], results[10000]["aimc"]
+        growth = (f"; aimc 10000/1000: time {large['median_s'] / small['median_s']:.1f}x, "
+                  f"cpu {large['cpu_median_s'] / small['cpu_median_s']:.1f}x")
+    print(f"ratio aimc/kustomize, median wall time: {ratios or 'n/a'} (cpu time: {cpu_ratios or 'n/a'}){growth}")
     print(f"# {BUDGETS}")
+    if args.markdown:
+        print(markdown_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": machine(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                 time.gmtime()), "command": aimc, "results": results}, indent=2)
