@@ -62,7 +62,9 @@ def compile(options: Options) -> Result:
     resolution = resolve_inputs(inputs, collector, options)
     collector.extend(render_check(resolution.endpoints, inputs.inventory))
     collector.raise_if_errors()
-    objects = render_all(resolution.endpoints, inputs.inventory)
+    # The same model facts resolve used (built-in plus AIMModel documents; errors were reported there) size the
+    # startup budget and the cache claims.
+    objects = render_all(resolution.endpoints, inputs.inventory, facts.model_catalog(inputs.models))
     objects += [Rendered(o.data, o.origin.source, o.origin.file, o.origin.line_of("metadata", "name"))
                 for o in inputs.objects]
     _check_collisions(objects, inputs, collector)

@@ -19,12 +19,13 @@ class Rendered:
     line: int = 0
 
 
-def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = None) -> list[Rendered]:
-    """Every object of one endpoint except the shared model-cache claims (see `render_all`)."""
+def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = None, models=None) -> list[Rendered]:
+    """Every object of one endpoint except the shared model-cache claims (see `render_all`). `models`: the build's
+    facts.ModelCatalog, which sizes the startup budget and cache claims (default: the built-in facts)."""
     origin = resolved.endpoint.origin
     objects = []
     for engine in resolved.engines:
-        objects.append(deployment.render(resolved, engine, inventory))
+        objects.append(deployment.render(resolved, engine, inventory, models))
         objects.extend(autoscaling.render(resolved, engine, inventory))
         objects.extend(disruption.render(resolved, engine))
     objects.extend(service.render(resolved))
@@ -32,13 +33,13 @@ def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = No
     return [Rendered(obj, origin.source, origin.file, origin.line_of("metadata", "name")) for obj in objects]
 
 
-def render_all(endpoints, inventory: Inventory | None = None) -> list[Rendered]:
+def render_all(endpoints, inventory: Inventory | None = None, models=None) -> list[Rendered]:
     out: list[Rendered] = []
     for resolved in endpoints:
-        out.extend(render_endpoint(resolved, inventory))
+        out.extend(render_endpoint(resolved, inventory, models))
     # Model-cache claims are shared by every endpoint of a namespace that loads the model: rendered once.
     out.extend(Rendered(obj, origin.source, origin.file, origin.line_of("metadata", "name"))
-               for obj, origin in cache.render_claims(endpoints, inventory))
+               for obj, origin in cache.render_claims(endpoints, inventory, models))
     return out
 
 

@@ -13,7 +13,7 @@ import math
 import re
 
 from ..errors import Diagnostic
-from ..model import Inventory, ResolvedEndpoint, ResolvedEngine
+from ..model import Inventory, Origin, ResolvedEndpoint, ResolvedEngine
 from . import sizing
 
 VOLUME_NAME = "model-cache"
@@ -62,7 +62,7 @@ def env(engine: ResolvedEngine) -> list[dict]:
     return [{"name": "HF_HOME", "value": HF_HOME[engine.engine]}]
 
 
-def render_claims(endpoints, inventory: Inventory | None) -> list[tuple[dict, str]]:
+def render_claims(endpoints, inventory: Inventory | None, models=None) -> list[tuple[dict, Origin]]:
     """One PVC per (namespace, checkpoint), with the origin of the first endpoint that uses it."""
     settings = cache_settings(inventory)
     if settings is None:
@@ -75,12 +75,13 @@ def render_claims(endpoints, inventory: Inventory | None) -> list[tuple[dict, st
             checkpoint = engine.recipe.huggingface_id or engine.endpoint.model
             key = (resolved.namespace, claim_name(checkpoint))
             if key not in claims:
-                claims[key] = (_claim(key[1], resolved.namespace, checkpoint, engine, settings),
+                claims[key] = (_claim(key[1], resolved.namespace, checkpoint, engine, settings, models),
                                resolved.endpoint.origin)
     return [claims[key] for key in sorted(claims, key=lambda k: (k[0] or "", k[1]))]
 
 
-def _claim(name: str, namespace: str | None, checkpoint: str, engine: ResolvedEngine, settings: dict) -> dict:
+def _claim(name: str, namespace: str | None, checkpoint: str, engine: ResolvedEngine, settings: dict,
+           models=None) -> dict:
     metadata: dict = {"name": name}
     if namespace:
         metadata["namespace"] = namespace
@@ -94,13 +95,13 @@ def _claim(name: str, namespace: str | None, checkpoint: str, engine: ResolvedEn
     spec: dict = {"accessModes": [settings.get("accessMode", DEFAULT_ACCESS_MODE)]}
     if settings.get("storageClassName"):
         spec["storageClassName"] = settings["storageClassName"]
-    spec["resources"] = {"requests": {"storage": str(settings.get("size") or default_size(engine))}}
+    spec["resources"] = {"requests": {"storage": str(settings.get("size") or default_size(engine, models))}}
     return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata, "spec": spec}
 
 
-def default_size(engine: ResolvedEngine) -> str:
+def default_size(engine: ResolvedEngine, models=None) -> str:
     """Weights × 1.2 in GiB, rounded up to 10 Gi, at least 20 Gi; 500Gi for a model missing from the catalog."""
-    gb = sizing.weight_gb(engine)
+    gb = sizing.weight_gb(engine, models)
     if gb is None:
         return CACHE_UNKNOWN_MODEL_SIZE
     gib = gb * 1e9 / 2**30 * CACHE_HEADROOM

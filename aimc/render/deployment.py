@@ -11,16 +11,18 @@ from . import cache, labels as L, probes, secrets, sizing
 SHM_VOLUME = "dshm"
 
 
-def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None) -> dict:
+def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None,
+           models=None) -> dict:
+    """`models`: the build's facts.ModelCatalog (for the model-sized startup budget); default the built-in facts."""
     name = L.engine_object_name(resolved, engine.engine)
     annotations = L.recipe_annotations(engine)
-    main = container(resolved, engine, inventory)
+    main = container(resolved, engine, inventory, models)
     pod_annotations = {**annotations, f"{L.GROUP}/config-checksum": L.checksum(_configuration(engine, main))}
     spec: dict = {}
     if not resolved.endpoint.autoscaling.enabled:
         # When an autoscaler owns the replica count, a rendered spec.replicas fights it on every sync.
         spec["replicas"] = engine.replicas
-    spec["progressDeadlineSeconds"] = sizing.progress_deadline_seconds(engine)
+    spec["progressDeadlineSeconds"] = sizing.progress_deadline_seconds(engine, models)
     spec["strategy"] = rollout.strategy()
     spec["selector"] = {"matchLabels": L.selector(resolved, engine.engine)}
     spec["template"] = {
@@ -62,7 +64,8 @@ def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inve
     return spec
 
 
-def container(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None) -> dict:
+def container(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None,
+              models=None) -> dict:
     out = {
         "name": engine.engine,
         "image": engine.image,
@@ -74,7 +77,7 @@ def container(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inv
     if env:
         out["env"] = env
     out["resources"] = resources(engine, inventory)
-    out.update(probes.probes(engine))
+    out.update(probes.probes(engine, models))
     out["volumeMounts"] = [{"name": SHM_VOLUME, "mountPath": "/dev/shm"}, cache.mount(engine)]
     out["securityContext"] = {
         # Not runAsNonRoot: the ROCm vLLM and SGLang images run as root, and root (as owner) is what opens the GPU

@@ -24,10 +24,10 @@ LIVENESS = {"periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 6}  # 
 READINESS = {"periodSeconds": 5, "timeoutSeconds": 5, "failureThreshold": 3}
 
 
-def probes(engine: ResolvedEngine) -> dict:
+def probes(engine: ResolvedEngine, models=None) -> dict:
     """`startupProbe`, `livenessProbe` and `readinessProbe` of the engine's container."""
     get = {"httpGet": {"path": HEALTH_PATH[engine.engine], "port": "http"}}
-    budget = sizing.startup_budget_seconds(engine)
+    budget = sizing.startup_budget_seconds(engine, models)
     period = sizing.STARTUP_PERIOD_SECONDS
     return {
         "startupProbe": {**get, "periodSeconds": period, "timeoutSeconds": 5, "failureThreshold": budget // period},

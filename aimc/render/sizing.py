@@ -19,36 +19,22 @@ BYTES_PER_PARAMETER = {"fp16": 2, "bf16": 2, "fp8": 1, "int8": 1, "int4": 0.5, "
 
 
 @lru_cache(maxsize=1)
-def _model_parameters() -> dict[str, float]:
-    """Model id or alias (lower case) -> parameters in billions, from the built-in model catalog.
+def _builtin_models():
+    from ..facts import ModelCatalog, builtin_models
 
-    Shipped package data read once, like the built-in recipes. (Temporary: switch to the catalog loaders when they
-    land, so there is one reader of models.yaml.)
-    """
-    import yaml
-
-    from ..resources import catalog_file
-
-    path = catalog_file("models.yaml")
-    if not path.is_file():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    out: dict[str, float] = {}
-    for entry in data.get("models") or ():
-        for name in (entry["id"], *(entry.get("aliases") or ())):
-            out[str(name).lower()] = float(entry["parametersB"])
-    return out
+    return ModelCatalog(builtin_models())
 
 
-def weight_gb(engine: ResolvedEngine) -> float | None:
+def weight_gb(engine: ResolvedEngine, models=None) -> float | None:
     """Weights to download and load, in GB (10^9 bytes): parameters × bytes per parameter of the recipe's precision.
 
-    None when the model is not in the catalog."""
-    known = _model_parameters()
-    for name in (engine.recipe.huggingface_id, engine.recipe.model_id, engine.endpoint.model):
-        if name and name.lower() in known:
-            return known[name.lower()] * BYTES_PER_PARAMETER.get(engine.recipe.precision, 2)
-    return None
+    `models` is the facts.ModelCatalog of the build (built-in facts plus the repository's AIMModel documents);
+    None when the model has no facts."""
+    catalog = models if models is not None else _builtin_models()
+    found = catalog.lookup(engine.endpoint.model, engine.recipe.huggingface_id, engine.recipe.model_id)
+    if found is None:
+        return None
+    return found.parameters_b * BYTES_PER_PARAMETER.get(engine.recipe.precision, 2)
 
 
 # -- startup budget -----------------------------------------------------------------------------------------
@@ -63,20 +49,20 @@ STARTUP_PERIOD_SECONDS = 10
 IMAGE_PULL_ALLOWANCE_SECONDS = 900
 
 
-def startup_budget_seconds(engine: ResolvedEngine) -> int:
+def startup_budget_seconds(engine: ResolvedEngine, models=None) -> int:
     """How long a pod may take from container start to serving; the endpoint's startupProbe.budgetSeconds wins."""
     override = (engine.endpoint.spec("startupProbe") or {}).get("budgetSeconds")
     if override is not None:
         return _round_up(int(override), STARTUP_PERIOD_SECONDS)
-    gb = weight_gb(engine)
+    gb = weight_gb(engine, models)
     if gb is None:
         return STARTUP_UNKNOWN_MODEL_SECONDS
     budget = STARTUP_BASE_SECONDS + STARTUP_SECONDS_PER_GB * gb
     return _round_up(min(max(math.ceil(budget), STARTUP_MIN_SECONDS), STARTUP_MAX_SECONDS), STARTUP_PERIOD_SECONDS)
 
 
-def progress_deadline_seconds(engine: ResolvedEngine) -> int:
-    return startup_budget_seconds(engine) + IMAGE_PULL_ALLOWANCE_SECONDS
+def progress_deadline_seconds(engine: ResolvedEngine, models=None) -> int:
+    return startup_budget_seconds(engine, models) + IMAGE_PULL_ALLOWANCE_SECONDS
 
 
 def _round_up(value: int, step: int) -> int:
