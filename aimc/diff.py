@@ -193,6 +193,8 @@ def _path_sort_key(path: str):
 
 # -- formats ------------------------------------------------------------------------------------------------
 
+# GitHub refuses comments longer than 65,536 characters; keep a margin for what a workflow adds around it.
+MARKDOWN_LIMIT = 60_000
 STATUS_MARK = {"added": "+", "removed": "-", "changed": "~"}
 STATUS_COLOUR = {"added": "green", "removed": "red", "changed": "yellow"}
 
@@ -246,8 +248,9 @@ def _object_json(obj: ObjectDiff) -> dict:
     return out
 
 
-def to_markdown(report: Report) -> str:
-    """A pull-request comment, from the template shipped in aimc/templates/diff.md.j2."""
+def to_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment, from the template shipped in aimc/templates/diff.md.j2, as detailed as fits in
+    LIMIT characters."""
     import jinja2
 
     from . import emit
@@ -258,7 +261,11 @@ def to_markdown(report: Report) -> str:
     environment.filters["cell"] = _markdown_cell
     environment.filters["yaml"] = lambda obj: emit.dump_yaml(obj).rstrip("\n")
     template = environment.get_template("diff.md.j2")
-    return template.render(report=report, mark=MARKDOWN_MARK).rstrip("\n") + "\n"
+    for detail in ("full", "fields", "summary"):
+        text = template.render(report=report, mark=MARKDOWN_MARK, detail=detail).rstrip("\n") + "\n"
+        if len(text) <= limit:
+            break
+    return text
 
 
 MARKDOWN_MARK = {"added": "➕", "removed": "➖", "changed": "✏️"}

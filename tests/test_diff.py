@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -209,3 +210,21 @@ def test_example_ci_workflow_posts_the_markdown_diff():
     assert "aimc diff" in runs and "--format markdown" in runs
     assert any(step.get("with", {}).get("fetch-depth") == 0 for step in steps)
     assert "<!-- aimc-diff -->" in steps[-1]["with"]["script"]
+
+
+def test_markdown_leaves_out_detail_to_fit_in_a_comment():
+    report = diff.compare([_deployment(name="old", gpus=4), _deployment(name="gone")],
+                          [_deployment(name="old", gpus=8), _deployment(name="new")], "main", "pr")
+    full = diff.to_markdown(report)
+    assert "```yaml" in full and "| `4` | `8` |" in full and "Shortened" not in full
+    fields = diff.to_markdown(report, limit=len(full) - 1)
+    assert "```yaml" not in fields and "| `4` | `8` |" in fields and "YAML of added and removed objects" in fields
+    summary = diff.to_markdown(report, limit=len(fields) - 1)
+    assert "| `4` | `8` |" not in summary and "`Deployment ns/new`" in summary and "field changes are left out" in summary
+
+
+def test_diff_module_imports_deepdiff_and_jinja2_only_when_used():
+    code = ("import sys; import aimc.diff, aimc.adapters.revisions, aimc.schema_cmd, aimc.adapters.precommit;"
+            "print([m for m in ('deepdiff', 'jinja2', 'kubernetes') if m in sys.modules])")
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert run.stdout.strip() == "[]", run.stderr
