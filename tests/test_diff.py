@@ -228,3 +228,17 @@ def test_diff_module_imports_deepdiff_and_jinja2_only_when_used():
             "print([m for m in ('deepdiff', 'jinja2', 'kubernetes') if m in sys.modules])")
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert run.stdout.strip() == "[]", run.stderr
+
+
+def test_build_options_apply_at_both_sides(aimc, spec_repo):
+    """--inventory (here outside the input path) is read from each side: a changed node selector shows up."""
+    git(spec_repo, "mv", "deploy/cluster.yaml", "cluster.yaml")
+    commit_all(spec_repo, "inventory at the top")
+    cluster = (spec_repo / "cluster.yaml").read_text()
+    (spec_repo / "cluster.yaml").write_text(cluster.replace("AMD_Instinct_MI300X_OAM", "AMD_Instinct_MI300X_VF"))
+    commit_all(spec_repo, "other product name")
+    result = aimc("diff", "HEAD~1", "HEAD", "-p", "deploy/endpoints", "--inventory", "cluster.yaml", cwd=spec_repo)
+    assert result.code == 0, result.err
+    assert ('spec.template.spec.nodeSelector["amd.com/gpu.product-name"]: AMD_Instinct_MI300X_OAM → '
+            'AMD_Instinct_MI300X_VF') in result.out
+    assert "llama-3-8b" not in result.out  # the MI250 pool did not change

@@ -27,6 +27,12 @@ def _hooks() -> dict:
     return {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
 
 
+def test_hook_manifest_is_valid_for_pre_commit_itself():
+    clientlib = pytest.importorskip("pre_commit.clientlib")
+    manifest = clientlib.load_manifest(str(REPO / ".pre-commit-hooks.yaml"))  # raises on an invalid manifest
+    assert [hook["id"] for hook in manifest] == ["aimc-validate", "aimc-rendered-up-to-date"]
+
+
 def test_hook_definitions_check_the_whole_repository_on_yaml_changes():
     hooks = _hooks()
     assert set(hooks) >= {"aimc-validate", "aimc-rendered-up-to-date"}
