@@ -265,7 +265,9 @@ def krm():
 @click.option("--color", "colour", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour text output; auto: on a terminal unless NO_COLOR is set.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the rendered objects differ (like git diff).")
-def diff(base, head, paths, inventory, recipes, namespace, exclude, output_format, colour, exit_code):
+@allow_overcommit_option
+def diff(base, head, paths, inventory, recipes, namespace, exclude, output_format, colour, exit_code,
+         allow_overcommit):
     """Compare the objects rendered at BASE and HEAD: Git revisions or folders (HEAD default: the working tree)."""
     import tempfile
     from pathlib import Path
@@ -273,7 +275,7 @@ def diff(base, head, paths, inventory, recipes, namespace, exclude, output_forma
     from . import diff as diff_mod
     from .adapters import revisions
 
-    options = _options(paths, inventory, recipes, namespace, exclude=exclude)
+    options = _options(paths, inventory, recipes, namespace, exclude=exclude, allow_overcommit=allow_overcommit)
     with tempfile.TemporaryDirectory(prefix="aimc-diff-") as scratch:
         sides = [revisions.open_side(spec, Path(scratch)) for spec in (base, head)]
         (old, _), (new, warnings) = (revisions.render_side(side, options) for side in sides)
@@ -317,15 +319,17 @@ def precommit():
 
 @precommit.command("rendered")
 @input_options
+@allow_overcommit_option
 @click.option("--rendered", "rendered_dir", required=True, type=click.Path(file_okay=False),
               help="The committed folder written by `aimc build -o DIR`.")
 @click.option("--fix", is_flag=True, help="Rewrite the folder (the hook still fails, so the fix gets reviewed).")
-def precommit_rendered(paths, inventory, recipes, namespace, exclude, strict, rendered_dir, fix):
+def precommit_rendered(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, rendered_dir, fix):
     """Fail when the rendered folder is not what `aimc build PATHS -o RENDERED` writes now."""
     from . import pipeline
     from .adapters import precommit as precommit_mod
 
-    result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude))
+    result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude,
+                                       allow_overcommit=allow_overcommit))
     _print_warnings(result.warnings)
     check = precommit_mod.check_rendered(list(result.objects), rendered_dir)
     if check.up_to_date:

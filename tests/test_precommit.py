@@ -196,3 +196,14 @@ def test_try_repo_rendered_hook_fails_on_a_stale_render(try_repo_runs):
     assert re.search(r"aimc rendered manifests up to date\.+Failed", output), output
     assert "rendered/inference/deployment-qwen3-32b-vllm.yaml: stale: differs from what the specs render to" in output
     assert "run `aimc build . -o rendered`" in output
+
+
+def test_rendered_check_takes_the_build_options(aimc, specs):
+    """A render made with --allow-overcommit is checked with it: without it the specs are in error."""
+    crowded = ENDPOINT.replace("maxReplicas: 3", "maxReplicas: 5")
+    (specs / "endpoints/qwen.yaml").write_text(crowded)
+    assert aimc("build", ".", "--allow-overcommit", "-o", "rendered", cwd=specs).code == 0
+    unchecked = aimc("precommit", "rendered", "--rendered", "rendered", cwd=specs)
+    assert unchecked.code == 1 and "overcommitted" in unchecked.err
+    checked = aimc("precommit", "rendered", "--rendered", "rendered", "--allow-overcommit", cwd=specs)
+    assert checked.code == 0, checked.err
