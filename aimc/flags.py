@@ -54,6 +54,7 @@ class FlagSet:
     underscores: bool  # the parser turns `_` into `-` in long flag names (vLLM)
     options: dict  # every option string (name, alias, negation) -> (FlagSpec, negated)
     long_names: tuple[str, ...]  # real long flags, for suggestions
+    removed: dict  # flags the previous release had -> what happened to them
 
     @property
     def label(self) -> str:
@@ -112,11 +113,13 @@ def flag_set(engine: str) -> FlagSet:
             options[spec.negation] = (spec, True)
             long_names.append(spec.negation)
     return FlagSet(engine, data["version"], data["source"], data["underscore_normalization"], options,
-                   tuple(sorted(long_names)))
+                   tuple(sorted(long_names)), data.get("removed", {}))
 
 
 def unknown_flag_problem(flags: FlagSet, flag: str) -> str:
     """Why `flag` is refused, with the full name when it abbreviates one and a suggestion otherwise."""
+    if flag in flags.removed:
+        return f"{flag} is not a {flags.label} flag: {flags.removed[flag]}"
     expansions = [name for name in flags.long_names if flag.startswith("--") and name.startswith(flag)]
     if len(expansions) == 1:
         return (f"{flag} is not a {flags.label} flag: the engine would take it as an abbreviation of "

@@ -156,3 +156,8 @@ def test_package_data_is_the_trimmed_reference():
     for name in trim.PINNED:
         expected = trim.trim(json.loads((reference / name).read_text()))
         assert json.loads(catalog_file(f"engines/{name}").read_text()) == expected, name
+
+
+def test_a_flag_the_previous_release_had_says_so():
+    assert unknown_flag_problem(flag_set("vllm"), "--rope-scaling") == (
+        "--rope-scaling is not a vllm 0.11.1 flag: present in vLLM 0.11.0, absent in 0.11.1 (and 0.11.2)")

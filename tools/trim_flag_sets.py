@@ -37,6 +37,8 @@ def trim(source: dict) -> dict:
         "source": source["source"].split(";")[0],
         "underscore_normalization": source["parser"]["underscore_normalization"],
         "flags": [trim_flag(f) for f in source["flags"] if f.get("type") != "help"],
+        # Flags of the previous release that this one dropped: the error says so (recipes written for it use them).
+        "removed": {f["name"]: f["note"] for f in source.get("removed_since_0_11_0", ())},
     }
 
 
