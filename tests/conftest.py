@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+# `../shared/fixtures` beside the repository; from a git worktree further down, the nearest ancestor that has one.
+SHARED_FIXTURES = next((p / "shared" / "fixtures" for p in REPO.parents if (p / "shared" / "fixtures").is_dir()),
+                       REPO.parent / "shared" / "fixtures")
 # CI may place shared/ beside a clean clone; allow an explicit override.
 if os.environ.get("AIMC_SHARED_FIXTURES"):
     SHARED_FIXTURES = Path(os.environ["AIMC_SHARED_FIXTURES"])
