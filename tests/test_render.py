@@ -361,3 +361,24 @@ def test_pods_are_hardened(aimc):
 def test_examples_show_the_inventory_features():
     cluster = yaml.safe_load((REPO / "examples/cluster.yaml").read_text())
     assert {"modelCache", "monitoring"} <= set(cluster["spec"])
+
+
+def test_engine_entries_divide_gpus_and_replicas_between_engines(aimc, tmp_path):
+    spec = QWEN_32B + """servingEngines:
+  - {engine: vllm, gpuCount: 1, replicas: 2, customArgs: {--max-num-seqs: 64}}
+  - {engine: sglang, gpuCount: 2}
+customArgs: {--api-key: "$(API_KEY)"}
+env: [{name: API_KEY, valueFrom: {secretKeyRef: {name: k, key: k}}}]"""
+    objs = objects(build(aimc, tmp_path, {"split": endpoint("split", spec)}))
+    vllm, sglang = find(objs, "Deployment", "split-vllm"), find(objs, "Deployment", "split-sglang")
+    assert (vllm["spec"]["replicas"], sglang["spec"]["replicas"]) == (2, 1)
+    assert container(vllm)["resources"]["limits"]["amd.com/gpu"] == "1"
+    assert container(sglang)["resources"]["limits"]["amd.com/gpu"] == "2"
+    assert "--max-num-seqs" in container(vllm)["args"] and "--max-num-seqs" not in container(sglang)["args"]
+    # Only the engine with two replicas gets a disruption budget.
+    assert [n for k, n in kinds(objs) if k == "PodDisruptionBudget"] == ["split-vllm"]
+    # With an API key on both engines the probes still use the key-exempt /health.
+    for deployment in (vllm, sglang):
+        assert "--api-key" in container(deployment)["args"]
+        assert container(deployment)["readinessProbe"]["httpGet"]["path"] == "/health"
+    assert find(objs, "Service", "split")["spec"]["selector"] == {"aim.engine.amd.com/endpoint": "split"}
