@@ -107,7 +107,7 @@ def field_changes(old: dict, new: dict) -> tuple[FieldChange, ...]:
 
     keyed: set[tuple] = set()
     old_n, new_n = normalise(old, (), keyed), normalise(new, (), keyed)
-    delta = DeepDiff(old_n, new_n, verbose_level=2, view="tree")
+    delta = DeepDiff(old_n, new_n, view="tree")
     changes = []
     for report_type, levels in delta.items():
         change = _CHANGE_OF.get(report_type)
