@@ -263,9 +263,17 @@ def classify(data) -> str | Diagnostic | None:
         if group == API_GROUP:
             return {"AIMEndpoint": "endpoint", "ClusterInventory": "inventory", "AIMModel": "model"}.get(kind) or \
                 _unknown_own_kind(kind)
+        if kind in OWN_KINDS:  # a typo in the group would pass the endpoint through as an unknown custom resource
+            return Diagnostic("", 0, "apiVersion", f"'{api_version}' is not the apiVersion of {kind}: expected "
+                                                   f"'{API_VERSION}'")
         if (group, kind) in TOOL_KINDS:
             return None
         return "object"
+    for key, value in (("apiVersion", api_version), ("kind", kind)):
+        if value is not None and not isinstance(value, str):
+            from .schema import describe
+
+            return Diagnostic("", 0, key, f"{describe(value)} is not valid; expected a string")
     if "recipe_id" in data and ("vllm_serve" in data or "sglang_serve" in data or "model_id" in data):
         return "recipe"
     metadata = data.get("metadata")

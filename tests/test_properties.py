@@ -1,0 +1,299 @@
+"""Property-based tests: whatever the documents say, the compiler renders valid Kubernetes objects or reports a
+UserError; it never raises anything else.
+
+Strategies generate valid inventories, endpoints and repository-local recipes from the built-in catalog's models,
+hardware and GPU counts, then mutate them (drop or replace fields, wrong types, random JSON values, unicode names,
+bytes flipped in the YAML text). The default suite runs a small, derandomised number of examples; the large run is
+
+    AIMC_HYPOTHESIS_EXAMPLES=10000 python3 -m pytest tests/test_properties.py
+
+(random seeds; see the README's Robustness section).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aimc import emit
+from aimc.errors import UserError
+from aimc.parse import builtin_catalog
+from aimc.pipeline import Options, compile
+from test_build_output import CRD_SCHEMAS, NEWEST_KUBERNETES
+
+EXAMPLES = int(os.environ.get("AIMC_HYPOTHESIS_EXAMPLES", "50"))
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize="AIMC_HYPOTHESIS_EXAMPLES" not in os.environ,  # the default run is the same in every CI run
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+API = "aim.engine.amd.com/v1alpha1"
+INT32_MAX = 2**31 - 1
+
+CATALOG = builtin_catalog()
+MODELS = sorted({r.model_id for r in CATALOG.recipes if r.model_id})
+HARDWARE = sorted({r.hardware for r in CATALOG.recipes}) + ["MI325X", "MI355X"]
+GPU_COUNTS = sorted({c.gpu_count for r in CATALOG.recipes for c in r.configs})
+RECIPE_IDS = sorted(r.id for r in CATALOG.recipes)
+
+dns_label = st.from_regex(r"\A[a-z]([-a-z0-9]{0,20}[a-z0-9])?\Z")
+small_text = st.text(min_size=1, max_size=12)
+json_scalar = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
+                        st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
+json_value = st.recursive(json_scalar, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)), max_leaves=12)
+
+
+# -- valid documents ----------------------------------------------------------------------------------------
+
+@st.composite
+def node_pool(draw, index: int):
+    pool = {"name": f"pool-{index}", "hardware": draw(st.sampled_from(HARDWARE)),
+            "gpusPerNode": draw(st.sampled_from([1, 2, 4, 8])), "nodeCount": draw(st.integers(1, 4))}
+    if draw(st.booleans()):
+        pool["nodeSelector"] = {"amd.com/gpu.product-name": draw(st.from_regex(r"\A[A-Za-z0-9_]{1,20}\Z"))}
+    if draw(st.booleans()):
+        pool["tolerations"] = [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    return pool
+
+
+@st.composite
+def inventory(draw, hardware=()):
+    """Node pools; the first ones carry `hardware` (what the endpoints need), with 8 GPUs per node."""
+    pools = [{"name": f"need-{i}", "hardware": hw, "gpusPerNode": 8, "nodeCount": draw(st.integers(1, 4))}
+             for i, hw in enumerate(dict.fromkeys(hardware))]
+    pools += [draw(node_pool(i)) for i in range(draw(st.integers(0 if pools else 1, 2)))]
+    spec = {"nodePools": pools}
+    if draw(st.booleans()):
+        spec["defaults"] = {"namespace": draw(dns_label)}
+    return {"apiVersion": API, "kind": "ClusterInventory", "metadata": {"name": draw(dns_label)}, "spec": spec}
+
+
+CONFIGS = [(r, c) for r in CATALOG.recipes for c in r.configs if c.enabled and r.model_id]
+SAFE_ARGS = {"vllm": ["--max-num-seqs", "--enforce-eager", "--enable-prefix-caching", "--swap-space"],
+             "sglang": ["--max-running-requests", "--disable-radix-cache", "--enable-metrics"]}
+
+
+@st.composite
+def endpoint(draw, name: str, target=None):
+    """An endpoint; with a target (recipe, configuration) one that the target can serve, else anything valid."""
+    recipe, config = target or draw(st.sampled_from(CONFIGS))
+    engine = config.engine if target else draw(st.sampled_from(["vllm", "sglang"]))
+    spec = {"model": recipe.model_id}
+    choices = {
+        "hardware": st.sampled_from([recipe.hardware, recipe.hardware.lower()] if target else HARDWARE),
+        "precision": st.just(recipe.precision) if target else st.sampled_from(["fp16", "bf16", "fp8", "int4"]),
+        "gpuCount": st.just(config.gpu_count) if target else st.sampled_from(GPU_COUNTS),
+        "recipe": st.just(recipe.id) if target else st.sampled_from(RECIPE_IDS),
+        "replicas": st.integers(0, 8),
+        "autoScaling": st.builds(lambda low, extra, on: {"enabled": on, "minReplicas": low, "maxReplicas": low + extra},
+                                 st.integers(1, 4), st.integers(0, 4), st.booleans()),
+        "customArgs": st.dictionaries(st.sampled_from(SAFE_ARGS[engine]),
+                                      st.one_of(st.integers(1, 512).map(str), st.booleans(), st.none()), max_size=2),
+        "aimFrameworkOverrides": st.fixed_dictionaries({}, optional={
+            "gpuMemoryUtilization": st.floats(0.5, 0.95), "trustRemoteCode": st.booleans(),
+            "maxNumSeqs": st.integers(1, 512), "enablePrefixCaching": st.booleans(), "enforceEager": st.booleans()}),
+        "env": st.lists(st.fixed_dictionaries({"name": st.from_regex(r"\A[A-Z][A-Z0-9_]{0,15}\Z"),
+                                               "value": st.text(max_size=20)}), max_size=2,
+                        unique_by=lambda e: e["name"]),
+    }
+    for key, strategy in choices.items():
+        if draw(st.booleans()):
+            spec[key] = draw(strategy)
+    if draw(st.booleans()):
+        spec["servingEngine"] = engine
+    elif draw(st.booleans()):
+        spec["servingEngines"] = [engine if draw(st.booleans()) else {"engine": engine}]
+    metadata = {"name": name}
+    if draw(st.booleans()):
+        metadata["namespace"] = draw(dns_label)
+    if draw(st.booleans()):
+        metadata["labels"] = {"team": draw(st.from_regex(r"\A[a-z0-9]{1,10}\Z"))}
+    return {"apiVersion": API, "kind": "AIMEndpoint", "metadata": metadata, "spec": spec}
+
+
+@st.composite
+def local_recipe(draw):
+    gpus = draw(st.lists(st.sampled_from(GPU_COUNTS), min_size=1, max_size=3, unique=True))
+    model = draw(st.sampled_from(MODELS + ["acme/tiny-1B"]))
+    serve = {f"{n}_gpu": {"enabled": draw(st.booleans()) or n == gpus[0],
+                          "args": {"--max-num-seqs": str(draw(st.integers(1, 512)))}} for n in gpus}
+    return {"recipe_id": f"local-{draw(dns_label)}", "model_id": model, "huggingface_id": model,
+            "hardware": draw(st.sampled_from(HARDWARE)), "precision": draw(st.sampled_from(["bf16", "fp16", "fp8"])),
+            "vllm_serve": serve}
+
+
+@st.composite
+def repository(draw):
+    """An inventory and 1–3 endpoints with distinct names, mostly ones the catalog and inventory can serve;
+    sometimes a local recipe."""
+    names = draw(st.lists(dns_label, min_size=1, max_size=3, unique=True))
+    servable = draw(st.integers(0, 4)) > 0
+    targets = [draw(st.sampled_from(CONFIGS)) if servable else None for _ in names]
+    hardware = [t[0].hardware for t in targets if t]
+    documents = [draw(inventory(hardware))] + [draw(endpoint(n, t)) for n, t in zip(names, targets)]
+    if draw(st.booleans()):
+        documents.append(draw(local_recipe()))
+    return documents
+
+
+# -- mutations ----------------------------------------------------------------------------------------------
+
+def _paths(value, prefix=()):
+    """Every path to a value inside nested dicts and lists."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _paths(child, prefix + (key,))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _paths(child, prefix + (index,))
+
+
+def _replace(value, path, new):
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: (_replace(v, rest, new) if k == head else v) for k, v in value.items()}
+    return [(_replace(v, rest, new) if i == head else v) for i, v in enumerate(value)]
+
+
+_DROP = object()
+
+
+def _drop(value, path):
+    head, rest = path[0], path[1:]
+    if not rest:
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if k != head}
+        return [v for i, v in enumerate(value) if i != head]
+    if isinstance(value, dict):
+        return {k: (_drop(v, rest) if k == head else v) for k, v in value.items()}
+    return [(_drop(v, rest) if i == head else v) for i, v in enumerate(value)]
+
+
+@st.composite
+def mutated(draw, documents):
+    documents = list(documents)
+    for _ in range(draw(st.integers(1, 3))):
+        index = draw(st.integers(0, len(documents) - 1))
+        document = documents[index]
+        path = draw(st.sampled_from(list(_paths(document))[1:]))
+        action = draw(st.sampled_from(["drop", "replace", "add", "unicode", "wrong-type"]))
+        if action == "drop" and path:
+            document = _drop(document, path)
+        elif action == "replace":
+            document = _replace(document, path, draw(json_value))
+        elif action == "add":
+            target = path[:-1] if path else path
+            parent = document
+            for part in target:
+                parent = parent[part]
+            if isinstance(parent, dict):
+                document = _replace(document, target, {**parent, draw(st.text(max_size=12)): draw(json_value)})
+        elif action == "unicode":
+            document = _replace(document, path, draw(st.text(min_size=1, max_size=70)))
+        else:
+            document = _replace(document, path, draw(st.sampled_from([None, True, 0, -1, 2**40, 1.5, "", [], {}])))
+        documents[index] = document
+    return documents
+
+
+def to_yaml(documents) -> str:
+    return yaml.safe_dump_all(documents, sort_keys=False, allow_unicode=True)
+
+
+@st.composite
+def mangled_text(draw, text: str):
+    """Byte-level damage to the YAML text: delete, duplicate or insert a character (tabs, colons, brackets, ...)."""
+    for _ in range(draw(st.integers(1, 3))):
+        position = draw(st.integers(0, max(len(text) - 1, 0)))
+        action = draw(st.sampled_from(["delete", "insert", "duplicate-line"]))
+        if action == "delete":
+            text = text[:position] + text[position + 1:]
+        elif action == "insert":
+            text = text[:position] + draw(st.sampled_from(["\t", ":", "[", "{", "-", "&a", "*a", "'", '"', "\n", " ",
+                                                             "\ufeff", "#", "!!", "%"])) + text[position:]
+        else:
+            lines = text.split("\n")
+            line = draw(st.integers(0, len(lines) - 1))
+            text = "\n".join(lines[: line + 1] + lines[line:])
+    return text
+
+
+# -- the property -------------------------------------------------------------------------------------------
+
+def _ints(value):
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        yield value
+    elif isinstance(value, dict):
+        for child in value.values():
+            yield from _ints(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _ints(child)
+
+
+def check_compiles_or_user_error(text: str) -> None:
+    """The property: objects that Kubernetes accepts, or a UserError whose every line names a file and a line."""
+    import kubernetes_validate
+
+    try:
+        result = compile(Options(paths=("-",), stdin_text=text))
+    except UserError as error:
+        assert error.diagnostics
+        for diagnostic in error.diagnostics:
+            assert diagnostic.file and diagnostic.message
+        return
+    assert result.objects
+    for item in result.objects:
+        obj = item.obj
+        if obj.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/managed-by") != "aimc":
+            continue  # a pass-through object: the user's, and maybe a custom resource no schema knows
+        key = (obj.get("apiVersion"), obj.get("kind"))
+        if key in CRD_SCHEMAS:
+            import jsonschema
+
+            jsonschema.validate(obj, CRD_SCHEMAS[key])
+        else:
+            kubernetes_validate.validate(obj, NEWEST_KUBERNETES, strict=True)
+        # Kubernetes integers are int32: the schemas say so only in `format`, which validation does not check.
+        assert all(-INT32_MAX - 1 <= n <= INT32_MAX for n in _ints(obj)), obj
+    for output_format in ("yaml", "json"):
+        assert emit.render_stream(list(result.objects), output_format)
+
+
+@SETTINGS
+@given(repository())
+def test_valid_repositories_render_or_fail_cleanly(documents):
+    check_compiles_or_user_error(to_yaml(documents))
+
+
+@SETTINGS
+@given(repository().flatmap(mutated))
+def test_mutated_documents_render_or_fail_cleanly(documents):
+    check_compiles_or_user_error(to_yaml(documents))
+
+
+@SETTINGS
+@given(repository().map(to_yaml).flatmap(mangled_text))
+def test_damaged_yaml_text_renders_or_fails_cleanly(text):
+    check_compiles_or_user_error(text)
+
+
+@pytest.mark.parametrize("text", [
+    "", "---\n", "- a\n", "a\n", "null\n", "[]\n", "{}\n", "!!str x\n",
+    f"apiVersion: {API}\nkind: AIMEndpoint\n", f"apiVersion: {API}\nkind: ClusterInventory\nspec: []\n",
+])
+def test_degenerate_streams_fail_cleanly(text):
+    with pytest.raises(UserError):
+        compile(Options(paths=("-",), stdin_text=text))
