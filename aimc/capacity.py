@@ -74,7 +74,8 @@ def demand(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> Demand:
 
     scaling = resolved.endpoint.autoscaling
     low, high = (scaling.min_replicas, scaling.max_replicas) if scaling.enabled else (engine.replicas, engine.replicas)
-    surge = rollout.surge_pods(deployment.render(resolved, engine), high)
+    # The strategy the Deployment is rendered with, without rendering the whole Deployment a second time.
+    surge = rollout.surge_pods({"spec": {"strategy": deployment.strategy(resolved, engine)}}, high)
     origin = resolved.endpoint.origin
     return Demand(resolved.endpoint.name, resolved.namespace, engine.engine, engine.pool.name, engine.gpu_count,
                   low, high, surge, f"{origin.file}:{origin.line}")

@@ -88,22 +88,29 @@ def _key(key) -> str:
 
 
 def _mapping(data: dict, pad: str, out: list) -> None:
+    # The hottest loop of a large build: cached texts are looked up inline, the rest goes through the helpers.
+    keys, strings, append = _KEYS, _STRINGS, out.append
     for key, value in data.items():
-        key_text = _key(key)
-        if isinstance(value, dict):
+        key_text = keys.get(key) if key.__class__ is str else None
+        if key_text is None:
+            key_text = _key(key)
+        if value.__class__ is str:
+            text = strings.get(value)
+            append(f"{pad}{key_text}: {text if text is not None else _string(value)}")
+        elif isinstance(value, dict):
             if value:
-                out.append(f"{pad}{key_text}:")
+                append(f"{pad}{key_text}:")
                 _mapping(value, pad + "  ", out)
             else:
-                out.append(f"{pad}{key_text}: {{}}")
+                append(f"{pad}{key_text}: {{}}")
         elif isinstance(value, (list, tuple)):
             if value:
-                out.append(f"{pad}{key_text}:")
+                append(f"{pad}{key_text}:")
                 _sequence(value, pad, out)  # PyYAML does not indent a sequence inside a mapping
             else:
-                out.append(f"{pad}{key_text}: []")
+                append(f"{pad}{key_text}: []")
         else:
-            out.append(f"{pad}{key_text}: {_scalar(value)}")
+            append(f"{pad}{key_text}: {_scalar(value)}")
 
 
 def _sequence(items, pad: str, out: list) -> None:

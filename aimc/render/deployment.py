@@ -23,7 +23,7 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Invent
         # When an autoscaler owns the replica count, a rendered spec.replicas fights it on every sync.
         spec["replicas"] = engine.replicas
     spec["progressDeadlineSeconds"] = sizing.progress_deadline_seconds(engine, models)
-    spec["strategy"] = rollout.strategy()
+    spec["strategy"] = strategy(resolved, engine)
     spec["selector"] = {"matchLabels": L.selector(resolved, engine.engine)}
     spec["template"] = {
         "metadata": {"labels": L.labels(resolved, engine), "annotations": pod_annotations},
@@ -35,6 +35,11 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Invent
         "metadata": L.metadata(name, resolved, engine, annotations),
         "spec": spec,
     }
+
+
+def strategy(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
+    """The rollout strategy of this engine's Deployment (the capacity plan counts its surge pods)."""
+    return rollout.strategy()
 
 
 def _configuration(engine: ResolvedEngine, main: dict) -> dict:

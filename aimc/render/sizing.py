@@ -104,6 +104,7 @@ def is_quantity(text: str) -> bool:
     return bool(_QUANTITY.match(str(text)))
 
 
+@lru_cache(maxsize=4096)  # a few distinct quantities, thousands of Deployments
 def multiply(quantity, factor: int) -> str:
     """`multiply("32Gi", 4) == "128Gi"`; `multiply("1.5Gi", 3) == "4608Mi"`; `multiply("500m", 2) == "1"`."""
     match = _QUANTITY.match(str(quantity))
