@@ -85,6 +85,9 @@ def build(paths, inventory, recipes, namespace, exclude, strict, allow_overcommi
         written, removed = emit.write_tree(list(result.objects), output_dir, output_format)
         click.echo(f"aimc: wrote {len(written)} files to {output_dir}"
                    + (f", removed {len(removed)} stale ones" if removed else ""), err=True)
+    elif output_format == "yaml":
+        for chunk in emit.yaml_stream_chunks(list(result.objects)):
+            click.echo(chunk, nl=False)
     else:
         click.echo(emit.render_stream(list(result.objects), output_format), nl=False)
     return EXIT_OK

@@ -52,10 +52,22 @@ def dump_yaml(obj) -> str:
 
 
 def to_yaml_stream(items: list[Rendered]) -> str:
-    parts = []
+    return "".join(yaml_stream_chunks(items))
+
+
+def yaml_stream_chunks(items: list[Rendered], chunk_size: int = 1 << 20):
+    """The YAML stream in pieces of about `chunk_size` characters: printed piece by piece, a large stream (75 MB for
+    10,000 endpoints) is never held whole, nor again encoded."""
+    parts, size = [], 0
     for item in ordered(items):
-        parts.append(f"---\n# Source: {item.source}\n{dump_yaml(item.obj)}")
-    return "".join(parts)
+        part = f"---\n# Source: {item.source}\n{dump_yaml(item.obj)}"
+        parts.append(part)
+        size += len(part)
+        if size >= chunk_size:
+            yield "".join(parts)
+            parts, size = [], 0
+    if parts:
+        yield "".join(parts)
 
 
 def to_json(items: list[Rendered]) -> str:
