@@ -75,7 +75,8 @@ class Collector:
 
     def raise_if_errors(self) -> None:
         if self.errors:
-            raise UserError(sorted(set(self.errors), key=_sort_key))
+            # Warnings ride along: a failing build is fixed in one pass, not two.
+            raise UserError(sorted(set(self.errors), key=_sort_key) + sorted(set(self.warnings), key=_sort_key))
 
 
 def _sort_key(d: Diagnostic):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import parse, pipeline, resolve as resolve_mod, select
+from . import pipeline, resolve as resolve_mod, select
 from .errors import Collector
 
 
@@ -56,14 +56,20 @@ def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
         known = sorted({e.name for e in inputs.endpoints})
         lines.append(f"aimc: no endpoint named {', '.join(sorted(names))}; endpoints: {', '.join(known)}")
         ok = False
-    for diagnostic in collector.warnings:
-        lines.append(diagnostic.format())
-    for diagnostic in collector.errors:
-        if not names or any(f"{n}" in diagnostic.message or diagnostic.file for n in names):
-            lines.append(diagnostic.format())
-    if collector.errors:
+    shown = [d for d in (*collector.warnings, *collector.errors) if _concerns(d, inputs, names)]
+    lines.extend(d.format() for d in shown)
+    if any(d.severity == "error" for d in shown):
         ok = False
     return "\n".join(lines) + ("\n" if lines else ""), ok
+
+
+def _concerns(diagnostic, inputs, names) -> bool:
+    """With --endpoint, a diagnostic is shown unless it belongs to another endpoint's file."""
+    if not names:
+        return True
+    other_files = {e.origin.file for e in inputs.endpoints if e.name not in names}
+    own_files = {e.origin.file for e in inputs.endpoints if e.name in names}
+    return diagnostic.file in own_files or diagnostic.file not in other_files
 
 
 def explain_facts(selection) -> list[str]:
@@ -75,7 +81,3 @@ def explain_facts(selection) -> list[str]:
     elif chosen is not None and chosen.detail.startswith("fit not checked"):
         lines.append(f"memory per GPU: {chosen.detail}")
     return lines
-
-
-def _unused():  # keep parse imported for type checkers of explain users
-    return parse

@@ -75,6 +75,7 @@ def compile(options: Options) -> Result:
     warnings = tuple(collector.warnings)
     if options.strict and warnings:
         collector.extend(w.as_error() for w in warnings)
+        collector.warnings.clear()
     collector.raise_if_errors()
     return Result(tuple(objects), warnings, inputs, resolution)
 

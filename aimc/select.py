@@ -102,7 +102,7 @@ def _judge(endpoint, request, recipe, config, inventory: Inventory, extra_filter
     if endpoint.precision and recipe.precision != endpoint.precision:
         return reject("precision", f"precision {recipe.precision}, endpoint asks for {endpoint.precision}")
     if gpu_count and config.gpu_count != gpu_count:
-        return reject("gpu_count", f"{config.gpu_count} GPUs, endpoint asks for {gpu_count}")
+        return reject("gpu_count", f"{_gpus(config.gpu_count)}, endpoint asks for {gpu_count}")
     if endpoint.metric and recipe.metric and recipe.metric != endpoint.metric:
         return reject("metric", f"tuned for {recipe.metric}, endpoint asks for {endpoint.metric}")
     if recipe.manual_selection_only and not pinned:
@@ -123,6 +123,10 @@ def _judge(endpoint, request, recipe, config, inventory: Inventory, extra_filter
                 break
         out.append(candidate)
     return out
+
+
+def _gpus(count: int) -> str:
+    return f"{count} GPU" if count == 1 else f"{count} GPUs"
 
 
 def _rank(candidate: Candidate):
