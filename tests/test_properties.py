@@ -13,6 +13,7 @@ bytes flipped in the YAML text). The default suite runs a small, derandomised nu
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 import yaml
@@ -23,6 +24,7 @@ from aimc import emit
 from aimc.errors import UserError
 from aimc.parse import builtin_catalog
 from aimc.pipeline import Options, compile
+from test_boundaries import hardened_pod_problems, pod_specs
 from test_build_output import CRD_SCHEMAS, NEWEST_KUBERNETES
 
 EXAMPLES = int(os.environ.get("AIMC_HYPOTHESIS_EXAMPLES", "50"))
@@ -75,6 +77,7 @@ def inventory(draw, hardware=()):
     return {"apiVersion": API, "kind": "ClusterInventory", "metadata": {"name": draw(dns_label)}, "spec": spec}
 
 
+FAKE_TOKEN = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"  # shaped like a Hugging Face token; must never render
 CONFIGS = [(r, c) for r in CATALOG.recipes for c in r.configs if c.enabled and r.model_id]
 SAFE_ARGS = {"vllm": ["--max-num-seqs", "--enforce-eager", "--enable-prefix-caching", "--swap-space"],
              "sglang": ["--max-running-requests", "--disable-radix-cache", "--enable-metrics"]}
@@ -99,9 +102,10 @@ def endpoint(draw, name: str, target=None):
         "aimFrameworkOverrides": st.fixed_dictionaries({}, optional={
             "gpuMemoryUtilization": st.floats(0.5, 0.95), "trustRemoteCode": st.booleans(),
             "maxNumSeqs": st.integers(1, 512), "enablePrefixCaching": st.booleans(), "enforceEager": st.booleans()}),
-        "env": st.lists(st.fixed_dictionaries({"name": st.from_regex(r"\A[A-Z][A-Z0-9_]{0,15}\Z"),
-                                               "value": st.text(max_size=20)}), max_size=2,
-                        unique_by=lambda e: e["name"]),
+        "env": st.lists(st.fixed_dictionaries({"name": st.one_of(st.from_regex(r"\A[A-Z][A-Z0-9_]{0,15}\Z"),
+                                                                 st.sampled_from(["HF_TOKEN", "VLLM_API_KEY"])),
+                                               "value": st.one_of(st.text(max_size=20), st.just(FAKE_TOKEN))}),
+                        max_size=2, unique_by=lambda e: e["name"]),
     }
     for key, strategy in choices.items():
         if draw(st.booleans()):
@@ -268,8 +272,11 @@ def check_compiles_or_user_error(text: str) -> None:
             kubernetes_validate.validate(obj, NEWEST_KUBERNETES, strict=True)
         # Kubernetes integers are int32: the schemas say so only in `format`, which validation does not check.
         assert all(-INT32_MAX - 1 <= n <= INT32_MAX for n in _ints(obj)), obj
+        for pod in pod_specs(obj):
+            assert hardened_pod_problems(pod) == [], obj["metadata"]["name"]
     for output_format in ("yaml", "json"):
-        assert emit.render_stream(list(result.objects), output_format)
+        text = emit.render_stream(list(result.objects), output_format)
+        assert text and not re.search(r"hf_[A-Za-z0-9]{30,}", text), "an inline token was rendered"
 
 
 @SETTINGS
