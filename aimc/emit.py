@@ -126,7 +126,16 @@ def generated_files(directory: str) -> list[str]:
 def write_tree(items: list[Rendered], directory: str, output_format: str) -> tuple[list[str], list[str]]:
     """Write one file per object. Files aimc wrote before (they start with the marker) and no longer produces are
     removed; nothing else in the folder is touched. Returns (written, removed) relative paths."""
-    root = Path(directory)
+    try:
+        return _write_tree(items, Path(directory), output_format)
+    except OSError as exc:  # a read-only or missing location, a file where a folder should be, ...
+        from .errors import fail
+
+        raise fail(exc.filename or directory, 0, "", f"cannot write the output: {exc.strerror or exc}") from None
+
+
+def _write_tree(items: list[Rendered], root: Path, output_format: str) -> tuple[list[str], list[str]]:
+    directory = str(root)
     wanted = tree_files(items, output_format)
     removed = []
     for rel in generated_files(directory):

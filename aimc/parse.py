@@ -151,6 +151,8 @@ def _choose_inventory(found, given, collector: Collector) -> Inventory | None:
                 collector.extend(problems)
                 return None
             parsed.append((doc, parse_inventory(doc, collector)))
+        if not given and collector.errors:
+            return None  # the file itself could not be read: that error says it all
         if len(parsed) != 1:
             where = given[0].file if given else "--inventory"
             collector.error(where, 0, "", f"expected exactly one ClusterInventory in the --inventory file, found "

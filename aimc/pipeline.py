@@ -52,6 +52,7 @@ def load_inputs(options: Options, collector: Collector) -> Inputs:
 def compile(options: Options) -> Result:
     """Render every object, or raise UserError with every problem found."""
     collector = Collector()
+    _check_namespace_option(options.default_namespace, collector)
     inputs = load_inputs(options, collector)
     if inputs.endpoints and inputs.inventory is None and not collector.errors:
         first = inputs.endpoints[0].origin
@@ -78,6 +79,15 @@ def compile(options: Options) -> Result:
         collector.warnings.clear()
     collector.raise_if_errors()
     return Result(tuple(objects), warnings, inputs, resolution)
+
+
+def _check_namespace_option(namespace: str | None, collector: Collector) -> None:
+    """--namespace lands in metadata.namespace and in -o paths: a DNS-1123 label like every namespace."""
+    import re
+
+    if namespace is not None and (len(namespace) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", namespace)):
+        collector.error("--namespace", 0, "", f"{namespace!r} is not a valid namespace: a DNS-1123 label (lowercase "
+                                              "letters, digits and '-', at most 63 characters)")
 
 
 def resolve_inputs(inputs: Inputs, collector: Collector, options: Options) -> resolve_mod.Resolution:

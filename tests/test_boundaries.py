@@ -194,3 +194,18 @@ def test_the_hardened_pod_check_catches_each_problem():
         {**safe, "containers": [{"name": "c", "securityContext": {"privileged": True}}]},
     ]
     assert all(hardened_pod_problems(pod) for pod in unsafe)
+
+
+def test_an_output_dir_that_cannot_be_written_is_a_user_error(aimc, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder\n")
+    result = aimc("build", "-o", str(tmp_path / "a-file" / "out"), "examples")
+    assert result.code == 1, result
+    assert "cannot write the output: Not a directory" in result.err
+
+
+def test_a_namespace_option_that_would_leave_the_output_dir_is_refused(aimc, tmp_path):
+    result = aimc("build", "-n", "../escape", "-o", str(tmp_path / "out"), "examples/endpoints",
+                  "--inventory", "tests/corpus/duplicate-endpoint/cluster.yaml")
+    assert result.code == 1, result
+    assert "--namespace: '../escape' is not a valid namespace" in result.err
+    assert list(tmp_path.iterdir()) == []
