@@ -147,3 +147,16 @@ def test_validate_reports_errors_through_jsonschema():
     problems = schema_mod.validate("endpoint", {"apiVersion": "aim.engine.amd.com/v1alpha1", "kind": "AIMEndpoint",
                                                 "metadata": {"name": "a"}, "spec": {}}, "e.yaml", 1)
     assert [p.message for p in problems] == ["missing required field 'model'"]
+
+
+def test_build_of_valid_inputs_does_not_import_jsonschema():
+    """Importing jsonschema costs about 0.2 s, most of the start-up budget of a small build: only invalid documents
+    (whose messages jsonschema writes) may pay it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from aimc.cli import main; rc = main(['build', 'examples']);"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jsonschema', 'referencing')), file=sys.stderr);"
+            "sys.exit(1 if rc or 'jsonschema' in sys.modules else 0)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
