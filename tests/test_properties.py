@@ -251,6 +251,13 @@ def check_compiles_or_user_error(text: str) -> None:
     """The property: objects that Kubernetes accepts, or a UserError whose every line names a file and a line."""
     import kubernetes_validate
 
+    from aimc.explain import explain
+
+    try:  # `explain` reads the same inputs and must not crash on them either
+        explained, _ = explain(Options(paths=("-",), stdin_text=text))
+        assert isinstance(explained, str)
+    except UserError:
+        pass
     try:
         result = compile(Options(paths=("-",), stdin_text=text))
     except UserError as error:
