@@ -14,7 +14,7 @@ import yaml
 
 from .. import pipeline
 from ..documents import API_GROUP
-from ..emit import ordered
+from ..emit import ordered, plain as _plain
 from ..errors import Diagnostic, UserError
 
 CONFIG_API_VERSION = "aimc.amd.com/v1"
@@ -186,11 +186,3 @@ def _without_internal_annotations(resource: dict) -> dict:
     if kept:
         new_meta["annotations"] = kept
     return {**resource, "metadata": new_meta}
-
-
-def _plain(obj):
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    return obj
