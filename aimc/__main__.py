@@ -1,3 +1,3 @@
-from .cli import entry
+from aimc.cli import entry
 
 entry()

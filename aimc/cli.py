@@ -7,15 +7,15 @@ import sys
 
 import click
 
-from . import __version__
-from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UserError
+from aimc import __version__
+from aimc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UserError
 
 FORMATS = click.Choice(["yaml", "json"])
 
 
 def _options(paths, inventory, recipes, namespace=None, strict=False, exclude=(), stdin_text=None,
              allow_overcommit=False):
-    from .pipeline import Options
+    from aimc.pipeline import Options
 
     paths = tuple(paths) or (".",)
     if "-" in paths and stdin_text is None:
@@ -76,7 +76,8 @@ def allow_overcommit_option(function):
               help="Write one file per object (<namespace>/<kind>-<name>.yaml) instead of printing a stream.")
 def build(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, output_format, output_dir):
     """Render the endpoints under PATHS (default: .; '-' reads a YAML stream on stdin)."""
-    from . import emit, pipeline
+    from aimc.emit import output as emit
+    from aimc import pipeline
 
     result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude,
                                        allow_overcommit=allow_overcommit))
@@ -98,7 +99,8 @@ def build(paths, inventory, recipes, namespace, exclude, strict, allow_overcommi
 @allow_overcommit_option
 def validate(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit):
     """Run every check without printing manifests; also load each object into the Kubernetes typed models."""
-    from . import k8s_models, pipeline
+    from aimc.k8s import typed_models as k8s_models
+    from aimc import pipeline
 
     result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude,
                                        allow_overcommit=allow_overcommit))
@@ -117,7 +119,7 @@ def validate(paths, inventory, recipes, namespace, exclude, strict, allow_overco
 @click.option("--endpoint", "-e", "endpoint_names", multiple=True, help="Only this endpoint (repeatable).")
 def explain(paths, inventory, recipes, namespace, exclude, strict, endpoint_names):
     """Show, per endpoint and engine, every candidate configuration and why it was chosen or rejected."""
-    from . import explain as explain_mod
+    from aimc.reports import explain as explain_mod
 
     text, ok = explain_mod.explain(_options(paths, inventory, recipes, namespace, strict, exclude), endpoint_names)
     click.echo(text, nl=False)
@@ -132,7 +134,7 @@ def explain(paths, inventory, recipes, namespace, exclude, strict, endpoint_name
 def plan(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, output_format):
     """GPUs each node pool must provide at minimum and maximum replicas (with rolling-update surge), and each
     endpoint's share. Exits 1 when a pool is overcommitted, unless --allow-overcommit."""
-    from . import plan_cmd
+    from aimc.reports import plan as plan_cmd
 
     text, problems = plan_cmd.plan(_options(paths, inventory, recipes, namespace, strict, exclude,
                                             allow_overcommit=allow_overcommit), output_format)
@@ -155,7 +157,7 @@ def recipes():
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text")
 def recipes_list(model, hardware, recipe_dirs, output_format):
     """List the built-in (and repository-local) recipes."""
-    from . import recipes_cmd
+    from aimc.reports import recipes as recipes_cmd
 
     click.echo(recipes_cmd.list_recipes(model, hardware, recipe_dirs, output_format), nl=False)
     return EXIT_OK
@@ -166,7 +168,7 @@ def recipes_list(model, hardware, recipe_dirs, output_format):
 @click.option("--recipes", "-r", "recipe_dirs", multiple=True, type=click.Path(file_okay=False))
 def recipes_show(recipe_id, recipe_dirs):
     """Print one recipe."""
-    from . import recipes_cmd
+    from aimc.reports import recipes as recipes_cmd
 
     click.echo(recipes_cmd.show_recipe(recipe_id, recipe_dirs), nl=False)
     return EXIT_OK
@@ -177,7 +179,7 @@ def recipes_show(recipe_id, recipe_dirs):
 @click.option("--strict", is_flag=True, help="Treat every warning as an error.")
 def recipes_validate(files, strict):
     """Validate recipe or AIM profile files: schema, ids, tensor parallelism, engine flags."""
-    from . import recipes_cmd
+    from aimc.reports import recipes as recipes_cmd
 
     count, warnings = recipes_cmd.validate_files(files, strict)
     _print_warnings(warnings)
@@ -196,7 +198,7 @@ def argocd_generate():
     KUBE_VERSION (see the README, "Argo CD")."""
     from pathlib import Path
 
-    from .adapters import argocd as argocd_adapter
+    from aimc.adapters import argocd as argocd_adapter
 
     text, warnings = argocd_adapter.generate(dict(os.environ), Path.cwd())
     _print_warnings(warnings)
@@ -217,7 +219,7 @@ def kustomize_install_plugin(plugin_home):
     """Install the AimcCompiler plugin launcher where Kustomize finds it."""
     from pathlib import Path
 
-    from .adapters import kustomize as kustomize_adapter
+    from aimc.adapters import kustomize as kustomize_adapter
 
     home = Path(plugin_home) if plugin_home else kustomize_adapter.default_plugin_home(os.environ)
     target = kustomize_adapter.install(home)
@@ -231,7 +233,7 @@ def kustomize_install_plugin(plugin_home):
 @click.argument("extra", nargs=-1)
 def kustomize_plugin(config_file, extra):
     """What Kustomize runs (through the launcher): config file as argument, resources on stdin."""
-    from .adapters import kustomize as kustomize_adapter
+    from aimc.adapters import kustomize as kustomize_adapter
 
     stdin_text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
     text, warnings = kustomize_adapter.run_plugin(config_file, stdin_text, dict(os.environ))
@@ -243,7 +245,7 @@ def kustomize_plugin(config_file, extra):
 @cli.command()
 def krm():
     """KRM function: a ResourceList on stdin, a ResourceList (items and results) on stdout; exit 1 on errors."""
-    from .adapters import krm as krm_adapter
+    from aimc.adapters import krm as krm_adapter
 
     text = sys.stdin.read()
     resource_list, ok = krm_adapter.run(text)
@@ -275,8 +277,8 @@ def diff(base, head, paths, inventory, recipes, namespace, exclude, output_forma
     import tempfile
     from pathlib import Path
 
-    from . import diff as diff_mod
-    from .adapters import revisions
+    from aimc.reports import diff as diff_mod
+    from aimc.adapters import revisions
 
     options = _options(paths, inventory, recipes, namespace, exclude=exclude, allow_overcommit=allow_overcommit)
     with tempfile.TemporaryDirectory(prefix="aimc-diff-") as scratch:
@@ -302,7 +304,7 @@ def diff(base, head, paths, inventory, recipes, namespace, exclude, output_forma
               help="Write the schema files (all, or KIND) into this folder, e.g. for editor settings.")
 def schema(kind, list_only, output_dir):
     """Print the JSON Schema of KIND (AIMEndpoint, ClusterInventory, AIMModel, recipe, profile)."""
-    from . import schema_cmd
+    from aimc.reports import schemas as schema_cmd
 
     if output_dir:
         chosen = [schema_cmd.find(kind)] if kind else schema_cmd.available()
@@ -328,8 +330,8 @@ def precommit():
 @click.option("--fix", is_flag=True, help="Rewrite the folder (the hook still fails, so the fix gets reviewed).")
 def precommit_rendered(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, rendered_dir, fix):
     """Fail when the rendered folder is not what `aimc build PATHS -o RENDERED` writes now."""
-    from . import pipeline
-    from .adapters import precommit as precommit_mod
+    from aimc import pipeline
+    from aimc.adapters import precommit as precommit_mod
 
     result = pipeline.compile(_options(paths, inventory, recipes, namespace, strict, exclude,
                                        allow_overcommit=allow_overcommit))

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import capacity, documents, facts, fit, parse, resolve as resolve_mod
-from .errors import Collector, Diagnostic, UserError
-from .model import Inputs
-from .render import Rendered, check as render_check, render_all
-from .render.secrets import inline_token_errors
+from aimc.resolve import capacity
+from aimc.load import documents
+from aimc.catalog import model_facts as facts
+from aimc.resolve import fit
+from aimc.validate import build as parse
+from aimc.resolve import endpoints as resolve_mod
+from aimc.errors import Collector, Diagnostic, UserError
+from aimc.model.inputs import Inputs
+from aimc.render import Rendered, check as render_check, render_all
+from aimc.render.secrets import inline_token_errors
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ def test_plugin_refuses_to_output_an_empty_stream(tmp_path):
 
 def test_the_plugin_config_is_not_an_input_of_aimc_build(aimc):
     """`aimc build overlays/prod-plugin ...` must not pass the AimcCompiler config through as a cluster object."""
-    from aimc.documents import classify
+    from aimc.load.documents import classify
 
     assert classify(yaml.safe_load((REPO / "overlays" / "prod-plugin" / "aimc.yaml").read_text())) is None
     result = aimc("build", "overlays/base", "overlays/prod", "overlays/prod-plugin")

@@ -110,7 +110,7 @@ def test_every_rendered_object_validates_against_kubernetes_schemas(aimc, versio
 def test_objects_round_trip_through_kubernetes_typed_models(aimc):
     from deepdiff import DeepDiff
 
-    from aimc import k8s_models
+    from aimc.k8s import typed_models as k8s_models
 
     for obj in _all_rendered(aimc):
         cls = k8s_models.model_class(obj["apiVersion"], obj["kind"])

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from aimc import rollout
+from aimc.resolve import rollout
 
 CASES = Path(__file__).parent / "cases"
 

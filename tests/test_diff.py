@@ -11,7 +11,7 @@ import sys
 import pytest
 import yaml
 
-from aimc import diff
+from aimc.reports import diff
 from conftest import GIT_ENV, REPO, commit_all, git, write_tree
 
 # -- the comparison -----------------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ def test_markdown_leaves_out_detail_to_fit_in_a_comment():
 
 
 def test_diff_module_imports_deepdiff_and_jinja2_only_when_used():
-    code = ("import sys; import aimc.diff, aimc.adapters.revisions, aimc.schema_cmd, aimc.adapters.precommit;"
+    code = ("import sys; import aimc.reports.diff, aimc.adapters.revisions, aimc.reports.schemas, aimc.adapters.precommit;"
             "print([m for m in ('deepdiff', 'jinja2', 'kubernetes') if m in sys.modules])")
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert run.stdout.strip() == "[]", run.stderr

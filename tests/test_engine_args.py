@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aimc.engine_args import build_command
+from aimc.resolve.engine_args import build_command
 
 
 def where(kind, flag):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aimc.env_checks import env_problem, gfx_version, gpu_arches
+from aimc.resolve.env_checks import env_problem, gfx_version, gpu_arches
 
 
 def test_arches_come_from_the_hardware_catalog():

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from aimc import facts, fit
-from aimc.documents import Document
+from aimc.catalog import model_facts as facts
+from aimc.resolve import fit
+from aimc.load.documents import Document
 from aimc.errors import Collector
 
 

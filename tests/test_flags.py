@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from aimc import flags
-from aimc.flags import check_value, flag_set, unknown_flag_problem
-from aimc.resources import catalog_file
+from aimc.catalog import flag_sets as flags
+from aimc.catalog.flag_sets import check_value, flag_set, unknown_flag_problem
+from aimc.catalog.files import catalog_file
 
 
 def check(engine, flag, value):
@@ -133,7 +133,7 @@ def test_a_flag_set_is_read_only_when_its_engine_is_used():
 
     from conftest import REPO
 
-    code = ("import sys; from aimc.cli import main; from aimc import flags; "
+    code = ("import sys; from aimc.cli import main; from aimc.catalog import flag_sets as flags; "
             "rc = main(['build', 'examples/endpoints/llama-3-8b.yaml', '--inventory', 'examples/cluster.yaml']); "
             "print('loaded:', flags.flag_set.cache_info().currsize, file=sys.stderr); sys.exit(rc)")
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)

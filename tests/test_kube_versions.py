@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aimc import kube_versions
-from aimc.kube_versions import KubeVersion
+from aimc.k8s import versions as kube_versions
+from aimc.k8s.versions import KubeVersion
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -24,7 +24,7 @@ def test_wheel_ships_recipes_and_schemas_and_builds_the_example(tmp_path):
     assert "aimc/_data/schemas/aimendpoint.json" in names
     assert "aimc/_data/recipes/qwen3-32b-mi300x-bf16.yaml" in names
     assert "aimc/catalog/hardware.yaml" in names
-    assert "aimc/templates/diff.md.j2" in names  # aimc diff --format markdown
+    assert "aimc/reports/templates/diff.md.j2" in names  # aimc diff --format markdown
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     work = tmp_path / "elsewhere"

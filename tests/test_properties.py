@@ -20,9 +20,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aimc import emit
+from aimc.emit import output as emit
 from aimc.errors import UserError
-from aimc.parse import builtin_catalog
+from aimc.validate.build import builtin_catalog
 from aimc.pipeline import Options, compile
 from test_boundaries import hardened_pod_problems, pod_specs
 from test_build_output import CRD_SCHEMAS, NEWEST_KUBERNETES
@@ -251,7 +251,7 @@ def check_compiles_or_user_error(text: str) -> None:
     """The property: objects that Kubernetes accepts, or a UserError whose every line names a file and a line."""
     import kubernetes_validate
 
-    from aimc.explain import explain
+    from aimc.reports.explain import explain
 
     try:  # `explain` reads the same inputs and must not crash on them either
         explained, _ = explain(Options(paths=("-",), stdin_text=text))

@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from aimc import parse, recipe_checks
+from aimc.validate import build as parse
+from aimc.resolve import recipe_checks
 from conftest import REPO, SHARED_FIXTURES
 
 PROTOTYPE_RECIPES = SHARED_FIXTURES / "yu-amd-aim-engine" / "config" / "recipes"

@@ -126,7 +126,7 @@ def test_startup_budget_grows_with_the_model_and_can_be_overridden(aimc, tmp_pat
 
 
 def test_rollout_never_needs_a_gpu_beyond_the_plan(aimc, tmp_path):
-    from aimc import rollout
+    from aimc.resolve import rollout
 
     assert rollout.SURGE_PODS == 0
     deployment = find(objects(build(aimc, tmp_path, {"one": endpoint("one", LLAMA_8B)})), "Deployment", "one-vllm")

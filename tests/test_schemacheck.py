@@ -9,9 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from jsonschema import Draft202012Validator
 
-from aimc import documents, schema as schema_mod
+from aimc.load import documents
+from aimc.validate import schema as schema_mod
 from aimc.errors import Collector
-from aimc.schemacheck import Unsupported, compile_schema
+from aimc.validate.schemacheck import Unsupported, compile_schema
 
 from conftest import REPO
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aimc import select
-from aimc.model import AutoScaling, Catalog, Endpoint, EngineRequest, Inventory, NodePool, Origin, Recipe, RecipeConfig
+from aimc.resolve import candidates as select
+from aimc.model.inputs import AutoScaling, Catalog, Endpoint, EngineRequest, Inventory, NodePool, Origin, Recipe, RecipeConfig
 
 ORIGIN = Origin("t.yaml", "t.yaml", 1)
 

@@ -3,7 +3,8 @@
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from aimc import emit, yamlout
+from aimc.emit import output as emit
+from aimc.emit import yaml_text as yamlout
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),

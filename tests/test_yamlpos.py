@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from aimc.yamlpos import MAX_DEPTH, DuplicateKeyError, line_of, load_all, non_string_key
+from aimc.load.yaml_positions import MAX_DEPTH, DuplicateKeyError, line_of, load_all, non_string_key
 
 
 def test_lines_of_keys_and_items():

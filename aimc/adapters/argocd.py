@@ -17,9 +17,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import kube_versions, pipeline
-from ..documents import _walk
-from ..errors import Diagnostic, UserError, did_you_mean
+from aimc.k8s import versions as kube_versions
+from aimc import pipeline
+from aimc.load.documents import _walk
+from aimc.errors import Diagnostic, UserError, did_you_mean
 
 ENV_PREFIX = "ARGOCD_ENV_"
 # Setting (without ARGOCD_ENV_) -> what it holds; the README table documents each.
@@ -167,7 +168,7 @@ def shortened(diagnostics) -> list[Diagnostic]:
 
 
 def _generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
-    from .. import emit
+    from aimc.emit import output as emit
 
     settings = settings_from_env(env)
     root = repository_root(cwd, env.get("ARGOCD_APP_SOURCE_PATH", ""))

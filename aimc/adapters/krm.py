@@ -13,9 +13,9 @@ import json
 
 import yaml
 
-from ..errors import Diagnostic, UserError
-from . import stream
-from .kustomize import _load
+from aimc.errors import Diagnostic, UserError
+from aimc.adapters import stream
+from aimc.adapters.kustomize import _load
 
 RESOURCE_LIST = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList"}
 

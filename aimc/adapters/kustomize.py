@@ -16,9 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import Diagnostic, UserError
-from ..yamlpos import load_all
-from . import stream
+from aimc.errors import Diagnostic, UserError
+from aimc.load.yaml_positions import load_all
+from aimc.adapters import stream
 
 PLUGIN_GROUP, PLUGIN_VERSION = stream.CONFIG_API_VERSION.split("/")
 RELATIVE_PATH = Path(PLUGIN_GROUP) / PLUGIN_VERSION / stream.CONFIG_KIND.lower() / stream.CONFIG_KIND
@@ -92,7 +92,7 @@ def _load(text: str, where: str):
 
 def run_plugin(config_file: str | None, stdin_text: str, env) -> tuple[str, tuple[Diagnostic, ...]]:
     """The YAML stream Kustomize reads back, and the warnings."""
-    from .. import emit
+    from aimc.emit import output as emit
 
     config = read_config(config_file, env)
     base_dir = env.get("KUSTOMIZE_PLUGIN_CONFIG_ROOT") or "."

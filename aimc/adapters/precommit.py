@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import emit
-from ..render import Rendered
+from aimc.emit import output as emit
+from aimc.render import Rendered
 
 
 @dataclass(frozen=True)

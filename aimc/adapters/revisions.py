@@ -16,8 +16,9 @@ import tarfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .. import emit, pipeline
-from ..errors import Diagnostic, UserError
+from aimc.emit import output as emit
+from aimc import pipeline
+from aimc.errors import Diagnostic, UserError
 
 WORKING_TREE = "working tree"
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import yaml
 
-from .. import pipeline
-from ..documents import API_GROUP
-from ..emit import ordered, plain as _plain
-from ..errors import Diagnostic, UserError
+from aimc import pipeline
+from aimc.load.documents import API_GROUP
+from aimc.emit.output import ordered, plain as _plain
+from aimc.errors import Diagnostic, UserError
 
 CONFIG_API_VERSION = "aimc.amd.com/v1"
 CONFIG_KIND = "AimcCompiler"

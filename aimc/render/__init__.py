@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import Diagnostic
-from ..model import Inventory, ResolvedEndpoint
-from . import autoscaling, cache, deployment, disruption, monitoring, service, sizing
+from aimc.errors import Diagnostic
+from aimc.model.inputs import Inventory, ResolvedEndpoint
+from aimc.render import autoscaling, cache, deployment, disruption, monitoring, service, sizing
 
 
 @dataclass(frozen=True)

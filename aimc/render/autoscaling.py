@@ -12,9 +12,9 @@ waits 600 s after load drops, because a replica removed too early costs a model 
 
 from __future__ import annotations
 
-from ..errors import Diagnostic
-from ..model import Inventory, ResolvedEndpoint, ResolvedEngine
-from . import labels as L
+from aimc.errors import Diagnostic
+from aimc.model.inputs import Inventory, ResolvedEndpoint, ResolvedEngine
+from aimc.render import labels as L
 
 DEFAULT_TARGET = 5
 DEFAULT_SCALE_DOWN_STABILIZATION_SECONDS = 600

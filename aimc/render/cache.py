@@ -12,9 +12,9 @@ import hashlib
 import math
 import re
 
-from ..errors import Diagnostic
-from ..model import Inventory, Origin, ResolvedEndpoint, ResolvedEngine
-from . import sizing
+from aimc.errors import Diagnostic
+from aimc.model.inputs import Inventory, Origin, ResolvedEndpoint, ResolvedEngine
+from aimc.render import sizing
 
 VOLUME_NAME = "model-cache"
 # Where huggingface_hub (used by both engines to download weights) keeps its cache when HF_HOME is set. The engine

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 
-from .. import engine_args, rollout
-from ..model import Inventory, ResolvedEndpoint, ResolvedEngine
-from . import cache, labels as L, probes, secrets, sizing
+from aimc.resolve import engine_args
+from aimc.resolve import rollout
+from aimc.model.inputs import Inventory, ResolvedEndpoint, ResolvedEngine
+from aimc.render import cache, labels as L, probes, secrets, sizing
 
 SHM_VOLUME = "dshm"
 

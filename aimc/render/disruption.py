@@ -8,8 +8,8 @@ drain is never blocked by a pod that serves nothing.
 
 from __future__ import annotations
 
-from ..model import ResolvedEndpoint, ResolvedEngine
-from . import labels as L
+from aimc.model.inputs import ResolvedEndpoint, ResolvedEngine
+from aimc.render import labels as L
 
 MAX_UNAVAILABLE = 1
 

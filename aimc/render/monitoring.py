@@ -7,8 +7,8 @@ pretend a scraper reads them.
 
 from __future__ import annotations
 
-from ..model import Inventory, ResolvedEndpoint
-from . import labels as L
+from aimc.model.inputs import Inventory, ResolvedEndpoint
+from aimc.render import labels as L
 
 SCRAPE_INTERVAL = "30s"
 

@@ -13,8 +13,8 @@ when it succeeds, so they need no initial delay.
 
 from __future__ import annotations
 
-from ..model import ResolvedEngine
-from . import sizing
+from aimc.model.inputs import ResolvedEngine
+from aimc.render import sizing
 
 HEALTH_PATH = {"vllm": "/health", "sglang": "/health"}
 # Environment aimc sets for each engine (before the recipe's and the endpoint's, which win).

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from ..errors import Diagnostic
-from ..model import Inputs, Inventory, ResolvedEndpoint
-from ..yamlpos import format_path
+from aimc.errors import Diagnostic
+from aimc.model.inputs import Inputs, Inventory, ResolvedEndpoint
+from aimc.load.yaml_positions import format_path
 
 HF_TOKEN_ENV = "HF_TOKEN"
 DEFAULT_SECRET_KEY = "token"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..model import ResolvedEndpoint
-from . import labels as L
+from aimc.model.inputs import ResolvedEndpoint
+from aimc.render import labels as L
 
 SERVICE_PORT = 8000
 

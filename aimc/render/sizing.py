@@ -11,7 +11,7 @@ import re
 from fractions import Fraction
 from functools import lru_cache
 
-from ..model import ResolvedEngine
+from aimc.model.inputs import ResolvedEngine
 
 # -- model weights ------------------------------------------------------------------------------------------
 
@@ -20,7 +20,7 @@ BYTES_PER_PARAMETER = {"fp16": 2, "bf16": 2, "fp8": 1, "int8": 1, "int4": 0.5, "
 
 @lru_cache(maxsize=1)
 def _builtin_models():
-    from ..facts import ModelCatalog, builtin_models
+    from aimc.catalog.model_facts import ModelCatalog, builtin_models
 
     return ModelCatalog(builtin_models())
 
@@ -133,7 +133,7 @@ def quantity_value(quantity) -> Fraction:
 
 def resource_problems(resolved, inventory) -> list:
     """A memory request above the limit is rejected by the API server: say so at the field that set it."""
-    from ..errors import Diagnostic
+    from aimc.errors import Diagnostic
 
     defaults = inventory.setting("defaults") if inventory else None
     problems = []

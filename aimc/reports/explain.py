@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from . import pipeline, resolve as resolve_mod, select
-from .errors import Collector
+from aimc import pipeline
+from aimc.resolve import endpoints as resolve_mod
+from aimc.resolve import candidates as select
+from aimc.errors import Collector
 
 
 def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:

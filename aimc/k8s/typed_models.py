@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import Diagnostic
+from aimc.errors import Diagnostic
 
 # apiVersion/kind -> model class name, for the kinds aimc renders or users commonly pass through.
 _GROUP_PREFIX = {"": "V1", "v1": "V1"}

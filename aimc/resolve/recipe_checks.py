@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from . import engine_args, env_checks
-from .errors import Diagnostic
-from .model import Recipe, RecipeConfig
+from aimc.resolve import engine_args
+from aimc.resolve import env_checks
+from aimc.errors import Diagnostic
+from aimc.model.inputs import Recipe, RecipeConfig
 
 
 def arg_place(recipe: Recipe, config: RecipeConfig, flag: str):
@@ -37,7 +38,8 @@ def check_recipe(recipe: Recipe) -> list[Diagnostic]:
 def check_fit(recipe: Recipe, models=None) -> list[Diagnostic]:
     """Enabled configurations that cannot run on the recipe's own hardware (memory, attention heads), whatever the
     endpoint: the published recipes enable some (Llama-3.1-405B FP8 on one MI300X)."""
-    from . import facts, fit
+    from aimc.catalog import model_facts as facts
+    from aimc.resolve import fit
 
     models = models or facts.model_catalog()
     origin = recipe.origin

@@ -9,10 +9,14 @@ import re
 from dataclasses import dataclass
 from functools import partial
 
-from . import engine_args, env_checks, flags, recipe_checks, select
-from .errors import Collector, Diagnostic
-from .model import Endpoint, Inputs, ResolvedEndpoint, ResolvedEngine
-from .yamlpos import format_path
+from aimc.resolve import engine_args
+from aimc.resolve import env_checks
+from aimc.catalog import flag_sets as flags
+from aimc.resolve import recipe_checks
+from aimc.resolve import candidates as select
+from aimc.errors import Collector, Diagnostic
+from aimc.model.inputs import Endpoint, Inputs, ResolvedEndpoint, ResolvedEngine
+from aimc.load.yaml_positions import format_path
 
 # Images are pinned tags, never `latest`. Per engine; overridable in the inventory (spec.defaults.images) and the
 # endpoint (spec.image). vLLM: AMD's ROCm build that the official AIM images use; SGLang: the ROCm 7.0 build of the

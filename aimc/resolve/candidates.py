@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .errors import Diagnostic, did_you_mean
-from .model import Candidate, Catalog, Endpoint, EngineRequest, Inventory, NodePool, Recipe
+from aimc.errors import Diagnostic, did_you_mean
+from aimc.model.inputs import Candidate, Catalog, Endpoint, EngineRequest, Inventory, NodePool, Recipe
 
 PRECISION_PREFERENCE = ("bf16", "fp16", "fp8", "int8", "int4", "fp4")
 TYPE_PREFERENCE = ("optimized", "preview", "unoptimized", "general")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from . import rollout
-from .errors import Diagnostic
-from .model import Inventory, NodePool, ResolvedEndpoint, ResolvedEngine
+from aimc.resolve import rollout
+from aimc.errors import Diagnostic
+from aimc.model.inputs import Inventory, NodePool, ResolvedEndpoint, ResolvedEngine
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def plan(endpoints: tuple[ResolvedEndpoint, ...], inventory: Inventory) -> tuple
 
 
 def demand(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> Demand:
-    from .render import deployment  # rendering is pure; the strategy the plan counts is the one rendered
+    from aimc.render import deployment
 
     scaling = resolved.endpoint.autoscaling
     low, high = (scaling.min_replicas, scaling.max_replicas) if scaling.enabled else (engine.replicas, engine.replicas)

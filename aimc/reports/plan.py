@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import capacity, pipeline
+from aimc.resolve import capacity
+from aimc import pipeline
 
 
 def plan(options: pipeline.Options, output_format: str) -> tuple[str, list]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from .errors import Diagnostic, did_you_mean
-from .resources import data_dir
-from .yamlpos import format_path, line_of
+from aimc.errors import Diagnostic, did_you_mean
+from aimc.catalog.files import data_dir
+from aimc.load.yaml_positions import format_path, line_of
 
 SCHEMA_FILES = {
     "endpoint": "aimendpoint.json",
@@ -27,7 +27,7 @@ def load_schema(kind: str) -> dict:
 @lru_cache(maxsize=None)
 def fast_check(kind: str):
     """schemacheck's compiled validity test of this schema, or None when it cannot compile it."""
-    from .schemacheck import Unsupported, compile_schema
+    from aimc.validate.schemacheck import Unsupported, compile_schema
 
     try:
         return compile_schema(load_schema(kind))

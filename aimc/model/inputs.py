@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .yamlpos import PosDict, line_of
+from aimc.load.yaml_positions import PosDict, line_of
 
 ENGINES = ("vllm", "sglang")
 PRECISIONS = ("fp16", "bf16", "fp8", "int8", "int4", "fp4")

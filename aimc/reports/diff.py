@@ -96,7 +96,7 @@ def compare(base: list[dict], head: list[dict], base_label: str, head_label: str
 
 
 def _emit_order(key: tuple[str, str, str]):
-    from .emit import KIND_ORDER
+    from aimc.emit.output import KIND_ORDER
 
     kind = key[0]
     return (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER),) + key
@@ -249,13 +249,13 @@ def _object_json(obj: ObjectDiff) -> dict:
 
 
 def to_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
-    """A pull-request comment, from the template shipped in aimc/templates/diff.md.j2, as detailed as fits in
+    """A pull-request comment, from the template shipped in aimc/reports/templates/diff.md.j2, as detailed as fits in
     LIMIT characters."""
     import jinja2
 
-    from . import emit
+    from aimc.emit import output as emit
 
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("aimc", "templates"), autoescape=False,
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("aimc.reports", "templates"), autoescape=False,
                                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                                      undefined=jinja2.StrictUndefined)
     environment.filters["cell"] = _markdown_cell

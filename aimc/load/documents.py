@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import Collector, Diagnostic
-from .yamlpos import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
+from aimc.errors import Collector, Diagnostic
+from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
 
 API_GROUP = "aim.engine.amd.com"
 API_VERSION = f"{API_GROUP}/v1alpha1"
@@ -271,7 +271,7 @@ def classify(data) -> str | Diagnostic | None:
         return "object"
     for key, value in (("apiVersion", api_version), ("kind", kind)):
         if value is not None and not isinstance(value, str):
-            from .schema import describe
+            from aimc.validate.schema import describe
 
             return Diagnostic("", 0, key, f"{describe(value)} is not valid; expected a string")
     if "recipe_id" in data and ("vllm_serve" in data or "sglang_serve" in data or "model_id" in data):
@@ -287,7 +287,7 @@ def classify(data) -> str | Diagnostic | None:
 
 
 def _unknown_own_kind(kind: str) -> Diagnostic:
-    from .errors import did_you_mean
+    from aimc.errors import did_you_mean
 
     return Diagnostic("", 0, "kind", f"unknown kind '{kind}' in {API_GROUP}{did_you_mean(kind, OWN_KINDS)}; "
                                      f"known kinds: {', '.join(OWN_KINDS)}")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .errors import Diagnostic
-from .flags import FlagSet, check_value, flag_set, unknown_flag_problem
+from aimc.errors import Diagnostic
+from aimc.catalog.flag_sets import FlagSet, check_value, flag_set, unknown_flag_problem
 
 PORTS = {"vllm": 8000, "sglang": 30000}
 LAUNCH_COMMANDS = {

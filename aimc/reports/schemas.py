@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Diagnostic, UserError, did_you_mean
-from .resources import data_dir
+from aimc.errors import Diagnostic, UserError, did_you_mean
+from aimc.catalog.files import data_dir
 
 # The name users pass (a kind, or what the document is), and the shipped file. Order: what users edit most first.
 SCHEMAS = (

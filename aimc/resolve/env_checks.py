@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from .errors import Diagnostic
-from .model import Recipe, RecipeConfig
-from .resources import catalog_file
+from aimc.errors import Diagnostic
+from aimc.model.inputs import Recipe, RecipeConfig
+from aimc.catalog.files import catalog_file
 
 ARCH_LIST_VARIABLES = ("PYTORCH_ROCM_ARCH", "GPU_ARCHS")
 DEVICE_VARIABLES = ("HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES")

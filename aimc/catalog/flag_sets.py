@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from .resources import catalog_file
+from aimc.catalog.files import catalog_file
 
 # The engine versions aimc renders for: the versions in the default images (see resolve.DEFAULT_IMAGES).
 PINNED = {"vllm": "0.11.1", "sglang": "0.5.5.post3"}
@@ -131,7 +131,7 @@ def unknown_flag_problem(flags: FlagSet, flag: str) -> str:
     if expansions:
         shown = ", ".join(expansions[:5]) + (", ..." if len(expansions) > 5 else "")
         return f"{flag} is not a {flags.label} flag: it abbreviates several ({shown}); write the full name"
-    from .errors import did_you_mean
+    from aimc.errors import did_you_mean
 
     return f"{flag} is not a {flags.label} flag{did_you_mean(flag, flags.long_names)}"
 
@@ -221,7 +221,7 @@ def _choice_hint(flag: str, text: str, choices) -> str:
     if flag == "--dtype" and ("float8" in text or "fp8" in text):
         return ("; FP8 weights come from a pre-quantized checkpoint or --quantization fp8, "
                 "an FP8 KV cache from --kv-cache-dtype fp8")
-    from .errors import did_you_mean
+    from aimc.errors import did_you_mean
 
     return did_you_mean(text, choices)
 

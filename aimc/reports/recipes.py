@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
-from . import documents, emit, parse, schema
-from .errors import Collector, UserError, did_you_mean
-from .model import Catalog
+from aimc.load import documents
+from aimc.emit import output as emit
+from aimc.validate import build as parse
+from aimc.validate import schema
+from aimc.errors import Collector, UserError, did_you_mean
+from aimc.model.inputs import Catalog
 
 
 def _catalog(recipe_dirs) -> Catalog:
@@ -27,7 +30,7 @@ def _catalog(recipe_dirs) -> Catalog:
 
 
 def list_recipes(model, hardware, recipe_dirs, output_format) -> str:
-    from .select import same_hardware
+    from aimc.resolve.candidates import same_hardware
 
     rows = []
     for recipe in _catalog(recipe_dirs).recipes:
@@ -65,14 +68,14 @@ def show_recipe(recipe_id: str, recipe_dirs) -> str:
 
 
 def _unknown(recipe_id, recipes):
-    from .errors import Diagnostic
+    from aimc.errors import Diagnostic
 
     return Diagnostic("aimc recipes show", 0, "", f"unknown recipe '{recipe_id}'{did_you_mean(recipe_id, recipes)}")
 
 
 def validate_files(files, strict: bool):
     """Every check that applies to a recipe on its own; returns (count, warnings)."""
-    from . import recipe_checks
+    from aimc.resolve import recipe_checks
 
     collector = Collector()
     docs = documents.load(documents.discover(list(files), collector), collector)

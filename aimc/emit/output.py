@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from . import yamlout
-from .render import Rendered
+from aimc.emit import yaml_text as yamlout
+from aimc.render import Rendered
 
 try:
     _Dumper = yaml.CSafeDumper
@@ -129,7 +129,7 @@ def write_tree(items: list[Rendered], directory: str, output_format: str) -> tup
     try:
         return _write_tree(items, Path(directory), output_format)
     except OSError as exc:  # a read-only or missing location, a file where a folder should be, ...
-        from .errors import fail
+        from aimc.errors import fail
 
         raise fail(exc.filename or directory, 0, "", f"cannot write the output: {exc.strerror or exc}") from None
 
@@ -162,7 +162,7 @@ def _is_inside(root: Path, path: Path) -> bool:
 
 def _check_inside(root: Path, path: Path) -> None:
     """Nothing is written outside the output folder: not through a '..' in a name, nor through a symbolic link."""
-    from .errors import fail
+    from aimc.errors import fail
 
     if not _is_inside(root, path):
         # Names are validated on input, so only a symbolic link inside the output folder can lead here.

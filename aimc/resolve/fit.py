@@ -18,10 +18,10 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import facts as facts_mod
-from .errors import Diagnostic
-from .engine_args import OVERRIDE_FLAGS
-from .facts import ModelCatalog, ModelFacts
+from aimc.catalog import model_facts as facts_mod
+from aimc.errors import Diagnostic
+from aimc.resolve.engine_args import OVERRIDE_FLAGS
+from aimc.catalog.model_facts import ModelCatalog, ModelFacts
 
 GIB = 2 ** 30
 WEIGHT_FACTOR = 1.02

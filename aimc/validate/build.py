@@ -9,15 +9,12 @@ import json
 import re
 from pathlib import PurePosixPath
 
-from . import schema
-from .documents import Document, discover, load
-from .errors import Collector, Diagnostic
-from .model import (
-    AutoScaling, Catalog, Endpoint, EngineRequest, Inputs, Inventory, NodePool, Origin, PassthroughObject,
-    Recipe, RecipeConfig,
-)
-from .resources import data_dir
-from .yamlpos import format_path, line_of
+from aimc.validate import schema
+from aimc.load.documents import Document, discover, load
+from aimc.errors import Collector, Diagnostic
+from aimc.model.inputs import AutoScaling, Catalog, Endpoint, EngineRequest, Inputs, Inventory, NodePool, Origin, PassthroughObject, Recipe, RecipeConfig
+from aimc.catalog.files import data_dir
+from aimc.load.yaml_positions import format_path, line_of
 
 DEFAULT_GPU_RESOURCE = "amd.com/gpu"
 

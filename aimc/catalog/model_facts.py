@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .errors import Collector
-from .resources import catalog_file
+from aimc.errors import Collector
+from aimc.catalog.files import catalog_file
 
 
 @dataclass(frozen=True)
