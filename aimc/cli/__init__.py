@@ -1,0 +1,71 @@
+"""The command line: parse options, call the pipeline, print, return an exit code. No logic lives here.
+
+`main` owns the exit codes; every command lives in a module of this package by family."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from aimc import __version__
+from aimc.cli import adapters, build, diff, recipes, schema
+from aimc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UserError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aimc")
+@click.option("--traceback", is_flag=True, hidden=True, help="Show Python tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx, traceback):
+    """aimc: compile AIMEndpoint specs into plain Kubernetes manifests for AMD Instinct GPUs."""
+    ctx.obj = {"traceback": traceback}
+
+
+
+
+for command in (build.build, build.validate, build.explain, build.plan, recipes.recipes, adapters.argocd,
+                adapters.kustomize, adapters.krm, diff.diff, schema.schema, adapters.precommit):
+    cli.add_command(command)
+
+
+def main(argv=None, prog_name="aimc") -> int:
+    """Entry point: user errors exit 1 with one line each, usage errors 2, bugs 3 (with --traceback for details)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    show_traceback = "--traceback" in argv or os.environ.get("AIMC_TRACEBACK") == "1"
+    try:
+        code = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+    except UserError as error:
+        for diagnostic in error.diagnostics:
+            click.echo(diagnostic.format(), err=True)
+        count = sum(1 for d in error.diagnostics if d.severity == "error")
+        click.echo(f"aimc: {count} error{'s' if count != 1 else ''}", err=True)
+        return EXIT_USER_ERROR
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aimc: aborted", err=True)
+        return EXIT_USER_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_USER_ERROR
+    except BrokenPipeError:  # `aimc build | head`: not an error of ours
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit 3
+        if show_traceback:
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"aimc: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("aimc: this is a bug in aimc; rerun with --traceback and report it", err=True)
+        return EXIT_INTERNAL
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entry()

@@ -1,0 +1,84 @@
+"""Commands that compile the inputs: build, validate, explain, plan."""
+
+from __future__ import annotations
+
+import click
+
+from aimc.cli.common import (FORMATS, allow_overcommit_option, compile_options, input_options, print_warnings)
+from aimc.errors import EXIT_OK, EXIT_USER_ERROR, UserError
+
+
+@click.command()
+@input_options
+@allow_overcommit_option
+@click.option("--format", "-f", "output_format", type=FORMATS, default="yaml", show_default=True)
+@click.option("--output-dir", "-o", type=click.Path(file_okay=False),
+              help="Write one file per object (<namespace>/<kind>-<name>.yaml) instead of printing a stream.")
+def build(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, output_format, output_dir):
+    """Render the endpoints under PATHS (default: .; '-' reads a YAML stream on stdin)."""
+    from aimc.emit import output as emit
+    from aimc import pipeline
+
+    result = pipeline.compile(compile_options(paths, inventory, recipes, namespace, strict, exclude,
+                                       allow_overcommit=allow_overcommit))
+    print_warnings(result.warnings)
+    if output_dir:
+        written, removed = emit.write_tree(list(result.objects), output_dir, output_format)
+        click.echo(f"aimc: wrote {len(written)} files to {output_dir}"
+                   + (f", removed {len(removed)} stale ones" if removed else ""), err=True)
+    elif output_format == "yaml":
+        for chunk in emit.yaml_stream_chunks(list(result.objects)):
+            click.echo(chunk, nl=False)
+    else:
+        click.echo(emit.render_stream(list(result.objects), output_format), nl=False)
+    return EXIT_OK
+
+
+@click.command()
+@input_options
+@allow_overcommit_option
+def validate(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit):
+    """Run every check without printing manifests; also load each object into the Kubernetes typed models."""
+    from aimc.k8s import typed_models as k8s_models
+    from aimc import pipeline
+
+    result = pipeline.compile(compile_options(paths, inventory, recipes, namespace, strict, exclude,
+                                       allow_overcommit=allow_overcommit))
+    print_warnings(result.warnings)
+    problems = k8s_models.check_objects(result.objects)
+    if problems:
+        raise UserError(problems)
+    endpoints = len(result.inputs.endpoints)
+    click.echo(f"aimc: {endpoints} endpoint{'s' if endpoints != 1 else ''}, {len(result.objects)} objects: valid",
+               err=True)
+    return EXIT_OK
+
+
+@click.command()
+@input_options
+@click.option("--endpoint", "-e", "endpoint_names", multiple=True, help="Only this endpoint (repeatable).")
+def explain(paths, inventory, recipes, namespace, exclude, strict, endpoint_names):
+    """Show, per endpoint and engine, every candidate configuration and why it was chosen or rejected."""
+    from aimc.reports import explain as explain_mod
+
+    text, ok = explain_mod.explain(compile_options(paths, inventory, recipes, namespace, strict, exclude), endpoint_names)
+    click.echo(text, nl=False)
+    return EXIT_OK if ok else EXIT_USER_ERROR
+
+
+@click.command()
+@input_options
+@allow_overcommit_option
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def plan(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, output_format):
+    """GPUs each node pool must provide at minimum and maximum replicas (with rolling-update surge), and each
+    endpoint's share. Exits 1 when a pool is overcommitted, unless --allow-overcommit."""
+    from aimc.reports import plan as plan_cmd
+
+    text, problems = plan_cmd.plan(compile_options(paths, inventory, recipes, namespace, strict, exclude,
+                                            allow_overcommit=allow_overcommit), output_format)
+    click.echo(text, nl=False)
+    if problems:
+        raise UserError(problems)
+    return EXIT_OK

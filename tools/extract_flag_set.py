@@ -1,0 +1,454 @@
+"""Extract an engine's flag set from its real argument parser, in the trimmed format aimc ships.
+
+aimc validates engine flags against `aimc/catalog/engines/<engine>-<version>.json` (see `aimc/flags.py`). This script
+writes such a file straight from the installed engine, instead of trimming a hand-made dump as
+`tools/trim_flag_sets.py` does. It must run inside a scratch venv where the engine is installed; it does not run the
+engine, it only builds its parser and walks the argparse actions.
+
+Usage (inside the venv that has the engine):
+
+    python tools/extract_flag_set.py vllm --out aimc/catalog/engines/vllm-0.10.2.json
+    python tools/extract_flag_set.py vllm --out aimc/catalog/engines/vllm-0.11.1.json \
+        --previous aimc/catalog/engines/vllm-0.10.2.json
+    python tools/extract_flag_set.py sglang --out aimc/catalog/engines/sglang-0.5.5.post3.json
+
+Options:
+    --out FILE        where to write the flag set (default: stdout)
+    --previous FILE   a flag set (this trimmed format, or a full reference dump) of the previous release: its flags
+                      that this release dropped become the `removed` map, `{flag: "present in <engine> <old>,
+                      absent in <new>"}`, which aimc turns into the error message. Without it `removed` is `{}`.
+    --wheel NAME      the wheel file name to record in `source` (default: read from the install's
+                      direct_url.json, else rebuilt from its WHEEL tags)
+
+Setting up a venv for vLLM on a machine without a GPU (what was done for 0.10.2):
+
+    python3 -m venv /tmp/vllm0102-venv
+    /tmp/vllm0102-venv/bin/pip install torch==2.13.0            # the local CPU wheel; the engine pins another torch
+    /tmp/vllm0102-venv/bin/pip install --no-deps vllm==0.10.2
+    /tmp/vllm0102-venv/bin/pip install 'transformers>=4.55.2,<4.57' 'pydantic>=2.11.7' fastapi openai ...
+        # the pure-Python requirements from the wheel's METADATA; not ray, xformers, xgrammar, torchvision, ...
+
+How the parser is built:
+  * vLLM: `make_arg_parser(FlexibleArgumentParser())` from `vllm.entrypoints.openai.cli_args` (what `vllm serve`
+    uses). vLLM detects its platform at run time; with no GPU it falls back to `UnspecifiedPlatform` and building
+    the parser fails ("Failed to infer device type", from `DeviceConfig.__post_init__`, run for the defaults of
+    `VllmConfig`). `VLLM_TARGET_DEVICE=cpu` does not help: it is only read at build time. So the script sets
+    `vllm.platforms._current_platform` to `CpuPlatform()` before importing `vllm.engine.arg_utils`. The platform
+    only changes defaults and help text, not which flags exist or their types and choices.
+  * SGLang: `ServerArgs.add_cli_args(argparse.ArgumentParser())` from `sglang.srt.server_args`, as
+    `prepare_server_args` does.
+
+How actions become flags (the conventions of the shipped files):
+  * name: the first long option string; aliases: the other option strings (a BooleanOptionalAction's `--no-` forms
+    are not aliases: the `--no-` form of the name is `negation`). The help action and positionals are left out.
+  * type: `bool-flag` (store_true/store_false/store_const), `bool-optional` (BooleanOptionalAction, `negatable`),
+    `bool-value` (type=bool: takes a value), `choice` (argparse choices; `value_type` is the choices' type and the
+    choices are kept in the parser's order), `json` (json.loads, vLLM's dataclass parsers, SGLang's json_list_type),
+    `json-or-str` (vLLM's union_dict_and_str), `int`, `float`, `str`.
+  * takes_value: false for nargs=0, "optional" for nargs ? and *, else true; `nargs` is kept when set.
+  * none_literal_accepted: the value parser turns the text `None` into None (vLLM's optional_type, SGLang's
+    nullable_str), or `None` is one of the choices.
+  * human_readable_int: the value parser reads `1k` as 1000 (vLLM's human_readable_int).
+  * dotted_keys: vLLM's JSON flags (`--compilation-config.mode 3`), as FlexibleArgumentParser merges them.
+  * deprecated: argparse's `deprecated` (Python 3.13), vLLM's FlexibleArgumentParser._deprecated set (before 3.13),
+    or an action class named Deprecated*.
+  * validated_values / validated_open (vLLM only): values that the engine checks after parsing rather than as
+    argparse choices, read from the installed package (registries, Literal/Enum annotations of the config
+    dataclasses, RocmPlatform.supported_quantization for --quantization since aimc renders for AMD GPUs).
+    `validated_open` is true where plugins or class names can extend the list (only a warning in aimc).
+Keys whose value is false, null or empty are left out, and each flag is written with sorted keys, as
+`tools/trim_flag_sets.py` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import enum
+import importlib
+import importlib.metadata
+import importlib.util
+import inspect
+import json
+import re
+import sys
+import typing
+from pathlib import Path
+
+KEEP = ("name", "aliases", "takes_value", "type", "value_type", "choices", "nargs", "negatable", "negation",
+        "deprecated", "human_readable_int", "none_literal_accepted", "dotted_keys", "validated_values",
+        "validated_open")
+
+REPOS = {"vllm": "vllm-project/vllm", "sglang": "sgl-project/sglang"}
+
+
+# --- building the parsers -------------------------------------------------------------------------------------------
+
+def build_vllm_parser():
+    import vllm.platforms as platforms
+
+    if getattr(platforms, "_current_platform", None) is None:
+        from vllm.platforms.cpu import CpuPlatform
+
+        platforms._current_platform = CpuPlatform()
+    from vllm.entrypoints.openai.cli_args import make_arg_parser
+
+    try:
+        from vllm.utils.argparse_utils import FlexibleArgumentParser  # 0.11.1 and later
+    except ImportError:
+        from vllm.utils import FlexibleArgumentParser  # 0.10.x
+    parser = make_arg_parser(FlexibleArgumentParser())
+    deprecated = set(getattr(FlexibleArgumentParser, "_deprecated", ()) or ())
+    return parser, deprecated
+
+
+def build_sglang_parser():
+    from sglang.srt.server_args import ServerArgs
+
+    parser = argparse.ArgumentParser()
+    ServerArgs.add_cli_args(parser)
+    return parser, set()
+
+
+# --- classifying one action ------------------------------------------------------------------------------------------
+
+def _unwrap(type_fn):
+    """(inner parser, wrapped) for vLLM's optional_type/parse_type closures; otherwise (type_fn, False)."""
+    wrapped = False
+    for _ in range(4):
+        name = getattr(type_fn, "__qualname__", "")
+        cells = getattr(type_fn, "__closure__", None) or ()
+        if ("optional_type" in name or "parse_type" in name) and cells:
+            inner = [c.cell_contents for c in cells if callable(c.cell_contents)]
+            if not inner:
+                break
+            wrapped = wrapped or "optional_type" in name
+            type_fn = inner[0]
+            continue
+        break
+    return type_fn, wrapped
+
+
+def _probe(type_fn, text):
+    try:
+        return True, type_fn(text)
+    except Exception:  # noqa: BLE001 - a parser refusing the text is the answer
+        return False, None
+
+
+def _kind_of(type_fn) -> tuple[str, bool]:
+    """(type, human_readable_int) for an argparse `type=` callable."""
+    if type_fn is None or type_fn is str:
+        return "str", False
+    if type_fn is int:
+        return "int", False
+    if type_fn is float:
+        return "float", False
+    if type_fn is bool:
+        return "bool-value", False
+    name = getattr(type_fn, "__qualname__", getattr(type_fn, "__name__", repr(type_fn)))
+    if name == "union_dict_and_str":
+        return "json-or-str", False
+    if name == "loads" or "json" in name.lower() or "parse_dataclass" in name:
+        return "json", False
+    if name == "human_readable_int":
+        return "int", True
+    # Anything else: ask it.
+    ok_int, as_int = _probe(type_fn, "12")
+    ok_k, as_k = _probe(type_fn, "1k")
+    if ok_int and isinstance(as_int, int) and not isinstance(as_int, bool):
+        return "int", bool(ok_k and as_k == 1000)
+    ok_float, as_float = _probe(type_fn, "0.5")
+    if ok_float and isinstance(as_float, float):
+        return "float", False
+    ok_json, as_json = _probe(type_fn, '{"a": 1}')
+    if ok_json and isinstance(as_json, (dict, list)):
+        return "json", False
+    return "str", False
+
+
+def _jsonable(value):
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if value is None:
+        return "None"
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def flag_of(action: argparse.Action, deprecated_actions: set, dotted_json: bool) -> dict | None:
+    if isinstance(action, argparse._HelpAction) or not action.option_strings:
+        return None
+    strings = list(action.option_strings)
+    name = next((s for s in strings if s.startswith("--")), strings[0])
+    flag: dict = {"name": name}
+    negation = None
+    if isinstance(action, argparse.BooleanOptionalAction):
+        negation = "--no-" + name[2:]
+        negations = {"--no-" + s[2:] for s in strings if s.startswith("--")}
+        flag["aliases"] = [s for s in strings if s != name and s not in negations]
+        flag.update(type="bool-optional", negatable=True, negation=negation, takes_value=False)
+    else:
+        flag["aliases"] = [s for s in strings if s != name]
+    none_literal = False
+    if negation is None:
+        if action.nargs == 0:
+            flag.update(type="bool-flag", takes_value=False)
+        else:
+            inner, none_literal = _unwrap(action.type)
+            kind, human = _kind_of(inner)
+            if action.type is not None and not none_literal:
+                ok, parsed = _probe(action.type, "None")
+                none_literal = ok and parsed is None
+            if action.choices is not None:
+                choices = [_jsonable(c) for c in action.choices]
+                real = [c for c in choices if c != "None"]
+                value_type = type(real[0]).__name__ if real else "str"
+                flag.update(type="choice", choices=choices, value_type=value_type)
+                none_literal = none_literal or "None" in choices
+            else:
+                flag["type"] = kind
+                flag["human_readable_int"] = human
+            flag["takes_value"] = "optional" if action.nargs in ("?", "*") else True
+            if action.nargs is not None:
+                flag["nargs"] = action.nargs if isinstance(action.nargs, str) else str(action.nargs)
+            flag["dotted_keys"] = dotted_json and flag["type"] in ("json", "json-or-str")
+    flag["none_literal_accepted"] = none_literal
+    flag["deprecated"] = bool(getattr(action, "deprecated", False) or action in deprecated_actions
+                              or type(action).__name__.lower().startswith("deprecated"))
+    flag["_dest"] = action.dest
+    return flag
+
+
+def trimmed(flag: dict) -> dict:
+    return {key: flag[key] for key in KEEP if flag.get(key) not in (None, False, [], {})}
+
+
+# --- vLLM: values checked after parsing ----------------------------------------------------------------------------
+
+def _literal_values(hint) -> list:
+    """Values of every Literal (or Enum) inside a type hint."""
+    out: list = []
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return list(typing.get_args(hint))
+    if inspect.isclass(hint) and issubclass(hint, enum.Enum):
+        return [m.value for m in hint]
+    for arg in typing.get_args(hint) if origin is not None else ():
+        out.extend(v for v in _literal_values(arg) if v not in out)
+    return out
+
+
+def _config_dataclasses() -> list:
+    import vllm.config as config_pkg
+    from vllm.engine.arg_utils import EngineArgs
+
+    seen, todo, out = set(), [], []
+    # The config classes exported by vllm.config, then EngineArgs (whose own annotations are often a plain `str`).
+    for value in vars(config_pkg).values():
+        if inspect.isclass(value) and dataclasses.is_dataclass(value):
+            todo.append(value)
+    todo.append(EngineArgs)
+    for cls in todo:
+        if cls not in seen:
+            seen.add(cls)
+            out.append(cls)
+    return out
+
+
+def _field_hint(classes: list, dest: str) -> list:
+    hints = []
+    for cls in classes:
+        try:
+            annotations = typing.get_type_hints(cls, include_extras=True)
+        except Exception:  # noqa: BLE001 - forward references that do not resolve
+            annotations = getattr(cls, "__annotations__", {})
+        if dest in annotations and any(f.name == dest for f in dataclasses.fields(cls)):
+            hints.append((cls, annotations[dest]))
+    return hints
+
+
+def _field_doc(classes: list, dest: str) -> str:
+    """The attribute docstring (the string literal after the field) of `dest` in the config classes."""
+    for cls in classes:
+        try:
+            tree = ast.parse(inspect.getsource(cls).lstrip())
+        except (OSError, TypeError, SyntaxError):
+            continue
+        body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+        for node, after in zip(body, body[1:]):
+            target = node.target if isinstance(node, ast.AnnAssign) else None
+            if isinstance(target, ast.Name) and target.id == dest and isinstance(after, ast.Expr) \
+                    and isinstance(after.value, ast.Constant) and isinstance(after.value.value, str):
+                return after.value.value
+    return ""
+
+
+def _rocm_quantization() -> list:
+    """RocmPlatform.supported_quantization, read from the source (importing the ROCm platform needs amdsmi)."""
+    spec = importlib.util.find_spec("vllm.platforms.rocm")
+    tree = ast.parse(Path(spec.origin).read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == "RocmPlatform":
+            for item in node.body:
+                target = getattr(item, "target", None) or (item.targets[0] if isinstance(item, ast.Assign) else None)
+                if isinstance(target, ast.Name) and target.id == "supported_quantization":
+                    return list(ast.literal_eval(item.value))
+    return []
+
+
+def _registry(module: str, manager: str, attr: str) -> list:
+    registry = getattr(getattr(importlib.import_module(module), manager), attr)
+    return sorted(registry)
+
+
+def _quantization(classes, dest):
+    return _rocm_quantization(), False  # on ROCm nothing else passes, plugins included
+
+
+def _tool_parsers(classes, dest):
+    return _registry("vllm.entrypoints.openai.tool_parsers", "ToolParserManager", "tool_parsers"), True
+
+
+def _reasoning_parsers(classes, dest):
+    return _registry("vllm.reasoning", "ReasoningParserManager", "reasoning_parsers"), True
+
+
+def _annotated(open_: bool):
+    def resolve(classes, dest):
+        values: list = []
+        for _cls, hint in _field_hint(classes, dest):
+            values.extend(v for v in _literal_values(hint) if v not in values)
+        return values, open_
+    return resolve
+
+
+def _documented(classes, dest):
+    """Values listed in the field's docstring: `- "lazy": ...` bullets, else `either "mp" or "ray"`."""
+    doc = _field_doc(classes, dest)
+    values = re.findall(r'^\s*-\s*"([^"]+)"', doc, flags=re.M)
+    if not values:
+        values = re.findall(r'"([^"\s]+)"', doc)
+    return list(dict.fromkeys(values)), False
+
+
+# flag -> how to read the values vLLM checks after parsing. Applied only where argparse has no choices.
+VLLM_POST_PARSE = {
+    "--quantization": _quantization,
+    "--tool-call-parser": _tool_parsers,
+    "--reasoning-parser": _reasoning_parsers,
+    "--load-format": _annotated(True),  # model loaders can be registered by plugins
+    "--distributed-executor-backend": _annotated(True),  # or an Executor class name
+    "--config-format": _annotated(False),
+    "--model-impl": _annotated(False),
+    "--guided-decoding-backend": _annotated(False),
+    "--safetensors-load-strategy": _documented,
+    "--data-parallel-backend": _documented,
+}
+
+
+def add_vllm_post_parse(flags: list) -> None:
+    classes = _config_dataclasses()
+    for flag in flags:
+        resolve = VLLM_POST_PARSE.get(flag["name"])
+        if resolve is None or flag.get("choices"):
+            continue
+        try:
+            values, open_ = resolve(classes, flag["_dest"])
+        except Exception as exc:  # noqa: BLE001 - a registry that moved: say so, keep going
+            print(f"warning: no post-parse values for {flag['name']}: {exc!r}", file=sys.stderr)
+            continue
+        values = [_jsonable(v) for v in values if v is not None]
+        if values:
+            flag["validated_values"] = values
+            flag["validated_open"] = open_
+
+
+# --- provenance ---------------------------------------------------------------------------------------------------
+
+def wheel_name(dist_name: str, override: str | None) -> str:
+    if override:
+        return override
+    dist = importlib.metadata.distribution(dist_name)
+    direct = dist.read_text("direct_url.json")
+    if direct:
+        url = json.loads(direct).get("url", "")
+        if url.endswith(".whl"):
+            return url.rsplit("/", 1)[-1]
+    tags = [line.split(":", 1)[1].strip() for line in (dist.read_text("WHEEL") or "").splitlines()
+            if line.startswith("Tag:")]
+    return f"{dist.metadata['Name'].replace('-', '_')}-{dist.version}-{tags[0] if tags else 'unknown'}.whl"
+
+
+def source_of(engine: str, version: str, wheel: str) -> str:
+    text = f"{REPOS[engine]}@v{version} (PyPI wheel {wheel}"
+    if engine == "vllm":
+        try:
+            commit = importlib.import_module("vllm._version").commit_id
+        except Exception:  # noqa: BLE001
+            commit = None
+        if commit:
+            text += f", vllm/_version.py commit_id '{commit}'"
+    return text + ")"
+
+
+def removed_since(previous_file: str, engine: str, version: str, flags: list) -> dict:
+    previous = json.loads(Path(previous_file).read_text(encoding="utf-8"))
+    if previous.get("engine") != engine:
+        raise SystemExit(f"--previous is a {previous.get('engine')} flag set, not {engine}")
+    present = set()
+    for flag in flags:
+        present.update([flag["name"], *flag.get("aliases", ())])
+        if flag.get("negation"):
+            present.add(flag["negation"])
+    label = {"vllm": "vLLM", "sglang": "SGLang"}[engine]
+    note = f"present in {label} {previous['version']}, absent in {version}"
+    return {f["name"]: note for f in previous["flags"]
+            if f.get("type") != "help" and f["name"] not in present}
+
+
+# --- main --------------------------------------------------------------------------------------------------------
+
+def extract(engine: str, previous: str | None = None, wheel: str | None = None) -> dict:
+    if engine == "vllm":
+        parser, deprecated = build_vllm_parser()
+    elif engine == "sglang":
+        parser, deprecated = build_sglang_parser()
+    else:
+        raise SystemExit(f"unknown engine {engine!r}: vllm or sglang")
+    version = importlib.metadata.version(engine)
+    flags = [f for f in (flag_of(a, deprecated, dotted_json=engine == "vllm") for a in parser._actions) if f]
+    if engine == "vllm":
+        add_vllm_post_parse(flags)
+    return {
+        "engine": engine,
+        "version": version,
+        "source": source_of(engine, version, wheel_name(engine, wheel)),
+        # vLLM's FlexibleArgumentParser turns `_` into `-` in long flag names; plain argparse does not.
+        "underscore_normalization": type(parser).__name__ == "FlexibleArgumentParser",
+        "flags": [trimmed(f) for f in flags],
+        "removed": removed_since(previous, engine, version, flags) if previous else {},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    cli.add_argument("engine", choices=("vllm", "sglang"))
+    cli.add_argument("--out", help="file to write (default: stdout)")
+    cli.add_argument("--previous", help="flag set of the previous release, for the removed list")
+    cli.add_argument("--wheel", help="wheel file name to record in source")
+    args = cli.parse_args(argv)
+    data = extract(args.engine, args.previous, args.wheel)
+    text = json.dumps(data, indent=0, sort_keys=True, ensure_ascii=False) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"{args.out}: {data['engine']} {data['version']}, {len(data['flags'])} flags, "
+              f"{len(data['removed'])} removed", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
