@@ -1,16 +1,15 @@
-"""Extract an engine's flag set from its real argument parser, in the trimmed format aimc ships.
+r"""Extract an engine's flag set from its real argument parser, in the trimmed format aimc ships.
 
-aimc validates engine flags against `aimc/catalog/engines/<engine>-<version>.json` (see `aimc/flags.py`). This script
-writes such a file straight from the installed engine, instead of trimming a hand-made dump as
-`tools/trim_flag_sets.py` does. It must run inside a scratch venv where the engine is installed; it does not run the
-engine, it only builds its parser and walks the argparse actions.
+aimc validates engine flags against `aimc/catalog/engines/<engine>-<version>.json` (loaded by
+`aimc/catalog/flag_sets.py`, formerly `aimc/flags.py`). This script writes such a file straight from the installed
+engine, instead of trimming a hand-made dump as `tools/trim_flag_sets.py` does. It must run inside a scratch venv
+where the engine is installed; it does not run the engine, it only builds its parser and walks the argparse actions.
 
 Usage (inside the venv that has the engine):
 
     python tools/extract_flag_set.py vllm --out aimc/catalog/engines/vllm-0.10.2.json
-    python tools/extract_flag_set.py vllm --out aimc/catalog/engines/vllm-0.11.1.json \
-        --previous aimc/catalog/engines/vllm-0.10.2.json
-    python tools/extract_flag_set.py sglang --out aimc/catalog/engines/sglang-0.5.5.post3.json
+    python tools/extract_flag_set.py vllm --previous aimc/catalog/engines/vllm-0.10.2.json --out /tmp/vllm-0.11.1.json
+    python tools/extract_flag_set.py sglang --out /tmp/sglang-0.5.5.post3.json
 
 Options:
     --out FILE        where to write the flag set (default: stdout)
@@ -20,13 +19,26 @@ Options:
     --wheel NAME      the wheel file name to record in `source` (default: read from the install's
                       direct_url.json, else rebuilt from its WHEEL tags)
 
-Setting up a venv for vLLM on a machine without a GPU (what was done for 0.10.2):
+Setting up a venv for vLLM on a machine without a GPU (what was done for 0.10.2; about 3 GB):
 
     python3 -m venv /tmp/vllm0102-venv
     /tmp/vllm0102-venv/bin/pip install torch==2.13.0            # the local CPU wheel; the engine pins another torch
     /tmp/vllm0102-venv/bin/pip install --no-deps vllm==0.10.2
-    /tmp/vllm0102-venv/bin/pip install 'transformers>=4.55.2,<4.57' 'pydantic>=2.11.7' fastapi openai ...
-        # the pure-Python requirements from the wheel's METADATA; not ray, xformers, xgrammar, torchvision, ...
+    /tmp/vllm0102-venv/bin/pip install 'transformers>=4.55.2,<4.57' 'pydantic>=2.11.7' 'fastapi[standard]' openai \
+        regex cachetools psutil sentencepiece numpy requests tqdm blake3 py-cpuinfo tokenizers protobuf aiohttp \
+        prometheus_client pillow prometheus-fastapi-instrumentator tiktoken partial-json-parser pyzmq msgspec gguf \
+        'mistral_common[image]' pyyaml einops cloudpickle watchfiles python-json-logger pybase64 cbor2 \
+        setproctitle openai-harmony lark==1.2.2 diskcache==5.6.3
+        # the pure-Python requirements from the wheel's METADATA; not ray, xformers, torchvision, torchaudio.
+        # vLLM 0.11.1 also needs anthropic, model-hosting-container-standards, llguidance, interegular, and
+        # xgrammar / outlines_core / lm-format-enforcer (--no-deps) on its import path.
+    cd /tmp && /tmp/vllm0102-venv/bin/python /work/main/tools/extract_flag_set.py vllm \
+        --previous /tmp/vllm-0.10.1.1.json --out /work/main/aimc/catalog/engines/vllm-0.10.2.json
+
+An older release for `--previous` can share that venv: `pip install --no-deps --target /tmp/vllm0101 vllm==0.10.1.1`,
+then run the script with `PYTHONPATH=/tmp/vllm0101` (the version and wheel are read from the shadowing install).
+SGLang 0.5.5.post3 imports with `pip install --no-deps --target` plus ipython, orjson, triton and dill beside a venv
+that has torch and transformers.
 
 How the parser is built:
   * vLLM: `make_arg_parser(FlexibleArgumentParser())` from `vllm.entrypoints.openai.cli_args` (what `vllm serve`
@@ -223,7 +235,10 @@ def flag_of(action: argparse.Action, deprecated_actions: set, dotted_json: bool)
 
 
 def trimmed(flag: dict) -> dict:
-    return {key: flag[key] for key in KEEP if flag.get(key) not in (None, False, [], {})}
+    out = {key: flag[key] for key in KEEP if flag.get(key) not in (None, False, [], {})}
+    if flag.get("validated_values"):
+        out["validated_open"] = bool(flag.get("validated_open"))  # written even when false, as the shipped files do
+    return out
 
 
 # --- vLLM: values checked after parsing ----------------------------------------------------------------------------
@@ -258,15 +273,84 @@ def _config_dataclasses() -> list:
     return out
 
 
+def _imported_names(module) -> dict:
+    """name -> (module, attribute) for every `from X import Y` in a module's source, TYPE_CHECKING blocks included."""
+    try:
+        tree = ast.parse(inspect.getsource(module))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    names = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            base = "." * node.level + node.module
+            for alias in node.names:
+                names[alias.asname or alias.name] = (base, alias.name)
+    return names
+
+
+def _annotation_text(cls, dest: str) -> str | None:
+    try:
+        tree = ast.parse(inspect.getsource(cls).lstrip())
+    except (OSError, TypeError, SyntaxError):
+        return None
+    for node in tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else ():
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == dest:
+            return ast.unparse(node.annotation)
+    return None
+
+
+def _literal_from_source(module_name: str, attr: str):
+    """`attr = Literal[...]` read from a module's source without importing it (its imports may need a GPU stack)."""
+    try:
+        spec = importlib.util.find_spec(module_name)
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    except Exception:  # noqa: BLE001
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Subscript) and ast.unparse(value.value).endswith("Literal"):
+                items = value.slice.elts if isinstance(value.slice, ast.Tuple) else [value.slice]
+                return typing.Literal[tuple(ast.literal_eval(item) for item in items)]
+    return None
+
+
+def _resolve_annotation(cls, text: str):
+    """Evaluate an annotation's source text, with the names a module imports only under TYPE_CHECKING (where
+    they are `Any` at run time, e.g. vLLM 0.10's `LoadFormats`) imported for real."""
+    module = sys.modules[cls.__module__]
+    namespace = dict(vars(typing))
+    namespace.update(vars(module))
+    imported = _imported_names(module)
+    for name in set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)):
+        if name in imported and namespace.get(name, typing.Any) is typing.Any:
+            base, attr = imported[name]
+            try:
+                namespace[name] = getattr(importlib.import_module(base, module.__package__), attr)
+            except Exception:  # noqa: BLE001 - a dependency missing from the scratch venv: read the source
+                literal = _literal_from_source(importlib.util.resolve_name(base, module.__package__), attr)
+                if literal is not None:
+                    namespace[name] = literal
+    try:
+        return eval(text, namespace)  # noqa: S307 - the engine's own annotation text
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def _field_hint(classes: list, dest: str) -> list:
     hints = []
     for cls in classes:
-        try:
-            annotations = typing.get_type_hints(cls, include_extras=True)
-        except Exception:  # noqa: BLE001 - forward references that do not resolve
-            annotations = getattr(cls, "__annotations__", {})
-        if dest in annotations and any(f.name == dest for f in dataclasses.fields(cls)):
-            hints.append((cls, annotations[dest]))
+        if not any(f.name == dest for f in dataclasses.fields(cls)):
+            continue
+        text = _annotation_text(cls, dest)
+        hint = _resolve_annotation(cls, text) if text else None
+        if hint is None:
+            try:
+                hint = typing.get_type_hints(cls, include_extras=True)[dest]
+            except Exception:  # noqa: BLE001
+                hint = None
+        if hint is not None:
+            hints.append((cls, hint))
     return hints
 
 
@@ -278,7 +362,7 @@ def _field_doc(classes: list, dest: str) -> str:
         except (OSError, TypeError, SyntaxError):
             continue
         body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
-        for node, after in zip(body, body[1:]):
+        for node, after in zip(body, body[1:], strict=False):
             target = node.target if isinstance(node, ast.AnnAssign) else None
             if isinstance(target, ast.Name) and target.id == dest and isinstance(after, ast.Expr) \
                     and isinstance(after.value, ast.Constant) and isinstance(after.value.value, str):
@@ -300,8 +384,9 @@ def _rocm_quantization() -> list:
 
 
 def _registry(module: str, manager: str, attr: str) -> list:
-    registry = getattr(getattr(importlib.import_module(module), manager), attr)
-    return sorted(registry)
+    """A parser registry's names: the imported ones and, from vLLM 0.11 on, the lazily registered ones."""
+    manager_cls = getattr(importlib.import_module(module), manager)
+    return sorted({*getattr(manager_cls, attr), *getattr(manager_cls, "lazy_parsers", {})})
 
 
 def _quantization(classes, dest):
@@ -316,11 +401,17 @@ def _reasoning_parsers(classes, dest):
     return _registry("vllm.reasoning", "ReasoningParserManager", "reasoning_parsers"), True
 
 
-def _annotated(open_: bool):
+def _annotated(open_: bool, *fallbacks: str):
+    """Literal/Enum values of the field the flag sets; `fallbacks` ("Class.field") for a deprecated alias whose own
+    field is a plain str (vLLM 0.11's --guided-decoding-backend feeds StructuredOutputsConfig.backend)."""
     def resolve(classes, dest):
         values: list = []
         for _cls, hint in _field_hint(classes, dest):
             values.extend(v for v in _literal_values(hint) if v not in values)
+        for fallback in fallbacks if not values else ():
+            cls_name, field_name = fallback.split(".")
+            for _cls, hint in _field_hint([c for c in classes if c.__name__ == cls_name], field_name):
+                values.extend(v for v in _literal_values(hint) if v not in values)
         return values, open_
     return resolve
 
@@ -343,7 +434,7 @@ VLLM_POST_PARSE = {
     "--distributed-executor-backend": _annotated(True),  # or an Executor class name
     "--config-format": _annotated(False),
     "--model-impl": _annotated(False),
-    "--guided-decoding-backend": _annotated(False),
+    "--guided-decoding-backend": _annotated(False, "StructuredOutputsConfig.backend", "DecodingConfig.backend"),
     "--safetensors-load-strategy": _documented,
     "--data-parallel-backend": _documented,
 }
