@@ -1,12 +1,22 @@
-"""JSON Schema validation of raw documents, with messages that name the field and say what is valid."""
+"""JSON Schema validation of raw documents, with messages that name the field and say what is valid.
+
+Two engines, one answer. `jsonschema-rs` (Rust, Draft 2020-12) decides whether a document is valid: nearly every
+document is, and it answers in microseconds without importing `jsonschema` (about 0.2 s of start-up). Only for a
+document it rejects, or cannot take (no JSON form), does `jsonschema` run, to write the messages, which therefore
+stay exactly what they were. For that split to change nothing, both engines must agree on validity:
+tests/test_validate_schema.py checks them against each other. Where they differ by design, the schema handed to
+jsonschema-rs is adjusted here (`for_jsonschema_rs`): `pattern` and `patternProperties` use Python's `re` dialect
+(jsonschema calls `re.search`) while jsonschema-rs follows ECMA-262; `format` is an annotation in both (jsonschema
+asserts it only with a format checker, which we do not pass).
+"""
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 
-from aimc.errors import Diagnostic, did_you_mean
 from aimc.catalog.files import data_dir
+from aimc.errors import Diagnostic, did_you_mean
 from aimc.load.yaml_positions import format_path, line_of
 
 SCHEMA_FILES = {
@@ -17,6 +27,29 @@ SCHEMA_FILES = {
     "model": "aimmodel.json",
 }
 
+# Python's `\s` on str (exactly the characters of str.isspace); ECMA-262's, which jsonschema-rs follows, lacks
+# \x1c-\x1f and \x85 and adds \ufeff. Written as the body of a character class, with escapes jsonschema-rs reads.
+PYTHON_SPACE = r"\t\n\x0B\x0C\r\x1C-\x1F \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+# Python's `$` without MULTILINE: the end, or just before a newline that ends the text ("abc\n" matches "^abc$").
+# At the end of a pattern nothing follows it, so it may consume that newline: a lookahead there sends the whole
+# pattern through fancy-regex's backtracking engine, which gives up (no match) on strings of a million characters.
+PYTHON_END = r"(?=\n?\z)"
+PYTHON_FINAL_END = r"\n?\z"
+# Escapes whose meaning differs between the dialects (Unicode-aware in Python, ASCII in ECMA-262; Python-only
+# anchors): not translated, so a schema using one fails loudly when it is compiled instead of answering differently.
+UNTRANSLATED_ESCAPES = "dDwWbBAZ0123456789"
+# Group openers that mean the same in both dialects; anything else after "(?" (inline flags, ...) is refused.
+SAME_GROUPS = ("(?:", "(?=", "(?!", "(?<=", "(?<!")
+# Keywords whose value holds subschemas: a map of them, a list of them, or one.
+SCHEMA_MAPS = ("properties", "$defs", "definitions", "dependentSchemas")
+SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+SCHEMA_VALUES = ("items", "additionalProperties", "propertyNames", "contains", "not", "if", "then", "else",
+                 "unevaluatedItems", "unevaluatedProperties", "contentSchema")
+
+
+class DialectError(Exception):
+    """A schema construct whose meaning differs between jsonschema and jsonschema-rs, and that is not translated."""
+
 
 @lru_cache(maxsize=None)
 def load_schema(kind: str) -> dict:
@@ -25,26 +58,93 @@ def load_schema(kind: str) -> dict:
 
 
 @lru_cache(maxsize=None)
-def fast_check(kind: str):
-    """schemacheck's compiled validity test of this schema, or None when it cannot compile it."""
-    from aimc.validate.schemacheck import Unsupported, compile_schema
+def fast_validator(kind: str):
+    """The jsonschema-rs validator of a shipped schema, compiled once per process."""
+    return compile_fast(load_schema(kind))
 
-    try:
-        return compile_schema(load_schema(kind))
-    except Unsupported:
-        return None
+
+def compile_fast(schema):
+    """A jsonschema-rs validator that answers jsonschema's `is_valid` for this schema."""
+    import jsonschema_rs
+
+    # offline: our schemas reference only themselves; a build must never fetch a `$ref` from the network.
+    return jsonschema_rs.Draft202012Validator(for_jsonschema_rs(schema), validate_formats=False, offline=True)
+
+
+def for_jsonschema_rs(schema):
+    """A copy of the schema whose regular expressions mean, for jsonschema-rs, what Python's `re` reads in them."""
+    if not isinstance(schema, dict):
+        return schema  # true / false
+    adjusted = {}
+    for keyword, value in schema.items():
+        if keyword == "pattern":
+            value = python_pattern(value)
+        elif keyword == "patternProperties":
+            value = {python_pattern(pattern): for_jsonschema_rs(sub) for pattern, sub in value.items()}
+        elif keyword in SCHEMA_MAPS:
+            value = {name: for_jsonschema_rs(sub) for name, sub in value.items()}
+        elif keyword in SCHEMA_LISTS:
+            value = [for_jsonschema_rs(sub) for sub in value]
+        elif keyword in SCHEMA_VALUES:
+            value = for_jsonschema_rs(value)
+        elif keyword == "multipleOf" and not isinstance(value, int):
+            # jsonschema divides floats (0.3 is not a multiple of 0.1); jsonschema-rs does not.
+            raise DialectError(f"multipleOf {value!r}: only integers mean the same to both engines")
+        adjusted[keyword] = value
+    return adjusted
+
+
+def python_pattern(pattern: str) -> str:
+    """The ECMA-262 pattern (as jsonschema-rs reads it) that matches exactly what `re.search(pattern)` matches."""
+    out: list[str] = []
+    index, in_class = 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            escape = pattern[index + 1:index + 2]
+            if escape == "s":
+                out.append(PYTHON_SPACE if in_class else f"[{PYTHON_SPACE}]")
+            elif escape == "S" and not in_class:
+                out.append(f"[^{PYTHON_SPACE}]")
+            elif escape in UNTRANSLATED_ESCAPES or escape == "S":  # "" (a trailing backslash) is in every string
+                raise DialectError(f"pattern {pattern!r}: '\\{escape}' is not translated to jsonschema-rs's dialect")
+            else:
+                out.append(char + escape)
+            index += 2
+            continue
+        if in_class:
+            # Rust's classes nest and have set operations where Python reads plain characters.
+            if char == "[" or pattern.startswith(("&&", "--", "~~"), index):
+                raise DialectError(f"pattern {pattern!r}: '{char}' inside [...] reads differently in jsonschema-rs")
+            in_class = char != "]"
+            out.append(char)
+        elif char == "[":
+            opening = "[^" if pattern.startswith("[^", index) else "["
+            if pattern.startswith("]", index + len(opening)):  # Python: a literal ']'; ECMA-262: an empty class
+                raise DialectError(f"pattern {pattern!r}: '{opening}]' reads differently in jsonschema-rs")
+            out.append(opening)
+            in_class = True
+            index += len(opening)
+            continue
+        elif char == "$":
+            out.append(PYTHON_FINAL_END if index == len(pattern) - 1 else PYTHON_END)
+        elif char == ".":
+            out.append(r"[^\n]")  # ECMA-262's '.' also refuses \r, \u2028 and \u2029
+        elif pattern.startswith("(?", index) and not pattern.startswith(SAME_GROUPS, index):
+            raise DialectError(f"pattern {pattern!r}: '(?' group other than {', '.join(SAME_GROUPS)}")
+        else:
+            out.append(char)
+        index += 1
+    return "".join(out)
 
 
 def is_valid(kind: str, data) -> bool:
-    """Exactly jsonschema's `is_valid`, without importing jsonschema when the fast check can answer."""
-    check = fast_check(kind)
-    if check is not None:
-        try:
-            if check(data):
-                return True
-        except Exception:  # noqa: BLE001 - e.g. a non-string key under a pattern: let jsonschema decide
-            pass
-    return validator(kind).is_valid(data)
+    """Exactly jsonschema's `is_valid`, from jsonschema-rs; jsonschema only for data that has no JSON form."""
+    check = fast_validator(kind)  # outside the try: a schema jsonschema-rs cannot read must fail loudly
+    try:
+        return check.is_valid(data)
+    except (ValueError, TypeError, OverflowError):  # a non-string key, a lone surrogate, a date: jsonschema decides
+        return validator(kind).is_valid(data)
 
 
 @lru_cache(maxsize=None)
