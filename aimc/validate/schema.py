@@ -15,6 +15,7 @@ SCHEMA_FILES = {
     "recipe": "aimrecipe.json",
     "profile": "aimprofile.json",
     "model": "aimmodel.json",
+    "scenario": "aimbenchmarkscenario.json",
 }
 
 
