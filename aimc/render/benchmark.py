@@ -71,7 +71,7 @@ def jobs(endpoints, benchmarks: BenchmarkInputs | None, inventory: Inventory | N
         if names and endpoint.name not in names:
             continue
         wanted = benchmarks.request_for(endpoint.name, endpoint.namespace) if benchmarks else None
-        use = chosen or (wanted.scenario if wanted else catalog.find(catalog.DEFAULT_SCENARIO))
+        use = chosen or (wanted.scenario if wanted else catalog.find(catalog.DEFAULT_SCENARIO, local))
         claim = results_claim or (wanted.results_claim if wanted else None)
         for engine in resolved.engines:
             out.append(Rendered(render(resolved, engine, use, inventory, claim), endpoint.origin.source,

@@ -21,7 +21,8 @@ def parse(documents: list[Document], endpoints, collector: Collector) -> Benchma
         if scenario.name in seen:
             first = seen[scenario.name]
             collector.error(doc.file, scenario.origin.line_of("metadata", "name"), "metadata.name",
-                            f"scenario '{scenario.name}' is also defined at {first.file}:{first.line}; "
+                            f"scenario '{scenario.name}' is also defined at {first.file}:"
+                            f"{first.line_of('metadata', 'name')}; "
                             "rename one of them")
             continue
         seen[scenario.name] = scenario.origin
