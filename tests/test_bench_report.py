@@ -8,7 +8,6 @@ import shutil
 
 import pytest
 import yaml
-
 from conftest import REPO, write_tree
 
 from aimc.errors import UserError

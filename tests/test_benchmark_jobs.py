@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, write_tree
 
 from aimc.catalog import bench_flags, scenarios

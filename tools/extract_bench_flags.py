@@ -35,7 +35,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract_flag_set import REPOS, flag_of, trimmed  # noqa: E402
+from extract_flag_set import REPOS, flag_of, trimmed  # noqa: I001 - after the path is set
 
 TOOLS = {"vllm": "vllm bench serve", "sglang": "python3 -m sglang.bench_serving"}
 

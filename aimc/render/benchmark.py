@@ -15,7 +15,8 @@ import shlex
 
 from aimc.model.benchmark import BenchmarkInputs, Scenario
 from aimc.model.inputs import Inventory, ResolvedEndpoint, ResolvedEngine
-from aimc.render import Rendered, labels as L, secrets, service
+from aimc.render import Rendered, secrets, service
+from aimc.render import labels as L
 
 COMMANDS = {"vllm": ("vllm", "bench", "serve"), "sglang": ("python3", "-m", "sglang.bench_serving")}
 WORK_DIR = "/tmp/aimc-bench"  # an emptyDir: the client writes its result file here before it is printed
