@@ -138,3 +138,8 @@ def test_explain_shows_the_measured_figures_of_the_selected_configuration(aimc, 
     assert ("  measured (latency, concurrency 1, 20251128-141502): 70.36 output tok/s, TTFT p50 47.6 ms p99 61.4 ms, "
             "ITL p50 13.0 ms p99 16.9 ms") in result.out
     assert "measured" not in aimc("explain", "-i", inventory, str(endpoint)).out
+
+
+def test_the_readme_sample_report_is_what_aimc_prints():
+    sample = (REPO / "tests" / "cases" / "bench-report-markdown" / "expected.yaml").read_text()
+    assert sample in (REPO / "README.md").read_text()
