@@ -12,7 +12,7 @@ from aimc.validate import build as parse
 from aimc.resolve import endpoints as resolve_mod
 from aimc.errors import Collector, Diagnostic, UserError
 from aimc.model.inputs import Inputs
-from aimc.render import Rendered, check as render_check, render_all
+from aimc.render import Rendered, benchmark, check as render_check, render_all
 from aimc.render.secrets import inline_token_errors
 
 
@@ -71,6 +71,7 @@ def compile(options: Options) -> Result:
     # The same model facts resolve used (built-in plus AIMModel documents; errors were reported there) size the
     # startup budget and the cache claims.
     objects = render_all(resolution.endpoints, inputs.inventory, facts.model_catalog(inputs.models))
+    objects += benchmark.post_sync(resolution.endpoints, inputs.benchmarks, inputs.inventory)
     objects += [Rendered(o.data, o.origin.source, o.origin.file, o.origin.line_of("metadata", "name"))
                 for o in inputs.objects]
     _check_collisions(objects, inputs, collector)

@@ -10,7 +10,7 @@ import sys
 import click
 
 from aimc import __version__
-from aimc.cli import adapters, build, diff, recipes, schema
+from aimc.cli import adapters, bench, build, diff, recipes, schema
 from aimc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UserError
 
 
@@ -28,6 +28,7 @@ def cli(ctx, traceback):
 for command in (build.build, build.validate, build.explain, build.plan, recipes.recipes, adapters.argocd,
                 adapters.kustomize, adapters.krm, diff.diff, schema.schema, adapters.precommit):
     cli.add_command(command)
+cli.add_command(bench.bench)
 
 
 def main(argv=None, prog_name="aimc") -> int:

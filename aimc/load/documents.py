@@ -19,7 +19,7 @@ from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, 
 
 API_GROUP = "aim.engine.amd.com"
 API_VERSION = f"{API_GROUP}/v1alpha1"
-OWN_KINDS = ("AIMEndpoint", "ClusterInventory", "AIMModel")
+OWN_KINDS = ("AIMEndpoint", "ClusterInventory", "AIMModel", "AIMBenchmarkScenario")
 
 # Input files larger than this are refused: no spec repository holds a 20 MB YAML file on purpose.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -48,7 +48,7 @@ class Document:
     source: str  # SourceFile.source
     index: int  # position of the document in its file
     line: int  # first line of the document
-    kind: str  # endpoint | inventory | model | recipe | profile | object
+    kind: str  # endpoint | inventory | model | scenario | recipe | profile | object
     data: PosDict = field(compare=False, repr=False)
 
     def diag(self, line: int, field_path: str, message: str, severity: str = "error") -> Diagnostic:
@@ -261,7 +261,8 @@ def classify(data) -> str | Diagnostic | None:
     if isinstance(api_version, str) and isinstance(kind, str):
         group = api_version.rpartition("/")[0]
         if group == API_GROUP:
-            return {"AIMEndpoint": "endpoint", "ClusterInventory": "inventory", "AIMModel": "model"}.get(kind) or \
+            return {"AIMEndpoint": "endpoint", "ClusterInventory": "inventory", "AIMModel": "model",
+                    "AIMBenchmarkScenario": "scenario"}.get(kind) or \
                 _unknown_own_kind(kind)
         if kind in OWN_KINDS:  # a typo in the group would pass the endpoint through as an unknown custom resource
             return Diagnostic("", 0, "apiVersion", f"'{api_version}' is not the apiVersion of {kind}: expected "

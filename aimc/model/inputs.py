@@ -7,9 +7,12 @@ where that matters; `Origin` ties each object back to its file and line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aimc.load.yaml_positions import PosDict, line_of
+
+if TYPE_CHECKING:
+    from aimc.model.benchmark import BenchmarkInputs
 
 ENGINES = ("vllm", "sglang")
 PRECISIONS = ("fp16", "bf16", "fp8", "int8", "int4", "fp4")
@@ -227,3 +230,4 @@ class Inputs:
     catalog: Catalog
     objects: tuple[PassthroughObject, ...]
     models: tuple = ()
+    benchmarks: BenchmarkInputs | None = None  # scenarios and spec.benchmark (aimc.validate.benchmark)

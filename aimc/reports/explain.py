@@ -6,6 +6,7 @@ from aimc import pipeline
 from aimc.resolve import endpoints as resolve_mod
 from aimc.resolve import candidates as select
 from aimc.errors import Collector
+from aimc.reports import bench_evidence as evidence
 
 
 def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
@@ -50,6 +51,7 @@ def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
                     lines.append(f"  {note}")
             for key, value in engine.facts:
                 lines.append(f"  {key}: {value}")
+            lines.extend(f"  {line}" for line in evidence.explain_lines(engine.recipe, engine.engine, engine.config.key))
         else:
             ok = False
             lines.append("  RESULT: no configuration (see the errors below)")

@@ -14,6 +14,7 @@ SCHEMAS = (
     ("AIMEndpoint", "aimendpoint.json"),
     ("ClusterInventory", "clusterinventory.json"),
     ("AIMModel", "aimmodel.json"),
+    ("AIMBenchmarkScenario", "aimbenchmarkscenario.json"),
     ("recipe", "aimrecipe.json"),
     ("profile", "aimprofile.json"),
 )

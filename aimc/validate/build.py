@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import PurePosixPath
 
-from aimc.validate import schema
+from aimc.validate import benchmark, schema
 from aimc.load.documents import Document, discover, load
 from aimc.errors import Collector, Diagnostic
 from aimc.model.inputs import AutoScaling, Catalog, Endpoint, EngineRequest, Inputs, Inventory, NodePool, Origin, PassthroughObject, Recipe, RecipeConfig
@@ -78,7 +78,8 @@ def parse_inputs(documents: list[Document], collector: Collector, recipe_documen
     inventory = _choose_inventory(inventories, inventory_documents, collector)
     catalog = merge_catalog(builtin or builtin_catalog(), recipes, collector)
     _check_unique_endpoints(endpoints, collector)
-    return Inputs(tuple(endpoints), inventory, catalog, tuple(objects), tuple(models))
+    benchmarks = benchmark.parse(documents, endpoints, collector)
+    return Inputs(tuple(endpoints), inventory, catalog, tuple(objects), tuple(models), benchmarks)
 
 
 # What aimc itself relies on in an object it passes through: it sorts by kind, namespace and name, writes

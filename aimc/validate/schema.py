@@ -25,6 +25,7 @@ SCHEMA_FILES = {
     "recipe": "aimrecipe.json",
     "profile": "aimprofile.json",
     "model": "aimmodel.json",
+    "scenario": "aimbenchmarkscenario.json",
 }
 
 # Python's `\s` on str (exactly the characters of str.isspace); ECMA-262's, which jsonschema-rs follows, lacks

@@ -1,0 +1,62 @@
+"""The benchmark clients' flag sets (`aimc/catalog/bench/<engine>-<version>.json`, written by
+`tools/extract_bench_flags.py` from the release's own argparse code) and a parser rebuilt from them.
+
+The rebuilt parser checks that a command aimc renders is one the client accepts: every flag exists (exactly: no
+abbreviations), takes the values it is given, and values of a typed flag have that type or are one of its choices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from functools import cache
+
+from aimc.catalog.files import catalog_file
+from aimc.catalog.flag_sets import PINNED
+
+_TYPES = {"int": int, "float": float, "str": str, "json": json.loads}
+
+
+@cache
+def load(engine: str) -> dict:
+    """The flag set of the benchmark client in the pinned image of `engine`."""
+    return json.loads(catalog_file(f"bench/{engine}-{PINNED[engine]}.json").read_text(encoding="utf-8"))
+
+
+class _Refused(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would print and exit
+        raise _Refused(message)
+
+
+def parser(engine: str) -> argparse.ArgumentParser:
+    flag_set = load(engine)
+    out = _Parser(prog=flag_set["tool"], allow_abbrev=False, add_help=False)
+    required = set(flag_set.get("required", ()))
+    for flag in flag_set["flags"]:
+        names = [flag["name"], *flag.get("aliases", ())]
+        options: dict = {"required": flag["name"] in required}
+        if not flag.get("takes_value"):
+            options["action"] = "store_true"
+        else:
+            if flag.get("nargs"):
+                options["nargs"] = flag["nargs"]
+            if flag["type"] == "choice":
+                value_type = {"int": int, "float": float}.get(flag.get("value_type"), str)
+                options.update(type=value_type, choices=[value_type(c) for c in flag["choices"]])
+            else:
+                options["type"] = _TYPES.get(flag["type"], str)
+        out.add_argument(*names, **options)
+    return out
+
+
+def problems(engine: str, argv: list[str]) -> list[str]:
+    """Why the client would refuse `argv` (its arguments after the command), or nothing."""
+    try:
+        parser(engine).parse_args(argv)
+    except _Refused as exc:
+        return [str(exc)]
+    return []

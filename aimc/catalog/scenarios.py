@@ -1,0 +1,55 @@
+"""Benchmark scenarios: the built-in ones (`benchmark-scenarios.yaml`) and the parsing of an AIMBenchmarkScenario."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from aimc.catalog.files import catalog_file
+from aimc.model.benchmark import Scenario
+from aimc.model.inputs import BUILTIN, Origin
+
+DEFAULT_SCENARIO = "latency"
+DEFAULT_TIMEOUT_SECONDS = 3600
+
+
+def scenario_from(data: dict, origin: Origin = BUILTIN) -> Scenario:
+    """A schema-valid AIMBenchmarkScenario document as a Scenario."""
+    spec = data["spec"]
+    return Scenario(
+        name=data["metadata"]["name"],
+        description=spec.get("description", ""),
+        input_tokens=spec["inputTokens"],
+        output_tokens=spec["outputTokens"],
+        prompts=spec["prompts"],
+        concurrency=tuple(spec.get("concurrency") or (None,)),
+        request_rates=tuple(float(r) for r in spec["requestRates"]) if spec.get("requestRates") else (None,),
+        range_ratio=float(spec.get("rangeRatio", 0.0)),
+        timeout_seconds=spec.get("timeoutSeconds", DEFAULT_TIMEOUT_SECONDS),
+        origin=origin,
+    )
+
+
+@cache
+def builtin() -> tuple[Scenario, ...]:
+    """The scenarios shipped with aimc. A defect here is a bug in aimc, not a user error."""
+    import yaml
+
+    from aimc.validate import schema
+
+    scenarios = []
+    for data in yaml.safe_load_all(catalog_file("benchmark-scenarios.yaml").read_text(encoding="utf-8")):
+        if not schema.is_valid("scenario", data):
+            raise RuntimeError(f"built-in benchmark scenario {data['metadata']['name']!r} is invalid")
+        scenarios.append(scenario_from(data))
+    return tuple(scenarios)
+
+
+def merged(local: tuple[Scenario, ...]) -> tuple[Scenario, ...]:
+    """Built-in scenarios, each replaced by a repository's scenario of the same name, then the repository's others."""
+    by_name = {s.name: s for s in builtin()}
+    by_name.update({s.name: s for s in local})
+    return tuple(by_name.values())
+
+
+def find(name: str, local: tuple[Scenario, ...] = ()) -> Scenario | None:
+    return next((s for s in merged(local) if s.name == name), None)

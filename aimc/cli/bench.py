@@ -1,0 +1,77 @@
+"""`aimc bench`: benchmark Jobs for the endpoints, and `aimc bench report` on what they print."""
+
+from __future__ import annotations
+
+import click
+
+from aimc.cli.common import FORMATS, compile_options, input_options, print_warnings
+from aimc.errors import EXIT_OK
+
+
+class _BenchGroup(click.Group):
+    """`aimc bench [PATH ...]` renders Jobs (the `jobs` subcommand); `aimc bench report ...` reads results."""
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["jobs", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_BenchGroup)
+def bench():
+    """Benchmark endpoints in the cluster.
+
+    \b
+    aimc bench [PATH ...] [--endpoint NAME] [--scenario latency|throughput|NAME] | kubectl apply -f -
+    kubectl logs job/NAME > result.log && aimc bench report result.log
+    """
+
+
+@bench.command("jobs")
+@input_options
+@click.option("--endpoint", "-e", "endpoint_names", multiple=True, help="Only this endpoint (repeatable).")
+@click.option("--scenario", "-s", default=None,
+              help="latency, throughput or an AIMBenchmarkScenario's name (default: the endpoint's "
+                   "spec.benchmark.scenario, else latency).")
+@click.option("--results-claim", default=None, metavar="CLAIM",
+              help="Also keep the result files on this PersistentVolumeClaim (default: spec.benchmark.resultsClaim).")
+@click.option("--format", "-f", "output_format", type=FORMATS, default="yaml", show_default=True)
+def jobs(paths, inventory, recipes, namespace, exclude, strict, endpoint_names, scenario, results_claim,
+         output_format):
+    """Print a benchmark Job per endpoint and engine (the default subcommand of `aimc bench`)."""
+    from aimc import pipeline
+    from aimc.emit import output as emit
+    from aimc.render import benchmark
+
+    result = pipeline.compile(compile_options(paths, inventory, recipes, namespace, strict, exclude))
+    print_warnings(result.warnings)
+    objects = benchmark.jobs(result.resolution.endpoints, result.inputs.benchmarks, result.inputs.inventory,
+                             endpoint_names, scenario, results_claim)
+    click.echo(emit.render_stream(objects, output_format), nl=False)
+    return EXIT_OK
+
+
+@bench.command("report")
+@click.argument("results", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True)
+@click.option("--compare", "base", multiple=True, type=click.Path(dir_okay=False), metavar="BASE",
+              help="Earlier results (file or Job log, repeatable): show each figure's change against them.")
+@click.option("--write-recipe", "recipe_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Record the figures measured with this recipe in its `benchmarks` field (see `aimc explain`).")
+def report(results, output_format, base, recipe_file):
+    """Throughput, TTFT and inter-token latency of vllm bench serve / sglang.bench_serving results or Job logs."""
+    from aimc.cli.common import read_stdin
+    from aimc.reports import bench as bench_report
+
+    texts = {"-": read_stdin()} if "-" in results else None
+    found = bench_report.read(results, texts)
+    if base:
+        found = bench_report.compare(found, bench_report.read(base))
+    click.echo(bench_report.format_report(found, output_format), nl=False)
+    if recipe_file:
+        from aimc.reports import bench_evidence
+
+        count = bench_evidence.write_recipe(recipe_file, found)
+        click.echo(f"aimc: wrote {count} measurement{'s' if count != 1 else ''} to {recipe_file}", err=True)
+    return EXIT_OK

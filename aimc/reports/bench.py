@@ -1,0 +1,239 @@
+"""`aimc bench report`: read the load generators' results and print throughput and latency per endpoint and recipe
+configuration; optionally compare with earlier results, or record the figures in a recipe (`benchmarks`).
+
+Input: files holding the JSON `vllm bench serve --save-result` writes (one object), the JSON lines
+`python3 -m sglang.bench_serving --output-file` appends, or the log of an aimc benchmark Job (`kubectl logs`), whose
+stdout is those objects one per line among the clients' messages. Field names are the clients' own (see
+tests/data/bench/README.md for where each comes from); the `aimc_*` pairs are written by aimc's Jobs (vLLM:
+`--metadata`, top-level keys; SGLang: `--tag`, space-separated).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from aimc.errors import Diagnostic, UserError
+
+IDENTITY = ("namespace", "endpoint", "engine", "model", "recipe", "configuration", "scenario", "image")
+# (column, vLLM field, SGLang field): what the table shows, from each client's result.
+METRICS = (
+    ("request_throughput", "request_throughput", "request_throughput"),
+    ("output_throughput", "output_throughput", "output_throughput"),
+    ("total_throughput", "total_token_throughput", "total_throughput"),
+    ("ttft_p50_ms", "median_ttft_ms", "median_ttft_ms"),
+    ("ttft_p99_ms", "p99_ttft_ms", "p99_ttft_ms"),
+    ("itl_p50_ms", "median_itl_ms", "median_itl_ms"),
+    ("itl_p99_ms", "p99_itl_ms", "p99_itl_ms"),
+    ("e2e_p50_ms", "median_e2el_ms", "median_e2e_latency_ms"),
+)
+HEADERS = ("endpoint", "engine", "configuration", "scenario", "conc", "rate", "ok", "failed", "req/s", "out tok/s",
+           "total tok/s", "TTFT p50", "TTFT p99", "ITL p50", "ITL p99")
+
+
+@dataclass(frozen=True)
+class Result:
+    source: str  # file:line
+    client: str  # vllm | sglang
+    identity: tuple  # (key, value) pairs of IDENTITY found in the result
+    concurrency: int | None
+    request_rate: str  # "inf" or the number
+    completed: int
+    failed: int | None
+    metrics: tuple  # (column, value or None) in METRICS order
+    date: str | None = None
+    change: tuple = field(default=(), compare=False)  # (column, relative change) against --compare
+
+    def get(self, key: str, default=None):
+        return dict(self.identity).get(key, default)
+
+    def metric(self, column: str):
+        return dict(self.metrics).get(column)
+
+    def key(self) -> tuple:
+        """What makes two results comparable: the same endpoint, engine, scenario and load."""
+        return (self.get("namespace", ""), self.get("endpoint") or self.get("model", ""), self.get("engine", self.client),
+                self.get("scenario", ""), self.concurrency, self.request_rate)
+
+
+# -- reading -------------------------------------------------------------------------------------------------------
+
+def read(paths, texts: dict | None = None) -> list[Result]:
+    """Every result in the files, in order; a file without any result is an error naming it."""
+    results, problems = [], []
+    for path in paths:
+        text = texts[path] if texts and path in texts else _read_text(path, problems)
+        if text is None:
+            continue
+        found = parse_text(text, path)
+        if not found:
+            problems.append(Diagnostic(path, 0, "", "no benchmark result found: expected the JSON written by `vllm "
+                                                    "bench serve --save-result`, the JSON lines of `python3 -m "
+                                                    "sglang.bench_serving --output-file`, or the log of an aimc "
+                                                    "benchmark Job"))
+        results.extend(found)
+    if problems:
+        raise UserError(problems)
+    return results
+
+
+def _read_text(path: str, problems: list) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError as exc:
+        problems.append(Diagnostic(path, 0, "", f"cannot read: {exc.strerror or exc}"))
+        return None
+
+
+def parse_text(text: str, path: str) -> list[Result]:
+    try:
+        whole = json.loads(text)
+    except ValueError:
+        whole = None
+    if isinstance(whole, dict):
+        result = from_json(whole, f"{path}:1")
+        return [result] if result else []
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue  # a client message that happens to start with a brace
+        result = from_json(data, f"{path}:{number}") if isinstance(data, dict) else None
+        if result is not None:
+            out.append(result)
+    return out
+
+
+def from_json(data: dict, source: str) -> Result | None:
+    """One result of either client, or None when `data` is neither."""
+    if "total_token_throughput" in data:
+        client, column = "vllm", 1
+        identity = {k[5:]: str(v) for k, v in data.items() if k.startswith("aimc_") and k[5:] in IDENTITY}
+        identity.setdefault("model", str(data.get("model_id") or ""))
+    elif "total_throughput" in data and "request_throughput" in data:
+        client, column = "sglang", 2
+        identity = _tag_pairs(data.get("tag"))
+    else:
+        return None
+    identity = {k: v for k, v in identity.items() if v}
+    rate = data.get("request_rate", "inf")
+    return Result(
+        source=source, client=client, identity=tuple((k, identity[k]) for k in IDENTITY if k in identity),
+        concurrency=data.get("max_concurrency"), request_rate=_rate(rate), completed=int(data.get("completed") or 0),
+        failed=data.get("failed"), metrics=tuple((m[0], _float(data.get(m[column]))) for m in METRICS),
+        date=data.get("date"),
+    )
+
+
+def _tag_pairs(tag) -> dict:
+    if not isinstance(tag, str):
+        return {}
+    pairs = dict(item.split("=", 1) for item in tag.split() if "=" in item)
+    return {k[5:]: v for k, v in pairs.items() if k.startswith("aimc_") and k[5:] in IDENTITY}
+
+
+def _rate(value) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "inf" if value == float("inf") else _plain_number(value)
+    return str(value)
+
+
+def _float(value):
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _plain_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+# -- comparing -----------------------------------------------------------------------------------------------------
+
+def compare(results: list[Result], base: list[Result]) -> list[Result]:
+    """Each result with its relative change against the first base result of the same key."""
+    first: dict = {}
+    for result in base:
+        first.setdefault(result.key(), result)
+    out = []
+    for result in results:
+        old = first.get(result.key())
+        if old is None:
+            out.append(result)
+            continue
+        change = []
+        for column, _, _ in METRICS:
+            new_value, old_value = result.metric(column), old.metric(column)
+            if new_value is not None and old_value:
+                change.append((column, (new_value - old_value) / old_value))
+        out.append(Result(**{**_fields(result), "change": tuple(change)}))
+    return out
+
+
+def _fields(result: Result) -> dict:
+    return {name: getattr(result, name) for name in result.__dataclass_fields__}
+
+
+# -- formatting ----------------------------------------------------------------------------------------------------
+
+def ordered(results: list[Result]) -> list[Result]:
+    return sorted(results, key=lambda r: (tuple("" if v is None else str(v) for v in r.key()[:4]),
+                                          r.concurrency or 0, _rate_sort(r.request_rate), r.source))
+
+
+def _rate_sort(rate: str) -> float:
+    try:
+        return float(rate)
+    except ValueError:
+        return float("inf")
+
+
+def rows(results: list[Result]) -> list[list[str]]:
+    out = []
+    for r in ordered(results):
+        change = dict(r.change)
+        cells = [r.get("endpoint") or r.get("model") or "-", r.get("engine", r.client), r.get("configuration", "-"),
+                 r.get("scenario", "-"), "-" if r.concurrency is None else str(r.concurrency), r.request_rate,
+                 str(r.completed), "-" if r.failed is None else str(r.failed)]
+        for column, _, _ in METRICS[:7]:
+            value = r.metric(column)
+            text = "-" if value is None else f"{value:.1f}" if column.endswith("_ms") else f"{value:.2f}"
+            if column in change:
+                text += f" ({change[column]:+.1%})"
+            cells.append(text)
+        out.append(cells)
+    return out
+
+
+def format_report(results: list[Result], output_format: str = "text") -> str:
+    if output_format == "json":
+        items = []
+        for r in ordered(results):
+            item = {"source": r.source, "client": r.client, **dict(r.identity), "concurrency": r.concurrency,
+                    "requestRate": r.request_rate, "completed": r.completed, "failed": r.failed,
+                    **{k: v for k, v in r.metrics}}
+            if r.date:
+                item["date"] = r.date
+            if r.change:
+                item["change"] = {k: round(v, 6) for k, v in r.change}
+            items.append(item)
+        return json.dumps({"results": items}, indent=2, ensure_ascii=False) + "\n"
+    table = rows(results)
+    # What each endpoint's engine ran: the recipe and image behind its configuration.
+    ran = sorted({(r.get("endpoint", "-"), r.get("engine", r.client), r.get("recipe"), r.get("configuration", "-"),
+                   r.get("image", "-")) for r in results if r.get("recipe")})
+    footer = [f"{endpoint} {engine}: recipe {recipe} {configuration}, image {image}"
+              for endpoint, engine, recipe, configuration, image in ran]
+    note = "Throughput in requests and tokens per second; TTFT and ITL (inter-token latency) in ms."
+    if output_format == "markdown":
+        lines = ["| " + " | ".join(HEADERS) + " |", "| " + " | ".join("---" if i < 4 else "---:" for i in
+                                                                          range(len(HEADERS))) + " |"]
+        lines += ["| " + " | ".join(cells) + " |" for cells in table]
+        return "\n".join(lines + [""] + [f"- {line}" for line in footer] + ["", note]) + "\n"
+    widths = [max(len(row[i]) for row in [list(HEADERS), *table]) for i in range(len(HEADERS))]
+    lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell.rjust(widths[i]) for i, cell in enumerate(row)).rstrip()
+             for row in [list(HEADERS), *table]]
+    return "\n".join(lines + [""] + footer + [note]) + "\n"

@@ -1,0 +1,145 @@
+"""`aimc bench report`: the clients' result files and Job logs (tests/data/bench, see its README), comparisons, and
+the figures recorded in a recipe for `aimc explain`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import yaml
+from conftest import REPO, write_tree
+
+from aimc.errors import UserError
+from aimc.reports import bench
+
+DATA = REPO / "tests" / "data" / "bench"
+
+
+def test_vllm_result_fields():
+    [result] = bench.read([str(DATA / "vllm-latency.json")])
+    assert result.client == "vllm" and result.source.endswith("vllm-latency.json:1")
+    assert dict(result.identity) == {"namespace": "inference", "endpoint": "qwen3-32b", "engine": "vllm",
+                                     "model": "Qwen/Qwen3-32B", "recipe": "qwen3-32b-mi300x-bf16",
+                                     "configuration": "vllm/1_gpu", "scenario": "latency",
+                                     "image": "rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103"}
+    assert (result.concurrency, result.request_rate, result.completed, result.failed) == (1, "inf", 32, 0)
+    assert result.metric("ttft_p50_ms") == 47.62 and result.metric("ttft_p99_ms") == 61.35
+    assert result.metric("itl_p50_ms") == 12.98 and result.metric("itl_p99_ms") == 16.87
+    assert result.metric("total_throughput") == pytest.approx((32 * 1024 + 32 * 128) / 58.213)
+    assert result.date == "20251128-141502"
+
+
+def test_sglang_json_lines_with_infinity_and_the_tag():
+    results = bench.read([str(DATA / "sglang-throughput.jsonl")])
+    assert [r.concurrency for r in results] == [16, 64, 256]
+    assert [r.source.rsplit(":", 1)[1] for r in results] == ["1", "2", "3"]
+    first = results[0]
+    assert first.client == "sglang" and first.request_rate == "inf" and first.failed is None
+    assert first.get("configuration") == "sglang/2_gpu" and first.get("endpoint") == "qwen3-32b-multi"
+    assert first.metric("total_throughput") == pytest.approx(512 * 2048 / 512.66)
+    assert first.metric("itl_p99_ms") == 40.71 and first.metric("e2e_p50_ms") == 29790.0
+
+
+def test_a_job_log_yields_the_results_among_the_clients_messages():
+    [result] = bench.read([str(DATA / "job-vllm-latency.log")])
+    assert result.source.endswith("job-vllm-latency.log:15")
+    assert result.get("endpoint") == "qwen3-32b-multi" and result.get("configuration") == "vllm/2_gpu"
+
+
+def test_a_result_run_by_hand_is_named_by_its_model():
+    [result] = bench.read([str(DATA / "vllm-manual.json")])
+    assert dict(result.identity) == {"model": "meta-llama/Llama-3.1-8B-Instruct"}
+    assert result.concurrency is None and result.key()[1] == "meta-llama/Llama-3.1-8B-Instruct"
+
+
+def test_a_file_without_results_is_an_error_naming_it(tmp_path):
+    other = write_tree(tmp_path, {"x.json": json.dumps({"date": "x", "completed": 3})})
+    with pytest.raises(UserError) as error:
+        bench.read([str(other / "x.json"), str(tmp_path / "missing.json")])
+    messages = [d.format() for d in error.value.diagnostics]
+    assert messages[0].startswith(f"{other / 'x.json'}: no benchmark result found")
+    assert messages[1].startswith(f"{tmp_path / 'missing.json'}: cannot read")
+
+
+def test_compare_shows_the_relative_change_of_the_same_load():
+    results = bench.compare(bench.read([str(DATA / "vllm-latency.json"), str(DATA / "sglang-throughput.jsonl")]),
+                            bench.read([str(DATA / "vllm-latency-base.json")]))
+    change = dict(results[0].change)
+    assert change["ttft_p50_ms"] == pytest.approx(47.62 / 54.11 - 1)
+    assert change["output_throughput"] == pytest.approx(63.904 / 58.213 - 1)
+    assert all(r.change == () for r in results[1:])  # no base result for the SGLang runs
+
+
+def test_report_formats(aimc):
+    files = [str(DATA / "vllm-latency.json"), str(DATA / "sglang-throughput.jsonl")]
+    text = aimc("bench", "report", *files)
+    assert text.code == 0
+    assert text.out.splitlines()[0].split()[:4] == ["endpoint", "engine", "configuration", "scenario"]
+    assert "qwen3-32b-multi  sglang  sglang/2_gpu   throughput   256" in text.out
+    markdown = aimc("bench", "report", "-f", "markdown", *files).out
+    assert markdown.startswith("| endpoint | engine | configuration | scenario |")
+    data = json.loads(aimc("bench", "report", "-f", "json", *files).out)
+    assert len(data["results"]) == 4 and data["results"][0]["ttft_p50_ms"] == 47.62
+
+
+def test_report_reads_stdin(aimc):
+    log = (DATA / "job-vllm-latency.log").read_text()
+    result = aimc("bench", "report", "-", stdin=log)
+    assert result.code == 0 and "qwen3-32b-multi  vllm" in result.out
+
+
+# -- recipe evidence --------------------------------------------------------------------------------------------
+
+RECIPE = "qwen3-32b-mi300x-bf16"
+
+
+def test_write_recipe_records_the_figures_and_keeps_the_rest(aimc, tmp_path):
+    recipe = tmp_path / f"{RECIPE}.yaml"
+    shutil.copy(REPO / "recipes" / f"{RECIPE}.yaml", recipe)
+    original = recipe.read_text()
+    result = aimc("bench", "report", str(DATA / "vllm-latency-base.json"), "--write-recipe", str(recipe))
+    assert result.code == 0 and f"wrote 1 measurement to {recipe}" in result.err
+    assert recipe.read_text().startswith(original.rstrip("\n") + "\n")
+    aimc("bench", "report", str(DATA / "vllm-latency.json"), str(DATA / "sglang-throughput.jsonl"),
+         "--write-recipe", str(recipe))
+    text = recipe.read_text()
+    assert text.startswith(original.rstrip("\n") + "\n") and text.count("benchmarks:") == 1
+    data = yaml.safe_load(text)
+    # The newer measurement of the same configuration and load replaced the older one; other recipes' are skipped.
+    assert data["benchmarks"] == [{
+        "configuration": "vllm/1_gpu", "scenario": "latency", "concurrency": 1, "requestRate": "inf",
+        "image": "rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103", "date": "20251128-141502", "completed": 32,
+        "requestThroughput": 0.55, "outputThroughput": 70.36, "totalThroughput": 633.26,
+        "ttftMs": {"p50": 47.6, "p99": 61.4}, "itlMs": {"p50": 13.0, "p99": 16.9}}]
+    assert aimc("recipes", "validate", str(recipe)).code == 0
+
+
+def test_write_recipe_refuses_results_of_another_recipe(aimc, tmp_path):
+    recipe = tmp_path / "qwen3-32b-mi250-bf16.yaml"
+    shutil.copy(REPO / "recipes" / "qwen3-32b-mi250-bf16.yaml", recipe)
+    result = aimc("bench", "report", str(DATA / "vllm-latency.json"), "--write-recipe", str(recipe))
+    assert result.code == 1
+    assert "recipe_id: no result was measured with recipe 'qwen3-32b-mi250-bf16'" in result.err
+
+
+def test_explain_shows_the_measured_figures_of_the_selected_configuration(aimc, tmp_path):
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    recipe = recipes / f"{RECIPE}.yaml"
+    shutil.copy(REPO / "recipes" / f"{RECIPE}.yaml", recipe)
+    aimc("bench", "report", str(DATA / "vllm-latency.json"), "--write-recipe", str(recipe))
+    endpoint = write_tree(tmp_path / "repo", {"e.yaml": (
+        "apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: qwen3-32b}\n"
+        "spec: {model: Qwen/Qwen3-32B, hardware: MI300X, gpuCount: 1}\n")})
+    inventory = str(REPO / "examples" / "cluster.yaml")
+    result = aimc("explain", "--recipes", str(recipes), "-i", inventory, str(endpoint))
+    assert result.code == 0, result.err
+    assert ("  measured (latency, concurrency 1, 20251128-141502): 70.36 output tok/s, TTFT p50 47.6 ms p99 61.4 ms, "
+            "ITL p50 13.0 ms p99 16.9 ms") in result.out
+    assert "measured" not in aimc("explain", "-i", inventory, str(endpoint)).out
+
+
+def test_the_readme_sample_report_is_what_aimc_prints():
+    sample = (REPO / "tests" / "cases" / "bench-report-markdown" / "expected.yaml").read_text()
+    assert sample in (REPO / "README.md").read_text()

@@ -1,0 +1,155 @@
+"""Extract the benchmark clients' flag sets (`vllm bench serve`, `python3 -m sglang.bench_serving`) from a release wheel.
+
+aimc renders benchmark Jobs that run the load generator already inside the engine image; tests check that every
+rendered command parses with the client's own flags (`aimc/catalog/bench/*.json`). This script writes those files.
+
+It does not install or import the engine (both need torch and a GPU stack). It reads the wheel (a zip file), takes
+the Python source of the functions that build the real argument parser, and runs exactly those `add_argument` calls
+on a real `argparse.ArgumentParser`:
+  * vLLM: `add_cli_args` of `vllm/benchmarks/serve.py` (what `vllm bench serve` registers), which calls
+    `add_dataset_parser` of `vllm/benchmarks/datasets.py` (with its `_ValidateDatasetArgs` action); `--backend`'s
+    choices are the keys of `ASYNC_REQUEST_FUNCS` in `vllm/benchmarks/lib/endpoint_request_func.py`.
+  * SGLang: the `if __name__ == "__main__":` block of `sglang/bench_serving.py` up to `parser.parse_args()`, with its
+    `LoRAPathAction`; `--backend`'s choices are the keys of `ASYNC_REQUEST_FUNCS` in the same file.
+Names those functions use only for defaults (e.g. `RandomMultiModalDataset.DEFAULT_*`) are stand-ins: defaults are
+not recorded. Actions become flags with `flag_of` of `tools/extract_flag_set.py`, so the format is the serving flag
+sets' (`aimc/catalog/engines/*.json`), plus `tool`, the command that parses them.
+
+Usage:
+
+    pip download vllm==0.11.1 --no-deps -d /tmp/wheels
+    pip download sglang==0.5.5.post3 --no-deps -d /tmp/wheels
+    python tools/extract_bench_flags.py /tmp/wheels/vllm-0.11.1-cp38-abi3-manylinux1_x86_64.whl \
+        --out aimc/catalog/bench/vllm-0.11.1.json
+    python tools/extract_bench_flags.py /tmp/wheels/sglang-0.5.5.post3-py3-none-any.whl \
+        --out aimc/catalog/bench/sglang-0.5.5.post3.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from extract_flag_set import REPOS, flag_of, trimmed  # noqa: I001 - after the path is set
+
+TOOLS = {"vllm": "vllm bench serve", "sglang": "python3 -m sglang.bench_serving"}
+
+
+class _Anything:
+    """Stands in for names the parser code reads only for defaults (class constants, helpers)."""
+
+    def __getattr__(self, name):
+        return None
+
+    def __call__(self, *args, **kwargs):
+        return None
+
+
+def _tree(wheel: zipfile.ZipFile, member: str) -> ast.Module:
+    return ast.parse(wheel.read(member).decode("utf-8"), filename=member)
+
+
+def _top_level(tree: ast.Module, name: str):
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
+            return node
+    raise SystemExit(f"{name} not found: has the file changed shape?")
+
+
+def _dict_keys(tree: ast.Module, name: str) -> dict:
+    """The keys of a module-level dict literal `NAME = {...}` (its values are functions we do not need)."""
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) \
+            else []
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets) and isinstance(node.value, ast.Dict):
+            return {ast.literal_eval(k): None for k in node.value.keys}
+    raise SystemExit(f"{name} not found")
+
+
+def _run(nodes: list, namespace: dict) -> dict:
+    code = compile(ast.Module(body=nodes, type_ignores=[]), "<extracted>", "exec")
+    exec(code, namespace)  # noqa: S102 - the release's own parser code, nothing else
+    return namespace
+
+
+def _base_namespace() -> dict:
+    import contextlib
+    import uuid
+
+    return {"argparse": argparse, "json": json, "ast": ast, "uuid": uuid, "suppress": contextlib.suppress,
+            "ArgumentParser": argparse.ArgumentParser, "FlexibleArgumentParser": argparse.ArgumentParser,
+            "RandomMultiModalDataset": _Anything(), "__name__": "extracted"}
+
+
+def vllm_parser(wheel: zipfile.ZipFile) -> argparse.ArgumentParser:
+    serve = _tree(wheel, "vllm/benchmarks/serve.py")
+    datasets = _tree(wheel, "vllm/benchmarks/datasets.py")
+    requests = _tree(wheel, "vllm/benchmarks/lib/endpoint_request_func.py")
+    namespace = _base_namespace()
+    namespace["ASYNC_REQUEST_FUNCS"] = _dict_keys(requests, "ASYNC_REQUEST_FUNCS")
+    _run([_top_level(datasets, "_ValidateDatasetArgs"), _top_level(datasets, "add_dataset_parser"),
+          _top_level(serve, "add_cli_args")], namespace)
+    parser = argparse.ArgumentParser(prog="vllm bench serve")
+    namespace["add_cli_args"](parser)
+    return parser
+
+
+def sglang_parser(wheel: zipfile.ZipFile) -> argparse.ArgumentParser:
+    tree = _tree(wheel, "sglang/bench_serving.py")
+    namespace = _base_namespace()
+    namespace["ASYNC_REQUEST_FUNCS"] = _dict_keys(tree, "ASYNC_REQUEST_FUNCS")
+    main = next(n for n in tree.body if isinstance(n, ast.If) and "__main__" in ast.unparse(n.test))
+    body = []
+    for statement in main.body:
+        if "parse_args" in ast.unparse(statement):
+            break
+        body.append(statement)
+    _run([_top_level(tree, "LoRAPathAction"), *body], namespace)
+    return namespace["parser"]
+
+
+def extract(wheel_path: str) -> dict:
+    name = Path(wheel_path).name
+    engine, version = name.split("-")[:2]
+    if engine not in TOOLS:
+        raise SystemExit(f"{name}: not a vllm or sglang wheel")
+    with zipfile.ZipFile(wheel_path) as wheel:
+        parser = vllm_parser(wheel) if engine == "vllm" else sglang_parser(wheel)
+    flags = [f for f in (flag_of(a, set(), dotted_json=False) for a in parser._actions) if f]
+    return {
+        "engine": engine,
+        "version": version,
+        "tool": TOOLS[engine],
+        "source": f"{REPOS[engine]}@v{version} (PyPI wheel {name}; "
+                  + ("vllm/benchmarks/serve.py add_cli_args, vllm/benchmarks/datasets.py add_dataset_parser)"
+                     if engine == "vllm" else "sglang/bench_serving.py __main__ argparse)"),
+        # `vllm bench serve` is a subcommand of vLLM's FlexibleArgumentParser (`_` read as `-` in long flags);
+        # bench_serving builds a plain argparse.ArgumentParser.
+        "underscore_normalization": engine == "vllm",
+        "flags": [trimmed(f) for f in flags],
+        "required": sorted(a.option_strings[0] for a in parser._actions if a.required),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    cli.add_argument("wheel", help="the vllm or sglang wheel (pip download NAME==VERSION --no-deps)")
+    cli.add_argument("--out", help="file to write (default: stdout)")
+    args = cli.parse_args(argv)
+    data = extract(args.wheel)
+    text = json.dumps(data, indent=0, sort_keys=True, ensure_ascii=False) + "\n"
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"{args.out}: {data['tool']} {data['version']}, {len(data['flags'])} flags", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
