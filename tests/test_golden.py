@@ -7,6 +7,7 @@ A case holds `args` (the command line, one argument per line, paths relative to 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,13 @@ CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_di
 
 
 def _args(case: Path) -> list[str]:
+    """`@repo/X` becomes X relative to the case folder, so outputs that quote a path are the same on every machine."""
     lines = (case / "args").read_text().split("\n") if (case / "args").exists() else ["build", "inputs"]
     out = []
     for line in (l.strip() for l in lines):
         if not line:
             continue
-        out.append(str(REPO / line[6:]) if line.startswith("@repo/") else line)
+        out.append(os.path.relpath(REPO / line[6:], case) if line.startswith("@repo/") else line)
     return out
 
 
