@@ -23,7 +23,7 @@ from aimc.load.yaml_positions import PosDict, PosList, load_all, non_string_key
 
 @dataclass(frozen=True)
 class ParsedObject:
-    data: dict = field(repr=False)  # a PosDict when its lines are known
+    data: dict = field(compare=False, repr=False)  # a PosDict when its lines are known
     file: str  # the source file as the user can reach it; `Kind/name` when no file is known
     line: int  # first line of the object in `file` (0: unknown)
     index: int  # document index within `file`
@@ -69,8 +69,8 @@ def _locate(resource: dict, item: int, base_dir: str, sources: dict) -> ParsedOb
     meta = resource.get("metadata") if isinstance(resource.get("metadata"), dict) else {}
     label = f"{resource.get('kind', 'object')}/{meta.get('name', '?')}"
     first = getattr(resource, "line", 0)
-    data = _copy(resource, resource, 1, first - 1) if first else resource
-    return ParsedObject(data, label, 1 if first else 0, 0, item, said.tracked_path, said.tracked_index)
+    return ParsedObject(_copy(resource, resource, 0, first - 1), label, 1 if first else 0, 0, item, said.tracked_path,
+                        said.tracked_index)
 
 
 def _source_documents(path: str, shown: str, sources: dict) -> list | None:
@@ -93,12 +93,15 @@ def _find(documents: list, resource: dict, names: tuple[str, ...], hint: int | N
 
 def _copy(value, source, line: int, shift: int):
     """`value` with the lines of `source` (the same data as written in a file), `shift` lines earlier. A key or item
-    that `source` lacks takes `line`, the line of the nearest enclosing part that it has."""
+    that `source` lacks takes `line`, the line of the nearest enclosing part that it has.
+
+    Keys come in sorted order, as `kubectl kustomize` prints them: what aimc passes through or copies into what it
+    renders does not depend on the order in which a tool hands keys over."""
     if isinstance(value, dict):
         out = PosDict()
         own = isinstance(source, PosDict)
         out.line = source.line - shift if own else line
-        for key, child in value.items():
+        for key, child in sorted(value.items(), key=_key_order):
             present = own and key in source
             key_line = source.key_lines.get(key, source.line) - shift if present else out.line
             if present:
@@ -110,12 +113,17 @@ def _copy(value, source, line: int, shift: int):
         own = isinstance(source, PosList)
         out_list.line = source.line - shift if own else line
         matched = _aligned(value, source) if own else [None] * len(value)
-        for child, at in zip(value, matched):
+        for child, at in zip(value, matched, strict=True):
             item_line = source.item_lines[at] - shift if at is not None else out_list.line
             out_list.append(_copy(child, source[at] if at is not None else None, item_line, shift))
             out_list.item_lines.append(item_line)
         return out_list
     return value
+
+
+def _key_order(item) -> tuple:
+    key = item[0]
+    return (0, key) if isinstance(key, str) else (1, str(key))  # a non-string key is reported later, not sorted
 
 
 def _aligned(value: list, source: PosList) -> list:
