@@ -118,3 +118,18 @@ def test_a_diagnostic_finds_its_object_by_file_then_line():
     assert stream.input_of(Diagnostic("a.yaml", 0, "", ""), objects) is None  # two candidates, no line
     assert stream.input_of(Diagnostic("Kind/b", 0, "", ""), objects).item == 2
     assert stream.input_of(Diagnostic("other.yaml", 3, "", ""), objects) is None
+
+
+def test_handed_over_objects_come_out_with_sorted_keys_whatever_order_they_arrive_in():
+    """As when they were re-read from a YAML text dumped with sorted keys: the output bytes do not depend on the
+    order in which a tool hands keys over."""
+    from aimc.emit.output import dump_yaml
+    from conftest import REPO
+
+    resources = handed((REPO / "examples" / "cluster.yaml").read_text()
+                       + "---\nkind: ConfigMap\nmetadata: {name: extra, namespace: inference}\napiVersion: v1\n"
+                         "data: {z: '1', a: '2'}\n")
+    compiled = stream.compile_resources(resources, stream.default_config())
+    [config_map] = [o for o in compiled.objects if o["kind"] == "ConfigMap"]
+    assert dump_yaml(config_map) == ("apiVersion: v1\ndata:\n  a: '2'\n  z: '1'\nkind: ConfigMap\nmetadata:\n"
+                                     "  name: extra\n  namespace: inference\n")
