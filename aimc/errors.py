@@ -73,6 +73,11 @@ class Collector:
     def warn(self, file: str, line: int, field: str, message: str) -> None:
         self.warnings.append(Diagnostic(file, line, field, message, "warning"))
 
+    def warnings_as_errors(self) -> None:
+        """--strict (CI, pre-commit): every warning collected so far fails the run. The one place that does this."""
+        self.errors.extend(w.as_error() for w in self.warnings)
+        self.warnings.clear()
+
     def raise_if_errors(self) -> None:
         if self.errors:
             # Warnings ride along: a failing build is fixed in one pass, not two.

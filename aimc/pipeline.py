@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aimc.resolve import capacity
 from aimc.load import documents
@@ -15,18 +16,32 @@ from aimc.model.inputs import Inputs
 from aimc.render import Rendered, benchmark, check as render_check, render_all
 from aimc.render.secrets import inline_token_errors
 
+if TYPE_CHECKING:  # the build path does not import what only Argo CD needs
+    from aimc.k8s.versions import KubeVersion
+    from aimc.load.parsed import ParsedObject
+
 
 @dataclass(frozen=True)
 class Options:
+    """What one compile reads and how strictly: the CLI and every adapter (Argo CD, Kustomize, KRM, diff) build one."""
+
     paths: tuple[str, ...] = (".",)
     inventory: str | None = None
     recipe_dirs: tuple[str, ...] = ()
     stdin_text: str | None = None
+    # Objects another tool handed over already parsed (Kustomize, KRM), read before the paths.
+    objects: tuple[ParsedObject, ...] = ()
+    # The folder relative paths are relative to (`aimc diff` renders a revision extracted elsewhere); None: the
+    # working directory.
+    root: str | None = None
     default_namespace: str | None = None
     strict: bool = False
     exclude: tuple[str, ...] = ()
     allow_empty: bool = False
     allow_overcommit: bool = False
+    # The target cluster (Argo CD's KUBE_VERSION and KUBE_API_VERSIONS), checked by the Argo CD adapter.
+    kube_version: KubeVersion | None = None
+    api_versions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -38,15 +53,19 @@ class Result:
 
 
 def load_inputs(options: Options, collector: Collector) -> Inputs:
-    files = documents.discover(options.paths, collector, options.stdin_text, options.exclude)
+    files = documents.discover(options.paths, collector, options.stdin_text, options.exclude, options.root)
     docs = documents.load(files, collector)
+    if options.objects:
+        from aimc.load import parsed
+
+        docs = parsed.load(list(options.objects), collector) + docs
     recipe_docs = []
     if options.recipe_dirs:
-        recipe_files = documents.discover(options.recipe_dirs, collector)
+        recipe_files = documents.discover(options.recipe_dirs, collector, root=options.root)
         recipe_docs = documents.load(recipe_files, collector)
     inventory_docs = None
     if options.inventory:
-        inventory_files = documents.discover([options.inventory], collector)
+        inventory_files = documents.discover([options.inventory], collector, root=options.root)
         inventory_docs = documents.load(inventory_files, collector)
         # The inventory given with --inventory is not also an input, even when it lives among the inputs.
         chosen = {f.path for f in inventory_files}
@@ -77,12 +96,12 @@ def compile(options: Options) -> Result:
     _check_collisions(objects, inputs, collector)
     if not objects and not options.allow_empty:
         # Argo CD with auto-prune deletes every resource of an application that renders empty.
-        collector.error(", ".join(options.paths), 0, "", "no AIMEndpoint and no Kubernetes object found: refusing to "
+        places = (("<resources>",) if options.objects else ()) + tuple(options.paths)
+        collector.error(", ".join(places), 0, "", "no AIMEndpoint and no Kubernetes object found: refusing to "
                                                          "render an empty stream")
     warnings = tuple(collector.warnings)
-    if options.strict and warnings:
-        collector.extend(w.as_error() for w in warnings)
-        collector.warnings.clear()
+    if options.strict:
+        collector.warnings_as_errors()
     collector.raise_if_errors()
     return Result(tuple(objects), warnings, inputs, resolution)
 

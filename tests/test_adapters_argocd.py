@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aimc import pipeline
 from aimc.adapters import argocd
 from aimc.errors import UserError
 from conftest import REPO, write_tree
@@ -45,16 +46,16 @@ def test_settings_from_env_reads_every_setting():
         "ARGOCD_ENV_AIMC_RECIPES": "recipes", "ARGOCD_ENV_AIMC_STRICT": "true", "ARGOCD_ENV_AIMC_EXCLUDE": "old/*",
         "ARGOCD_APP_NAMESPACE": "apps", "KUBE_VERSION": "v1.32.2+k3s1", "KUBE_API_VERSIONS": "v1,apps/v1,apps/v1/Deployment"})
     assert settings.paths == ("endpoints", "shared/endpoints")
-    assert settings.inventory == "cluster.yaml" and settings.recipes == ("recipes",) and settings.strict
-    assert settings.exclude == ("old/*",) and settings.namespace == "apps"
+    assert settings.inventory == "cluster.yaml" and settings.recipe_dirs == ("recipes",) and settings.strict
+    assert settings.exclude == ("old/*",) and settings.default_namespace == "apps"
     assert str(settings.kube_version) == "1.32.2"
     assert "apps/v1" in settings.api_versions
 
 
 def test_settings_defaults_and_namespace_precedence():
-    assert argocd.settings_from_env({}) == argocd.Settings()
+    assert argocd.settings_from_env({}) == pipeline.Options()
     settings = argocd.settings_from_env({"ARGOCD_APP_NAMESPACE": "apps", "ARGOCD_ENV_AIMC_NAMESPACE": "mine"})
-    assert settings.namespace == "mine"
+    assert settings.default_namespace == "mine"
 
 
 def test_bad_settings_are_reported_together_without_their_values():
@@ -104,7 +105,7 @@ def test_a_symlinked_file_inside_an_input_folder_that_leaves_the_repository_is_r
     write_tree(tmp_path, {"secret.yaml": "password: x\n"})
     (repo / "app" / "leak.yaml").symlink_to(tmp_path / "secret.yaml")
     (repo / "app" / "inside.yaml").symlink_to(repo / "app" / "a.yaml")  # inside the repository: fine
-    problems = argocd.confined_paths(argocd.Settings(), repo / "app", repo)
+    problems = argocd.confined_paths(pipeline.Options(), repo / "app", repo)
     assert [p.format() for p in problems] == ["leak.yaml: symlink resolving outside the repository: refusing to read it"]
 
 
@@ -325,12 +326,12 @@ def test_api_versions_the_target_cannot_serve_are_errors_for_rendered_objects(mo
     result = pipeline.compile(pipeline.Options(paths=("examples",), exclude=("endpoints/qwen3-32b-tuned.yaml",)))
     endpoint = next(e for e in result.inputs.endpoints if e.name == "qwen3-32b")  # autoScaling: an HPA
     settings = argocd.settings_from_env({"KUBE_VERSION": "1.22.3"})
-    errors, warnings = argocd._api_version_checks(result, settings)
+    errors, warnings = argocd.api_version_checks(result, settings)
     assert [e.format() for e in errors] == [
         f"{endpoint.origin.file}:{endpoint.origin.line}: HorizontalPodAutoscaler 'qwen3-32b-vllm': "
         "HorizontalPodAutoscaler autoscaling/v2 needs Kubernetes 1.23 or later; the target is 1.22"]
     assert warnings == []
-    assert argocd._api_version_checks(result, argocd.settings_from_env({"KUBE_VERSION": "1.23.0"})) == ([], [])
+    assert argocd.api_version_checks(result, argocd.settings_from_env({"KUBE_VERSION": "1.23.0"})) == ([], [])
 
 
 def test_long_error_lists_are_cut_for_the_argo_cd_ui():

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
+import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, write_tree
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 CLUSTER = yaml.safe_load((REPO / "examples" / "cluster.yaml").read_text())
@@ -101,3 +103,34 @@ def test_not_a_resource_list_is_an_error():
                          env=ENV, cwd=REPO)
     assert run.returncode == 1 and "expected one ResourceList" in run.stderr
     assert yaml.safe_load(run.stdout)["results"][0]["severity"] == "error"
+
+
+def test_an_error_names_the_file_kpt_tracks_with_the_line_in_it(tmp_path):
+    """kpt's path and index annotations name the real file (relative to the package, the function's working
+    directory): the error names it with the line of the field in that document, not a line of the ResourceList."""
+    broken = (REPO / "examples" / "endpoints" / "qwen3-32b.yaml").read_text().replace("gpuCount: 4", "gpuCount: 0")
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n---\n" + broken
+    (tmp_path / "endpoints").mkdir()
+    (tmp_path / "endpoints" / "qwen.yaml").write_text(text)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "gpuCount: 0" in row)
+    items = [annotated(CLUSTER, "cluster.yaml"), annotated(yaml.safe_load(broken), "endpoints/qwen.yaml", 1)]
+    code, output, stderr = krm(resource_list(items), cwd=tmp_path)
+    assert code == 1
+    error = next(r for r in output["results"] if r["severity"] == "error")
+    assert error["resourceRef"]["name"] == "qwen3-32b" and error["file"] == {"path": "endpoints/qwen.yaml", "index": 1}
+    assert error["tags"] == {"line": str(line)}
+    assert f"aimc krm: error: endpoints/qwen.yaml:{line}: spec.gpuCount: 0 is less than the minimum of 1" in stderr
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("kpt") is None, reason="kpt not installed")
+def test_through_kpt_the_error_names_the_package_file_and_line(tmp_path):
+    broken = (REPO / "examples" / "endpoints" / "qwen3-32b.yaml").read_text().replace("gpuCount: 4", "gpuCount: 0")
+    package = write_tree(tmp_path / "package", {"cluster.yaml": (REPO / "examples" / "cluster.yaml").read_text(),
+                                                "endpoints/qwen.yaml": broken})
+    line = next(n for n, row in enumerate(broken.splitlines(), 1) if "gpuCount: 0" in row)
+    run = subprocess.run(["kpt", "fn", "eval", ".", "--exec", f"{sys.executable} -m aimc krm"], cwd=package, env=ENV,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    output = run.stdout + run.stderr
+    assert f"endpoints/qwen.yaml:{line}: spec.gpuCount: 0 is less than the minimum of 1" in output, output

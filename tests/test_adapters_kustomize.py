@@ -172,6 +172,51 @@ def test_an_error_fails_the_build_with_the_object_and_line(plugin_home, tmp_path
     assert "AIMEndpoint/qwen3-32b:" in run.stderr and "spec.gpuCount" in run.stderr
 
 
+def _line_of(text: str, needle: str) -> int:
+    return next(number for number, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@needs_kubectl
+@pytest.mark.e2e
+def test_with_origin_annotations_an_error_names_the_endpoint_file_and_line(plugin_home, tmp_path):
+    """`buildMetadata: [originAnnotations]` makes Kustomize tell the plugin each resource's file: the error names
+    that file and the line in it, not the object."""
+    broken = QWEN.replace("gpuCount: 4", "gpuCount: 0")
+    write_tree(tmp_path, {
+        "kustomization.yaml": "resources: [cluster.yaml, endpoints/qwen.yaml]\ntransformers: [aimc.yaml]\n"
+                              "buildMetadata: [originAnnotations]\n",
+        "cluster.yaml": CLUSTER, "aimc.yaml": CONFIG,
+        # a second document before the endpoint: the line is found in the right one
+        "endpoints/qwen.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n---\n" + broken,
+    })
+    run = kubectl_kustomize(tmp_path, plugin_home)
+    assert run.returncode != 0 and run.stdout == ""
+    line = _line_of((tmp_path / "endpoints/qwen.yaml").read_text(), "gpuCount: 0")
+    assert f"endpoints/qwen.yaml:{line}: spec.gpuCount: 0 is less than the minimum of 1" in run.stderr
+    assert "AIMEndpoint/qwen3-32b" not in run.stderr
+
+
+@needs_kubectl
+@pytest.mark.e2e
+def test_an_overlay_patch_is_reported_at_the_base_file_line_it_changes(plugin_home, tmp_path):
+    """An endpoint from a base above the overlay, renamed by namePrefix and broken by the overlay's patch: the error
+    names the base's file (by its full path: it is outside the kustomization folder) and the line of the field."""
+    write_tree(tmp_path, {
+        "base/kustomization.yaml": "resources: [cluster.yaml, endpoints/qwen.yaml]\n",
+        "base/cluster.yaml": CLUSTER, "base/endpoints/qwen.yaml": QWEN,
+        "overlay/kustomization.yaml": "resources: [../base]\ntransformers: [aimc.yaml]\nnamePrefix: dev-\n"
+                                      "buildMetadata: [originAnnotations]\npatches:\n"
+                                      "- target: {kind: AIMEndpoint}\n  patch: |\n"
+                                      "    - {op: replace, path: /spec/gpuCount, value: 0}\n",
+        "overlay/aimc.yaml": CONFIG,
+    })
+    run = kubectl_kustomize(tmp_path / "overlay", plugin_home)
+    assert run.returncode != 0 and run.stdout == ""
+    source = tmp_path / "base" / "endpoints" / "qwen.yaml"
+    line = _line_of(QWEN, "gpuCount: 4")
+    assert f"{source}:{line}: spec.gpuCount: 0 is less than the minimum of 1" in run.stderr
+
+
 def test_plugin_rejects_an_unknown_config_field(tmp_path):
     (tmp_path / "config.yaml").write_text(CONFIG + "inventroy: x.yaml\n")
     run = subprocess.run([sys.executable, "-m", "aimc", "kustomize", "plugin", str(tmp_path / "config.yaml")],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -242,3 +243,27 @@ def test_build_options_apply_at_both_sides(aimc, spec_repo):
     assert ('spec.template.spec.nodeSelector["amd.com/gpu.product-name"]: AMD_Instinct_MI300X_OAM → '
             'AMD_Instinct_MI300X_VF') in result.out
     assert "llama-3-8b" not in result.out  # the MI250 pool did not change
+
+
+def test_sides_render_without_changing_the_working_directory(aimc, spec_repo, monkeypatch):
+    """Each side's paths are relative to its root, passed to the compiler: the process never changes directory,
+    and errors name the file the same way at both sides."""
+    (spec_repo / "deploy/endpoints/qwen3-32b.yaml").write_text(ENDPOINT.replace("precision: bf16", "precision: bf17"))
+    commit_all(spec_repo, "typo")
+    monkeypatch.chdir(spec_repo)
+
+    def refuse(path):
+        raise AssertionError(f"aimc diff changed directory to {path}")
+
+    monkeypatch.setattr(os, "chdir", refuse)
+    from aimc import pipeline
+    from aimc.adapters import revisions
+    from aimc.errors import UserError
+
+    base = revisions.open_side("HEAD~1", spec_repo / "scratch")
+    objects, _ = revisions.render_side(base, pipeline.Options(paths=("deploy",)))
+    assert any(o["kind"] == "Deployment" for o in objects)
+    head = revisions.open_side("HEAD", spec_repo / "scratch")
+    with pytest.raises(UserError) as caught:
+        revisions.render_side(head, pipeline.Options(paths=("deploy",)))
+    assert "HEAD:deploy/endpoints/qwen3-32b.yaml:11: spec.precision:" in str(caught.value)

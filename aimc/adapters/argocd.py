@@ -14,13 +14,13 @@ Rules this adapter keeps (see the README, "Argo CD"):
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
-from aimc.k8s import versions as kube_versions
 from aimc import pipeline
-from aimc.load.documents import _walk
-from aimc.errors import Diagnostic, UserError, did_you_mean
+from aimc.errors import Collector, Diagnostic, UserError, did_you_mean
+from aimc.k8s import versions as kube_versions
+from aimc.load.documents import yaml_files_under
 
 ENV_PREFIX = "ARGOCD_ENV_"
 # Setting (without ARGOCD_ENV_) -> what it holds; the README table documents each.
@@ -38,20 +38,9 @@ _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off", "")
 
 
-@dataclass(frozen=True)
-class Settings:
-    paths: tuple[str, ...] = (".",)
-    inventory: str | None = None
-    recipes: tuple[str, ...] = ()
-    namespace: str | None = None
-    exclude: tuple[str, ...] = ()
-    strict: bool = False
-    kube_version: kube_versions.KubeVersion | None = None
-    api_versions: frozenset[str] = frozenset()
-
-
-def settings_from_env(env) -> Settings:
-    """Parse the plugin's environment. Messages name the variable, never its value."""
+def settings_from_env(env) -> pipeline.Options:
+    """Parse the plugin's environment into compile options. Paths stay as written (relative to the application's
+    path, checked by `confined_paths`). Messages name the variable, never its value."""
     problems: list[Diagnostic] = []
 
     def setting(name: str) -> str:
@@ -73,11 +62,11 @@ def settings_from_env(env) -> Settings:
     namespace = setting("AIMC_NAMESPACE") or env.get("ARGOCD_APP_NAMESPACE", "").strip() or None
     if problems:
         raise UserError(problems)
-    return Settings(
+    return pipeline.Options(
         paths=_split(setting("AIMC_PATHS")) or (".",),
         inventory=setting("AIMC_INVENTORY") or None,
-        recipes=_split(setting("AIMC_RECIPES")),
-        namespace=namespace,
+        recipe_dirs=_split(setting("AIMC_RECIPES")),
+        default_namespace=namespace,
         exclude=_split(setting("AIMC_EXCLUDE")),
         strict=strict_text in _TRUE,
         kube_version=kube_version,
@@ -106,10 +95,10 @@ def repository_root(cwd: Path, source_path: str = "") -> Path:
     return cwd
 
 
-def confined_paths(settings: Settings, cwd: Path, root: Path) -> list[Diagnostic]:
+def confined_paths(settings: pipeline.Options, cwd: Path, root: Path) -> list[Diagnostic]:
     """Every path setting must stay inside the repository, and so must every file found under it."""
     problems = []
-    entries = [("AIMC_PATHS", p) for p in settings.paths] + [("AIMC_RECIPES", p) for p in settings.recipes]
+    entries = [("AIMC_PATHS", p) for p in settings.paths] + [("AIMC_RECIPES", p) for p in settings.recipe_dirs]
     if settings.inventory:
         entries.append(("AIMC_INVENTORY", settings.inventory))
     counters: dict = {}
@@ -143,7 +132,7 @@ def _outside(value: str, cwd: Path, root: Path) -> str | None:
 def _escaping_files(folder: Path, cwd: Path, root: Path) -> list[Diagnostic]:
     real_root = os.path.realpath(root)
     return [Diagnostic(os.path.relpath(path, cwd), 0, "", "symlink resolving outside the repository: refusing to read it")
-            for path in _walk(folder) if not _inside(os.path.realpath(path), real_root)]
+            for path in yaml_files_under(folder) if not _inside(os.path.realpath(path), real_root)]
 
 
 def _inside(path: str, root: str) -> bool:
@@ -175,23 +164,24 @@ def _generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
     problems = confined_paths(settings, cwd, root)
     if problems:
         raise UserError(problems)
-    result = pipeline.compile(pipeline.Options(
-        paths=tuple(os.path.normpath(p) for p in settings.paths),
+    result = pipeline.compile(replace(
+        settings, paths=tuple(os.path.normpath(p) for p in settings.paths),
         inventory=os.path.normpath(settings.inventory) if settings.inventory else None,
-        recipe_dirs=tuple(os.path.normpath(p) for p in settings.recipes),
-        default_namespace=settings.namespace, strict=settings.strict, exclude=settings.exclude))
-    errors, warnings = _api_version_checks(result, settings)
+        recipe_dirs=tuple(os.path.normpath(p) for p in settings.recipe_dirs)))
+    checks = Collector()
+    errors, warnings = api_version_checks(result, settings)
+    checks.extend(errors + warnings)
     if settings.strict:
-        errors += [w.as_error() for w in warnings]
-    if errors:
-        raise UserError(errors)
+        checks.warnings_as_errors()
+    if checks.errors:
+        raise UserError(checks.errors)
     stream = emit.render_stream(list(result.objects), "yaml")
     if not result.objects or not stream.strip():  # the pipeline refuses this already; never rely on one guard only
         raise UserError([Diagnostic(".", 0, "", "nothing to render: refusing to output an empty stream")])
     return stream, result.warnings + tuple(warnings)
 
 
-def _api_version_checks(result, settings: Settings) -> tuple[list[Diagnostic], list[Diagnostic]]:
+def api_version_checks(result, settings: pipeline.Options) -> tuple[list[Diagnostic], list[Diagnostic]]:
     """Objects the target cluster cannot serve: errors for what aimc renders, warnings for passed-through objects
     (they may be custom resources whose definition the same application installs)."""
     places = {e.origin.source: (e.origin.file, e.origin.line) for e in result.inputs.endpoints}

@@ -13,15 +13,16 @@ import json
 
 import yaml
 
-from aimc.errors import Diagnostic, UserError
 from aimc.adapters import stream
-from aimc.adapters.kustomize import _load
+from aimc.emit.output import plain
+from aimc.errors import Diagnostic, UserError
+from aimc.load.parsed import ParsedObject, read_yaml
 
 RESOURCE_LIST = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList"}
 
 
 def read_resource_list(text: str) -> dict:
-    documents = [data for _, data in _load(text, "<stdin>")]
+    documents = [data for _, data in read_yaml(text, "<stdin>")]
     if len(documents) != 1 or not isinstance(documents[0], dict) or documents[0].get("kind") != "ResourceList":
         raise UserError([Diagnostic("<stdin>", 0, "", "expected one ResourceList (config.kubernetes.io/v1) on stdin")])
     items = documents[0].get("items") or []
@@ -30,21 +31,27 @@ def read_resource_list(text: str) -> dict:
     return documents[0]
 
 
-def run(text: str, base_dir: str = ".") -> tuple[dict, bool]:
-    """(ResourceList to print, ok). On failure the list carries the input items and error results."""
+def run(text: str, base_dir: str = ".") -> tuple[dict, bool, list[tuple[str, str]]]:
+    """(ResourceList to print, ok, (severity, line) per result for stderr). On failure the list carries the input items
+    and error results."""
     try:
         resource_list = read_resource_list(text)
     except UserError as error:
-        return _output([], error.diagnostics, []), False
+        return _output([], error.diagnostics, ()), False, _lines(error.diagnostics)
     config_data = resource_list.get("functionConfig")
     # Under `generators:` the function's own config arrives as an item: it is not a resource to pass on.
-    items = [stream._plain(i) for i in resource_list.get("items") or [] if not _same_object(i, config_data)]
+    items = [i for i in resource_list.get("items") or [] if not _same_object(i, config_data)]
+    plain_items = [plain(i) for i in items]
+    handed = stream.hand_over(items, base_dir)
     try:
-        config = stream.parse_config(config_data, "functionConfig") if config_data else stream.PluginConfig()
-        compiled = stream.compile_resources(items, config, base_dir)
+        config = stream.parse_config(config_data, "functionConfig") if config_data else stream.default_config()
+        place = stream.config_place(config_data)
+        compiled = stream.compile_handed_over(handed, config, base_dir, place)
     except UserError as error:
-        return _output(items, error.diagnostics, items), False
-    return _output(list(compiled.objects), compiled.warnings, items), True
+        return (_output(plain_items, error.diagnostics, handed.inputs, plain_items), False,
+                _lines(error.diagnostics))
+    return (_output(list(compiled.objects), compiled.warnings, handed.inputs, plain_items), True,
+            _lines(compiled.warnings))
 
 
 def _same_object(item, config) -> bool:
@@ -54,30 +61,29 @@ def _same_object(item, config) -> bool:
     return key(item) == key(config)
 
 
-def _output(items: list, diagnostics, inputs: list) -> dict:
+def _output(items: list, diagnostics, inputs: tuple[ParsedObject, ...], handed_items: list = ()) -> dict:
     out = dict(RESOURCE_LIST)
     out["items"] = items
-    results = [to_result(d, inputs) for d in diagnostics]
+    results = [to_result(d, inputs, handed_items) for d in diagnostics]
     if results:
         out["results"] = results
     return out
 
 
-def to_result(diagnostic: Diagnostic, inputs: list) -> dict:
+def to_result(diagnostic: Diagnostic, inputs: tuple[ParsedObject, ...], handed_items: list) -> dict:
+    """A KRM result: severity, message, the resource it is about (`resourceRef`, `file` as the orchestrator tracks
+    it), the field, and the line (`tags.line`) within the file the diagnostic names."""
     result: dict = {"message": diagnostic.message, "severity": diagnostic.severity}
-    index = stream.resource_index(diagnostic.file, inputs)
-    if index is not None:
-        resource = inputs[index]
+    source = stream.input_of(diagnostic, inputs)
+    if source is not None:
+        resource = handed_items[source.item]  # as handed over: with the orchestrator's annotations
         meta = resource.get("metadata") or {}
         ref = {"apiVersion": resource.get("apiVersion"), "kind": resource.get("kind"), "name": meta.get("name")}
         if meta.get("namespace"):
             ref["namespace"] = meta["namespace"]
         result["resourceRef"] = ref
-        annotations = meta.get("annotations") or {}
-        path = annotations.get("internal.config.kubernetes.io/path") or annotations.get("config.kubernetes.io/path")
-        file_index = annotations.get("internal.config.kubernetes.io/index") or annotations.get("config.kubernetes.io/index")
-        if path:
-            result["file"] = {"path": path, "index": int(file_index) if str(file_index or "").isdigit() else 0}
+        if source.tracked_path:
+            result["file"] = {"path": source.tracked_path, "index": source.tracked_index or 0}
     elif diagnostic.file and not diagnostic.file.startswith("<"):
         result["file"] = {"path": diagnostic.file, "index": 0}
     if diagnostic.field:
@@ -87,16 +93,19 @@ def to_result(diagnostic: Diagnostic, inputs: list) -> dict:
     return result
 
 
+def _lines(diagnostics) -> list[tuple[str, str]]:
+    """(severity, `file:line: field: message`) for stderr: the file is the object's source file when known, else
+    `Kind/name` (lines within the object)."""
+    return [(d.severity, ": ".join(part for part in (_place(d), d.field, d.message) if part)) for d in diagnostics]
+
+
+def _place(diagnostic: Diagnostic) -> str:
+    if diagnostic.file.startswith("<"):  # <stdin>: the ResourceList itself, which the user never saw
+        return ""
+    return f"{diagnostic.file}:{diagnostic.line}" if diagnostic.line else diagnostic.file
+
+
 def dump(resource_list: dict, as_json: bool) -> str:
     if as_json:
         return json.dumps(resource_list, indent=2, ensure_ascii=False) + "\n"
     return yaml.safe_dump(resource_list, sort_keys=False, default_flow_style=False, width=1 << 30)
-
-
-def describe(result: dict) -> str:
-    """One line for stderr: `Kind/name: field: message`."""
-    ref = result.get("resourceRef") or {}
-    place = f"{ref['kind']}/{ref['name']}" if ref else (result.get("file") or {}).get("path", "")
-    line = (result.get("tags") or {}).get("line")
-    field = (result.get("field") or {}).get("path")
-    return ": ".join(part for part in (f"{place}:{line}" if place and line else place, field, result["message"]) if part)

@@ -14,11 +14,10 @@ import stat
 import sys
 from pathlib import Path
 
-import yaml
-
-from aimc.errors import Diagnostic, UserError
-from aimc.load.yaml_positions import load_all
+from aimc import pipeline
 from aimc.adapters import stream
+from aimc.errors import Diagnostic, UserError
+from aimc.load.parsed import read_yaml
 
 PLUGIN_GROUP, PLUGIN_VERSION = stream.CONFIG_API_VERSION.split("/")
 RELATIVE_PATH = Path(PLUGIN_GROUP) / PLUGIN_VERSION / stream.CONFIG_KIND.lower() / stream.CONFIG_KIND
@@ -50,8 +49,9 @@ def install(plugin_home: Path, python: str = sys.executable) -> Path:
     return target
 
 
-def read_config(config_file: str | None, env) -> stream.PluginConfig:
-    """The config object: the file Kustomize passes as argv[1], else KUSTOMIZE_PLUGIN_CONFIG_STRING."""
+def read_config(config_file: str | None, env) -> tuple[pipeline.Options, str]:
+    """The config object (the file Kustomize passes as argv[1], else KUSTOMIZE_PLUGIN_CONFIG_STRING) as options,
+    and how errors name it."""
     where = f"{stream.CONFIG_KIND} config"
     if config_file:
         try:
@@ -60,17 +60,17 @@ def read_config(config_file: str | None, env) -> stream.PluginConfig:
             raise UserError([Diagnostic(where, 0, "", f"cannot read the plugin config: {exc.strerror}")]) from None
     else:
         text = env.get("KUSTOMIZE_PLUGIN_CONFIG_STRING", "")
-    documents = [data for _, data in _load(text, where)]
+    documents = [data for _, data in read_yaml(text, where)]
     if len(documents) != 1:
         raise UserError([Diagnostic(where, 0, "", f"expected one {stream.CONFIG_KIND} object, found {len(documents)}")])
-    name = ((documents[0].get("metadata") or {}).get("name") if isinstance(documents[0], dict) else None) or "aimc"
-    return stream.parse_config(documents[0], f"{stream.CONFIG_KIND}/{name}")
+    place = stream.config_place(documents[0])
+    return stream.parse_config(documents[0], place), place
 
 
 def read_resources(text: str) -> list[dict]:
     """The resources Kustomize pipes in (a plain multi-document stream; a ResourceList or List is flattened)."""
     resources = []
-    for _, data in _load(text, "<stdin>"):
+    for _, data in read_yaml(text, "<stdin>"):
         if not isinstance(data, dict):
             continue
         if data.get("kind") in ("ResourceList", "List") and isinstance(data.get("items"), list):
@@ -80,22 +80,12 @@ def read_resources(text: str) -> list[dict]:
     return resources
 
 
-def _load(text: str, where: str):
-    try:
-        return [(line, data) for line, data in load_all(text) if data is not None]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise UserError([Diagnostic(where, mark.line + 1 if mark else 0, "", f"invalid YAML: {exc.problem}")]) from None
-    except yaml.YAMLError as exc:
-        raise UserError([Diagnostic(where, 0, "", f"invalid YAML: {exc}")]) from None
-
-
 def run_plugin(config_file: str | None, stdin_text: str, env) -> tuple[str, tuple[Diagnostic, ...]]:
     """The YAML stream Kustomize reads back, and the warnings."""
     from aimc.emit import output as emit
 
-    config = read_config(config_file, env)
+    config, place = read_config(config_file, env)
     base_dir = env.get("KUSTOMIZE_PLUGIN_CONFIG_ROOT") or "."
-    compiled = stream.compile_resources(read_resources(stdin_text), config, base_dir)
+    compiled = stream.compile_resources(read_resources(stdin_text), config, base_dir, place)
     text = "".join(f"---\n{emit.dump_yaml(obj)}" for obj in compiled.objects)
     return text, compiled.warnings

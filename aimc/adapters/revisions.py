@@ -8,7 +8,6 @@ compile allows an empty result.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import subprocess
@@ -49,14 +48,14 @@ def render_side(side: Side, options: pipeline.Options) -> tuple[list[dict], list
     """Plain objects and warnings of one side; errors are raised with file names that say which side."""
     if not side.root.is_dir():  # the current folder is new: it does not exist at the base revision
         return [], []
-    with contextlib.chdir(side.root):
-        present = tuple(p for p in options.paths if Path(p).exists())
-        if not present:
-            return [], []
-        try:
-            result = pipeline.compile(replace(options, paths=present, allow_empty=True))
-        except UserError as error:
-            raise UserError([_located(d, side) for d in error.diagnostics]) from None
+    # Paths are relative to the side's root, shown as given: both sides name a file the same way.
+    present = tuple(p for p in options.paths if (side.root / p).exists())
+    if not present:
+        return [], []
+    try:
+        result = pipeline.compile(replace(options, paths=present, allow_empty=True, root=str(side.root)))
+    except UserError as error:
+        raise UserError([_located(d, side) for d in error.diagnostics]) from None
     objects = [emit.plain(item.obj) for item in emit.ordered(list(result.objects))]
     return objects, [_located(w, side) for w in result.warnings]
 

@@ -8,14 +8,14 @@ may read more inputs from `paths` given in their configuration object (`kind: Ai
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-
-import yaml
+from dataclasses import dataclass, replace
 
 from aimc import pipeline
-from aimc.load.documents import API_GROUP
-from aimc.emit.output import ordered, plain as _plain
+from aimc.emit.output import ordered, plain
 from aimc.errors import Diagnostic, UserError
+from aimc.load import parsed
+from aimc.load.documents import API_GROUP
+from aimc.load.parsed import ParsedObject
 
 CONFIG_API_VERSION = "aimc.amd.com/v1"
 CONFIG_KIND = "AimcCompiler"
@@ -29,16 +29,12 @@ INTERNAL_ANNOTATION_PREFIXES = ("internal.config.kubernetes.io/", "config.kubern
 
 
 @dataclass(frozen=True)
-class PluginConfig:
-    """What an `AimcCompiler` object asks for. Paths are relative to `base_dir` (the kustomization folder)."""
+class HandedOver:
+    """The resources a tool handed over, sorted out: aimc's inputs (with their origins) and objects aimc rendered
+    in an earlier pass."""
 
-    name: str = "aimc"
-    paths: tuple[str, ...] = ()
-    inventory: str | None = None
-    recipes: tuple[str, ...] = ()
-    namespace: str | None = None
-    strict: bool = False
-    exclude: tuple[str, ...] = ()
+    inputs: tuple[ParsedObject, ...]
+    earlier: tuple[dict, ...]
 
 
 @dataclass(frozen=True)
@@ -51,9 +47,15 @@ def is_config(obj) -> bool:
     return isinstance(obj, dict) and obj.get("apiVersion") == CONFIG_API_VERSION and obj.get("kind") == CONFIG_KIND
 
 
-def parse_config(data, where: str) -> PluginConfig:
+def config_place(data) -> str:
+    """How errors name an `AimcCompiler` object: `AimcCompiler/<name>`."""
+    name = ((data.get("metadata") or {}).get("name") if isinstance(data, dict) else None) or "aimc"
+    return f"{CONFIG_KIND}/{name}"
+
+
+def parse_config(data, where: str) -> pipeline.Options:
     """An `AimcCompiler` object (or a ConfigMap whose `data` holds the same fields as strings, for KRM orchestrators
-    that only pass ConfigMaps)."""
+    that only pass ConfigMaps). Its paths stay as written: relative to the kustomization folder."""
     if not isinstance(data, dict):
         raise UserError([Diagnostic(where, 0, "", f"expected a {CONFIG_KIND} object ({CONFIG_API_VERSION})")])
     if data.get("kind") == "ConfigMap":
@@ -77,10 +79,14 @@ def parse_config(data, where: str) -> PluginConfig:
             problems.append(Diagnostic(where, _line(data, key), key, f"expected {what}"))
     if problems:
         raise UserError(problems)
-    name = ((data.get("metadata") or {}).get("name")) or "aimc"
-    return PluginConfig(name=str(name), paths=tuple(fields.get("paths", ())), inventory=fields.get("inventory"),
-                        recipes=tuple(fields.get("recipes", ())), namespace=fields.get("namespace"),
-                        strict=bool(fields.get("strict", False)), exclude=tuple(fields.get("exclude", ())))
+    return default_config(paths=tuple(fields.get("paths", ())), inventory=fields.get("inventory"),
+                          recipe_dirs=tuple(fields.get("recipes", ())), default_namespace=fields.get("namespace"),
+                          strict=bool(fields.get("strict", False)), exclude=tuple(fields.get("exclude", ())))
+
+
+def default_config(**fields) -> pipeline.Options:
+    """The options of an `AimcCompiler` that asks for nothing: compile only what is handed over."""
+    return pipeline.Options(**{"paths": (), **fields})
 
 
 def _fields_from_config_map(data: dict) -> dict:
@@ -99,69 +105,53 @@ def _line(data, key) -> int:
     return getattr(data, "key_lines", {}).get(key, getattr(data, "line", 0))
 
 
-def compile_resources(resources: list[dict], config: PluginConfig, base_dir: str = ".") -> Compiled:
-    """Compile aimc's documents among `resources` (plus the files under `config.paths`); other objects pass through.
+def hand_over(resources: list[dict], base_dir: str = ".") -> HandedOver:
+    """Sort out what a tool handed over; paths in its annotations are relative to `base_dir`.
 
     Objects aimc rendered earlier (labelled managed-by: aimc, e.g. by this plugin in a base kustomization) pass
     through unchanged: `aimc build` ignores them as inputs, which here would silently drop them.
     """
-    earlier = [_plain(r) for r in resources if not is_config(r) and _rendered_by_aimc(r)]
-    inputs = [_without_internal_annotations(r) if _is_own(r) else r
-              for r in resources if not is_config(r) and not _rendered_by_aimc(r)]
-    if not inputs and not config.paths:
-        if earlier:
-            return Compiled(tuple(earlier), ())
-        raise UserError([Diagnostic(f"{CONFIG_KIND}/{config.name}", 0, "", "no resources and no paths to compile: "
-                                    "refusing to output an empty stream")])
-    text, starts = to_stream(inputs)
-    options = pipeline.Options(
-        paths=("-",) + tuple(_under(base_dir, p) for p in config.paths),
+    earlier = tuple(plain(r) for r in resources if not is_config(r) and _rendered_by_aimc(r))
+    wanted = [not is_config(r) and not _rendered_by_aimc(r) for r in resources]
+    located = parsed.locate(resources, base_dir, wanted)
+    inputs = tuple(replace(o, data=parsed.without_annotations(o.data, INTERNAL_ANNOTATION_PREFIXES))
+                   if _is_own(o.data) else o for o in located)
+    return HandedOver(inputs, earlier)
+
+
+def compile_resources(resources: list[dict], config: pipeline.Options, base_dir: str = ".",
+                      place: str = f"{CONFIG_KIND}/aimc") -> Compiled:
+    """Compile aimc's documents among `resources` (plus the files under `config.paths`); other objects pass
+    through. `place` names the config object in errors."""
+    return compile_handed_over(hand_over(resources, base_dir), config, base_dir, place)
+
+
+def compile_handed_over(handed: HandedOver, config: pipeline.Options, base_dir: str = ".",
+                        place: str = f"{CONFIG_KIND}/aimc") -> Compiled:
+    if not handed.inputs and not config.paths:
+        if handed.earlier:
+            return Compiled(handed.earlier, ())
+        raise UserError([Diagnostic(place, 0, "", "no resources and no paths to compile: refusing to output an "
+                                                  "empty stream")])
+    options = replace(
+        config, objects=handed.inputs, paths=tuple(_under(base_dir, p) for p in config.paths),
         inventory=_under(base_dir, config.inventory) if config.inventory else None,
-        recipe_dirs=tuple(_under(base_dir, p) for p in config.recipes),
-        stdin_text=text, default_namespace=config.namespace, strict=config.strict,
-        exclude=config.exclude, allow_empty=bool(earlier))
-    try:
-        result = pipeline.compile(options)
-    except UserError as error:
-        raise UserError([name_stdin_place(d, inputs, starts) for d in error.diagnostics]) from None
-    rendered = [item.obj for item in ordered(list(result.objects))]
-    warnings = tuple(name_stdin_place(d, inputs, starts) for d in result.warnings)
-    return Compiled(tuple(_plain(o) for o in rendered) + tuple(earlier), warnings)
+        recipe_dirs=tuple(_under(base_dir, p) for p in config.recipe_dirs), allow_empty=bool(handed.earlier))
+    result = pipeline.compile(options)
+    rendered = [plain(item.obj) for item in ordered(list(result.objects))]
+    return Compiled(tuple(rendered) + handed.earlier, result.warnings)
 
 
-def to_stream(resources: list[dict]) -> tuple[str, list[int]]:
-    """A YAML stream of the resources with sorted keys (the way `kubectl kustomize` prints them, so a line number
-    within an object matches what the user sees), and the first line of each document."""
-    parts, starts, line = [], [], 1
-    for resource in resources:
-        body = yaml.safe_dump(_plain(resource), sort_keys=True, default_flow_style=False, width=1 << 30)
-        starts.append(line + 1)  # after the `---` line
-        parts.append("---\n" + body)
-        line += 1 + body.count("\n")
-    return "".join(parts), starts
-
-
-def name_stdin_place(diagnostic: Diagnostic, resources: list[dict], starts: list[int]) -> Diagnostic:
-    """`<stdin>:57` means nothing to a Kustomize user: name the object instead, with the line within it."""
-    if diagnostic.file != "<stdin>" or not starts:
-        return diagnostic
+def input_of(diagnostic: Diagnostic, inputs: tuple[ParsedObject, ...]) -> ParsedObject | None:
+    """The handed-over object a diagnostic is about: the one named by its file, and when a file holds several,
+    the last that starts at or before its line."""
+    same_file = [o for o in inputs if o.file == diagnostic.file]
+    if len(same_file) <= 1:
+        return same_file[0] if same_file else None
     if not diagnostic.line:
-        return Diagnostic("<resources>", 0, diagnostic.field, diagnostic.message, diagnostic.severity)
-    index = max((i for i, start in enumerate(starts) if start <= diagnostic.line), default=0)
-    resource = resources[index]
-    meta = resource.get("metadata") or {}
-    place = f"{resource.get('kind', 'object')}/{meta.get('name', '?')}"
-    line = max(diagnostic.line - starts[index] + 1, 1)
-    return Diagnostic(place, line, diagnostic.field, diagnostic.message, diagnostic.severity)
-
-
-def resource_index(diagnostic_file: str, resources: list[dict]) -> int | None:
-    """Index of the resource a diagnostic's `Kind/name` place names, if any."""
-    for index, resource in enumerate(resources):
-        meta = resource.get("metadata") or {}
-        if diagnostic_file == f"{resource.get('kind', 'object')}/{meta.get('name', '?')}":
-            return index
-    return None
+        return None
+    before = [o for o in same_file if 0 < o.line <= diagnostic.line]
+    return max(before, key=lambda o: o.line) if before else None
 
 
 def _under(base_dir: str, path: str) -> str:
@@ -175,14 +165,3 @@ def _is_own(resource) -> bool:
 def _rendered_by_aimc(resource) -> bool:
     labels = ((resource.get("metadata") or {}).get("labels") or {}) if isinstance(resource, dict) else {}
     return isinstance(labels, dict) and labels.get(MANAGED_BY) == "aimc"
-
-
-def _without_internal_annotations(resource: dict) -> dict:
-    meta = resource.get("metadata")
-    if not isinstance(meta, dict) or not isinstance(meta.get("annotations"), dict):
-        return resource
-    kept = {k: v for k, v in meta["annotations"].items() if not str(k).startswith(INTERNAL_ANNOTATION_PREFIXES)}
-    new_meta = {k: v for k, v in meta.items() if k != "annotations"}
-    if kept:
-        new_meta["annotations"] = kept
-    return {**resource, "metadata": new_meta}

@@ -72,11 +72,11 @@ def krm():
     from aimc.adapters import krm as krm_adapter
 
     text = sys.stdin.read()
-    resource_list, ok = krm_adapter.run(text)
+    resource_list, ok, messages = krm_adapter.run(text)
     click.echo(krm_adapter.dump(resource_list, text.lstrip().startswith("{")), nl=False)
-    for result in resource_list.get("results", []):
-        if result["severity"] == "error" or not ok:
-            click.echo(f"aimc krm: {result['severity']}: {krm_adapter.describe(result)}", err=True)
+    for severity, message in messages:
+        if severity == "error" or not ok:
+            click.echo(f"aimc krm: {severity}: {message}", err=True)
     return EXIT_OK if ok else EXIT_USER_ERROR
 
 

@@ -47,7 +47,7 @@ def dump_yaml(obj) -> str:
     if fast is not None:
         return fast
     # width: never fold long strings (command-line args), so the output does not depend on line length.
-    return yaml.dump(_plain(obj), Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+    return yaml.dump(plain(obj), Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
                      width=yamlout.WIDTH)
 
 
@@ -71,7 +71,7 @@ def yaml_stream_chunks(items: list[Rendered], chunk_size: int = 1 << 20):
 
 
 def to_json(items: list[Rendered]) -> str:
-    document = {"apiVersion": "v1", "kind": "List", "items": [_plain(i.obj) for i in ordered(items)]}
+    document = {"apiVersion": "v1", "kind": "List", "items": [plain(i.obj) for i in ordered(items)]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -79,16 +79,13 @@ def render_stream(items: list[Rendered], output_format: str) -> str:
     return to_json(items) if output_format == "json" else to_yaml_stream(items)
 
 
-def _plain(obj):
+def plain(obj):
     """Plain dicts and lists (the dumper does not know our position-carrying subclasses)."""
     if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
+        return {str(k): plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
+        return [plain(v) for v in obj]
     return obj
-
-
-plain = _plain  # public name for other modules (diff, adapters)
 
 
 # -- one file per object ------------------------------------------------------------------------------------
@@ -107,7 +104,7 @@ def tree_files(items: list[Rendered], output_format: str) -> dict[str, str]:
     for item in ordered(items):
         rel = file_name(item.obj, output_format)
         if output_format == "json":
-            body = json.dumps(_plain(item.obj), indent=2, ensure_ascii=False) + "\n"
+            body = json.dumps(plain(item.obj), indent=2, ensure_ascii=False) + "\n"
             wanted[rel] = body  # JSON has no comments: marker files are tracked by the YAML form only
         else:
             wanted[rel] = f"{GENERATED_MARKER} Source: {item.source}\n{dump_yaml(item.obj)}"

@@ -57,8 +57,10 @@ class Document:
 
 # -- discover -----------------------------------------------------------------------------------------------
 
-def discover(paths, collector: Collector, stdin_text: str | None = None, exclude=()) -> list[SourceFile]:
-    """Every input file, in a stable order, read as text. Unreadable files become diagnostics."""
+def discover(paths, collector: Collector, stdin_text: str | None = None, exclude=(),
+             root: str | None = None) -> list[SourceFile]:
+    """Every input file, in a stable order, read as text. Unreadable files become diagnostics. Relative paths are
+    relative to `root` (default: the working directory) and shown as given."""
     files: list[SourceFile] = []
     seen: set[str] = set()
     for given in paths:
@@ -67,21 +69,23 @@ def discover(paths, collector: Collector, stdin_text: str | None = None, exclude
             if text is not None:
                 files.append(SourceFile("<stdin>", "<stdin>", text))
             continue
-        root = Path(given)
-        if root.is_dir():
-            _add_folder(files, seen, collector, given, exclude)
-        elif root.is_file():
-            _add(files, seen, collector, root, _display(root), root.name)
+        location = Path(root, given) if root else Path(given)
+        if location.is_dir():
+            _add_folder(files, seen, collector, given, exclude, root)
+        elif location.is_file():
+            _add(files, seen, collector, location, display_path(given, root), location.name)
         else:
             collector.error(given, 0, "", "no such file or directory")
     return files
 
 
-def _add_folder(files, seen, collector: Collector, root: str, exclude) -> None:
+def _add_folder(files, seen, collector: Collector, given: str, exclude, root: str | None) -> None:
+    top = os.path.join(root, given) if root else given
     # Per folder, not per file: the display path, the real path and the relative path (thousands of files).
-    for directory, names in _folders(root):
-        shown, real = _display(Path(directory)), os.path.realpath(directory)
-        rel_dir = os.path.relpath(directory, root).replace(os.sep, "/")
+    for directory, names in _folders(top):
+        rel_dir = os.path.relpath(directory, top).replace(os.sep, "/")
+        shown = display_path(given if rel_dir == "." else os.path.join(given, rel_dir), root)
+        real = os.path.realpath(directory)
         for name in names:
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
             if _excluded(rel, exclude):
@@ -98,7 +102,7 @@ def _folders(root):
         yield dirpath, sorted(n for n in filenames if not n.startswith(".") and n.endswith(YAML_SUFFIXES))
 
 
-def _walk(root: Path):
+def yaml_files_under(root: Path):
     """Every input file under root, in the order discover reads them."""
     for directory, names in _folders(root):
         for name in names:
@@ -111,12 +115,12 @@ def _excluded(rel: str, patterns) -> bool:
     return any(fnmatch(rel, p) or rel.startswith(p.rstrip("/") + "/") for p in patterns)
 
 
-def _display(path: Path) -> str:
-    """The path relative to the working directory when it is below it, else as given."""
+def display_path(path, root: str | None = None) -> str:
+    """The path relative to `root` (default: the working directory) when it is below it, else as given."""
     text = os.path.normpath(str(path))
     if os.path.isabs(text):
         try:
-            rel = os.path.relpath(text)
+            rel = os.path.relpath(text, root or os.curdir)
             if not rel.startswith(".."):
                 return rel
         except ValueError:  # pragma: no cover - other drive on Windows
@@ -208,7 +212,7 @@ def load_file(source_file: SourceFile, collector: Collector) -> list[Document]:
                 continue
             bad_key = non_string_key(data)
             if bad_key is not None:
-                collector.add(_non_string_key_diagnostic(source_file.path, line, *bad_key))
+                collector.add(non_string_key_diagnostic(source_file.path, line, *bad_key))
                 continue
             out.append(Document(source_file.path, source_file.source, index, line, kind, data))
     except yaml.MarkedYAMLError as exc:
@@ -229,7 +233,7 @@ def load_file(source_file: SourceFile, collector: Collector) -> list[Document]:
     return out
 
 
-def _non_string_key_diagnostic(path: str, document_line: int, line: int, where: tuple, key) -> Diagnostic:
+def non_string_key_diagnostic(path: str, document_line: int, line: int, where: tuple, key) -> Diagnostic:
     if key is None or isinstance(key, bool):
         kind, text = ("null", "null") if key is None else ("boolean", str(key).lower())
     elif isinstance(key, (int, float)):

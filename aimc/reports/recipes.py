@@ -64,7 +64,7 @@ def show_recipe(recipe_id: str, recipe_dirs) -> str:
         raise UserError([_unknown(recipe_id, recipes)])
     recipe = recipes[recipe_id]
     header = f"# {recipe.id}: {'built-in' if recipe.builtin else recipe.origin.file}\n"
-    return header + emit.dump_yaml(emit._plain(recipe.origin.data))
+    return header + emit.dump_yaml(emit.plain(recipe.origin.data))
 
 
 def _unknown(recipe_id, recipes):
@@ -94,8 +94,7 @@ def validate_files(files, strict: bool):
             collector.extend(recipe_checks.check_recipe(recipe))
             collector.extend(recipe_checks.check_fit(recipe))
     if strict:
-        collector.extend(w.as_error() for w in collector.warnings)
-        collector.warnings.clear()
+        collector.warnings_as_errors()
     if collector.errors:  # report the warnings too: a recipe file is fixed in one pass
         raise UserError(sorted(set(collector.errors)) + collector.warnings)
     return count, collector.warnings
