@@ -7,6 +7,8 @@ import pytest
 from aimc.catalog import model_facts as facts
 from aimc.resolve import fit
 from aimc.load.documents import Document
+from aimc.model.plan import Fit
+from aimc.resolve.arg_merge import merge_args
 from aimc.errors import Collector
 
 
@@ -70,7 +72,7 @@ def test_without_a_maximum_length_the_model_context_counts():
 
 
 def test_near_miss_prints_enough_digits_to_differ():
-    tight = fit.Fit("m", 1, (57.64 - 4.0) / 1.02, 4.0, 0.0, 1, 1, 64, 0.9)
+    tight = Fit("m", 1, (57.64 - 4.0) / 1.02, fit.WEIGHT_FACTOR, 4.0, 0.0, 1, 1, 64, 0.9)
     assert not tight.fits
     assert "needs 57.64 GiB per GPU, has 57.60 GiB" in tight.summary()
 
@@ -82,22 +84,27 @@ def test_tensor_parallelism_must_divide_attention_heads():
     assert fit.topology_problem(facts_of("meta-llama/Llama-3.2-3B-Instruct"), 16) is not None  # 24 heads
 
 
+def settings(engine, recipe, overrides=(), custom=()):
+    """What the fit reads from the one precedence merge (the same merge that builds the command line)."""
+    return fit.settings(merge_args(engine, recipe, 1, overrides, custom))
+
+
 def test_settings_follow_the_argument_precedence():
     recipe = (("--gpu-memory-utilization", "0.9"), ("--max-model-len", "32768"))
-    assert fit.settings("vllm", recipe) == fit.Settings(0.9, 32768, None)
+    assert settings("vllm", recipe) == fit.Settings(0.9, 32768, None)
     overrides = (("gpuMemoryUtilization", 0.8), ("maxModelLen", 8192), ("kvCacheDtype", "fp8"))
-    assert fit.settings("vllm", recipe, overrides) == fit.Settings(0.8, 8192, "fp8")
+    assert settings("vllm", recipe, overrides) == fit.Settings(0.8, 8192, "fp8")
     custom = (("--max-model-len", 4096), ("--gpu-memory-utilization", None))
-    assert fit.settings("vllm", recipe, overrides, custom) == fit.Settings(None, 4096, "fp8")
-    assert fit.settings("vllm", recipe, (), (("--max-context-len", "2048"),)).max_len == 2048
+    assert settings("vllm", recipe, overrides, custom) == fit.Settings(None, 4096, "fp8")
+    assert settings("vllm", recipe, (), (("--max-context-len", "2048"),)).max_len == 2048
 
 
 def test_settings_read_sglang_and_vllm_names_under_either_engine():
     sglang = (("--mem-fraction-static", "0.85"), ("--context-length", "16384"))
-    assert fit.settings("sglang", sglang) == fit.Settings(0.85, 16384, None)
+    assert settings("sglang", sglang) == fit.Settings(0.85, 16384, None)
     # The published recipes write vLLM names under sglang_serve.
-    assert fit.settings("sglang", (("--gpu-memory-utilization", "0.8"),)).utilisation == 0.8
-    assert fit.settings("sglang", (), (("gpuMemoryUtilization", 0.7),)).utilisation == 0.7
+    assert settings("sglang", (("--gpu-memory-utilization", "0.8"),)).utilisation == 0.8
+    assert settings("sglang", (), (("gpuMemoryUtilization", 0.7),)).utilisation == 0.7
 
 
 def test_hardware_catalog_maps_profile_gpu_names():
