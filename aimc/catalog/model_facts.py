@@ -31,8 +31,6 @@ class GPU:
     name: str
     memory_gib: float  # per amd.com/gpu (one GCD on MI250/MI250X)
     arch: str
-    device_ids: tuple[str, ...]
-    tier: int
 
 
 @dataclass(frozen=True)
@@ -79,9 +77,8 @@ class ModelCatalog:
 def hardware() -> Mapping[str, GPU]:
     """GPU name (upper case) -> facts; read-only, as every caller shares it."""
     data = read_yaml("hardware.yaml")
-    return MappingProxyType({entry["name"].upper(): GPU(entry["name"], float(entry["memoryGiB"]), entry["arch"],
-                                       tuple(entry.get("deviceIds") or ()), int(entry.get("tier", 0)))
-            for entry in data["gpus"]})
+    return MappingProxyType({entry["name"].upper(): GPU(entry["name"], float(entry["memoryGiB"]), entry["arch"])
+                             for entry in data["gpus"]})
 
 
 def gpu(name: str) -> GPU | None:

@@ -14,9 +14,6 @@ from aimc.load.yaml_positions import PosDict, line_of
 if TYPE_CHECKING:
     from aimc.load.documents import Document
 
-ENGINES = ("vllm", "sglang")
-PRECISIONS = ("fp16", "bf16", "fp8", "int8", "int4", "fp4")
-
 JsonPath = tuple[str | int, ...]  # a field's path inside its document, for error lines
 StrPairs = tuple[tuple[str, str], ...]  # a string-to-string mapping (labels, env, node selector)
 YamlPairs = tuple[tuple[str, Any], ...]  # a mapping whose values are kept as written (customArgs, overrides)
@@ -39,9 +36,6 @@ class Origin:
         if self.data is None:
             return self.line
         return line_of(self.data, path, self.line)
-
-
-BUILTIN = Origin("<built-in>", "<built-in>", 0)
 
 
 @dataclass(frozen=True)

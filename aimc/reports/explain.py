@@ -34,7 +34,7 @@ def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
             lines.append("  no candidate configuration")
         for entry in selection.trace:
             detail = explain_detail(entry)
-            lines.append(f"  - {entry.candidate.label()}: {_VERDICTS[entry.verdict](entry)}"
+            lines.append(f"  - {entry.candidate.label()}: {explain_verdict(entry)}"
                          + (f": {detail}" if detail else ""))
         engine = resolved.get((endpoint.name, selection.engine))
         if engine is not None:
@@ -67,11 +67,12 @@ def _concerns(diagnostic, inputs, names) -> bool:
     return diagnostic.file in own_files or diagnostic.file not in other_files
 
 
-_VERDICTS = {
-    Verdict.SELECTED: lambda entry: "SELECTED",
-    Verdict.KEPT: lambda entry: "kept, ranked lower",
-    Verdict.REJECTED: lambda entry: f"rejected ({entry.reason.value})",
-}
+def explain_verdict(entry: TraceEntry) -> str:
+    if entry.verdict is Verdict.SELECTED:
+        return "SELECTED"
+    if entry.verdict is Verdict.KEPT:
+        return "kept, ranked lower"
+    return f"rejected ({entry.reason.value})"
 
 
 def explain_detail(entry: TraceEntry) -> str:

@@ -125,12 +125,12 @@ def _int(value) -> int | None:
 
 # -- the candidate filter -------------------------------------------------------------------------------
 
-def pool_memory(pool: NodePool) -> tuple[float | None, str]:
+def pool_memory(pool: NodePool) -> float | None:
     """Memory per GPU of a pool: its `memoryGiB`, else the hardware catalog's."""
     if pool.memory_gib:
-        return float(pool.memory_gib), f"memoryGiB of node pool {pool.name}"
+        return float(pool.memory_gib)
     known = facts_mod.gpu(pool.hardware)
-    return (known.memory_gib, f"{known.name} in the hardware catalog") if known else (None, "")
+    return known.memory_gib if known else None
 
 
 def model_facts(models: ModelCatalog, endpoint: Endpoint, recipe: Recipe) -> ModelFacts | None:
@@ -151,7 +151,7 @@ def memory_check(models: ModelCatalog):
         problem = topology_problem(model, gpus)
         if problem:
             return replace(entry, verdict=Verdict.REJECTED, reason=Reason.HEADS, why=problem)
-        memory, _ = pool_memory(candidate.pool)
+        memory = pool_memory(candidate.pool)
         if memory is None:
             return replace(entry, fit_unchecked=f"no memory figure for {candidate.pool.hardware}")
         custom = tuple(endpoint.custom_args) + tuple(request.custom_args)
@@ -206,7 +206,7 @@ def unchecked_warnings(endpoints, models: ModelCatalog) -> list:
                                       "topology were not checked; describe the model in an AIMModel document "
                                       "(see the README, 'Memory fit')", "warning"))
             pool = engine.pool
-            if pool_memory(pool)[0] is None and (pool.name, "memory") not in seen:
+            if pool_memory(pool) is None and (pool.name, "memory") not in seen:
                 seen.add((pool.name, "memory"))
                 out.append(Diagnostic(pool.origin.file, pool.origin.line_of("spec", "nodePools", pool.index),
                                       f"spec.nodePools[{pool.index}]",
