@@ -158,3 +158,71 @@ def test_every_builtin_model_has_kv_facts(model):
     found = facts_of(model)
     assert found.kv_bytes_per_token() > 0
 
+
+
+# -- one precedence merge: the fit reads the command line the engine gets -----------------------------------
+
+def test_fit_reads_the_merged_command_line_not_a_second_merge():
+    # SGLang's --context-length is no vLLM flag: removing it on a vLLM endpoint removes nothing, so the engine still
+    # runs with the recipe's --max-model-len 32768 (a second merge that treated both names alike assumed the model's
+    # maximum length instead, and checked a command line the engine never gets).
+    recipe = (("--max-model-len", "32768"), ("--gpu-memory-utilization", "0.95"))
+    custom = (("--context-length", None), ("--mem-fraction-static", None))
+    assert settings("vllm", recipe, (), custom) == fit.Settings(0.95, 32768, None)
+
+
+@pytest.mark.parametrize("engine, recipe, overrides, custom", [
+    ("vllm", {"--max-model-len": "32768", "--gpu-memory-utilization": "0.9"}, (("maxModelLen", 16384),),
+     (("--max-model-len", 8192),)),
+    ("vllm", {"max_model_len": "4096"}, (("gpuMemoryUtilization", 0.8),), (("--max-context-len", "2048"),)),
+    ("vllm", {"--max-model-len": "32768"}, (), (("--context-length", None),)),
+    ("sglang", {"--max-model-len": "16384", "--gpu-memory-utilization": "0.85"}, (("kvCacheDtype", "fp8"),), ()),
+    ("sglang", {"--context-length": "16384"}, (("maxModelLen", 4096),), (("--mem-fraction-static", "0.7"),)),
+])
+def test_fit_settings_equal_the_values_on_the_built_command_line(engine, recipe, overrides, custom):
+    from aimc.resolve.engine_args import build_command
+
+    args = list(build_command(engine, recipe, 2, "org/w", "org/W", overrides, custom,
+                              lambda source, key: ("t.yaml", 1, key)).args)
+
+    def value(*flags):
+        found = [args[args.index(f) + 1] for f in flags if f in args]
+        return found[-1] if found else None
+
+    read = fit.settings(merge_args(engine, recipe, 2, overrides, custom))
+    max_len, utilisation = value("--max-model-len", "--context-length"), value("--gpu-memory-utilization",
+                                                                               "--mem-fraction-static")
+    assert read.max_len == (int(max_len) if max_len else None)
+    assert read.utilisation == (float(utilisation) if utilisation else None)
+    assert read.kv_dtype == value("--kv-cache-dtype")
+
+
+# -- one table of bytes per parameter, hardware parsed once ---------------------------------------------------
+
+def test_one_bytes_per_parameter_table_for_fit_and_sizing():
+    from aimc.render import sizing
+
+    assert sizing.bytes_per_parameter is facts.bytes_per_parameter
+    assert facts.bytes_per_parameter("fp32") == 4  # AIM profiles may be fp32: 4 bytes, in memory and on disk
+    assert facts.bytes_per_parameter("bf16") == 2 and facts.bytes_per_parameter("fp4") == 0.5
+
+
+def test_hardware_catalog_is_parsed_once_for_fit_and_environment_checks(monkeypatch):
+    from aimc.catalog import files
+    from aimc.resolve import env_checks
+
+    reads = []
+
+    def counting(name):
+        reads.append(name)
+        return files.read_yaml(name)
+
+    monkeypatch.setattr(facts, "read_yaml", counting)
+    facts.hardware.cache_clear()
+    try:
+        assert env_checks.env_problem("PYTORCH_ROCM_ARCH", "gfx90a", "MI300X")[1] == "error"
+        assert facts.gpu("MI300X").memory_gib == 192
+        assert env_checks.gpu_arches()["MI250"] == "gfx90a"
+    finally:
+        facts.hardware.cache_clear()
+    assert reads == ["hardware.yaml"]

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from aimc.catalog.flag_sets import FlagSet, flag_set
 from aimc.model.inputs import ArgValue, YamlPairs
+from aimc.resolve.flag_names import SGLANG_KV_DTYPE, engine_name
 
 # Flags whose value aimc decides; in a recipe they are replaced (the published recipes set --port), in
 # customArgs they are an error because the endpoint has a field for each.
@@ -44,45 +45,6 @@ OVERRIDE_FLAGS = {
 }
 # Overrides whose boolean meaning is inverted by the engine's flag name.
 INVERTED_OVERRIDES = {("enablePrefixCaching", "sglang")}
-# Names used by the seed design's examples that no engine has. Accepted as documented aliases, with a warning;
-# passing them through would fail (or, with argparse prefix matching, silently mean another flag).
-FLAG_ALIASES = {
-    "vllm": {"--max-batch-size": "--max-num-seqs", "--max-context-len": "--max-model-len"},
-    "sglang": {"--max-batch-size": "--max-running-requests", "--max-context-len": "--context-length"},
-}
-
-# vLLM's fp8 KV cache is SGLang's fp8_e4m3 (SGLang has no plain fp8).
-SGLANG_KV_DTYPE = {"fp8": "fp8_e4m3"}
-
-# vLLM names under `sglang_serve` (the published prototype recipes write them) -> SGLang's own flag, translated with a
-# warning. None: SGLang does this by default, so the flag is dropped. Only names SGLang does not have are translated.
-VLLM_TO_SGLANG = {
-    "--max-model-len": "--context-length",
-    "--gpu-memory-utilization": "--mem-fraction-static",
-    "--max-num-batched-tokens": "--chunked-prefill-size",
-    "--max-num-seqs": "--max-running-requests",
-    "--seed": "--random-seed",
-    "--tokenizer": "--tokenizer-path",
-    "--enforce-eager": "--disable-cuda-graph",
-    "--no-enable-prefix-caching": "--disable-radix-cache",
-    "--enable-prefix-caching": None,
-    "--no-enforce-eager": None,
-    "--enable-log-requests": "--log-requests",
-    "--max-loras": "--max-loras-per-batch",
-    "-tp": "--tensor-parallel-size",
-    "-pp": "--pipeline-parallel-size",
-    "-dp": "--data-parallel-size",
-    "-q": "--quantization",
-}
-# The other way round is an error (recipes under vllm_serve are expected to use vLLM's names), with the vLLM name.
-SGLANG_TO_VLLM = {sglang: vllm for vllm, sglang in VLLM_TO_SGLANG.items() if sglang and vllm.startswith("--")}
-# Where the meaning differs, the warning says how.
-TRANSLATION_CAVEATS = {
-    "--gpu-memory-utilization": "; note that SGLang's fraction covers weights and KV cache only, vLLM's the whole "
-                                "instance",
-    "--max-num-batched-tokens": "; SGLang's closest match, the largest prefill chunk",
-}
-
 
 
 class ArgSource(Enum):
@@ -154,17 +116,6 @@ def _merge(engine, recipe_args, gpu_count, overrides, custom_args) -> MergedArgs
     return MergedArgs(engine, args, tuple(merge.problems), tuple(merge.notes))
 
 
-def normalise_flag(flag: str, engine: str) -> str:
-    """`max_model_len` -> `--max-model-len` for vLLM (which turns underscores into dashes); SGLang does not."""
-    flag = str(flag)
-    if not flag.startswith("-"):
-        flag = "--" + flag
-    if engine == "vllm" and flag.startswith("--"):
-        name, dot, rest = flag[2:].partition(".")
-        flag = "--" + name.replace("_", "-") + dot + rest
-    return flag
-
-
 def value_text(value):
     """customArgs values: true -> bare flag, false -> flag removed, numbers and strings -> text."""
     if value is True:
@@ -214,7 +165,7 @@ class _Merge:
         return removed
 
     def named(self, source: ArgSource, raw_flag, value):
-        return _engine_name(self.flags, raw_flag, value,
+        return engine_name(self.flags, raw_flag, value,
                             lambda message: self.report(source, raw_flag, message, "warning"))
 
     def recipe_arg(self, raw_flag, value):
@@ -289,36 +240,3 @@ def _shown(value) -> str:
 def _negation(flags: FlagSet, flag: str) -> str | None:
     found = flags.lookup(flag)
     return found[0].negation if found and not found[1] else None
-
-
-def _engine_name(flags: FlagSet, raw_flag, value, warn):
-    """The engine's own name for a flag as written, and its value; None when the flag is dropped.
-
-    vLLM underscores become dashes; the seed design's aliases and vLLM names under SGLang are translated (each
-    with a warning); an engine alias becomes the flag's own name, so that precedence merges them.
-    """
-    engine = flags.engine
-    flag = normalise_flag(raw_flag, engine)
-    if flag in FLAG_ALIASES[engine]:
-        real = FLAG_ALIASES[engine][flag]
-        warn(f"{flag} is not a {engine} flag; using {real}, its documented alias (write {real} to silence this "
-             "warning)")
-        flag = real
-    elif engine == "sglang" and flags.lookup(flag) is None:
-        written = flag
-        if value is False and "--no-" + flag[2:] in VLLM_TO_SGLANG:  # `--enforce-eager: false` is `--no-enforce-eager`
-            flag, value, written = "--no-" + flag[2:], None, f"{flag} false (--no-{flag[2:]})"
-        if flag in VLLM_TO_SGLANG:
-            real = VLLM_TO_SGLANG[flag]
-            if real is None:
-                warn(f"{written} is vLLM's name; {flags.label} does this by default, so it is left out")
-                return None
-            warn(f"{written} is vLLM's name; {flags.label} calls it {real}: translated (write {real} to silence "
-                 f"this warning){TRANSLATION_CAVEATS.get(flag, '')}")
-            flag = real
-    if engine == "sglang" and flag == "--kv-cache-dtype" and value in SGLANG_KV_DTYPE:
-        real = SGLANG_KV_DTYPE[value]
-        warn(f"--kv-cache-dtype {value} is vLLM's value; {flags.label} calls it {real}: translated")
-        value = real
-    return flags.canonical(flag), value
-

@@ -10,7 +10,8 @@ from typing import Callable
 from aimc.catalog.flag_sets import FlagSet, check_value, flag_set, unknown_flag_problem
 from aimc.errors import Diagnostic
 from aimc.model.inputs import YamlPairs
-from aimc.resolve.arg_merge import SGLANG_TO_VLLM, ArgProblem, ArgSource, MergedArg, MergedArgs, merge_args
+from aimc.resolve.arg_merge import ArgProblem, ArgSource, MergedArg, MergedArgs, merge_args
+from aimc.resolve.flag_names import SGLANG_TO_VLLM
 
 PORTS = {"vllm": 8000, "sglang": 30000}
 LAUNCH_COMMANDS = {
