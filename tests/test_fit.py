@@ -1,4 +1,4 @@
-"""Memory-fit arithmetic (aimc/fit.py) and the model and hardware facts it reads (aimc/facts.py)."""
+"""Memory-fit arithmetic (aimc/resolve/fit.py) and the model and hardware facts it reads (aimc/catalog/model_facts.py)."""
 
 from __future__ import annotations
 
