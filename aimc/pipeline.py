@@ -11,7 +11,7 @@ from aimc.catalog import model_facts as facts
 from aimc.resolve import fit
 from aimc.validate import build as parse
 from aimc.resolve import endpoints as resolve_mod
-from aimc.errors import Collector, Diagnostic, UserError
+from aimc.errors import Collector, Diagnostic
 from aimc.model.inputs import Inputs
 from aimc.render import Rendered, benchmark, check as render_check, render_all
 from aimc.render.secrets import inline_token_errors
@@ -139,8 +139,3 @@ def _check_collisions(objects: list[Rendered], inputs: Inputs, collector: Collec
                             f"{key[1]} '{key[3]}' is produced twice (also from {first.file or first.source}:"
                             f"{first.line}); rename one of them")
         seen.setdefault(key, item)
-
-
-def fail_on(diagnostics) -> None:
-    if diagnostics:
-        raise UserError(list(diagnostics))

@@ -78,7 +78,7 @@ def test_owned_flag_in_custom_args_is_an_error():
 # -- flag checks after the merge (aimc/flags.py) ------------------------------------------------------------------
 
 def placed(kind, key):
-    return (f"{kind}.yaml", {"recipe": 10, "override": 20, "customArgs": 30}[kind], key)
+    return (f"{kind.value}.yaml", {"recipe": 10, "override": 20, "customArgs": 30}[kind.value], key)
 
 
 def placed_command(engine="vllm", recipe=None, overrides=(), custom=()):

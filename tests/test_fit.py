@@ -1,4 +1,4 @@
-"""Memory-fit arithmetic (aimc/fit.py) and the model and hardware facts it reads (aimc/facts.py)."""
+"""Memory-fit arithmetic (aimc/resolve/fit.py) and the model and hardware facts it reads (aimc/catalog/model_facts.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import pytest
 from aimc.catalog import model_facts as facts
 from aimc.resolve import fit
 from aimc.load.documents import Document
+from aimc.model.plan import Fit
+from aimc.resolve.arg_merge import merge_args
 from aimc.errors import Collector
 
 
@@ -70,7 +72,7 @@ def test_without_a_maximum_length_the_model_context_counts():
 
 
 def test_near_miss_prints_enough_digits_to_differ():
-    tight = fit.Fit("m", 1, (57.64 - 4.0) / 1.02, 4.0, 0.0, 1, 1, 64, 0.9)
+    tight = Fit("m", 1, (57.64 - 4.0) / 1.02, fit.WEIGHT_FACTOR, 4.0, 0.0, 1, 1, 64, 0.9)
     assert not tight.fits
     assert "needs 57.64 GiB per GPU, has 57.60 GiB" in tight.summary()
 
@@ -82,22 +84,27 @@ def test_tensor_parallelism_must_divide_attention_heads():
     assert fit.topology_problem(facts_of("meta-llama/Llama-3.2-3B-Instruct"), 16) is not None  # 24 heads
 
 
+def settings(engine, recipe, overrides=(), custom=()):
+    """What the fit reads from the one precedence merge (the same merge that builds the command line)."""
+    return fit.settings(merge_args(engine, recipe, 1, overrides, custom))
+
+
 def test_settings_follow_the_argument_precedence():
     recipe = (("--gpu-memory-utilization", "0.9"), ("--max-model-len", "32768"))
-    assert fit.settings("vllm", recipe) == fit.Settings(0.9, 32768, None)
+    assert settings("vllm", recipe) == fit.Settings(0.9, 32768, None)
     overrides = (("gpuMemoryUtilization", 0.8), ("maxModelLen", 8192), ("kvCacheDtype", "fp8"))
-    assert fit.settings("vllm", recipe, overrides) == fit.Settings(0.8, 8192, "fp8")
+    assert settings("vllm", recipe, overrides) == fit.Settings(0.8, 8192, "fp8")
     custom = (("--max-model-len", 4096), ("--gpu-memory-utilization", None))
-    assert fit.settings("vllm", recipe, overrides, custom) == fit.Settings(None, 4096, "fp8")
-    assert fit.settings("vllm", recipe, (), (("--max-context-len", "2048"),)).max_len == 2048
+    assert settings("vllm", recipe, overrides, custom) == fit.Settings(None, 4096, "fp8")
+    assert settings("vllm", recipe, (), (("--max-context-len", "2048"),)).max_len == 2048
 
 
 def test_settings_read_sglang_and_vllm_names_under_either_engine():
     sglang = (("--mem-fraction-static", "0.85"), ("--context-length", "16384"))
-    assert fit.settings("sglang", sglang) == fit.Settings(0.85, 16384, None)
+    assert settings("sglang", sglang) == fit.Settings(0.85, 16384, None)
     # The published recipes write vLLM names under sglang_serve.
-    assert fit.settings("sglang", (("--gpu-memory-utilization", "0.8"),)).utilisation == 0.8
-    assert fit.settings("sglang", (), (("gpuMemoryUtilization", 0.7),)).utilisation == 0.7
+    assert settings("sglang", (("--gpu-memory-utilization", "0.8"),)).utilisation == 0.8
+    assert settings("sglang", (), (("gpuMemoryUtilization", 0.7),)).utilisation == 0.7
 
 
 def test_hardware_catalog_maps_profile_gpu_names():
@@ -151,3 +158,71 @@ def test_every_builtin_model_has_kv_facts(model):
     found = facts_of(model)
     assert found.kv_bytes_per_token() > 0
 
+
+
+# -- one precedence merge: the fit reads the command line the engine gets -----------------------------------
+
+def test_fit_reads_the_merged_command_line_not_a_second_merge():
+    # SGLang's --context-length is no vLLM flag: removing it on a vLLM endpoint removes nothing, so the engine still
+    # runs with the recipe's --max-model-len 32768 (a second merge that treated both names alike assumed the model's
+    # maximum length instead, and checked a command line the engine never gets).
+    recipe = (("--max-model-len", "32768"), ("--gpu-memory-utilization", "0.95"))
+    custom = (("--context-length", None), ("--mem-fraction-static", None))
+    assert settings("vllm", recipe, (), custom) == fit.Settings(0.95, 32768, None)
+
+
+@pytest.mark.parametrize("engine, recipe, overrides, custom", [
+    ("vllm", {"--max-model-len": "32768", "--gpu-memory-utilization": "0.9"}, (("maxModelLen", 16384),),
+     (("--max-model-len", 8192),)),
+    ("vllm", {"max_model_len": "4096"}, (("gpuMemoryUtilization", 0.8),), (("--max-context-len", "2048"),)),
+    ("vllm", {"--max-model-len": "32768"}, (), (("--context-length", None),)),
+    ("sglang", {"--max-model-len": "16384", "--gpu-memory-utilization": "0.85"}, (("kvCacheDtype", "fp8"),), ()),
+    ("sglang", {"--context-length": "16384"}, (("maxModelLen", 4096),), (("--mem-fraction-static", "0.7"),)),
+])
+def test_fit_settings_equal_the_values_on_the_built_command_line(engine, recipe, overrides, custom):
+    from aimc.resolve.engine_args import build_command
+
+    args = list(build_command(engine, recipe, 2, "org/w", "org/W", overrides, custom,
+                              lambda source, key: ("t.yaml", 1, key)).args)
+
+    def value(*flags):
+        found = [args[args.index(f) + 1] for f in flags if f in args]
+        return found[-1] if found else None
+
+    read = fit.settings(merge_args(engine, recipe, 2, overrides, custom))
+    max_len, utilisation = value("--max-model-len", "--context-length"), value("--gpu-memory-utilization",
+                                                                               "--mem-fraction-static")
+    assert read.max_len == (int(max_len) if max_len else None)
+    assert read.utilisation == (float(utilisation) if utilisation else None)
+    assert read.kv_dtype == value("--kv-cache-dtype")
+
+
+# -- one table of bytes per parameter, hardware parsed once ---------------------------------------------------
+
+def test_one_bytes_per_parameter_table_for_fit_and_sizing():
+    from aimc.render import sizing
+
+    assert sizing.bytes_per_parameter is facts.bytes_per_parameter
+    assert facts.bytes_per_parameter("fp32") == 4  # AIM profiles may be fp32: 4 bytes, in memory and on disk
+    assert facts.bytes_per_parameter("bf16") == 2 and facts.bytes_per_parameter("fp4") == 0.5
+
+
+def test_hardware_catalog_is_parsed_once_for_fit_and_environment_checks(monkeypatch):
+    from aimc.catalog import files
+    from aimc.resolve import env_checks
+
+    reads = []
+
+    def counting(name):
+        reads.append(name)
+        return files.read_yaml(name)
+
+    monkeypatch.setattr(facts, "read_yaml", counting)
+    facts.hardware.cache_clear()
+    try:
+        assert env_checks.env_problem("PYTORCH_ROCM_ARCH", "gfx90a", "MI300X")[1] == "error"
+        assert facts.gpu("MI300X").memory_gib == 192
+        assert env_checks.gpu_arches()["MI250"] == "gfx90a"
+    finally:
+        facts.hardware.cache_clear()
+    assert reads == ["hardware.yaml"]

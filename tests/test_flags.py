@@ -8,7 +8,7 @@ import pytest
 
 from aimc.catalog import flag_sets as flags
 from aimc.catalog.flag_sets import check_value, flag_set, unknown_flag_problem
-from aimc.catalog.files import catalog_file
+from aimc.catalog.files import read_json
 
 
 def check(engine, flag, value):
@@ -19,7 +19,7 @@ def check(engine, flag, value):
 
 def test_pinned_versions_ship_as_package_data():
     for engine, version in flags.PINNED.items():
-        data = json.loads(catalog_file(f"engines/{engine}-{version}.json").read_text())
+        data = read_json(f"engines/{engine}-{version}.json")
         assert data["engine"] == engine and data["version"] == version
         assert flag_set(engine).label == f"{engine} {version}"
 
@@ -155,7 +155,7 @@ def test_package_data_is_the_trimmed_reference():
     spec.loader.exec_module(trim)
     for name in trim.PINNED:
         expected = trim.trim(json.loads((reference / name).read_text()))
-        assert json.loads(catalog_file(f"engines/{name}").read_text()) == expected, name
+        assert read_json(f"engines/{name}") == expected, name
 
 
 def test_a_flag_the_previous_release_had_says_so():

@@ -1,4 +1,4 @@
-"""Official AIM profiles read as one-configuration recipes (aimc/parse.py, `parse_profile`)."""
+"""Official AIM profiles read as one-configuration recipes (aimc/validate/profiles.py, `parse_profile`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from aimc.load.documents import Document
 
 
 def test_profile_engine_args_value_rules_and_ids():
-    from aimc.validate import build as parse
+    from aimc.validate import profiles as parse
     from aimc.load.yaml_positions import load_all
 
     text = ("aim_id: Acme/Big-40B\nmodel_id: acme/big-fp8\nmetadata: {engine: vllm, gpu: MI300X, gpu_count: 2, "

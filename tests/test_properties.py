@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from aimc.emit import output as emit
 from aimc.errors import UserError
-from aimc.validate.build import builtin_catalog
+from aimc.validate.recipes import builtin_catalog
 from aimc.pipeline import Options, compile
 from test_boundaries import hardened_pod_problems, pod_specs
 from test_build_output import CRD_SCHEMAS, NEWEST_KUBERNETES

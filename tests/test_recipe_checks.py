@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from aimc.validate import build as parse
+from aimc.validate import recipes as parse
 from aimc.resolve import recipe_checks
 from conftest import REPO, SHARED_FIXTURES
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aimc.resolve import candidates as select
 from aimc.model.inputs import AutoScaling, Catalog, Endpoint, EngineRequest, Inventory, NodePool, Origin, Recipe, RecipeConfig
+from aimc.model.plan import Reason
 
 ORIGIN = Origin("t.yaml", "t.yaml", 1)
 
@@ -55,8 +56,8 @@ def test_mi250x_pool_serves_mi250_recipe():
 def test_node_fit_rejects_configurations_larger_than_a_node():
     selection = choose(endpoint(gpu_count=8), [recipe("r", "MI300X", "bf16", [8])], [pool("p", "MI300X", 4)])
     assert selection.chosen is None
-    assert selection.candidates[0].rejected == "node_fit"
-    assert "needs 8 GPUs on one node; p has 4 per node" in selection.candidates[0].detail
+    assert selection.trace[0].reason is Reason.NODE_FIT
+    assert "needs 8 GPUs on one node; p has 4 per node" in selection.trace[0].why
 
 
 def test_pinned_recipe_restricts_candidates():

@@ -11,7 +11,7 @@ import argparse
 import json
 from functools import cache
 
-from aimc.catalog.files import catalog_file
+from aimc.catalog.files import read_json
 from aimc.catalog.flag_sets import PINNED
 
 _TYPES = {"int": int, "float": float, "str": str, "json": json.loads}
@@ -20,7 +20,7 @@ _TYPES = {"int": int, "float": float, "str": str, "json": json.loads}
 @cache
 def load(engine: str) -> dict:
     """The flag set of the benchmark client in the pinned image of `engine`."""
-    return json.loads(catalog_file(f"bench/{engine}-{PINNED[engine]}.json").read_text(encoding="utf-8"))
+    return read_json(f"bench/{engine}-{PINNED[engine]}.json")
 
 
 class _Refused(Exception):

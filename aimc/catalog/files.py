@@ -1,19 +1,55 @@
-"""Where package data lives: inside the wheel (aimc/_data) or, from a source checkout, at the repository top."""
+"""The one loader of aimc's built-in data.
+
+Two places hold it, both read through importlib.resources so that a wheel, an editable install and a source checkout
+behave the same:
+
+- the catalog files inside this package (`aimc/catalog/hardware.yaml`, `models.yaml`, `engines/*.json`), read with
+  `read_yaml` / `read_json`;
+- the folders users edit at the top of the repository (`recipes/`, `schemas/`), which the wheel carries as
+  `aimc/_data/<name>`; `data_dir` finds them.
+
+Parsing is not memoised here: each typed view of the data (`model_facts.hardware()`, `model_facts.builtin_models()`,
+`flag_sets.flag_set()`, `validate.recipes.builtin_catalog()`) is a `functools.cache`d function over these readers, so
+every file is parsed once per process and no module keeps a mutable global that tests would have to reset.
+"""
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+def _catalog_text(name: str) -> str:
+    return resources.files("aimc.catalog").joinpath(name).read_text(encoding="utf-8")
+
+
+def read_yaml(name: str) -> Any:
+    """A YAML file of the catalog package (e.g. `hardware.yaml`), parsed with PyYAML's C loader where available."""
+    import yaml  # imported on first use: the commands that never read the catalog do not pay for it
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(_catalog_text(name), Loader=loader)
+
+
+def read_yaml_documents(name: str) -> list[Any]:
+    """Every document of a multi-document YAML file of the catalog package (e.g. `benchmark-scenarios.yaml`)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return list(yaml.load_all(_catalog_text(name), Loader=loader))
+
+
+def read_json(name: str) -> Any:
+    """A JSON file of the catalog package (e.g. `engines/vllm-0.11.1.json`)."""
+    return json.loads(_catalog_text(name))
 
 
 def data_dir(name: str) -> Path:
-    """Folder of shipped data (`recipes` or `schemas`)."""
-    packaged = _PACKAGE_DIR / "_data" / name
+    """Folder of shipped data (`recipes` or `schemas`): inside the wheel, else at the top of a source checkout."""
+    package = Path(str(resources.files("aimc")))
+    packaged = package / "_data" / name
     if packaged.is_dir():
         return packaged
-    return _PACKAGE_DIR.parent / name
-
-
-def catalog_file(name: str) -> Path:
-    return _PACKAGE_DIR / "catalog" / name
+    return package.parent / name

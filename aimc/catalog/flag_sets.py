@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from aimc.catalog.files import catalog_file
+from aimc.catalog.files import read_json
 
 # The engine versions aimc renders for: the versions in the default images (see resolve.DEFAULT_IMAGES).
 PINNED = {"vllm": "0.11.1", "sglang": "0.5.5.post3"}
@@ -100,7 +100,7 @@ def _spec(raw: dict) -> FlagSpec:
 def flag_set(engine: str) -> FlagSet:
     """The pinned flag set of an engine, read once per process on first use."""
     version = PINNED[engine]
-    data = json.loads(catalog_file(f"engines/{engine}-{version}.json").read_text(encoding="utf-8"))
+    data = read_json(f"engines/{engine}-{version}.json")
     options: dict = {}
     long_names = []
     for raw in data["flags"]:

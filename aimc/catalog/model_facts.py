@@ -1,5 +1,5 @@
 """Built-in facts: GPUs (aimc/catalog/hardware.yaml) and models (aimc/catalog/models.yaml), plus the `AIMModel`
-documents a repository adds. The data files are read once per process.
+documents a repository adds. The data files are read (by `catalog.files`, the one loader) once per process.
 
 Model aliases exist for looking facts up (a pre-quantized checkpoint has the architecture of its original); they never
 make a recipe for one model serve another.
@@ -8,10 +8,22 @@ make a recipe for one model serve another.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from aimc.errors import Collector
-from aimc.catalog.files import catalog_file
+from aimc.catalog.files import read_yaml
+
+
+# Bytes per parameter of stored weights, by precision. One table for every use: the memory fit (weights in GPU
+# memory, resolve/fit.py) and sizing (weights to download and cache, render/sizing.py) count the same bytes. fp32
+# occurs only in official AIM profiles (their schema allows it). A precision missing here counts as 16-bit.
+BYTES_PER_PARAMETER = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5, "fp4": 0.5}
+
+
+def bytes_per_parameter(precision: str) -> float:
+    return BYTES_PER_PARAMETER.get(precision, 2)
 
 
 @dataclass(frozen=True)
@@ -19,8 +31,6 @@ class GPU:
     name: str
     memory_gib: float  # per amd.com/gpu (one GCD on MI250/MI250X)
     arch: str
-    device_ids: tuple[str, ...]
-    tier: int
 
 
 @dataclass(frozen=True)
@@ -64,12 +74,11 @@ class ModelCatalog:
 # -- hardware -----------------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
-def hardware() -> dict[str, GPU]:
-    """GPU name (upper case) -> facts."""
-    data = _load_yaml("hardware.yaml")
-    return {entry["name"].upper(): GPU(entry["name"], float(entry["memoryGiB"]), entry["arch"],
-                                       tuple(entry.get("deviceIds") or ()), int(entry.get("tier", 0)))
-            for entry in data["gpus"]}
+def hardware() -> Mapping[str, GPU]:
+    """GPU name (upper case) -> facts; read-only, as every caller shares it."""
+    data = read_yaml("hardware.yaml")
+    return MappingProxyType({entry["name"].upper(): GPU(entry["name"], float(entry["memoryGiB"]), entry["arch"])
+                             for entry in data["gpus"]})
 
 
 def gpu(name: str) -> GPU | None:
@@ -80,7 +89,7 @@ def gpu(name: str) -> GPU | None:
 
 @lru_cache(maxsize=None)
 def builtin_models() -> tuple[ModelFacts, ...]:
-    return tuple(_facts(entry, "built-in") for entry in _load_yaml("models.yaml")["models"])
+    return tuple(_facts(entry, "built-in") for entry in read_yaml("models.yaml")["models"])
 
 
 def model_catalog(documents=(), collector: Collector | None = None) -> ModelCatalog:
@@ -122,10 +131,3 @@ def _facts(entry: dict, source: str) -> ModelFacts:
         source=source,
     )
 
-
-def _load_yaml(name: str):
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(catalog_file(name), encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=loader)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from aimc.catalog.files import catalog_file
+from aimc.catalog.files import read_yaml_documents
 from aimc.model.benchmark import Scenario
 from aimc.model.inputs import BUILTIN, Origin
 
@@ -32,12 +32,10 @@ def scenario_from(data: dict, origin: Origin = BUILTIN) -> Scenario:
 @cache
 def builtin() -> tuple[Scenario, ...]:
     """The scenarios shipped with aimc. A defect here is a bug in aimc, not a user error."""
-    import yaml
-
     from aimc.validate import schema
 
     scenarios = []
-    for data in yaml.safe_load_all(catalog_file("benchmark-scenarios.yaml").read_text(encoding="utf-8")):
+    for data in read_yaml_documents("benchmark-scenarios.yaml"):
         if not schema.is_valid("scenario", data):
             raise RuntimeError(f"built-in benchmark scenario {data['metadata']['name']!r} is invalid")
         scenarios.append(scenario_from(data))

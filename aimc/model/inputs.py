@@ -1,4 +1,4 @@
-"""Frozen dataclasses for every input and for the resolved plan.
+"""Frozen dataclasses for every validated input (the resolved plan is in `model.plan`).
 
 Mappings from the inputs are kept as tuples of pairs so that every object is immutable and hashable
 where that matters; `Origin` ties each object back to its file and line.
@@ -12,12 +12,16 @@ from typing import TYPE_CHECKING, Any
 from aimc.load.yaml_positions import PosDict, line_of
 
 if TYPE_CHECKING:
+    from aimc.load.documents import Document
     from aimc.model.benchmark import BenchmarkInputs
 
-ENGINES = ("vllm", "sglang")
-PRECISIONS = ("fp16", "bf16", "fp8", "int8", "int4", "fp4")
-
-Pairs = tuple  # tuple[tuple[str, Any], ...]
+JsonPath = tuple[str | int, ...]  # a field's path inside its document, for error lines
+StrPairs = tuple[tuple[str, str], ...]  # a string-to-string mapping (labels, env, node selector)
+YamlPairs = tuple[tuple[str, Any], ...]  # a mapping whose values are kept as written (customArgs, overrides)
+# A recipe argument's value: the text, None for a bare flag, False for "off", several texts for a list.
+ArgValue = str | tuple[str | None, ...] | bool | None
+ArgPairs = tuple[tuple[str, ArgValue], ...]
+KubeObject = dict[str, Any]  # a Kubernetes sub-object passed through as given (EnvVar, Toleration)
 
 
 @dataclass(frozen=True)
@@ -29,13 +33,13 @@ class Origin:
     line: int
     data: PosDict | None = field(default=None, compare=False, repr=False, hash=False)
 
-    def line_of(self, *path) -> int:
+    def line_of(self, *path: str | int) -> int:
         if self.data is None:
             return self.line
         return line_of(self.data, path, self.line)
 
 
-BUILTIN = Origin("<built-in>", "<built-in>", 0)
+BUILTIN = Origin("<built-in>", "<built-in>", 0)  # objects shipped with aimc (e.g. benchmark scenarios)
 
 
 @dataclass(frozen=True)
@@ -56,17 +60,34 @@ class EngineRequest:
     engine: str
     gpu_count: int | None = None
     replicas: int | None = None
-    custom_args: Pairs = ()
+    custom_args: YamlPairs = ()
     recipe: str | None = None
-    path: tuple = ()  # JSON path of the engine entry, for error lines
+    path: JsonPath = ()  # of the engine entry, for error lines
+
+
+@dataclass(frozen=True)
+class SecretKeyRef:
+    """A key of a Secret (spec.hfTokenSecret); `key` None means the default key."""
+
+    name: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class ResourcesPerGpu:
+    """CPU and memory per GPU of a replica as given (Kubernetes quantities); None where not set."""
+
+    cpu: str | None = None
+    memory: str | None = None
+    memory_limit: str | None = None
 
 
 @dataclass(frozen=True)
 class Endpoint:
     name: str
     namespace: str | None
-    labels: Pairs
-    annotations: Pairs
+    labels: StrPairs
+    annotations: StrPairs
     model: str
     hardware: str | None
     precision: str | None
@@ -77,15 +98,17 @@ class Endpoint:
     metric: str | None
     replicas: int
     autoscaling: AutoScaling
-    custom_args: Pairs
-    overrides: Pairs  # aimFrameworkOverrides, as given
+    custom_args: YamlPairs
+    overrides: YamlPairs  # aimFrameworkOverrides, as given
     image: str | None
-    env: tuple  # Kubernetes EnvVar dicts, as given
+    env: tuple[KubeObject, ...]  # Kubernetes EnvVar dicts, as given
     origin: Origin
-    extra: Pairs = ()  # spec fields other modules read (probes, cache, resources, ...)
-
-    def spec(self, key: str, default: Any = None) -> Any:
-        return dict(self.extra).get(key, default)
+    # What the renderers read:
+    startup_budget_seconds: int | None = None  # spec.startupProbe.budgetSeconds
+    use_model_cache: bool = True  # false only with spec.modelCache.enabled: false
+    hf_token_secret: SecretKeyRef | None = None
+    resources: ResourcesPerGpu | None = None  # None when absent or empty
+    shm_size: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,8 +118,8 @@ class NodePool:
     gpus_per_node: int
     node_count: int
     gpu_resource: str
-    node_selector: Pairs
-    tolerations: tuple
+    node_selector: StrPairs
+    tolerations: tuple[KubeObject, ...]
     memory_gib: float | None
     index: int  # declaration order: the order pools are tried in
     origin: Origin
@@ -107,16 +130,31 @@ class NodePool:
 
 
 @dataclass(frozen=True)
+class ModelCache:
+    """spec.modelCache of the inventory (present, even empty, turns the shared cache on)."""
+
+    storage_class_name: str | None = None
+    access_mode: str | None = None  # None: the renderer's default
+    size: str | None = None  # None: sized from the model's weights
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    prometheus_operator: bool = False
+    prometheus_server_address: str | None = None
+
+
+@dataclass(frozen=True)
 class Inventory:
     name: str
     pools: tuple[NodePool, ...]
     default_namespace: str | None
-    images: Pairs  # engine -> image
+    images: StrPairs  # engine -> image
     origin: Origin
-    extra: Pairs = ()
-
-    def setting(self, key: str, default: Any = None) -> Any:
-        return dict(self.extra).get(key, default)
+    hf_token_secret: SecretKeyRef | None = None  # spec.defaults.hfTokenSecret
+    resources: ResourcesPerGpu | None = None  # spec.defaults.resources; None when absent or empty
+    model_cache: ModelCache | None = None
+    monitoring: Monitoring = Monitoring()
 
 
 @dataclass(frozen=True)
@@ -126,9 +164,9 @@ class RecipeConfig:
     engine: str
     gpu_count: int
     enabled: bool
-    args: Pairs  # flag (with leading dashes) -> value (str | None for a bare flag)
-    env: Pairs
-    path: tuple  # JSON path inside the recipe document
+    args: ArgPairs  # flag (with leading dashes) -> value
+    env: StrPairs
+    path: JsonPath  # inside the recipe document
 
     @property
     def key(self) -> str:
@@ -143,7 +181,7 @@ class Recipe:
     hardware: str
     precision: str
     configs: tuple[RecipeConfig, ...]
-    env: Pairs
+    env: StrPairs
     origin: Origin
     builtin: bool
     format: str = "recipe"  # "recipe" (AIM framework) or "profile" (official AIM profile)
@@ -171,53 +209,8 @@ class Catalog:
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A recipe configuration considered for an endpoint's engine, on one node pool."""
-
-    recipe: Recipe
-    config: RecipeConfig
-    pool: NodePool | None
-    rejected: str | None  # reason category (gpu_count, hardware, ...) or None when kept
-    detail: str = ""
-
-    def label(self) -> str:
-        pool = f" on pool {self.pool.name}" if self.pool else ""
-        return f"{self.recipe.id} {self.config.engine} {self.config.key}{pool}"
-
-
-@dataclass(frozen=True)
-class ResolvedEngine:
-    """One engine of one endpoint, fully decided: what renders into a Deployment."""
-
-    endpoint: Endpoint
-    engine: str
-    recipe: Recipe
-    config: RecipeConfig
-    pool: NodePool
-    gpu_count: int
-    replicas: int
-    args: tuple[str, ...]  # the final command-line arguments
-    env: Pairs  # the final environment from recipe + config (+ endpoint env is rendered separately)
-    image: str
-    port: int
-    trace: tuple[str, ...]
-    warnings: tuple = ()
-    facts: Pairs = ()  # facts other modules add (memory arithmetic, flag set version, ...)
-
-    def fact(self, key: str, default: Any = None) -> Any:
-        return dict(self.facts).get(key, default)
-
-
-@dataclass(frozen=True)
-class ResolvedEndpoint:
-    endpoint: Endpoint
-    engines: tuple[ResolvedEngine, ...]
-    namespace: str | None
-
-
-@dataclass(frozen=True)
 class PassthroughObject:
-    data: dict
+    data: dict[str, Any]
     origin: Origin
 
 
@@ -229,5 +222,5 @@ class Inputs:
     inventory: Inventory | None
     catalog: Catalog
     objects: tuple[PassthroughObject, ...]
-    models: tuple = ()
+    models: tuple[Document, ...] = ()  # schema-valid AIMModel documents (model_facts.model_catalog reads them)
     benchmarks: BenchmarkInputs | None = None  # scenarios and spec.benchmark (aimc.validate.benchmark)

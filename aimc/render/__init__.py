@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aimc.errors import Diagnostic
-from aimc.model.inputs import Inventory, ResolvedEndpoint
+from aimc.model.inputs import Inventory
+from aimc.model.plan import ResolvedEndpoint
 from aimc.render import autoscaling, cache, deployment, disruption, monitoring, service, sizing
 
 

@@ -13,7 +13,8 @@ waits 600 s after load drops, because a replica removed too early costs a model 
 from __future__ import annotations
 
 from aimc.errors import Diagnostic
-from aimc.model.inputs import Inventory, ResolvedEndpoint, ResolvedEngine
+from aimc.model.inputs import Inventory
+from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.render import labels as L
 
 DEFAULT_TARGET = 5
@@ -138,7 +139,7 @@ def _scaled_object(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory
 def prometheus_address(inventory: Inventory | None) -> str | None:
     if inventory is None:
         return None
-    return (inventory.setting("monitoring") or {}).get("prometheusServerAddress")
+    return inventory.monitoring.prometheus_server_address
 
 
 def check(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list[Diagnostic]:

@@ -14,7 +14,8 @@ import hashlib
 import shlex
 
 from aimc.model.benchmark import BenchmarkInputs, Scenario
-from aimc.model.inputs import Inventory, ResolvedEndpoint, ResolvedEngine
+from aimc.model.inputs import Inventory
+from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.render import Rendered, secrets, service
 from aimc.render import labels as L
 

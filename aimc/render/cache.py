@@ -13,7 +13,8 @@ import math
 import re
 
 from aimc.errors import Diagnostic
-from aimc.model.inputs import Inventory, Origin, ResolvedEndpoint, ResolvedEngine
+from aimc.model.inputs import Inventory, ModelCache, Origin
+from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.render import sizing
 
 VOLUME_NAME = "model-cache"
@@ -28,13 +29,12 @@ NAME_PREFIX = "model-cache-"
 MAX_NAME = 63
 
 
-def cache_settings(inventory: Inventory | None) -> dict | None:
-    return inventory.setting("modelCache") if inventory is not None else None
+def cache_settings(inventory: Inventory | None) -> ModelCache | None:
+    return inventory.model_cache if inventory is not None else None
 
 
 def uses_pvc(resolved: ResolvedEndpoint, inventory: Inventory | None) -> bool:
-    opted_out = (resolved.endpoint.spec("modelCache") or {}).get("enabled", True) is False
-    return cache_settings(inventory) is not None and not opted_out
+    return cache_settings(inventory) is not None and resolved.endpoint.use_model_cache
 
 
 def claim_name(checkpoint: str) -> str:
@@ -80,7 +80,7 @@ def render_claims(endpoints, inventory: Inventory | None, models=None) -> list[t
     return [claims[key] for key in sorted(claims, key=lambda k: (k[0] or "", k[1]))]
 
 
-def _claim(name: str, namespace: str | None, checkpoint: str, engine: ResolvedEngine, settings: dict,
+def _claim(name: str, namespace: str | None, checkpoint: str, engine: ResolvedEngine, settings: ModelCache,
            models=None) -> dict:
     metadata: dict = {"name": name}
     if namespace:
@@ -92,11 +92,15 @@ def _claim(name: str, namespace: str | None, checkpoint: str, engine: ResolvedEn
         "app.kubernetes.io/managed-by": "aimc",
     }
     metadata["annotations"] = {"aim.engine.amd.com/model": checkpoint}
-    spec: dict = {"accessModes": [settings.get("accessMode", DEFAULT_ACCESS_MODE)]}
-    if settings.get("storageClassName"):
-        spec["storageClassName"] = settings["storageClassName"]
-    spec["resources"] = {"requests": {"storage": str(settings.get("size") or default_size(engine, models))}}
+    spec: dict = {"accessModes": [_access_mode(settings)]}
+    if settings.storage_class_name:
+        spec["storageClassName"] = settings.storage_class_name
+    spec["resources"] = {"requests": {"storage": settings.size or default_size(engine, models)}}
     return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata, "spec": spec}
+
+
+def _access_mode(settings: ModelCache) -> str:
+    return settings.access_mode if settings.access_mode is not None else DEFAULT_ACCESS_MODE
 
 
 def default_size(engine: ResolvedEngine, models=None) -> str:
@@ -111,7 +115,7 @@ def default_size(engine: ResolvedEngine, models=None) -> str:
 def sharing_warnings(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
     """ReadWriteOnce binds a volume to one node: pods of a shared cache on other nodes would stay Pending."""
     settings = cache_settings(inventory)
-    if settings is None or settings.get("accessMode", DEFAULT_ACCESS_MODE) not in ("ReadWriteOnce", "ReadWriteOncePod"):
+    if settings is None or _access_mode(settings) not in ("ReadWriteOnce", "ReadWriteOncePod"):
         return []
     users: dict = {}
     for resolved in endpoints:
@@ -130,6 +134,6 @@ def sharing_warnings(endpoints, inventory: Inventory | None) -> list[Diagnostic]
             names = ", ".join(sorted({r.endpoint.name for r, _ in entries}))
             out.append(Diagnostic(origin.file, origin.line_of("spec", "modelCache", "accessMode"),
                                   "spec.modelCache.accessMode",
-                                  f"{settings['accessMode']} cache '{name}' may be mounted by up to {pods} pods "
+                                  f"{settings.access_mode} cache '{name}' may be mounted by up to {pods} pods "
                                   f"({names}); pods on another node cannot mount it: use ReadWriteMany", "warning"))
     return out

@@ -6,7 +6,8 @@ import copy
 
 from aimc.resolve import engine_args
 from aimc.resolve import rollout
-from aimc.model.inputs import Inventory, ResolvedEndpoint, ResolvedEngine
+from aimc.model.inputs import Inventory
+from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.render import cache, labels as L, probes, secrets, sizing
 
 SHM_VOLUME = "dshm"
@@ -97,12 +98,12 @@ def container(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inv
 
 def resources(engine: ResolvedEngine, inventory: Inventory | None) -> dict:
     """GPUs (requests = limits), CPU and memory per GPU; no CPU limit (throttling an engine's scheduler stalls it)."""
-    per_gpu = sizing.resources_per_gpu(engine, inventory.setting("defaults") if inventory else None)
+    per_gpu = sizing.resources_per_gpu(engine, inventory.resources if inventory else None)
     count, gpu = engine.gpu_count, engine.pool.gpu_resource
     return {
-        "requests": {"cpu": sizing.multiply(per_gpu["cpuPerGpu"], count),
-                     "memory": sizing.multiply(per_gpu["memoryPerGpu"], count), gpu: str(count)},
-        "limits": {"memory": sizing.multiply(per_gpu["memoryLimitPerGpu"], count), gpu: str(count)},
+        "requests": {"cpu": sizing.multiply(per_gpu.cpu, count),
+                     "memory": sizing.multiply(per_gpu.memory, count), gpu: str(count)},
+        "limits": {"memory": sizing.multiply(per_gpu.memory_limit, count), gpu: str(count)},
     }
 
 

@@ -8,7 +8,7 @@ drain is never blocked by a pod that serves nothing.
 
 from __future__ import annotations
 
-from aimc.model.inputs import ResolvedEndpoint, ResolvedEngine
+from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.render import labels as L
 
 MAX_UNAVAILABLE = 1

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 
-from aimc.model.inputs import ResolvedEndpoint, ResolvedEngine
+from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 
 GROUP = "aim.engine.amd.com"
 ENDPOINT_LABEL = f"{GROUP}/endpoint"

@@ -7,14 +7,15 @@ pretend a scraper reads them.
 
 from __future__ import annotations
 
-from aimc.model.inputs import Inventory, ResolvedEndpoint
+from aimc.model.inputs import Inventory
+from aimc.model.plan import ResolvedEndpoint
 from aimc.render import labels as L
 
 SCRAPE_INTERVAL = "30s"
 
 
 def enabled(inventory: Inventory | None) -> bool:
-    return inventory is not None and bool((inventory.setting("monitoring") or {}).get("prometheusOperator"))
+    return inventory is not None and inventory.monitoring.prometheus_operator
 
 
 def render(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list[dict]:

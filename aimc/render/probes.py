@@ -13,7 +13,7 @@ when it succeeds, so they need no initial delay.
 
 from __future__ import annotations
 
-from aimc.model.inputs import ResolvedEngine
+from aimc.model.plan import ResolvedEngine
 from aimc.render import sizing
 
 HEALTH_PATH = {"vllm": "/health", "sglang": "/health"}

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from aimc.errors import Diagnostic
-from aimc.model.inputs import Inputs, Inventory, ResolvedEndpoint
+from aimc.model.inputs import Inputs, Inventory
+from aimc.model.plan import ResolvedEndpoint
 from aimc.load.yaml_positions import format_path
 
 HF_TOKEN_ENV = "HF_TOKEN"
@@ -29,12 +30,12 @@ _ADVICE = ("store it in a Secret and reference it (spec.hfTokenSecret for the Hu
 
 def token_env(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list[dict]:
     """`HF_TOKEN` from the endpoint's spec.hfTokenSecret, else the inventory's spec.defaults.hfTokenSecret."""
-    ref = resolved.endpoint.spec("hfTokenSecret")
+    ref = resolved.endpoint.hf_token_secret
     if ref is None and inventory is not None:
-        ref = (inventory.setting("defaults") or {}).get("hfTokenSecret")
-    if not ref:
+        ref = inventory.hf_token_secret
+    if ref is None:
         return []
-    selector = {"name": ref["name"], "key": ref.get("key", DEFAULT_SECRET_KEY)}
+    selector = {"name": ref.name, "key": ref.key if ref.key is not None else DEFAULT_SECRET_KEY}
     return [{"name": HF_TOKEN_ENV, "valueFrom": {"secretKeyRef": selector}}]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aimc.model.inputs import ResolvedEndpoint
+from aimc.model.plan import ResolvedEndpoint
 from aimc.render import labels as L
 
 SERVICE_PORT = 8000

@@ -9,14 +9,14 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
+from dataclasses import replace
 from functools import lru_cache
 
-from aimc.model.inputs import ResolvedEngine
+from aimc.catalog.model_facts import bytes_per_parameter
+from aimc.model.inputs import ResourcesPerGpu
+from aimc.model.plan import ResolvedEngine
 
 # -- model weights ------------------------------------------------------------------------------------------
-
-BYTES_PER_PARAMETER = {"fp16": 2, "bf16": 2, "fp8": 1, "int8": 1, "int4": 0.5, "fp4": 0.5}
-
 
 @lru_cache(maxsize=1)
 def _builtin_models():
@@ -34,7 +34,7 @@ def weight_gb(engine: ResolvedEngine, models=None) -> float | None:
     found = catalog.lookup(engine.endpoint.model, engine.recipe.huggingface_id, engine.recipe.model_id)
     if found is None:
         return None
-    return found.parameters_b * BYTES_PER_PARAMETER.get(engine.recipe.precision, 2)
+    return found.parameters_b * bytes_per_parameter(engine.recipe.precision)
 
 
 # -- startup budget -----------------------------------------------------------------------------------------
@@ -51,7 +51,7 @@ IMAGE_PULL_ALLOWANCE_SECONDS = 900
 
 def startup_budget_seconds(engine: ResolvedEngine, models=None) -> int:
     """How long a pod may take from container start to serving; the endpoint's startupProbe.budgetSeconds wins."""
-    override = (engine.endpoint.spec("startupProbe") or {}).get("budgetSeconds")
+    override = engine.endpoint.startup_budget_seconds
     if override is not None:
         return _round_up(int(override), STARTUP_PERIOD_SECONDS)
     gb = weight_gb(engine, models)
@@ -73,21 +73,22 @@ def _round_up(value: int, step: int) -> int:
 
 SHM_PER_GPU = "8Gi"  # AMD's operator uses 8Gi for one pod ...
 SHM_MAX_GPUS = 4  # ... AMD's 8-GPU Deployment samples 32Gi: 8Gi per GPU, at most 32Gi
-DEFAULT_RESOURCES = {"cpuPerGpu": "4", "memoryPerGpu": "32Gi", "memoryLimitPerGpu": "48Gi"}  # AMD's operator
+DEFAULT_RESOURCES = ResourcesPerGpu(cpu="4", memory="32Gi", memory_limit="48Gi")  # AMD's operator
 
 
 def shm_size(engine: ResolvedEngine) -> str:
-    override = engine.endpoint.spec("shmSize")
+    override = engine.endpoint.shm_size
     if override:
-        return str(override)
+        return override
     return multiply(SHM_PER_GPU, min(engine.gpu_count, SHM_MAX_GPUS))
 
 
-def resources_per_gpu(engine: ResolvedEngine, inventory_defaults: dict | None) -> dict:
+def resources_per_gpu(engine: ResolvedEngine, inventory_resources: ResourcesPerGpu | None) -> ResourcesPerGpu:
     """Built-in defaults < inventory spec.defaults.resources < endpoint spec.resources, key by key."""
-    merged = dict(DEFAULT_RESOURCES)
-    for layer in ((inventory_defaults or {}).get("resources"), engine.endpoint.spec("resources")):
-        merged.update({k: str(v) for k, v in (layer or {}).items()})
+    merged = DEFAULT_RESOURCES
+    for layer in (inventory_resources, engine.endpoint.resources):
+        if layer is not None:
+            merged = replace(merged, **{k: v for k, v in vars(layer).items() if v is not None})
     return merged
 
 
@@ -98,10 +99,6 @@ _FACTORS = {None: Fraction(1), "m": Fraction(1, 1000), "k": Fraction(10**3), "M"
 # Units tried, largest first, to write a product without a fraction; binary and decimal families stay apart.
 _BINARY_UNITS = ("Ti", "Gi", "Mi", "Ki", None)
 _DECIMAL_UNITS = ("T", "G", "M", "k", None, "m")
-
-
-def is_quantity(text: str) -> bool:
-    return bool(_QUANTITY.match(str(text)))
 
 
 @lru_cache(maxsize=4096)  # a few distinct quantities, thousands of Deployments
@@ -135,17 +132,17 @@ def resource_problems(resolved, inventory) -> list:
     """A memory request above the limit is rejected by the API server: say so at the field that set it."""
     from aimc.errors import Diagnostic
 
-    defaults = inventory.setting("defaults") if inventory else None
+    defaults = inventory.resources if inventory else None
     problems = []
     for engine in resolved.engines[:1]:  # per-GPU settings are the same for every engine of an endpoint
         per_gpu = resources_per_gpu(engine, defaults)
-        if quantity_value(per_gpu["memoryPerGpu"]) > quantity_value(per_gpu["memoryLimitPerGpu"]):
-            if engine.endpoint.spec("resources"):
+        if quantity_value(per_gpu.memory) > quantity_value(per_gpu.memory_limit):
+            if engine.endpoint.resources is not None:
                 origin, path = engine.endpoint.origin, ("spec", "resources")
             else:
                 origin, path = inventory.origin, ("spec", "defaults", "resources")
             problems.append(Diagnostic(
                 origin.file, origin.line_of(*path), ".".join(path),
-                f"memoryPerGpu {per_gpu['memoryPerGpu']} is above memoryLimitPerGpu {per_gpu['memoryLimitPerGpu']}; "
+                f"memoryPerGpu {per_gpu.memory} is above memoryLimitPerGpu {per_gpu.memory_limit}; "
                 "the memory request must not exceed the limit"))
     return problems

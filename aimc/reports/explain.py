@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aimc import pipeline
-from aimc.resolve import endpoints as resolve_mod
-from aimc.resolve import candidates as select
 from aimc.errors import Collector
+from aimc.model.plan import Selection, TraceEntry, Verdict
 from aimc.reports import bench_evidence as evidence
+from aimc.resolve import candidates as select
 
 
 def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
@@ -31,26 +31,19 @@ def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
         lines.append(f"  asks for: {select.describe_request(endpoint, selection.request)}")
         for line in explain_facts(selection):
             lines.append(f"  {line}")
-        if not selection.candidates:
+        if not selection.trace:
             lines.append("  no candidate configuration")
-        for candidate in selection.candidates:
-            if candidate is selection.chosen:
-                verdict = "SELECTED"
-            elif candidate.rejected:
-                verdict = f"rejected ({candidate.rejected})"
-            else:
-                verdict = "kept, ranked lower"
-            detail = f": {candidate.detail}" if candidate.detail else ""
-            lines.append(f"  - {candidate.label()}: {verdict}{detail}")
+        for entry in selection.trace:
+            detail = explain_detail(entry)
+            lines.append(f"  - {entry.candidate.label()}: {explain_verdict(entry)}"
+                         + (f": {detail}" if detail else ""))
         engine = resolved.get((endpoint.name, selection.engine))
         if engine is not None:
             lines.append(f"  image: {engine.image}")
             lines.append(f"  args: {' '.join(engine.args)}")
-            for note in engine.trace:
-                if note.startswith("note: "):
-                    lines.append(f"  {note}")
-            for key, value in engine.facts:
-                lines.append(f"  {key}: {value}")
+            for note in engine.notes:
+                lines.append(f"  note: {note}")
+            lines.append(f"  engine flags checked against: {engine.flag_set}")
             lines.extend(f"  {line}" for line in evidence.explain_lines(engine.recipe, engine.engine, engine.config.key))
         else:
             ok = False
@@ -76,12 +69,28 @@ def _concerns(diagnostic, inputs, names) -> bool:
     return diagnostic.file in own_files or diagnostic.file not in other_files
 
 
-def explain_facts(selection) -> list[str]:
-    """Extra lines other modules contribute (engine flag set versions, memory arithmetic)."""
-    lines = []
-    chosen = selection.chosen
-    if chosen is not None and chosen.detail.startswith("fits: "):
-        lines.append(f"memory per GPU: {chosen.detail[len('fits: '):]}")
-    elif chosen is not None and chosen.detail.startswith("fit not checked"):
-        lines.append(f"memory per GPU: {chosen.detail}")
-    return lines
+def explain_verdict(entry: TraceEntry) -> str:
+    if entry.verdict is Verdict.SELECTED:
+        return "SELECTED"
+    if entry.verdict is Verdict.KEPT:
+        return "kept, ranked lower"
+    return f"rejected ({entry.reason.value})"
+
+
+def explain_detail(entry: TraceEntry) -> str:
+    """Why, after the verdict: the memory arithmetic, why it was not checked, or what was asked."""
+    if entry.fit is not None:
+        return entry.fit.describe() if entry.verdict is Verdict.REJECTED else f"fits: {entry.fit.describe()}"
+    if entry.fit_unchecked:
+        return f"fit not checked: {entry.fit_unchecked}"
+    return entry.why
+
+
+def explain_facts(selection: Selection) -> list[str]:
+    """The selected configuration's memory per GPU, or why it was not checked."""
+    selected = selection.selected
+    if selected is not None and selected.fit is not None:
+        return [f"memory per GPU: {selected.fit.describe()}"]
+    if selected is not None and selected.fit_unchecked:
+        return [f"memory per GPU: fit not checked: {selected.fit_unchecked}"]
+    return []

@@ -6,8 +6,8 @@ import json
 
 from aimc.load import documents
 from aimc.emit import output as emit
-from aimc.validate import build as parse
 from aimc.validate import schema
+from aimc.validate.recipes import builtin_catalog, merge_catalog, parse_recipe
 from aimc.errors import Collector, UserError, did_you_mean
 from aimc.model.inputs import Catalog
 
@@ -21,10 +21,10 @@ def _catalog(recipe_dirs) -> Catalog:
             problems = schema.validate(doc.kind, doc.data, doc.file, doc.line)
             collector.extend(problems)
             if not problems:
-                recipe = parse.parse_recipe(doc, collector, builtin=False)
+                recipe = parse_recipe(doc, collector, builtin=False)
                 if recipe:
                     local.append(recipe)
-    catalog = parse.merge_catalog(parse.builtin_catalog(), local, collector)
+    catalog = merge_catalog(builtin_catalog(), local, collector)
     collector.raise_if_errors()
     return catalog
 
@@ -89,7 +89,7 @@ def validate_files(files, strict: bool):
         if problems:
             collector.extend(problems)
             continue
-        recipe = parse.parse_recipe(doc, collector, builtin=False)
+        recipe = parse_recipe(doc, collector, builtin=False)
         if recipe is not None:
             collector.extend(recipe_checks.check_recipe(recipe))
             collector.extend(recipe_checks.check_fit(recipe))

@@ -15,17 +15,20 @@ Ranking (documented in the README), first difference wins:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import replace
+from typing import Callable
 
 from aimc.errors import Diagnostic, did_you_mean
-from aimc.model.inputs import Candidate, Catalog, Endpoint, EngineRequest, Inventory, NodePool, Recipe
+from aimc.model.inputs import Catalog, Endpoint, EngineRequest, Inventory, Recipe
+from aimc.model.plan import Candidate, Reason, Selection, TraceEntry, Verdict
 
 PRECISION_PREFERENCE = ("bf16", "fp16", "fp8", "int8", "int4", "fp4")
 TYPE_PREFERENCE = ("optimized", "preview", "unoptimized", "general")
 METRIC_PREFERENCE = ("latency", "throughput")
-# Rejections made by select itself; any other reason comes from an extra filter (memory, heads, ...), which only
-# sees candidates that matched everything the endpoint asked for.
-BUILTIN_REASONS = ("disabled", "hardware", "no_pool", "precision", "gpu_count", "metric", "manual_only", "node_fit")
+
+# A filter after the built-in ones (memory fit and the like live in other modules): it sees a kept entry and returns
+# it, annotated (e.g. with the memory arithmetic) or rejected.
+Filter = Callable[[TraceEntry], TraceEntry]
 
 # GPUs that Kubernetes sees identically (one 64 GiB gfx90a GCD per amd.com/gpu): a recipe for one serves the other.
 HARDWARE_EQUIVALENTS = {"MI250X": "MI250"}
@@ -36,40 +39,29 @@ def same_hardware(a: str, b: str) -> bool:
     return HARDWARE_EQUIVALENTS.get(a, a) == HARDWARE_EQUIVALENTS.get(b, b)
 
 
-@dataclass(frozen=True)
-class Selection:
-    endpoint: Endpoint
-    request: EngineRequest
-    candidates: tuple[Candidate, ...]  # kept candidates in rank order, then rejected ones
-    chosen: Candidate | None
-
-    @property
-    def engine(self) -> str:
-        return self.request.engine
-
-
 def wanted_gpu_count(endpoint: Endpoint, request: EngineRequest) -> int | None:
     return request.gpu_count or endpoint.gpu_count
 
 
 def select(endpoint: Endpoint, request: EngineRequest, catalog: Catalog, inventory: Inventory,
-           extra_filters=()) -> Selection:
-    """Every candidate with its verdict, best first. `extra_filters` are callables (candidate) -> (reason, detail)
-    or None, applied after the built-in filters (memory fit and the like live in other modules); a verdict
-    (None, detail) keeps the candidate and records the detail (e.g. the memory arithmetic) for `explain`."""
+           extra_filters: tuple[Filter, ...] = ()) -> Selection:
+    """Every candidate with its verdict, best first. `extra_filters` run, in order, on each candidate that passed
+    the built-in filters, until one rejects it."""
     pinned = request.recipe or endpoint.recipe
     recipes = [r for r in catalog.recipes if _model_matches(r, endpoint.model)]
     if pinned:
         recipes = pinned_recipes(catalog, pinned, endpoint.model)
-    candidates: list[Candidate] = []
+    entries: list[TraceEntry] = []
     for recipe in recipes:
         for config in recipe.configs:
             if config.engine != request.engine:
                 continue
-            candidates.extend(_judge(endpoint, request, recipe, config, inventory, extra_filters, pinned))
-    kept = sorted((c for c in candidates if c.rejected is None), key=_rank)
-    rejected = [c for c in candidates if c.rejected is not None]
-    return Selection(endpoint, request, tuple(kept + rejected), kept[0] if kept else None)
+            entries.extend(_judge(endpoint, request, recipe, config, inventory, extra_filters, pinned))
+    kept = sorted((e for e in entries if e.verdict is Verdict.KEPT), key=_rank)
+    rejected = [e for e in entries if e.verdict is Verdict.REJECTED]
+    if kept:
+        kept[0] = replace(kept[0], verdict=Verdict.SELECTED)
+    return Selection(endpoint, request, tuple(kept + rejected), kept[0].candidate if kept else None)
 
 
 def pinned_recipes(catalog: Catalog, pinned: str, model: str) -> list[Recipe]:
@@ -86,42 +78,39 @@ def _model_matches(recipe: Recipe, model: str) -> bool:
     return recipe.general or recipe.model_id.lower() == model.lower()
 
 
-def _judge(endpoint, request, recipe, config, inventory: Inventory, extra_filters, pinned) -> list[Candidate]:
+def _judge(endpoint, request, recipe, config, inventory: Inventory, extra_filters, pinned) -> list[TraceEntry]:
     gpu_count = wanted_gpu_count(endpoint, request)
 
-    def reject(reason: str, detail: str) -> list[Candidate]:
-        return [Candidate(recipe, config, None, reason, detail)]
+    def reject(reason: Reason, why: str) -> list[TraceEntry]:
+        return [TraceEntry(Candidate(recipe, config, None), Verdict.REJECTED, reason, why)]
 
     if not config.enabled:
-        return reject("disabled", "disabled in the recipe")
+        return reject(Reason.DISABLED, "disabled in the recipe")
     if endpoint.hardware and not same_hardware(recipe.hardware, endpoint.hardware):
-        return reject("hardware", f"for {recipe.hardware}, endpoint asks for {endpoint.hardware}")
+        return reject(Reason.HARDWARE, f"for {recipe.hardware}, endpoint asks for {endpoint.hardware}")
     pools = [p for p in inventory.pools if same_hardware(p.hardware, recipe.hardware)]
     if not pools:
-        return reject("no_pool", f"for {recipe.hardware}, and no node pool has {recipe.hardware}")
+        return reject(Reason.NO_POOL, f"for {recipe.hardware}, and no node pool has {recipe.hardware}")
     if endpoint.precision and recipe.precision != endpoint.precision:
-        return reject("precision", f"precision {recipe.precision}, endpoint asks for {endpoint.precision}")
+        return reject(Reason.PRECISION, f"precision {recipe.precision}, endpoint asks for {endpoint.precision}")
     if gpu_count and config.gpu_count != gpu_count:
-        return reject("gpu_count", f"{_gpus(config.gpu_count)}, endpoint asks for {gpu_count}")
+        return reject(Reason.GPU_COUNT, f"{_gpus(config.gpu_count)}, endpoint asks for {gpu_count}")
     if endpoint.metric and recipe.metric and recipe.metric != endpoint.metric:
-        return reject("metric", f"tuned for {recipe.metric}, endpoint asks for {endpoint.metric}")
+        return reject(Reason.METRIC, f"tuned for {recipe.metric}, endpoint asks for {endpoint.metric}")
     if recipe.manual_selection_only and not pinned:
-        return reject("manual_only", "manual selection only: used only when pinned with spec.recipe")
+        return reject(Reason.MANUAL_ONLY, "manual selection only: used only when pinned with spec.recipe")
     fitting = [p for p in pools if p.gpus_per_node >= config.gpu_count]
     if not fitting:
         sizes = ", ".join(f"{p.name} has {p.gpus_per_node}" for p in pools)
-        return reject("node_fit", f"needs {config.gpu_count} GPUs on one node; {sizes} per node")
+        return reject(Reason.NODE_FIT, f"needs {config.gpu_count} GPUs on one node; {sizes} per node")
     out = []
     for pool in fitting:
-        candidate = Candidate(recipe, config, pool, None)
+        entry = TraceEntry(Candidate(recipe, config, pool), Verdict.KEPT)
         for check in extra_filters:
-            verdict = check(candidate)
-            if verdict and verdict[0] is None:
-                candidate = Candidate(recipe, config, pool, None, verdict[1])
-            elif verdict:
-                candidate = Candidate(recipe, config, pool, verdict[0], verdict[1])
+            entry = check(entry)
+            if entry.verdict is Verdict.REJECTED:
                 break
-        out.append(candidate)
+        out.append(entry)
     return out
 
 
@@ -129,7 +118,8 @@ def _gpus(count: int) -> str:
     return f"{count} GPU" if count == 1 else f"{count} GPUs"
 
 
-def _rank(candidate: Candidate):
+def _rank(entry: TraceEntry):
+    candidate = entry.candidate
     recipe = candidate.recipe
     profile_type = recipe.profile_type or "optimized"
     return (
@@ -171,15 +161,15 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
         return Diagnostic(origin.file, origin.line_of("spec", "hardware"), "spec.hardware",
                           f"no node pool of the inventory has hardware '{endpoint.hardware}'"
                           f"{did_you_mean(endpoint.hardware, known)}; node pools: {pools}")
-    rejected = [c for c in selection.candidates if c.rejected]
-    counts = Counter(c.rejected for c in rejected)
+    rejected = [e for e in selection.trace if e.verdict is Verdict.REJECTED]
+    counts = Counter(e.reason.value for e in rejected)
     summary = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     asked = describe_request(endpoint, request)
     hardware = [endpoint.hardware] if endpoint.hardware else sorted({p.hardware for p in inventory.pools})
     available = []
     for hw in hardware:
-        sizes = sorted({c.config.gpu_count for c in selection.candidates
-                        if c.config.enabled and same_hardware(c.recipe.hardware, hw)})
+        sizes = sorted({e.candidate.config.gpu_count for e in selection.trace
+                        if e.candidate.config.enabled and same_hardware(e.candidate.recipe.hardware, hw)})
         if sizes:
             available.append(f"available on {hw}: {', '.join(map(str, sizes))} GPUs")
     if not rejected:
@@ -194,19 +184,20 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
     return Diagnostic(origin.file, origin.line, "", message)
 
 
-def _filter_rejections(rejected, limit: int = 3) -> list[tuple[str, str]]:
+def _filter_rejections(rejected: list[TraceEntry], limit: int = 3) -> list[tuple[str, str]]:
     """Where and why the configurations that matched the request were rejected (memory, heads, ...): these are
     defects of the recipe (or of the request), so the error names the recipe's file and line."""
     out: list[tuple[str, str]] = []
-    for candidate in rejected:
-        if candidate.rejected in BUILTIN_REASONS:
+    for entry in rejected:
+        if entry.reason.from_request:
             continue
-        recipe, config = candidate.recipe, candidate.config
+        recipe, config = entry.candidate.recipe, entry.candidate.config
         # Built-in recipes are named as in the repository (their installed path differs per machine).
         file = f"built-in recipes/{recipe.origin.source}" if recipe.builtin else recipe.origin.file
         where = f"{file}:{recipe.origin.line_of(*config.path)} {config.engine} {config.key}"
-        if (where, candidate.detail) not in out:
-            out.append((where, candidate.detail))
+        why = entry.fit.describe() if entry.fit is not None else entry.why
+        if (where, why) not in out:
+            out.append((where, why))
     return out[:limit]
 
 
@@ -220,7 +211,3 @@ def describe_request(endpoint: Endpoint, request: EngineRequest) -> str:
     if gpu_count:
         parts.append(f"with {gpu_count} GPU{'s' if gpu_count != 1 else ''}")
     return " ".join(parts) + f" ({request.engine})"
-
-
-def pools_for(hardware: str, inventory: Inventory) -> list[NodePool]:
-    return [p for p in inventory.pools if same_hardware(p.hardware, hardware)]

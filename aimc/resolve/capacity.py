@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from aimc.resolve import rollout
 from aimc.errors import Diagnostic
-from aimc.model.inputs import Inventory, NodePool, ResolvedEndpoint, ResolvedEngine
+from aimc.model.inputs import Inventory, NodePool
+from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import partial
+from typing import Callable
 
+from aimc.catalog import flag_sets as flags
+from aimc.errors import Collector, Diagnostic
+from aimc.load.yaml_positions import format_path
+from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory
+from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection, TraceEntry
+from aimc.resolve import candidates as select
 from aimc.resolve import engine_args
 from aimc.resolve import env_checks
-from aimc.catalog import flag_sets as flags
 from aimc.resolve import recipe_checks
-from aimc.resolve import candidates as select
-from aimc.errors import Collector, Diagnostic
-from aimc.model.inputs import Endpoint, Inputs, ResolvedEndpoint, ResolvedEngine
-from aimc.load.yaml_positions import format_path
+from aimc.resolve.arg_merge import ArgSource
 
 # Images are pinned tags, never `latest`. Per engine; overridable in the inventory (spec.defaults.images) and the
 # endpoint (spec.image). vLLM: AMD's ROCm build that the official AIM images use; SGLang: the ROCm 7.0 build of the
@@ -33,13 +36,14 @@ MAX_NAME = 63
 @dataclass(frozen=True)
 class Resolution:
     endpoints: tuple[ResolvedEndpoint, ...]
-    selections: tuple  # every select.Selection, for `explain`
+    selections: tuple[Selection, ...]  # every selection, for `explain`
     warnings: tuple[Diagnostic, ...]
 
 
-def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None = None, checks=()) -> Resolution:
-    """Resolve every endpoint. `checks` are extra candidate filters from other modules: callables
-    (endpoint, request, candidate) -> (reason, detail) | None (see `select.select`)."""
+def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None = None,
+            checks: tuple[Callable[[Endpoint, EngineRequest, TraceEntry], TraceEntry], ...] = ()) -> Resolution:
+    """Resolve every endpoint. `checks` are extra candidate filters from other modules, given the endpoint and the
+    engine request first (see `candidates.select`)."""
     resolved, selections = [], []
     inventory = inputs.inventory
     for endpoint in inputs.endpoints:
@@ -76,15 +80,16 @@ def _check_names(endpoint: Endpoint, collector: Collector) -> None:
                         f"{MAX_NAME} characters; use at most {MAX_NAME - longest + len(endpoint.name)} characters")
 
 
-def _resolve_engine(endpoint: Endpoint, request, selection, inventory, collector: Collector) -> ResolvedEngine | None:
+def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selection, inventory: Inventory,
+                    collector: Collector) -> ResolvedEngine | None:
     chosen = selection.chosen
     recipe, config, pool = chosen.recipe, chosen.config, chosen.pool
     origin = endpoint.origin
 
-    def where(kind: str, flag: str):
-        if kind == "recipe":
+    def where(source: ArgSource, flag: str) -> tuple[str, int, str]:
+        if source is ArgSource.RECIPE:
             return recipe_checks.arg_place(recipe, config, flag)
-        if kind == "override":
+        if source is ArgSource.OVERRIDE:
             path = ("spec", "aimFrameworkOverrides", flag)
             return origin.file, origin.line_of(*path), format_path(path)
         if request.custom_args and any(f == flag for f, _ in request.custom_args):
@@ -96,7 +101,7 @@ def _resolve_engine(endpoint: Endpoint, request, selection, inventory, collector
     custom_args = tuple(endpoint.custom_args) + tuple(request.custom_args)
     huggingface_id = recipe.huggingface_id or endpoint.model
     command = engine_args.build_command(
-        request.engine, dict(config.args), config.gpu_count, huggingface_id, endpoint.model,
+        request.engine, config.args, config.gpu_count, huggingface_id, endpoint.model,
         endpoint.overrides, custom_args, where)
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
     collector.extend(command.diagnostics)
@@ -106,8 +111,6 @@ def _resolve_engine(endpoint: Endpoint, request, selection, inventory, collector
     image = _image(endpoint, request.engine, inventory, collector)
     if image is None:
         return None
-    trace = tuple(f"{c.label()}: {'selected' if c is chosen else ('kept' if not c.rejected else 'rejected (' + c.rejected + ')')}"
-                  + (f" — {c.detail}" if c.detail else "") for c in selection.candidates)
     return ResolvedEngine(
         endpoint=endpoint,
         engine=request.engine,
@@ -120,12 +123,13 @@ def _resolve_engine(endpoint: Endpoint, request, selection, inventory, collector
         env=tuple(recipe.env) + tuple(config.env),
         image=image,
         port=engine_args.PORTS[request.engine],
-        trace=trace + tuple(f"note: {n}" for n in command.notes),
-        facts=(("engine flags checked against", flags.flag_set(request.engine).label),),
+        trace=selection.trace,
+        notes=command.notes,
+        flag_set=flags.flag_set(request.engine).label,
     )
 
 
-def _image(endpoint: Endpoint, engine: str, inventory, collector: Collector) -> str | None:
+def _image(endpoint: Endpoint, engine: str, inventory: Inventory, collector: Collector) -> str | None:
     image = endpoint.image or dict(inventory.images).get(engine) or DEFAULT_IMAGES[engine]
     problem = image_problem(image)
     if problem:

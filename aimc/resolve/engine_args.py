@@ -1,17 +1,17 @@
-"""Engine command lines: normalise flags, merge overrides, and set the flags the compiler owns.
-
-Precedence, lowest first: recipe args < aimFrameworkOverrides < customArgs (documented in the README).
-Arguments are held as an ordered mapping flag -> value, where a value is a string, `None` for a bare flag,
-or a tuple of strings for a flag that takes several values.
+"""Engine command lines: the flags aimc owns, then the merged arguments, every flag checked against the engine's
+pinned flag set. The precedence merge itself (recipe args < aimFrameworkOverrides < customArgs) is `arg_merge`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from typing import Callable
 
-from aimc.errors import Diagnostic
 from aimc.catalog.flag_sets import FlagSet, check_value, flag_set, unknown_flag_problem
+from aimc.errors import Diagnostic
+from aimc.model.inputs import YamlPairs
+from aimc.resolve.arg_merge import ArgProblem, ArgSource, MergedArg, MergedArgs, merge_args
+from aimc.resolve.flag_names import SGLANG_TO_VLLM
 
 PORTS = {"vllm": 8000, "sglang": 30000}
 LAUNCH_COMMANDS = {
@@ -21,132 +21,30 @@ LAUNCH_COMMANDS = {
 MODEL_FLAG = {"vllm": "--model", "sglang": "--model-path"}
 TP_FLAG = {"vllm": "--tensor-parallel-size", "sglang": "--tp-size"}
 
-# Flags whose value aimc decides; in a recipe they are replaced (the published recipes set --port), in
-# customArgs they are an error because the endpoint has a field for each.
-OWNED_FLAGS = {
-    "vllm": {"--model": "spec.model", "--port": None, "--host": None, "--served-model-name": "spec.model",
-             "--tensor-parallel-size": "spec.gpuCount", "-tp": "spec.gpuCount"},
-    "sglang": {"--model-path": "spec.model", "--model": "spec.model", "--port": None, "--host": None,
-               "--served-model-name": "spec.model", "--tensor-parallel-size": "spec.gpuCount",
-               "--tp-size": "spec.gpuCount"},
-}
-TP_FLAGS = {"--tensor-parallel-size", "-tp", "--tp-size"}
-
-# Flags aimc adds before the recipe's (which, like overrides and customArgs, may change or remove them): SGLang
-# serves /metrics only with --enable-metrics, and autoscaling and monitoring read it.
-DEFAULT_FLAGS = {"vllm": {}, "sglang": {"--enable-metrics": None}}
-
-# aimFrameworkOverrides: engine-neutral name -> each engine's own flag.
-OVERRIDE_FLAGS = {
-    "gpuMemoryUtilization": {"vllm": "--gpu-memory-utilization", "sglang": "--mem-fraction-static"},
-    "trustRemoteCode": {"vllm": "--trust-remote-code", "sglang": "--trust-remote-code"},
-    "maxModelLen": {"vllm": "--max-model-len", "sglang": "--context-length"},
-    "maxNumSeqs": {"vllm": "--max-num-seqs", "sglang": "--max-running-requests"},
-    "maxNumBatchedTokens": {"vllm": "--max-num-batched-tokens", "sglang": "--chunked-prefill-size"},
-    "kvCacheDtype": {"vllm": "--kv-cache-dtype", "sglang": "--kv-cache-dtype"},
-    "enablePrefixCaching": {"vllm": "--enable-prefix-caching", "sglang": "--disable-radix-cache"},
-    "enforceEager": {"vllm": "--enforce-eager", "sglang": "--disable-cuda-graph"},
-}
-# Overrides whose boolean meaning is inverted by the engine's flag name.
-INVERTED_OVERRIDES = {("enablePrefixCaching", "sglang")}
-# Names used by the seed design's examples that no engine has. Accepted as documented aliases, with a warning;
-# passing them through would fail (or, with argparse prefix matching, silently mean another flag).
-FLAG_ALIASES = {
-    "vllm": {"--max-batch-size": "--max-num-seqs", "--max-context-len": "--max-model-len"},
-    "sglang": {"--max-batch-size": "--max-running-requests", "--max-context-len": "--context-length"},
-}
-
-# vLLM's fp8 KV cache is SGLang's fp8_e4m3 (SGLang has no plain fp8).
-SGLANG_KV_DTYPE = {"fp8": "fp8_e4m3"}
-
-# vLLM names under `sglang_serve` (the published prototype recipes write them) -> SGLang's own flag, translated with a
-# warning. None: SGLang does this by default, so the flag is dropped. Only names SGLang does not have are translated.
-VLLM_TO_SGLANG = {
-    "--max-model-len": "--context-length",
-    "--gpu-memory-utilization": "--mem-fraction-static",
-    "--max-num-batched-tokens": "--chunked-prefill-size",
-    "--max-num-seqs": "--max-running-requests",
-    "--seed": "--random-seed",
-    "--tokenizer": "--tokenizer-path",
-    "--enforce-eager": "--disable-cuda-graph",
-    "--no-enable-prefix-caching": "--disable-radix-cache",
-    "--enable-prefix-caching": None,
-    "--no-enforce-eager": None,
-    "--enable-log-requests": "--log-requests",
-    "--max-loras": "--max-loras-per-batch",
-    "-tp": "--tensor-parallel-size",
-    "-pp": "--pipeline-parallel-size",
-    "-dp": "--data-parallel-size",
-    "-q": "--quantization",
-}
-# The other way round is an error (recipes under vllm_serve are expected to use vLLM's names), with the vLLM name.
-SGLANG_TO_VLLM = {sglang: vllm for vllm, sglang in VLLM_TO_SGLANG.items() if sglang and vllm.startswith("--")}
-# Where the meaning differs, the warning says how.
-TRANSLATION_CAVEATS = {
-    "--gpu-memory-utilization": "; note that SGLang's fraction covers weights and KV cache only, vLLM's the whole "
-                                "instance",
-    "--max-num-batched-tokens": "; SGLang's closest match, the largest prefill chunk",
-}
+# (source, key) -> (file, line, field) of where a flag's value was written, for diagnostics.
+Where = Callable[[ArgSource, str], tuple[str, int, str]]
 
 
 @dataclass(frozen=True)
 class EngineCommand:
     args: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
-    notes: tuple[str, ...]  # trace lines: what was replaced, removed, overridden
-
-
-def normalise_flag(flag: str, engine: str) -> str:
-    """`max_model_len` -> `--max-model-len` for vLLM (which turns underscores into dashes); SGLang does not."""
-    flag = str(flag)
-    if not flag.startswith("-"):
-        flag = "--" + flag
-    if engine == "vllm" and flag.startswith("--"):
-        name, dot, rest = flag[2:].partition(".")
-        flag = "--" + name.replace("_", "-") + dot + rest
-    return flag
-
-
-def value_text(value):
-    """customArgs values: true -> bare flag, false -> flag removed, numbers and strings -> text."""
-    if value is True:
-        return None
-    if isinstance(value, str) and value.lower() == "true":
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return tuple(value_text(v) for v in value)
-    if isinstance(value, dict):  # a JSON flag (`--compilation-config: {mode: 3}`): the engine parses JSON text
-        return json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return str(value)
-
-
-def _set(args: dict, flag: str, value) -> None:
-    """Set a flag, removing its `--no-` twin (a later `--x` cancels an earlier `--no-x`)."""
-    twin = "--" + flag[5:] if flag.startswith("--no-") else "--no-" + flag[2:]
-    args.pop(twin, None)
-    args.pop(flag, None)  # re-inserting keeps the newest setting last, as on a command line
-    args[flag] = value
+    notes: tuple[str, ...]  # what the merge replaced, removed, overrode (shown by `explain`)
 
 
 def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str, served_name: str,
-                  overrides, custom_args, where) -> EngineCommand:
-    """The final argument list, every flag checked against the engine's pinned flag set.
+                  overrides: YamlPairs, custom_args: YamlPairs, where: Where) -> EngineCommand:
+    """The final argument list of one engine: merge (see `arg_merge.merge_args`), then check."""
+    merged = merge_args(engine, recipe_args, gpu_count, overrides, custom_args)
+    return command_line(merged, gpu_count, huggingface_id, served_name, where)
 
-    `where(kind, key)` returns (file, line, field) for diagnostics: kind "recipe" (key: the flag as the recipe writes
-    it), "override" (key: the aimFrameworkOverrides name) or "customArgs" (key: the flag as written there).
-    """
-    merge = _Merge(flag_set(engine), gpu_count, where)
-    for flag, value in DEFAULT_FLAGS[engine].items():
-        merge.put(flag, value, ("recipe", flag))  # aimc's own defaults, checked like the recipe's flags
-    for raw_flag, value in recipe_args.items():
-        merge.recipe_arg(raw_flag, value)
-    for name, raw in overrides:
-        merge.override(name, raw)
-    for raw_flag, raw in custom_args:
-        merge.custom_arg(raw_flag, raw)
-    checked_args = _check_args(merge.flags, merge.args, merge.sources, merge.report)
+
+def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served_name: str,
+                 where: Where) -> EngineCommand:
+    """aimc's own flags first, then the merged arguments that pass the flag-set checks."""
+    engine = merged.engine
+    problems = list(merged.problems)
+    checked_args = _check_args(flag_set(engine), merged.args, problems)
     final = [MODEL_FLAG[engine], huggingface_id, "--served-model-name", served_name]
     if engine == "sglang":
         final += ["--host", "0.0.0.0"]
@@ -157,161 +55,26 @@ def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str,
             final.extend(value)
         elif value is not None:
             final.append(value)
-    return EngineCommand(tuple(final), tuple(merge.diagnostics), tuple(merge.notes))
+    diagnostics = tuple(Diagnostic(*where(p.source, p.key), p.message, p.severity) for p in problems)
+    return EngineCommand(tuple(final), diagnostics, merged.notes)
 
 
-class _Merge:
-    """The precedence merge of one engine's arguments; remembers where each flag's value came from."""
-
-    def __init__(self, flags: FlagSet, gpu_count: int, where):
-        self.flags, self.gpu_count, self.where = flags, gpu_count, where
-        self.owned = OWNED_FLAGS[flags.engine]
-        self.args: dict = {}
-        self.sources: dict = {}  # flag -> (kind, key), for the checks after the merge
-        self.diagnostics: list[Diagnostic] = []
-        self.notes: list[str] = []
-
-    def report(self, kind, key, message, severity="error"):
-        file, line, field = self.where(kind, key)
-        self.diagnostics.append(Diagnostic(file, line, field, message, severity))
-
-    def put(self, flag, value, source):
-        _set(self.args, flag, value)
-        self.sources[flag] = source
-
-    def remove(self, *flags) -> list[str]:
-        removed = [f for f in flags if f and f in self.args]
-        for flag in removed:
-            self.args.pop(flag)
-            self.sources.pop(flag, None)
-        return removed
-
-    def named(self, kind, raw_flag, value):
-        return _engine_name(self.flags, raw_flag, value,
-                            lambda message: self.report(kind, raw_flag, message, "warning"))
-
-    def recipe_arg(self, raw_flag, value):
-        named = self.named("recipe", raw_flag, value)
-        if named is None:
-            return
-        flag, value = named
-        if flag in TP_FLAGS:
-            if value not in (None, False) and str(value) != str(self.gpu_count):
-                self.report("recipe", raw_flag, f"tensor-parallel size {value} differs from the configuration's GPU "
-                                                f"count {self.gpu_count}; they must be equal")
-        elif flag in self.owned:
-            if flag in ("--port", "--host"):
-                self.notes.append(f"recipe's {flag} {value} replaced: aimc sets the port and host")
-        elif value is False:  # 'false': off; for a vLLM flag with a --no- form that is said explicitly
-            negation = _negation(self.flags, flag)
-            if negation:
-                self.put(negation, None, ("recipe", raw_flag))
-        else:
-            self.put(flag, value, ("recipe", raw_flag))
-
-    def override(self, name, raw):
-        engine = self.flags.engine
-        flag = OVERRIDE_FLAGS[name][engine]
-        if isinstance(raw, bool):
-            on = raw != ((name, engine) in INVERTED_OVERRIDES)
-            if on:
-                self.put(flag, None, ("override", name))
-            else:
-                self.remove(flag)
-                negation = _negation(self.flags, flag)
-                if negation:
-                    self.put(negation, None, ("override", name))
-            self.notes.append(f"aimFrameworkOverrides.{name}: {str(raw).lower()} -> {flag if on else 'off'}")
-            return
-        value = value_text(raw)
-        if engine == "sglang" and name == "kvCacheDtype":
-            value = SGLANG_KV_DTYPE.get(value, value)
-        self.put(flag, value, ("override", name))
-        self.notes.append(f"aimFrameworkOverrides.{name}: {flag} {value}")
-
-    def custom_arg(self, raw_flag, raw):
-        """null: back to the engine's default; false: off (`--no-x` where vLLM has it); true: bare; else the value."""
-        off = raw is False or (isinstance(raw, str) and raw.lower() == "false")
-        named = self.named("customArgs", raw_flag, None if raw is None else (False if off else value_text(raw)))
-        if named is None:
-            return
-        flag, value = named
-        off = value is False  # a translation may have turned `false` into a flag of its own
-        if flag in self.owned:
-            instead = self.owned[flag]
-            hint = f"set {instead} instead" if instead else "aimc sets it (port 8000 for vLLM, 30000 for SGLang)"
-            self.report("customArgs", raw_flag, f"{flag} cannot be set in customArgs: {hint}")
-            return
-        negation = _negation(self.flags, flag)
-        if raw is None or (off and not negation):
-            removed = self.remove(flag, negation)
-            if removed:
-                self.notes.append(f"customArgs: {' and '.join(removed)} removed")
-        elif off:
-            self.put(negation, None, ("customArgs", raw_flag))
-            self.notes.append(f"customArgs: {flag} false -> {negation}")
-        else:
-            self.put(flag, value, ("customArgs", raw_flag))
-            self.notes.append(f"customArgs: {flag} {'' if value is None else _shown(value)}".rstrip())
-
-
-def _shown(value) -> str:
-    return " ".join(value) if isinstance(value, tuple) else str(value)
-
-
-def _negation(flags: FlagSet, flag: str) -> str | None:
-    found = flags.lookup(flag)
-    return found[0].negation if found and not found[1] else None
-
-
-def _engine_name(flags: FlagSet, raw_flag, value, warn):
-    """The engine's own name for a flag as written, and its value; None when the flag is dropped.
-
-    vLLM underscores become dashes; the seed design's aliases and vLLM names under SGLang are translated (each
-    with a warning); an engine alias becomes the flag's own name, so that precedence merges them.
-    """
-    engine = flags.engine
-    flag = normalise_flag(raw_flag, engine)
-    if flag in FLAG_ALIASES[engine]:
-        real = FLAG_ALIASES[engine][flag]
-        warn(f"{flag} is not a {engine} flag; using {real}, its documented alias (write {real} to silence this "
-             "warning)")
-        flag = real
-    elif engine == "sglang" and flags.lookup(flag) is None:
-        written = flag
-        if value is False and "--no-" + flag[2:] in VLLM_TO_SGLANG:  # `--enforce-eager: false` is `--no-enforce-eager`
-            flag, value, written = "--no-" + flag[2:], None, f"{flag} false (--no-{flag[2:]})"
-        if flag in VLLM_TO_SGLANG:
-            real = VLLM_TO_SGLANG[flag]
-            if real is None:
-                warn(f"{written} is vLLM's name; {flags.label} does this by default, so it is left out")
-                return None
-            warn(f"{written} is vLLM's name; {flags.label} calls it {real}: translated (write {real} to silence "
-                 f"this warning){TRANSLATION_CAVEATS.get(flag, '')}")
-            flag = real
-    if engine == "sglang" and flag == "--kv-cache-dtype" and value in SGLANG_KV_DTYPE:
-        real = SGLANG_KV_DTYPE[value]
-        warn(f"--kv-cache-dtype {value} is vLLM's value; {flags.label} calls it {real}: translated")
-        value = real
-    return flags.canonical(flag), value
-
-
-def _check_args(flags: FlagSet, args: dict, sources: dict, report) -> dict:
+def _check_args(flags: FlagSet, args: tuple[MergedArg, ...], problems: list[ArgProblem]) -> dict:
     """Every merged flag against the flag set: unknown flags, values outside choices, wrong types, booleans."""
     out: dict = {}
-    for flag, value in args.items():
-        kind, key = sources[flag]
+    for arg in args:
+        flag, value = arg.flag, arg.value
         found = flags.lookup(flag)
         if found is None:
             problem = unknown_flag_problem(flags, flag)
             if flags.engine == "vllm" and flag in SGLANG_TO_VLLM:
                 problem = f"{problem}: it is SGLang's name; vLLM calls it {SGLANG_TO_VLLM[flag]}"
-            report(kind, key, problem)
+            problems.append(ArgProblem(arg.source, arg.key, problem))
             continue
         spec, negated = found
         checked = check_value(flags, spec, negated, flag, value)
         if checked.problem:
-            report(kind, key, checked.problem, checked.severity)
+            problems.append(ArgProblem(arg.source, arg.key, checked.problem, checked.severity))
         if checked.remove:
             if spec.negation and not negated:
                 out[spec.negation] = None

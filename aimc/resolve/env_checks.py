@@ -8,23 +8,17 @@ Kubernetes device plugin, which already exposes exactly the GPUs the pod was giv
 
 from __future__ import annotations
 
-from functools import cache
-
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Recipe, RecipeConfig
-from aimc.catalog.files import catalog_file
+from aimc.catalog.model_facts import hardware as hardware_facts
 
 ARCH_LIST_VARIABLES = ("PYTORCH_ROCM_ARCH", "GPU_ARCHS")
 DEVICE_VARIABLES = ("HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES")
 
 
-@cache
 def gpu_arches() -> dict[str, str]:
-    """Hardware name (upper case) -> gfx architecture, from the built-in hardware catalog; read once."""
-    import yaml
-
-    data = yaml.safe_load(catalog_file("hardware.yaml").read_text(encoding="utf-8"))
-    return {gpu["name"].upper(): gpu["arch"] for gpu in data["gpus"]}
+    """Hardware name (upper case) -> gfx architecture, from the built-in hardware catalog (parsed once, there)."""
+    return {name: gpu.arch for name, gpu in hardware_facts().items()}
 
 
 def gfx_version(arch: str) -> str | None:
@@ -40,7 +34,8 @@ def gfx_version(arch: str) -> str | None:
 
 def env_problem(name: str, value: str, hardware: str) -> tuple[str, str] | None:
     """(message, severity) when one variable contradicts the hardware, else None."""
-    arch = gpu_arches().get(str(hardware).upper())
+    known = hardware_facts().get(str(hardware).upper())
+    arch = known.arch if known else None
     if name in DEVICE_VARIABLES:
         return (f"{name} is set to {value!r}, but on Kubernetes the device plugin already exposes exactly the GPUs "
                 "the pod was given; remove it", "warning")

@@ -27,8 +27,8 @@ def check_recipe(recipe: Recipe) -> list[Diagnostic]:
         out.extend(env_checks.check_env(recipe, ("env",), recipe.env, recipe.hardware))
     for config in recipe.configs:
         command = engine_args.build_command(
-            config.engine, dict(config.args), config.gpu_count, recipe.huggingface_id or recipe.model_id,
-            recipe.model_id, (), (), lambda kind, flag, config=config: arg_place(recipe, config, flag))
+            config.engine, config.args, config.gpu_count, recipe.huggingface_id or recipe.model_id,
+            recipe.model_id, (), (), lambda source, flag, config=config: arg_place(recipe, config, flag))
         out.extend(command.diagnostics)
         path = ("env_vars",) if recipe.format == "profile" else (*config.path, "env")
         out.extend(env_checks.check_env(recipe, path, config.env, recipe.hardware))

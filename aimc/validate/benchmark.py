@@ -34,7 +34,8 @@ def parse(documents: list[Document], endpoints, collector: Collector) -> Benchma
 
 
 def request(endpoint: Endpoint, local, collector: Collector) -> BenchmarkRequest | None:
-    raw = endpoint.spec("benchmark")
+    # Validation reads the document itself (schema-valid by now); later stages get the typed BenchmarkRequest.
+    raw = ((endpoint.origin.data or {}).get("spec") or {}).get("benchmark")
     if raw is None:
         return None
     name = raw.get("scenario", catalog.DEFAULT_SCENARIO)

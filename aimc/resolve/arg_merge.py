@@ -1,0 +1,242 @@
+"""The precedence merge of one engine's arguments: recipe args < aimFrameworkOverrides < customArgs.
+
+The one place that decides which value a flag ends up with (documented in the README). `engine_args` turns the result
+into the command line and checks every flag; the memory fit (`fit`) reads the utilisation, maximum length and KV-cache
+type from the same result, so both see one command line. Arguments are held as flag -> value, where a value is a
+string, `None` for a bare flag, or a tuple of strings for a flag that takes several values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+from aimc.catalog.flag_sets import FlagSet, flag_set
+from aimc.model.inputs import ArgValue, YamlPairs
+from aimc.resolve.flag_names import SGLANG_KV_DTYPE, engine_name
+
+# Flags whose value aimc decides; in a recipe they are replaced (the published recipes set --port), in
+# customArgs they are an error because the endpoint has a field for each.
+OWNED_FLAGS = {
+    "vllm": {"--model": "spec.model", "--port": None, "--host": None, "--served-model-name": "spec.model",
+             "--tensor-parallel-size": "spec.gpuCount", "-tp": "spec.gpuCount"},
+    "sglang": {"--model-path": "spec.model", "--model": "spec.model", "--port": None, "--host": None,
+               "--served-model-name": "spec.model", "--tensor-parallel-size": "spec.gpuCount",
+               "--tp-size": "spec.gpuCount"},
+}
+TP_FLAGS = {"--tensor-parallel-size", "-tp", "--tp-size"}
+
+# Flags aimc adds before the recipe's (which, like overrides and customArgs, may change or remove them): SGLang
+# serves /metrics only with --enable-metrics, and autoscaling and monitoring read it.
+DEFAULT_FLAGS = {"vllm": {}, "sglang": {"--enable-metrics": None}}
+
+# aimFrameworkOverrides: engine-neutral name -> each engine's own flag.
+OVERRIDE_FLAGS = {
+    "gpuMemoryUtilization": {"vllm": "--gpu-memory-utilization", "sglang": "--mem-fraction-static"},
+    "trustRemoteCode": {"vllm": "--trust-remote-code", "sglang": "--trust-remote-code"},
+    "maxModelLen": {"vllm": "--max-model-len", "sglang": "--context-length"},
+    "maxNumSeqs": {"vllm": "--max-num-seqs", "sglang": "--max-running-requests"},
+    "maxNumBatchedTokens": {"vllm": "--max-num-batched-tokens", "sglang": "--chunked-prefill-size"},
+    "kvCacheDtype": {"vllm": "--kv-cache-dtype", "sglang": "--kv-cache-dtype"},
+    "enablePrefixCaching": {"vllm": "--enable-prefix-caching", "sglang": "--disable-radix-cache"},
+    "enforceEager": {"vllm": "--enforce-eager", "sglang": "--disable-cuda-graph"},
+}
+# Overrides whose boolean meaning is inverted by the engine's flag name.
+INVERTED_OVERRIDES = {("enablePrefixCaching", "sglang")}
+
+
+class ArgSource(Enum):
+    """Where a flag's value was written: it decides which file and line a problem points at."""
+
+    RECIPE = "recipe"  # key: the flag as the recipe writes it
+    OVERRIDE = "override"  # key: the aimFrameworkOverrides name
+    CUSTOM_ARGS = "customArgs"  # key: the flag as written in customArgs
+
+
+@dataclass(frozen=True)
+class MergedArg:
+    flag: str
+    value: ArgValue
+    source: ArgSource
+    key: str
+
+
+@dataclass(frozen=True)
+class ArgProblem:
+    source: ArgSource
+    key: str
+    message: str
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
+class MergedArgs:
+    """The merged arguments in command-line order (before the flag-set checks), what the merge found wrong, and
+    notes for `explain` (what was replaced, removed, overridden)."""
+
+    engine: str
+    args: tuple[MergedArg, ...]
+    problems: tuple[ArgProblem, ...]
+    notes: tuple[str, ...]
+
+
+def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = (),
+               custom_args: YamlPairs = ()) -> MergedArgs:
+    """Merge a configuration's args (pairs or a mapping) with an endpoint's overrides and customArgs.
+
+    Cached: thousands of endpoints share a few recipes and usually the same overrides. customArgs that hold a list
+    or a mapping cannot be a cache key; those merges are simply recomputed."""
+    recipe_args = tuple(recipe_args.items()) if isinstance(recipe_args, dict) else tuple(recipe_args)
+    key = (engine, recipe_args, gpu_count, tuple(overrides), tuple(custom_args))
+    try:
+        hash(key)
+    except TypeError:
+        return _merge(*key)
+    return _cached_merge(*key)
+
+
+@lru_cache(maxsize=8192)
+def _cached_merge(engine, recipe_args, gpu_count, overrides, custom_args) -> MergedArgs:
+    return _merge(engine, recipe_args, gpu_count, overrides, custom_args)
+
+
+def _merge(engine, recipe_args, gpu_count, overrides, custom_args) -> MergedArgs:
+    merge = _Merge(flag_set(engine), gpu_count)
+    for flag, value in DEFAULT_FLAGS[engine].items():
+        merge.put(flag, value, ArgSource.RECIPE, flag)  # aimc's own defaults, checked like the recipe's flags
+    for raw_flag, value in recipe_args:
+        merge.recipe_arg(raw_flag, value)
+    for name, raw in overrides:
+        merge.override(name, raw)
+    for raw_flag, raw in custom_args:
+        merge.custom_arg(raw_flag, raw)
+    args = tuple(MergedArg(flag, value, *merge.sources[flag]) for flag, value in merge.args.items())
+    return MergedArgs(engine, args, tuple(merge.problems), tuple(merge.notes))
+
+
+def value_text(value):
+    """customArgs values: true -> bare flag, false -> flag removed, numbers and strings -> text."""
+    if value is True:
+        return None
+    if isinstance(value, str) and value.lower() == "true":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return tuple(value_text(v) for v in value)
+    if isinstance(value, dict):  # a JSON flag (`--compilation-config: {mode: 3}`): the engine parses JSON text
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return str(value)
+
+
+def _set(args: dict, flag: str, value) -> None:
+    """Set a flag, removing its `--no-` twin (a later `--x` cancels an earlier `--no-x`)."""
+    twin = "--" + flag[5:] if flag.startswith("--no-") else "--no-" + flag[2:]
+    args.pop(twin, None)
+    args.pop(flag, None)  # re-inserting keeps the newest setting last, as on a command line
+    args[flag] = value
+
+
+class _Merge:
+    """The precedence merge of one engine's arguments; remembers where each flag's value came from."""
+
+    def __init__(self, flags: FlagSet, gpu_count: int):
+        self.flags, self.gpu_count = flags, gpu_count
+        self.owned = OWNED_FLAGS[flags.engine]
+        self.args: dict[str, ArgValue] = {}
+        self.sources: dict[str, tuple[ArgSource, str]] = {}  # flag -> where its value was written
+        self.problems: list[ArgProblem] = []
+        self.notes: list[str] = []
+
+    def report(self, source: ArgSource, key: str, message: str, severity: str = "error") -> None:
+        self.problems.append(ArgProblem(source, key, message, severity))
+
+    def put(self, flag: str, value: ArgValue, source: ArgSource, key: str) -> None:
+        _set(self.args, flag, value)
+        self.sources[flag] = (source, key)
+
+    def remove(self, *flags) -> list[str]:
+        removed = [f for f in flags if f and f in self.args]
+        for flag in removed:
+            self.args.pop(flag)
+            self.sources.pop(flag, None)
+        return removed
+
+    def named(self, source: ArgSource, raw_flag, value):
+        return engine_name(self.flags, raw_flag, value,
+                            lambda message: self.report(source, raw_flag, message, "warning"))
+
+    def recipe_arg(self, raw_flag, value):
+        named = self.named(ArgSource.RECIPE, raw_flag, value)
+        if named is None:
+            return
+        flag, value = named
+        if flag in TP_FLAGS:
+            if value not in (None, False) and str(value) != str(self.gpu_count):
+                self.report(ArgSource.RECIPE, raw_flag, f"tensor-parallel size {value} differs from the configuration's GPU "
+                                                f"count {self.gpu_count}; they must be equal")
+        elif flag in self.owned:
+            if flag in ("--port", "--host"):
+                self.notes.append(f"recipe's {flag} {value} replaced: aimc sets the port and host")
+        elif value is False:  # 'false': off; for a vLLM flag with a --no- form that is said explicitly
+            negation = _negation(self.flags, flag)
+            if negation:
+                self.put(negation, None, ArgSource.RECIPE, raw_flag)
+        else:
+            self.put(flag, value, ArgSource.RECIPE, raw_flag)
+
+    def override(self, name, raw):
+        engine = self.flags.engine
+        flag = OVERRIDE_FLAGS[name][engine]
+        if isinstance(raw, bool):
+            on = raw != ((name, engine) in INVERTED_OVERRIDES)
+            if on:
+                self.put(flag, None, ArgSource.OVERRIDE, name)
+            else:
+                self.remove(flag)
+                negation = _negation(self.flags, flag)
+                if negation:
+                    self.put(negation, None, ArgSource.OVERRIDE, name)
+            self.notes.append(f"aimFrameworkOverrides.{name}: {str(raw).lower()} -> {flag if on else 'off'}")
+            return
+        value = value_text(raw)
+        if engine == "sglang" and name == "kvCacheDtype":
+            value = SGLANG_KV_DTYPE.get(value, value)
+        self.put(flag, value, ArgSource.OVERRIDE, name)
+        self.notes.append(f"aimFrameworkOverrides.{name}: {flag} {value}")
+
+    def custom_arg(self, raw_flag, raw):
+        """null: back to the engine's default; false: off (`--no-x` where vLLM has it); true: bare; else the value."""
+        off = raw is False or (isinstance(raw, str) and raw.lower() == "false")
+        named = self.named(ArgSource.CUSTOM_ARGS, raw_flag, None if raw is None else (False if off else value_text(raw)))
+        if named is None:
+            return
+        flag, value = named
+        off = value is False  # a translation may have turned `false` into a flag of its own
+        if flag in self.owned:
+            instead = self.owned[flag]
+            hint = f"set {instead} instead" if instead else "aimc sets it (port 8000 for vLLM, 30000 for SGLang)"
+            self.report(ArgSource.CUSTOM_ARGS, raw_flag, f"{flag} cannot be set in customArgs: {hint}")
+            return
+        negation = _negation(self.flags, flag)
+        if raw is None or (off and not negation):
+            removed = self.remove(flag, negation)
+            if removed:
+                self.notes.append(f"customArgs: {' and '.join(removed)} removed")
+        elif off:
+            self.put(negation, None, ArgSource.CUSTOM_ARGS, raw_flag)
+            self.notes.append(f"customArgs: {flag} false -> {negation}")
+        else:
+            self.put(flag, value, ArgSource.CUSTOM_ARGS, raw_flag)
+            self.notes.append(f"customArgs: {flag} {'' if value is None else _shown(value)}".rstrip())
+
+
+def _shown(value) -> str:
+    return " ".join(value) if isinstance(value, tuple) else str(value)
+
+
+def _negation(flags: FlagSet, flag: str) -> str | None:
+    found = flags.lookup(flag)
+    return found[0].negation if found and not found[1] else None

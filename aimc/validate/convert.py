@@ -1,0 +1,48 @@
+"""Conversions from schema-valid YAML values to dataclass fields, shared by the builders of every input kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aimc.load.documents import Document
+from aimc.model.inputs import Origin, ResourcesPerGpu, SecretKeyRef, StrPairs, YamlPairs
+
+
+def origin_of(doc: Document) -> Origin:
+    return Origin(doc.file, doc.source, doc.line, doc.data)
+
+
+def pairs(mapping: dict[str, Any] | None) -> YamlPairs:
+    """A mapping as written, as a tuple of pairs (immutable, order kept)."""
+    return tuple((k, v) for k, v in (mapping or {}).items())
+
+
+def str_pairs(mapping: dict[str, Any] | None) -> StrPairs:
+    """A mapping with every value as text (environment variables)."""
+    return tuple((k, str(v)) for k, v in (mapping or {}).items())
+
+
+def scalar_text(value: Any) -> str | None:
+    """A recipe value as the engine reads it: `2.0` is `2`; None stays None (a bare flag)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def secret_key_ref(raw: dict[str, Any] | None) -> SecretKeyRef | None:
+    """spec.hfTokenSecret (the schema requires `name`)."""
+    return SecretKeyRef(raw["name"], raw.get("key")) if raw else None
+
+
+def resources_per_gpu(raw: dict[str, Any] | None) -> ResourcesPerGpu | None:
+    """spec.resources or spec.defaults.resources; None when absent or empty (an empty one changes nothing)."""
+    if not raw:
+        return None
+    return ResourcesPerGpu(optional_text(raw.get("cpuPerGpu")), optional_text(raw.get("memoryPerGpu")),
+                           optional_text(raw.get("memoryLimitPerGpu")))

@@ -1,0 +1,90 @@
+"""ClusterInventory documents -> `Inventory`, and the choice of the build's one inventory."""
+
+from __future__ import annotations
+
+from aimc.errors import Collector
+from aimc.load.documents import Document
+from aimc.model.inputs import Inventory, ModelCache, Monitoring, NodePool
+from aimc.validate import schema
+from aimc.validate.convert import optional_text, origin_of, resources_per_gpu, secret_key_ref, str_pairs
+
+DEFAULT_GPU_RESOURCE = "amd.com/gpu"
+
+
+def parse_inventory(doc: Document, collector: Collector) -> Inventory:
+    data, origin = doc.data, origin_of(doc)
+    spec = data["spec"]
+    pools, names = [], {}
+    for index, raw in enumerate(spec["nodePools"]):
+        if raw["name"] in names:
+            collector.error(doc.file, origin.line_of("spec", "nodePools", index, "name"),
+                            f"spec.nodePools[{index}].name",
+                            f"duplicate node pool '{raw['name']}' (also spec.nodePools[{names[raw['name']]}])")
+        names[raw["name"]] = index
+        pools.append(NodePool(
+            name=raw["name"],
+            hardware=raw["hardware"].upper(),
+            gpus_per_node=raw["gpusPerNode"],
+            node_count=raw["nodeCount"],
+            gpu_resource=raw.get("gpuResource", DEFAULT_GPU_RESOURCE),
+            node_selector=str_pairs(raw.get("nodeSelector")),
+            tolerations=tuple(raw.get("tolerations") or ()),
+            memory_gib=raw.get("memoryGiB"),
+            index=index,
+            origin=origin,
+        ))
+    defaults = spec.get("defaults") or {}
+    return Inventory(
+        name=data["metadata"]["name"],
+        pools=tuple(pools),
+        default_namespace=defaults.get("namespace"),
+        images=str_pairs(defaults.get("images")),
+        origin=origin,
+        hf_token_secret=secret_key_ref(defaults.get("hfTokenSecret")),
+        resources=resources_per_gpu(defaults.get("resources")),
+        model_cache=_model_cache(spec.get("modelCache")),
+        monitoring=_monitoring(spec.get("monitoring")),
+    )
+
+
+def _model_cache(raw: dict | None) -> ModelCache | None:
+    """Present (even empty) turns the shared cache on."""
+    if raw is None:
+        return None
+    return ModelCache(raw.get("storageClassName") or None, raw.get("accessMode"), optional_text(raw.get("size")))
+
+
+def _monitoring(raw: dict | None) -> Monitoring:
+    raw = raw or {}
+    return Monitoring(bool(raw.get("prometheusOperator")), raw.get("prometheusServerAddress"))
+
+
+def choose_inventory(found: list[tuple[Document, Inventory]], given: list[Document] | None,
+                     collector: Collector) -> Inventory | None:
+    """The inventory of the build: the documents of --inventory FILE (`given`) when set, else the one found among
+    the inputs; more than one is an error."""
+    if given is not None:
+        parsed = []
+        for doc in given:
+            if doc.kind != "inventory":
+                continue
+            problems = schema.validate("inventory", doc.data, doc.file, doc.line)
+            if problems:
+                collector.extend(problems)
+                return None
+            parsed.append((doc, parse_inventory(doc, collector)))
+        if not given and collector.errors:
+            return None  # the file itself could not be read: that error says it all
+        if len(parsed) != 1:
+            where = given[0].file if given else "--inventory"
+            collector.error(where, 0, "", f"expected exactly one ClusterInventory in the --inventory file, found "
+                                          f"{len(parsed)}")
+            return None
+        return parsed[0][1]
+    if len(found) > 1:
+        places = ", ".join(f"{doc.file}:{doc.line}" for doc, _ in found)
+        first = found[1][0]
+        collector.error(first.file, first.line, "", f"{len(found)} ClusterInventory documents found ({places}); "
+                                                    "choose one with --inventory FILE")
+        return None
+    return found[0][1] if found else None

@@ -1,0 +1,97 @@
+"""Recipe documents (AIM framework format) -> `Recipe`, and the catalog: built-in recipes overridden by the
+repository's own. Official AIM profiles are read by `validate.profiles`."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import PurePosixPath
+
+from aimc.catalog.files import data_dir
+from aimc.errors import Collector
+from aimc.load.documents import Document, discover, load
+from aimc.model.inputs import ArgValue, Catalog, Recipe, RecipeConfig
+from aimc.validate import schema
+from aimc.validate.convert import origin_of, scalar_text, str_pairs
+from aimc.validate.profiles import parse_profile
+
+
+def parse_recipe(doc: Document, collector: Collector, builtin: bool) -> Recipe | None:
+    if doc.kind == "profile":
+        return parse_profile(doc, builtin)
+    data, origin = doc.data, origin_of(doc)
+    stem = PurePosixPath(doc.source).stem
+    if doc.source not in ("<stdin>",) and stem != data["recipe_id"] and doc.index == 0:
+        collector.error(doc.file, origin.line_of("recipe_id"), "recipe_id",
+                        f"'{data['recipe_id']}' differs from the file name '{stem}': name the file "
+                        f"{data['recipe_id']}.yaml or set recipe_id: {stem}")
+    configs = []
+    for engine in ("vllm", "sglang"):
+        section = data.get(f"{engine}_serve") or {}
+        for key, raw in section.items():
+            path = (f"{engine}_serve", key)
+            configs.append(RecipeConfig(
+                engine=engine,
+                gpu_count=int(key.split("_", 1)[0]),
+                enabled=raw["enabled"],
+                args=tuple((flag, _recipe_value(value)) for flag, value in (raw.get("args") or {}).items()),
+                env=str_pairs(raw.get("env")),
+                path=path,
+            ))
+    if not any(c.enabled for c in configs):
+        collector.error(doc.file, origin.line, "", f"recipe '{data['recipe_id']}' has no enabled configuration; "
+                                                   "set enabled: true on at least one <N>_gpu entry")
+    return Recipe(
+        id=data["recipe_id"],
+        model_id=data["model_id"],
+        huggingface_id=data["huggingface_id"],
+        hardware=str(data["hardware"]).upper(),
+        precision=data["precision"],
+        configs=tuple(sorted(configs, key=lambda c: (c.engine != "vllm", c.gpu_count))),
+        env=str_pairs(data.get("env")),
+        origin=origin,
+        builtin=builtin,
+    )
+
+
+def _recipe_value(value) -> ArgValue:
+    """AIM framework recipes write every value as a string; 'true' (or true) means a bare flag."""
+    if value is True or (isinstance(value, str) and value.lower() == "true"):
+        return None
+    if value is False or (isinstance(value, str) and value.lower() == "false"):
+        return False
+    return scalar_text(value)
+
+
+def merge_catalog(builtin: Catalog, local: list[Recipe], collector: Collector) -> Catalog:
+    """Repository-local recipes win over built-in ones with the same id; two local ones with one id is an error."""
+    by_id = {r.id: r for r in builtin.recipes}
+    local_ids: dict = {}
+    for recipe in local:
+        if recipe.id in local_ids:
+            first = local_ids[recipe.id]
+            collector.error(recipe.origin.file, recipe.origin.line, "recipe_id",
+                            f"recipe id '{recipe.id}' is also defined at {first.origin.file}:{first.origin.line}")
+            continue
+        local_ids[recipe.id] = recipe
+        by_id[recipe.id] = recipe
+    return Catalog(tuple(by_id[k] for k in sorted(by_id)))
+
+
+@cache
+def builtin_catalog() -> Catalog:
+    """The recipes shipped with aimc, read once per process. A defect here is a bug in aimc, not a user error."""
+    collector = Collector()
+    files = discover([str(data_dir("recipes"))], collector)
+    recipes = []
+    for doc in load(files, collector):
+        if doc.kind not in ("recipe", "profile"):
+            continue
+        problems = schema.validate(doc.kind, doc.data, doc.file, doc.line)
+        collector.extend(problems)
+        if not problems:
+            recipe = parse_recipe(doc, collector, builtin=True)
+            if recipe is not None:
+                recipes.append(recipe)
+    if collector.errors:
+        raise RuntimeError("built-in recipe catalog is invalid:\n" + "\n".join(d.format() for d in collector.errors))
+    return Catalog(tuple(sorted(recipes, key=lambda r: r.id)))
