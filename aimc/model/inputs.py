@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aimc.load.yaml_positions import PosDict, line_of
+from aimc.model.routing import Gateway, Traffic
 
 ENGINES = ("vllm", "sglang")
 PRECISIONS = ("fp16", "bf16", "fp8", "int8", "int4", "fp4")
@@ -80,6 +81,7 @@ class Endpoint:
     env: tuple  # Kubernetes EnvVar dicts, as given
     origin: Origin
     extra: Pairs = ()  # spec fields other modules read (probes, cache, resources, ...)
+    traffic: Traffic = Traffic()  # spec.traffic.weight and servingEngines[].weight (model/routing.py)
 
     def spec(self, key: str, default: Any = None) -> Any:
         return dict(self.extra).get(key, default)
@@ -111,6 +113,7 @@ class Inventory:
     images: Pairs  # engine -> image
     origin: Origin
     extra: Pairs = ()
+    gateway: Gateway | None = None  # spec.gateway (model/routing.py); None: no routing objects at all
 
     def setting(self, key: str, default: Any = None) -> Any:
         return dict(self.extra).get(key, default)

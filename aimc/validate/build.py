@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import PurePosixPath
 
-from aimc.validate import schema
+from aimc.validate import routing, schema
 from aimc.load.documents import Document, discover, load
 from aimc.errors import Collector, Diagnostic
 from aimc.model.inputs import AutoScaling, Catalog, Endpoint, EngineRequest, Inputs, Inventory, NodePool, Origin, PassthroughObject, Recipe, RecipeConfig
@@ -218,6 +218,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
         env=tuple(spec.get("env") or ()),
         origin=origin,
         extra=tuple((k, v) for k, v in spec.items() if k not in _CORE_SPEC_FIELDS),
+        traffic=routing.parse_traffic(spec, origin, collector),
     )
 
 
@@ -295,6 +296,7 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
         images=pairs(defaults.get("images")),
         origin=origin,
         extra=tuple((k, v) for k, v in spec.items() if k not in ("nodePools",)),
+        gateway=routing.parse_gateway(spec, origin, collector),
     )
 
 
