@@ -3,10 +3,9 @@ Extension v1.6.0 InferencePool). Tests that use them skip when the fixtures fold
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import yaml
-
 from conftest import SHARED_FIXTURES
 
 CRD_FILES = {
@@ -19,7 +18,7 @@ def available() -> bool:
     return all(path.is_file() for path in CRD_FILES.values())
 
 
-@lru_cache(maxsize=None)
+@cache
 def crd(kind: str) -> dict:
     return yaml.safe_load(CRD_FILES[kind].read_text())
 

@@ -24,7 +24,7 @@ class Gateway:
     body_based_routing: bool  # true: render the body-based router that copies `model` into the routing header
     endpoint_picker_image: str
     body_based_router_image: str
-    origin: "Origin"
+    origin: Origin
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,8 @@ class Traffic:
 class Backend:
     """One engine of one endpoint behind a model's route, with its weight on that route."""
 
-    endpoint: "ResolvedEndpoint"
-    engine: "ResolvedEngine"
+    endpoint: ResolvedEndpoint
+    engine: ResolvedEngine
     weight: int
 
 

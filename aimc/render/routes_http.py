@@ -9,7 +9,8 @@ between the model's engines by weight: InferencePools with the inference extensi
 from __future__ import annotations
 
 from aimc.model.routing import Backend, Gateway, ModelRoute
-from aimc.render import labels as L, routes_bbr, routes_pool
+from aimc.render import labels as L
+from aimc.render import routes_bbr, routes_pool
 from aimc.render.service import SERVICE_PORT
 
 API_VERSION = "gateway.networking.k8s.io/v1"  # HTTPRoute, Gateway API standard channel (v1.0 to v1.6)

@@ -13,7 +13,8 @@ import yaml
 
 from aimc.model.inputs import ResolvedEndpoint, ResolvedEngine
 from aimc.model.routing import Gateway
-from aimc.render import labels as L, routes_pods as P
+from aimc.render import labels as L
+from aimc.render import routes_pods as P
 from aimc.resolve.traffic import PICKER_SUFFIX
 
 API_VERSION = "inference.networking.k8s.io/v1"  # the InferencePool CRD of Inference Extension v1.0 to v1.6
@@ -42,7 +43,9 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, gateway: Gateway)
     labels = P.labels(resolved.endpoint.labels, COMPONENT, resolved.endpoint.name, name)
     config = plugins_config(engine.engine)
     rules = [P.read_rule("", "pods"), P.read_rule("inference.networking.k8s.io", "inferencepools"),
-             P.read_rule("inference.networking.x-k8s.io", "inferenceobjectives", "inferencemodelrewrites")]
+             # The alpha group too, as the upstream manifests grant it (objectives, rewrites, older pools).
+             P.read_rule("inference.networking.x-k8s.io", "inferenceobjectives", "inferencemodelrewrites",
+                         "inferencepools")]
     return [
         inference_pool(resolved, engine),
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": P.metadata(name, namespace, labels),
