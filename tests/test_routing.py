@@ -49,8 +49,12 @@ def weights(route: dict) -> list[tuple[str, int]]:
     return [(ref["name"], ref["weight"]) for ref in route["spec"]["rules"][0]["backendRefs"]]
 
 
-def golden(case: str) -> list[dict]:
-    return [d for d in yaml.safe_load_all((CASES / case / "expected.yaml").read_text()) if d]
+def golden(aimc, case: str) -> list[dict]:
+    """A case's objects as rendered now (test_golden checks them against its expected.yaml)."""
+    args = ["build", str(REPO / "examples")] if case == "example-all" else ["build", "inputs"]
+    result = aimc(*args, cwd=CASES / case)
+    assert result.code == 0, result.err
+    return [d for d in yaml.safe_load_all(result.out) if d]
 
 
 # -- without a gateway: as before -----------------------------------------------------------------------------
@@ -87,7 +91,7 @@ def test_weights_without_a_gateway_are_a_warning(aimc, tmp_path):
 # -- routes and weights ---------------------------------------------------------------------------------------
 
 def test_one_route_per_model_matching_the_body_based_router_header(aimc):
-    objects = golden("routing-pool")
+    objects = golden(aimc, "routing-pool")
     routes = of_kind(objects, "HTTPRoute")
     assert set(routes) == {"qwen-qwen3-32b", "meta-llama-llama-3-1-8b-instruct"}
     for route in routes.values():
@@ -105,15 +109,15 @@ def test_one_route_per_model_matching_the_body_based_router_header(aimc):
 
 
 def test_canary_and_engine_weights(aimc):
-    pool_routes = of_kind(golden("routing-pool"), "HTTPRoute")
+    pool_routes = of_kind(golden(aimc, "routing-pool"), "HTTPRoute")
     assert weights(pool_routes["qwen-qwen3-32b"]) == [("qwen3-32b-vllm", 90), ("qwen3-32b-canary-vllm", 10)]
     assert weights(pool_routes["meta-llama-llama-3-1-8b-instruct"]) == [("llama-vllm", 300), ("llama-sglang", 100)]
-    service_routes = of_kind(golden("routing-service"), "HTTPRoute")
+    service_routes = of_kind(golden(aimc, "routing-service"), "HTTPRoute")
     # Plain Services: the endpoint's for one engine, each engine's for several.
     assert weights(service_routes["qwen-qwen3-32b"]) == [("qwen3-32b", 90), ("qwen3-32b-canary", 10)]
     assert weights(service_routes["meta-llama-llama-3-1-8b-instruct"]) == [("llama-vllm", 300), ("llama-sglang", 100)]
     # 80 split 1:1 beside 20 and a standby: scaled to stay whole, proportions kept (40 %, 40 %, 0, 20 %).
-    assert weights(of_kind(golden("routing-weights"), "HTTPRoute")["qwen-qwen3-32b"]) == [
+    assert weights(of_kind(golden(aimc, "routing-weights"), "HTTPRoute")["qwen-qwen3-32b"]) == [
         ("qwen3-32b-vllm", 80), ("qwen3-32b-sglang", 80), ("qwen3-32b-blue", 0), ("qwen3-32b-green", 40)]
 
 
@@ -146,9 +150,9 @@ needs_fixtures = pytest.mark.skipif(not crd_fixtures.available(), reason=f"no CR
 
 @needs_fixtures
 @pytest.mark.parametrize("case", ROUTING_CASES + ("example-all",))
-def test_every_rendered_custom_resource_validates_against_its_crd(case):
+def test_every_rendered_custom_resource_validates_against_its_crd(aimc, case):
     checked = 0
-    for obj in golden(case):
+    for obj in golden(aimc, case):
         if obj["kind"] in crd_fixtures.CRD_FILES:
             crd_fixtures.validate(obj)
             checked += 1
@@ -168,10 +172,10 @@ def test_api_versions_are_those_the_fixtures_serve_and_store():
 
 
 @needs_fixtures
-def test_a_wrong_object_fails_the_crd_check():
+def test_a_wrong_object_fails_the_crd_check(aimc):
     import jsonschema
 
-    route = of_kind(golden("routing-pool"), "HTTPRoute")["qwen-qwen3-32b"]
+    route = of_kind(golden(aimc, "routing-pool"), "HTTPRoute")["qwen-qwen3-32b"]
     route["spec"]["rules"][0]["backendRefs"][0]["weight"] = 1_000_001
     with pytest.raises(jsonschema.ValidationError):
         crd_fixtures.validate(route)
@@ -179,8 +183,8 @@ def test_a_wrong_object_fails_the_crd_check():
 
 # -- endpoint picker and body-based router ---------------------------------------------------------------------
 
-def test_each_engine_gets_a_pool_and_its_endpoint_picker():
-    objects = golden("routing-pool")
+def test_each_engine_gets_a_pool_and_its_endpoint_picker(aimc):
+    objects = golden(aimc, "routing-pool")
     pools = of_kind(objects, "InferencePool")
     assert set(pools) == {"qwen3-32b-vllm", "qwen3-32b-canary-vllm", "llama-vllm", "llama-sglang"}
     pool = pools["llama-sglang"]["spec"]
@@ -204,8 +208,8 @@ def test_each_engine_gets_a_pool_and_its_endpoint_picker():
         assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == picker
 
 
-def test_routing_pods_are_never_selected_by_an_engine_service_or_pool():
-    objects = golden("routing-pool")
+def test_routing_pods_are_never_selected_by_an_engine_service_or_pool(aimc):
+    objects = golden(aimc, "routing-pool")
     selectors = [s["spec"]["selector"] for s in of_kind(objects, "Service").values() if "endpoint-picker" not in
                  str(s["spec"]["selector"]) and "body-based-router" not in str(s["spec"]["selector"])]
     selectors += [p["spec"]["selector"]["matchLabels"] for p in of_kind(objects, "InferencePool").values()]
@@ -218,20 +222,20 @@ def test_routing_pods_are_never_selected_by_an_engine_service_or_pool():
 
 
 @needs_fixtures
-def test_the_endpoint_picker_role_grants_what_the_upstream_manifest_does():
+def test_the_endpoint_picker_role_grants_what_the_upstream_manifest_does(aimc):
     upstream = [d for d in yaml.safe_load_all((SHARED_FIXTURES / "gaie" / "v1.0.2" / "manifests" /
                                               "inferencepool-resources.yaml").read_text()) if d]
     (role,) = [d for d in upstream if d["kind"] == "Role"]
-    ours = of_kind(golden("routing-pool"), "Role")["llama-vllm-epp"]["rules"]
+    ours = of_kind(golden(aimc, "routing-pool"), "Role")["llama-vllm-epp"]["rules"]
     granted = {(g, r, v) for rule in ours for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
     needed = {(g, r, v) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]
               for v in rule["verbs"]}
     assert needed <= granted
-    assert not any(d["kind"].startswith("Cluster") for d in golden("routing-pool"))  # nothing cluster-wide
+    assert not any(d["kind"].startswith("Cluster") for d in golden(aimc, "routing-pool"))  # nothing cluster-wide
 
 
-def test_body_based_router_once_per_gateway_in_its_namespace():
-    objects = golden("routing-pool")
+def test_body_based_router_once_per_gateway_in_its_namespace(aimc):
+    objects = golden(aimc, "routing-pool")
     routers = [o for o in objects if o["metadata"]["name"] == "inference-gateway-bbr"]
     assert sorted(o["kind"] for o in routers) == ["Deployment", "PodDisruptionBudget", "Role", "RoleBinding",
                                                   "Service", "ServiceAccount"]
@@ -243,8 +247,8 @@ def test_body_based_router_once_per_gateway_in_its_namespace():
     budget = of_kind(routers, "PodDisruptionBudget")["inference-gateway-bbr"]
     assert budget["spec"]["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
     assert deployment["spec"]["replicas"] > budget["spec"]["maxUnavailable"]
-    assert not any(o["metadata"]["name"].endswith("-bbr") for o in golden("routing-service"))
-    assert not of_kind(golden("routing-service"), "InferencePool")
+    assert not any(o["metadata"]["name"].endswith("-bbr") for o in golden(aimc, "routing-service"))
+    assert not of_kind(golden(aimc, "routing-service"), "InferencePool")
 
 
 def test_gateway_images_can_be_overridden_but_stay_pinned(aimc, tmp_path):
@@ -298,8 +302,8 @@ def test_route_names():
 
 # -- emission order and documentation ---------------------------------------------------------------------------
 
-def test_pools_are_emitted_after_workloads_and_before_routes():
-    kinds = [o["kind"] for o in golden("routing-pool")]
+def test_pools_are_emitted_after_workloads_and_before_routes(aimc):
+    kinds = [o["kind"] for o in golden(aimc, "routing-pool")]
     assert kinds.index("InferencePool") > max(i for i, k in enumerate(kinds) if k == "Deployment")
     assert kinds.index("HTTPRoute") > max(i for i, k in enumerate(kinds) if k == "InferencePool")
 
