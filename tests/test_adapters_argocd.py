@@ -168,7 +168,9 @@ def run_like_cmp_server(repository: Path, tmp_path: Path, app_path: str, setting
         "ARGOCD_APP_REVISION_SHORT_8": "01234567", "ARGOCD_APP_SOURCE_REPO_URL": "https://git.example.com/specs.git",
         "ARGOCD_APP_SOURCE_PATH": app_path, "ARGOCD_APP_SOURCE_TARGET_REVISION": "main",
         # The examples' inventory says the cluster runs the Prometheus operator (PodMonitors).
-        "KUBE_VERSION": "1.32.2", "KUBE_API_VERSIONS": "v1,apps/v1,autoscaling/v2,policy/v1,monitoring.coreos.com/v1",
+        "KUBE_VERSION": "1.32.2", "KUBE_API_VERSIONS": "v1,apps/v1,autoscaling/v2,policy/v1,monitoring.coreos.com/v1,"
+        # The examples' gateway: RBAC of the endpoint pickers, their pools and the models' routes.
+        "rbac.authorization.k8s.io/v1,inference.networking.k8s.io/v1,gateway.networking.k8s.io/v1",
         "ARGOCD_APP_PARAMETERS": "[]",
         **{f"ARGOCD_ENV_{name}": value for name, value in settings.items()},
     }
@@ -213,7 +215,8 @@ def test_contract_namespace_defaults_to_the_application_namespace(tmp_path):
         "qwen.yaml": ENDPOINT.format(name="qwen", gpus=4)})
     run = run_like_cmp_server(repository, tmp_path, ".", {})
     assert run.returncode == 0, run.stderr
-    assert {o["metadata"]["namespace"] for o in parse_like_argocd(run.stdout)} == {"apps"}
+    # The body-based router lives in the gateway's own namespace.
+    assert {o["metadata"]["namespace"] for o in parse_like_argocd(run.stdout)} == {"apps", "gateway-system"}
 
 
 def test_contract_bad_input_fails_with_file_and_line_and_no_output(tmp_path):
@@ -252,8 +255,10 @@ def test_contract_kube_version_too_old_for_an_api_version(tmp_path):
     for strict, code in (("false", 0), ("true", 1)):
         run = subprocess.run(plugin_command(), cwd=repository, capture_output=True, text=True, env={
             "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "KUBE_VERSION": "1.22.17",
-            # qwen3-32b autoscales: its own autoscaling/v2 HPA would also be too new for 1.22.
-            "ARGOCD_ENV_AIMC_EXCLUDE": "endpoints/qwen3-32b-tuned.yaml,endpoints/qwen3-32b.yaml",
+            # qwen3-32b autoscales: its own autoscaling/v2 HPA would also be too new for 1.22; without qwen3-32b
+            # and its canary, the standby qwen3-32b-multi (weight 0) would be a warning.
+            "ARGOCD_ENV_AIMC_EXCLUDE": "endpoints/qwen3-32b-tuned.yaml,endpoints/qwen3-32b.yaml,"
+                                       "endpoints/qwen3-32b-multi.yaml",
             "ARGOCD_ENV_AIMC_STRICT": strict})
         assert run.returncode == code, run.stderr
         assert ("hpa.yaml:1: " + ("" if strict == "true" else "warning: ")

@@ -56,7 +56,7 @@ def test_transformer_compiles_endpoints_and_passes_other_items_through():
     assert code == 0, stderr
     assert output["kind"] == "ResourceList" and "results" not in output
     assert config_map in output["items"]  # untouched, annotations and all (the orchestrator tracks it by them)
-    rendered = [o for o in output["items"] if o is not None and o["kind"] != "ConfigMap"]
+    rendered = [o for o in output["items"] if o is not None and o != config_map]
     assert rendered == direct_build()  # no tracking annotation leaks from the endpoint into what aimc renders
 
 

@@ -130,7 +130,10 @@ def hardened_pod_problems(pod: dict) -> list[str]:
     for key in ("hostNetwork", "hostPID", "hostIPC"):
         if pod.get(key):
             problems.append(key)
-    if pod.get("automountServiceAccountToken") is not False:
+    # The token only for a pod that calls the API (the routing components: endpoint picker, body-based router), under
+    # its own ServiceAccount and as a non-root user.
+    calls_api = bool(pod.get("serviceAccountName")) and (pod.get("securityContext") or {}).get("runAsNonRoot") is True
+    if pod.get("automountServiceAccountToken") is not False and not calls_api:
         problems.append("automountServiceAccountToken is not false")
     if any("hostPath" in volume for volume in pod.get("volumes", [])):
         problems.append("hostPath volume")

@@ -345,17 +345,29 @@ def test_label_values_are_valid_and_hashed_when_cut():
 
 
 def test_pods_are_hardened(aimc):
-    for obj in (d for d in yaml.safe_load_all(aimc("build", "examples").out) if d and d["kind"] == "Deployment"):
+    deployments = [d for d in yaml.safe_load_all(aimc("build", "examples").out) if d and d["kind"] == "Deployment"]
+    assert {d["spec"]["template"]["spec"]["containers"][0]["name"] for d in deployments} >= {"vllm", "epp", "bbr"}
+    for obj in deployments:
         pod = obj["spec"]["template"]["spec"]
-        assert pod["automountServiceAccountToken"] is False
-        assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+        # Only the routing components (endpoint picker, body-based router) call the Kubernetes API.
+        routing = "aim.engine.amd.com/endpoint" not in obj["spec"]["selector"]["matchLabels"]
+        assert pod["automountServiceAccountToken"] is routing
         for key in ("hostNetwork", "hostPID", "hostIPC"):
             assert key not in pod
         assert not any("hostPath" in volume for volume in pod["volumes"])
         context = pod["containers"][0]["securityContext"]
         assert context["allowPrivilegeEscalation"] is False and context["privileged"] is False
         assert context["capabilities"] == {"drop": ["ALL"]}
-        assert "runAsNonRoot" not in context  # the ROCm engine images run as root (README, Rendered workloads)
+        if routing:  # distroless images: non-root, read-only root filesystem, requests and probes
+            assert pod["securityContext"] == {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532,
+                                              "seccompProfile": {"type": "RuntimeDefault"}}
+            assert context["readOnlyRootFilesystem"] is True
+            container = pod["containers"][0]
+            assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
+            assert "readinessProbe" in container and "livenessProbe" in container
+        else:
+            assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+            assert "runAsNonRoot" not in context  # the ROCm engine images run as root (README, Rendered workloads)
 
 
 def test_examples_show_the_inventory_features():

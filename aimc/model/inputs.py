@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aimc.load.yaml_positions import PosDict, line_of
+from aimc.model.routing import Gateway, Traffic
 
 if TYPE_CHECKING:
     from aimc.load.documents import Document
@@ -109,6 +110,7 @@ class Endpoint:
     hf_token_secret: SecretKeyRef | None = None
     resources: ResourcesPerGpu | None = None  # None when absent or empty
     shm_size: str | None = None
+    traffic: Traffic = Traffic()  # spec.traffic.weight and servingEngines[].weight (model/routing.py)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class Inventory:
     resources: ResourcesPerGpu | None = None  # spec.defaults.resources; None when absent or empty
     model_cache: ModelCache | None = None
     monitoring: Monitoring = Monitoring()
+    gateway: Gateway | None = None  # spec.gateway (model/routing.py); None: no routing objects at all
 
 
 @dataclass(frozen=True)

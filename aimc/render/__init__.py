@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint
-from aimc.render import autoscaling, cache, deployment, disruption, monitoring, service, sizing
+from aimc.render import autoscaling, cache, deployment, disruption, monitoring, routing, service, sizing
+from aimc.resolve import traffic
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ def render_all(endpoints, inventory: Inventory | None = None, models=None) -> li
     # Model-cache claims are shared by every endpoint of a namespace that loads the model: rendered once.
     out.extend(Rendered(obj, origin.source, origin.file, origin.line_of("metadata", "name"))
                for obj, origin in cache.render_claims(endpoints, inventory, models))
+    out.extend(Rendered(obj, o.source, o.file, o.line_of("metadata", "name")) for obj, o in routing.render(endpoints, inventory))
     return out
 
 
@@ -51,4 +53,5 @@ def check(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
         problems.extend(autoscaling.check(resolved, inventory))
         problems.extend(sizing.resource_problems(resolved, inventory))
     problems.extend(cache.sharing_warnings(endpoints, inventory))
+    problems.extend(traffic.problems(endpoints, inventory))
     return problems

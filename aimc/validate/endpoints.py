@@ -5,6 +5,7 @@ from __future__ import annotations
 from aimc.errors import Collector
 from aimc.load.documents import Document
 from aimc.model.inputs import AutoScaling, Endpoint, EngineRequest, Origin
+from aimc.validate import routing
 from aimc.validate.convert import origin_of, pairs, resources_per_gpu, secret_key_ref, str_pairs
 
 
@@ -49,6 +50,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
         hf_token_secret=secret_key_ref(spec.get("hfTokenSecret")),
         resources=resources_per_gpu(spec.get("resources")),
         shm_size=str(spec["shmSize"]) if spec.get("shmSize") else None,
+        traffic=routing.parse_traffic(spec, origin, collector),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aimc.errors import Collector
 from aimc.load.documents import Document
 from aimc.model.inputs import Inventory, ModelCache, Monitoring, NodePool
-from aimc.validate import schema
+from aimc.validate import routing, schema
 from aimc.validate.convert import optional_text, origin_of, resources_per_gpu, secret_key_ref, str_pairs
 
 DEFAULT_GPU_RESOURCE = "amd.com/gpu"
@@ -44,6 +44,7 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
         resources=resources_per_gpu(defaults.get("resources")),
         model_cache=_model_cache(spec.get("modelCache")),
         monitoring=_monitoring(spec.get("monitoring")),
+        gateway=routing.parse_gateway(spec, origin, collector),
     )
 
 

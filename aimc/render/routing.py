@@ -1,0 +1,26 @@
+"""Model-aware routing on the inventory's gateway (`spec.gateway`): routes, inference pools with their endpoint
+pickers, and the body-based router. Without a gateway nothing is rendered and the output is as before."""
+
+from __future__ import annotations
+
+from aimc.model.inputs import Inventory
+from aimc.render import routes_bbr, routes_http, routes_pool
+from aimc.resolve import traffic
+
+
+def render(endpoints, inventory: Inventory | None) -> list[tuple[dict, object]]:
+    """(object, origin) pairs: an engine's pool and picker come from its endpoint, a route from the first endpoint
+    serving its model, the body-based router from the inventory."""
+    gateway = inventory.gateway if inventory is not None else None
+    if gateway is None:
+        return []
+    out = []
+    if gateway.inference_extension:
+        for resolved in endpoints:
+            for engine in resolved.engines:
+                out += [(obj, resolved.endpoint.origin) for obj in routes_pool.render(resolved, engine, gateway)]
+    for route in traffic.model_routes(endpoints):
+        out.append((routes_http.render(route, gateway), route.backends[0].endpoint.endpoint.origin))
+    if gateway.body_based_routing:
+        out += [(obj, gateway.origin) for obj in routes_bbr.render(gateway)]
+    return out

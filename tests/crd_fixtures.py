@@ -1,0 +1,46 @@
+"""The OpenAPI v3 schemas of the routing CRDs, from the shared fixtures (Gateway API v1.6.1 HTTPRoute, Inference
+Extension v1.6.0 InferencePool). Tests that use them skip when the fixtures folder is absent."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import yaml
+from conftest import SHARED_FIXTURES
+
+CRD_FILES = {
+    "HTTPRoute": SHARED_FIXTURES / "gateway-api" / "gateway.networking.k8s.io_httproutes.yaml",
+    "InferencePool": SHARED_FIXTURES / "gaie" / "crd" / "inference.networking.k8s.io_inferencepools.yaml",
+}
+
+
+def available() -> bool:
+    return all(path.is_file() for path in CRD_FILES.values())
+
+
+@cache
+def crd(kind: str) -> dict:
+    return yaml.safe_load(CRD_FILES[kind].read_text())
+
+
+def schema(api_version: str, kind: str) -> dict | None:
+    """The schema of `kind` at `api_version` when the fixtures hold that CRD and serve that version, else None."""
+    if kind not in CRD_FILES or not CRD_FILES[kind].is_file():
+        return None
+    document = crd(kind)
+    group, _, version = api_version.partition("/")
+    if document["spec"]["group"] != group:
+        return None
+    for entry in document["spec"]["versions"]:
+        if entry["name"] == version and entry.get("served"):
+            return entry["schema"]["openAPIV3Schema"]
+    return None
+
+
+def validate(obj: dict) -> None:
+    """jsonschema against the CRD's schema (the x-kubernetes-* keywords and CEL rules are not checked)."""
+    import jsonschema
+
+    found = schema(obj["apiVersion"], obj["kind"])
+    assert found is not None, f"no CRD schema serves {obj['apiVersion']} {obj['kind']}"
+    jsonschema.validate(obj, found)
