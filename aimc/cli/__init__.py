@@ -4,17 +4,47 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
 from aimc import __version__
-from aimc.cli import adapters, bench, build, diff, recipes, schema
 from aimc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UserError
 
+# Command name -> "module:function". A command's module (and what it imports) loads only when that command is looked
+# up: `aimc build`, the start-up-bound command that Argo CD and pre-commit run, does not pay for the other families.
+COMMANDS = {
+    "argocd": "aimc.cli.adapters:argocd",
+    "bench": "aimc.cli.bench:bench",
+    "build": "aimc.cli.build:build",
+    "diff": "aimc.cli.diff:diff",
+    "explain": "aimc.cli.build:explain",
+    "krm": "aimc.cli.adapters:krm",
+    "kustomize": "aimc.cli.adapters:kustomize",
+    "plan": "aimc.cli.build:plan",
+    "precommit": "aimc.cli.adapters:precommit",
+    "recipes": "aimc.cli.recipes:recipes",
+    "schema": "aimc.cli.schema:schema",
+    "validate": "aimc.cli.build:validate",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module on first look-up (`--help` looks every command up)."""
+
+    def list_commands(self, ctx):
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, function = COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), function), cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aimc")
 @click.option("--traceback", is_flag=True, hidden=True, help="Show Python tracebacks of internal errors.")
 @click.pass_context
@@ -22,13 +52,6 @@ def cli(ctx, traceback):
     """aimc: compile AIMEndpoint specs into plain Kubernetes manifests for AMD Instinct GPUs."""
     ctx.obj = {"traceback": traceback}
 
-
-
-
-for command in (build.build, build.validate, build.explain, build.plan, recipes.recipes, adapters.argocd,
-                adapters.kustomize, adapters.krm, diff.diff, schema.schema, adapters.precommit):
-    cli.add_command(command)
-cli.add_command(bench.bench)
 
 
 def main(argv=None, prog_name="aimc") -> int:
