@@ -5,7 +5,7 @@ Strategies generate valid inventories, endpoints and repository-local recipes fr
 hardware and GPU counts, then mutate them (drop or replace fields, wrong types, random JSON values, unicode names,
 bytes flipped in the YAML text). The default suite runs a small, derandomised number of examples; the large run is
 
-    AIMC_HYPOTHESIS_EXAMPLES=10000 python3 -m pytest tests/test_properties.py
+    AIMC_HYPOTHESIS_EXAMPLES=10000 python3 -m pytest tests/test_pipeline_properties.py
 
 (random seeds; see the README's Robustness section).
 """
@@ -24,8 +24,8 @@ from aimc.emit import output as emit
 from aimc.errors import UserError
 from aimc.validate.recipes import builtin_catalog
 from aimc.pipeline import Options, compile
-from test_boundaries import hardened_pod_problems, pod_specs
-from test_build_output import CRD_SCHEMAS, NEWEST_KUBERNETES
+from test_cli_boundaries import hardened_pod_problems, pod_specs
+from test_cli_build import CRD_SCHEMAS, NEWEST_KUBERNETES
 
 EXAMPLES = int(os.environ.get("AIMC_HYPOTHESIS_EXAMPLES", "50"))
 SETTINGS = settings(
