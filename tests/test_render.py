@@ -171,6 +171,26 @@ autoScaling:
     assert metrics == {"vllm": ("vllm_kv_cache_usage_perc", "0.8"), "sglang": ("sglang_token_usage", "0.8")}
 
 
+@pytest.mark.parametrize("asked", ["sglang:inter_token_latency_seconds", "vllm:inter_token_latency_seconds",
+                                   "vllm:time_per_output_token_seconds"])
+def test_latency_metric_is_inter_token_latency_on_both_engines(aimc, tmp_path, asked):
+    """vLLM 0.11 deprecates vllm:time_per_output_token_seconds (removed in 0.13): it is read as the new name."""
+    spec = QWEN_32B + f"""servingEngines: [vllm, sglang]
+autoScaling:
+  enabled: true
+  maxReplicas: 3
+  metric: {{name: "{asked}", target: "0.05"}}"""
+    result = build(aimc, tmp_path, {"itl": endpoint("itl", spec)})
+    objs = objects(result)
+    names = {e: find(objs, "HorizontalPodAutoscaler", f"itl-{e}")["spec"]["metrics"][0]["pods"]["metric"]["name"]
+             for e in ("vllm", "sglang")}
+    assert names == {"vllm": "vllm_inter_token_latency_seconds", "sglang": "sglang_inter_token_latency_seconds"}
+    deprecated = asked == "vllm:time_per_output_token_seconds"
+    assert ("warning: spec.autoScaling.metric.name: vllm:time_per_output_token_seconds is deprecated" in result.err) \
+        == deprecated
+    assert "time_per_output_token" not in result.out
+
+
 KEDA_INVENTORY = INVENTORY.replace("  nodePools:", "  monitoring: {prometheusServerAddress: 'http://prom:9090'}\n"
                                                  "  nodePools:")
 
