@@ -92,12 +92,17 @@ def test_multi_engine_example_one_service_reaches_both_engines_with_engine_speci
     assert container(vllm)["ports"][0] == {"name": "http", "containerPort": 8000, "protocol": "TCP"}
     assert container(sglang)["ports"][0] == {"name": "http", "containerPort": 30000, "protocol": "TCP"}
     for deployment in (vllm, sglang):
-        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        for probe in ("startupProbe", "readinessProbe"):
             assert container(deployment)[probe]["httpGet"] == {"path": "/health", "port": "http"}
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
             assert "initialDelaySeconds" not in container(deployment)[probe]
-    # SGLang's /health would run a generation on every probe without this; vLLM's is cheap as it is.
-    assert env_of(sglang)["SGLANG_ENABLE_HEALTH_ENDPOINT_GENERATION"] == "0"
-    assert "SGLANG_ENABLE_HEALTH_ENDPOINT_GENERATION" not in env_of(vllm)
+    # SGLang 0.5.5.post3's /health runs a generation on every call (its switch to turn that off is a no-op, so aimc
+    # does not set it): its liveness only checks the port; vLLM's /health is cheap.
+    assert container(vllm)["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    assert container(sglang)["livenessProbe"]["tcpSocket"] == {"port": "http"}
+    assert "httpGet" not in container(sglang)["livenessProbe"]
+    assert container(sglang)["readinessProbe"]["timeoutSeconds"] > 20  # SGLang's own health-check timeout
+    assert "SGLANG_ENABLE_HEALTH_ENDPOINT_GENERATION" not in env_of(sglang) | env_of(vllm)
     assert "--enable-metrics" in container(sglang)["args"]
     assert "--enable-metrics" not in container(vllm)["args"]
 
@@ -164,6 +169,26 @@ autoScaling:
         assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 1200
         assert "replicas" not in find(objs, "Deployment", f"both-{engine}")["spec"]
     assert metrics == {"vllm": ("vllm_kv_cache_usage_perc", "0.8"), "sglang": ("sglang_token_usage", "0.8")}
+
+
+@pytest.mark.parametrize("asked", ["sglang:inter_token_latency_seconds", "vllm:inter_token_latency_seconds",
+                                   "vllm:time_per_output_token_seconds"])
+def test_latency_metric_is_inter_token_latency_on_both_engines(aimc, tmp_path, asked):
+    """vLLM 0.11 deprecates vllm:time_per_output_token_seconds (removed in 0.13): it is read as the new name."""
+    spec = QWEN_32B + f"""servingEngines: [vllm, sglang]
+autoScaling:
+  enabled: true
+  maxReplicas: 3
+  metric: {{name: "{asked}", target: "0.05"}}"""
+    result = build(aimc, tmp_path, {"itl": endpoint("itl", spec)})
+    objs = objects(result)
+    names = {e: find(objs, "HorizontalPodAutoscaler", f"itl-{e}")["spec"]["metrics"][0]["pods"]["metric"]["name"]
+             for e in ("vllm", "sglang")}
+    assert names == {"vllm": "vllm_inter_token_latency_seconds", "sglang": "sglang_inter_token_latency_seconds"}
+    deprecated = asked == "vllm:time_per_output_token_seconds"
+    assert ("warning: spec.autoScaling.metric.name: vllm:time_per_output_token_seconds is deprecated" in result.err) \
+        == deprecated
+    assert "time_per_output_token" not in result.out
 
 
 KEDA_INVENTORY = INVENTORY.replace("  nodePools:", "  monitoring: {prometheusServerAddress: 'http://prom:9090'}\n"
@@ -393,4 +418,8 @@ env: [{name: API_KEY, valueFrom: {secretKeyRef: {name: k, key: k}}}]"""
     for deployment in (vllm, sglang):
         assert "--api-key" in container(deployment)["args"]
         assert container(deployment)["readinessProbe"]["httpGet"]["path"] == "/health"
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            check = container(deployment)[probe]
+            path = check.get("httpGet", {}).get("path")
+            assert path is None or path.startswith(("/health", "/metrics")), (probe, path)
     assert find(objs, "Service", "split")["spec"]["selector"] == {"aim.engine.amd.com/endpoint": "split"}

@@ -28,8 +28,11 @@ METRIC_EQUIVALENTS = (
     {"vllm": "vllm:num_requests_waiting", "sglang": "sglang:num_queue_reqs"},
     {"vllm": "vllm:num_requests_running", "sglang": "sglang:num_running_reqs"},
     {"vllm": "vllm:kv_cache_usage_perc", "sglang": "sglang:token_usage"},
-    {"vllm": "vllm:time_per_output_token_seconds", "sglang": "sglang:inter_token_latency_seconds"},
+    {"vllm": "vllm:inter_token_latency_seconds", "sglang": "sglang:inter_token_latency_seconds"},
 )
+# Names the engines deprecated -> the name to use: vLLM 0.11 deprecates its per-output-token latency (hidden in 0.12,
+# removed in 0.13); a scaler on a name that disappears silently stops scaling.
+DEPRECATED_METRICS = {"vllm:time_per_output_token_seconds": "vllm:inter_token_latency_seconds"}
 
 
 def metric_name(resolved: ResolvedEndpoint, engine: str) -> str:
@@ -37,6 +40,7 @@ def metric_name(resolved: ResolvedEndpoint, engine: str) -> str:
     asked = resolved.endpoint.autoscaling.metric_name
     if asked is None:
         return METRIC_EQUIVALENTS[0][engine]
+    asked = DEPRECATED_METRICS.get(asked, asked)
     for row in METRIC_EQUIVALENTS:
         if asked in row.values():
             return row[engine]
@@ -143,6 +147,21 @@ def prometheus_address(inventory: Inventory | None) -> str | None:
 
 
 def check(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list[Diagnostic]:
+    return _deprecated_metric(resolved) + _keda_address(resolved, inventory)
+
+
+def _deprecated_metric(resolved: ResolvedEndpoint) -> list[Diagnostic]:
+    scaling = resolved.endpoint.autoscaling
+    if not scaling.enabled or scaling.metric_name not in DEPRECATED_METRICS:
+        return []
+    origin, path = resolved.endpoint.origin, ("spec", "autoScaling", "metric", "name")
+    return [Diagnostic(origin.file, origin.line_of(*path), ".".join(path),
+                       f"{scaling.metric_name} is deprecated (vLLM 0.11; removed in 0.13): scaling on "
+                       f"{DEPRECATED_METRICS[scaling.metric_name]} instead (write that name to silence this warning)",
+                       "warning")]
+
+
+def _keda_address(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list[Diagnostic]:
     scaling = resolved.endpoint.autoscaling
     if not (scaling.enabled and scaling.provider == "keda") or prometheus_address(inventory):
         return []

@@ -110,8 +110,7 @@ def resources(engine: ResolvedEngine, inventory: Inventory | None) -> dict:
 def environment(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None) -> list[dict]:
     """aimc's own variables, then the recipe's, then the endpoint's `env` (later ones win on a name clash)."""
     merged: dict[str, dict] = {}
-    own = [{"name": k, "value": v} for k, v in probes.ENGINE_ENV[engine.engine]]
-    own += cache.env(engine) + secrets.token_env(resolved, inventory)
+    own = cache.env(engine) + secrets.token_env(resolved, inventory)
     for entry in own:
         merged[entry["name"]] = entry
     for name, value in engine.env:

@@ -1,6 +1,14 @@
 """The precedence merge of one engine's arguments: recipe args < aimFrameworkOverrides < customArgs.
 
-The one place that decides which value a flag ends up with (documented in the README). `engine_args` turns the result
+The one place that decides which value a flag ends up with, and in which order the flags appear (both documented in
+the README, "Argument precedence"). The order is canonical, so that it never depends on the key order of a mapping
+(Kustomize, for one, sorts the keys of every mapping it passes through; a changed order would restart every pod):
+aimc's default flags and the recipe's flags in the recipe's order (a flag keeps its place when an override or
+customArgs changes its value or turns it into its `--no-` twin), then the flags only overrides and customArgs add,
+sorted by name (`--no-x` sorts as `--x`). Overrides and customArgs are also read in sorted key order, so the notes
+and problems come out the same whatever the order they were written in; two customArgs keys that name the same flag
+(`max_model_len` and `--max-model-len`, or `--x` and `--no-x`) are an error, since no order may pick the winner.
+`engine_args` turns the result
 into the command line and checks every flag; the memory fit (`fit`) reads the utilisation, maximum length and KV-cache
 type from the same result, so both see one command line. Arguments are held as flag -> value, where a value is a
 string, `None` for a bare flag, or a tuple of strings for a flag that takes several values.
@@ -83,13 +91,15 @@ class MergedArgs:
 
 
 def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = (),
-               custom_args: YamlPairs = ()) -> MergedArgs:
-    """Merge a configuration's args (pairs or a mapping) with an endpoint's overrides and customArgs.
+               custom_args: YamlPairs = (), engine_custom_args: YamlPairs = ()) -> MergedArgs:
+    """Merge a configuration's args (pairs or a mapping) with an endpoint's overrides and customArgs, then the
+    customArgs of its `servingEngines` entry (which win over the endpoint's).
 
     Cached: thousands of endpoints share a few recipes and usually the same overrides. customArgs that hold a list
     or a mapping cannot be a cache key; those merges are simply recomputed."""
     recipe_args = tuple(recipe_args.items()) if isinstance(recipe_args, dict) else tuple(recipe_args)
-    key = (engine, recipe_args, gpu_count, tuple(overrides), tuple(custom_args))
+    key = (engine, recipe_args, gpu_count, sorted_pairs(overrides), sorted_pairs(custom_args),
+           sorted_pairs(engine_custom_args))
     try:
         hash(key)
     except TypeError:
@@ -98,11 +108,11 @@ def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = 
 
 
 @lru_cache(maxsize=8192)
-def _cached_merge(engine, recipe_args, gpu_count, overrides, custom_args) -> MergedArgs:
-    return _merge(engine, recipe_args, gpu_count, overrides, custom_args)
+def _cached_merge(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args) -> MergedArgs:
+    return _merge(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args)
 
 
-def _merge(engine, recipe_args, gpu_count, overrides, custom_args) -> MergedArgs:
+def _merge(engine, recipe_args, gpu_count, overrides, *custom_layers) -> MergedArgs:
     merge = _Merge(flag_set(engine), gpu_count)
     for flag, value in DEFAULT_FLAGS[engine].items():
         merge.put(flag, value, ArgSource.RECIPE, flag)  # aimc's own defaults, checked like the recipe's flags
@@ -110,10 +120,23 @@ def _merge(engine, recipe_args, gpu_count, overrides, custom_args) -> MergedArgs
         merge.recipe_arg(raw_flag, value)
     for name, raw in overrides:
         merge.override(name, raw)
-    for raw_flag, raw in custom_args:
-        merge.custom_arg(raw_flag, raw)
-    args = tuple(MergedArg(flag, value, *merge.sources[flag]) for flag, value in merge.args.items())
+    for layer in custom_layers:
+        merge.custom_keys = {}  # a later layer may set again what an earlier one set: it wins
+        for raw_flag, raw in layer:
+            merge.custom_arg(raw_flag, raw)
+    ordered = sorted(merge.args, key=merge.position)
+    args = tuple(MergedArg(flag, merge.args[flag], *merge.sources[flag]) for flag in ordered)
     return MergedArgs(engine, args, tuple(merge.problems), tuple(merge.notes))
+
+
+def sorted_pairs(pairs) -> tuple:
+    """A mapping's (key, value) pairs in key order: where its keys were written in another order means nothing."""
+    return tuple(sorted(pairs, key=lambda pair: str(pair[0])))
+
+
+def family(flag: str) -> str:
+    """A flag and its `--no-` twin share one place on the command line (and one customArgs key)."""
+    return "--" + flag[5:] if flag.startswith("--no-") else flag
 
 
 def value_text(value):
@@ -147,6 +170,8 @@ class _Merge:
         self.owned = OWNED_FLAGS[flags.engine]
         self.args: dict[str, ArgValue] = {}
         self.sources: dict[str, tuple[ArgSource, str]] = {}  # flag -> where its value was written
+        self.recipe_order: dict[str, int] = {}  # family -> its place among aimc's defaults and the recipe's flags
+        self.custom_keys: dict[str, str] = {}  # family -> the key that set it, in the customArgs being read
         self.problems: list[ArgProblem] = []
         self.notes: list[str] = []
 
@@ -156,6 +181,13 @@ class _Merge:
     def put(self, flag: str, value: ArgValue, source: ArgSource, key: str) -> None:
         _set(self.args, flag, value)
         self.sources[flag] = (source, key)
+        if source is ArgSource.RECIPE:
+            self.recipe_order.setdefault(family(flag), len(self.recipe_order))
+
+    def position(self, flag: str) -> tuple:
+        """The canonical order: the recipe's flags where the recipe put them, then the others by name."""
+        place = self.recipe_order.get(family(flag))
+        return (0, place, "") if place is not None else (1, 0, family(flag))
 
     def remove(self, *flags) -> list[str]:
         removed = [f for f in flags if f and f in self.args]
@@ -215,6 +247,11 @@ class _Merge:
             return
         flag, value = named
         off = value is False  # a translation may have turned `false` into a flag of its own
+        earlier = self.custom_keys.setdefault(family(flag), str(raw_flag))
+        if earlier != str(raw_flag):
+            self.report(ArgSource.CUSTOM_ARGS, raw_flag, f"customArgs names {family(flag)} twice, as {earlier} and "
+                        f"{raw_flag}: keep one (which would win must not depend on the order keys are written in)")
+            return
         if flag in self.owned:
             instead = self.owned[flag]
             hint = f"set {instead} instead" if instead else "aimc sets it (port 8000 for vLLM, 30000 for SGLang)"

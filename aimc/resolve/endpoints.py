@@ -98,11 +98,10 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
             path = ("spec", "customArgs", flag)
         return origin.file, origin.line_of(*path), format_path(path)
 
-    custom_args = tuple(endpoint.custom_args) + tuple(request.custom_args)
     huggingface_id = recipe.huggingface_id or endpoint.model
     command = engine_args.build_command(
         request.engine, config.args, config.gpu_count, huggingface_id, endpoint.model,
-        endpoint.overrides, custom_args, where)
+        endpoint.overrides, endpoint.custom_args, where, request.custom_args)
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
     collector.extend(command.diagnostics)
     collector.extend(env_problems)

@@ -33,9 +33,10 @@ class EngineCommand:
 
 
 def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str, served_name: str,
-                  overrides: YamlPairs, custom_args: YamlPairs, where: Where) -> EngineCommand:
+                  overrides: YamlPairs, custom_args: YamlPairs, where: Where,
+                  engine_custom_args: YamlPairs = ()) -> EngineCommand:
     """The final argument list of one engine: merge (see `arg_merge.merge_args`), then check."""
-    merged = merge_args(engine, recipe_args, gpu_count, overrides, custom_args)
+    merged = merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args)
     return command_line(merged, gpu_count, huggingface_id, served_name, where)
 
 

@@ -81,9 +81,10 @@ def settings(merged: MergedArgs) -> Settings:
                     str(values["kv_dtype"]) if values.get("kv_dtype") is not None else None)
 
 
-def config_settings(config: RecipeConfig, overrides=(), custom_args=()) -> Settings:
+def config_settings(config: RecipeConfig, overrides=(), custom_args=(), engine_custom_args=()) -> Settings:
     """`settings` of one configuration's arguments merged with an endpoint's overrides and customArgs."""
-    return settings(merge_args(config.engine, config.args, config.gpu_count, overrides, custom_args))
+    return settings(merge_args(config.engine, config.args, config.gpu_count, overrides, custom_args,
+                               engine_custom_args))
 
 
 _SETTING_OF_FLAG = {**{f: "utilisation" for f in UTILISATION_FLAGS}, **{f: "max_len" for f in MAX_LEN_FLAGS},
@@ -154,9 +155,8 @@ def memory_check(models: ModelCatalog):
         memory = pool_memory(candidate.pool)
         if memory is None:
             return replace(entry, fit_unchecked=f"no memory figure for {candidate.pool.hardware}")
-        custom = tuple(endpoint.custom_args) + tuple(request.custom_args)
         fit = _fit(model, candidate.recipe.precision, gpus, memory,
-                   config_settings(candidate.config, endpoint.overrides, custom))
+                   config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args))
         if fit.fits:
             return replace(entry, fit=fit)
         return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=fit)
