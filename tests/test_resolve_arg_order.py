@@ -126,3 +126,9 @@ def test_kustomize_of_the_examples_piped_to_aimc_gives_the_objects_of_aimc_build
     assert [(o["kind"], o["metadata"]["name"]) for o in piped] == [(o["kind"], o["metadata"]["name"]) for o in built]
     for a, b in zip(piped, built):
         assert a == b, (a["kind"], a["metadata"]["name"])  # lists (the args among them) compare in order
+    # Byte for byte too (apart from the `# Source:` comments, which name stdin on one side): the key order of every
+    # mapping the user wrote (node selectors, tolerations, env entries, labels) is canonical, not as written.
+    def without_sources(text):
+        return [line for line in text.splitlines() if not line.startswith("# Source:")]
+
+    assert without_sources(_build("-", stdin=kustomized.stdout)) == without_sources(_build("examples"))

@@ -18,8 +18,19 @@ def pairs(mapping: dict[str, Any] | None) -> YamlPairs:
 
 
 def str_pairs(mapping: dict[str, Any] | None) -> StrPairs:
-    """A mapping with every value as text (environment variables)."""
-    return tuple((k, str(v)) for k, v in (mapping or {}).items())
+    """A mapping with every value as text (labels, node selectors, environment variables), sorted by key: the key
+    order of a mapping carries no meaning, and Kustomize sorts it, so the output must not depend on it."""
+    return tuple(sorted((k, str(v)) for k, v in (mapping or {}).items()))
+
+
+def canonical(value: Any) -> Any:
+    """A Kubernetes sub-object passed through as given (an EnvVar, a Toleration) with every mapping's keys sorted;
+    list order is kept (it can matter: `$(VAR)` in an env value refers to earlier entries)."""
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(item) for item in value]
+    return value
 
 
 def scalar_text(value: Any) -> str | None:

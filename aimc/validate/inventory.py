@@ -6,7 +6,7 @@ from aimc.errors import Collector
 from aimc.load.documents import Document
 from aimc.model.inputs import Inventory, ModelCache, Monitoring, NodePool
 from aimc.validate import routing, schema
-from aimc.validate.convert import optional_text, origin_of, resources_per_gpu, secret_key_ref, str_pairs
+from aimc.validate.convert import canonical, optional_text, origin_of, resources_per_gpu, secret_key_ref, str_pairs
 
 DEFAULT_GPU_RESOURCE = "amd.com/gpu"
 
@@ -28,7 +28,7 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
             node_count=raw["nodeCount"],
             gpu_resource=raw.get("gpuResource", DEFAULT_GPU_RESOURCE),
             node_selector=str_pairs(raw.get("nodeSelector")),
-            tolerations=tuple(raw.get("tolerations") or ()),
+            tolerations=tuple(canonical(entry) for entry in raw.get("tolerations") or ()),
             memory_gib=raw.get("memoryGiB"),
             index=index,
             origin=origin,
