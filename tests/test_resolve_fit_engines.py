@@ -154,3 +154,34 @@ def test_model_facts_match_config_json(model_id):
     assert facts_of.sliding_window_layers == sliding
     if sliding:
         assert facts_of.sliding_window == config["sliding_window"]
+
+
+# -- AIMModel documents describe windows too -------------------------------------------------------------------
+
+def _aimmodel(**extra):
+    spec = {"id": "acme/Windowed-7B", "parametersB": 7, "layers": 32, "attentionHeads": 32, "kvHeads": 8,
+            "headDim": 128, "maxContextLength": 32768, **extra}
+    return {"apiVersion": "aim.engine.amd.com/v1alpha1", "kind": "AIMModel", "metadata": {"name": "w"}, "spec": spec}
+
+
+def test_aimmodel_schema_takes_window_facts_in_pairs():
+    from aimc.validate import schema
+
+    assert schema.validate("model", _aimmodel(slidingWindow=4096, slidingWindowLayers=24), "m.yaml", 1) == []
+    assert schema.validate("model", _aimmodel(attentionChunkSize=8192, chunkedAttentionLayers=24), "m.yaml", 1) == []
+    problems = schema.validate("model", _aimmodel(slidingWindow=4096), "m.yaml", 1)
+    assert problems and "slidingWindowLayers" in problems[0].format()
+
+
+def test_aimmodel_window_layers_cannot_exceed_the_layers():
+    from aimc.errors import Collector
+    from aimc.load.documents import Document
+
+    data = _aimmodel(slidingWindow=4096, slidingWindowLayers=40)
+    collector = Collector()
+    facts.model_catalog([Document("m.yaml", "m.yaml", 0, 1, "model", data)], collector)
+    assert [d.format() for d in collector.errors] == [
+        "m.yaml:1: spec: slidingWindowLayers + chunkedAttentionLayers is 40, more than the 32 layers"]
+    data = _aimmodel(slidingWindow=4096, slidingWindowLayers=16)
+    windowed = facts.model_catalog([Document("m.yaml", "m.yaml", 0, 1, "model", data)]).lookup("acme/windowed-7b")
+    assert (windowed.sliding_window, windowed.sliding_window_layers, windowed.full_attention_layers) == (4096, 16, 16)
