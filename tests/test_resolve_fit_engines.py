@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import SHARED_FIXTURES
 
 from aimc.catalog import model_facts as facts
 from aimc.resolve import fit, fit_sglang
-from conftest import SHARED_FIXTURES
 
 HF_CONFIGS = SHARED_FIXTURES / "hf-configs"
 

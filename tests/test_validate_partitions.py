@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from conftest import write_tree
+
 from aimc.catalog import model_facts as facts
 from aimc.model.inputs import NodePool, Origin, Partition
 from aimc.resolve import fit
-from conftest import write_tree
 
 INVENTORY = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: c}\n"
              "spec:\n  nodePools:\n    - name: p\n      hardware: %s\n      gpusPerNode: %d\n      nodeCount: 1\n%s")
@@ -27,8 +28,8 @@ def test_memory_per_logical_gpu_is_the_device_memory_divided_by_compute_partitio
 
 def test_a_cpx_pool_is_not_192_gib_per_gpu(aimc, tmp_path):
     write_tree(tmp_path, {
-        "cluster.yaml": INVENTORY % ("MI300X", 64, "      partition: {compute: CPX, memory: NPS4}\n"
-                                     "      nodeSelector: {amd.com/compute-memory-partition: cpx_nps4}\n"),
+        "cluster.yaml": INVENTORY % ("MI300X", 64, ("      partition: {compute: CPX, memory: NPS4}\n"
+                                                    "      nodeSelector: {amd.com/compute-memory-partition: cpx_nps4}\n")),
         "qwen.yaml": QWEN,
     })
     result = aimc("explain", str(tmp_path))

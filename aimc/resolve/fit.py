@@ -19,8 +19,8 @@ from aimc.model.plan import Fit, Reason, TraceEntry, Verdict
 from aimc.resolve import fit_sglang, fit_vllm
 from aimc.resolve.fit_settings import Settings, config_settings, settings
 
-__all__ = ["Settings", "compute", "config_settings", "settings", "topology_problem", "pool_memory", "memory_check",
-           "recipe_fit_problems", "unchecked_warnings"]
+__all__ = ["Settings", "compute", "config_settings", "memory_check", "pool_memory", "recipe_fit_problems",
+           "settings", "topology_problem", "unchecked_warnings"]
 
 ENGINES = {"vllm": fit_vllm.compute, "sglang": fit_sglang.compute}
 
