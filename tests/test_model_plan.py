@@ -10,7 +10,7 @@ from aimc.reports.explain import explain_detail, explain_verdict
 ORIGIN = Origin("t.yaml", "t.yaml", 1)
 CONFIG = RecipeConfig("vllm", 1, True, (), (), ("vllm_serve", "1_gpu"))
 CANDIDATE = Candidate(Recipe("r", "m/M", "m/M", "MI300X", "bf16", (CONFIG,), (), ORIGIN, True), CONFIG, None)
-FIT = Fit("m/M", 1, 61.09, 1.02, 5.35, 8.0, 32768, 1, 64, 0.9)
+FIT = Fit("m/M", "vllm", 1, 64, 0.9, "", 61.09, 1.02, 2.3, 10.0, 40960, 1, 1.0)
 
 
 def test_verdicts_and_reasons_are_enums_formatted_by_explain():
@@ -26,7 +26,7 @@ def test_explain_formats_the_fit_arithmetic_of_kept_and_rejected_candidates():
     rejected = TraceEntry(CANDIDATE, Verdict.REJECTED, Reason.MEMORY, fit=FIT)
     assert explain_detail(kept) == "fits: " + FIT.describe()
     assert explain_detail(rejected) == FIT.describe()
-    assert FIT.describe().startswith("needs 75.7 GiB per GPU, has 57.6 GiB (64 GiB × 0.90): weights 61.09 GiB × 1.02")
+    assert FIT.describe().startswith("needs 74.6 GiB per GPU, has 57.6 GiB (64 GiB × 0.90): weights 61.09 GiB × 1.02")
     unchecked = TraceEntry(CANDIDATE, Verdict.SELECTED, fit_unchecked="no facts for model 'm/M'")
     assert explain_detail(unchecked) == "fit not checked: no facts for model 'm/M'"
 

@@ -10,14 +10,15 @@ CASES = Path(__file__).parent / "cases"
 def test_explain_shows_memory_arithmetic_of_the_selection(aimc):
     result = aimc("explain", "examples", "--endpoint", "qwen3-32b")
     assert result.code == 0, result
-    assert ("  memory per GPU: needs 20.6 GiB per GPU, has 172.8 GiB (192 GiB × 0.90): weights 15.27 GiB × 1.02 + "
-            "overhead 3.06 GiB + KV 2.00 GiB (one 32768-token sequence / 4)") in result.out
+    assert ("  memory per GPU: needs 19.9 GiB per GPU, has 172.8 GiB (192 GiB × 0.90): weights 15.27 GiB × 1.02 + "
+            "activations and non-torch 2.30 GiB + KV 2.00 GiB (one 32768-token sequence / 4); HIP graphs 1.00 GiB "
+            "outside the budget") in result.out
 
 
 def test_explain_shows_memory_rejections(aimc):
     result = aimc("explain", str(CASES / "error-memory-fit" / "inputs"))
     assert result.code == 1
-    assert ("qwen3-32b-mi250-one-gcd vllm 1_gpu on pool mi250: rejected (memory): needs 75.7 GiB per GPU, "
+    assert ("qwen3-32b-mi250-one-gcd vllm 1_gpu on pool mi250: rejected (memory): needs 72.6 GiB per GPU, "
             "has 57.6 GiB (64 GiB × 0.90)") in result.out
 
 
@@ -48,6 +49,6 @@ def test_node_pool_memory_overrides_the_hardware_catalog(aimc, tmp_path):
     })
     result = aimc("explain", str(tmp_path))
     assert result.code == 0, result
-    assert ("qwen3-32b-mi300x-bf16 vllm 1_gpu on pool cpx: rejected (memory): needs 75.7 GiB per GPU, has 43.2 GiB "
+    assert ("qwen3-32b-mi300x-bf16 vllm 1_gpu on pool cpx: rejected (memory): needs 72.6 GiB per GPU, has 43.2 GiB "
             "(48 GiB × 0.90)") in result.out
     assert "qwen3-32b-mi300x-bf16 vllm 2_gpu on pool cpx: SELECTED" in result.out

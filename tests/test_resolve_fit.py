@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aimc.catalog import model_facts as facts
-from aimc.resolve import fit
+from aimc.resolve import fit, fit_vllm
 from aimc.load.documents import Document
 from aimc.model.plan import Fit
 from aimc.resolve.arg_merge import merge_args
@@ -18,19 +18,20 @@ def facts_of(model_id):
     return found
 
 
-def fit_of(model_id, precision, gpus, hardware, **settings):
+def fit_of(model_id, precision, gpus, hardware, engine="vllm", **settings):
     return fit.compute(facts_of(model_id), precision, gpus, facts.gpu(hardware).memory_gib, fit.Settings(
-        settings.get("utilisation"), settings.get("max_len"), settings.get("kv_dtype")))
+        settings.get("utilisation"), settings.get("max_len"), settings.get("kv_dtype"),
+        no_graphs=settings.get("no_graphs", False)), engine)
 
 
 def test_qwen3_32b_bf16_does_not_fit_one_mi250_gcd_but_fits_two():
     one = fit_of("Qwen/Qwen3-32B", "bf16", 1, "MI250", max_len=32768)
     assert not one.fits
-    assert one.summary() == "needs 75.7 GiB per GPU, has 57.6 GiB (64 GiB × 0.90)"
-    assert one.arithmetic() == ("weights 61.09 GiB × 1.02 + overhead 5.35 GiB + KV 8.00 GiB "
-                                "(one 32768-token sequence)")
+    assert one.summary() == "needs 72.6 GiB per GPU, has 57.6 GiB (64 GiB × 0.90)"
+    assert one.arithmetic() == ("weights 61.09 GiB × 1.02 + activations and non-torch 2.30 GiB + KV 8.00 GiB "
+                                "(one 32768-token sequence); HIP graphs 1.00 GiB outside the budget")
     two = fit_of("Qwen/Qwen3-32B", "bf16", 2, "MI250", max_len=32768)
-    assert two.fits and round(two.needed_gib, 2) == 38.99
+    assert two.fits and round(two.needed_gib, 2) == 37.46
 
 
 def test_qwen3_32b_bf16_fits_one_mi300x():
@@ -67,12 +68,15 @@ def test_fp8_kv_cache_halves_the_kv_term():
     assert narrow.kv_gib == wide.kv_gib / 2
 
 
-def test_without_a_maximum_length_the_model_context_counts():
-    assert fit_of("Qwen/Qwen3-32B", "bf16", 1, "MI300X").max_len == 32768
+def test_without_a_maximum_length_the_engines_use_max_position_embeddings():
+    # Qwen3's config.json says max_position_embeddings 40960 (its model card: 32768 native).
+    assert fit_of("Qwen/Qwen3-32B", "bf16", 1, "MI300X").max_len == 40960
+    assert fit_of("Qwen/Qwen3-235B-A22B", "bf16", 8, "MI300X", "sglang").max_len == 40960
+    assert fit_of("meta-llama/Llama-3.3-70B-Instruct", "bf16", 1, "MI300X").max_len == 131072
 
 
 def test_near_miss_prints_enough_digits_to_differ():
-    tight = Fit("m", 1, (57.64 - 4.0) / 1.02, fit.WEIGHT_FACTOR, 4.0, 0.0, 1, 1, 64, 0.9)
+    tight = Fit("m", "vllm", 1, 64, 0.9, "", (57.64 - 4.0) / 1.02, fit_vllm.WEIGHT_FACTOR, 4.0, 0.0, 1, 1, 1.0)
     assert not tight.fits
     assert "needs 57.64 GiB per GPU, has 57.60 GiB" in tight.summary()
 

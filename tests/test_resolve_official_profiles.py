@@ -150,9 +150,9 @@ def test_profiles_pin_by_amd_profile_name_and_manual_ones_only_when_pinned(aimc,
 @pytest.mark.skipif(not PUBLISHED.is_dir(), reason="shared fixtures absent")
 @pytest.mark.parametrize("model, hardware, precision, gpus, where", [
     ("amd/Llama-3.1-405B-Instruct-FP8-KV", "MI300X", "fp8", 1, "llama-3-1-405b-fp8-kv-mi300x-fp8.yaml:7 vllm 1_gpu: "
-     "needs 409.8 GiB per GPU, has 172.8 GiB (192 GiB × 0.90)"),
+     "needs 391.0 GiB per GPU, has 172.8 GiB (192 GiB × 0.90)"),
     ("deepseek-ai/DeepSeek-R1-0528", "MI250", "fp16", 2, "deepseek-r1-0528-mi250-fp16.yaml:9 vllm 2_gpu: "
-     "needs 671.5 GiB per GPU, has 57.6 GiB (64 GiB × 0.90)"),
+     "needs 640.3 GiB per GPU, has 57.6 GiB (64 GiB × 0.90)"),
 ])
 def test_published_recipe_memory_defects_are_reported_with_file_and_line(aimc, tmp_path, model, hardware, precision,
                                                                         gpus, where):
@@ -172,7 +172,7 @@ def test_recipes_validate_reports_every_enabled_configuration_that_cannot_fit(ai
     result = aimc("recipes", "validate", *sorted(str(p) for p in PUBLISHED.glob("*.yaml")))
     assert result.code == 1
     assert ("llama-3-1-405b-fp8-kv-mi300x-fp8.yaml:7: vllm_serve.1_gpu: enabled, but does not fit on MI300X: "
-            "needs 409.8 GiB per GPU, has 172.8 GiB (192 GiB × 0.90)") in result.err
+            "needs 391.0 GiB per GPU, has 172.8 GiB (192 GiB × 0.90)") in result.err
     assert "deepseek-r1-0528-mi250-fp16.yaml:9: vllm_serve.2_gpu: enabled, but does not fit on MI250" in result.err
     # Configurations that fit are not reported: Qwen3-32B bf16 on one MI300X.
     assert "qwen3-32b-mi300x-bf16.yaml:7: vllm_serve.1_gpu" not in result.err

@@ -26,11 +26,18 @@ def bytes_per_parameter(precision: str) -> float:
     return BYTES_PER_PARAMETER.get(precision, 2)
 
 
+# Compute partition modes of AMD Instinct GPUs -> logical GPUs per device (each gets 1/n of the device's memory).
+COMPUTE_PARTITIONS = {"SPX": 1, "DPX": 2, "QPX": 4, "CPX": 8}
+
+
 @dataclass(frozen=True)
 class GPU:
     name: str
-    memory_gib: float  # per amd.com/gpu (one GCD on MI250/MI250X)
+    memory_gib: float  # per amd.com/gpu unpartitioned (one GCD on MI250/MI250X)
     arch: str
+    product_name: str | None = None  # node label amd.com/gpu.product-name, where known
+    partitions: tuple[str, ...] = ()  # compute partition modes the device supports
+    shared_memory: bool = False  # memory shared with the CPU (MI300A): the GPU gets less than memory_gib
 
 
 @dataclass(frozen=True)
@@ -43,14 +50,26 @@ class ModelFacts:
     kv_heads: int | None  # None for MLA models
     head_dim: int | None
     kv_latent_dim: int | None  # MLA: cached latent values per token and layer, not split by tensor parallelism
-    max_context: int
+    max_context: int  # max_position_embeddings: the engines' maximum length when no flag sets one
     source: str  # "built-in" or "file:line" of the AIMModel document
+    # Layers that keep only a window of the sequence in the KV cache (0 layers: none).
+    sliding_window: int | None = None
+    sliding_window_layers: int = 0
+    attention_chunk_size: int | None = None
+    chunked_attention_layers: int = 0
 
     def kv_bytes_per_token(self, kv_bytes: float = 2) -> float:
         """KV cache of one token over all layers: K and V per KV head, or the MLA latent."""
+        return self.layers * self.kv_bytes_per_token_and_layer(kv_bytes)
+
+    def kv_bytes_per_token_and_layer(self, kv_bytes: float = 2) -> float:
         if self.kv_latent_dim:
-            return self.layers * self.kv_latent_dim * kv_bytes
-        return 2 * self.layers * self.kv_heads * self.head_dim * kv_bytes
+            return self.kv_latent_dim * kv_bytes
+        return 2 * self.kv_heads * self.head_dim * kv_bytes
+
+    @property
+    def full_attention_layers(self) -> int:
+        return self.layers - self.sliding_window_layers - self.chunked_attention_layers
 
 
 @dataclass(frozen=True)
@@ -77,7 +96,10 @@ class ModelCatalog:
 def hardware() -> Mapping[str, GPU]:
     """GPU name (upper case) -> facts; read-only, as every caller shares it."""
     data = read_yaml("hardware.yaml")
-    return MappingProxyType({entry["name"].upper(): GPU(entry["name"], float(entry["memoryGiB"]), entry["arch"])
+    return MappingProxyType({entry["name"].upper(): GPU(entry["name"], float(entry["memoryGiB"]), entry["arch"],
+                                                        entry.get("productName"),
+                                                        tuple(entry.get("partitions") or ()),
+                                                        bool(entry.get("sharedMemory", False)))
                              for entry in data["gpus"]})
 
 
@@ -108,6 +130,12 @@ def model_catalog(documents=(), collector: Collector | None = None) -> ModelCata
                 collector.error(doc.file, doc.line, "spec", "give headDim (or hiddenSize, from which headDim = "
                                                             "hiddenSize / attentionHeads) or kvLatentDim")
             continue
+        local_layers = spec.get("slidingWindowLayers", 0) + spec.get("chunkedAttentionLayers", 0)
+        if local_layers > spec["layers"]:
+            if collector is not None:
+                collector.error(doc.file, doc.line, "spec", f"slidingWindowLayers + chunkedAttentionLayers is "
+                                                            f"{local_layers}, more than the {spec['layers']} layers")
+            continue
         local.append(_facts(spec, origin))
     return ModelCatalog(builtin_models() + tuple(local))
 
@@ -129,5 +157,9 @@ def _facts(entry: dict, source: str) -> ModelFacts:
         kv_latent_dim=int(latent) if latent else None,
         max_context=int(entry["maxContextLength"]),
         source=source,
+        sliding_window=entry.get("slidingWindow"),
+        sliding_window_layers=int(entry.get("slidingWindowLayers", 0)),
+        attention_chunk_size=entry.get("attentionChunkSize"),
+        chunked_attention_layers=int(entry.get("chunkedAttentionLayers", 0)),
     )
 

@@ -114,6 +114,14 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class Partition:
+    """AMD compute and memory partition mode of a pool's GPUs (spec.nodePools[].partition)."""
+
+    compute: str  # SPX, DPX, QPX or CPX
+    memory: str  # NPS1 or NPS4
+
+
+@dataclass(frozen=True)
 class NodePool:
     name: str
     hardware: str
@@ -125,6 +133,7 @@ class NodePool:
     memory_gib: float | None
     index: int  # declaration order: the order pools are tried in
     origin: Origin
+    partition: Partition | None = None  # gpus_per_node then counts logical GPUs
 
     @property
     def capacity(self) -> int:

@@ -41,44 +41,100 @@ class Verdict(Enum):
 
 @dataclass(frozen=True)
 class Fit:
-    """The memory arithmetic of one configuration on one GPU (see resolve/fit.py for the formula)."""
+    """The memory arithmetic of one configuration on one GPU, as the engine accounts it (resolve/fit_vllm.py,
+    resolve/fit_sglang.py; the README's "Memory fit").
+
+    Both engines hand out `memory × fraction` (vLLM `--gpu-memory-utilization`, SGLang's effective
+    `--mem-fraction-static`) to weights, `runtime` and the KV cache, and need `outside` (HIP graphs) in what is left
+    of the GPU. vLLM refuses to start unless the KV cache left holds one sequence of `max_len` tokens; SGLang starts
+    whenever its KV pool is above zero (and caps request length at the pool's size).
+    """
 
     model: str
-    gpus: int
+    engine: str  # "vllm" or "sglang": whose accounting
+    gpus: int  # of one replica (tensor × pipeline parallel)
+    memory_gib: float  # per GPU
+    fraction: float
+    fraction_note: str  # how the fraction came about when the command line does not say it, e.g. "SGLang's default"
     weights_gib: float
     weight_factor: float
-    overhead_gib: float
-    kv_gib: float
+    runtime_gib: float  # inside the fraction besides weights and KV (vLLM: activation peak + non-torch memory)
+    kv_gib: float  # one sequence of max_len tokens
     max_len: int
     kv_split: int
-    memory_gib: float
-    utilisation: float
-
-    @property
-    def needed_gib(self) -> float:
-        return self.weight_factor * self.weights_gib + self.overhead_gib + self.kv_gib
+    outside_gib: float  # HIP graphs, outside the fraction (0 with graphs off)
+    windowed: str = ""  # e.g. "18 of 36 layers keep 8319 tokens"
 
     @property
     def budget_gib(self) -> float:
-        return self.memory_gib * self.utilisation
+        return self.memory_gib * self.fraction
+
+    @property
+    def static_gib(self) -> float:
+        return self.weight_factor * self.weights_gib + self.runtime_gib
+
+    @property
+    def kv_left_gib(self) -> float:
+        """The KV cache (vLLM) or KV pool (SGLang) the engine allocates."""
+        return self.budget_gib - self.static_gib
+
+    @property
+    def reserve_gib(self) -> float:
+        return self.memory_gib - self.budget_gib
+
+    @property
+    def needed_gib(self) -> float:
+        """What the fraction must hold: one max-length sequence for vLLM, any KV pool at all for SGLang."""
+        return self.static_gib + (self.kv_gib if self.engine == "vllm" else 0.0)
+
+    @property
+    def graphs_fit(self) -> bool:
+        return self.outside_gib <= self.reserve_gib
+
+    @property
+    def budget_fits(self) -> bool:
+        if self.engine == "vllm":
+            return self.kv_left_gib > 0 and self.needed_gib <= self.budget_gib
+        return self.kv_left_gib > 0
 
     @property
     def fits(self) -> bool:
-        return self.needed_gib <= self.budget_gib
+        return self.budget_fits and self.graphs_fit
+
+    @property
+    def pool_tokens(self) -> int:
+        """Tokens of the SGLang KV pool at the per-token size of one max-length sequence (0 when none is left)."""
+        if self.kv_left_gib <= 0 or self.kv_gib <= 0:
+            return 0
+        return int(self.max_len * self.kv_left_gib / self.kv_gib)
 
     def summary(self) -> str:
-        """`needs 71.2 GiB per GPU, has 57.6 GiB (64 GiB × 0.90)`."""
+        """`needs 75.7 GiB per GPU, has 57.6 GiB (64 GiB × 0.90)`; when the budget holds but the graphs do not:
+        `leaves 0.96 GiB outside the budget (192 GiB × 0.005), HIP graphs need 1.00 GiB`."""
+        if self.budget_fits and not self.graphs_fit:
+            return (f"leaves {self.reserve_gib:.2f} GiB outside the budget ({_number(self.memory_gib)} GiB × "
+                    f"{1 - self.fraction:.3g}), HIP graphs need {self.outside_gib:.2f} GiB")
         digits = 1
         while digits < 3 and f"{self.needed_gib:.{digits}f}" == f"{self.budget_gib:.{digits}f}":
             digits += 1  # never print "needs 57.6, has 57.6" for a near miss
         needed, budget = f"{self.needed_gib:.{digits}f}", f"{self.budget_gib:.{digits}f}"
-        return (f"needs {needed} GiB per GPU, has {budget} GiB "
-                f"({_number(self.memory_gib)} GiB × {self.utilisation:.2f})")
+        fraction = f"{self.fraction:.2f}" if round(self.fraction, 2) == round(self.fraction, 4) else f"{self.fraction:.3f}"
+        note = f", {self.fraction_note}" if self.fraction_note else ""
+        return f"needs {needed} GiB per GPU, has {budget} GiB ({_number(self.memory_gib)} GiB × {fraction}{note})"
 
     def arithmetic(self) -> str:
         split = f" / {self.kv_split}" if self.kv_split > 1 else ""
-        return (f"weights {self.weights_gib:.2f} GiB × {self.weight_factor} + overhead {self.overhead_gib:.2f} GiB + "
-                f"KV {self.kv_gib:.2f} GiB (one {self.max_len}-token sequence{split})")
+        windowed = f"; {self.windowed}" if self.windowed else ""
+        runtime = "activations and non-torch" if self.engine == "vllm" else "non-torch"
+        text = (f"weights {self.weights_gib:.2f} GiB × {self.weight_factor} + {runtime} {self.runtime_gib:.2f} GiB + "
+                f"KV {self.kv_gib:.2f} GiB (one {self.max_len}-token sequence{split}{windowed})")
+        if self.engine == "sglang" and self.kv_left_gib > 0:
+            text += f"; KV pool {self.kv_left_gib:.2f} GiB"
+            if self.kv_left_gib < self.kv_gib:
+                text += f": SGLang caps a request at about {self.pool_tokens} tokens"
+        if self.outside_gib:
+            text += f"; HIP graphs {self.outside_gib:.2f} GiB outside the budget"
+        return text
 
     def describe(self) -> str:
         return f"{self.summary()}: {self.arithmetic()}"

@@ -1,62 +1,35 @@
 """Memory fit of one recipe configuration on one node pool: pure arithmetic, documented in the README ("Memory fit").
 
-Per GPU, for a configuration of N GPUs (tensor parallelism N) with V GiB each at utilisation u:
-
-    weights  W = parametersB × 10⁹ × bytes per parameter (by the recipe's precision) / N / 2³⁰
-    overhead O = 2.3 GiB + 5 % of W            (activations, graphs, communication buffers)
-    KV       K = max length × KV bytes per token / S / 2³⁰     (one sequence of the configured maximum length)
-    fits when 1.02 × W + O + K ≤ V × u
-
-The constants are KAITO's estimator (the only peer that checks fit before deployment). S, the number of ways the KV
-cache is split, is min(N, kvHeads): with more GPUs than KV heads the engines replicate KV heads. MLA latent KV is not
-split (S = 1). K is the least the engine needs to start; the rest of the budget holds concurrent sequences.
+Each engine's accounting lives in its own module (`fit_vllm`, `fit_sglang`; the KV cache of one sequence in
+`fit_kv`); this module picks the engine, reads the memory per GPU of a node pool (partitions included), and is the
+candidate filter of resolve. `compute` is a pure function of (model facts, precision, GPU count / tensor and
+pipeline parallelism, memory per GPU, merged engine settings), so callers that plan multi-node groups can use it.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 
 from aimc.catalog import model_facts as facts_mod
-from aimc.catalog.model_facts import ModelCatalog, ModelFacts, bytes_per_parameter
+from aimc.catalog.model_facts import COMPUTE_PARTITIONS, ModelCatalog, ModelFacts
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Endpoint, EngineRequest, NodePool, Recipe, RecipeConfig
 from aimc.model.plan import Fit, Reason, TraceEntry, Verdict
-from aimc.resolve.arg_merge import MergedArgs, merge_args
+from aimc.resolve import fit_sglang, fit_vllm
+from aimc.resolve.fit_settings import Settings, config_settings, settings
 
-GIB = 2 ** 30
-WEIGHT_FACTOR = 1.02
-OVERHEAD_GIB = 2.3
-OVERHEAD_SHARE = 0.05
-DEFAULT_UTILISATION = 0.9
+__all__ = ["Settings", "compute", "config_settings", "memory_check", "pool_memory", "recipe_fit_problems",
+           "settings", "topology_problem", "unchecked_warnings"]
 
-# Flags that carry the utilisation, the maximum length and the KV-cache type, under either engine's name (recipes
-# written for one engine are sometimes read by the other).
-UTILISATION_FLAGS = ("--gpu-memory-utilization", "--mem-fraction-static")
-MAX_LEN_FLAGS = ("--max-model-len", "--context-length")
-KV_DTYPE_FLAGS = ("--kv-cache-dtype",)
-ONE_BYTE_KV = ("fp8", "fp8_e4m3", "fp8_e5m2", "int8", "fp8_inc")
+ENGINES = {"vllm": fit_vllm.compute, "sglang": fit_sglang.compute}
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What the merged command line says about memory (None: the engine's default)."""
-
-    utilisation: float | None
-    max_len: int | None
-    kv_dtype: str | None
-
-
-def compute(model: ModelFacts, precision: str, gpus: int, memory_gib: float, settings: Settings) -> Fit:
-    weights = model.parameters_b * 1e9 * bytes_per_parameter(precision) / gpus / GIB
-    kv_bytes = 1 if (settings.kv_dtype or "").lower() in ONE_BYTE_KV else 2
-    split = 1 if model.kv_latent_dim else min(gpus, model.kv_heads)
-    max_len = settings.max_len or model.max_context
-    kv = max_len * model.kv_bytes_per_token(kv_bytes) / split / GIB
-    utilisation = settings.utilisation if settings.utilisation is not None else DEFAULT_UTILISATION
-    return Fit(model.id, gpus, weights, WEIGHT_FACTOR, OVERHEAD_GIB + OVERHEAD_SHARE * weights, kv, max_len, split,
-               memory_gib, utilisation)
+def compute(model: ModelFacts, precision: str, gpus: int, memory_gib: float, settings: Settings,
+            engine: str = "vllm", pp: int = 1) -> Fit:
+    """The fit of `gpus` GPUs (tensor parallelism gpus / pp, pipeline parallelism pp) of `memory_gib` each, by the
+    engine's own accounting."""
+    return ENGINES[engine](model, precision, gpus // pp, pp, memory_gib, settings)
 
 
 def topology_problem(model: ModelFacts, gpus: int) -> str | None:
@@ -69,69 +42,17 @@ def topology_problem(model: ModelFacts, gpus: int) -> str | None:
     return None
 
 
-# -- reading the command line ----------------------------------------------------------------------------
-
-def settings(merged: MergedArgs) -> Settings:
-    """Utilisation, maximum length and KV-cache type of a merged command line (`arg_merge.merge_args`: the one
-    precedence merge, so the fit checks the arguments the engine will get)."""
-    values: dict = {}
-    for arg in merged.args:
-        _take(values, arg.flag, arg.value)
-    return Settings(_float(values.get("utilisation")), _int(values.get("max_len")),
-                    str(values["kv_dtype"]) if values.get("kv_dtype") is not None else None)
-
-
-def config_settings(config: RecipeConfig, overrides=(), custom_args=(), engine_custom_args=()) -> Settings:
-    """`settings` of one configuration's arguments merged with an endpoint's overrides and customArgs."""
-    return settings(merge_args(config.engine, config.args, config.gpu_count, overrides, custom_args,
-                               engine_custom_args))
-
-
-_SETTING_OF_FLAG = {**{f: "utilisation" for f in UTILISATION_FLAGS}, **{f: "max_len" for f in MAX_LEN_FLAGS},
-                    **{f: "kv_dtype" for f in KV_DTYPE_FLAGS}}
-
-
-def _take(values: dict, flag, value) -> None:
-    key = _SETTING_OF_FLAG.get(_canonical(flag))
-    if key is None:
-        return
-    if value is None or value is False or (isinstance(value, str) and value.lower() == "false"):
-        values.pop(key, None)  # removed: the engine's default applies
-    else:
-        values[key] = value
-
-
-def _canonical(flag) -> str:
-    """Both engines' spellings (recipes written for one engine are sometimes read by the other)."""
-    flag = str(flag)
-    if not flag.startswith("-"):
-        flag = "--" + flag
-    flag = "--" + flag.lstrip("-").replace("_", "-")
-    # --max-context-len: the seed design's name, accepted by arg_merge as an alias of the maximum length.
-    return "--max-model-len" if flag == "--max-context-len" else flag
-
-
-def _float(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None  # not a number: the engine-flag checks report it
-    return number if math.isfinite(number) and number > 0 else None
-
-
-def _int(value) -> int | None:
-    number = _float(value)
-    return int(number) if number else None
-
-
 # -- the candidate filter -------------------------------------------------------------------------------
 
 def pool_memory(pool: NodePool) -> float | None:
-    """Memory per GPU of a pool: its `memoryGiB`, else the hardware catalog's."""
+    """Memory per GPU (per unit of the pool's GPU resource): its `memoryGiB`, else the hardware catalog's divided by
+    the compute partitions of the pool's partition mode (CPX: 8 logical GPUs, 1/8 of the memory each)."""
     if pool.memory_gib:
         return float(pool.memory_gib)
     known = facts_mod.gpu(pool.hardware)
-    return known.memory_gib if known else None
+    if known is None:
+        return None
+    return known.memory_gib / (COMPUTE_PARTITIONS[pool.partition.compute] if pool.partition else 1)
 
 
 def model_facts(models: ModelCatalog, endpoint: Endpoint, recipe: Recipe) -> ModelFacts | None:
@@ -156,7 +77,8 @@ def memory_check(models: ModelCatalog):
         if memory is None:
             return replace(entry, fit_unchecked=f"no memory figure for {candidate.pool.hardware}")
         fit = _fit(model, candidate.recipe.precision, gpus, memory,
-                   config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args))
+                   config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args),
+                   candidate.config.engine)
         if fit.fits:
             return replace(entry, fit=fit)
         return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=fit)
@@ -165,9 +87,9 @@ def memory_check(models: ModelCatalog):
 
 
 @lru_cache(maxsize=8192)
-def _fit(model: ModelFacts, precision: str, gpus: int, memory: float, values: Settings) -> Fit:
+def _fit(model: ModelFacts, precision: str, gpus: int, memory: float, values: Settings, engine: str) -> Fit:
     """One fit; cached, as thousands of endpoints share a few recipes."""
-    return compute(model, precision, gpus, memory, values)
+    return compute(model, precision, gpus, memory, values, engine)
 
 
 def recipe_fit_problems(recipe: Recipe, models: ModelCatalog) -> list[tuple[RecipeConfig, str]]:
@@ -183,7 +105,8 @@ def recipe_fit_problems(recipe: Recipe, models: ModelCatalog) -> list[tuple[Reci
             continue
         problem = topology_problem(model, config.gpu_count)
         if problem is None:
-            fit = compute(model, recipe.precision, config.gpu_count, known.memory_gib, config_settings(config))
+            fit = compute(model, recipe.precision, config.gpu_count, known.memory_gib, config_settings(config),
+                          config.engine)
             if not fit.fits:
                 problem = f"does not fit on {known.name}: {fit.describe()}"
         if problem:
@@ -192,8 +115,9 @@ def recipe_fit_problems(recipe: Recipe, models: ModelCatalog) -> list[tuple[Reci
 
 
 def unchecked_warnings(endpoints, models: ModelCatalog) -> list:
-    """Resolved engines whose fit could not be checked: the model has no facts, or the pool's GPU no memory figure.
-    Warnings (errors under --strict): the configuration may still be right, but aimc cannot vouch for it."""
+    """Resolved engines whose fit could not be checked (the model has no facts, or the pool's GPU no memory figure)
+    or is optimistic (MI300A shares its memory with the CPU). Warnings (errors under --strict): the configuration
+    may still be right, but aimc cannot vouch for it."""
     out, seen = [], set()
     for resolved in endpoints:
         endpoint = resolved.endpoint
@@ -212,4 +136,12 @@ def unchecked_warnings(endpoints, models: ModelCatalog) -> list:
                                       f"spec.nodePools[{pool.index}]",
                                       f"hardware '{pool.hardware}' is not in the hardware catalog: memory fit was "
                                       "not checked; set memoryGiB on the node pool", "warning"))
+            known = facts_mod.gpu(pool.hardware)
+            if known and known.shared_memory and not pool.memory_gib and (pool.name, "shared") not in seen:
+                seen.add((pool.name, "shared"))
+                out.append(Diagnostic(pool.origin.file, pool.origin.line_of("spec", "nodePools", pool.index),
+                                      f"spec.nodePools[{pool.index}]",
+                                      f"{known.name} memory ({known.memory_gib:g} GiB) is shared with the CPU and the "
+                                      "OS, so the GPU gets less and the memory fit is optimistic; set memoryGiB on "
+                                      "the node pool to what the GPU can use", "warning"))
     return out

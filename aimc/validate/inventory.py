@@ -5,10 +5,10 @@ from __future__ import annotations
 from aimc.errors import Collector
 from aimc.load.documents import Document
 from aimc.model.inputs import Inventory, ModelCache, Monitoring, NodePool
-from aimc.validate import routing, schema
+from aimc.validate import partitions, routing, schema
 from aimc.validate.convert import canonical, optional_text, origin_of, resources_per_gpu, secret_key_ref, str_pairs
 
-DEFAULT_GPU_RESOURCE = "amd.com/gpu"
+DEFAULT_GPU_RESOURCE = partitions.DEFAULT_GPU_RESOURCE
 
 
 def parse_inventory(doc: Document, collector: Collector) -> Inventory:
@@ -21,6 +21,7 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
                             f"spec.nodePools[{index}].name",
                             f"duplicate node pool '{raw['name']}' (also spec.nodePools[{names[raw['name']]}])")
         names[raw["name"]] = index
+        partitions.check_pool_partition(raw, index, origin, collector)
         pools.append(NodePool(
             name=raw["name"],
             hardware=raw["hardware"].upper(),
@@ -32,6 +33,7 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
             memory_gib=raw.get("memoryGiB"),
             index=index,
             origin=origin,
+            partition=partitions.parse_partition(raw.get("partition")),
         ))
     defaults = spec.get("defaults") or {}
     return Inventory(

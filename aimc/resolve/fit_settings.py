@@ -1,0 +1,87 @@
+"""What a merged command line says about memory: the values the fit arithmetic reads (`Settings`).
+
+Read from `arg_merge.merge_args` (the one precedence merge), so the fit checks the arguments the engine will get.
+Flags are read under either engine's name: the published recipes sometimes write vLLM names under `sglang_serve`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from aimc.model.inputs import RecipeConfig
+from aimc.resolve.arg_merge import MergedArgs, merge_args
+
+
+@dataclass(frozen=True)
+class Settings:
+    """None (or False): the engine's default."""
+
+    utilisation: float | None  # vLLM --gpu-memory-utilization, SGLang --mem-fraction-static
+    max_len: int | None  # --max-model-len, --context-length
+    kv_dtype: str | None  # --kv-cache-dtype
+    batched_tokens: int | None = None  # vLLM --max-num-batched-tokens, SGLang --chunked-prefill-size
+    no_graphs: bool = False  # vLLM --enforce-eager, SGLang --disable-cuda-graph
+    graph_max_bs: int | None = None  # SGLang --cuda-graph-max-bs
+    attention_backend: str | None = None  # SGLang --attention-backend
+    speculative: str | None = None  # SGLang --speculative-algorithm
+
+
+_VALUE_FLAGS = {
+    "--gpu-memory-utilization": "utilisation", "--mem-fraction-static": "utilisation",
+    "--max-model-len": "max_len", "--context-length": "max_len",
+    "--max-context-len": "max_len",  # the seed design's name, an alias of the maximum length in arg_merge
+    "--kv-cache-dtype": "kv_dtype",
+    "--max-num-batched-tokens": "batched_tokens", "--chunked-prefill-size": "batched_tokens",
+    "--cuda-graph-max-bs": "graph_max_bs",
+    "--attention-backend": "attention_backend",
+    "--speculative-algorithm": "speculative",
+}
+_BARE_FLAGS = {"--enforce-eager": "no_graphs", "--disable-cuda-graph": "no_graphs"}
+_NUMBERS = {"utilisation": "float", "max_len": "int", "batched_tokens": "int", "graph_max_bs": "int"}
+
+
+def settings(merged: MergedArgs) -> Settings:
+    """The memory settings of a merged command line."""
+    values: dict = {}
+    for arg in merged.args:
+        flag = _canonical(arg.flag)
+        value = arg.value
+        if flag in _BARE_FLAGS:
+            values[_BARE_FLAGS[flag]] = not (value is False or (isinstance(value, str) and value.lower() == "false"))
+            continue
+        key = _VALUE_FLAGS.get(flag)
+        if key is None:
+            continue
+        if value is None or value is False or (isinstance(value, str) and value.lower() == "false"):
+            values.pop(key, None)  # removed: the engine's default applies
+        elif key in _NUMBERS:
+            values[key] = _float(value) if _NUMBERS[key] == "float" else _int(value)
+        else:
+            values[key] = str(value)
+    return Settings(**{"utilisation": None, "max_len": None, "kv_dtype": None, **values})
+
+
+def config_settings(config: RecipeConfig, overrides=(), custom_args=(), engine_custom_args=()) -> Settings:
+    """`settings` of one configuration's arguments merged with an endpoint's overrides and customArgs (the engine
+    entry's customArgs last: they win over the endpoint's)."""
+    return settings(merge_args(config.engine, config.args, config.gpu_count, overrides, custom_args,
+                               engine_custom_args))
+
+
+def _canonical(flag) -> str:
+    flag = str(flag)
+    return "--" + flag.lstrip("-").replace("_", "-")
+
+
+def _float(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None  # not a number: the engine-flag checks report it
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def _int(value) -> int | None:
+    number = _float(value)
+    return int(number) if number else None

@@ -1,0 +1,67 @@
+"""AMD GPU partitions of a node pool (`spec.nodePools[].partition`): parsing and the checks that keep the memory per
+`amd.com/gpu` right.
+
+A partitioned MI300X in CPX mode shows 8 logical GPUs of 1/8 of its memory each. With the device plugin's `single`
+naming they are still `amd.com/gpu` (only the node label `amd.com/compute-memory-partition`, e.g. `cpx_nps4`, tells);
+with `mixed` naming the resource itself is e.g. `amd.com/cpx_nps4`. Either way aimc cannot see the mode, so the pool
+declares it, and a partition resource without a declared mode (or memoryGiB) is an error rather than a silent
+"192 GiB per GPU".
+"""
+
+from __future__ import annotations
+
+import re
+
+from aimc.catalog import model_facts as facts
+from aimc.errors import Collector
+from aimc.model.inputs import Origin, Partition
+
+DEFAULT_GPU_RESOURCE = "amd.com/gpu"
+PARTITION_LABEL = "amd.com/compute-memory-partition"
+# The device plugin's mixed naming: amd.com/<compute>_<memory>, e.g. amd.com/cpx_nps4.
+_MIXED_NAME = re.compile(r"^amd\.com/(spx|dpx|qpx|cpx)_(nps1|nps2|nps4)$")
+
+
+def parse_partition(raw: dict | None) -> Partition | None:
+    if raw is None:
+        return None
+    return Partition(raw["compute"], raw.get("memory", "NPS1"))
+
+
+def check_pool_partition(raw: dict, index: int, origin: Origin, collector: Collector) -> None:
+    """Errors (file:line) for a pool whose memory per GPU would be wrong: a partition resource without a declared
+    mode or memoryGiB, a mode the resource name contradicts, a mode the GPU does not have, and a GPU count that is
+    not a whole number of devices."""
+    where = f"spec.nodePools[{index}]"
+    resource = raw.get("gpuResource", DEFAULT_GPU_RESOURCE)
+    partition = parse_partition(raw.get("partition"))
+    mixed = _MIXED_NAME.match(resource)
+    if resource != DEFAULT_GPU_RESOURCE and partition is None and raw.get("memoryGiB") is None:
+        hint = (f"partition: {{compute: {mixed.group(1).upper()}, memory: {mixed.group(2).upper()}}}" if mixed
+                else "partition: {compute: SPX|DPX|QPX|CPX, memory: NPS1|NPS4}")
+        collector.error(origin.file, origin.line_of("spec", "nodePools", index, "gpuResource"),
+                        f"{where}.gpuResource",
+                        f"'{resource}' is not amd.com/gpu, so aimc cannot tell how much memory one unit has: declare "
+                        f"the pool's {hint} (memory per GPU = device memory / compute partitions), or memoryGiB")
+        return
+    if partition is None:
+        return
+    line = origin.line_of("spec", "nodePools", index, "partition")
+    if mixed and (mixed.group(1).upper(), mixed.group(2).upper()) != (partition.compute, partition.memory):
+        collector.error(origin.file, line, f"{where}.partition",
+                        f"{partition.compute}/{partition.memory} contradicts gpuResource '{resource}': the device "
+                        f"plugin names the resource after the mode, so the mode is "
+                        f"{mixed.group(1).upper()}/{mixed.group(2).upper()}")
+    gpu = facts.gpu(raw["hardware"])
+    if gpu is not None and not gpu.partitions:
+        collector.error(origin.file, line, f"{where}.partition",
+                        f"{gpu.name} cannot be partitioned; GPUs that can: "
+                        f"{', '.join(g.name for g in facts.hardware().values() if g.partitions)}; remove partition")
+        return
+    logical = facts.COMPUTE_PARTITIONS[partition.compute]
+    if raw["gpusPerNode"] % logical:
+        collector.error(origin.file, origin.line_of("spec", "nodePools", index, "gpusPerNode"),
+                        f"{where}.gpusPerNode",
+                        f"{raw['gpusPerNode']} is not a multiple of {logical}: gpusPerNode counts logical GPUs, and "
+                        f"{partition.compute} makes {logical} of each device (e.g. 8 devices: {8 * logical})")
+
