@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from aimc.cli.common import (print_warnings)
+from aimc.cli.common import print_warnings
 from aimc.errors import EXIT_OK
 
 

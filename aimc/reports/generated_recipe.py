@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from aimc.model.plan import Fit
-from aimc.resolve.generate import Generation, GeneratedRecipe, Proposal, Shortfall
+from aimc.resolve.generate import GeneratedRecipe, Generation, Proposal, Shortfall
 
 PLAIN = re.compile(r"^[A-Za-z_][\w./-]*$")
 
