@@ -120,3 +120,30 @@ def test_no_generation_for_a_model_with_a_written_recipe():
     unwritten = Inputs((endpoint("meta-llama/Llama-3.2-1B-Instruct"),), inventory, Catalog(()), ())
     recipes = generated.with_generated(unwritten, facts.model_catalog()).catalog.recipes
     assert recipes and all(r.generated and r.profile_type == "unoptimized" for r in recipes)
+
+
+def test_the_catalog_covers_mi325x_and_mi355x_for_every_model_served_on_mi300x():
+    recipes = [r for r in builtin_catalog().recipes if r.format == "recipe"]
+    served = {(r.model_id, r.precision) for r in recipes if r.hardware == "MI300X"}
+    for hardware in ("MI325X", "MI355X"):
+        covered = {(r.model_id, r.precision) for r in recipes if r.hardware == hardware}
+        assert covered == served, hardware
+        assert all(r.profile_type == "unoptimized" for r in recipes if r.hardware == hardware)
+    assert facts.hardware()["MI325X"] and _product_names() == {"MI325X": "AMD_Instinct_MI325_OAM",
+                                                              "MI355X": "AMD_Instinct_MI355_OAM",
+                                                              "MI300X": "AMD_Instinct_MI300X_OAM"}
+
+
+def _product_names():
+    from aimc.catalog.files import read_yaml
+
+    return {g["name"]: g["productName"] for g in read_yaml("hardware.yaml")["gpus"] if "productName" in g}
+
+
+def test_unoptimized_written_recipes_rank_after_optimized_ones():
+    from aimc.resolve.candidates import TYPE_PREFERENCE
+
+    assert TYPE_PREFERENCE.index("unoptimized") > TYPE_PREFERENCE.index("optimized")
+    by_id = builtin_catalog().by_id()
+    assert by_id["qwen3-32b-mi325x-bf16"].profile_type == "unoptimized"
+    assert by_id["qwen3-32b-mi300x-bf16"].profile_type is None

@@ -42,7 +42,7 @@ def _recipe(generation: Generation, recipe: GeneratedRecipe, source: str) -> str
     if recipe.quantized_online:
         lines.append("# fp8: the engine quantizes the 16-bit checkpoint as it loads it (--quantization fp8).")
     lines += [f"recipe_id: {recipe.id}", f"model_id: {_scalar(recipe.model_id)}",
-              f"huggingface_id: {_scalar(recipe.model_id)}", f"hardware: {recipe.hardware}",
+              f"huggingface_id: {_scalar(recipe.huggingface_id or recipe.model_id)}", f"hardware: {recipe.hardware}",
               f"precision: {recipe.precision}", "type: unoptimized"]
     if recipe.env:
         lines.append("env:  # the architecture's environment")
@@ -62,7 +62,8 @@ def _profile(generation: Generation, recipe: GeneratedRecipe, proposal: Proposal
     stem = f"{proposal.engine}-{recipe.hardware.lower()}-{recipe.precision}-tp{proposal.gpus}-latency"
     lines = [f"# profiles/{generation.model_id}/{stem}.yaml", *_header(generation, source)]
     lines += [f"# {line}" for line in _arithmetic(proposal)]
-    lines += [f"aim_id: {_scalar(recipe.model_id)}", f"model_id: {_scalar(recipe.model_id)}", "metadata:",
+    lines += [f"aim_id: {_scalar(recipe.model_id)}", f"model_id: {_scalar(recipe.huggingface_id or recipe.model_id)}",
+              "metadata:",
               f"  engine: {proposal.engine}", f"  gpu: {recipe.hardware}", f"  gpu_count: {proposal.gpus}",
               "  manual_selection_only: false", "  metric: latency", f"  precision: {recipe.precision}",
               "  type: unoptimized", "engine_args:"]

@@ -78,6 +78,7 @@ class GeneratedRecipe:
     env: StrPairs
     proposals: tuple[Proposal, ...]
     refusals: tuple[Refusal, ...]
+    huggingface_id: str = ""  # the weights to load; empty: model_id
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def to_recipe(generated) -> Recipe:
     """A `resolve.generate.GeneratedRecipe` as the typed recipe selection ranks."""
     configs = tuple(RecipeConfig(p.engine, p.gpus, True, p.args, (), (f"{p.engine}_serve", f"{p.gpus}_gpu"))
                     for p in generated.proposals)
-    return Recipe(id=generated.id, model_id=generated.model_id, huggingface_id=generated.model_id,
+    return Recipe(id=generated.id, model_id=generated.model_id, huggingface_id=generated.huggingface_id or generated.model_id,
                   hardware=generated.hardware, precision=generated.precision, configs=configs, env=generated.env,
                   origin=GENERATED, builtin=True, profile_type="unoptimized", generated=True)
 
