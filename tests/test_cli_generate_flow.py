@@ -63,3 +63,30 @@ def test_generate_for_a_model_without_facts_names_the_import_command(aimc):
     run = aimc("recipes", "generate", "acme/unknown", "--hardware", "MI300X")
     assert run.code == 1
     assert "aimc models import PATH --name acme/unknown" in run.err
+
+
+GENERAL_PROFILE = """metadata:
+  engine: vllm
+  gpu: MI300X
+  gpu_count: 1
+  manual_selection_only: false
+  metric: latency
+  precision: fp16
+  type: general
+engine_args:
+  dtype: float16
+  gpu-memory-utilization: 0.95
+  tensor-parallel-size: 1
+"""
+
+
+def test_generated_candidates_rank_after_general_profiles(tmp_path, aimc):
+    imported = aimc("models", "import", str(MISTRAL))
+    repo = write_tree(tmp_path, {"cluster.yaml": CLUSTER, "endpoints/mistral.yaml": ENDPOINT,
+                                 "models/mistral.yaml": imported.out,
+                                 "profiles/general/vllm-mi300x-fp16-tp1-latency.yaml": GENERAL_PROFILE})
+    run = aimc("explain", ".", cwd=repo)
+    assert run.code == 0, run
+    selected = next(line for line in run.out.splitlines() if "SELECTED" in line)
+    assert "general/vllm-mi300x-fp16-tp1-latency" in selected
+    assert "(generated, unoptimized) vllm 1_gpu on pool mi300x: kept, ranked lower" in run.out
