@@ -66,6 +66,18 @@ spec:
         - key: amd.com/gpu
           operator: Exists
           effect: NoSchedule
+    - name: mi325x
+      hardware: MI325X
+      gpusPerNode: 8
+      nodeCount: 200000
+      nodeSelector:
+        amd.com/gpu.product-name: AMD_Instinct_MI325_OAM
+    - name: mi355x
+      hardware: MI355X
+      gpusPerNode: 8
+      nodeCount: 200000
+      nodeSelector:
+        amd.com/gpu.product-name: AMD_Instinct_MI355_OAM
 """
 
 KUSTOMIZATION = """\
@@ -196,6 +208,7 @@ def generate(endpoints: int, out: Path, catalog: list[dict], seed: int = 6) -> P
     for team, names in namespaces.items():
         documents = [f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    team: {team}\n"
                      for name in sorted(names)]
+        (out / "teams" / team).mkdir(parents=True, exist_ok=True)  # its endpoints may all sit in others' files
         (out / "teams" / team / "namespaces.yaml").write_text("---\n".join(documents), encoding="utf-8")
     return out
 

@@ -22,6 +22,10 @@ from aimc.catalog.files import read_yaml
 BYTES_PER_PARAMETER = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5, "fp4": 0.5}
 
 
+# nativeWeightBits -> the precision a checkpoint of that width is taken to be (16-bit: either; bf16 is the usual one).
+NATIVE_PRECISION_OF_BITS = {32: "fp32", 16: "bf16", 8: "fp8", 4: "fp4"}
+
+
 def bytes_per_parameter(precision: str) -> float:
     return BYTES_PER_PARAMETER.get(precision, 2)
 
@@ -57,6 +61,8 @@ class ModelFacts:
     sliding_window_layers: int = 0
     attention_chunk_size: int | None = None
     chunked_attention_layers: int = 0
+    architecture: str | None = None  # config.json's architectures[0]: parsers of generated recipes
+    native_precision: str | None = None  # of the original checkpoint: what generation loads without quantizing
 
     def kv_bytes_per_token(self, kv_bytes: float = 2) -> float:
         """KV cache of one token over all layers: K and V per KV head, or the MLA latent."""
@@ -140,6 +146,11 @@ def model_catalog(documents=(), collector: Collector | None = None) -> ModelCata
     return ModelCatalog(builtin_models() + tuple(local))
 
 
+def from_spec(spec: dict, source: str) -> ModelFacts:
+    """Facts from an AIMModel spec (a mapping with its field names), e.g. one `aimc models import` just read."""
+    return _facts(spec, source)
+
+
 def _facts(entry: dict, source: str) -> ModelFacts:
     latent = entry.get("kvLatentDim")
     heads = int(entry["attentionHeads"])
@@ -161,5 +172,7 @@ def _facts(entry: dict, source: str) -> ModelFacts:
         sliding_window_layers=int(entry.get("slidingWindowLayers", 0)),
         attention_chunk_size=entry.get("attentionChunkSize"),
         chunked_attention_layers=int(entry.get("chunkedAttentionLayers", 0)),
+        architecture=entry.get("architecture"),
+        native_precision=entry.get("nativePrecision") or NATIVE_PRECISION_OF_BITS.get(entry.get("nativeWeightBits")),
     )
 

@@ -23,6 +23,7 @@ COMMANDS = {
     "explain": "aimc.cli.build:explain",
     "krm": "aimc.cli.adapters:krm",
     "kustomize": "aimc.cli.adapters:kustomize",
+    "models": "aimc.cli.models:models",
     "plan": "aimc.cli.build:plan",
     "precommit": "aimc.cli.adapters:precommit",
     "recipes": "aimc.cli.recipes:recipes",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from aimc.cli.common import (print_warnings)
+from aimc.cli.common import print_warnings
 from aimc.errors import EXIT_OK
 
 
@@ -48,4 +48,30 @@ def recipes_validate(files, strict):
     count, warnings = recipes_cmd.validate_files(files, strict)
     print_warnings(warnings)
     click.echo(f"aimc: {count} recipe{'s' if count != 1 else ''}: valid", err=True)
+    return EXIT_OK
+
+
+@recipes.command("generate")
+@click.argument("model")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--hardware", "-H", multiple=True, help="GPU to generate for (repeatable; default: the inventory's).")
+@click.option("--precision", "-p", multiple=True,
+              type=click.Choice(["bf16", "fp16", "fp8", "int8", "int4", "fp4"]),
+              help="Precision (repeatable; default: every one the checkpoint and the hardware support).")
+@click.option("--engine", "-e", multiple=True, type=click.Choice(["vllm", "sglang"]),
+              help="Engine (repeatable; default: vllm).")
+@click.option("--inventory", "-i", type=click.Path(dir_okay=False), help="ClusterInventory file.")
+@click.option("--model-config", type=click.Path(exists=True),
+              help="A Hugging Face config.json (or checkpoint folder) with the model's facts.")
+@click.option("--format", "-f", "output_format", type=click.Choice(["recipe", "profile"]), default="recipe")
+def recipes_generate(model, paths, hardware, precision, engine, inventory, model_config, output_format):
+    """Generate a recipe for MODEL from its facts (built-in, AIMModel documents under PATHS, or --model-config):
+    every hardware x precision x GPU count (1, 2, 4, 8) that passes the fit and flag checks, unoptimized."""
+    from aimc.reports import generate_command
+
+    request = generate_command.Request(model, tuple(paths), inventory, model_config, tuple(hardware),
+                                       tuple(precision), tuple(engine) or ("vllm",), output_format)
+    text, warnings = generate_command.run(request)
+    print_warnings(warnings)
+    click.echo(text, nl=False)
     return EXIT_OK

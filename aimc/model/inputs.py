@@ -203,6 +203,7 @@ class Recipe:
     # AMD's search order of profile folders: 0 custom/, 1 model-specific (and every AIM framework recipe), 2 general/.
     search_order: int = 1
     profile_name: str = ""  # official AIM profiles: the file stem, AMD's profile id (pinnable when unambiguous)
+    generated: bool = False  # made from model facts at build time (resolve/generated.py): ranked after every other
 
     @property
     def general(self) -> bool:

@@ -155,7 +155,8 @@ class Candidate:
 
     def label(self) -> str:
         pool = f" on pool {self.pool.name}" if self.pool else ""
-        return f"{self.recipe.id} {self.config.engine} {self.config.key}{pool}"
+        generated = " (generated, unoptimized)" if self.recipe.generated else ""
+        return f"{self.recipe.id}{generated} {self.config.engine} {self.config.key}{pool}"
 
 
 @dataclass(frozen=True)

@@ -89,8 +89,12 @@ def explain_detail(entry: TraceEntry) -> str:
 def explain_facts(selection: Selection) -> list[str]:
     """The selected configuration's memory per GPU, or why it was not checked."""
     selected = selection.selected
+    lines = []
+    if selected is not None and selected.candidate.recipe.generated:
+        lines.append("generated: no written recipe or profile serves this model; configurations generated from its "
+                     "facts rank after every written one, then as usual (fewest GPUs first)")
     if selected is not None and selected.fit is not None:
-        return [f"memory per GPU: {selected.fit.describe()}"]
+        return [*lines, f"memory per GPU: {selected.fit.describe()}"]
     if selected is not None and selected.fit_unchecked:
-        return [f"memory per GPU: fit not checked: {selected.fit_unchecked}"]
-    return []
+        return [*lines, f"memory per GPU: fit not checked: {selected.fit_unchecked}"]
+    return lines

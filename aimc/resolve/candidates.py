@@ -1,6 +1,7 @@
 """Choose a recipe configuration for one engine of one endpoint: filter, rank, and keep a trace of why.
 
 Ranking (documented in the README), first difference wins:
+0. written recipes and profiles before configurations generated from model facts (resolve/generated.py);
 1. recipes and profiles for the model before general (model-agnostic) AIM profiles;
 2. repository-local recipes before built-in ones;
 3. AIM profiles under custom/ before the others (AMD's search order);
@@ -123,6 +124,7 @@ def _rank(entry: TraceEntry):
     recipe = candidate.recipe
     profile_type = recipe.profile_type or "optimized"
     return (
+        recipe.generated,
         recipe.general,
         recipe.builtin,
         recipe.search_order,

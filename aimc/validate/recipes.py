@@ -50,6 +50,7 @@ def parse_recipe(doc: Document, collector: Collector, builtin: bool) -> Recipe |
         env=str_pairs(data.get("env")),
         origin=origin,
         builtin=builtin,
+        profile_type=data.get("type"),
     )
 
 

@@ -1,0 +1,102 @@
+"""Parameter count of a Hugging Face model from its config.json, for architectures whose layout aimc knows
+(`architectures.yaml`): embeddings, attention (grouped-query or MLA), and the feed-forward block (dense gated MLP or
+routed experts). Norms and biases are left out (well under 0.1 % of any model here).
+
+Checked against the published totals: Qwen3-32B 32.8B, Qwen3-30B-A3B 30.5B (3.3B active), gpt-oss-120b 117B,
+DeepSeek-V3/R1 671B (the multi-token-prediction layer of the checkpoint is not served and not counted),
+Mistral-7B 7.25B.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from aimc.catalog.files import read_yaml
+
+
+@dataclass(frozen=True)
+class Count:
+    total: int
+    active: int  # per token: the routed experts a token uses, not all of them
+    how: str  # the arithmetic, for the comment of parametersB
+
+
+@cache
+def architectures() -> dict[str, dict]:
+    """Architecture name -> its entry of architectures.yaml."""
+    return {entry["name"]: entry for entry in read_yaml("architectures.yaml")["architectures"]}
+
+
+def first(config: dict, *keys: str):
+    """(value, key) of the first key present with a value, else (None, None)."""
+    for key in keys:
+        if config.get(key) is not None:
+            return config[key], key
+    return None, None
+
+
+EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts")
+EXPERTS_PER_TOKEN_KEYS = ("num_experts_per_tok", "experts_per_token", "moe_topk")
+
+
+def count(config: dict, architecture: str, hidden: int, layers: int, heads: int, kv_heads: int,
+          head_dim: int) -> Count | None:
+    """None when the architecture's layout is unknown or a key it needs is missing."""
+    entry = architectures().get(architecture)
+    vocab = config.get("vocab_size")
+    if entry is None or not vocab:
+        return None
+    tied = bool(config.get("tie_word_embeddings", False))
+    embeddings = vocab * hidden * (1 if tied else 2)
+    attention, attention_how = _attention(config, hidden, heads, kv_heads, head_dim)
+    intermediate = config.get("intermediate_size")
+    if entry["mlp"] == "gated":
+        if not intermediate:
+            return None
+        mlp = 3 * hidden * intermediate
+        total = embeddings + layers * (attention + mlp)
+        how = (f"embeddings {vocab} x {hidden} x {1 if tied else 2} + {layers} layers x ({attention_how} + "
+               f"MLP 3 x {hidden} x {intermediate})")
+        return Count(total, total, how)
+    experts, _ = first(config, *EXPERT_KEYS)
+    per_token, _ = first(config, *EXPERTS_PER_TOKEN_KEYS)
+    expert_size, _ = first(config, "moe_intermediate_size", "intermediate_size")
+    if not experts or not per_token or not expert_size:
+        return None
+    shared = int(config.get("n_shared_experts") or 0)
+    dense_layers = int(config.get("first_k_dense_replace") or 0) + len(config.get("mlp_only_layers") or ())
+    expert = 3 * hidden * expert_size
+    router = hidden * experts
+    moe_total = experts * expert + shared * expert + router
+    moe_active = per_token * expert + shared * expert + router
+    dense = 3 * hidden * (intermediate or 0)
+    moe_layers = layers - dense_layers
+    total = embeddings + layers * attention + moe_layers * moe_total + dense_layers * dense
+    active = embeddings + layers * attention + moe_layers * moe_active + dense_layers * dense
+    how = (f"embeddings {vocab} x {hidden} x {1 if tied else 2} + {layers} layers x {attention_how} + "
+           f"{moe_layers} MoE layers x ({experts}{f' + {shared} shared' if shared else ''} experts x 3 x {hidden} x "
+           f"{expert_size} + router)")
+    if dense_layers:
+        how += f" + {dense_layers} dense layers x MLP 3 x {hidden} x {intermediate}"
+    return Count(total, active, how)
+
+
+def _attention(config: dict, hidden: int, heads: int, kv_heads: int, head_dim: int) -> tuple[int, str]:
+    latent = config.get("kv_lora_rank")
+    if latent:  # MLA: queries and keys/values go through low-rank projections
+        rope, nope = config["qk_rope_head_dim"], config["qk_nope_head_dim"]
+        value = config.get("v_head_dim") or nope
+        q_rank = config.get("q_lora_rank")
+        q = hidden * q_rank + q_rank * heads * (nope + rope) if q_rank else hidden * heads * (nope + rope)
+        kv = hidden * (latent + rope) + latent * heads * (nope + value)
+        return q + kv + heads * value * hidden, f"MLA attention (kv_lora_rank {latent}, {heads} heads)"
+    q_and_o = 2 * hidden * heads * head_dim
+    kv = 2 * hidden * kv_heads * head_dim
+    return q_and_o + kv, f"attention {hidden} x ({heads} + {kv_heads} x 2 + {heads}) x {head_dim}"
+
+
+def parsers(architecture: str | None, engine: str) -> dict[str, str]:
+    """{"tool": ..., "reasoning": ...} for an architecture and engine; empty when unknown."""
+    entry = architectures().get(architecture or "")
+    return dict(((entry or {}).get("parsers") or {}).get(engine) or {})

@@ -1,0 +1,217 @@
+"""Recipe generation: configurations for a model nobody wrote a recipe for (`aimc recipes generate`, and the
+fallback candidates of `build`).
+
+For every hardware × precision × GPU count (1, 2, 4, 8, at most a node) the configuration must pass the checks every
+written recipe passes: tensor parallelism against the heads (`fit.topology_problem`) and the memory fit
+(`fit.compute`, the one arithmetic). The maximum length is the model's when one sequence of it fits, else the
+largest multiple of 1024 tokens that does (never below 4096); `--max-num-seqs` is the number of such sequences the
+KV cache left after weights and overhead holds, at most 256 (the built-in catalog's concurrency). Everything is
+generated from the model facts alone, so it is deterministic and marked `unoptimized`: nobody has measured it.
+
+Multi-node configurations are not generated here: a model that fits on no single node is reported with the smallest
+GPU count that would hold it (the multi-node planner will take it from there).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from aimc.catalog import hf_parameters
+from aimc.catalog.model_facts import ModelFacts
+from aimc.model.inputs import ArgPairs, StrPairs
+from aimc.model.plan import Fit
+from aimc.resolve import env_checks, fit
+
+GPU_COUNTS = (1, 2, 4, 8)
+MIN_LEN = 4096
+LEN_STEP = 1024
+MAX_NUM_SEQS = 256
+UTILISATION = {"vllm": 0.9, "sglang": 0.85}  # the built-in catalog's (recipes/README.md)
+# Weight precisions each GPU architecture runs: fp8 from MI300 (gfx942) on; MXFP4 (gpt-oss) runs on gfx942 through
+# vLLM's Triton kernels and natively on gfx950. MI200 (gfx90a) has neither.
+ARCH_PRECISIONS = {"gfx908": ("fp16",), "gfx90a": ("bf16", "fp16"), "gfx942": ("bf16", "fp16", "fp8", "fp4"),
+                   "gfx950": ("bf16", "fp16", "fp8", "fp4")}
+SIXTEEN_BIT = ("bf16", "fp16")
+DTYPE_FLAG = {"bf16": "bfloat16", "fp16": "float16"}
+ENGINE_FLAGS = {  # engine -> (maximum length, utilisation, batched tokens, concurrency)
+    "vllm": ("--max-model-len", "--gpu-memory-utilization", "--max-num-batched-tokens", "--max-num-seqs"),
+    "sglang": ("--context-length", "--mem-fraction-static", "--chunked-prefill-size", "--max-running-requests"),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One hardware to generate for: memory per GPU and the largest node."""
+
+    hardware: str
+    memory_gib: float
+    arch: str
+    gpus_per_node: int = 8
+
+
+@dataclass(frozen=True)
+class Proposal:
+    engine: str
+    gpus: int
+    fit: Fit  # at the chosen maximum length
+    max_len: int
+    reduced: bool  # shorter than the model's context: the longest that fits
+    max_num_seqs: int
+    args: ArgPairs  # flag -> value (None: a bare flag)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    engine: str
+    gpus: int
+    why: str
+
+
+@dataclass(frozen=True)
+class GeneratedRecipe:
+    id: str
+    model_id: str
+    hardware: str
+    precision: str
+    quantized_online: bool  # fp8 from a 16-bit checkpoint: `--quantization fp8`
+    env: StrPairs
+    proposals: tuple[Proposal, ...]
+    refusals: tuple[Refusal, ...]
+    huggingface_id: str = ""  # the weights to load; empty: model_id
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A hardware × precision on which no single node holds the model."""
+
+    hardware: str
+    precision: str
+    gpus_per_node: int
+    needed_gpus: int | None  # the smallest power of two that holds weights and one MIN_LEN sequence
+    fit: Fit | None
+
+
+@dataclass(frozen=True)
+class Generation:
+    model: ModelFacts
+    model_id: str
+    recipes: tuple[GeneratedRecipe, ...]  # with at least one proposal each
+    shortfalls: tuple[Shortfall, ...]
+
+
+def recipe_id(model_id: str, hardware: str, precision: str) -> str:
+    """`mistralai/Mistral-7B-Instruct-v0.3`, MI300X, bf16 -> mistral-7b-instruct-v0-3-mi300x-bf16 (the catalog's style)."""
+    name = model_id.rsplit("/", 1)[-1].lower()
+    return "-".join((re.sub(r"[^a-z0-9]+", "-", name).strip("-"), hardware.lower(), precision))
+
+
+def precisions(model: ModelFacts, arch: str) -> tuple[str, ...]:
+    """What a checkpoint can be served in on an architecture: its own precision (both 16-bit types for a 16-bit
+    checkpoint) and, from a 16-bit checkpoint, fp8 by the engine's online quantization."""
+    native = model.native_precision or "bf16"
+    offered = (*SIXTEEN_BIT, "fp8") if native in (*SIXTEEN_BIT, "fp32") else (native,)
+    supported = ARCH_PRECISIONS.get(arch, SIXTEEN_BIT)
+    return tuple(p for p in offered if p in supported)
+
+
+def architecture_env(hardware: str) -> StrPairs:
+    """The architecture environment of a generated configuration. Today: GPU_ARCHS, the variable AMD's profiles set
+    and `env_checks` verifies. Hook: the runtime image catalog's per-architecture environment replaces this."""
+    arch = env_checks.gpu_arches().get(hardware.upper())
+    return (("GPU_ARCHS", arch),) if arch else ()
+
+
+def generate(model: ModelFacts, targets: tuple[Target, ...], engines: tuple[str, ...],
+             wanted_precisions: tuple[str, ...] = (), model_id: str | None = None) -> Generation:
+    model_id = model_id or model.id
+    recipes, shortfalls = [], []
+    for target in targets:
+        offered = precisions(model, target.arch)
+        for precision in (p for p in (wanted_precisions or offered) if p in offered):
+            proposals, refusals = [], []
+            for engine in engines:
+                for gpus in (n for n in GPU_COUNTS if n <= target.gpus_per_node):
+                    outcome = configure(model, target, precision, engine, gpus)
+                    (proposals if isinstance(outcome, Proposal) else refusals).append(outcome)
+            if proposals:
+                recipes.append(GeneratedRecipe(
+                    recipe_id(model_id, target.hardware, precision), model_id, target.hardware, precision,
+                    precision == "fp8" and (model.native_precision or "bf16") != "fp8",
+                    architecture_env(target.hardware), tuple(proposals), tuple(refusals)))
+            else:
+                shortfalls.append(smallest(model, target, precision))
+    return Generation(model, model_id, tuple(recipes), tuple(shortfalls))
+
+
+def configure(model: ModelFacts, target: Target, precision: str, engine: str, gpus: int) -> Proposal | Refusal:
+    problem = fit.topology_problem(model, gpus)
+    if problem:
+        return Refusal(engine, gpus, problem)
+    utilisation = UTILISATION[engine]
+    full = _fit(model, target, precision, gpus, utilisation, model.max_context, engine)
+    chosen = full if _holds(full) else _longest(model, target, precision, gpus, utilisation, engine)
+    if chosen is None:
+        shortest = _fit(model, target, precision, gpus, utilisation, min(MIN_LEN, model.max_context), engine)
+        return Refusal(engine, gpus, f"does not fit on {target.hardware}: {shortest.describe()}")
+    sequences = max(1, min(MAX_NUM_SEQS, int(chosen.kv_left_gib // chosen.kv_gib)))  # KV left after weights, runtime
+    return Proposal(engine, gpus, chosen, chosen.max_len, chosen is not full, sequences,
+                    _args(model, target, precision, engine, chosen.max_len, utilisation, sequences))
+
+
+def _fit(model, target, precision, gpus, utilisation, max_len, engine="vllm") -> Fit:
+    return fit.compute(model, precision, gpus, target.memory_gib, fit.Settings(utilisation, max_len, None), engine)
+
+
+def _holds(candidate: Fit) -> bool:
+    """The engine starts and its KV cache holds one sequence of the maximum length. vLLM refuses to start
+    otherwise; SGLang starts with any KV pool but caps requests at its size, so a generated SGLang configuration
+    asks the same of it: the length it declares must be servable."""
+    return candidate.fits and candidate.kv_left_gib >= candidate.kv_gib
+
+
+def _longest(model, target, precision, gpus, utilisation, engine="vllm") -> Fit | None:
+    """The longest multiple of LEN_STEP (at least MIN_LEN) whose one sequence fits, by bisection on fit.compute."""
+    low, high = MIN_LEN // LEN_STEP, model.max_context // LEN_STEP
+    if high < low or not _holds(_fit(model, target, precision, gpus, utilisation, low * LEN_STEP, engine)):
+        return None
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _holds(_fit(model, target, precision, gpus, utilisation, middle * LEN_STEP, engine)):
+            low = middle
+        else:
+            high = middle - 1
+    return _fit(model, target, precision, gpus, utilisation, low * LEN_STEP, engine)
+
+
+def _args(model: ModelFacts, target: Target, precision: str, engine: str, max_len: int, utilisation: float,
+          sequences: int) -> ArgPairs:
+    length, memory, batched, concurrency = ENGINE_FLAGS[engine]
+    args: list[tuple[str, str | None]] = []
+    native = model.native_precision or "bf16"
+    if precision in SIXTEEN_BIT:
+        args.append(("--dtype", DTYPE_FLAG[precision]))
+    elif precision == "fp8" and native != "fp8":
+        args.append(("--quantization", "fp8"))  # online: the engine quantizes the 16-bit weights as it loads them
+    args += [(length, str(max_len)), (memory, f"{utilisation:g}"),
+             (batched, "4096" if target.arch == "gfx90a" else "8192"), (concurrency, str(sequences))]
+    parsers = hf_parameters.parsers(model.architecture, engine)
+    if "tool" in parsers:
+        if engine == "vllm":
+            args.append(("--enable-auto-tool-choice", None))
+        args.append(("--tool-call-parser", parsers["tool"]))
+    if "reasoning" in parsers:
+        args.append(("--reasoning-parser", parsers["reasoning"]))
+    return tuple(args)
+
+
+def smallest(model: ModelFacts, target: Target, precision: str) -> Shortfall:
+    """The fewest GPUs (a power of two, up to 512) that hold the weights and one MIN_LEN sequence."""
+    gpus = target.gpus_per_node * 2
+    while gpus <= 512:
+        if fit.topology_problem(model, gpus) is None:
+            attempt = _fit(model, target, precision, gpus, UTILISATION["vllm"], min(MIN_LEN, model.max_context))
+            if attempt.fits:
+                return Shortfall(target.hardware, precision, target.gpus_per_node, gpus, attempt)
+        gpus *= 2
+    return Shortfall(target.hardware, precision, target.gpus_per_node, None, None)
