@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from aimc.model.inputs import Endpoint, EngineRequest, NodePool, Recipe, RecipeConfig, StrPairs
+
+if TYPE_CHECKING:
+    from aimc.resolve.images import ImageChoice
 
 
 class Reason(Enum):
@@ -149,6 +153,8 @@ class ResolvedEngine:
     trace: tuple[TraceEntry, ...]  # every candidate of the selection
     notes: tuple[str, ...] = ()  # what the argument merge replaced, removed or overrode
     flag_set: str = ""  # the engine flag set the arguments were checked against, e.g. "vllm 0.11.1"
+    runtime: ImageChoice | None = None  # the image's engine version, architecture and environment (resolve/images)
+    dropped: tuple[str, ...] = ()  # recipe flags the engine version removed and ignores, left out
 
 
 @dataclass(frozen=True)
