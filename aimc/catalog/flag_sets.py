@@ -98,11 +98,15 @@ def _spec(raw: dict) -> FlagSpec:
     )
 
 
-@cache
 def flag_set(engine: str, version: str | None = None) -> FlagSet:
-    """The flag set of one engine version (default: the pinned one), read once per process on first use. Only
-    versions listed under `flagSets` in runtime.yaml ship; `runtime.nearest_version` maps any other version."""
-    version = version or PINNED[engine]
+    """The flag set of one engine version (default: the pinned one). Only versions listed under `flagSets` in
+    runtime.yaml ship; `runtime.nearest_version` maps any other version to one of them."""
+    return read_flag_set(engine, version or PINNED[engine])
+
+
+@cache
+def read_flag_set(engine: str, version: str) -> FlagSet:
+    """One shipped flag set, read once per process on first use."""
     data = read_json(f"engines/{engine}-{version}.json")
     options: dict = {}
     long_names = []
