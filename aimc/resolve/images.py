@@ -87,7 +87,7 @@ def choose(endpoint: Endpoint, request: EngineRequest, pool: NodePool,
     flag_version = rt.nearest_version(known_versions, version)
     if facts is None and (how != "declared" or flag_version != version):
         reason = (f"declares {engine} {version}, for which aimc ships no flag set" if how == "declared" else
-                  f"is not in aimc's runtime catalog and declares no engineVersion"
+                  "is not in aimc's runtime catalog and declares no engineVersion"
                   + (f" (its tag names {version})" if how == "from the tag" else ""))
         warnings.append(diagnostic(
             f"image '{supplied.image}' {reason}: its flags are checked against {engine} {flag_version}, the nearest "
