@@ -8,12 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
 
 from aimc.model.inputs import Endpoint, EngineRequest, NodePool, Recipe, RecipeConfig, StrPairs
-
-if TYPE_CHECKING:
-    from aimc.resolve.images import ImageChoice
 
 
 class Reason(Enum):
@@ -133,6 +129,20 @@ class Selection:
     @property
     def selected(self) -> TraceEntry | None:
         return self.trace[0] if self.chosen is not None else None
+
+
+@dataclass(frozen=True)
+class ImageChoice:
+    """The image one engine runs on one node pool and what aimc knows about it (resolve/images.py decides)."""
+
+    image: str
+    engine: str
+    version: str  # the engine version inside the image (catalogued, declared, read from its tag, or assumed)
+    flag_set_version: str  # the shipped flag set the arguments are checked against
+    arch: str | None
+    environment: StrPairs  # what the image needs on this architecture (e.g. VLLM_ROCM_USE_AITER=0 on gfx90a)
+    source: str  # where the image was chosen: "aimc default for gfx942", "spec.image", ...
+    how: str  # how the version is known: "runtime catalog", "declared", "from the tag", "assumed"
 
 
 @dataclass(frozen=True)

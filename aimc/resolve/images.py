@@ -10,32 +10,13 @@ else the `engineVersion` the image declares; else the version its tag names, or 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aimc.catalog import runtime as rt
 from aimc.catalog.flag_sets import PINNED
 from aimc.catalog.model_facts import hardware as hardware_facts
 from aimc.errors import Diagnostic
 from aimc.load.yaml_positions import format_path
-from aimc.model.inputs import Endpoint, EngineRequest, ImageRef, Inventory, NodePool, StrPairs
-
-
-@dataclass(frozen=True)
-class ImageChoice:
-    image: str
-    engine: str
-    version: str  # the engine version inside the image (catalogued, declared, read from its tag, or assumed)
-    flag_set_version: str  # the shipped flag set the arguments are checked against
-    arch: str | None
-    environment: StrPairs  # what the image needs on this architecture (e.g. VLLM_ROCM_USE_AITER=0 on gfx90a)
-    source: str  # where the image was chosen: "aimc default for gfx942", "spec.image", ...
-    how: str  # how the version is known: "runtime catalog", "declared", "from the tag", "assumed"
-
-    def describe(self) -> str:
-        """`vllm 0.11.1 (runtime catalog) on gfx942; flags checked against vllm 0.11.1`."""
-        nearest = "" if self.flag_set_version == self.version else f", the nearest known to {self.version}"
-        return (f"{self.engine} {self.version} ({self.how}) on {self.arch or 'an unknown architecture'}; "
-                f"flags checked against {self.engine} {self.flag_set_version}{nearest}")
+from aimc.model.inputs import Endpoint, EngineRequest, ImageRef, Inventory, NodePool
+from aimc.model.plan import ImageChoice
 
 
 def architecture(hardware: str | None) -> str | None:
