@@ -24,6 +24,8 @@ from pathlib import Path
 TEAMS = ("search", "assist", "ads", "research", "platform", "mobile", "support", "finance", "legal", "security",
          "growth", "data")
 STAGES = ("dev", "staging", "prod")
+# gfx90a hardware: SGLang has no ROCm image there (aimc/catalog/runtime.yaml), so its endpoints run vLLM only.
+NO_SGLANG_IMAGE = {"MI210", "MI250", "MI250X"}
 
 # Real flags of each engine (customArgs are passed to the engine, so they must exist there).
 CUSTOM_ARGS = {
@@ -133,6 +135,8 @@ def endpoint_document(index: int, recipe: dict, rng: random.Random) -> tuple[str
     family = _family(recipe["model"])
     name = f"{family}-{team}-{index}"
     engines = recipe["engines"]
+    if recipe["hardware"].upper() in NO_SGLANG_IMAGE:
+        engines = {e: g for e, g in engines.items() if e != "sglang"} or engines
     shared_gpus = sorted(set(engines.get("vllm", ())) & set(engines.get("sglang", ())))
     multi = bool(shared_gpus) and rng.random() < 0.35
     engine = "vllm" if "vllm" in engines and (multi or "sglang" not in engines or rng.random() < 0.75) else "sglang"
@@ -208,7 +212,8 @@ def generate(endpoints: int, out: Path, catalog: list[dict], seed: int = 6) -> P
     for team, names in namespaces.items():
         documents = [f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    team: {team}\n"
                      for name in sorted(names)]
-        (out / "teams" / team).mkdir(parents=True, exist_ok=True)  # its endpoints may all sit in others' files
+        # The team's folder may not exist yet: its only endpoint can sit in another team's multi-document file.
+        (out / "teams" / team).mkdir(parents=True, exist_ok=True)
         (out / "teams" / team / "namespaces.yaml").write_text("---\n".join(documents), encoding="utf-8")
     return out
 

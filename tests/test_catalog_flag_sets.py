@@ -135,7 +135,7 @@ def test_a_flag_set_is_read_only_when_its_engine_is_used():
 
     code = ("import sys; from aimc.cli import main; from aimc.catalog import flag_sets as flags; "
             "rc = main(['build', 'examples/endpoints/llama-3-8b.yaml', '--inventory', 'examples/cluster.yaml']); "
-            "print('loaded:', flags.flag_set.cache_info().currsize, file=sys.stderr); sys.exit(rc)")
+            "print('loaded:', flags.read_flag_set.cache_info().currsize, file=sys.stderr); sys.exit(rc)")
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stderr.splitlines()[-1] == "loaded: 1"  # vLLM only: the endpoint uses no SGLang
@@ -155,9 +155,13 @@ def test_package_data_is_the_trimmed_reference():
     spec.loader.exec_module(trim)
     for name in trim.PINNED:
         expected = trim.trim(json.loads((reference / name).read_text()))
-        assert read_json(f"engines/{name}") == expected, name
+        shipped = read_json(f"engines/{name}")
+        # vLLM 0.11.1's `removed` was regenerated against 0.10.2 (tools/extract_flag_set.py --previous), the
+        # version family of AMD's official profiles: a superset of the reference's list against 0.11.0.
+        assert set(expected.pop("removed")) <= set(shipped.pop("removed")), name
+        assert shipped == expected, name
 
 
 def test_a_flag_the_previous_release_had_says_so():
     assert unknown_flag_problem(flag_set("vllm"), "--rope-scaling") == (
-        "--rope-scaling is not a vllm 0.11.1 flag: present in vLLM 0.11.0, absent in 0.11.1 (and 0.11.2)")
+        "--rope-scaling is not a vllm 0.11.1 flag: present in vLLM 0.10.2, absent in 0.11.1")

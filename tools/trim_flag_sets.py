@@ -1,7 +1,9 @@
 """Trim the engines' full flag dumps (the project reference `engines/*.json`) to what `aimc/flags.py` validates with.
 
 Usage: python tools/trim_flag_sets.py REFERENCE_ENGINES_DIR aimc/catalog/engines
-The output is committed as package data; rerun this when a pinned engine version changes.
+The output is committed as package data; rerun this when a pinned engine version changes. vLLM 0.11.1's `removed`
+was since regenerated against 0.10.2 with `tools/extract_flag_set.py --previous` (the version family of AMD's official
+profiles), so it lists more than this script writes.
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ from functools import cache
 
 from aimc.catalog.files import read_json
 
-# The engine versions aimc renders for: the versions in the default images (see resolve.DEFAULT_IMAGES).
+# The engine versions of the default images (runtime.yaml `defaults`): the flag set used when no image is known
+# (e.g. `aimc recipes validate` of an engine on an architecture without a default image). Other shipped versions
+# are chosen by the image actually rendered (resolve/images.py).
 PINNED = {"vllm": "0.11.1", "sglang": "0.5.5.post3"}
 
 # vLLM's human_readable_int: `32k` (×1000), `1M` (×2^20), `1.5k`; decimals only with a lowercase (decimal) suffix.
@@ -96,10 +98,15 @@ def _spec(raw: dict) -> FlagSpec:
     )
 
 
+def flag_set(engine: str, version: str | None = None) -> FlagSet:
+    """The flag set of one engine version (default: the pinned one). Only versions listed under `flagSets` in
+    runtime.yaml ship; `runtime.nearest_version` maps any other version to one of them."""
+    return read_flag_set(engine, version or PINNED[engine])
+
+
 @cache
-def flag_set(engine: str) -> FlagSet:
-    """The pinned flag set of an engine, read once per process on first use."""
-    version = PINNED[engine]
+def read_flag_set(engine: str, version: str) -> FlagSet:
+    """One shipped flag set, read once per process on first use."""
     data = read_json(f"engines/{engine}-{version}.json")
     options: dict = {}
     long_names = []

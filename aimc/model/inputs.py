@@ -84,6 +84,20 @@ class ResourcesPerGpu:
 
 
 @dataclass(frozen=True)
+class ImageRef:
+    """An image supplied in the inputs, with the engine version it declares (`{image: ..., engineVersion: ...}`).
+
+    `path` is where it was written (`spec.image`, `spec.defaults.images.vllm.MI300X`); `hardware` is None for an
+    inventory default that applies to every hardware."""
+
+    image: str
+    engine_version: str | None = None
+    path: JsonPath = ()
+    hardware: str | None = None
+    engine: str | None = None  # inventory defaults only
+
+
+@dataclass(frozen=True)
 class Endpoint:
     name: str
     namespace: str | None
@@ -101,7 +115,7 @@ class Endpoint:
     autoscaling: AutoScaling
     custom_args: YamlPairs
     overrides: YamlPairs  # aimFrameworkOverrides, as given
-    image: str | None
+    image: ImageRef | None
     env: tuple[KubeObject, ...]  # Kubernetes EnvVar dicts, as given
     origin: Origin
     # What the renderers read:
@@ -160,7 +174,7 @@ class Inventory:
     name: str
     pools: tuple[NodePool, ...]
     default_namespace: str | None
-    images: StrPairs  # engine -> image
+    images: tuple[ImageRef, ...]  # spec.defaults.images: per engine, optionally per hardware
     origin: Origin
     hf_token_secret: SecretKeyRef | None = None  # spec.defaults.hfTokenSecret
     resources: ResourcesPerGpu | None = None  # spec.defaults.resources; None when absent or empty

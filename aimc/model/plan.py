@@ -189,6 +189,20 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class ImageChoice:
+    """The image one engine runs on one node pool and what aimc knows about it (resolve/images.py decides)."""
+
+    image: str
+    engine: str
+    version: str  # the engine version inside the image (catalogued, declared, read from its tag, or assumed)
+    flag_set_version: str  # the shipped flag set the arguments are checked against
+    arch: str | None
+    environment: StrPairs  # what the image needs on this architecture (e.g. VLLM_ROCM_USE_AITER=0 on gfx90a)
+    source: str  # where the image was chosen: "aimc default for gfx942", "spec.image", ...
+    how: str  # how the version is known: "runtime catalog", "declared", "from the tag", "assumed"
+
+
+@dataclass(frozen=True)
 class ResolvedEngine:
     """One engine of one endpoint, fully decided: what renders into a Deployment."""
 
@@ -206,6 +220,8 @@ class ResolvedEngine:
     trace: tuple[TraceEntry, ...]  # every candidate of the selection
     notes: tuple[str, ...] = ()  # what the argument merge replaced, removed or overrode
     flag_set: str = ""  # the engine flag set the arguments were checked against, e.g. "vllm 0.11.1"
+    runtime: ImageChoice | None = None  # the image's engine version, architecture and environment (resolve/images)
+    dropped: tuple[str, ...] = ()  # recipe flags the engine version removed and ignores, left out
 
 
 @dataclass(frozen=True)

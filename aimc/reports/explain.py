@@ -39,11 +39,15 @@ def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
                          + (f": {detail}" if detail else ""))
         engine = resolved.get((endpoint.name, selection.engine))
         if engine is not None:
-            lines.append(f"  image: {engine.image}")
+            lines.append(f"  image: {engine.image}" + (f" ({engine.runtime.source})" if engine.runtime else ""))
+            if engine.runtime is not None:
+                lines.append(f"  engine: {engine.runtime.engine} {engine.runtime.version} ({engine.runtime.how}), "
+                             f"architecture {engine.runtime.arch or 'unknown'} ({engine.pool.hardware})")
             lines.append(f"  args: {' '.join(engine.args)}")
             for note in engine.notes:
                 lines.append(f"  note: {note}")
             lines.append(f"  engine flags checked against: {engine.flag_set}")
+            lines.extend(f"  dropped: {flag}" for flag in engine.dropped)
             lines.extend(f"  {line}" for line in evidence.explain_lines(engine.recipe, engine.engine, engine.config.key))
         else:
             ok = False

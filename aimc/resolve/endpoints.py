@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Callable
 
-from aimc.catalog import flag_sets as flags
 from aimc.errors import Collector, Diagnostic
 from aimc.load.yaml_positions import format_path
 from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory
@@ -18,16 +17,10 @@ from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection, TraceEn
 from aimc.resolve import candidates as select
 from aimc.resolve import engine_args
 from aimc.resolve import env_checks
+from aimc.resolve import images
+from aimc.resolve import precision
 from aimc.resolve import recipe_checks
 from aimc.resolve.arg_merge import ArgSource
-
-# Images are pinned tags, never `latest`. Per engine; overridable in the inventory (spec.defaults.images) and the
-# endpoint (spec.image). vLLM: AMD's ROCm build that the official AIM images use; SGLang: the ROCm 7.0 build of the
-# same month.
-DEFAULT_IMAGES = {
-    "vllm": "rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103",
-    "sglang": "lmsysorg/sglang:v0.5.5.post3-rocm700-mi30x",
-}
 
 DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 MAX_NAME = 63
@@ -48,9 +41,13 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
     inventory = inputs.inventory
     for endpoint in inputs.endpoints:
         _check_names(endpoint, collector)
+        precision_errors = precision.endpoint_problems(endpoint)
+        if precision_errors:
+            collector.extend(precision_errors)
+            continue
         engines = []
         for request in endpoint.engines:
-            filters = tuple(partial(check, endpoint, request) for check in checks)
+            filters = tuple(partial(check, endpoint, request) for check in (precision.precision_check, *checks))
             selection = select.select(endpoint, request, inputs.catalog, inventory, filters)
             selections.append(selection)
             if selection.chosen is None:
@@ -98,17 +95,18 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
             path = ("spec", "customArgs", flag)
         return origin.file, origin.line_of(*path), format_path(path)
 
+    image, image_diagnostics = images.choose(endpoint, request, pool, inventory)
+    collector.extend(image_diagnostics)
+    if image is None:
+        return None
     huggingface_id = recipe.huggingface_id or endpoint.model
     command = engine_args.build_command(
         request.engine, config.args, config.gpu_count, huggingface_id, endpoint.model,
-        endpoint.overrides, endpoint.custom_args, where, request.custom_args)
+        endpoint.overrides, endpoint.custom_args, where, request.custom_args, image.flag_set_version)
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
     collector.extend(command.diagnostics)
     collector.extend(env_problems)
     if any(d.severity == "error" for d in (*command.diagnostics, *env_problems)):
-        return None
-    image = _image(endpoint, request.engine, inventory, collector)
-    if image is None:
         return None
     return ResolvedEngine(
         endpoint=endpoint,
@@ -119,36 +117,13 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         gpu_count=config.gpu_count,
         replicas=request.replicas if request.replicas is not None else endpoint.replicas,
         args=command.args,
-        env=tuple(recipe.env) + tuple(config.env),
-        image=image,
+        # The image's own needs on this architecture first: the recipe may still set the same variable.
+        env=tuple(image.environment) + tuple(recipe.env) + tuple(config.env),
+        image=image.image,
         port=engine_args.PORTS[request.engine],
         trace=selection.trace,
         notes=command.notes,
-        flag_set=flags.flag_set(request.engine).label,
+        flag_set=f"{request.engine} {image.flag_set_version}",
+        runtime=image,
+        dropped=command.dropped,
     )
-
-
-def _image(endpoint: Endpoint, engine: str, inventory: Inventory, collector: Collector) -> str | None:
-    image = endpoint.image or dict(inventory.images).get(engine) or DEFAULT_IMAGES[engine]
-    problem = image_problem(image)
-    if problem:
-        if endpoint.image:
-            collector.error(endpoint.origin.file, endpoint.origin.line_of("spec", "image"), "spec.image", problem)
-        else:
-            origin = inventory.origin
-            collector.error(origin.file, origin.line_of("spec", "defaults", "images", engine),
-                            f"spec.defaults.images.{engine}", problem)
-        return None
-    return image
-
-
-def image_problem(image: str) -> str | None:
-    """Images must be pinned: a tag other than `latest`, or a digest."""
-    if "@sha256:" in image:
-        return None
-    name, _, tag = image.rpartition(":")
-    if not name or "/" in tag:
-        return f"image '{image}' has no tag: pin a version (e.g. '{image}:<version>') or a digest"
-    if tag == "latest":
-        return f"image '{image}' uses the 'latest' tag: pin a version or a digest so every sync runs the same bits"
-    return None

@@ -1,5 +1,6 @@
-"""Engine command lines: the flags aimc owns, then the merged arguments, every flag checked against the engine's
-pinned flag set. The precedence merge itself (recipe args < aimFrameworkOverrides < customArgs) is `arg_merge`.
+"""Engine command lines: the flags aimc owns, then the merged arguments, every flag checked against the flag set of
+the engine version in the image (see `images`), then the engine's own start-up checks (`startup_checks`). The
+precedence merge itself (recipe args < aimFrameworkOverrides < customArgs) is `arg_merge`.
 """
 
 from __future__ import annotations
@@ -8,10 +9,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from aimc.catalog.flag_sets import FlagSet, check_value, flag_set, unknown_flag_problem
+from aimc.catalog.runtime import runtime
 from aimc.errors import Diagnostic
 from aimc.model.inputs import YamlPairs
 from aimc.resolve.arg_merge import ArgProblem, ArgSource, MergedArg, MergedArgs, merge_args
 from aimc.resolve.flag_names import SGLANG_TO_VLLM
+from aimc.resolve.startup_checks import check as startup_check
 
 PORTS = {"vllm": 8000, "sglang": 30000}
 LAUNCH_COMMANDS = {
@@ -30,22 +33,30 @@ class EngineCommand:
     args: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
     notes: tuple[str, ...]  # what the merge replaced, removed, overrode (shown by `explain`)
+    dropped: tuple[str, ...] = ()  # recipe flags the engine version removed and ignores, left out (with why)
 
 
 def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str, served_name: str,
                   overrides: YamlPairs, custom_args: YamlPairs, where: Where,
-                  engine_custom_args: YamlPairs = ()) -> EngineCommand:
-    """The final argument list of one engine: merge (see `arg_merge.merge_args`), then check."""
+                  engine_custom_args: YamlPairs = (), version: str | None = None) -> EngineCommand:
+    """The final argument list of one engine: merge (see `arg_merge.merge_args`), then check against the flag set
+    of `version` (default: the pinned one)."""
     merged = merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args)
-    return command_line(merged, gpu_count, huggingface_id, served_name, where)
+    return command_line(merged, gpu_count, huggingface_id, served_name, where, version)
 
 
 def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served_name: str,
-                 where: Where) -> EngineCommand:
-    """aimc's own flags first, then the merged arguments that pass the flag-set checks."""
+                 where: Where, version: str | None = None) -> EngineCommand:
+    """aimc's own flags first, then the merged arguments that pass the flag-set and start-up checks."""
     engine = merged.engine
     problems = list(merged.problems)
-    checked_args = _check_args(flag_set(engine), merged.args, problems)
+    flags = flag_set(engine, version)
+    dropped: list[str] = []
+    checked_args = _check_args(flags, merged.args, problems, dropped)
+    sources = {arg.flag: (arg.source, arg.key) for arg in merged.args}
+    for problem in startup_check(engine, flags.version, checked_args, gpu_count):
+        source, key = sources.get(problem.flag, (ArgSource.RECIPE, problem.flag))
+        problems.append(ArgProblem(source, key, problem.message))
     final = [MODEL_FLAG[engine], huggingface_id, "--served-model-name", served_name]
     if engine == "sglang":
         final += ["--host", "0.0.0.0"]
@@ -57,17 +68,31 @@ def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served
         elif value is not None:
             final.append(value)
     diagnostics = tuple(Diagnostic(*where(p.source, p.key), p.message, p.severity) for p in problems)
-    return EngineCommand(tuple(final), diagnostics, merged.notes)
+    return EngineCommand(tuple(final), diagnostics, merged.notes, tuple(dropped))
 
 
-def _check_args(flags: FlagSet, args: tuple[MergedArg, ...], problems: list[ArgProblem]) -> dict:
-    """Every merged flag against the flag set: unknown flags, values outside choices, wrong types, booleans."""
+def _check_args(flags: FlagSet, args: tuple[MergedArg, ...], problems: list[ArgProblem], dropped: list[str]) -> dict:
+    """Every merged flag against the flag set: unknown flags, values outside choices, wrong types, booleans. A flag
+    of a recipe that this version removed and ignores is left out with a warning (`dropped`); typed in customArgs it
+    stays an error."""
     out: dict = {}
+    engine = runtime().engine(flags.engine)
     for arg in args:
         flag, value = arg.flag, arg.value
         found = flags.lookup(flag)
+        no_op = engine.no_op(flag, flags.version) if found is None else None
+        if no_op is not None and arg.source is ArgSource.RECIPE:
+            shown = flag if value is None else f"{flag} {' '.join(value) if isinstance(value, tuple) else value}"
+            dropped.append(f"{shown} (removed in {engine.name} {no_op.removed_in}: {no_op.why})")
+            problems.append(ArgProblem(arg.source, arg.key, (
+                f"{flag} was removed in {engine.name} {no_op.removed_in} and does nothing in {flags.label} "
+                f"({no_op.why}): left out of the command line"), "warning"))
+            continue
         if found is None:
             problem = unknown_flag_problem(flags, flag)
+            if no_op is not None:
+                problem = (f"{problem}; {engine.name} {no_op.removed_in} removed it ({no_op.why}): remove it, or "
+                           f"supply an image of an older {engine.name} with its engineVersion")
             if flags.engine == "vllm" and flag in SGLANG_TO_VLLM:
                 problem = f"{problem}: it is SGLang's name; vLLM calls it {SGLANG_TO_VLLM[flag]}"
             problems.append(ArgProblem(arg.source, arg.key, problem))

@@ -21,6 +21,7 @@ from aimc.catalog import hf_parameters
 from aimc.catalog.model_facts import ModelFacts
 from aimc.model.inputs import ArgPairs, StrPairs
 from aimc.model.plan import Fit
+from aimc.resolve.precision import precision_problem
 from aimc.resolve import env_checks, fit
 
 GPU_COUNTS = (1, 2, 4, 8)
@@ -131,6 +132,10 @@ def generate(model: ModelFacts, targets: tuple[Target, ...], engines: tuple[str,
         for precision in (p for p in (wanted_precisions or offered) if p in offered):
             proposals, refusals = [], []
             for engine in engines:
+                problem = precision_problem(precision, target.hardware, engine)
+                if problem:  # e.g. SGLang has no FP4 below gfx950 (the runtime catalog): no configuration at all
+                    refusals.append(Refusal(engine, 0, problem))
+                    continue
                 for gpus in (n for n in GPU_COUNTS if n <= target.gpus_per_node):
                     outcome = configure(model, target, precision, engine, gpus)
                     (proposals if isinstance(outcome, Proposal) else refusals).append(outcome)

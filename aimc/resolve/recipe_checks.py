@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from aimc.resolve import engine_args
+from aimc.resolve import images
 from aimc.resolve import env_checks
+from aimc.resolve import precision
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Recipe, RecipeConfig
 
@@ -21,14 +23,20 @@ def arg_place(recipe: Recipe, config: RecipeConfig, flag: str):
 
 def check_recipe(recipe: Recipe) -> list[Diagnostic]:
     """Every flag of every configuration against the engine's flag set (as `build` would emit it), the
-    tensor-parallel size against the GPU count, and the environment against the recipe's hardware."""
-    out: list[Diagnostic] = []
+    tensor-parallel size against the GPU count, the precision and the environment against the recipe's hardware.
+    Flags are checked against the engine version of aimc's default image for that hardware."""
+    from aimc.catalog import runtime as rt
+
+    out: list[Diagnostic] = precision.recipe_problems(recipe)
+    catalog = rt.runtime()
     if recipe.format != "profile":
         out.extend(env_checks.check_env(recipe, ("env",), recipe.env, recipe.hardware))
     for config in recipe.configs:
+        default = catalog.default_image(config.engine, images.architecture(recipe.hardware))
+        version = rt.nearest_version(catalog.engine(config.engine).flag_set_versions, default.version) if default else None
         command = engine_args.build_command(
             config.engine, config.args, config.gpu_count, recipe.huggingface_id or recipe.model_id,
-            recipe.model_id, (), (), lambda source, flag, config=config: arg_place(recipe, config, flag))
+            recipe.model_id, (), (), lambda source, flag, config=config: arg_place(recipe, config, flag), version=version)
         out.extend(command.diagnostics)
         path = ("env_vars",) if recipe.format == "profile" else (*config.path, "env")
         out.extend(env_checks.check_env(recipe, path, config.env, recipe.hardware))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aimc.load.documents import Document
-from aimc.model.inputs import Origin, ResourcesPerGpu, SecretKeyRef, StrPairs, YamlPairs
+from aimc.model.inputs import ImageRef, Origin, ResourcesPerGpu, SecretKeyRef, StrPairs, YamlPairs
 
 
 def origin_of(doc: Document) -> Origin:
@@ -57,3 +57,26 @@ def resources_per_gpu(raw: dict[str, Any] | None) -> ResourcesPerGpu | None:
         return None
     return ResourcesPerGpu(optional_text(raw.get("cpuPerGpu")), optional_text(raw.get("memoryPerGpu")),
                            optional_text(raw.get("memoryLimitPerGpu")))
+
+
+def image_ref(raw: Any, path: tuple, engine: str | None = None, hardware: str | None = None) -> ImageRef | None:
+    """An image as written: a reference, or `{image: ..., engineVersion: ...}` (the schema allows both)."""
+    if raw is None:
+        return None
+    if isinstance(raw, dict):
+        version = raw.get("engineVersion")
+        return ImageRef(raw["image"], None if version is None else str(version), path, hardware, engine)
+    return ImageRef(str(raw), None, path, hardware, engine)
+
+
+def image_defaults(raw: dict[str, Any] | None) -> tuple[ImageRef, ...]:
+    """spec.defaults.images: engine -> an image, or hardware -> an image (hardware names upper-cased)."""
+    out = []
+    for engine, value in (raw or {}).items():
+        base = ("spec", "defaults", "images", engine)
+        if isinstance(value, dict) and "image" not in value:
+            out.extend(image_ref(image, (*base, hardware), engine, hardware.upper())
+                       for hardware, image in value.items())
+        else:
+            out.append(image_ref(value, base, engine))
+    return tuple(out)

@@ -6,7 +6,7 @@ from aimc.errors import Collector
 from aimc.load.documents import Document
 from aimc.model.inputs import AutoScaling, Endpoint, EngineRequest, Origin
 from aimc.validate import routing
-from aimc.validate.convert import canonical, origin_of, pairs, resources_per_gpu, secret_key_ref, str_pairs
+from aimc.validate.convert import canonical, image_ref, origin_of, pairs, resources_per_gpu, secret_key_ref, str_pairs
 
 
 def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
@@ -42,7 +42,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
         autoscaling=autoscaling,
         custom_args=pairs(spec.get("customArgs")),
         overrides=pairs(spec.get("aimFrameworkOverrides")),
-        image=spec.get("image"),
+        image=image_ref(spec.get("image"), ("spec", "image")),
         env=tuple(canonical(entry) for entry in spec.get("env") or ()),
         origin=origin,
         startup_budget_seconds=(spec.get("startupProbe") or {}).get("budgetSeconds"),

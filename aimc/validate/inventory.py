@@ -6,7 +6,8 @@ from aimc.errors import Collector
 from aimc.load.documents import Document
 from aimc.model.inputs import Inventory, ModelCache, Monitoring, NodePool
 from aimc.validate import partitions, routing, schema
-from aimc.validate.convert import canonical, optional_text, origin_of, resources_per_gpu, secret_key_ref, str_pairs
+from aimc.validate.convert import (canonical, image_defaults, optional_text, origin_of, resources_per_gpu,
+                                  secret_key_ref, str_pairs)
 
 DEFAULT_GPU_RESOURCE = partitions.DEFAULT_GPU_RESOURCE
 
@@ -40,7 +41,7 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
         name=data["metadata"]["name"],
         pools=tuple(pools),
         default_namespace=defaults.get("namespace"),
-        images=str_pairs(defaults.get("images")),
+        images=image_defaults(defaults.get("images")),
         origin=origin,
         hf_token_secret=secret_key_ref(defaults.get("hfTokenSecret")),
         resources=resources_per_gpu(defaults.get("resources")),

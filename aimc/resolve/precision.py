@@ -1,0 +1,53 @@
+"""Weight precision against the GPU architecture (runtime.yaml `precision`): FP8 (e4m3fnuz) needs gfx942 or newer,
+FP4/MXFP4 needs gfx950; gfx90a has no FP8. Checked where it is written: the endpoint's `spec.precision` with its
+`spec.hardware`, each candidate recipe on its node pool, and a recipe on its own hardware (`recipes validate`).
+vLLM also runs MXFP4 checkpoints on older architectures by dequantizing the weights (see runtime.yaml).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aimc.catalog import runtime as rt
+from aimc.errors import Diagnostic
+from aimc.model.inputs import Endpoint, EngineRequest, Recipe
+from aimc.model.plan import Reason, TraceEntry, Verdict
+from aimc.resolve.images import architecture, hardware_of
+
+
+def precision_problem(precision: str | None, hardware: str | None, engine: str) -> str | None:
+    """Why `engine` cannot run `precision` on `hardware`, or None (also when either is unknown)."""
+    arch = architecture(hardware)
+    supported = rt.runtime().precision_architectures(precision, engine)
+    if arch is None or supported is None or arch in supported:
+        return None
+    where = "; ".join(f"{a} ({hardware_of(a)})" for a in supported)
+    return (f"{precision} weights need {' or '.join(supported)} with {engine}; {str(hardware).upper()} is {arch}, "
+            f"which has no {precision} support: use {where}, or another precision")
+
+
+def endpoint_problems(endpoint: Endpoint) -> list[Diagnostic]:
+    """`spec.precision` that `spec.hardware` cannot run."""
+    problems = {precision_problem(endpoint.precision, endpoint.hardware, r.engine) for r in endpoint.engines} - {None}
+    origin = endpoint.origin
+    return [Diagnostic(origin.file, origin.line_of("spec", "precision"), "spec.precision", problem)
+            for problem in sorted(problems)]
+
+
+def precision_check(endpoint: Endpoint, request: EngineRequest, entry: TraceEntry) -> TraceEntry:
+    """A candidate filter for `resolve(checks=...)`: a recipe whose precision its node pool cannot run."""
+    candidate = entry.candidate
+    if entry.verdict is Verdict.REJECTED or candidate.pool is None:
+        return entry
+    problem = precision_problem(candidate.recipe.precision, candidate.pool.hardware, candidate.config.engine)
+    if problem is None:
+        return entry
+    return replace(entry, verdict=Verdict.REJECTED, reason=Reason.PRECISION, why=problem)
+
+
+def recipe_problems(recipe: Recipe) -> list[Diagnostic]:
+    """A recipe (or profile) whose precision its own hardware cannot run, at the line of its precision."""
+    problems = {precision_problem(recipe.precision, recipe.hardware, c.engine) for c in recipe.configs} - {None}
+    path = ("metadata", "precision") if recipe.format == "profile" else ("precision",)
+    origin = recipe.origin
+    return [Diagnostic(origin.file, origin.line_of(*path), ".".join(path), problem) for problem in sorted(problems)]

@@ -1,0 +1,84 @@
+"""The engines' start-up checks that depend only on the arguments (aimc/resolve/startup_checks.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aimc.resolve.startup_checks import check
+from conftest import write_tree
+
+
+def _flags(problems) -> list[str]:
+    return [p.flag for p in problems]
+
+
+def test_auto_tool_choice_requires_a_tool_call_parser_in_every_vllm_version():
+    for version in ("0.10.2", "0.11.1"):
+        problems = check("vllm", version, {"--enable-auto-tool-choice": None}, 1)
+        assert _flags(problems) == ["--enable-auto-tool-choice"]
+        assert problems[0].message.startswith(f"--enable-auto-tool-choice requires --tool-call-parser: vLLM {version} "
+                                              "refuses to start (validate_parsed_serve_args)")
+        assert check("vllm", version, {"--enable-auto-tool-choice": None, "--tool-call-parser": "hermes"}, 1) == []
+
+
+def test_log_outputs_requires_log_requests_from_vllm_0_11():
+    assert _flags(check("vllm", "0.11.1", {"--enable-log-outputs": None}, 1)) == ["--enable-log-outputs"]
+    assert check("vllm", "0.10.2", {"--enable-log-outputs": None}, 1) == []  # 0.10.2 has no such check
+    assert check("vllm", "0.11.1", {"--enable-log-outputs": None, "--enable-log-requests": None}, 1) == []
+
+
+@pytest.mark.parametrize("args, flag", [
+    ({"--gpu-memory-utilization": "1.5"}, "--gpu-memory-utilization"),
+    ({"--gpu-memory-utilization": "0"}, "--gpu-memory-utilization"),
+    ({"--max-num-batched-tokens": "128", "--max-num-seqs": "256"}, "--max-num-batched-tokens"),
+    ({"--max-num-batched-tokens": "8192", "--max-model-len": "32k", "--no-enable-chunked-prefill": None},
+     "--max-num-batched-tokens"),
+    ({"--max-num-partial-prefills": "2", "--no-enable-chunked-prefill": None}, "--max-num-partial-prefills"),
+    ({"--max-long-partial-prefills": "2"}, "--max-long-partial-prefills"),
+])
+def test_vllm_scheduler_and_cache_checks(args, flag):
+    assert _flags(check("vllm", "0.11.1", args, 1)) == [flag]
+
+
+def test_vllm_settings_it_accepts_pass():
+    assert check("vllm", "0.11.1", {"--gpu-memory-utilization": "1", "--max-num-batched-tokens": "8192",
+                                    "--max-num-seqs": "256", "--max-model-len": "32768",
+                                    "--max-num-partial-prefills": "2", "--max-long-partial-prefills": "2"}, 1) == []
+
+
+@pytest.mark.parametrize("args, gpus, flag", [
+    ({"--data-parallel-size": "2", "--enable-dp-lm-head": None}, 2, "--enable-dp-lm-head"),
+    ({"--data-parallel-size": "4", "--enable-dp-attention": None}, 2, "--data-parallel-size"),
+    ({"--pipeline-parallel-size": "2"}, 1, "--pipeline-parallel-size"),
+    ({"--pipeline-parallel-size": "2", "--disable-overlap-schedule": None, "--enable-mixed-chunk": None}, 1,
+     "--pipeline-parallel-size"),
+    ({"--enable-priority-scheduling": None, "--schedule-policy": "lpm"}, 1, "--enable-priority-scheduling"),
+    ({"--multi-item-scoring-delimiter": "1"}, 1, "--multi-item-scoring-delimiter"),
+    ({"--max-loras-per-batch": "0"}, 1, "--max-loras-per-batch"),
+    ({"--schedule-conservativeness": "-1"}, 1, "--schedule-conservativeness"),
+])
+def test_sglang_server_args_checks(args, gpus, flag):
+    problems = check("sglang", "0.5.5.post3", args, gpus)
+    assert _flags(problems) == [flag] and "SGLang 0.5.5.post3 refuses to start" in problems[0].message
+
+
+def test_sglang_settings_it_accepts_pass():
+    assert check("sglang", "0.5.5.post3", {"--data-parallel-size": "1", "--enable-dp-lm-head": None}, 1) == []
+    assert check("sglang", "0.5.5.post3", {"--data-parallel-size": "2", "--enable-dp-attention": None}, 4) == []
+    assert check("sglang", "0.5.5.post3", {"--pipeline-parallel-size": "2", "--disable-overlap-schedule": None},
+                 1) == []
+    assert check("sglang", "0.5.5.post3", {"--enable-priority-scheduling": None}, 1) == []  # default fcfs
+
+
+def test_a_start_up_problem_points_at_the_line_that_wrote_the_flag(aimc, tmp_path):
+    write_tree(tmp_path, {
+        "cluster.yaml": "apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: c}\n"
+                        "spec:\n  nodePools: [{name: p, hardware: MI300X, gpusPerNode: 8, nodeCount: 1}]\n",
+        "e.yaml": "apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: e}\n"
+                  "spec:\n  model: Qwen/Qwen3-32B\n  hardware: MI300X\n  customArgs:\n"
+                  "    --enable-auto-tool-choice: true\n",
+    })
+    result = aimc("build", str(tmp_path))
+    assert result.code == 1
+    assert (f"{tmp_path}/e.yaml:8: spec.customArgs.--enable-auto-tool-choice: --enable-auto-tool-choice requires "
+            "--tool-call-parser: vLLM 0.11.1 refuses to start") in result.err
