@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from aimc.resolve import capacity
 from aimc.load import documents
 from aimc.catalog import model_facts as facts
-from aimc.resolve import fit
+from aimc.resolve import fit, fit_groups
 from aimc.validate import build as parse
 from aimc.resolve import endpoints as resolve_mod
 from aimc.errors import Collector, Diagnostic
@@ -119,7 +119,7 @@ def resolve_inputs(inputs: Inputs, collector: Collector, options: Options) -> re
     """Resolve every endpoint with the memory-fit filter, then the repository-wide checks (fit not checked,
     capacity per node pool). `explain` and `plan` call this too, so they see what `build` sees."""
     models = facts.model_catalog(inputs.models, collector)
-    resolution = resolve_mod.resolve(inputs, collector, options.default_namespace, checks=(fit.memory_check(models),))
+    resolution = resolve_mod.resolve(inputs, collector, options.default_namespace, checks=(fit_groups.memory_check(models),))
     collector.extend(fit.unchecked_warnings(resolution.endpoints, models))
     if inputs.inventory is not None:
         plans = capacity.plan(resolution.endpoints, inputs.inventory)

@@ -25,12 +25,13 @@ class Reason(Enum):
     NODE_FIT = "node_fit"
     HEADS = "heads"  # tensor parallelism does not divide the attention (or KV) heads
     MEMORY = "memory"  # weights, overhead and one sequence's KV cache exceed the budget
+    PARALLELISM = "parallelism"  # a multi-node group's TP × PP plan is inconsistent (resolve/groups.py)
 
     @property
     def from_request(self) -> bool:
         """The candidate differs from what the endpoint asked for (or what the inventory has); the other reasons
         are defects of a configuration that matched the request, which errors point at."""
-        return self not in (Reason.HEADS, Reason.MEMORY)
+        return self not in (Reason.HEADS, Reason.MEMORY, Reason.PARALLELISM)
 
 
 class Verdict(Enum):
@@ -86,6 +87,25 @@ class Fit:
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """How one replica spans several nodes (a LeaderWorkerSet group): `nodes` pods, each with a whole node's GPUs;
+    tensor parallelism `tp` × pipeline parallelism `pp` = the configuration's GPU count (resolve/groups.py)."""
+
+    gpu_count: int
+    gpus_per_node: int
+    nodes: int
+    tp: int
+    pp: int
+    from_recipe: bool  # the recipe set TP and/or PP; else TP = GPUs per node, PP = nodes
+
+    def arithmetic(self) -> str:
+        """`16 GPUs = 2 nodes × 8 GPUs; TP 8 × PP 2 = 16 (TP = GPUs per node, PP = nodes)`."""
+        rule = "from the recipe" if self.from_recipe else "TP = GPUs per node, PP = nodes"
+        return (f"{self.gpu_count} GPUs = {self.nodes} nodes × {self.gpus_per_node} GPUs; "
+                f"TP {self.tp} × PP {self.pp} = {self.tp * self.pp} ({rule})")
 
 
 @dataclass(frozen=True)
@@ -149,6 +169,7 @@ class ResolvedEngine:
     trace: tuple[TraceEntry, ...]  # every candidate of the selection
     notes: tuple[str, ...] = ()  # what the argument merge replaced, removed or overrode
     flag_set: str = ""  # the engine flag set the arguments were checked against, e.g. "vllm 0.11.1"
+    group: GroupPlan | None = None  # a multi-node group (rendered as a LeaderWorkerSet); None: one pod per replica
 
 
 @dataclass(frozen=True)

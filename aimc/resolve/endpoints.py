@@ -17,6 +17,7 @@ from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection, TraceEntry
 from aimc.resolve import candidates as select
 from aimc.resolve import engine_args
+from aimc.resolve import group_args, groups
 from aimc.resolve import env_checks
 from aimc.resolve import recipe_checks
 from aimc.resolve.arg_merge import ArgSource
@@ -100,14 +101,23 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
 
     custom_args = tuple(endpoint.custom_args) + tuple(request.custom_args)
     huggingface_id = recipe.huggingface_id or endpoint.model
+    group = groups.plan_for(recipe, config, pool) if groups.is_group(pool, config.gpu_count) else None
+    if isinstance(group, groups.GroupProblem):  # selection rejects these; kept as a guard
+        collector.error(origin.file, origin.line, "", group.message)
+        return None
     command = engine_args.build_command(
-        request.engine, config.args, config.gpu_count, huggingface_id, endpoint.model,
-        endpoint.overrides, custom_args, where)
+        request.engine, groups.without_pp(config) if group else config.args, group.tp if group else config.gpu_count,
+        huggingface_id, endpoint.model, endpoint.overrides, custom_args, where)
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
+    if group:
+        written = tuple((ArgSource.RECIPE, f) for f, _ in config.args) + tuple(
+            (ArgSource.CUSTOM_ARGS, f) for f, _ in custom_args)
+        env_problems += group_args.owned_flag_problems(request.engine, written, where)
     collector.extend(command.diagnostics)
     collector.extend(env_problems)
     if any(d.severity == "error" for d in (*command.diagnostics, *env_problems)):
         return None
+    args = command.args + (group_args.group_flags(request.engine, group) if group else ())
     image = _image(endpoint, request.engine, inventory, collector)
     if image is None:
         return None
@@ -119,13 +129,14 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         pool=pool,
         gpu_count=config.gpu_count,
         replicas=request.replicas if request.replicas is not None else endpoint.replicas,
-        args=command.args,
+        args=args,
         env=tuple(recipe.env) + tuple(config.env),
         image=image,
         port=engine_args.PORTS[request.engine],
         trace=selection.trace,
         notes=command.notes,
         flag_set=flags.flag_set(request.engine).label,
+        group=group,
     )
 
 
