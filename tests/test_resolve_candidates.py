@@ -67,7 +67,7 @@ def test_configuration_larger_than_a_node_is_a_group_of_whole_nodes():
 
 def test_pool_with_too_few_nodes_for_the_group_is_rejected():
     selection = choose(endpoint(gpu_count=16), [recipe("r", "MI300X", "bf16", [16])], [pool("p", "MI300X", 8)])
-    assert selection.chosen is None and selection.trace[0].reason is Reason.NODE_FIT
+    assert selection.chosen is None and selection.trace[0].reason is Reason.GROUP
     assert "a group of 2 nodes of 8 GPUs, pool p has 1 node" in selection.trace[0].why
 
 

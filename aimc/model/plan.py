@@ -23,6 +23,7 @@ class Reason(Enum):
     METRIC = "metric"
     MANUAL_ONLY = "manual_only"
     NODE_FIT = "node_fit"
+    GROUP = "group"  # more GPUs than a node: no pool can hold the group of whole nodes (or no LeaderWorkerSet)
     HEADS = "heads"  # tensor parallelism does not divide the attention (or KV) heads
     MEMORY = "memory"  # weights, overhead and one sequence's KV cache exceed the budget
     PARALLELISM = "parallelism"  # a multi-node group's TP × PP plan is inconsistent (resolve/groups.py)

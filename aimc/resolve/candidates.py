@@ -108,7 +108,7 @@ def _judge(endpoint, request, recipe, config, inventory: Inventory, extra_filter
             sizes = ", ".join(f"{p.name} has {p.gpus_per_node}" for p in pools)
             return reject(Reason.NODE_FIT, f"needs {config.gpu_count} GPUs on one node or a group of whole nodes; "
                                            f"{sizes} per node")
-        return reject(Reason.NODE_FIT, "; ".join(placement[p.name] for p in pools))
+        return reject(Reason.GROUP, "; ".join(placement[p.name] for p in pools))
     out = []
     for pool in fitting:
         entry = TraceEntry(Candidate(recipe, config, pool), Verdict.KEPT)
@@ -186,6 +186,9 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
     if available:
         message += "; " + "; ".join(available)
     message += "".join(f"; {where}: {detail}" for where, detail in _filter_rejections(rejected))
+    # Groups the inventory cannot hold: say why (the pool is too small, or the cluster has no LeaderWorkerSet).
+    group_whys = list(dict.fromkeys(e.why for e in rejected if e.reason is Reason.GROUP))
+    message += "".join(f"; {why}" for why in group_whys[:2])
     message += " (run `aimc explain` for every candidate)"
     return Diagnostic(origin.file, origin.line, "", message)
 

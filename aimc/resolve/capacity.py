@@ -80,7 +80,9 @@ class PoolPlan:
 
     @property
     def overcommitted(self) -> bool:
-        return self.max_gpus > self.pool.capacity or self.max_nodes > self.pool.node_count
+        # With other pods packed tightly, max_nodes > node_count exactly when max_gpus > capacity (a group's GPUs are
+        # its whole nodes): the GPU total decides, and the report shows both.
+        return self.max_gpus > self.pool.capacity
 
 
 def plan(endpoints: tuple[ResolvedEndpoint, ...], inventory: Inventory) -> tuple[PoolPlan, ...]:
@@ -120,13 +122,9 @@ def overcommit_diagnostics(plans: tuple[PoolPlan, ...], allow: bool) -> list[Dia
         users = ", ".join(f"{d.name} ({d.engine}) {d.max_gpus}" + (
             f" in groups of {d.pods_per_replica} nodes" if d.group else "") for d in entry.demands if d.max_gpus)
         nodes = "s" if pool.node_count != 1 else ""
-        if entry.max_gpus > pool.capacity:
-            short = (f"up to {entry.max_gpus} GPUs requested ({users}), {pool.capacity} available "
-                     f"({pool.gpus_per_node} per node × {pool.node_count} node{nodes})")
-        else:  # enough GPUs in total, but groups need whole nodes
-            short = (f"up to {entry.max_nodes} whole nodes needed ({users}; each group takes whole nodes), "
-                     f"{pool.node_count} node{nodes} available")
-        message = (f"node pool '{pool.name}' is overcommitted: {short}; add nodes, "
+        message = (f"node pool '{pool.name}' is overcommitted: up to {entry.max_gpus} GPUs requested ({users}), "
+                   f"{pool.capacity} available ({pool.gpus_per_node} per node × {pool.node_count} node{nodes}); "
+                   "add nodes, "
                    "lower replicas or maxReplicas, or pass --allow-overcommit (`aimc plan` shows the demand)")
         index = pool.index
         diagnostic = Diagnostic(pool.origin.file, pool.origin.line_of("spec", "nodePools", index),
@@ -161,11 +159,7 @@ def as_text(plans: tuple[PoolPlan, ...]) -> str:
     pool_rows = [("NODE POOL", "HARDWARE", "NODES", "GPUS", "MIN", "MAX", "MAX NODES", "STATUS")]
     for entry in plans:
         pool = entry.pool
-        status = "ok"
-        if entry.max_gpus > pool.capacity:
-            status = f"OVERCOMMITTED by {entry.max_gpus - pool.capacity}"
-        elif entry.overcommitted:
-            status = f"OVERCOMMITTED by {entry.max_nodes - pool.node_count} nodes"
+        status = f"OVERCOMMITTED by {entry.max_gpus - pool.capacity}" if entry.overcommitted else "ok"
         pool_rows.append((pool.name, pool.hardware, str(pool.node_count), str(pool.capacity), str(entry.min_gpus),
                           str(entry.max_gpus), str(entry.max_nodes), status))
     endpoint_rows = [("ENDPOINT", "ENGINE", "NODE POOL", "GPUS/POD", "PODS", "REPLICAS", "SURGE", "MIN", "MAX",

@@ -114,10 +114,13 @@ def _int(value) -> int | None:
 
 
 def recipe_tp(config: RecipeConfig) -> int:
-    """The tensor-parallel size the recipe implies, pool aside: N / PP when it sets PP, else N (what the engine
-    arguments are checked against)."""
+    """The tensor-parallel size the recipe implies, pool aside (what its arguments are checked against): with PP
+    set, the TP it sets or N / PP (`recipe_problems` reports a disagreement); else N."""
     found = parallel_flags(config)
     pp = _int(found["pp"][1]) if "pp" in found else None
+    tp = _int(found["tp"][1]) if "tp" in found else None
+    if pp and tp:
+        return tp
     if pp and config.gpu_count % pp == 0:
         return config.gpu_count // pp
     return config.gpu_count
