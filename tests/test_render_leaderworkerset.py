@@ -7,10 +7,10 @@ import shlex
 from dataclasses import replace
 from pathlib import Path
 
+import crd_fixtures
 import pytest
 import yaml
 
-import crd_fixtures
 from aimc import pipeline
 from aimc.render import leaderworkerset
 

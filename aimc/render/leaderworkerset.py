@@ -22,7 +22,8 @@ from dataclasses import replace
 
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
-from aimc.render import deployment, labels as L, sizing
+from aimc.render import deployment, sizing
+from aimc.render import labels as L
 from aimc.resolve import engine_args
 from aimc.resolve.group_args import RAY_PORT
 

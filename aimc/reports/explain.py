@@ -102,8 +102,8 @@ def group_lines(engine) -> list[str]:
     group = engine.group
     if group is None:
         return []
-    lines = [f"group: LeaderWorkerSet of {group.nodes} pods, each with a whole node's {group.gpus_per_node} GPUs "
-             f"(pool {engine.pool.name})",
+    lines = [(f"group: LeaderWorkerSet of {group.nodes} pods, each with a whole node's {group.gpus_per_node} GPUs "
+              f"(pool {engine.pool.name})"),
              f"parallelism: {group.arithmetic()}"]
     fit = engine.trace[0].fit if engine.trace and engine.trace[0].fit is not None else None
     if fit is not None:

@@ -11,7 +11,7 @@ These flags are aimc's: a recipe or customArgs that sets one is an error at its 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from aimc.errors import Diagnostic
 from aimc.model.plan import GroupPlan
