@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from aimc.resolve import capacity
 from aimc.load import documents
 from aimc.catalog import model_facts as facts
-from aimc.resolve import fit
+from aimc.resolve import fit, fit_groups
 from aimc.resolve import generated
 from aimc.validate import build as parse
 from aimc.resolve import endpoints as resolve_mod
@@ -121,7 +121,7 @@ def resolve_inputs(inputs: Inputs, collector: Collector, options: Options) -> re
     capacity per node pool). `explain` and `plan` call this too, so they see what `build` sees."""
     models = facts.model_catalog(inputs.models, collector)
     inputs = generated.with_generated(inputs, models)  # models with facts and no recipe: generated candidates
-    resolution = resolve_mod.resolve(inputs, collector, options.default_namespace, checks=(fit.memory_check(models),))
+    resolution = resolve_mod.resolve(inputs, collector, options.default_namespace, checks=(fit_groups.memory_check(models),))
     collector.extend(fit.unchecked_warnings(resolution.endpoints, models))
     collector.extend(generated.warnings(resolution.endpoints, models))
     if inputs.inventory is not None:

@@ -1,5 +1,6 @@
-"""The OpenAPI v3 schemas of the routing CRDs, from the shared fixtures (Gateway API v1.6.1 HTTPRoute, Inference
-Extension v1.6.0 InferencePool). Tests that use them skip when the fixtures folder is absent."""
+"""The OpenAPI v3 schemas of the CRDs aimc renders for, from the shared fixtures (Gateway API v1.6.1 HTTPRoute,
+Inference Extension v1.6.0 InferencePool, LeaderWorkerSet v1). Tests that use them skip when the fixtures folder is
+absent."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from conftest import SHARED_FIXTURES
 CRD_FILES = {
     "HTTPRoute": SHARED_FIXTURES / "gateway-api" / "gateway.networking.k8s.io_httproutes.yaml",
     "InferencePool": SHARED_FIXTURES / "gaie" / "crd" / "inference.networking.k8s.io_inferencepools.yaml",
+    "LeaderWorkerSet": SHARED_FIXTURES / "lws" / "leaderworkerset.x-k8s.io_leaderworkersets.yaml",
 }
 
 
-def available() -> bool:
-    return all(path.is_file() for path in CRD_FILES.values())
+def available(kind: str | None = None) -> bool:
+    """Every CRD (or the one of `kind`) is in the fixtures."""
+    paths = [CRD_FILES[kind]] if kind else CRD_FILES.values()
+    return all(path.is_file() for path in paths)
 
 
 @cache

@@ -170,7 +170,9 @@ def run_like_cmp_server(repository: Path, tmp_path: Path, app_path: str, setting
         # The examples' inventory says the cluster runs the Prometheus operator (PodMonitors).
         "KUBE_VERSION": "1.32.2", "KUBE_API_VERSIONS": "v1,apps/v1,autoscaling/v2,policy/v1,monitoring.coreos.com/v1,"
         # The examples' gateway: RBAC of the endpoint pickers, their pools and the models' routes.
-        "rbac.authorization.k8s.io/v1,inference.networking.k8s.io/v1,gateway.networking.k8s.io/v1",
+        "rbac.authorization.k8s.io/v1,inference.networking.k8s.io/v1,gateway.networking.k8s.io/v1,"
+        # The examples' multi-node endpoint: the LeaderWorkerSet controller.
+        "leaderworkerset.x-k8s.io/v1",
         "ARGOCD_APP_PARAMETERS": "[]",
         **{f"ARGOCD_ENV_{name}": value for name, value in settings.items()},
     }

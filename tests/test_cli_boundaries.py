@@ -155,7 +155,7 @@ def hardened_pod_problems(pod: dict) -> list[str]:
 
 
 def pod_specs(obj: dict):
-    """The pod specs of a workload object aimc rendered (Deployment, StatefulSet, Job, CronJob, Pod)."""
+    """The pod specs of a workload object aimc rendered (Deployment, StatefulSet, Job, CronJob, Pod, LeaderWorkerSet)."""
     labels = (obj.get("metadata") or {}).get("labels") or {}
     if labels.get("app.kubernetes.io/managed-by") != "aimc":
         return
@@ -164,6 +164,10 @@ def pod_specs(obj: dict):
         yield spec
     elif kind == "CronJob":
         yield spec["jobTemplate"]["spec"]["template"]["spec"]
+    elif kind == "LeaderWorkerSet":
+        template = spec["leaderWorkerTemplate"]
+        yield template["leaderTemplate"]["spec"]
+        yield template["workerTemplate"]["spec"]
     elif "template" in spec:
         yield spec["template"]["spec"]
 

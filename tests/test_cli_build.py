@@ -100,11 +100,11 @@ def test_every_rendered_object_validates_against_kubernetes_schemas(aimc, versio
     kinds = {o["kind"] for o in objects}
     assert kinds >= {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget",
                      "PersistentVolumeClaim", "ScaledObject", "PodMonitor", "InferencePool", "HTTPRoute",
-                     "ConfigMap", "ServiceAccount", "Role", "RoleBinding"}
+                     "ConfigMap", "ServiceAccount", "Role", "RoleBinding", "LeaderWorkerSet"}
     for obj in objects:
         crd_schema = CRD_SCHEMAS.get((obj["apiVersion"], obj["kind"]))
-        if obj["kind"] in crd_fixtures.CRD_FILES:  # routing: the CRDs themselves, when the shared fixtures exist
-            if crd_fixtures.available():
+        if obj["kind"] in crd_fixtures.CRD_FILES:  # routing, groups: the CRDs themselves, when the fixtures exist
+            if crd_fixtures.available(obj["kind"]):
                 crd_fixtures.validate(obj)
         elif crd_schema is not None:
             jsonschema.validate(obj, crd_schema)  # a CRD: kubernetes-validate cannot check it

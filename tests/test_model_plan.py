@@ -32,4 +32,4 @@ def test_explain_formats_the_fit_arithmetic_of_kept_and_rejected_candidates():
 
 
 def test_only_memory_and_heads_are_defects_of_a_matching_configuration():
-    assert {r for r in Reason if not r.from_request} == {Reason.MEMORY, Reason.HEADS}
+    assert {r for r in Reason if not r.from_request} == {Reason.MEMORY, Reason.HEADS, Reason.PARALLELISM}

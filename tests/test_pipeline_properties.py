@@ -26,6 +26,7 @@ from aimc.validate.recipes import builtin_catalog
 from aimc.pipeline import Options, compile
 from test_cli_boundaries import hardened_pod_problems, pod_specs
 from test_cli_build import CRD_SCHEMAS, NEWEST_KUBERNETES
+import crd_fixtures
 
 EXAMPLES = int(os.environ.get("AIMC_HYPOTHESIS_EXAMPLES", "50"))
 SETTINGS = settings(
@@ -271,7 +272,10 @@ def check_compiles_or_user_error(text: str) -> None:
         if obj.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/managed-by") != "aimc":
             continue  # a pass-through object: the user's, and maybe a custom resource no schema knows
         key = (obj.get("apiVersion"), obj.get("kind"))
-        if key in CRD_SCHEMAS:
+        if obj.get("kind") in crd_fixtures.CRD_FILES:
+            if crd_fixtures.available(obj["kind"]):
+                crd_fixtures.validate(obj)
+        elif key in CRD_SCHEMAS:
             import jsonschema
 
             jsonschema.validate(obj, CRD_SCHEMAS[key])

@@ -20,4 +20,4 @@ def test_explain_shows_the_warnings_of_the_endpoint_asked_for(aimc):
 def test_explain_unknown_endpoint_names_the_known_ones(aimc):
     result = aimc("explain", "examples", "--endpoint", "nope")
     assert result.code == 1
-    assert "no endpoint named nope; endpoints: llama-3-8b, mistral-small-24b, qwen3-32b" in result.out
+    assert "no endpoint named nope; endpoints: llama-3-8b, llama-405b, mistral-small-24b, qwen3-32b" in result.out

@@ -9,8 +9,8 @@ from aimc.model.plan import Reason
 ORIGIN = Origin("t.yaml", "t.yaml", 1)
 
 
-def pool(name, hardware, per_node=8, index=0):
-    return NodePool(name, hardware, per_node, 1, "amd.com/gpu", (), (), None, index, ORIGIN)
+def pool(name, hardware, per_node=8, index=0, nodes=1):
+    return NodePool(name, hardware, per_node, nodes, "amd.com/gpu", (), (), None, index, ORIGIN)
 
 
 def recipe(rid, hardware, precision, gpus, builtin=True, engine="vllm", model="m/M"):
@@ -26,8 +26,8 @@ def endpoint(**spec):
     return Endpoint(**base)
 
 
-def choose(ep, recipes, pools):
-    inventory = Inventory("i", tuple(pools), None, (), ORIGIN)
+def choose(ep, recipes, pools, **inventory_fields):
+    inventory = Inventory("i", tuple(pools), None, (), ORIGIN, **inventory_fields)
     return select.select(ep, ep.engines[0], Catalog(tuple(recipes)), inventory)
 
 
@@ -53,11 +53,31 @@ def test_mi250x_pool_serves_mi250_recipe():
     assert choose(endpoint(), [recipe("r", "MI250", "bf16", [2])], [pool("x", "MI250X")]).chosen is not None
 
 
-def test_node_fit_rejects_configurations_larger_than_a_node():
-    selection = choose(endpoint(gpu_count=8), [recipe("r", "MI300X", "bf16", [8])], [pool("p", "MI300X", 4)])
+def test_node_fit_rejects_configurations_larger_than_a_node_and_no_whole_nodes():
+    selection = choose(endpoint(gpu_count=6), [recipe("r", "MI300X", "bf16", [6])], [pool("p", "MI300X", 4, nodes=4)])
     assert selection.chosen is None
     assert selection.trace[0].reason is Reason.NODE_FIT
-    assert "needs 8 GPUs on one node; p has 4 per node" in selection.trace[0].why
+    assert "needs 6 GPUs on one node or a group of whole nodes; p has 4 per node" in selection.trace[0].why
+
+
+def test_configuration_larger_than_a_node_is_a_group_of_whole_nodes():
+    selection = choose(endpoint(gpu_count=8), [recipe("r", "MI300X", "bf16", [8])], [pool("p", "MI300X", 4, nodes=2)])
+    assert selection.chosen is not None and selection.chosen.pool.name == "p"
+
+
+def test_pool_with_too_few_nodes_for_the_group_is_rejected():
+    selection = choose(endpoint(gpu_count=16), [recipe("r", "MI300X", "bf16", [16])], [pool("p", "MI300X", 8)])
+    assert selection.chosen is None and selection.trace[0].reason is Reason.GROUP
+    assert "a group of 2 nodes of 8 GPUs, pool p has 1 node" in selection.trace[0].why
+
+
+def test_inventory_without_leaderworkerset_rejects_groups():
+    from aimc.model.inputs import Capabilities
+
+    selection = choose(endpoint(gpu_count=16), [recipe("r", "MI300X", "bf16", [16])],
+                       [pool("p", "MI300X", 8, nodes=4)], capabilities=Capabilities(leader_worker_set=False))
+    assert selection.chosen is None
+    assert "no LeaderWorkerSet controller (spec.capabilities.leaderWorkerSet: false)" in selection.trace[0].why
 
 
 def test_pinned_recipe_restricts_candidates():

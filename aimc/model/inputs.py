@@ -136,6 +136,14 @@ class Partition:
 
 
 @dataclass(frozen=True)
+class PoolNetwork:
+    """spec.nodePools[].network: how the pool's nodes talk to each other (multi-node groups)."""
+
+    rdma_resource: str | None = None  # an extended resource (e.g. rdma/hca) requested once per pod of a group
+    interfaces: tuple[str, ...] = ()  # network interfaces RCCL/NCCL and Gloo use (NCCL_SOCKET_IFNAME)
+
+
+@dataclass(frozen=True)
 class NodePool:
     name: str
     hardware: str
@@ -148,6 +156,7 @@ class NodePool:
     index: int  # declaration order: the order pools are tried in
     origin: Origin
     partition: Partition | None = None  # gpus_per_node then counts logical GPUs
+    network: PoolNetwork | None = None  # None: nothing declared (a multi-node group warns)
 
     @property
     def capacity(self) -> int:
@@ -170,6 +179,13 @@ class Monitoring:
 
 
 @dataclass(frozen=True)
+class Capabilities:
+    """spec.capabilities: controllers the cluster runs that aimc's output may rely on."""
+
+    leader_worker_set: bool = True  # the LeaderWorkerSet controller (multi-node groups) is installed
+
+
+@dataclass(frozen=True)
 class Inventory:
     name: str
     pools: tuple[NodePool, ...]
@@ -181,6 +197,7 @@ class Inventory:
     model_cache: ModelCache | None = None
     monitoring: Monitoring = Monitoring()
     gateway: Gateway | None = None  # spec.gateway (model/routing.py); None: no routing objects at all
+    capabilities: Capabilities = Capabilities()
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,16 @@ class Reason(Enum):
     METRIC = "metric"
     MANUAL_ONLY = "manual_only"
     NODE_FIT = "node_fit"
+    GROUP = "group"  # more GPUs than a node: no pool can hold the group of whole nodes (or no LeaderWorkerSet)
     HEADS = "heads"  # tensor parallelism does not divide the attention (or KV) heads
     MEMORY = "memory"  # weights, overhead and one sequence's KV cache exceed the budget
+    PARALLELISM = "parallelism"  # a multi-node group's TP × PP plan is inconsistent (resolve/groups.py)
 
     @property
     def from_request(self) -> bool:
         """The candidate differs from what the endpoint asked for (or what the inventory has); the other reasons
         are defects of a configuration that matched the request, which errors point at."""
-        return self not in (Reason.HEADS, Reason.MEMORY)
+        return self not in (Reason.HEADS, Reason.MEMORY, Reason.PARALLELISM)
 
 
 class Verdict(Enum):
@@ -145,6 +147,25 @@ def _number(value: float) -> str:
 
 
 @dataclass(frozen=True)
+class GroupPlan:
+    """How one replica spans several nodes (a LeaderWorkerSet group): `nodes` pods, each with a whole node's GPUs;
+    tensor parallelism `tp` × pipeline parallelism `pp` = the configuration's GPU count (resolve/groups.py)."""
+
+    gpu_count: int
+    gpus_per_node: int
+    nodes: int
+    tp: int
+    pp: int
+    from_recipe: bool  # the recipe set TP and/or PP; else TP = GPUs per node, PP = nodes
+
+    def arithmetic(self) -> str:
+        """`16 GPUs = 2 nodes × 8 GPUs; TP 8 × PP 2 = 16 (TP = GPUs per node, PP = nodes)`."""
+        rule = "from the recipe" if self.from_recipe else "TP = GPUs per node, PP = nodes"
+        return (f"{self.gpu_count} GPUs = {self.nodes} nodes × {self.gpus_per_node} GPUs; "
+                f"TP {self.tp} × PP {self.pp} = {self.tp * self.pp} ({rule})")
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A recipe configuration considered for an endpoint's engine, on one node pool (None when rejected before a
     pool was chosen)."""
@@ -222,6 +243,7 @@ class ResolvedEngine:
     flag_set: str = ""  # the engine flag set the arguments were checked against, e.g. "vllm 0.11.1"
     runtime: ImageChoice | None = None  # the image's engine version, architecture and environment (resolve/images)
     dropped: tuple[str, ...] = ()  # recipe flags the engine version removed and ignores, left out
+    group: GroupPlan | None = None  # a multi-node group (rendered as a LeaderWorkerSet); None: one pod per replica
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint
-from aimc.render import autoscaling, cache, deployment, disruption, monitoring, routing, service, sizing
-from aimc.resolve import traffic
+from aimc.render import (autoscaling, cache, deployment, disruption, leaderworkerset, monitoring, routing, service,
+                         sizing)
+from aimc.resolve import group_checks, traffic
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = No
     origin = resolved.endpoint.origin
     objects = []
     for engine in resolved.engines:
-        objects.append(deployment.render(resolved, engine, inventory, models))
+        workload = leaderworkerset if engine.group is not None else deployment  # a group: whole nodes
+        objects.append(workload.render(resolved, engine, inventory, models))
         objects.extend(autoscaling.render(resolved, engine, inventory))
         objects.extend(disruption.render(resolved, engine))
     objects.extend(service.render(resolved))
@@ -53,5 +55,6 @@ def check(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
         problems.extend(autoscaling.check(resolved, inventory))
         problems.extend(sizing.resource_problems(resolved, inventory))
     problems.extend(cache.sharing_warnings(endpoints, inventory))
+    problems.extend(group_checks.warnings(endpoints, inventory))
     problems.extend(traffic.problems(endpoints, inventory))
     return problems

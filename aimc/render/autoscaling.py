@@ -1,4 +1,5 @@
-"""Autoscalers: one per engine Deployment when `spec.autoScaling.enabled`.
+"""Autoscalers: one per engine Deployment (or LeaderWorkerSet, whose replicas are groups) when
+`spec.autoScaling.enabled`.
 
 - `provider: hpa` (default): an `autoscaling/v2` HorizontalPodAutoscaler on a Pods metric with an AverageValue target,
   read through a custom-metrics adapter (prometheus-adapter exposes `vllm:num_requests_waiting` as
@@ -82,7 +83,10 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Invent
 
 
 def _target_ref(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "name": L.engine_object_name(resolved, engine.engine)}
+    name = L.engine_object_name(resolved, engine.engine)
+    if engine.group is not None:  # the LeaderWorkerSet's scale subresource counts groups
+        return {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": name}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
 
 
 def _hpa(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
@@ -108,7 +112,9 @@ def _hpa(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
 def prometheus_query(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> str:
     """Total of the metric over the Deployment's pods (KEDA divides by the threshold to get replicas)."""
     deployment = L.engine_object_name(resolved, engine.engine)
-    matchers = [f'pod=~"{deployment}-[a-z0-9]+-[a-z0-9]+"']
+    # A Deployment's pods are <name>-<hash>-<id>; a LeaderWorkerSet's leaders <name>-<group> (workers serve no metrics).
+    pods = f"{deployment}-[0-9]+" if engine.group is not None else f"{deployment}-[a-z0-9]+-[a-z0-9]+"
+    matchers = [f'pod=~"{pods}"']
     if resolved.namespace:
         matchers.insert(0, f'namespace="{resolved.namespace}"')
     return f"sum({metric_name(resolved, engine.engine)}{{{','.join(matchers)}}})"

@@ -124,7 +124,7 @@ def sharing_warnings(endpoints, inventory: Inventory | None) -> list[Diagnostic]
         for engine in resolved.engines:
             key = (resolved.namespace, claim_name(engine.recipe.huggingface_id or engine.endpoint.model))
             most = (resolved.endpoint.autoscaling.max_replicas if resolved.endpoint.autoscaling.enabled
-                    else engine.replicas)
+                    else engine.replicas) * (engine.group.nodes if engine.group else 1)  # a group: all its pods
             users.setdefault(key, []).append((resolved, most))
     origin = inventory.origin
     out = []

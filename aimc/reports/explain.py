@@ -39,6 +39,7 @@ def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
                          + (f": {detail}" if detail else ""))
         engine = resolved.get((endpoint.name, selection.engine))
         if engine is not None:
+            lines.extend(f"  {line}" for line in group_lines(engine))
             lines.append(f"  image: {engine.image}" + (f" ({engine.runtime.source})" if engine.runtime else ""))
             if engine.runtime is not None:
                 lines.append(f"  engine: {engine.runtime.engine} {engine.runtime.version} ({engine.runtime.how}), "
@@ -101,4 +102,20 @@ def explain_facts(selection: Selection) -> list[str]:
         return [*lines, f"memory per GPU: {selected.fit.describe()}"]
     if selected is not None and selected.fit_unchecked:
         return [*lines, f"memory per GPU: fit not checked: {selected.fit_unchecked}"]
+    return lines
+
+
+def group_lines(engine) -> list[str]:
+    """A multi-node group: its size, the TP × PP plan and how the memory fit splits weights and KV cache."""
+    group = engine.group
+    if group is None:
+        return []
+    lines = [(f"group: LeaderWorkerSet of {group.nodes} pods, each with a whole node's {group.gpus_per_node} GPUs "
+              f"(pool {engine.pool.name})"),
+             f"parallelism: {group.arithmetic()}"]
+    fit = engine.trace[0].fit if engine.trace and engine.trace[0].fit is not None else None
+    if fit is not None:
+        lines.append(f"memory per GPU of the group: weights / (TP × PP = {group.tp * group.pp}), "
+                     f"KV cache per pipeline stage / {fit.kv_split} (PP {group.pp} × {fit.kv_split // group.pp} ways "
+                     "within a stage)")
     return lines

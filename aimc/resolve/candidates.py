@@ -22,6 +22,7 @@ from typing import Callable
 from aimc.errors import Diagnostic, did_you_mean
 from aimc.model.inputs import Catalog, Endpoint, EngineRequest, Inventory, Recipe
 from aimc.model.plan import Candidate, Reason, Selection, TraceEntry, Verdict
+from aimc.resolve import groups
 
 PRECISION_PREFERENCE = ("bf16", "fp16", "fp8", "int8", "int4", "fp4")
 TYPE_PREFERENCE = ("optimized", "preview", "unoptimized", "general")
@@ -100,10 +101,15 @@ def _judge(endpoint, request, recipe, config, inventory: Inventory, extra_filter
         return reject(Reason.METRIC, f"tuned for {recipe.metric}, endpoint asks for {endpoint.metric}")
     if recipe.manual_selection_only and not pinned:
         return reject(Reason.MANUAL_ONLY, "manual selection only: used only when pinned with spec.recipe")
-    fitting = [p for p in pools if p.gpus_per_node >= config.gpu_count]
+    # More GPUs than a node has: a group of whole nodes (resolve/groups.py), where the inventory allows one.
+    placement = {p.name: groups.placement_problem(p, config.gpu_count, inventory) for p in pools}
+    fitting = [p for p in pools if placement[p.name] is None]
     if not fitting:
-        sizes = ", ".join(f"{p.name} has {p.gpus_per_node}" for p in pools)
-        return reject(Reason.NODE_FIT, f"needs {config.gpu_count} GPUs on one node; {sizes} per node")
+        if all(p.gpus_per_node < config.gpu_count and config.gpu_count % p.gpus_per_node for p in pools):
+            sizes = ", ".join(f"{p.name} has {p.gpus_per_node}" for p in pools)
+            return reject(Reason.NODE_FIT, f"needs {config.gpu_count} GPUs on one node or a group of whole nodes; "
+                                           f"{sizes} per node")
+        return reject(Reason.GROUP, "; ".join(placement[p.name] for p in pools))
     out = []
     for pool in fitting:
         entry = TraceEntry(Candidate(recipe, config, pool), Verdict.KEPT)
@@ -182,6 +188,9 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
     if available:
         message += "; " + "; ".join(available)
     message += "".join(f"; {where}: {detail}" for where, detail in _filter_rejections(rejected))
+    # Groups the inventory cannot hold: say why (the pool is too small, or the cluster has no LeaderWorkerSet).
+    group_whys = list(dict.fromkeys(e.why for e in rejected if e.reason is Reason.GROUP))
+    message += "".join(f"; {why}" for why in group_whys[:2])
     message += " (run `aimc explain` for every candidate)"
     return Diagnostic(origin.file, origin.line, "", message)
 

@@ -16,6 +16,7 @@ from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection, TraceEntry
 from aimc.resolve import candidates as select
 from aimc.resolve import engine_args
+from aimc.resolve import group_args, groups
 from aimc.resolve import env_checks
 from aimc.resolve import images
 from aimc.resolve import precision
@@ -100,14 +101,24 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
     if image is None:
         return None
     huggingface_id = recipe.huggingface_id or endpoint.model
+    group = groups.plan_for(recipe, config, pool) if groups.is_group(pool, config.gpu_count) else None
+    if isinstance(group, groups.GroupProblem):  # selection rejects these; kept as a guard
+        collector.error(origin.file, origin.line, "", group.message)
+        return None
     command = engine_args.build_command(
-        request.engine, config.args, config.gpu_count, huggingface_id, endpoint.model,
-        endpoint.overrides, endpoint.custom_args, where, request.custom_args, image.flag_set_version)
+        request.engine, groups.without_pp(config) if group else config.args, group.tp if group else config.gpu_count,
+        huggingface_id, endpoint.model, endpoint.overrides, endpoint.custom_args, where, request.custom_args,
+        image.flag_set_version)
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
+    if group:
+        written = tuple((ArgSource.RECIPE, f) for f, _ in config.args) + tuple(
+            (ArgSource.CUSTOM_ARGS, f) for f, _ in (*endpoint.custom_args, *request.custom_args))
+        env_problems += group_args.owned_flag_problems(request.engine, written, where)
     collector.extend(command.diagnostics)
     collector.extend(env_problems)
     if any(d.severity == "error" for d in (*command.diagnostics, *env_problems)):
         return None
+    args = command.args + (group_args.group_flags(request.engine, group) if group else ())
     return ResolvedEngine(
         endpoint=endpoint,
         engine=request.engine,
@@ -116,7 +127,7 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         pool=pool,
         gpu_count=config.gpu_count,
         replicas=request.replicas if request.replicas is not None else endpoint.replicas,
-        args=command.args,
+        args=args,
         # The image's own needs on this architecture first: the recipe may still set the same variable.
         env=tuple(image.environment) + tuple(recipe.env) + tuple(config.env),
         image=image.image,
@@ -126,4 +137,5 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         flag_set=f"{request.engine} {image.flag_set_version}",
         runtime=image,
         dropped=command.dropped,
+        group=group,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aimc.resolve import engine_args
 from aimc.resolve import images
 from aimc.resolve import env_checks
-from aimc.resolve import precision
+from aimc.resolve import groups, precision
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Recipe, RecipeConfig
 
@@ -31,11 +31,13 @@ def check_recipe(recipe: Recipe) -> list[Diagnostic]:
     catalog = rt.runtime()
     if recipe.format != "profile":
         out.extend(env_checks.check_env(recipe, ("env",), recipe.env, recipe.hardware))
+    out.extend(groups.recipe_problems(recipe))  # TP × PP against N, for configurations that set PP
     for config in recipe.configs:
         default = catalog.default_image(config.engine, images.architecture(recipe.hardware))
         version = rt.nearest_version(catalog.engine(config.engine).flag_set_versions, default.version) if default else None
+        # A configuration that sets PP checks its TP against N / PP (a multi-node group's plan, resolve/groups.py).
         command = engine_args.build_command(
-            config.engine, config.args, config.gpu_count, recipe.huggingface_id or recipe.model_id,
+            config.engine, groups.without_pp(config), groups.recipe_tp(config), recipe.huggingface_id or recipe.model_id,
             recipe.model_id, (), (), lambda source, flag, config=config: arg_place(recipe, config, flag), version=version)
         out.extend(command.diagnostics)
         path = ("env_vars",) if recipe.format == "profile" else (*config.path, "env")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aimc.errors import Collector
 from aimc.load.documents import Document
-from aimc.model.inputs import Inventory, ModelCache, Monitoring, NodePool
+from aimc.model.inputs import Capabilities, Inventory, ModelCache, Monitoring, NodePool, PoolNetwork
 from aimc.validate import partitions, routing, schema
 from aimc.validate.convert import (canonical, image_defaults, optional_text, origin_of, resources_per_gpu,
                                   secret_key_ref, str_pairs)
@@ -35,6 +35,7 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
             index=index,
             origin=origin,
             partition=partitions.parse_partition(raw.get("partition")),
+            network=_network(raw.get("network")),
         ))
     defaults = spec.get("defaults") or {}
     return Inventory(
@@ -48,7 +49,15 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
         model_cache=_model_cache(spec.get("modelCache")),
         monitoring=_monitoring(spec.get("monitoring")),
         gateway=routing.parse_gateway(spec, origin, collector),
+        capabilities=Capabilities(bool((spec.get("capabilities") or {}).get("leaderWorkerSet", True))),
     )
+
+
+def _network(raw: dict | None) -> PoolNetwork | None:
+    """Declared (even empty) means the pool's networking was thought about: no warning for groups."""
+    if raw is None:
+        return None
+    return PoolNetwork(raw.get("rdmaResource"), tuple(raw.get("interfaces") or ()))
 
 
 def _model_cache(raw: dict | None) -> ModelCache | None:

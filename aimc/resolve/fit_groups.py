@@ -1,0 +1,56 @@
+"""Memory fit of a multi-node group: per GPU of the group, with weights split by TP × PP and the KV cache per
+pipeline stage (README, "Multi-node serving").
+
+The group's GPUs each hold 1 / (TP × PP) of the weights (`fit.compute` with TP × PP GPUs). The KV cache of one
+sequence is held by the pipeline stage that owns each layer: a GPU holds the KV of layers / PP layers, split by
+min(TP, KV heads) within its stage (MLA latent KV is not split by TP), so S = PP × min(TP, KV heads) (PP for MLA).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aimc.catalog.model_facts import ModelCatalog, ModelFacts
+from aimc.model.inputs import Endpoint, EngineRequest
+from aimc.model.plan import Fit, GroupPlan, Reason, TraceEntry, Verdict
+from aimc.resolve import fit, groups
+
+
+def compute_group(model: ModelFacts, precision: str, plan: GroupPlan, memory_gib: float,
+                  settings: fit.Settings) -> Fit:
+    base = fit.compute(model, precision, plan.tp * plan.pp, memory_gib, settings)
+    split = plan.pp * (1 if model.kv_latent_dim else min(plan.tp, model.kv_heads))
+    return replace(base, kv_gib=base.kv_gib * base.kv_split / split, kv_split=split)
+
+
+def memory_check(models: ModelCatalog):
+    """`fit.memory_check` for configurations on one node; for a group, its plan (rejected when inconsistent) and its
+    fit per GPU. Same shape: (endpoint, request, entry) -> entry."""
+    single = fit.memory_check(models)
+
+    def check(endpoint: Endpoint, request: EngineRequest, entry: TraceEntry) -> TraceEntry:
+        candidate = entry.candidate
+        if not groups.is_group(candidate.pool, candidate.config.gpu_count):
+            return single(endpoint, request, entry)
+        model = fit.model_facts(models, endpoint, candidate.recipe)
+        plan = groups.plan_for(candidate.recipe, candidate.config, candidate.pool,
+                               model.attention_heads if model else None, model.layers if model else None)
+        if isinstance(plan, groups.GroupProblem):
+            reason = Reason.PARALLELISM if plan.flag else Reason.HEADS
+            return replace(entry, verdict=Verdict.REJECTED, reason=reason, why=plan.message)
+        if model is None:
+            return replace(entry, fit_unchecked=f"no facts for model '{endpoint.model}'")
+        problem = fit.topology_problem(model, plan.tp)
+        if problem:
+            return replace(entry, verdict=Verdict.REJECTED, reason=Reason.HEADS, why=problem)
+        memory = fit.pool_memory(candidate.pool)
+        if memory is None:
+            return replace(entry, fit_unchecked=f"no memory figure for {candidate.pool.hardware}")
+        custom = tuple(endpoint.custom_args) + tuple(request.custom_args)
+        result = compute_group(model, candidate.recipe.precision, plan, memory,
+                               fit.config_settings(candidate.config, endpoint.overrides, custom))
+        if result.fits:
+            return replace(entry, fit=result)
+        return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=result)
+
+    return check
