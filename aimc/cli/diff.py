@@ -8,7 +8,7 @@ import sys
 import click
 
 from aimc.cli.common import (allow_overcommit_option, compile_options, print_warnings)
-from aimc.errors import EXIT_OK, EXIT_USER_ERROR
+from aimc.errors import EXIT_OK, EXIT_USER_ERROR, Diagnostic, UserError
 
 
 @click.command()
@@ -39,6 +39,13 @@ def diff(base, head, paths, inventory, recipes, namespace, exclude, output_forma
     with tempfile.TemporaryDirectory(prefix="aimc-diff-") as scratch:
         sides = [revisions.open_side(spec, Path(scratch)) for spec in (base, head)]
         (old, _), (new, warnings) = (revisions.render_side(side, options) for side in sides)
+    if not old and not new:
+        # Like build: an empty result at both sides is a typo in a path or a folder of only kustomization.yaml,
+        # never "no changes". One empty side (a folder added or removed) stays a valid comparison.
+        places = ", ".join(paths) or "."
+        raise UserError([Diagnostic(places, 0, "", f"nothing rendered at either side ({sides[0].label}, "
+                                    f"{sides[1].label}): no AIMEndpoint and no Kubernetes object found; check the "
+                                    "paths (--path) and, for a Kustomize overlay, diff the rendered output instead")])
     print_warnings(warnings)  # the base's warnings are old news
     report = diff_mod.compare(old, new, sides[0].label, sides[1].label)
     if output_format == "json":
