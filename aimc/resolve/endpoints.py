@@ -16,6 +16,7 @@ from aimc.load.yaml_positions import format_path
 from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection, TraceEntry
 from aimc.resolve import candidates as select
+from aimc.resolve import checkpoint
 from aimc.resolve import engine_args
 from aimc.resolve import env_checks
 from aimc.resolve import recipe_checks
@@ -104,6 +105,9 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         request.engine, config.args, config.gpu_count, huggingface_id, endpoint.model,
         endpoint.overrides, custom_args, where)
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
+    swapped = checkpoint.different_checkpoint(endpoint, recipe)
+    if swapped is not None:
+        collector.add(swapped)
     collector.extend(command.diagnostics)
     collector.extend(env_problems)
     if any(d.severity == "error" for d in (*command.diagnostics, *env_problems)):
