@@ -394,3 +394,34 @@ env: [{name: API_KEY, valueFrom: {secretKeyRef: {name: k, key: k}}}]"""
         assert "--api-key" in container(deployment)["args"]
         assert container(deployment)["readinessProbe"]["httpGet"]["path"] == "/health"
     assert find(objs, "Service", "split")["spec"]["selector"] == {"aim.engine.amd.com/endpoint": "split"}
+
+
+def _pod_templates(objs) -> dict:
+    return {(o["kind"], o["metadata"]["name"]): yaml.safe_dump(o["spec"]["template"], sort_keys=True)
+            for o in objs if "template" in o.get("spec", {})}
+
+
+def test_a_label_only_change_leaves_every_pod_template_byte_identical(aimc, tmp_path):
+    """A cosmetic label must not roll the GPU pods (a full model load each): labels go on the objects' metadata."""
+    inventory = (REPO / "examples/cluster.yaml").read_text()  # with a gateway: endpoint pickers have pods too
+    spec = "model: Qwen/Qwen3-32B\ngpuCount: 4\nreplicas: 2"
+    labelled = endpoint("q", spec).replace("metadata: {name: q}", "metadata: {name: q, labels: {team: %s}}")
+    before = objects(build(aimc, tmp_path / "a", {"q": labelled % "research"}, inventory))
+    after = objects(build(aimc, tmp_path / "b", {"q": labelled % "search"}, inventory))
+    templates = _pod_templates(before)
+    assert ("Deployment", "q-vllm") in templates and len(templates) >= 2, sorted(templates)
+    assert templates == _pod_templates(after)
+    assert find(after, "Deployment", "q-vllm")["metadata"]["labels"]["team"] == "search"
+    pod_labels = find(after, "Deployment", "q-vllm")["spec"]["template"]["metadata"]["labels"]
+    assert "team" not in pod_labels and pod_labels["aim.engine.amd.com/endpoint"] == "q"
+
+
+def test_benchmark_job_pods_carry_no_user_labels(aimc, tmp_path):
+    spec = "model: Qwen/Qwen3-32B\ngpuCount: 4"
+    labelled = endpoint("q", spec).replace("metadata: {name: q}", "metadata: {name: q, labels: {team: research}}")
+    build(aimc, tmp_path, {"q": labelled})
+    result = aimc("bench", "jobs", str(tmp_path))
+    jobs = [d for d in yaml.safe_load_all(result.out) if d and d["kind"] == "Job"]
+    assert jobs, result
+    assert all(j["metadata"]["labels"]["team"] == "research" for j in jobs)
+    assert all("team" not in j["spec"]["template"]["metadata"]["labels"] for j in jobs)

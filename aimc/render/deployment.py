@@ -28,7 +28,7 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Invent
     spec["strategy"] = strategy(resolved, engine)
     spec["selector"] = {"matchLabels": L.selector(resolved, engine.engine)}
     spec["template"] = {
-        "metadata": {"labels": L.labels(resolved, engine), "annotations": pod_annotations},
+        "metadata": {"labels": L.pod_labels(resolved, engine), "annotations": pod_annotations},
         "spec": pod_spec(resolved, engine, inventory, main),
     }
     return {
