@@ -53,5 +53,6 @@ def check(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
         problems.extend(autoscaling.check(resolved, inventory))
         problems.extend(sizing.resource_problems(resolved, inventory))
     problems.extend(cache.sharing_warnings(endpoints, inventory))
+    problems.extend(cache.storage_class_warnings(endpoints, inventory))
     problems.extend(traffic.problems(endpoints, inventory))
     return problems
