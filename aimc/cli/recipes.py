@@ -23,7 +23,12 @@ def recipes_list(model, hardware, recipe_dirs, output_format):
     """List the built-in (and repository-local) recipes."""
     from aimc.reports import recipes as recipes_cmd
 
-    click.echo(recipes_cmd.list_recipes(model, hardware, recipe_dirs, output_format), nl=False)
+    text, count = recipes_cmd.list_recipes(model, hardware, recipe_dirs, output_format)
+    if count == 0 and output_format == "text":
+        # An empty table reads like "there are no recipes": say which filter matched nothing.
+        click.echo(recipes_cmd.no_match_message(model, hardware), err=True)
+        return EXIT_OK
+    click.echo(text, nl=False)
     return EXIT_OK
 
 
@@ -39,10 +44,11 @@ def recipes_show(recipe_id, recipe_dirs):
 
 
 @recipes.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--strict", is_flag=True, help="Treat every warning as an error.")
 def recipes_validate(files, strict):
-    """Validate recipe or AIM profile files: schema, ids, tensor parallelism, engine flags."""
+    """Validate recipe or AIM profile files: schema, ids, tensor parallelism, engine flags, memory fit (with the
+    facts of AIMModel files given along, or the built-in ones)."""
     from aimc.reports import recipes as recipes_cmd
 
     count, warnings = recipes_cmd.validate_files(files, strict)
