@@ -16,14 +16,16 @@ from aimc.errors import EXIT_OK, EXIT_USER_ERROR, Diagnostic, UserError
 @click.argument("head", required=False)
 @click.option("--path", "-p", "paths", multiple=True, metavar="PATH",
               help="Input path, relative to the current directory at both sides (repeatable; default: .).")
-@click.option("--inventory", "-i", help="ClusterInventory file, relative like --path.")
-@click.option("--recipes", "-r", multiple=True, help="Folder of repository-local recipes (repeatable).")
+@click.option("--inventory", "-i", type=click.Path(dir_okay=False),
+              help="ClusterInventory file, relative like --path (default: the one found among the inputs).")
+@click.option("--recipes", "-r", multiple=True, type=click.Path(file_okay=False),
+              help="Folder of repository-local recipes, relative like --path (repeatable).")
 @click.option("--namespace", "-n", default=None, help="Namespace for endpoints that name none.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip input files matching GLOB (repeatable).")
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True)
+              show_default=True, help="Text, a Markdown pull-request comment, or JSON.")
 @click.option("--color", "colour", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour text output; auto: on a terminal unless NO_COLOR is set.")
+              help="Colour text output; auto: on a terminal unless NO_COLOR is set; always wins over NO_COLOR.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the rendered objects differ (like git diff).")
 @allow_overcommit_option
 def diff(base, head, paths, inventory, recipes, namespace, exclude, output_format, colour, exit_code,

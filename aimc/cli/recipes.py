@@ -18,7 +18,8 @@ def recipes():
 @click.option("--hardware", help="Only recipes for this GPU (e.g. MI300X).")
 @click.option("--recipes", "-r", "recipe_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Also list recipes from this folder (repeatable).")
-@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A text table or JSON.")
 def recipes_list(model, hardware, recipe_dirs, output_format):
     """List the built-in (and repository-local) recipes."""
     from aimc.reports import recipes as recipes_cmd
@@ -34,7 +35,8 @@ def recipes_list(model, hardware, recipe_dirs, output_format):
 
 @recipes.command("show")
 @click.argument("recipe_id")
-@click.option("--recipes", "-r", "recipe_dirs", multiple=True, type=click.Path(file_okay=False))
+@click.option("--recipes", "-r", "recipe_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Also look in this folder of recipes (repeatable).")
 def recipes_show(recipe_id, recipe_dirs):
     """Print one recipe."""
     from aimc.reports import recipes as recipes_cmd
