@@ -13,6 +13,7 @@ asserts it only with a format checker, which we do not pass).
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 from aimc.catalog.files import data_dir
@@ -163,7 +164,8 @@ def validate(kind: str, data, file: str, default_line: int) -> list[Diagnostic]:
     diagnostics = []
     for error in checker.iter_errors(data):
         for leaf in _leaves(error):
-            diagnostics.append(_diagnostic(leaf, data, file, default_line))
+            diagnostic = _diagnostic(leaf, data, file, default_line)
+            diagnostics.append(_with_home(diagnostic, leaf, field_homes(kind)))
     return sorted(set(diagnostics), key=lambda d: (d.line, d.field, d.message))
 
 
@@ -190,7 +192,51 @@ def _diagnostic(error, data, file: str, default_line: int) -> Diagnostic:
         extras = _unknown_keys(error)
         if len(extras) == 1:
             path = path + [extras[0]]
+    elif _is_key_error(error) and isinstance(data, dict):
+        path = path + [error.instance]  # a bad key: point at its own line
     return Diagnostic(file, line_of(data, path, default_line), format_path(path) or "(document)", message)
+
+
+def _with_home(diagnostic: Diagnostic, error, homes: dict) -> Diagnostic:
+    """An unknown field that is a known field elsewhere (`gpuCount` under metadata, or at the top): say where."""
+    if error.validator != "additionalProperties" or "did you mean" in diagnostic.message:
+        return diagnostic
+    extras = _unknown_keys(error)
+    here = format_path(list(error.absolute_path))
+    places = [p for p in homes.get(str(extras[0]), ()) if p != here] if len(extras) == 1 else []
+    if not places:
+        return diagnostic
+    where = " or ".join(p or "the top level" for p in places)
+    return Diagnostic(diagnostic.file, diagnostic.line, diagnostic.field,
+                      f"{diagnostic.message}; '{extras[0]}' belongs under {where} (check its indentation)",
+                      diagnostic.severity)
+
+
+@lru_cache(maxsize=None)
+def field_homes(kind: str) -> dict:
+    """Field name -> the paths (`spec`, `spec.servingEngines[]`) where the schema of KIND defines it."""
+    root = load_schema(kind)
+    homes: dict = {}
+
+    def walk(node, path: str, seen: frozenset) -> None:
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/") and ref not in seen:
+            walk(root.get("$defs", {}).get(ref[len("#/$defs/"):]), path, seen | {ref})
+        for name, sub in (node.get("properties") or {}).items():
+            homes.setdefault(name, [])
+            if path not in homes[name]:
+                homes[name].append(path)
+            walk(sub, f"{path}.{name}" if path else name, seen)
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], path + "[]", seen)
+        for keyword in ("anyOf", "oneOf", "allOf"):
+            for sub in node.get(keyword) or ():
+                walk(sub, path, seen)
+
+    walk(root, "", frozenset())
+    return {name: tuple(paths) for name, paths in homes.items()}
 
 
 def _unknown_keys(error) -> list:
@@ -225,12 +271,22 @@ def _message(error) -> str:
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"{describe(error.instance)} is not valid; expected {_article(expected)}"
+    if validator_name == "pattern" and _is_key_error(error):
+        dashed = "--" + str(error.instance).lstrip("-")
+        if re.search(error.validator_value, dashed):
+            # customArgs: `max-model-len: 8192` is the flag --max-model-len written like a YAML key.
+            return f"'{error.instance}' is not a flag: engine flags are written with their dashes, e.g. '{dashed}'"
     if validator_name == "pattern":
         hint = error.schema.get("description", "")
         return f"{error.instance!r} does not match {error.validator_value!r}" + (f" ({hint})" if hint else "")
     if validator_name == "propertyNames":
         return f"invalid key: {error.message}"
     return error.message
+
+
+def _is_key_error(error) -> bool:
+    """The error is about a mapping's key (propertyNames), not a value."""
+    return "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str)
 
 
 def describe(value) -> str:
