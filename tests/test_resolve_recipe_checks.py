@@ -62,7 +62,9 @@ AIM_PROFILES = SHARED_FIXTURES / "aim-build" / "profiles"
 def test_official_profiles_flag_checks_find_only_the_removed_capture_flag(aimc):
     """170 profiles; every flag passes vLLM 0.11.1's set except --max-seq-len-to-capture, absent from 0.11."""
     result = aimc("recipes", "validate", str(AIM_PROFILES))
-    lines = result.err.splitlines()
+    # Models without facts warn once each (as build does); the errors are the removed flag only.
+    lines = [line for line in result.err.splitlines() if ": warning: aim_id: no facts for model" not in line]
+    assert len(lines) < len(result.err.splitlines())
     assert lines[-1] == "aimc: 80 errors"
     assert all(line.endswith(": engine_args.max-seq-len-to-capture: --max-seq-len-to-capture is not a vllm 0.11.1 "
                              "flag") for line in lines[:-1])

@@ -117,7 +117,7 @@ def validate_files(files, strict: bool):
         else:
             recipes.append(doc)
     catalog = facts.model_catalog(models, collector)
-    count = 0
+    count, unknown_models = 0, set()
     for doc in recipes:
         count += 1
         recipe = parse_recipe(doc, collector, builtin=False)
@@ -125,7 +125,9 @@ def validate_files(files, strict: bool):
             continue
         collector.extend(recipe_checks.check_recipe(recipe))
         collector.extend(recipe_checks.check_fit(recipe, catalog))
-        if catalog.lookup(recipe.model_id, recipe.huggingface_id) is None:
+        if recipe.model_id and recipe.model_id not in unknown_models and \
+                catalog.lookup(recipe.model_id, recipe.huggingface_id) is None:
+            unknown_models.add(recipe.model_id)  # once per model: 30 profiles of one model are one missing fact
             field = "aim_id" if recipe.format == "profile" and "aim_id" in doc.data else "model_id"
             line = origin_of(doc).line_of(field)
             collector.warn(doc.file, line, field,

@@ -19,6 +19,7 @@ from functools import lru_cache
 from aimc.catalog.files import data_dir
 from aimc.errors import Diagnostic, did_you_mean
 from aimc.load.yaml_positions import format_path, line_of
+from aimc.validate import field_homes
 
 SCHEMA_FILES = {
     "endpoint": "aimendpoint.json",
@@ -165,7 +166,10 @@ def validate(kind: str, data, file: str, default_line: int) -> list[Diagnostic]:
     for error in checker.iter_errors(data):
         for leaf in _leaves(error):
             diagnostic = _diagnostic(leaf, data, file, default_line)
-            diagnostics.append(_with_home(diagnostic, leaf, field_homes(kind)))
+            if leaf.validator == "additionalProperties":
+                diagnostic = field_homes.with_home(diagnostic, _unknown_keys(leaf), list(leaf.absolute_path),
+                                                   _homes(kind))
+            diagnostics.append(diagnostic)
     return sorted(set(diagnostics), key=lambda d: (d.line, d.field, d.message))
 
 
@@ -197,46 +201,9 @@ def _diagnostic(error, data, file: str, default_line: int) -> Diagnostic:
     return Diagnostic(file, line_of(data, path, default_line), format_path(path) or "(document)", message)
 
 
-def _with_home(diagnostic: Diagnostic, error, homes: dict) -> Diagnostic:
-    """An unknown field that is a known field elsewhere (`gpuCount` under metadata, or at the top): say where."""
-    if error.validator != "additionalProperties" or "did you mean" in diagnostic.message:
-        return diagnostic
-    extras = _unknown_keys(error)
-    here = format_path(list(error.absolute_path))
-    places = [p for p in homes.get(str(extras[0]), ()) if p != here] if len(extras) == 1 else []
-    if not places:
-        return diagnostic
-    where = " or ".join(p or "the top level" for p in places)
-    return Diagnostic(diagnostic.file, diagnostic.line, diagnostic.field,
-                      f"{diagnostic.message}; '{extras[0]}' belongs under {where} (check its indentation)",
-                      diagnostic.severity)
-
-
 @lru_cache(maxsize=None)
-def field_homes(kind: str) -> dict:
-    """Field name -> the paths (`spec`, `spec.servingEngines[]`) where the schema of KIND defines it."""
-    root = load_schema(kind)
-    homes: dict = {}
-
-    def walk(node, path: str, seen: frozenset) -> None:
-        if not isinstance(node, dict):
-            return
-        ref = node.get("$ref", "")
-        if ref.startswith("#/$defs/") and ref not in seen:
-            walk(root.get("$defs", {}).get(ref[len("#/$defs/"):]), path, seen | {ref})
-        for name, sub in (node.get("properties") or {}).items():
-            homes.setdefault(name, [])
-            if path not in homes[name]:
-                homes[name].append(path)
-            walk(sub, f"{path}.{name}" if path else name, seen)
-        if isinstance(node.get("items"), dict):
-            walk(node["items"], path + "[]", seen)
-        for keyword in ("anyOf", "oneOf", "allOf"):
-            for sub in node.get(keyword) or ():
-                walk(sub, path, seen)
-
-    walk(root, "", frozenset())
-    return {name: tuple(paths) for name, paths in homes.items()}
+def _homes(kind: str) -> dict:
+    return field_homes.homes(load_schema(kind))
 
 
 def _unknown_keys(error) -> list:
