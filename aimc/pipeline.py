@@ -92,7 +92,7 @@ def compile(options: Options) -> Result:
     # startup budget and the cache claims.
     objects = render_all(resolution.endpoints, inputs.inventory, facts.model_catalog(inputs.models))
     objects += benchmark.post_sync(resolution.endpoints, inputs.benchmarks, inputs.inventory)
-    objects += [Rendered(o.data, o.origin.source, o.origin.file, o.origin.line_of("metadata", "name"))
+    objects += [Rendered(o.data, o.origin.source, o.origin.file, o.origin.line_of("metadata", "name"), o.origin.data)
                 for o in inputs.objects]
     _check_collisions(objects, inputs, collector)
     if not objects and not options.allow_empty:

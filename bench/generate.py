@@ -46,6 +46,7 @@ metadata:
 spec:
   defaults:
     namespace: inference
+  monitoring: {prometheusAdapter: true}  # the HPAs' metrics are served
   nodePools:
     - name: mi300x
       hardware: MI300X

@@ -370,3 +370,26 @@ def test_the_image_build_context_holds_what_pip_install_needs(tmp_path):
                             "-w", str(tmp_path / "dist"), str(context)], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
     assert list((tmp_path / "dist").glob("aimc-*.whl"))
+
+
+def test_errors_in_argo_cd_mode_name_the_setting_not_a_cli_option(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # as argocd-cmp-server runs it: at the application's path
+    write_tree(tmp_path, {"e.yaml": ENDPOINT.format(name="a", gpus=4)})
+    with pytest.raises(UserError) as caught:
+        argocd.generate({"ARGOCD_ENV_AIMC_NAMESPACE": "Bad_NS"}, tmp_path)
+    text = str(caught.value)
+    assert "ARGOCD_ENV_AIMC_NAMESPACE: the value is not a valid namespace" in text
+    assert "--namespace" not in text and "Bad_NS" not in text
+    with pytest.raises(UserError) as caught:
+        argocd.generate({}, tmp_path)
+    assert "e.yaml:1: no ClusterInventory found among the inputs: add one (kind: ClusterInventory) or set " \
+           "ARGOCD_ENV_AIMC_INVENTORY" in str(caught.value)
+    assert "--inventory" not in str(caught.value)
+
+
+def test_overcommit_errors_in_argo_cd_mode_do_not_advise_a_cli_flag(tmp_path, monkeypatch):
+    shutil.copytree(REPO / "tests/cases/error-overcommit/inputs", tmp_path / "app")
+    monkeypatch.chdir(tmp_path / "app")
+    with pytest.raises(UserError) as caught:
+        argocd.generate({}, tmp_path / "app")
+    assert "is overcommitted" in str(caught.value) and "--allow-overcommit" not in str(caught.value)

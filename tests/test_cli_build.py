@@ -135,7 +135,7 @@ def test_validate_reports_fields_the_typed_models_do_not_know(aimc, tmp_path):
     })
     result = aimc("validate", str(tmp_path))
     assert result.code == 1
-    assert "svc.yaml: spec.portz: unknown field for V1ServiceSpec (Service 'x')" in result.err
+    assert "svc.yaml:6: spec.portz: unknown field for V1ServiceSpec (Service 'x')" in result.err
     assert aimc("validate", "examples").code == 0
 
 

@@ -40,7 +40,10 @@ def test_import_generate_build(tmp_path, aimc):
     (repo / "recipes").mkdir()
     path = repo / "recipes" / "mistral-7b-instruct-v0-3-mi300x-bf16.yaml"
     path.write_text(recipe.out)
-    assert aimc("recipes", "validate", "--strict", str(path), cwd=repo).code == 0
+    # On its own the recipe names a model aimc has no facts for (a warning, an error under --strict); with the
+    # AIMModel document beside it, every check runs.
+    assert aimc("recipes", "validate", "--strict", str(path), cwd=repo).code == 1
+    assert aimc("recipes", "validate", "--strict", str(path), "models/mistral.yaml", cwd=repo).code == 0
 
     strict = aimc("build", "--strict", ".", cwd=repo)
     assert strict.code == 0, strict

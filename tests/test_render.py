@@ -238,7 +238,7 @@ def test_one_cache_claim_per_model_and_namespace_shared_by_endpoints(aimc, tmp_p
         volumes = find(objs, "Deployment", f"{name}-vllm")["spec"]["template"]["spec"]["volumes"]
         assert {"name": "model-cache", "persistentVolumeClaim": {"claimName": "model-cache-qwen-qwen3-32b"}} in volumes
     opted_out = find(objs, "Deployment", "d-vllm")
-    assert {"name": "model-cache", "emptyDir": {}} in opted_out["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "model-cache", "emptyDir": {"sizeLimit": "20Gi"}} in opted_out["spec"]["template"]["spec"]["volumes"]
     for deployment in (opted_out, find(objs, "Deployment", "a-vllm")):
         assert env_of(deployment)["HF_HOME"] == "/root/.cache/huggingface"
         assert {"name": "model-cache", "mountPath": "/root/.cache/huggingface"} in container(deployment)["volumeMounts"]
@@ -248,7 +248,7 @@ def test_without_a_cache_in_the_inventory_no_claim_and_an_empty_dir(aimc, tmp_pa
     objs = objects(build(aimc, tmp_path, {"a": endpoint("a", QWEN_32B)}))
     assert not [o for o in objs if o["kind"] == "PersistentVolumeClaim"]
     volumes = find(objs, "Deployment", "a-vllm")["spec"]["template"]["spec"]["volumes"]
-    assert {"name": "model-cache", "emptyDir": {}} in volumes
+    assert {"name": "model-cache", "emptyDir": {"sizeLimit": "80Gi"}} in volumes
 
 
 def test_cache_claim_name_is_a_dns_label_with_a_hash_when_cut():
@@ -307,11 +307,11 @@ def test_resources_and_shm_scale_with_gpus_and_are_overridable(aimc, tmp_path):
         assert shm["name"] == "dshm" and shm["emptyDir"]["medium"] == "Memory"
         return container(deployment)["resources"], shm["emptyDir"]["sizeLimit"]
 
-    assert shape("one-vllm") == ({"requests": {"cpu": "6", "memory": "32Gi", "amd.com/gpu": "1"},
+    assert shape("one-vllm") == ({"requests": {"cpu": "6", "memory": "32Gi", "amd.com/gpu": "1", "ephemeral-storage": "80Gi"},
                                   "limits": {"memory": "48Gi", "amd.com/gpu": "1"}}, "8Gi")
-    assert shape("eight-vllm") == ({"requests": {"cpu": "48", "memory": "256Gi", "amd.com/gpu": "8"},
+    assert shape("eight-vllm") == ({"requests": {"cpu": "48", "memory": "256Gi", "amd.com/gpu": "8", "ephemeral-storage": "80Gi"},
                                     "limits": {"memory": "384Gi", "amd.com/gpu": "8"}}, "32Gi")
-    assert shape("own-vllm") == ({"requests": {"cpu": "1", "memory": "3Gi", "amd.com/gpu": "2"},
+    assert shape("own-vllm") == ({"requests": {"cpu": "1", "memory": "3Gi", "amd.com/gpu": "2", "ephemeral-storage": "80Gi"},
                                   "limits": {"memory": "96Gi", "amd.com/gpu": "2"}}, "20Gi")
 
 
@@ -423,3 +423,55 @@ env: [{name: API_KEY, valueFrom: {secretKeyRef: {name: k, key: k}}}]"""
             path = check.get("httpGet", {}).get("path")
             assert path is None or path.startswith(("/health", "/metrics")), (probe, path)
     assert find(objs, "Service", "split")["spec"]["selector"] == {"aim.engine.amd.com/endpoint": "split"}
+
+
+def _pod_templates(objs) -> dict:
+    return {(o["kind"], o["metadata"]["name"]): yaml.safe_dump(o["spec"]["template"], sort_keys=True)
+            for o in objs if "template" in o.get("spec", {})}
+
+
+def test_a_label_only_change_leaves_every_pod_template_byte_identical(aimc, tmp_path):
+    """A cosmetic label must not roll the GPU pods (a full model load each): labels go on the objects' metadata."""
+    inventory = (REPO / "examples/cluster.yaml").read_text()  # with a gateway: endpoint pickers have pods too
+    spec = "model: Qwen/Qwen3-32B\ngpuCount: 4\nreplicas: 2"
+    labelled = endpoint("q", spec).replace("metadata: {name: q}", "metadata: {name: q, labels: {team: %s}}")
+    before = objects(build(aimc, tmp_path / "a", {"q": labelled % "research"}, inventory))
+    after = objects(build(aimc, tmp_path / "b", {"q": labelled % "search"}, inventory))
+    templates = _pod_templates(before)
+    assert ("Deployment", "q-vllm") in templates and len(templates) >= 2, sorted(templates)
+    assert templates == _pod_templates(after)
+    assert find(after, "Deployment", "q-vllm")["metadata"]["labels"]["team"] == "search"
+    pod_labels = find(after, "Deployment", "q-vllm")["spec"]["template"]["metadata"]["labels"]
+    assert "team" not in pod_labels and pod_labels["aim.engine.amd.com/endpoint"] == "q"
+
+
+def test_benchmark_job_pods_carry_no_user_labels(aimc, tmp_path):
+    spec = "model: Qwen/Qwen3-32B\ngpuCount: 4"
+    labelled = endpoint("q", spec).replace("metadata: {name: q}", "metadata: {name: q, labels: {team: research}}")
+    build(aimc, tmp_path, {"q": labelled})
+    result = aimc("bench", "jobs", str(tmp_path))
+    jobs = [d for d in yaml.safe_load_all(result.out) if d and d["kind"] == "Job"]
+    assert jobs, result
+    assert all(j["metadata"]["labels"]["team"] == "research" for j in jobs)
+    assert all("team" not in j["spec"]["template"]["metadata"]["labels"] for j in jobs)
+
+
+def test_without_a_cache_the_emptydir_and_ephemeral_storage_are_sized_from_the_weights(aimc, tmp_path):
+    objs = objects(build(aimc, tmp_path, {"q": endpoint("q", "model: Qwen/Qwen3-32B\ngpuCount: 4")}))
+    deployment = find(objs, "Deployment", "q-vllm")
+    volume = next(v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "model-cache")
+    assert volume == {"name": "model-cache", "emptyDir": {"sizeLimit": "80Gi"}}  # 65.6 GB × 1.2 in GiB, to 10Gi
+    assert container(deployment)["resources"]["requests"]["ephemeral-storage"] == "80Gi"
+
+
+def test_a_shared_cache_without_a_storage_class_warns(aimc, tmp_path):
+    cached = INVENTORY + "  modelCache: {}\n"
+    result = build(aimc, tmp_path, {"q": endpoint("q", "model: Qwen/Qwen3-32B\ngpuCount: 4")}, cached)
+    assert result.code == 0, result
+    assert ("cluster.yaml:8: warning: spec.modelCache.storageClassName: the shared model cache names no StorageClass"
+            in result.err), result.err
+    pod = find(objects(result), "Deployment", "q-vllm")
+    assert "ephemeral-storage" not in container(pod)["resources"]["requests"]  # the weights are on the claim
+    named = build(aimc, tmp_path, {"q": endpoint("q", "model: Qwen/Qwen3-32B\ngpuCount: 4")},
+                  INVENTORY + "  modelCache: {storageClassName: nfs-csi}\n")
+    assert "names no StorageClass" not in named.err

@@ -267,3 +267,25 @@ def test_sides_render_without_changing_the_working_directory(aimc, spec_repo, mo
     with pytest.raises(UserError) as caught:
         revisions.render_side(head, pipeline.Options(paths=("deploy",)))
     assert "HEAD:deploy/endpoints/qwen3-32b.yaml:11: spec.precision:" in str(caught.value)
+
+
+def test_nothing_rendered_at_both_sides_is_an_error_even_without_exit_code(aimc, tmp_path):
+    """A typo in a path, or two overlay folders holding only kustomization.yaml, is never "no changes"."""
+    kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\n"
+    old = write_tree(tmp_path / "old", {"kustomization.yaml": kustomization})
+    new = write_tree(tmp_path / "new", {"kustomization.yaml": kustomization})
+    for extra in ((), ("--exit-code",)):
+        result = aimc("diff", str(old), str(new), *extra, cwd=tmp_path)
+        assert result.code == 1, result
+        assert "nothing rendered at either side" in result.err and "no changes" not in result.out
+    typo = aimc("diff", str(old), str(new), "-p", "no-such-folder", cwd=tmp_path)
+    assert typo.code == 1 and "no-such-folder: nothing rendered at either side" in typo.err
+
+
+def test_one_empty_side_stays_a_valid_comparison(aimc, tmp_path):
+    old = write_tree(tmp_path / "old", {"README.md": "nothing yet\n"})
+    new = write_tree(tmp_path / "new", {"cluster.yaml": (REPO / "examples/cluster.yaml").read_text(),
+                                        "e.yaml": ENDPOINT})
+    result = aimc("diff", str(old), str(new), "--format", "json", cwd=tmp_path)
+    assert result.code == 0, result
+    assert json.loads(result.out)["summary"]["added"] > 0

@@ -48,3 +48,47 @@ def test_published_recipes_load(aimc):
     result = aimc("recipes", "list", "--recipes", str(files[0].parent), "--format", "json")
     ids = {r["id"] for r in json.loads(result.out)}
     assert {p.stem for p in files} <= ids
+
+
+def test_list_with_no_match_says_so(aimc):
+    result = aimc("recipes", "list", "--model", "no-such-model", "--hardware", "MI300X")
+    assert result.code == 0 and result.out == ""
+    assert "no recipe matches --model no-such-model and --hardware MI300X" in result.err
+
+
+def test_list_with_an_unknown_hardware_is_an_error_with_a_suggestion(aimc):
+    result = aimc("recipes", "list", "--hardware", "MI999")
+    assert result.code == 1 and result.out == ""
+    assert "--hardware: unknown hardware 'MI999'; known: MI100," in result.err
+    assert "(did you mean 'MI300X'?)" in aimc("recipes", "list", "--hardware", "MI300").err
+
+
+TINY_RECIPE = (REPO / "tests/cases/error-strict-no-model-facts/inputs/recipes/acme-tiny-mi300x-bf16.yaml").read_text()
+TINY_MODEL = """\
+apiVersion: aim.engine.amd.com/v1alpha1
+kind: AIMModel
+metadata: {name: acme-tiny}
+spec: {id: Acme/Tiny-1B, parametersB: 1, layers: 16, attentionHeads: 16, kvHeads: 4, headDim: 64,
+       maxContextLength: 8192}
+"""
+
+
+def test_validate_strict_warns_like_build_about_a_model_without_facts(aimc, tmp_path):
+    write_tree(tmp_path, {"acme-tiny-mi300x-bf16.yaml": TINY_RECIPE})
+    lenient = aimc("recipes", "validate", str(tmp_path))
+    assert lenient.code == 0 and "warning: model_id: no facts for model 'Acme/Tiny-1B'" in lenient.err
+    strict = aimc("recipes", "validate", "--strict", str(tmp_path))
+    assert strict.code == 1 and "acme-tiny-mi300x-bf16.yaml:2: model_id: no facts for model" in strict.err
+
+
+def test_validate_accepts_aimmodel_files_and_uses_their_facts(aimc, tmp_path):
+    write_tree(tmp_path, {"acme-tiny-mi300x-bf16.yaml": TINY_RECIPE, "models/acme-tiny.yaml": TINY_MODEL})
+    result = aimc("recipes", "validate", "--strict", str(tmp_path))
+    assert result.code == 0, result
+    assert "no facts" not in result.err
+
+
+def test_validate_of_a_missing_file_is_exit_1_like_build(aimc, tmp_path):
+    result = aimc("recipes", "validate", str(tmp_path / "nope.yaml"))
+    assert result.code == aimc("build", str(tmp_path / "nope.yaml")).code == 1
+    assert "nope.yaml: no such file or directory" in result.err

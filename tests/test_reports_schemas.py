@@ -51,3 +51,10 @@ def test_readme_documents_the_editor_modeline():
     readme = (REPO / "README.md").read_text()
     assert "## Editor support" in readme
     assert "# yaml-language-server: $schema=" in readme.split("## Editor support", 1)[1]
+
+
+def test_list_documents_the_local_path_form_first(aimc):
+    out = aimc("schema", "--list").out
+    local = out.index("$schema=../.schemas/aimendpoint.json")
+    assert local < out.index("$schema=https://aimc.dev/schemas/aimendpoint.json")
+    assert "only where the schemas are served" in out

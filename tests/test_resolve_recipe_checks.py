@@ -68,7 +68,9 @@ def test_official_profiles_checks_find_only_what_vllm_refuses(aimc):
     ignores, is dropped with a warning (80 profiles); the only errors are vLLM's own start-up refusal of
     --enable-auto-tool-choice without --tool-call-parser (the two Cohere command-a-reasoning MI250X profiles)."""
     result = aimc("recipes", "validate", str(AIM_PROFILES))
-    lines = result.err.splitlines()
+    # Models without facts warn once each (as build does); they are not what this test counts.
+    lines = [line for line in result.err.splitlines() if ": warning: aim_id: no facts for model" not in line]
+    assert len(lines) < len(result.err.splitlines())
     assert lines[-1] == "aimc: 2 errors"
     errors = [line for line in lines[:-1] if ": warning: " not in line]
     warnings = [line for line in lines[:-1] if ": warning: " in line]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from aimc import pipeline
 from aimc.errors import Collector, Diagnostic, UserError, did_you_mean
+from aimc.adapters import argocd_settings
 from aimc.k8s import versions as kube_versions
 from aimc.load.documents import yaml_files_under
 
@@ -142,9 +143,10 @@ def _inside(path: str, root: str) -> bool:
 def generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
     """The manifest stream for the application at `cwd` (the process's working directory), and the warnings."""
     try:
-        return _generate(env, cwd)
+        stream, warnings = _generate(env, cwd)
     except UserError as error:
-        raise UserError(shortened(error.diagnostics)) from None
+        raise UserError(shortened(argocd_settings.in_settings(error.diagnostics, env))) from None
+    return stream, tuple(argocd_settings.in_settings(warnings, env))
 
 
 def shortened(diagnostics) -> list[Diagnostic]:

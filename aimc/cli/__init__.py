@@ -41,13 +41,24 @@ class LazyGroup(click.Group):
     def get_command(self, ctx, cmd_name):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             module, function = COMMANDS[cmd_name].split(":")
-            self.add_command(getattr(importlib.import_module(module), function), cmd_name)
+            command = getattr(importlib.import_module(module), function)
+            _with_version(command)
+            self.add_command(command, cmd_name)
         return self.commands.get(cmd_name)
+
+
+def _with_version(command: click.Command) -> None:
+    """`--version` on every command and subcommand too (the README says "everywhere"), not only on `aimc`."""
+    if not any(isinstance(p, click.Option) and "--version" in p.opts for p in command.params):
+        click.version_option(__version__, prog_name="aimc")(command)
+    for sub in getattr(command, "commands", {}).values():
+        _with_version(sub)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aimc")
-@click.option("--traceback", is_flag=True, hidden=True, help="Show Python tracebacks of internal errors.")
+@click.option("--traceback", is_flag=True,
+              help="Show the Python traceback of an internal error (exit 3), for a bug report; also AIMC_TRACEBACK=1.")
 @click.pass_context
 def cli(ctx, traceback):
     """aimc: compile AIMEndpoint specs into plain Kubernetes manifests for AMD Instinct GPUs."""

@@ -35,7 +35,8 @@ def bench():
                    "spec.benchmark.scenario, else latency).")
 @click.option("--results-claim", default=None, metavar="CLAIM",
               help="Also keep the result files on this PersistentVolumeClaim (default: spec.benchmark.resultsClaim).")
-@click.option("--format", "-f", "output_format", type=FORMATS, default="yaml", show_default=True)
+@click.option("--format", "-f", "output_format", type=FORMATS, default="yaml", show_default=True,
+              help="A YAML stream or a JSON List.")
 def jobs(paths, inventory, recipes, namespace, exclude, strict, endpoint_names, scenario, results_claim,
          output_format):
     """Print a benchmark Job per endpoint and engine (the default subcommand of `aimc bench`)."""
@@ -54,7 +55,7 @@ def jobs(paths, inventory, recipes, namespace, exclude, strict, endpoint_names, 
 @bench.command("report")
 @click.argument("results", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True)
+              show_default=True, help="A text table, a Markdown table (e.g. for a pull request) or JSON.")
 @click.option("--compare", "base", multiple=True, type=click.Path(dir_okay=False), metavar="BASE",
               help="Earlier results (file or Job log, repeatable): show each figure's change against them.")
 @click.option("--write-recipe", "recipe_file", type=click.Path(dir_okay=False), metavar="FILE",

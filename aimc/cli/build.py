@@ -11,7 +11,8 @@ from aimc.errors import EXIT_OK, EXIT_USER_ERROR, UserError
 @click.command()
 @input_options
 @allow_overcommit_option
-@click.option("--format", "-f", "output_format", type=FORMATS, default="yaml", show_default=True)
+@click.option("--format", "-f", "output_format", type=FORMATS, default="yaml", show_default=True,
+              help="A YAML stream or a JSON List.")
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False),
               help="Write one file per object (<namespace>/<kind>-<name>.yaml) instead of printing a stream.")
 def build(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, output_format, output_dir):
@@ -56,12 +57,14 @@ def validate(paths, inventory, recipes, namespace, exclude, strict, allow_overco
 
 @click.command()
 @input_options
+@allow_overcommit_option
 @click.option("--endpoint", "-e", "endpoint_names", multiple=True, help="Only this endpoint (repeatable).")
-def explain(paths, inventory, recipes, namespace, exclude, strict, endpoint_names):
+def explain(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, endpoint_names):
     """Show, per endpoint and engine, every candidate configuration and why it was chosen or rejected."""
     from aimc.reports import explain as explain_mod
 
-    text, ok = explain_mod.explain(compile_options(paths, inventory, recipes, namespace, strict, exclude), endpoint_names)
+    text, ok = explain_mod.explain(compile_options(paths, inventory, recipes, namespace, strict, exclude,
+                                                   allow_overcommit=allow_overcommit), endpoint_names)
     click.echo(text, nl=False)
     return EXIT_OK if ok else EXIT_USER_ERROR
 
@@ -70,7 +73,7 @@ def explain(paths, inventory, recipes, namespace, exclude, strict, endpoint_name
 @input_options
 @allow_overcommit_option
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+              show_default=True, help="A text table or JSON.")
 def plan(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, output_format):
     """GPUs each node pool must provide at minimum and maximum replicas (with rolling-update surge), and each
     endpoint's share. Exits 1 when a pool is overcommitted, unless --allow-overcommit."""

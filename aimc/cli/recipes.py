@@ -18,18 +18,25 @@ def recipes():
 @click.option("--hardware", help="Only recipes for this GPU (e.g. MI300X).")
 @click.option("--recipes", "-r", "recipe_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Also list recipes from this folder (repeatable).")
-@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A text table or JSON.")
 def recipes_list(model, hardware, recipe_dirs, output_format):
     """List the built-in (and repository-local) recipes."""
     from aimc.reports import recipes as recipes_cmd
 
-    click.echo(recipes_cmd.list_recipes(model, hardware, recipe_dirs, output_format), nl=False)
+    text, count = recipes_cmd.list_recipes(model, hardware, recipe_dirs, output_format)
+    if count == 0 and output_format == "text":
+        # An empty table reads like "there are no recipes": say which filter matched nothing.
+        click.echo(recipes_cmd.no_match_message(model, hardware), err=True)
+        return EXIT_OK
+    click.echo(text, nl=False)
     return EXIT_OK
 
 
 @recipes.command("show")
 @click.argument("recipe_id")
-@click.option("--recipes", "-r", "recipe_dirs", multiple=True, type=click.Path(file_okay=False))
+@click.option("--recipes", "-r", "recipe_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Also look in this folder of recipes (repeatable).")
 def recipes_show(recipe_id, recipe_dirs):
     """Print one recipe."""
     from aimc.reports import recipes as recipes_cmd
@@ -39,10 +46,11 @@ def recipes_show(recipe_id, recipe_dirs):
 
 
 @recipes.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--strict", is_flag=True, help="Treat every warning as an error.")
 def recipes_validate(files, strict):
-    """Validate recipe or AIM profile files: schema, ids, tensor parallelism, engine flags."""
+    """Validate recipe or AIM profile files: schema, ids, tensor parallelism, engine flags, memory fit (with the
+    facts of AIMModel files given along, or the built-in ones)."""
     from aimc.reports import recipes as recipes_cmd
 
     count, warnings = recipes_cmd.validate_files(files, strict)
@@ -63,7 +71,8 @@ def recipes_validate(files, strict):
 @click.option("--inventory", "-i", type=click.Path(dir_okay=False), help="ClusterInventory file.")
 @click.option("--model-config", type=click.Path(exists=True),
               help="A Hugging Face config.json (or checkpoint folder) with the model's facts.")
-@click.option("--format", "-f", "output_format", type=click.Choice(["recipe", "profile"]), default="recipe")
+@click.option("--format", "-f", "output_format", type=click.Choice(["recipe", "profile"]), default="recipe",
+              show_default=True, help="An AIM framework recipe (one file per hardware and precision) or AIM profiles.")
 def recipes_generate(model, paths, hardware, precision, engine, inventory, model_config, output_format):
     """Generate a recipe for MODEL from its facts (built-in, AIMModel documents under PATHS, or --model-config):
     every hardware x precision x GPU count (1, 2, 4, 8) that passes the fit and flag checks, unoptimized."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from aimc.errors import Diagnostic
+from aimc.load.yaml_positions import line_of
 
 # apiVersion/kind -> model class name, for the kinds aimc renders or users commonly pass through.
 _GROUP_PREFIX = {"": "V1", "v1": "V1"}
@@ -30,8 +31,9 @@ def model_class(api_version: str, kind: str):
     return None
 
 
-def to_model(data, type_name: str, path: str, unknown: list):
-    """Build a typed model from plain data, recording unknown fields as (path, field)."""
+def to_model(data, type_name: str, path: str, unknown: list, parts: tuple = ()):
+    """Build a typed model from plain data, recording unknown fields as (path, message, parts): `parts` is the path
+    as keys and indexes, to find the field's line in a passed-through document."""
     import kubernetes.client.models as models
 
     if data is None:
@@ -40,34 +42,35 @@ def to_model(data, type_name: str, path: str, unknown: list):
     match = re.fullmatch(r"[Ll]ist\[(.*)\]", type_name)
     if match:
         if not isinstance(data, list):
-            unknown.append((path, f"expected a list, got {type(data).__name__}"))
+            unknown.append((path, f"expected a list, got {type(data).__name__}", parts))
             return None
-        return [to_model(v, match.group(1), f"{path}[{i}]", unknown) for i, v in enumerate(data)]
+        return [to_model(v, match.group(1), f"{path}[{i}]", unknown, (*parts, i)) for i, v in enumerate(data)]
     match = re.fullmatch(r"dict\([^,]*, (.*)\)|Dict\[[^,]*, (.*)\]", type_name)
     if match:
         if not isinstance(data, dict):
-            unknown.append((path, f"expected a mapping, got {type(data).__name__}"))
+            unknown.append((path, f"expected a mapping, got {type(data).__name__}", parts))
             return None
         inner = match.group(1) or match.group(2)
-        return {k: to_model(v, inner, f"{path}.{k}", unknown) for k, v in data.items()}
+        return {k: to_model(v, inner, f"{path}.{k}", unknown, (*parts, k)) for k, v in data.items()}
     if type_name in ("str", "int", "float", "bool", "object", "datetime", "date", "bytes"):
         return data
     cls = getattr(models, type_name)
     if not isinstance(data, dict):
-        unknown.append((path, f"expected a mapping for {type_name}"))
+        unknown.append((path, f"expected a mapping for {type_name}", parts))
         return None
     json_to_attr = {v: k for k, v in cls.attribute_map.items()}
     kwargs = {}
     for key, value in data.items():
         attr = json_to_attr.get(key)
         if attr is None:
-            unknown.append((f"{path}.{key}" if path else key, f"unknown field for {type_name}"))
+            unknown.append((f"{path}.{key}" if path else key, f"unknown field for {type_name}", (*parts, key)))
             continue
-        kwargs[attr] = to_model(value, cls.openapi_types[attr], f"{path}.{key}" if path else key, unknown)
+        kwargs[attr] = to_model(value, cls.openapi_types[attr], f"{path}.{key}" if path else key, unknown,
+                                (*parts, key))
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:  # the models validate types (pydantic in recent releases)
-        unknown.append((path or "(object)", f"rejected by {type_name}: {str(exc).splitlines()[0]}"))
+        unknown.append((path or "(object)", f"rejected by {type_name}: {str(exc).splitlines()[0]}", parts))
         return None
 
 
@@ -97,6 +100,9 @@ def check_objects(objects) -> list[Diagnostic]:
         unknown: list = []
         to_model(obj, cls.__name__, "", unknown)
         name = (obj.get("metadata") or {}).get("name", "?")
-        for path, message in unknown:
-            problems.append(Diagnostic(item.source, 0, path, f"{message} ({obj.get('kind')} '{name}')"))
+        for path, message, parts in unknown:
+            # A passed-through object keeps its positions: point at the field itself (rendered ones, at their spec).
+            where = item.positions if getattr(item, "positions", None) is not None else obj
+            problems.append(Diagnostic(item.file or item.source, line_of(where, parts, item.line), path,
+                                       f"{message} ({obj.get('kind')} '{name}')"))
     return problems

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from aimc.errors import Collector, Diagnostic
+from aimc.load import helm_hint
 from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
 
 API_GROUP = "aim.engine.amd.com"
@@ -216,7 +217,7 @@ def load_file(source_file: SourceFile, collector: Collector) -> list[Document]:
                 continue
             out.append(Document(source_file.path, source_file.source, index, line, kind, data))
     except yaml.MarkedYAMLError as exc:
-        collector.add(_yaml_diagnostic(source_file.path, exc))
+        collector.add(helm_hint.with_hint(_yaml_diagnostic(source_file.path, exc), source_file.text, source_file.source))
         return []
     except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters)
         # libyaml reads UTF-8, so its position is a byte offset

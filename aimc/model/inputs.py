@@ -174,8 +174,12 @@ class ModelCache:
 
 @dataclass(frozen=True)
 class Monitoring:
+    """How metrics reach the cluster's consumers: a PodMonitor scrape (operator), HPAs (a custom-metrics adapter such
+    as prometheus-adapter), KEDA (a Prometheus address)."""
+
     prometheus_operator: bool = False
     prometheus_server_address: str | None = None
+    prometheus_adapter: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory
@@ -20,6 +21,8 @@ class Rendered:
     source: str
     file: str = ""  # the input file as the user names it, and the line, for error messages
     line: int = 0
+    # The document with its YAML positions, for a passed-through object: later checks point at the field at fault.
+    positions: Any = field(default=None, compare=False, repr=False)
 
 
 def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = None, models=None) -> list[Rendered]:
@@ -56,5 +59,6 @@ def check(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
         problems.extend(sizing.resource_problems(resolved, inventory))
     problems.extend(cache.sharing_warnings(endpoints, inventory))
     problems.extend(group_checks.warnings(endpoints, inventory))
+    problems.extend(cache.storage_class_warnings(endpoints, inventory))
     problems.extend(traffic.problems(endpoints, inventory))
     return problems

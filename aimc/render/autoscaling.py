@@ -152,6 +152,9 @@ def prometheus_address(inventory: Inventory | None) -> str | None:
     return inventory.monitoring.prometheus_server_address
 
 
+ADAPTER_RULES = "examples/prometheus-adapter/values.yaml"
+
+
 def check(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list[Diagnostic]:
     return _deprecated_metric(resolved) + _keda_address(resolved, inventory)
 
@@ -169,6 +172,8 @@ def _deprecated_metric(resolved: ResolvedEndpoint) -> list[Diagnostic]:
 
 def _keda_address(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list[Diagnostic]:
     scaling = resolved.endpoint.autoscaling
+    if scaling.enabled and scaling.provider == "hpa":
+        return _adapter_check(resolved, inventory)
     if not (scaling.enabled and scaling.provider == "keda") or prometheus_address(inventory):
         return []
     origin = resolved.endpoint.origin
@@ -177,3 +182,17 @@ def _keda_address(resolved: ResolvedEndpoint, inventory: Inventory | None) -> li
                        "keda needs a Prometheus server to query: set spec.monitoring.prometheusServerAddress in the "
                        f"ClusterInventory{where}, e.g. http://prometheus-operated.monitoring.svc:9090, or use "
                        "provider: hpa")]
+
+
+def _adapter_check(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list[Diagnostic]:
+    """An HPA on a custom metric never scales unless an adapter serves that metric: the inventory must say one does."""
+    if inventory is None or inventory.monitoring.prometheus_adapter:
+        return []
+    origin = resolved.endpoint.origin
+    names = sorted({adapter_metric_name(metric_name(resolved, e.engine)) for e in resolved.engines})
+    return [Diagnostic(origin.file, origin.line_of("spec", "autoScaling"), "spec.autoScaling",
+                       f"the HorizontalPodAutoscaler reads the custom metric {', '.join(names)} through a metrics "
+                       f"adapter that the ClusterInventory ({inventory.origin.file}) does not declare, so it can never "
+                       f"scale: install prometheus-adapter with the rules of {ADAPTER_RULES} and set "
+                       "spec.monitoring.prometheusAdapter: true, or use provider: keda with "
+                       "spec.monitoring.prometheusServerAddress", "warning")]

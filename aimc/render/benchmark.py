@@ -102,7 +102,7 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: Scenari
             "activeDeadlineSeconds": scenario.timeout_seconds,
             "ttlSecondsAfterFinished": TTL_SECONDS_AFTER_FINISHED,
             "template": {
-                "metadata": {"labels": dict(labels)},
+                "metadata": {"labels": L.own_labels(labels, resolved.endpoint.labels)},
                 "spec": pod_spec(resolved, engine, scenario, inventory, results_claim),
             },
         },

@@ -47,11 +47,23 @@ def claim_name(checkpoint: str) -> str:
     return name[:MAX_NAME - len(digest) - 1].rstrip("-") + "-" + digest
 
 
-def volume(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None) -> dict:
+def volume(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None, models=None) -> dict:
     if uses_pvc(resolved, inventory):
         return {"name": VOLUME_NAME, "persistentVolumeClaim": {"claimName": claim_name(engine.recipe.huggingface_id
                                                                                       or engine.endpoint.model)}}
-    return {"name": VOLUME_NAME, "emptyDir": {}}
+    size = scratch_size(resolved, engine, inventory, models)
+    return {"name": VOLUME_NAME, "emptyDir": {"sizeLimit": size} if size else {}}
+
+
+def scratch_size(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None,
+                 models=None) -> str | None:
+    """Without a shared cache the weights land on the node's ephemeral storage: the emptyDir's sizeLimit and the
+    container's ephemeral-storage request, sized like a cache claim, so the scheduler picks a node with room for them
+    (instead of evicting the pod mid-download). None when the model has no facts: a guess could make the pod
+    unschedulable."""
+    if uses_pvc(resolved, inventory) or sizing.weight_gb(engine, models) is None:
+        return None
+    return default_size(engine, models)
 
 
 def mount(engine: ResolvedEngine) -> dict:
@@ -137,3 +149,16 @@ def sharing_warnings(endpoints, inventory: Inventory | None) -> list[Diagnostic]
                                   f"{settings.access_mode} cache '{name}' may be mounted by up to {pods} pods "
                                   f"({names}); pods on another node cannot mount it: use ReadWriteMany", "warning"))
     return out
+
+
+def storage_class_warnings(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
+    """Without storageClassName the claims get the cluster's default StorageClass, often a block-storage class that
+    cannot do ReadWriteMany: the claims (and every pod of the models) would stay Pending."""
+    settings = cache_settings(inventory)
+    if settings is None or settings.storage_class_name or not any(uses_pvc(r, inventory) for r in endpoints):
+        return []
+    origin = inventory.origin
+    return [Diagnostic(origin.file, origin.line_of("spec", "modelCache"), "spec.modelCache.storageClassName",
+                       f"the shared model cache names no StorageClass: its {_access_mode(settings)} claims get the "
+                       "cluster's default one, which often cannot provide that access mode (the claims and the pods "
+                       "stay Pending); name a class that can, e.g. storageClassName: nfs-csi", "warning")]

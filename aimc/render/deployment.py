@@ -28,8 +28,8 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Invent
     spec["strategy"] = strategy(resolved, engine)
     spec["selector"] = {"matchLabels": L.selector(resolved, engine.engine)}
     spec["template"] = {
-        "metadata": {"labels": L.labels(resolved, engine), "annotations": pod_annotations},
-        "spec": pod_spec(resolved, engine, inventory, main),
+        "metadata": {"labels": L.pod_labels(resolved, engine), "annotations": pod_annotations},
+        "spec": pod_spec(resolved, engine, inventory, main, models),
     }
     return {
         "apiVersion": "apps/v1",
@@ -50,7 +50,8 @@ def _configuration(engine: ResolvedEngine, main: dict) -> dict:
             "command": main["command"], "args": main["args"], "env": main.get("env", [])}
 
 
-def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None, main: dict) -> dict:
+def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None, main: dict,
+             models=None) -> dict:
     pool = engine.pool
     spec: dict = {
         # The engines never call the Kubernetes API: no token in the pod.
@@ -61,7 +62,7 @@ def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inve
         "containers": [main],
         "volumes": [
             {"name": SHM_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": sizing.shm_size(engine)}},
-            cache.volume(resolved, engine, inventory),
+            cache.volume(resolved, engine, inventory, models),
         ],
     }
     if pool.node_selector:
@@ -84,6 +85,9 @@ def container(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inv
     if env:
         out["env"] = env
     out["resources"] = resources(engine, inventory)
+    scratch = cache.scratch_size(resolved, engine, inventory, models)
+    if scratch:
+        out["resources"]["requests"]["ephemeral-storage"] = scratch
     out.update(probes.probes(engine, models))
     out["volumeMounts"] = [{"name": SHM_VOLUME, "mountPath": "/dev/shm"}, cache.mount(engine)]
     out["securityContext"] = {

@@ -12,6 +12,7 @@ GROUP = "aim.engine.amd.com"
 ENDPOINT_LABEL = f"{GROUP}/endpoint"
 ENGINE_LABEL = f"{GROUP}/engine"
 MAX_LABEL_VALUE = 63
+APP_KEYS = frozenset(f"app.kubernetes.io/{key}" for key in ("name", "instance", "component", "part-of", "managed-by"))
 
 
 def selector(resolved: ResolvedEndpoint, engine: str | None = None) -> dict:
@@ -35,6 +36,20 @@ def labels(resolved: ResolvedEndpoint, engine: ResolvedEngine | None = None, com
     out.update(selector(resolved, engine.engine if engine else None))
     out.update(fact_labels(resolved, engine))
     return out
+
+
+def pod_labels(resolved: ResolvedEndpoint, engine: ResolvedEngine | None = None, component: str | None = None) -> dict:
+    """Pod templates carry only the labels that select and identify them, never the endpoint's own labels: a
+    pod-template change rolls every GPU pod (a full model load each), so a cosmetic label (`team`) must not cause one.
+    The endpoint's labels stay on the objects' metadata."""
+    return own_labels(labels(resolved, engine, component), resolved.endpoint.labels)
+
+
+def own_labels(object_labels: dict, user_labels) -> dict:
+    """`object_labels` without the keys that came from the endpoint's `metadata.labels` (aimc's keys always stay)."""
+    ours = {k for k in object_labels if k in APP_KEYS or k.startswith(f"{GROUP}/")}
+    user = {str(k) for k, _ in user_labels} - ours
+    return {k: v for k, v in object_labels.items() if k not in user}
 
 
 def fact_labels(resolved: ResolvedEndpoint, engine: ResolvedEngine | None = None) -> dict:

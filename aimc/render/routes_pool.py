@@ -154,7 +154,8 @@ def deployment(resolved: ResolvedEndpoint, engine: ResolvedEngine, gateway: Gate
             "selector": {"matchLabels": P.selector(COMPONENT, name)},
             "template": {
                 # The picker reads its configuration at start: a change must roll the pod.
-                "metadata": {"labels": dict(labels), "annotations": {f"{L.GROUP}/config-checksum": checksum}},
+                "metadata": {"labels": L.own_labels(labels, resolved.endpoint.labels),
+                             "annotations": {f"{L.GROUP}/config-checksum": checksum}},
                 "spec": {
                     "serviceAccountName": name,
                     "automountServiceAccountToken": True,  # it watches its pool and the pool's pods

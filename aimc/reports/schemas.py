@@ -58,9 +58,13 @@ def list_text() -> str:
     rows = [("NAME", "FILE", "$ID")] + [(s.name, s.file, s.schema_id) for s in available()]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     table = "".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() + "\n" for row in rows)
-    return table + ("\nEditors with yaml-language-server validate a file that starts with, e.g.:\n"
-                    f"  {available()[0].modeline()}\n"
-                    "or with a relative path to a file exported by `aimc schema --output-dir DIR`.\n")
+    # The local form first: it works offline and today; the $id form only where the schemas are served there.
+    first = available()[0]
+    return table + ("\nEditors with yaml-language-server validate a file against a schema exported with\n"
+                    "`aimc schema --output-dir .schemas`, named by a path relative to the YAML file, e.g.:\n"
+                    f"  # yaml-language-server: $schema=../.schemas/{first.file}\n"
+                    "The $id form works only where the schemas are served at that address:\n"
+                    f"  {first.modeline()}\n")
 
 
 def export(directory: str, schemas: list[SchemaFile]) -> list[str]:

@@ -15,6 +15,7 @@ from aimc.load.yaml_positions import format_path
 from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection, TraceEntry
 from aimc.resolve import candidates as select
+from aimc.resolve import checkpoint
 from aimc.resolve import engine_args
 from aimc.resolve import group_args, groups
 from aimc.resolve import env_checks
@@ -114,6 +115,9 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         written = tuple((ArgSource.RECIPE, f) for f, _ in config.args) + tuple(
             (ArgSource.CUSTOM_ARGS, f) for f, _ in (*endpoint.custom_args, *request.custom_args))
         env_problems += group_args.owned_flag_problems(request.engine, written, where)
+    swapped = checkpoint.different_checkpoint(endpoint, recipe)
+    if swapped is not None:
+        collector.add(swapped)
     collector.extend(command.diagnostics)
     collector.extend(env_problems)
     if any(d.severity == "error" for d in (*command.diagnostics, *env_problems)):

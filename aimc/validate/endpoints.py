@@ -20,7 +20,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
     engines = _engine_requests(spec, origin, collector)
     if engines is None:
         ok = False
-    autoscaling = _autoscaling(spec.get("autoScaling"), origin, collector)
+    autoscaling = _autoscaling(spec.get("autoScaling"), spec.get("replicas"), origin, collector)
     if autoscaling is None:
         ok = False
     if not ok:
@@ -74,19 +74,37 @@ def _engine_requests(spec: dict, origin: Origin, collector: Collector) -> tuple[
     return tuple(requests)
 
 
-def _autoscaling(raw: dict | None, origin: Origin, collector: Collector) -> AutoScaling | None:
+def _autoscaling(raw: dict | None, replicas: int | None, origin: Origin, collector: Collector) -> AutoScaling | None:
+    """`replicas` is the autoscaler's minimum when `minReplicas` is absent (an HPA of min 1 / max 1 under
+    `replicas: 2` would silently serve half the intended capacity); both given and different is ambiguous."""
     if not raw:
         return AutoScaling()
-    minimum, maximum = raw.get("minReplicas", 1), raw.get("maxReplicas", raw.get("minReplicas", 1))
-    if minimum > maximum:
+    enabled = bool(raw.get("enabled", False))
+    minimum = raw.get("minReplicas")
+    if enabled and replicas is not None and minimum is not None and minimum != replicas:
+        collector.error(origin.file, origin.line_of("spec", "autoScaling", "minReplicas"),
+                        "spec.autoScaling.minReplicas",
+                        f"minReplicas ({minimum}) differs from spec.replicas ({replicas}); with autoscaling, "
+                        "spec.replicas is the minimum: remove one of them or make them equal")
+        return None
+    if minimum is None:
+        minimum = replicas if enabled and replicas is not None else 1
+    maximum = raw.get("maxReplicas", minimum)
+    if minimum > maximum and "minReplicas" in raw:
         collector.error(origin.file, origin.line_of("spec", "autoScaling", "minReplicas"), "spec.autoScaling",
                         f"minReplicas ({minimum}) is greater than maxReplicas ({maximum}); minReplicas must be "
                         "≤ maxReplicas")
         return None
+    if minimum > maximum:
+        collector.error(origin.file, origin.line_of("spec", "autoScaling", "maxReplicas"),
+                        "spec.autoScaling.maxReplicas",
+                        f"maxReplicas ({maximum}) is below the minimum (spec.replicas: {minimum}); maxReplicas must "
+                        f"be ≥ {minimum}")
+        return None
     metric = raw.get("metric") or {}
     target = metric.get("target")
     return AutoScaling(
-        enabled=bool(raw.get("enabled", False)),
+        enabled=enabled,
         min_replicas=minimum,
         max_replicas=maximum,
         provider=raw.get("provider", "hpa"),

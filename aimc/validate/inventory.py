@@ -69,7 +69,8 @@ def _model_cache(raw: dict | None) -> ModelCache | None:
 
 def _monitoring(raw: dict | None) -> Monitoring:
     raw = raw or {}
-    return Monitoring(bool(raw.get("prometheusOperator")), raw.get("prometheusServerAddress"))
+    return Monitoring(bool(raw.get("prometheusOperator")), raw.get("prometheusServerAddress"),
+                      bool(raw.get("prometheusAdapter")))
 
 
 def choose_inventory(found: list[tuple[Document, Inventory]], given: list[Document] | None,

@@ -13,11 +13,13 @@ asserts it only with a format checker, which we do not pass).
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 from aimc.catalog.files import data_dir
 from aimc.errors import Diagnostic, did_you_mean
 from aimc.load.yaml_positions import format_path, line_of
+from aimc.validate import field_homes
 
 SCHEMA_FILES = {
     "endpoint": "aimendpoint.json",
@@ -163,7 +165,11 @@ def validate(kind: str, data, file: str, default_line: int) -> list[Diagnostic]:
     diagnostics = []
     for error in checker.iter_errors(data):
         for leaf in _leaves(error):
-            diagnostics.append(_diagnostic(leaf, data, file, default_line))
+            diagnostic = _diagnostic(leaf, data, file, default_line)
+            if leaf.validator == "additionalProperties":
+                diagnostic = field_homes.with_home(diagnostic, _unknown_keys(leaf), list(leaf.absolute_path),
+                                                   _homes(kind))
+            diagnostics.append(diagnostic)
     return sorted(set(diagnostics), key=lambda d: (d.line, d.field, d.message))
 
 
@@ -190,7 +196,14 @@ def _diagnostic(error, data, file: str, default_line: int) -> Diagnostic:
         extras = _unknown_keys(error)
         if len(extras) == 1:
             path = path + [extras[0]]
+    elif _is_key_error(error) and isinstance(data, dict):
+        path = path + [error.instance]  # a bad key: point at its own line
     return Diagnostic(file, line_of(data, path, default_line), format_path(path) or "(document)", message)
+
+
+@lru_cache(maxsize=None)
+def _homes(kind: str) -> dict:
+    return field_homes.homes(load_schema(kind))
 
 
 def _unknown_keys(error) -> list:
@@ -225,12 +238,22 @@ def _message(error) -> str:
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"{describe(error.instance)} is not valid; expected {_article(expected)}"
+    if validator_name == "pattern" and _is_key_error(error):
+        dashed = "--" + str(error.instance).lstrip("-")
+        if re.search(error.validator_value, dashed):
+            # customArgs: `max-model-len: 8192` is the flag --max-model-len written like a YAML key.
+            return f"'{error.instance}' is not a flag: engine flags are written with their dashes, e.g. '{dashed}'"
     if validator_name == "pattern":
         hint = error.schema.get("description", "")
         return f"{error.instance!r} does not match {error.validator_value!r}" + (f" ({hint})" if hint else "")
     if validator_name == "propertyNames":
         return f"invalid key: {error.message}"
     return error.message
+
+
+def _is_key_error(error) -> bool:
+    """The error is about a mapping's key (propertyNames), not a value."""
+    return "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str)
 
 
 def describe(value) -> str:
