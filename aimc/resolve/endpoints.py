@@ -19,6 +19,7 @@ from aimc.resolve import candidates as select
 from aimc.resolve import engine_args
 from aimc.resolve import env_checks
 from aimc.resolve import recipe_checks
+from aimc.resolve import selection_errors
 from aimc.resolve.arg_merge import ArgSource
 
 # Images are pinned tags, never `latest`. Per engine; overridable in the inventory (spec.defaults.images) and the
@@ -41,9 +42,11 @@ class Resolution:
 
 
 def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None = None,
-            checks: tuple[Callable[[Endpoint, EngineRequest, TraceEntry], TraceEntry], ...] = ()) -> Resolution:
+            checks: tuple[Callable[[Endpoint, EngineRequest, TraceEntry], TraceEntry], ...] = (),
+            explain_hint: bool = True) -> Resolution:
     """Resolve every endpoint. `checks` are extra candidate filters from other modules, given the endpoint and the
-    engine request first (see `candidates.select`)."""
+    engine request first (see `candidates.select`). `explain_hint` False: errors do not advise `aimc explain`
+    (they are shown inside it)."""
     resolved, selections = [], []
     inventory = inputs.inventory
     for endpoint in inputs.endpoints:
@@ -54,7 +57,7 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
             selection = select.select(endpoint, request, inputs.catalog, inventory, filters)
             selections.append(selection)
             if selection.chosen is None:
-                collector.add(select.no_candidate_error(selection, inputs.catalog, inventory))
+                collector.add(selection_errors.no_candidate_error(selection, inputs.catalog, inventory, explain_hint))
                 continue
             engine = _resolve_engine(endpoint, request, selection, inventory, collector)
             if engine is not None:
