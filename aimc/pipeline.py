@@ -116,12 +116,15 @@ def _check_namespace_option(namespace: str | None, collector: Collector) -> None
                                               "letters, digits and '-', at most 63 characters)")
 
 
-def resolve_inputs(inputs: Inputs, collector: Collector, options: Options) -> resolve_mod.Resolution:
+def resolve_inputs(inputs: Inputs, collector: Collector, options: Options,
+                   explain_hint: bool = True) -> resolve_mod.Resolution:
     """Resolve every endpoint with the memory-fit filter, then the repository-wide checks (fit not checked,
-    capacity per node pool). `explain` and `plan` call this too, so they see what `build` sees."""
+    capacity per node pool). `explain` and `plan` call this too, so they see what `build` sees (`explain` without
+    the errors' advice to run `aimc explain`)."""
     models = facts.model_catalog(inputs.models, collector)
     inputs = generated.with_generated(inputs, models)  # models with facts and no recipe: generated candidates
-    resolution = resolve_mod.resolve(inputs, collector, options.default_namespace, checks=(fit_groups.memory_check(models),))
+    resolution = resolve_mod.resolve(inputs, collector, options.default_namespace,
+                                     checks=(fit_groups.memory_check(models),), explain_hint=explain_hint)
     collector.extend(fit.unchecked_warnings(resolution.endpoints, models))
     collector.extend(generated.warnings(resolution.endpoints, models))
     if inputs.inventory is not None:

@@ -232,7 +232,9 @@ def test_contract_bad_input_fails_with_file_and_line_and_no_output(tmp_path):
 
 
 def test_contract_strict_turns_warnings_into_errors(tmp_path):
-    repository = examples_repository(tmp_path / "origin")  # qwen3-32b-tuned uses documented flag aliases
+    repository = examples_repository(tmp_path / "origin")
+    tuned = repository / "endpoints" / "qwen3-32b-tuned.yaml"  # the seed's documented flag aliases: a warning
+    tuned.write_text(tuned.read_text().replace("--max-num-seqs:", "--max-batch-size:"))
     assert run_like_cmp_server(repository, tmp_path / "lenient", ".", {}).returncode == 0
     run = run_like_cmp_server(repository, tmp_path / "strict", ".", {"AIMC_STRICT": "true"})
     assert run.returncode == 1 and run.stdout == "" and "--max-batch-size" in run.stderr

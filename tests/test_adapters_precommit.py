@@ -132,13 +132,18 @@ def try_repo_runs(hook_repo, tmp_path_factory) -> dict:
     (pip install of aimc and its dependencies, kubernetes being the slow one) in a fresh store every time — it ignores
     PRE_COMMIT_HOME — so the scenarios run concurrently, once per session, and the tests below read the results:
     - "stale": valid specs and a committed render made before the last spec change; every hook runs;
-    - "invalid": a spec with an invalid field; only aimc-validate runs."""
+    - "invalid": a spec with an invalid field; only aimc-validate runs;
+    - "clusters": tests/data/multi-cluster (clusters/dev, clusters/prod, shared endpoints/); aimc-validate."""
     stale = _target(tmp_path_factory.mktemp("stale"))
     (stale / "endpoints/qwen.yaml").write_text(MORE_GPUS)
     commit_all(stale, "more GPUs, render forgotten")
     invalid = _target(tmp_path_factory.mktemp("invalid"))
     (invalid / "endpoints/qwen.yaml").write_text(ENDPOINT.replace("precision: bf16", "precision: bf17"))
     commit_all(invalid, "typo")
+    clusters = tmp_path_factory.mktemp("clusters") / "specs"  # several clusters: every one is validated
+    shutil.copytree(REPO / "tests/data/multi-cluster", clusters)
+    git(clusters, "init", "-q")
+    commit_all(clusters, "two clusters, shared endpoints")
     env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path_factory.mktemp("pre-commit-home")),
            "NO_COLOR": "1"}
     env.pop("PYTHONPATH", None)  # the hooks must run the aimc that pre-commit installed, not this checkout
@@ -149,6 +154,10 @@ def try_repo_runs(hook_repo, tmp_path_factory) -> dict:
         "invalid": subprocess.Popen([*_pre_commit(), "try-repo", str(hook_repo), "aimc-validate", "--all-files",
                                      "--color", "never"],
                                     cwd=invalid, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env),
+        "clusters": subprocess.Popen([*_pre_commit(), "try-repo", str(hook_repo), "aimc-validate", "--all-files",
+                                      "--color", "never", "--verbose"],
+                                     cwd=clusters, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     env=env),
     }
     results = {}
     for name, process in processes.items():
@@ -207,3 +216,23 @@ def test_rendered_check_takes_the_build_options(aimc, specs):
     assert unchecked.code == 1 and "overcommitted" in unchecked.err
     checked = aimc("precommit", "rendered", "--rendered", "rendered", "--allow-overcommit", cwd=specs)
     assert checked.code == 0, checked.err
+
+
+@pytest.mark.e2e
+def test_try_repo_validate_checks_every_cluster(try_repo_runs):
+    code, output = try_repo_runs["clusters"]
+    assert code == 0, output
+    assert re.search(r"aimc validate \(strict\)\.+Passed", output), output
+    assert "aimc: 2 clusters (clusters/dev: 2 endpoints, 4 objects; clusters/prod: 3 endpoints, 6 objects): valid" \
+        in output
+
+
+def test_setup_snippets_pin_a_revision_that_exists():
+    """The README's and the hook manifest's `rev:` must be a tag of this repository or a commit placeholder: pre-commit
+    fails on a tag that was never made (there was a `rev: v0.1.0` and no such tag)."""
+    tags = set(subprocess.run(["git", "tag"], cwd=REPO, capture_output=True, text=True).stdout.split())
+    for source in (REPO / "README.md", REPO / ".pre-commit-hooks.yaml"):
+        revs = re.findall(r"^[#\s]*rev:\s*(\S+)", source.read_text(), re.MULTILINE)
+        assert revs, source
+        for rev in revs:
+            assert rev in tags or rev == "<commit", f"{source.name}: rev {rev} is neither a tag nor a commit"

@@ -23,6 +23,14 @@ def test_build_is_byte_identical_across_runs(aimc):
     assert "/work" not in first.out and str(REPO) not in first.out
 
 
+def test_shipped_examples_pass_strict_validation(aimc):
+    """A newcomer copies examples/: it must pass the strictest check (the seed's flag aliases are a warning, so
+    examples use the engines' own names; tests/cases/seed-flag-aliases keeps the seed spelling)."""
+    run = aimc("validate", "--strict", "examples/")
+    assert run.code == 0, run.err
+    assert "warning" not in run.err
+
+
 # Kubernetes versions aimc's output is checked against (README, "Rendered workloads"): the oldest and the newest.
 OLDEST_KUBERNETES, NEWEST_KUBERNETES = "1.29.0", "1.37.0"
 # Inputs that together render every kind aimc produces.

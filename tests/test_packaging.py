@@ -23,6 +23,7 @@ def test_wheel_ships_recipes_and_schemas_and_builds_the_example(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "aimc/_data/schemas/aimendpoint.json" in names
     assert "aimc/_data/recipes/qwen3-32b-mi300x-bf16.yaml" in names
+    assert "aimc/_data/recipes/README.md" in names  # named by `aimc recipes --help` and by unknown-model errors
     assert "aimc/catalog/hardware.yaml" in names
     assert "aimc/reports/templates/diff.md.j2" in names  # aimc diff --format markdown
     site = tmp_path / "site"
@@ -33,5 +34,10 @@ def test_wheel_ships_recipes_and_schemas_and_builds_the_example(tmp_path):
                          cwd=work, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "kind: Deployment" in run.stdout
+    helped = subprocess.run([sys.executable, "-c", "import sys; from aimc.cli import main; sys.exit(main(['recipes', "
+                             "'--help']))"], cwd=work, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True)
+    readme = site / "aimc" / "_data" / "recipes" / "README.md"
+    assert readme.is_file() and str(readme) in helped.stdout, helped.stdout
     assert str(site) in subprocess.run([sys.executable, "-c", "import aimc; print(aimc.__file__)"], cwd=work,
                                        env={"PYTHONPATH": str(site)}, capture_output=True, text=True).stdout

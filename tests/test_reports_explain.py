@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 
-def test_explain_one_endpoint_shows_its_trace_and_not_other_endpoints_warnings(aimc):
-    result = aimc("explain", "examples", "--endpoint", "qwen3-32b")
+from conftest import REPO, write_tree
+
+
+def _examples_with_seed_aliases(tmp_path):
+    """examples/ with qwen3-32b-tuned in the seed's spelling (--max-batch-size: a warning of that endpoint)."""
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    shutil.copy(REPO / "tests/cases/seed-flag-aliases/inputs/endpoints/qwen3-32b-tuned.yaml",
+                tmp_path / "examples/endpoints/qwen3-32b-tuned.yaml")
+    return tmp_path
+
+
+def test_explain_one_endpoint_shows_its_trace_and_not_other_endpoints_warnings(aimc, tmp_path):
+    result = aimc("explain", "examples", "--endpoint", "qwen3-32b", cwd=_examples_with_seed_aliases(tmp_path))
     assert result.code == 0
     assert "endpoint qwen3-32b (examples/endpoints/qwen3-32b.yaml" in result.out
     assert "qwen3-32b-mi300x-bf16 vllm 4_gpu on pool mi300x: SELECTED" in result.out
@@ -12,8 +24,8 @@ def test_explain_one_endpoint_shows_its_trace_and_not_other_endpoints_warnings(a
     assert "qwen3-32b-tuned" not in result.out  # its alias warnings belong to another endpoint
 
 
-def test_explain_shows_the_warnings_of_the_endpoint_asked_for(aimc):
-    result = aimc("explain", "examples", "--endpoint", "qwen3-32b-tuned")
+def test_explain_shows_the_warnings_of_the_endpoint_asked_for(aimc, tmp_path):
+    result = aimc("explain", "examples", "--endpoint", "qwen3-32b-tuned", cwd=_examples_with_seed_aliases(tmp_path))
     assert "--max-batch-size is not a vllm flag; using --max-num-seqs" in result.out
 
 
@@ -21,3 +33,22 @@ def test_explain_unknown_endpoint_names_the_known_ones(aimc):
     result = aimc("explain", "examples", "--endpoint", "nope")
     assert result.code == 1
     assert "no endpoint named nope; endpoints: llama-3-8b, llama-405b, mistral-small-24b, qwen3-32b" in result.out
+
+
+def test_explain_does_not_advise_running_explain(aimc, tmp_path):
+    """Inside `aimc explain` the selection error is the same, minus the advice to run `aimc explain`; build keeps it."""
+    write_tree(tmp_path, {"q.yaml": """apiVersion: aim.engine.amd.com/v1alpha1
+kind: AIMEndpoint
+metadata: {name: q}
+spec:
+  model: Qwen/Qwen3-32B
+  hardware: MI300X
+  gpuCount: 3
+"""})
+    shutil.copy(REPO / "examples" / "cluster.yaml", tmp_path / "cluster.yaml")
+    explained = aimc("explain", ".", cwd=tmp_path)
+    assert explained.code == 1
+    assert "q.yaml:7: spec.gpuCount: no recipe serves Qwen/Qwen3-32B on MI300X with 3 GPUs" in explained.out
+    assert "aimc explain" not in explained.out
+    built = aimc("build", ".", cwd=tmp_path)
+    assert built.code == 1 and "(run `aimc explain` for every candidate)" in built.err

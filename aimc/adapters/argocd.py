@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from aimc import pipeline
+from aimc.adapters import argocd_kustomize
 from aimc.errors import Collector, Diagnostic, UserError, did_you_mean
 from aimc.adapters import argocd_settings
 from aimc.k8s import versions as kube_versions
@@ -73,6 +74,10 @@ def settings_from_env(env) -> pipeline.Options:
         kube_version=kube_version,
         api_versions=kube_versions.parse_api_versions(env.get("KUBE_API_VERSIONS", "")),
     )
+
+
+def setting_given(env, name: str) -> bool:
+    return bool(env.get(ENV_PREFIX + name, "").strip())
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -166,10 +171,16 @@ def _generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
     problems = confined_paths(settings, cwd, root)
     if problems:
         raise UserError(problems)
-    result = pipeline.compile(replace(
+    settings = replace(
         settings, paths=tuple(os.path.normpath(p) for p in settings.paths),
         inventory=os.path.normpath(settings.inventory) if settings.inventory else None,
-        recipe_dirs=tuple(os.path.normpath(p) for p in settings.recipe_dirs)))
+        recipe_dirs=tuple(os.path.normpath(p) for p in settings.recipe_dirs))
+    # A Kustomize overlay as the application's folder: Kustomize runs first (unless AIMC_PATHS names the inputs).
+    kustomization = None if setting_given(env, "AIMC_PATHS") else argocd_kustomize.kustomization_in(cwd)
+    if kustomization:
+        result = argocd_kustomize.compile_overlay(settings, cwd, env, kustomization)
+    else:
+        result = pipeline.compile(settings)
     checks = Collector()
     errors, warnings = api_version_checks(result, settings)
     checks.extend(errors + warnings)

@@ -40,19 +40,33 @@ def build(paths, inventory, recipes, namespace, exclude, strict, allow_overcommi
 @allow_overcommit_option
 def validate(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit):
     """Run every check without printing manifests; also load each object into the Kubernetes typed models."""
-    from aimc.k8s import typed_models as k8s_models
-    from aimc import pipeline
+    from aimc.adapters import clusters
 
-    result = pipeline.compile(compile_options(paths, inventory, recipes, namespace, strict, exclude,
-                                       allow_overcommit=allow_overcommit))
+    options = compile_options(paths, inventory, recipes, namespace, strict, exclude, allow_overcommit=allow_overcommit)
+    each = clusters.split(options)  # several clusters (clusters/dev, clusters/prod): check every one
+    if each:
+        warnings, summary = clusters.check_each(each, _validated)
+        print_warnings(warnings)
+        click.echo(summary, err=True)
+        return EXIT_OK
+    result = _validated(options)
     print_warnings(result.warnings)
-    problems = k8s_models.check_objects(result.objects)
-    if problems:
-        raise UserError(problems)
     endpoints = len(result.inputs.endpoints)
     click.echo(f"aimc: {endpoints} endpoint{'s' if endpoints != 1 else ''}, {len(result.objects)} objects: valid",
                err=True)
     return EXIT_OK
+
+
+def _validated(options):
+    """Compile, then load every object into the Kubernetes typed models; UserError on any problem."""
+    from aimc.k8s import typed_models as k8s_models
+    from aimc import pipeline
+
+    result = pipeline.compile(options)
+    problems = k8s_models.check_objects(result.objects)
+    if problems:
+        raise UserError(list(result.warnings) + list(problems))
+    return result
 
 
 @click.command()

@@ -8,7 +8,19 @@ from aimc.cli.common import print_warnings
 from aimc.errors import EXIT_OK
 
 
-@click.group()
+def _readme_epilog() -> str:
+    """Where the catalog's own documentation is, in this installation (a wheel carries recipes/ as aimc/_data)."""
+    from aimc.catalog.files import data_dir
+
+    folder = data_dir("recipes")
+    # \b: click keeps the paragraph as written, so the paths are never broken across lines.
+    return ("\b\nRecipe and AIMModel formats, every configuration and its memory arithmetic\n"
+            f"(recipes/README.md of the source repository): {folder / 'README.md'}\n"
+            f"Built-in catalog: {folder}\n"
+            "A repository-local recipe file must be named <recipe_id>.yaml.")
+
+
+@click.group(epilog=_readme_epilog())
 def recipes():
     """List, show and validate recipes."""
 

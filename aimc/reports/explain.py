@@ -17,7 +17,7 @@ def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
         return "".join(d.format() + "\n" for d in collector.errors), False
     if inputs.inventory is None:
         return "aimc: no ClusterInventory found among the inputs; pass --inventory FILE\n", False
-    resolution = pipeline.resolve_inputs(inputs, collector, options)
+    resolution = pipeline.resolve_inputs(inputs, collector, options, explain_hint=False)
     resolved = {(r.endpoint.name, e.engine): e for r in resolution.endpoints for e in r.engines}
     lines: list[str] = []
     ok = True

@@ -15,11 +15,9 @@ Ranking (documented in the README), first difference wins:
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 from typing import Callable
 
-from aimc.errors import Diagnostic, did_you_mean
 from aimc.model.inputs import Catalog, Endpoint, EngineRequest, Inventory, Recipe
 from aimc.model.plan import Candidate, Reason, Selection, TraceEntry, Verdict
 from aimc.resolve import groups
@@ -50,7 +48,7 @@ def select(endpoint: Endpoint, request: EngineRequest, catalog: Catalog, invento
     """Every candidate with its verdict, best first. `extra_filters` run, in order, on each candidate that passed
     the built-in filters, until one rejects it."""
     pinned = request.recipe or endpoint.recipe
-    recipes = [r for r in catalog.recipes if _model_matches(r, endpoint.model)]
+    recipes = [r for r in catalog.recipes if model_matches(r, endpoint.model)]
     if pinned:
         recipes = pinned_recipes(catalog, pinned, endpoint.model)
     entries: list[TraceEntry] = []
@@ -72,10 +70,10 @@ def pinned_recipes(catalog: Catalog, pinned: str, model: str) -> list[Recipe]:
     if exact:
         return exact
     return [r for r in catalog.recipes if r.format == "profile" and r.profile_name == pinned
-            and _model_matches(r, model)]
+            and model_matches(r, model)]
 
 
-def _model_matches(recipe: Recipe, model: str) -> bool:
+def model_matches(recipe: Recipe, model: str) -> bool:
     """Same model id (case-insensitive); general AIM profiles serve any model, as a fallback."""
     return recipe.general or recipe.model_id.lower() == model.lower()
 
@@ -141,75 +139,6 @@ def _rank(entry: TraceEntry):
         PRECISION_PREFERENCE.index(recipe.precision) if recipe.precision in PRECISION_PREFERENCE else 99,
         recipe.id,
     )
-
-
-# -- errors -------------------------------------------------------------------------------------------------
-
-def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Inventory) -> Diagnostic:
-    """One line that says what was asked, how many configurations were rejected and why, and what exists."""
-    endpoint, request = selection.endpoint, selection.request
-    origin = endpoint.origin
-    pinned = request.recipe or endpoint.recipe
-    if pinned and pinned not in catalog.by_id() and not pinned_recipes(catalog, pinned, endpoint.model):
-        field = "spec.recipe" if endpoint.recipe == pinned else ".".join(map(str, request.path)) + ".recipe"
-        return Diagnostic(origin.file, origin.line_of("spec", "recipe"), field,
-                          f"unknown recipe '{pinned}'{did_you_mean(pinned, catalog.by_id())}")
-    if not pinned and not any(_model_matches(r, endpoint.model) for r in catalog.recipes):
-        models = sorted({r.model_id for r in catalog.recipes if r.model_id})
-        return Diagnostic(origin.file, origin.line_of("spec", "model"), "spec.model",
-                          f"no recipe serves model '{endpoint.model}'{did_you_mean(endpoint.model, models)}; "
-                          f"known models: {', '.join(models)}")
-    if pinned and pinned in catalog.by_id() and not _model_matches(catalog.by_id()[pinned], endpoint.model):
-        recipe = catalog.by_id()[pinned]
-        return Diagnostic(origin.file, origin.line_of("spec", "recipe"), "spec.recipe",
-                          f"recipe '{pinned}' serves '{recipe.model_id}', not '{endpoint.model}'")
-    if endpoint.hardware and not any(same_hardware(p.hardware, endpoint.hardware) for p in inventory.pools):
-        pools = ", ".join(f"{p.name} ({p.hardware})" for p in inventory.pools)
-        known = sorted({p.hardware for p in inventory.pools})
-        return Diagnostic(origin.file, origin.line_of("spec", "hardware"), "spec.hardware",
-                          f"no node pool of the inventory has hardware '{endpoint.hardware}'"
-                          f"{did_you_mean(endpoint.hardware, known)}; node pools: {pools}")
-    rejected = [e for e in selection.trace if e.verdict is Verdict.REJECTED]
-    counts = Counter(e.reason.value for e in rejected)
-    summary = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    asked = describe_request(endpoint, request)
-    hardware = [endpoint.hardware] if endpoint.hardware else sorted({p.hardware for p in inventory.pools})
-    available = []
-    for hw in hardware:
-        sizes = sorted({e.candidate.config.gpu_count for e in selection.trace
-                        if e.candidate.config.enabled and same_hardware(e.candidate.recipe.hardware, hw)})
-        if sizes:
-            available.append(f"available on {hw}: {', '.join(map(str, sizes))} GPUs")
-    if not rejected:
-        message = f"no recipe serves {asked}: no {request.engine} configuration exists for this model"
-    else:
-        noun = "configuration" if len(rejected) == 1 else "configurations"
-        message = f"no recipe serves {asked}: {len(rejected)} {noun} rejected — {summary}"
-    if available:
-        message += "; " + "; ".join(available)
-    message += "".join(f"; {where}: {detail}" for where, detail in _filter_rejections(rejected))
-    # Groups the inventory cannot hold: say why (the pool is too small, or the cluster has no LeaderWorkerSet).
-    group_whys = list(dict.fromkeys(e.why for e in rejected if e.reason is Reason.GROUP))
-    message += "".join(f"; {why}" for why in group_whys[:2])
-    message += " (run `aimc explain` for every candidate)"
-    return Diagnostic(origin.file, origin.line, "", message)
-
-
-def _filter_rejections(rejected: list[TraceEntry], limit: int = 3) -> list[tuple[str, str]]:
-    """Where and why the configurations that matched the request were rejected (memory, heads, ...): these are
-    defects of the recipe (or of the request), so the error names the recipe's file and line."""
-    out: list[tuple[str, str]] = []
-    for entry in rejected:
-        if entry.reason.from_request:
-            continue
-        recipe, config = entry.candidate.recipe, entry.candidate.config
-        # Built-in recipes are named as in the repository (their installed path differs per machine).
-        file = f"built-in recipes/{recipe.origin.source}" if recipe.builtin else recipe.origin.file
-        where = f"{file}:{recipe.origin.line_of(*config.path)} {config.engine} {config.key}"
-        why = entry.fit.describe() if entry.fit is not None else entry.why
-        if (where, why) not in out:
-            out.append((where, why))
-    return out[:limit]
 
 
 def describe_request(endpoint: Endpoint, request: EngineRequest) -> str:

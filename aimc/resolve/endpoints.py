@@ -22,6 +22,7 @@ from aimc.resolve import env_checks
 from aimc.resolve import images
 from aimc.resolve import precision
 from aimc.resolve import recipe_checks
+from aimc.resolve import selection_errors
 from aimc.resolve.arg_merge import ArgSource
 
 DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -36,9 +37,11 @@ class Resolution:
 
 
 def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None = None,
-            checks: tuple[Callable[[Endpoint, EngineRequest, TraceEntry], TraceEntry], ...] = ()) -> Resolution:
+            checks: tuple[Callable[[Endpoint, EngineRequest, TraceEntry], TraceEntry], ...] = (),
+            explain_hint: bool = True) -> Resolution:
     """Resolve every endpoint. `checks` are extra candidate filters from other modules, given the endpoint and the
-    engine request first (see `candidates.select`)."""
+    engine request first (see `candidates.select`). `explain_hint` False: errors do not advise `aimc explain`
+    (they are shown inside it)."""
     resolved, selections = [], []
     inventory = inputs.inventory
     for endpoint in inputs.endpoints:
@@ -53,7 +56,7 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
             selection = select.select(endpoint, request, inputs.catalog, inventory, filters)
             selections.append(selection)
             if selection.chosen is None:
-                collector.add(select.no_candidate_error(selection, inputs.catalog, inventory))
+                collector.add(selection_errors.no_candidate_error(selection, inputs.catalog, inventory, explain_hint))
                 continue
             engine = _resolve_engine(endpoint, request, selection, inventory, collector)
             if engine is not None:

@@ -99,6 +99,10 @@ def choose_inventory(found: list[tuple[Document, Inventory]], given: list[Docume
         places = ", ".join(f"{doc.file}:{doc.line}" for doc, _ in found)
         first = found[1][0]
         collector.error(first.file, first.line, "", f"{len(found)} ClusterInventory documents found ({places}); "
-                                                    "choose one with --inventory FILE")
+                                                    "choose one with --inventory FILE, or give one cluster's "
+                                                    "folder and the shared ones (e.g. `aimc build clusters/dev "
+                                                    "endpoints`); with each inventory in a folder of its own, "
+                                                    "`aimc validate` checks every cluster (README, \"Several "
+                                                    "clusters\")")
         return None
     return found[0][1] if found else None

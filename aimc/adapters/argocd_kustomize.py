@@ -1,0 +1,78 @@
+"""Argo CD applications whose folder is a Kustomize overlay: run Kustomize first, then compile what it printed.
+
+An application pointing at `overlays/prod` (a kustomization.yaml patching shared endpoints) would otherwise find no
+spec in that folder. When the application's folder holds a kustomization and `AIMC_PATHS` is not set, the plugin
+runs `kustomize build .` (else `kubectl kustomize .`; the sidecar image carries `kustomize`) and compiles its output
+as the Kustomize transformer does: aimc's documents are compiled, every other object passes through. With
+`buildMetadata: [originAnnotations]` in the kustomization, errors name the file and line of the base that holds the
+field, else `Kind/name:line` (see `aimc.load.parsed`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+from aimc import pipeline
+from aimc.errors import Diagnostic, UserError
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# Kustomize's own runtime limit is Argo CD's: the repo-server kills the plugin after 60 s by default.
+TIMEOUT_SECONDS = 50
+
+
+def kustomization_in(folder: Path) -> str | None:
+    """The kustomization file of the folder, if it has one."""
+    return next((name for name in KUSTOMIZATION_FILES if (folder / name).is_file()), None)
+
+
+def kustomize_command(env) -> list[str] | None:
+    """`kustomize build .` when the binary is on PATH, else `kubectl kustomize .`; None when neither is."""
+    path = env.get("PATH", os.defpath)
+    if shutil.which("kustomize", path=path):
+        return [shutil.which("kustomize", path=path), "build", "."]
+    if shutil.which("kubectl", path=path):
+        return [shutil.which("kubectl", path=path), "kustomize", "."]
+    return None
+
+
+def run_kustomize(cwd: Path, env, file: str) -> str:
+    """Kustomize's output for the folder, or a UserError saying exactly what to do."""
+    command = kustomize_command(env)
+    if command is None:
+        raise UserError([Diagnostic(file, 0, "", "the application's folder is a Kustomize overlay and aimc runs "
+                                                 "Kustomize first, but neither `kustomize` nor `kubectl` is on PATH: "
+                                                 "use the sidecar image of plugin/Dockerfile (it carries kustomize), "
+                                                 "or set AIMC_PATHS to the folders that hold the specs")])
+    try:
+        run = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
+                             env={k: v for k, v in env.items() if not k.startswith("ARGOCD_ENV_")})
+    except subprocess.TimeoutExpired:
+        raise UserError([Diagnostic(file, 0, "", f"`{' '.join(command[-2:])}` did not finish in "
+                                                 f"{TIMEOUT_SECONDS} s")]) from None
+    if run.returncode != 0:
+        # Kustomize's own message says which file and field; keep it short for the Argo CD UI.
+        said = " ".join(run.stderr.split())[:500] or f"exit code {run.returncode}"
+        if "external plugin" in said:
+            said += (" — this kustomization runs aimc as a Kustomize plugin: point the aimc plugin's application at "
+                     "the overlay it wraps, or make it a Kustomize application with the build option "
+                     "--enable-alpha-plugins")
+        raise UserError([Diagnostic(file, 0, "", f"Kustomize failed ({os.path.basename(command[0])}): {said}")])
+    return run.stdout
+
+
+def compile_overlay(settings: pipeline.Options, cwd: Path, env, file: str) -> pipeline.Result:
+    """Run Kustomize in `cwd` and compile its output with the application's other settings (inventory, recipes,
+    namespace, strict). Objects aimc rendered earlier (the AimcCompiler plugin in a base) pass through."""
+    from aimc.adapters import kustomize as kustomize_adapter
+    from aimc.adapters import stream
+    from aimc.render import Rendered
+
+    resources = kustomize_adapter.read_resources(run_kustomize(cwd, env, file))
+    handed = stream.hand_over(resources, ".")
+    result = pipeline.compile(replace(settings, paths=(), objects=handed.inputs, allow_empty=bool(handed.earlier)))
+    earlier = tuple(Rendered(obj, file) for obj in handed.earlier)
+    return replace(result, objects=result.objects + earlier)
