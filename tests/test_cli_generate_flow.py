@@ -93,3 +93,42 @@ def test_generated_candidates_rank_after_general_profiles(tmp_path, aimc):
     selected = next(line for line in run.out.splitlines() if "SELECTED" in line)
     assert "general/vllm-mi300x-fp16-tp1-latency" in selected
     assert "(generated, unoptimized) vllm 1_gpu on pool mi300x: kept, ranked lower" in run.out
+
+
+GROUP_CLUSTER = """apiVersion: aim.engine.amd.com/v1alpha1
+kind: ClusterInventory
+metadata: {name: c}
+spec:
+  nodePools:
+    - {name: mi250, hardware: MI250, gpusPerNode: 8, nodeCount: 3, network: {rdmaResource: rdma/hca, interfaces: [eth1]}}
+  modelCache: {storageClassName: nfs}
+"""
+LLAMA_405B = "meta-llama/Llama-3.1-405B-Instruct"
+
+
+def test_generate_a_multi_node_recipe_validate_and_build_a_leaderworkerset(tmp_path, aimc):
+    """Llama 3.1 405B in bf16 fits on no 8-GCD MI250 node: generation proposes a group of 2 nodes (TP 8 x PP 2),
+    which validates strictly and renders as a LeaderWorkerSet of 2 pods."""
+    recipe_id = "llama-3-1-405b-instruct-mi250-bf16"
+    endpoint = (f"apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {{name: llama}}\n"
+                f"spec: {{model: {LLAMA_405B}, recipe: {recipe_id}}}\n")
+    repo = write_tree(tmp_path, {"cluster.yaml": GROUP_CLUSTER, "endpoints/llama.yaml": endpoint})
+    generated = aimc("recipes", "generate", LLAMA_405B, "--precision", "bf16", "--engine", "vllm", ".", cwd=repo)
+    assert generated.code == 0, generated
+    assert "16_gpu fits as 2 nodes x 8 (TP 8 x PP 2)" in generated.out
+    (repo / "recipes").mkdir()
+    path = repo / "recipes" / f"{recipe_id}.yaml"
+    path.write_text(generated.out)
+    recipe = yaml.safe_load(generated.out)
+    assert list(recipe["vllm_serve"]) == ["16_gpu"]
+    max_len = recipe["vllm_serve"]["16_gpu"]["args"]["--max-model-len"]
+    assert aimc("recipes", "validate", "--strict", str(path), cwd=repo).code == 0
+
+    built = aimc("build", "--strict", ".", cwd=repo)
+    assert built.code == 0, built
+    (group,) = [d for d in yaml.safe_load_all(built.out) if d and d["kind"] == "LeaderWorkerSet"]
+    assert group["spec"]["leaderWorkerTemplate"]["size"] == 2
+    assert group["metadata"]["annotations"]["aim.engine.amd.com/configuration"] == "vllm/16_gpu"
+    script = group["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]["containers"][0]["command"][-1]
+    assert "--tensor-parallel-size 8" in script and "--pipeline-parallel-size 2" in script
+    assert f"--max-model-len {max_len}" in script  # the generated recipe's, not the built-in one's 32768

@@ -20,8 +20,9 @@ def _model(model_id):
 
 def test_generation_agrees_with_every_written_recipe():
     """For every built-in recipe, generation proposes a feasible configuration for each enabled hardware x GPU count
-    (same engine and precision)."""
-    missing = []
+    (same engine and precision), the multi-node ones (16_gpu, 32_gpu on MI250) as groups of 8-GPU nodes; and where a
+    recipe needs a group, generation itself proposes its smallest one."""
+    missing, groups_checked = [], 0
     for recipe in builtin_catalog().recipes:
         model = _model(recipe.model_id)
         known = facts.gpu(recipe.hardware)
@@ -30,7 +31,15 @@ def test_generation_agrees_with_every_written_recipe():
             outcome = generate.configure(model, target, recipe.precision, config.engine, config.gpu_count)
             if not isinstance(outcome, generate.Proposal):
                 missing.append((recipe.id, config.engine, config.gpu_count, outcome.why))
+            elif config.gpu_count > target.gpus_per_node:
+                assert outcome.plan.tp * outcome.plan.pp == config.gpu_count
+                groups_checked += 1
+        multi = sorted(c.gpu_count for c in recipe.configs if c.enabled and c.gpu_count > target.gpus_per_node)
+        if multi:
+            (generated_recipe,) = generate.generate(model, (target,), ("vllm", "sglang"), (recipe.precision,)).recipes
+            assert {p.gpus for p in generated_recipe.proposals} == {multi[0]}, recipe.id
     assert missing == []
+    assert groups_checked == 4  # llama-405b vllm 16, 32; qwen3-235b vllm 16, sglang 16
 
 
 @pytest.mark.parametrize("target", [MI250, MI300X, generate.Target("MI325X", 256.0, "gfx942"), MI355X],
@@ -84,8 +93,29 @@ def test_precisions_follow_the_checkpoint_and_the_hardware():
     assert fp8["--quantization"] == "fp8" and "--dtype" not in fp8
 
 
-def test_a_model_that_fits_no_single_node_reports_the_smallest_requirement():
-    generation = generate.generate(_model("meta-llama/Llama-3.1-405B-Instruct"), (MI250,), ("vllm",), ("bf16",))
+def test_a_model_that_fits_no_single_node_gets_the_smallest_group_of_whole_nodes():
+    generation = generate.generate(_model("meta-llama/Llama-3.1-405B-Instruct"), (MI250,), ("vllm", "sglang"),
+                                   ("bf16",))
+    assert generation.shortfalls == ()
+    (recipe,) = generation.recipes
+    assert [(p.engine, p.gpus, p.plan.nodes, p.plan.tp, p.plan.pp) for p in recipe.proposals] == \
+        [("vllm", 16, 2, 8, 2), ("sglang", 16, 2, 8, 2)]
+    for proposal in recipe.proposals:  # as the built-in multi-node recipes: the plan is aimc's, the args set neither
+        assert not {"--tensor-parallel-size", "--pipeline-parallel-size", "--pp-size"} & dict(proposal.args).keys()
+        assert proposal.fit.fits and proposal.fit.kv_split == 16  # per GPU of the group: PP 2 x min(TP 8, 8 KV heads)
+    assert [r.gpus for r in recipe.refusals] == [1, 2, 4, 8, 1, 2, 4, 8]
+
+
+def test_nodes_of_fewer_gpus_make_larger_groups():
+    four = generate.Target("MI250", 64.0, "gfx90a", gpus_per_node=4)
+    (recipe,) = generate.generate(_model("meta-llama/Llama-3.1-405B-Instruct"), (four,), ("vllm",), ("bf16",)).recipes
+    (proposal,) = recipe.proposals
+    assert (proposal.gpus, proposal.plan.nodes, proposal.plan.tp, proposal.plan.pp) == (16, 4, 4, 4)
+
+
+def test_a_model_that_fits_no_group_of_up_to_8_nodes_reports_the_smallest_requirement():
+    one = generate.Target("MI250", 64.0, "gfx90a", gpus_per_node=1)  # 8 nodes hold 8 GCDs: too few for 405B
+    generation = generate.generate(_model("meta-llama/Llama-3.1-405B-Instruct"), (one,), ("vllm",), ("bf16",))
     assert generation.recipes == ()
     (shortfall,) = generation.shortfalls
     assert shortfall.needed_gpus == 16 and shortfall.fit.fits

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from aimc.model.plan import Fit
+from aimc.resolve import generate
 from aimc.resolve.generate import GeneratedRecipe, Generation, Proposal, Shortfall
 
 PLAIN = re.compile(r"^[A-Za-z_][\w./-]*$")
@@ -23,12 +24,14 @@ def profiles_text(generation: Generation, source: str) -> str:
 
 
 def shortfall_message(generation: Generation, shortfall: Shortfall) -> str:
-    where = (f"{generation.model_id} in {shortfall.precision} fits on no single {shortfall.hardware} node "
-             f"({shortfall.gpus_per_node} GPUs)")
+    largest = generate.MAX_NODES * shortfall.gpus_per_node
+    where = (f"{generation.model_id} in {shortfall.precision} fits on no {shortfall.hardware} node "
+             f"({shortfall.gpus_per_node} GPU{'s' if shortfall.gpus_per_node != 1 else ''}) nor group of up to {generate.MAX_NODES} nodes ({largest} GPUs)")
     if shortfall.needed_gpus is None:
         return f"{where}, nor on 512 of them"
-    return (f"{where}: it needs at least {shortfall.needed_gpus} GPUs across nodes "
-            f"({shortfall.fit.describe()}); multi-node configurations are not generated yet")
+    nodes = shortfall.needed_gpus // shortfall.gpus_per_node
+    return (f"{where}: it needs at least {shortfall.needed_gpus} GPUs ({nodes} nodes; "
+            f"{shortfall.fit.describe()}); multi-node configurations are generated up to {generate.MAX_NODES} nodes")
 
 
 def _header(generation: Generation, source: str) -> list[str]:
@@ -68,7 +71,10 @@ def _profile(generation: Generation, recipe: GeneratedRecipe, proposal: Proposal
               "  manual_selection_only: false", "  metric: latency", f"  precision: {recipe.precision}",
               "  type: unoptimized", "engine_args:"]
     lines += [f"  {flag.lstrip('-')}: {'null' if value is None else _quote(value)}" for flag, value in proposal.args]
-    lines.append(f"  tensor-parallel-size: {proposal.gpus}")
+    if proposal.plan:  # a profile states its parallelism: TP within a node, PP across the group's nodes
+        lines += [f"  tensor-parallel-size: {proposal.plan.tp}", f"  pipeline-parallel-size: {proposal.plan.pp}"]
+    else:
+        lines.append(f"  tensor-parallel-size: {proposal.gpus}")
     if recipe.env:
         lines.append("env_vars:")
         lines += [f"  {name}: {_quote(value)}" for name, value in recipe.env]
@@ -77,10 +83,14 @@ def _profile(generation: Generation, recipe: GeneratedRecipe, proposal: Proposal
 
 def _arithmetic(proposal: Proposal) -> list[str]:
     fit: Fit = proposal.fit
-    first = (f"{proposal.gpus}_gpu fits ({fit.engine}): weights {fit.weights_gib:.2f} GiB x {fit.weight_factor:g} + "
+    plan = proposal.plan  # a group: its plan, as the built-in multi-node recipes comment it
+    group = f" as {plan.nodes} nodes x {plan.gpus_per_node} (TP {plan.tp} x PP {plan.pp})" if plan else ""
+    first = (f"{proposal.gpus}_gpu fits{group} ({fit.engine}): weights {fit.weights_gib:.2f} GiB x {fit.weight_factor:g} + "
              f"runtime {fit.runtime_gib:.2f} GiB = {fit.static_gib:.2f} GiB of {fit.memory_gib:g} x "
              f"{fit.fraction:.3g} = {fit.budget_gib:.2f} GiB")
     length = "the longest that fits" if proposal.reduced else "the model's"
+    if plan and proposal.reduced:  # `aimc recipes validate` knows no nodes: it checks N GPUs as TP N
+        length += f", also as TP {proposal.gpus} as `aimc recipes validate` checks it"
     second = (f"  max length {proposal.max_len} ({length}); KV cache left {fit.kv_left_gib:.2f} GiB holds "
               f"{int(fit.kv_left_gib // fit.kv_gib)} sequences of {fit.kv_gib:.2f} GiB -> {proposal.max_num_seqs} "
               "concurrent (at most 256)")

@@ -17,8 +17,8 @@ from aimc.resolve import fit, groups
 
 
 def compute_group(model: ModelFacts, precision: str, plan: GroupPlan, memory_gib: float,
-                  settings: fit.Settings) -> Fit:
-    base = fit.compute(model, precision, plan.tp * plan.pp, memory_gib, settings)
+                  settings: fit.Settings, engine: str = "vllm") -> Fit:
+    base = fit.compute(model, precision, plan.tp * plan.pp, memory_gib, settings, engine)
     split = plan.pp * (1 if model.kv_latent_dim else min(plan.tp, model.kv_heads))
     return replace(base, kv_gib=base.kv_gib * base.kv_split / split, kv_split=split)
 

@@ -8,8 +8,11 @@ largest multiple of 1024 tokens that does (never below 4096); `--max-num-seqs` i
 KV cache left after weights and overhead holds, at most 256 (the built-in catalog's concurrency). Everything is
 generated from the model facts alone, so it is deterministic and marked `unoptimized`: nobody has measured it.
 
-Multi-node configurations are not generated here: a model that fits on no single node is reported with the smallest
-GPU count that would hold it (the multi-node planner will take it from there).
+A model that fits on no single node of a hardware (for a precision, with any engine) gets, per engine, the smallest
+group of whole nodes (2, 4, 8 nodes of the target's GPUs per node) that passes the group plan (`groups.plan_group`:
+TP = GPUs per node, PP = nodes, the plan the built-in multi-node recipes leave to aimc, so the args set neither) and
+the group memory fit (`fit_groups.compute_group`). Past MAX_NODES nodes it is reported as a `Shortfall` with the
+smallest GPU count that would hold it.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from dataclasses import dataclass
 from aimc.catalog import hf_parameters
 from aimc.catalog.model_facts import ModelFacts
 from aimc.model.inputs import ArgPairs, StrPairs
-from aimc.model.plan import Fit
+from aimc.model.plan import Fit, GroupPlan
 from aimc.resolve.precision import precision_problem
-from aimc.resolve import env_checks, fit
+from aimc.resolve import env_checks, fit, fit_groups, groups
 
 GPU_COUNTS = (1, 2, 4, 8)
+NODE_COUNTS = (2, 4, 8)  # multi-node groups tried, smallest first; MAX_NODES bounds what generation proposes
+MAX_NODES = NODE_COUNTS[-1]
 MIN_LEN = 4096
 LEN_STEP = 1024
 MAX_NUM_SEQS = 256
@@ -60,6 +65,7 @@ class Proposal:
     reduced: bool  # shorter than the model's context: the longest that fits
     max_num_seqs: int
     args: ArgPairs  # flag -> value (None: a bare flag)
+    plan: GroupPlan | None = None  # a multi-node group: its TP x PP plan
 
 
 @dataclass(frozen=True)
@@ -84,12 +90,12 @@ class GeneratedRecipe:
 
 @dataclass(frozen=True)
 class Shortfall:
-    """A hardware × precision on which no single node holds the model."""
+    """A hardware × precision on which no group of up to MAX_NODES nodes holds the model."""
 
     hardware: str
     precision: str
     gpus_per_node: int
-    needed_gpus: int | None  # the smallest power of two that holds weights and one MIN_LEN sequence
+    needed_gpus: int | None  # the smallest group (a power of two of nodes) that holds weights and one MIN_LEN sequence
     fit: Fit | None
 
 
@@ -139,6 +145,13 @@ def generate(model: ModelFacts, targets: tuple[Target, ...], engines: tuple[str,
                 for gpus in (n for n in GPU_COUNTS if n <= target.gpus_per_node):
                     outcome = configure(model, target, precision, engine, gpus)
                     (proposals if isinstance(outcome, Proposal) else refusals).append(outcome)
+            if not proposals:  # no single node holds it: the smallest group of whole nodes, per engine
+                for engine in (e for e in engines if not precision_problem(precision, target.hardware, e)):
+                    for nodes in NODE_COUNTS:
+                        outcome = configure(model, target, precision, engine, nodes * target.gpus_per_node)
+                        (proposals if isinstance(outcome, Proposal) else refusals).append(outcome)
+                        if isinstance(outcome, Proposal):
+                            break
             if proposals:
                 recipes.append(GeneratedRecipe(
                     recipe_id(model_id, target.hardware, precision), model_id, target.hardware, precision,
@@ -150,22 +163,43 @@ def generate(model: ModelFacts, targets: tuple[Target, ...], engines: tuple[str,
 
 
 def configure(model: ModelFacts, target: Target, precision: str, engine: str, gpus: int) -> Proposal | Refusal:
-    problem = fit.topology_problem(model, gpus)
+    """One configuration of `gpus` GPUs; above the target's GPUs per node, a group of whole nodes."""
+    plan = None
+    if gpus > target.gpus_per_node:
+        plan = groups.plan_group(gpus, target.gpus_per_node, attention_heads=model.attention_heads, layers=model.layers)
+        if isinstance(plan, groups.GroupProblem):
+            return Refusal(engine, gpus, plan.message)
+    problem = fit.topology_problem(model, plan.tp if plan else gpus)
+    if plan and not problem and fit.topology_problem(model, gpus):
+        problem = (f"{fit.topology_problem(model, gpus)}, and `aimc recipes validate`, which knows no nodes, "
+                   f"checks {gpus} GPUs as TP {gpus}")
     if problem:
         return Refusal(engine, gpus, problem)
     utilisation = UTILISATION[engine]
-    full = _fit(model, target, precision, gpus, utilisation, model.max_context, engine)
-    chosen = full if _holds(full) else _longest(model, target, precision, gpus, utilisation, engine)
+
+    def measure(max_len: int) -> Fit:
+        settings = fit.Settings(utilisation, max_len, None)
+        if plan:
+            return fit_groups.compute_group(model, precision, plan, target.memory_gib, settings, engine)
+        return fit.compute(model, precision, gpus, target.memory_gib, settings, engine)
+
+    def holds(candidate: Fit) -> bool:
+        if not _holds(candidate):
+            return False
+        # A group must also pass `aimc recipes validate`, which knows no pool and checks N GPUs as TP N (KV heads
+        # replicated past their count): the stricter figure bounds the length of a group.
+        return plan is None or fit.compute(model, precision, gpus, target.memory_gib,
+                                           fit.Settings(utilisation, candidate.max_len, None), engine).fits
+
+    full = measure(model.max_context)
+    chosen = full if holds(full) else _longest(model, measure, holds)
     if chosen is None:
-        shortest = _fit(model, target, precision, gpus, utilisation, min(MIN_LEN, model.max_context), engine)
-        return Refusal(engine, gpus, f"does not fit on {target.hardware}: {shortest.describe()}")
+        shortest = measure(min(MIN_LEN, model.max_context))
+        where = f"{plan.nodes} {target.hardware} nodes" if plan else target.hardware
+        return Refusal(engine, gpus, f"does not fit on {where}: {shortest.describe()}")
     sequences = max(1, min(MAX_NUM_SEQS, int(chosen.kv_left_gib // chosen.kv_gib)))  # KV left after weights, runtime
     return Proposal(engine, gpus, chosen, chosen.max_len, chosen is not full, sequences,
-                    _args(model, target, precision, engine, chosen.max_len, utilisation, sequences))
-
-
-def _fit(model, target, precision, gpus, utilisation, max_len, engine="vllm") -> Fit:
-    return fit.compute(model, precision, gpus, target.memory_gib, fit.Settings(utilisation, max_len, None), engine)
+                    _args(model, target, precision, engine, chosen.max_len, utilisation, sequences), plan)
 
 
 def _holds(candidate: Fit) -> bool:
@@ -175,18 +209,18 @@ def _holds(candidate: Fit) -> bool:
     return candidate.fits and candidate.kv_left_gib >= candidate.kv_gib
 
 
-def _longest(model, target, precision, gpus, utilisation, engine="vllm") -> Fit | None:
-    """The longest multiple of LEN_STEP (at least MIN_LEN) whose one sequence fits, by bisection on fit.compute."""
+def _longest(model: ModelFacts, measure, holds) -> Fit | None:
+    """The longest multiple of LEN_STEP (at least MIN_LEN) whose one sequence fits, by bisection on `measure`."""
     low, high = MIN_LEN // LEN_STEP, model.max_context // LEN_STEP
-    if high < low or not _holds(_fit(model, target, precision, gpus, utilisation, low * LEN_STEP, engine)):
+    if high < low or not holds(measure(low * LEN_STEP)):
         return None
     while low < high:
         middle = (low + high + 1) // 2
-        if _holds(_fit(model, target, precision, gpus, utilisation, middle * LEN_STEP, engine)):
+        if holds(measure(middle * LEN_STEP)):
             low = middle
         else:
             high = middle - 1
-    return _fit(model, target, precision, gpus, utilisation, low * LEN_STEP, engine)
+    return measure(low * LEN_STEP)
 
 
 def _args(model: ModelFacts, target: Target, precision: str, engine: str, max_len: int, utilisation: float,
@@ -211,12 +245,17 @@ def _args(model: ModelFacts, target: Target, precision: str, engine: str, max_le
 
 
 def smallest(model: ModelFacts, target: Target, precision: str) -> Shortfall:
-    """The fewest GPUs (a power of two, up to 512) that hold the weights and one MIN_LEN sequence."""
-    gpus = target.gpus_per_node * 2
-    while gpus <= 512:
-        if fit.topology_problem(model, gpus) is None:
-            attempt = _fit(model, target, precision, gpus, UTILISATION["vllm"], min(MIN_LEN, model.max_context))
+    """The fewest GPUs beyond MAX_NODES nodes (a power of two of nodes, up to 512 GPUs) whose group plan holds the
+    weights and one MIN_LEN sequence."""
+    nodes = MAX_NODES * 2
+    while nodes * target.gpus_per_node <= 512:
+        gpus = nodes * target.gpus_per_node
+        plan = groups.plan_group(gpus, target.gpus_per_node, attention_heads=model.attention_heads,
+                                 layers=model.layers)
+        if not isinstance(plan, groups.GroupProblem) and fit.topology_problem(model, gpus) is None:
+            settings = fit.Settings(UTILISATION["vllm"], min(MIN_LEN, model.max_context), None)
+            attempt = fit_groups.compute_group(model, precision, plan, target.memory_gib, settings)
             if attempt.fits:
                 return Shortfall(target.hardware, precision, target.gpus_per_node, gpus, attempt)
-        gpus *= 2
+        nodes *= 2
     return Shortfall(target.hardware, precision, target.gpus_per_node, None, None)
