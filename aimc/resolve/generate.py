@@ -24,8 +24,8 @@ from aimc.catalog import hf_parameters
 from aimc.catalog.model_facts import ModelFacts
 from aimc.model.inputs import ArgPairs, StrPairs
 from aimc.model.plan import Fit, GroupPlan
-from aimc.resolve.precision import precision_problem
 from aimc.resolve import env_checks, fit, fit_groups, groups
+from aimc.resolve.precision import precision_problem
 
 GPU_COUNTS = (1, 2, 4, 8)
 NODE_COUNTS = (2, 4, 8)  # multi-node groups tried, smallest first; MAX_NODES bounds what generation proposes
