@@ -122,3 +122,13 @@ def test_builtin_multi_node_recipes_need_more_than_one_node():
                                          layers=model.layers)
                 assert config.enabled and fit_groups.compute_group(model, "bf16", plan, 64, settings).fits
     assert found == 4
+
+
+def test_an_sglang_group_is_sized_by_sglang_accounting():
+    """The group fit runs the engine's own arithmetic: SGLang's fraction and pool rules, not vLLM's."""
+    from aimc import pipeline
+
+    result = pipeline.compile(pipeline.Options(paths=(str(CASES / "multinode-sglang" / "inputs"),)))
+    engines = [e for endpoint in result.resolution.endpoints for e in endpoint.engines]
+    fits = [e.trace[0].fit for e in engines if e.group is not None and e.trace and e.trace[0].fit is not None]
+    assert fits and {f.engine for f in fits} == {"sglang"}

@@ -46,9 +46,10 @@ def memory_check(models: ModelCatalog):
         memory = fit.pool_memory(candidate.pool)
         if memory is None:
             return replace(entry, fit_unchecked=f"no memory figure for {candidate.pool.hardware}")
-        custom = tuple(endpoint.custom_args) + tuple(request.custom_args)
+        # The engine's own accounting (SGLang groups are not sized like vLLM ones), on the one merged command line.
         result = compute_group(model, candidate.recipe.precision, plan, memory,
-                               fit.config_settings(candidate.config, endpoint.overrides, custom))
+                               fit.config_settings(candidate.config, endpoint.overrides, endpoint.custom_args,
+                                                   request.custom_args), candidate.config.engine)
         if result.fits:
             return replace(entry, fit=result)
         return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=result)
