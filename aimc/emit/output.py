@@ -9,12 +9,8 @@ from pathlib import Path
 import yaml
 
 from aimc.emit import yaml_text as yamlout
+from aimc.emit.scalars import SafeDumper as _Dumper, comment_text
 from aimc.render import Rendered
-
-try:
-    _Dumper = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover
-    _Dumper = yaml.SafeDumper
 
 # Helm's install order: what others depend on comes first.
 KIND_ORDER = (
@@ -60,7 +56,7 @@ def yaml_stream_chunks(items: list[Rendered], chunk_size: int = 1 << 20):
     10,000 endpoints) is never held whole, nor again encoded."""
     parts, size = [], 0
     for item in ordered(items):
-        part = f"---\n# Source: {item.source}\n{dump_yaml(item.obj)}"
+        part = f"---\n# Source: {comment_text(item.source)}\n{dump_yaml(item.obj)}"
         parts.append(part)
         size += len(part)
         if size >= chunk_size:
@@ -110,7 +106,7 @@ def tree_files(items: list[Rendered], output_format: str) -> dict[str, str]:
             body = json.dumps(_plain(item.obj), indent=2, ensure_ascii=False) + "\n"
             wanted[rel] = body  # JSON has no comments: marker files are tracked by the YAML form only
         else:
-            wanted[rel] = f"{GENERATED_MARKER} Source: {item.source}\n{dump_yaml(item.obj)}"
+            wanted[rel] = f"{GENERATED_MARKER} Source: {comment_text(item.source)}\n{dump_yaml(item.obj)}"
     return wanted
 
 
