@@ -387,3 +387,31 @@ def test_strings_read_back_the_same_by_go_yaml(strings):
     assert back["data"] == data
     assert back["metadata"]["annotations"] == annotations
     assert yaml.safe_load(text) == obj  # and YAML 1.1 (PyYAML) too
+
+
+pass_through_objects = st.lists(st.fixed_dictionaries({
+    "apiVersion": st.sampled_from(["v1", "serving.knative.dev/v1", "apps/v1", "example.com/v1", "example.com/v2"]),
+    "kind": st.sampled_from(["Service", "Deployment", "ConfigMap", "HorizontalPodAutoscaler"]),
+    "metadata": st.fixed_dictionaries({"name": st.sampled_from(["good", "good-vllm", "Good", "other"])},
+                                      optional={"namespace": st.just("inference")}),
+}), max_size=8, unique_by=lambda o: (o["apiVersion"], o["kind"], o["metadata"]["name"],
+                                     o["metadata"].get("namespace")))
+
+
+@SETTINGS
+@given(pass_through_objects)
+def test_output_folder_has_one_file_per_object(objects):
+    """`-o DIR` writes one file per object (an endpoint `good` beside pass-through objects that share its kinds and
+    names under other API groups), or refuses: it never silently drops one."""
+    from conftest import REPO
+
+    endpoint = _pass_through_and_endpoint("good").split("---\n", 1)[1]
+    text = "\n---\n".join([(REPO / "examples" / "cluster.yaml").read_text(), endpoint, *map(yaml.safe_dump, objects)])
+    try:
+        result = compile(Options(paths=("-",), stdin_text=text))
+        files = emit.tree_files(list(result.objects), "yaml")
+    except UserError as error:
+        assert all(d.file and d.line for d in error.diagnostics), error
+        return
+    assert len(files) == len(result.objects)
+    assert len({name.casefold() for name in files}) == len(files)

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from aimc.emit import yaml_text as yamlout
+from aimc.emit.file_names import file_name, unique_file_names  # noqa: F401 - file_name is part of this API
 from aimc.emit.scalars import SafeDumper as _Dumper, comment_text
 from aimc.render import Rendered
 
@@ -89,19 +90,11 @@ plain = _plain  # public name for other modules (diff, adapters)
 
 # -- one file per object ------------------------------------------------------------------------------------
 
-def file_name(obj: dict, output_format: str) -> str:
-    """`<namespace>/<kind>-<name>.yaml`; objects without a namespace go under `_cluster/`."""
-    meta = obj.get("metadata") or {}
-    namespace = meta.get("namespace") or "_cluster"
-    suffix = "json" if output_format == "json" else "yaml"
-    return f"{namespace}/{str(obj.get('kind', 'object')).lower()}-{meta.get('name', 'unnamed')}.{suffix}"
-
-
 def tree_files(items: list[Rendered], output_format: str) -> dict[str, str]:
     """What `write_tree` writes: relative path -> file content, in output order."""
     wanted: dict[str, str] = {}
-    for item in ordered(items):
-        rel = file_name(item.obj, output_format)
+    items = ordered(items)
+    for item, rel in zip(items, unique_file_names(items, output_format)):
         if output_format == "json":
             body = json.dumps(_plain(item.obj), indent=2, ensure_ascii=False) + "\n"
             wanted[rel] = body  # JSON has no comments: marker files are tracked by the YAML form only
