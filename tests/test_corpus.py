@@ -116,3 +116,22 @@ def test_a_byte_order_mark_at_the_start_is_accepted(tmp_path):
     assert with_bom.returncode == 0, with_bom.stderr
     assert with_bom.stdout == without.stdout
     assert with_bom.stdout
+
+
+def test_a_variable_reference_warns_and_fails_under_strict(tmp_path):
+    """`$(HF_TOKEN)` in a flag or env value makes Kubernetes paste that variable into it: a warning naming it, an
+    error under --strict; the documented `--api-key: "$(API_KEY)"` is not warned about."""
+    (tmp_path / "cluster.yaml").write_bytes((REPO / "examples" / "cluster.yaml").read_bytes())
+    (tmp_path / "qwen.yaml").write_text(
+        "apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: qwen}\nspec:\n"
+        "  model: Qwen/Qwen3-32B\n  hardware: MI300X\n  gpuCount: 1\n"
+        "  customArgs: {--download-dir: \"/cache/$(HF_TOKEN)\", --api-key: \"$(API_KEY)\"}\n"
+        "  env: [{name: NOTES, value: \"see $(HF_TOKEN) and $$(LITERAL)\"}]\n")
+    lenient = run_aimc("build", ".", cwd=tmp_path)
+    assert lenient.returncode == 0 and lenient.stdout
+    warnings = lenient.stderr.decode().splitlines()
+    assert [line.split(": warning: ")[0] for line in warnings] == ["qwen.yaml:8", "qwen.yaml:9"]
+    assert all("'$(HF_TOKEN)'" in line and "'$$(HF_TOKEN)'" in line for line in warnings)
+    strict = run_aimc("build", "--strict", ".", cwd=tmp_path)
+    err = assert_clean_failure(strict)
+    assert "qwen.yaml:8: spec.customArgs.--download-dir: '$(HF_TOKEN)'" in err

@@ -103,12 +103,30 @@ def _construct_timestamp_as_string(loader: PositionLoader, node):
 
 def _construct_finite_float(loader: PositionLoader, node):
     """NaN and infinities have no JSON form: Kubernetes would reject them, engines would get 'nan' as a flag."""
+    if ":" in node.value or "_" in node.value:  # base 60 (`1:30.5`) and '_' digits: YAML 1.1 only, see above
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{node.value}' is a number in YAML 1.1 (base 60 or '_' between digits) but not in YAML 1.2 "
+                        "(kubectl, Argo CD): write it in plain decimal, or quote it if you mean the string", node.start_mark)
     value = loader.construct_yaml_float(node)
     if value != value or value in (float("inf"), float("-inf")):
         raise yaml.constructor.ConstructorError(
             None, None, f"'{node.value}' is not a finite number (manifests are JSON, which has no NaN or infinity); "
                         f"quote it if you mean the string", node.start_mark)
     return value
+
+
+def _construct_unambiguous_int(loader: PositionLoader, node):
+    """YAML 1.1 reads `1:00` as 60 (base 60), `017` as 15 (octal), `0b11` and `1_000` as numbers; YAML 1.2 readers
+    (kubectl kustomize, Argo CD) read them as other numbers or strings. Such a value means two things: refuse it."""
+    text = node.value.lstrip("+-")
+    form = ("base 60" if ":" in text else "'_' between digits" if "_" in text else "binary" if text[:2] == "0b"
+            else "octal" if len(text) > 1 and text[0] == "0" and text[1] != "x" else None)
+    if form:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{node.value}' is {loader.construct_yaml_int(node)} in YAML 1.1 ({form}) but not in YAML 1.2 "
+                        "(kubectl, Argo CD): write the number in plain decimal, or quote it if you mean the string",
+            node.start_mark)
+    return loader.construct_yaml_int(node)
 
 
 def _refuse_non_json_tag(loader: PositionLoader, node):
@@ -123,6 +141,7 @@ PositionLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 PositionLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_string)
 PositionLoader.add_constructor("tag:yaml.org,2002:float", _construct_finite_float)
+PositionLoader.add_constructor("tag:yaml.org,2002:int", _construct_unambiguous_int)
 for _tag in ("binary", "set", "omap", "pairs"):
     PositionLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_non_json_tag)
 

@@ -17,6 +17,7 @@ from aimc.resolve import candidates as select
 from aimc.errors import Collector, Diagnostic
 from aimc.model.inputs import Endpoint, Inputs, ResolvedEndpoint, ResolvedEngine
 from aimc.load.yaml_positions import format_path
+from aimc.validate import kube_values
 
 # Images are pinned tags, never `latest`. Per engine; overridable in the inventory (spec.defaults.images) and the
 # endpoint (spec.image). vLLM: AMD's ROCm build that the official AIM images use; SGLang: the ROCm 7.0 build of the
@@ -140,7 +141,9 @@ def _image(endpoint: Endpoint, engine: str, inventory, collector: Collector) -> 
 
 
 def image_problem(image: str) -> str | None:
-    """Images must be pinned: a tag other than `latest`, or a digest."""
+    """Images must be references the runtime parses, and pinned: a tag other than `latest`, or a digest."""
+    if kube_values.image_reference_problem(image):
+        return kube_values.image_reference_problem(image)
     if "@sha256:" in image:
         return None
     name, _, tag = image.rpartition(":")

@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import PurePosixPath
 
-from aimc.validate import schema
+from aimc.validate import kube_values, schema
 from aimc.load.documents import Document, discover, load
 from aimc.errors import Collector, Diagnostic
 from aimc.model.inputs import AutoScaling, Catalog, Endpoint, EngineRequest, Inputs, Inventory, NodePool, Origin, PassthroughObject, Recipe, RecipeConfig
@@ -47,9 +47,10 @@ def parse_inputs(documents: list[Document], collector: Collector, recipe_documen
             elif not _is_previous_output(doc.data):
                 objects.append(PassthroughObject(dict(doc.data), origin_of(doc)))
             continue
-        problems = schema.validate(doc.kind, doc.data, doc.file, doc.line)
-        if problems:
-            collector.extend(problems)
+        problems = schema.validate(doc.kind, doc.data, doc.file, doc.line) or \
+            kube_values.problems(doc.kind, doc.data, doc.file, doc.line, schema.load_schema(doc.kind))
+        collector.extend(problems)
+        if any(p.severity == "error" for p in problems):
             continue
         if doc.kind == "endpoint":
             endpoint = parse_endpoint(doc, collector)
@@ -65,9 +66,10 @@ def parse_inputs(documents: list[Document], collector: Collector, recipe_documen
             models.append(doc)
     for doc in recipe_documents:
         if doc.kind in ("recipe", "profile"):
-            problems = schema.validate(doc.kind, doc.data, doc.file, doc.line)
-            if problems:
-                collector.extend(problems)
+            problems = schema.validate(doc.kind, doc.data, doc.file, doc.line) or \
+                kube_values.problems(doc.kind, doc.data, doc.file, doc.line, schema.load_schema(doc.kind))
+            collector.extend(problems)
+            if any(p.severity == "error" for p in problems):
                 continue
             recipe = parse_recipe(doc, collector, builtin=False)
             if recipe is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from aimc.errors import Diagnostic, did_you_mean
+from aimc.errors import MAX_VALUE_CHARS, Diagnostic, did_you_mean, quote
 from aimc.catalog.files import data_dir
 from aimc.load.yaml_positions import format_path, line_of
 
@@ -126,10 +126,17 @@ def _message(error) -> str:
         return f"{describe(error.instance)} is not valid; expected {_article(expected)}"
     if validator_name == "pattern":
         hint = error.schema.get("description", "")
-        return f"{error.instance!r} does not match {error.validator_value!r}" + (f" ({hint})" if hint else "")
+        return f"{quote(error.instance)} does not match {error.validator_value!r}" + (f" ({hint})" if hint else "")
     if validator_name == "propertyNames":
-        return f"invalid key: {error.message}"
-    return error.message
+        return f"invalid key: {_cut_instance(error.message, error.instance)}"
+    return _cut_instance(error.message, error.instance)
+
+
+def _cut_instance(message: str, instance) -> str:
+    """jsonschema's own messages quote the whole value: cut a long one (a 5 MB name) like every other message."""
+    if isinstance(instance, str) and len(instance) > MAX_VALUE_CHARS:
+        return message.replace(repr(instance), quote(instance))
+    return message
 
 
 def describe(value) -> str:
@@ -141,7 +148,7 @@ def describe(value) -> str:
     if isinstance(value, (int, float)):
         return f"number {value}"
     if isinstance(value, str):
-        return f"string {value!r}"
+        return f"string {quote(value)}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
