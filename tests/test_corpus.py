@@ -84,13 +84,13 @@ def _fifty_megabytes(path: Path) -> Path:
 def test_a_50_megabyte_file_is_refused(tmp_path):
     big = _fifty_megabytes(tmp_path / "big.yaml")
     err = assert_clean_failure(run_aimc("build", "big.yaml", cwd=tmp_path))
-    assert err.startswith(f"big.yaml:1: file is {big.stat().st_size:,} bytes; input files are limited to 20 MiB")
+    assert err.startswith(f"big.yaml:1: input is {big.stat().st_size:,} bytes; input files (and stdin) are limited to 20 MiB")
 
 
 def test_a_50_megabyte_stream_on_stdin_is_refused(tmp_path):
     big = _fifty_megabytes(tmp_path / "big.yaml")
     err = assert_clean_failure(run_aimc("build", "-", cwd=tmp_path, stdin=big.read_bytes()))
-    assert err.startswith("<stdin>:1: file is ")
+    assert err.startswith("<stdin>:1: input is more than 20,971,520 bytes; input files (and stdin) are limited to 20 MiB")
 
 
 @pytest.mark.parametrize("case", ["non-utf8", "binary", "deep-nesting-flow", "billion-laughs", "tab-indent"])
@@ -135,3 +135,62 @@ def test_a_variable_reference_warns_and_fails_under_strict(tmp_path):
     strict = run_aimc("build", "--strict", ".", cwd=tmp_path)
     err = assert_clean_failure(strict)
     assert "qwen.yaml:8: spec.customArgs.--download-dir: '$(HF_TOKEN)'" in err
+
+
+# -- bounded resources --------------------------------------------------------------------------------------
+
+def _endless_stdin(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`yes | aimc ARGS`: an endless stream on stdin, under the memory and time limits."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": "0"}
+    yes = subprocess.Popen(["yes"], stdout=subprocess.PIPE)
+    try:
+        return subprocess.run([sys.executable, "-m", "aimc", *args], cwd=cwd, env=env, stdin=yes.stdout,
+                              capture_output=True, timeout=TIME_LIMIT, preexec_fn=_limit_memory, check=False)
+    finally:
+        yes.kill()
+        yes.wait()
+
+
+@pytest.mark.parametrize("args", [("build", "-"), ("krm",), ("kustomize", "plugin")])
+def test_an_endless_stdin_is_refused_after_the_limit(args, tmp_path):
+    result = _endless_stdin(*args, cwd=tmp_path)
+    err = result.stderr.decode()
+    assert result.returncode == 1, err[-2000:]
+    assert "<stdin>:1: input is more than 20,971,520 bytes; input files (and stdin) are limited to 20 MiB" in err
+    assert "Traceback" not in err
+
+
+def test_only_regular_files_are_read(tmp_path):
+    """A link to /dev/zero would be read forever, a FIFO would block: both are refused, named."""
+    (tmp_path / "cluster.yaml").write_bytes((REPO / "examples" / "cluster.yaml").read_bytes())
+    (tmp_path / "z.yaml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "x.yaml")
+    err = assert_clean_failure(run_aimc("build", ".", cwd=tmp_path))
+    assert err.splitlines()[:2] == [
+        "x.yaml:1: a FIFO, not a regular file: aimc reads only regular files",
+        "z.yaml:1: a character device, not a regular file: aimc reads only regular files"]
+    err = assert_clean_failure(run_aimc("build", "x.yaml", cwd=tmp_path))
+    assert err.startswith("x.yaml:1: a FIFO, not a regular file")
+
+
+def _half_a_million_nodes(name: str) -> str:
+    """Under 1 KB of text, 679,028 nodes once its aliases are expanded: under the per-document limit."""
+    lines = ["apiVersion: v1", "kind: ConfigMap", f"metadata: {{name: {name}}}", "x:", "  a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for this, previous in zip("bcde", "abcd"):
+        lines.append(f"  {this}: &{this} [{', '.join([f'*{previous}'] * 10)}]")
+    lines.append("  f: [*e, *e, *e, *e, *e]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("command", [("build", "."), ("argocd", "generate")])
+def test_the_alias_budget_is_repository_wide(command, tmp_path):
+    """Twenty documents each under the per-document alias limit: the repository-wide budget refuses the third,
+    naming its file (and every later one), quickly and before any output."""
+    for index in range(20):
+        (tmp_path / f"cm-{index:02d}.yaml").write_text(_half_a_million_nodes(f"cm-{index}"))
+    result = run_aimc(*command, cwd=tmp_path)
+    err = result.stderr.decode()
+    assert result.returncode == 1 and result.stdout == b"", err[-2000:]
+    assert err.startswith("cm-02.yaml:1: invalid YAML: aliases expand this document to 679,028 nodes, past what is "
+                          "left of the 2,000,000 nodes"), err[:300]
+    assert "all documents with aliases may expand to together" in err

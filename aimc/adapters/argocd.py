@@ -19,6 +19,7 @@ from pathlib import Path
 
 from aimc.k8s import versions as kube_versions
 from aimc import pipeline
+from aimc.load import limits
 from aimc.load.documents import _walk
 from aimc.errors import Diagnostic, UserError, did_you_mean
 
@@ -152,6 +153,12 @@ def _inside(path: str, root: str) -> bool:
 
 def generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
     """The manifest stream for the application at `cwd` (the process's working directory), and the warnings."""
+    chunks, warnings = generate_chunks(env, cwd)
+    return "".join(chunks), warnings
+
+
+def generate_chunks(env, cwd: Path):
+    """`generate`, with the stream as an iterator of pieces: printed piece by piece, it is never held whole."""
     try:
         return _generate(env, cwd)
     except UserError as error:
@@ -185,10 +192,9 @@ def _generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
         errors += [w.as_error() for w in warnings]
     if errors:
         raise UserError(errors)
-    stream = emit.render_stream(list(result.objects), "yaml")
-    if not result.objects or not stream.strip():  # the pipeline refuses this already; never rely on one guard only
+    if not result.objects:  # the pipeline refuses this already; never rely on one guard only
         raise UserError([Diagnostic(".", 0, "", "nothing to render: refusing to output an empty stream")])
-    return stream, result.warnings + tuple(warnings)
+    return limits.bounded_chunks(emit.yaml_stream_chunks(list(result.objects))), result.warnings + tuple(warnings)
 
 
 def _api_version_checks(result, settings: Settings) -> tuple[list[Diagnostic], list[Diagnostic]]:

@@ -9,12 +9,14 @@ Discovery rules (documented in the README):
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from aimc.errors import Collector, Diagnostic
+from aimc.load import limits
 from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
 
 API_GROUP = "aim.engine.amd.com"
@@ -22,7 +24,7 @@ API_VERSION = f"{API_GROUP}/v1alpha1"
 OWN_KINDS = ("AIMEndpoint", "ClusterInventory", "AIMModel")
 
 # Input files larger than this are refused: no spec repository holds a 20 MB YAML file on purpose.
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = limits.MAX_INPUT_BYTES
 YAML_SUFFIXES = (".yaml", ".yml")
 
 # Objects that configure tools, not the cluster: never passed through.
@@ -68,18 +70,30 @@ def discover(paths, collector: Collector, stdin_text: str | None = None, exclude
                 files.append(SourceFile("<stdin>", "<stdin>", text))
             continue
         root = Path(given)
-        if root.is_dir():
+        try:
+            is_dir = stat.S_ISDIR(os.stat(given).st_mode)
+        except OSError as exc:  # missing, a name too long, a folder on the way that cannot be searched
+            collector.error(given, 0, "", "no such file or directory" if isinstance(exc, FileNotFoundError)
+                            else f"cannot read: {exc.strerror or exc}")
+            continue
+        if is_dir:
             _add_folder(files, seen, collector, given, exclude)
-        elif root.is_file():
+        else:  # read_text refuses what is not a regular file
             _add(files, seen, collector, root, _display(root), root.name)
-        else:
-            collector.error(given, 0, "", "no such file or directory")
     return files
 
 
 def _add_folder(files, seen, collector: Collector, root: str, exclude) -> None:
     # Per folder, not per file: the display path, the real path and the relative path (thousands of files).
-    for directory, names in _folders(root):
+    def problem(kind: str, path: str, detail: str) -> None:
+        shown = _display(Path(path))
+        if kind == "link":
+            collector.warn(shown, 0, "", "symbolic link to a folder: not followed, its files are not read (list "
+                                         "the folder it points to as an input to read them)")
+        else:
+            collector.error(shown, 0, "", f"cannot read this folder: {detail}")
+
+    for directory, names in _folders(root, problem):
         shown, real = _display(Path(directory)), os.path.realpath(directory)
         rel_dir = os.path.relpath(directory, root).replace(os.sep, "/")
         for name in names:
@@ -91,10 +105,18 @@ def _add_folder(files, seen, collector: Collector, root: str, exclude) -> None:
             _add(files, seen, collector, Path(path), name if shown == "." else os.path.join(shown, name), rel, key)
 
 
-def _folders(root):
-    """(folder, sorted YAML file names) for every folder under root, in sorted order; hidden entries skipped."""
-    for dirpath, dirnames, filenames in os.walk(root):
+def _folders(root, problem=None):
+    """(folder, sorted YAML file names) for every folder under root, in sorted order; hidden entries skipped.
+    `problem(kind, path, detail)` hears of folders that cannot be read ("error") and of symbolic links to folders,
+    which are never followed ("link")."""
+    def unreadable(exc: OSError) -> None:
+        problem("error", exc.filename or str(root), exc.strerror or str(exc))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable if problem else None):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if problem:
+            for link in [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+                problem("link", os.path.join(dirpath, link), "")
         yield dirpath, sorted(n for n in filenames if not n.startswith(".") and n.endswith(YAML_SUFFIXES))
 
 
@@ -137,19 +159,14 @@ def _add(files, seen, collector: Collector, path: Path, display: str, source: st
 def read_text(path: Path, display: str, collector: Collector) -> str | None:
     # Problems of a whole file are reported at line 1: every diagnostic names a file and a line.
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            collector.error(display, 1, "", _too_large(size))
-            return None
-        raw = path.read_bytes()
+        raw = limits.read_file(path, MAX_FILE_BYTES)
+    except (limits.InputTooLarge, limits.NotRegularFile) as exc:
+        collector.error(display, 1, "", exc.message())
+        return None
     except OSError as exc:
         collector.error(display, 1, "", f"cannot read: {exc.strerror or exc}")
         return None
     return decode(raw, display, collector)
-
-
-def _too_large(size: int) -> str:
-    return f"file is {size:,} bytes; input files are limited to {MAX_FILE_BYTES // 1048576} MiB ({MAX_FILE_BYTES:,} bytes)"
 
 
 def decode_stdin(text: str, collector: Collector) -> str | None:
@@ -159,7 +176,7 @@ def decode_stdin(text: str, collector: Collector) -> str | None:
     except UnicodeEncodeError:  # lone surrogates from a caller in-process: decode() reports them as invalid UTF-8
         raw = text.encode("utf-8", "surrogatepass")
     if len(raw) > MAX_FILE_BYTES:
-        collector.error("<stdin>", 1, "", _too_large(len(raw)))
+        collector.error("<stdin>", 1, "", limits.InputTooLarge(len(raw), exact=True).message())
         return None
     return decode(raw, "<stdin>", collector)
 
@@ -191,15 +208,16 @@ def decode(raw: bytes, display: str, collector: Collector) -> str | None:
 
 def load(files: list[SourceFile], collector: Collector) -> list[Document]:
     documents: list[Document] = []
+    budget = limits.ExpansionBudget()  # alias expansion, over all the files of this load
     for source_file in files:
-        documents.extend(load_file(source_file, collector))
+        documents.extend(load_file(source_file, collector, budget))
     return documents
 
 
-def load_file(source_file: SourceFile, collector: Collector) -> list[Document]:
+def load_file(source_file: SourceFile, collector: Collector, budget=None) -> list[Document]:
     out: list[Document] = []
     try:
-        for index, (line, data) in enumerate(load_all(source_file.text)):
+        for index, (line, data) in enumerate(load_all(source_file.text, budget)):
             kind = classify(data)
             if kind is None:
                 continue

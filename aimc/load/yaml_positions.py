@@ -154,12 +154,13 @@ def _children(node) -> list:
     return node.value
 
 
-def check_shape(root, may_have_aliases: bool = True) -> None:
-    """Refuse a document whose aliases expand it past MAX_EXPANDED_NODES or that nests deeper than MAX_DEPTH."""
+def check_shape(root, may_have_aliases: bool = True) -> int:
+    """Refuse a document whose aliases expand it past MAX_EXPANDED_NODES or that nests deeper than MAX_DEPTH.
+    Returns the expanded size of a document that may have aliases (0 for a plain tree: its text bounds it)."""
     if may_have_aliases:
-        _check_graph(root)
-    else:
-        _check_tree_depth(root)
+        return _check_graph(root)
+    _check_tree_depth(root)
+    return 0
 
 
 def _check_tree_depth(root) -> None:
@@ -177,7 +178,7 @@ def _check_tree_depth(root) -> None:
             stack.extend((child, depth + 1) for child in node.value if not isinstance(child, scalar))
 
 
-def _check_graph(root) -> None:
+def _check_graph(root) -> int:
     """With aliases: sizes and heights of the expanded document.
 
     One iterative post-order walk over the node graph; an alias is a shared node, so memoising sizes and heights
@@ -205,6 +206,7 @@ def _check_graph(root) -> None:
     if heights[id(root)] > MAX_DEPTH:
         raise yaml.MarkedYAMLError(None, None, f"nested more than {MAX_DEPTH} levels deep; refusing it",
                                    _deepest_at(root, heights, MAX_DEPTH + 1).start_mark)
+    return sizes[id(root)]
 
 
 def _deepest_at(root, heights: dict, level: int):
@@ -218,14 +220,19 @@ def _deepest_at(root, heights: dict, level: int):
     return node
 
 
-def load_all(text: str):
-    """Yield (start_line, data) for each document of a YAML stream."""
+def load_all(text: str, budget=None):
+    """Yield (start_line, data) for each document of a YAML stream. `budget` (limits.ExpansionBudget): the nodes
+    documents with aliases may still expand to, shared with the other files of the same load."""
     loader = PositionLoader(text)
     may_have_aliases = "&" in text  # no anchor, no alias: the document is a plain tree
     try:
         while loader.check_node():
             node = loader.get_node()
-            check_shape(node, may_have_aliases)
+            size = check_shape(node, may_have_aliases)
+            if budget is not None and size and not budget.spend(size):
+                raise yaml.MarkedYAMLError(None, None, f"aliases expand this document to {size:,} nodes, past what is "
+                                           f"left of the {budget.total:,} nodes all documents with aliases may expand "
+                                           "to together; refusing it", node.start_mark)
             yield node.start_mark.line + 1, loader.construct_document(node)
     finally:
         loader.dispose()
