@@ -194,3 +194,45 @@ def test_the_alias_budget_is_repository_wide(command, tmp_path):
     assert err.startswith("cm-02.yaml:1: invalid YAML: aliases expand this document to 679,028 nodes, past what is "
                           "left of the 2,000,000 nodes"), err[:300]
     assert "all documents with aliases may expand to together" in err
+
+
+# -- folders ------------------------------------------------------------------------------------------------
+
+def _repository_with_a_linked_folder(root: Path) -> Path:
+    app = root / "app"
+    (app / "real").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (app / "cluster.yaml").write_bytes((REPO / "examples" / "cluster.yaml").read_bytes())
+    (app / "real" / "qwen.yaml").write_bytes((REPO / "examples" / "endpoints" / "qwen3-32b.yaml").read_bytes())
+    (app / "link").symlink_to("real")
+    return app
+
+
+@pytest.mark.parametrize("command", [("build", "."), ("argocd", "generate")])
+def test_a_symlinked_folder_is_named_in_a_warning(command, tmp_path):
+    """Symbolic links to folders are never followed; the user hears of it (plain and Argo CD mode)."""
+    result = run_aimc(*command, cwd=_repository_with_a_linked_folder(tmp_path))
+    assert result.returncode == 0 and result.stdout
+    assert result.stderr.decode().startswith("link: warning: symbolic link to a folder: not followed")
+
+
+def test_a_folder_that_cannot_be_read_is_an_error(aimc, tmp_path, monkeypatch):
+    app = _repository_with_a_linked_folder(tmp_path)
+    (app / "locked").mkdir()
+    if os.geteuid() == 0:  # root reads any folder: make this one fail as it would for anyone else
+        real_scandir = os.scandir
+
+        def scandir(path="."):
+            if os.path.basename(os.fspath(path)) == "locked":
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real_scandir(path)
+
+        monkeypatch.setattr(os, "scandir", scandir)
+    else:
+        (app / "locked").chmod(0)
+    try:
+        run = aimc("build", ".", cwd=app)
+    finally:
+        (app / "locked").chmod(0o755)
+    assert run.code == 1 and run.out == ""
+    assert "locked: cannot read this folder: Permission denied" in run.err
