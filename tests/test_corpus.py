@@ -236,3 +236,98 @@ def test_a_folder_that_cannot_be_read_is_an_error(aimc, tmp_path, monkeypatch):
         (app / "locked").chmod(0o755)
     assert run.code == 1 and run.out == ""
     assert "locked: cannot read this folder: Permission denied" in run.err
+
+
+# -- exit codes: a broken stdout, and bad input that used to be an internal error --------------------------
+
+def _example_repository(root: Path) -> Path:
+    (root / ".git").mkdir(exist_ok=True)
+    (root / "cluster.yaml").write_bytes((REPO / "examples" / "cluster.yaml").read_bytes())
+    (root / "qwen.yaml").write_bytes((REPO / "examples" / "endpoints" / "qwen3-32b.yaml").read_bytes())
+    return root
+
+
+OUTPUT_COMMANDS = [("build", "."), ("build", "--format", "json", "."), ("argocd", "generate"), ("explain", "."),
+                   ("plan", "."), ("schema", "AIMEndpoint"), ("recipes", "list"), ("diff", ".", ".")]
+
+
+@pytest.mark.parametrize("args", OUTPUT_COMMANDS, ids=[" ".join(a) for a in OUTPUT_COMMANDS])
+@pytest.mark.parametrize("stdout", ["broken-pipe", "closed", "full"])
+def test_stdout_that_cannot_be_written_is_exit_1(args, stdout, tmp_path):
+    """Argo CD must never take a truncated (or missing) stream for success: exit 1 with a message, never 0 or 3."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "aimc", *args]
+    cwd = _example_repository(tmp_path)
+    if stdout == "broken-pipe":  # the reader went away before aimc wrote (`| head -c 0`)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        code = process.wait(timeout=TIME_LIMIT)
+        expected = "aimc: standard output was closed before all of it was written (broken pipe)"
+    elif stdout == "closed":  # `>&-`
+        run = subprocess.run(command, cwd=cwd, env=env, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1),
+                             timeout=TIME_LIMIT, check=False)
+        err, code = run.stderr.decode(), run.returncode
+        expected = "aimc: standard output is closed"
+    else:  # `> /dev/full`
+        with open("/dev/full", "wb") as full:
+            run = subprocess.run(command, cwd=cwd, env=env, stdout=full, stderr=subprocess.PIPE, timeout=TIME_LIMIT,
+                                 check=False)
+        err, code = run.stderr.decode(), run.returncode
+        expected = "aimc: cannot write to standard output: No space left on device"
+    assert code == 1, err
+    assert expected in err
+    assert "Traceback" not in err and "internal error" not in err and "Exception ignored" not in err
+
+
+LONG_NAME = "a" * 300 + ".yaml"
+BAD_INPUT = {
+    "300-character file name": (("build", LONG_NAME), {}, f"{LONG_NAME}: cannot read: File name too long"),
+    "300-character --inventory": (("build", "--inventory", LONG_NAME, "."), {},
+                                  f"{LONG_NAME}: cannot read: File name too long"),
+    "6,000-character AIMC_PATHS": (("argocd", "generate"), {"ARGOCD_ENV_AIMC_PATHS": "p" * 6000},
+                                   "ARGOCD_ENV_AIMC_PATHS entry 1: cannot be read: File name too long"),
+    "KUBE_VERSION of 100,000 digits": (("argocd", "generate"), {"KUBE_VERSION": "1." + "9" * 100_000},
+                                       "KUBE_VERSION: not a Kubernetes version (expected e.g. 1.32.2)"),
+    "install-plugin under a file": (("kustomize", "install-plugin", "--dir", "cluster.yaml/sub"), {},
+                                    "cluster.yaml/sub/aimc.amd.com/v1/aimccompiler: cannot install the plugin: "
+                                    "Not a directory"),
+    "invalid AIMC_NAMESPACE": (("argocd", "generate"), {"ARGOCD_ENV_AIMC_NAMESPACE": "Secret_" + "x" * 5000},
+                               "ARGOCD_ENV_AIMC_NAMESPACE: not a valid namespace: a DNS-1123 label"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
+def test_bad_input_is_exit_1_not_an_internal_error(case, tmp_path):
+    args, variables, expected = BAD_INPUT[case]
+    env = {**os.environ, "PYTHONPATH": str(REPO), **variables}
+    run = subprocess.run([sys.executable, "-m", "aimc", *args], cwd=_example_repository(tmp_path), env=env,
+                         capture_output=True, timeout=TIME_LIMIT, preexec_fn=_limit_memory, check=False)
+    err = run.stderr.decode()
+    assert run.returncode == 1, err[:3000]
+    assert err.startswith(expected), err[:3000]
+    assert "internal error" not in err and len(err) < 2000  # and the value is not echoed back whole
+    assert "Secret_" not in err
+
+
+def test_a_file_in_a_folder_that_cannot_be_searched_is_an_error(aimc, tmp_path, monkeypatch):
+    app = _example_repository(tmp_path)
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):  # root may search any folder: fail as it would for anyone else
+        if "locked" in os.fspath(path):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    run = aimc("build", "locked/qwen.yaml", cwd=app)
+    assert run.code == 1 and run.err.startswith("locked/qwen.yaml: cannot read: Permission denied"), run.err
+
+
+def test_a_huge_value_is_cut_in_messages(tmp_path):
+    """A 5 MB metadata.name is not printed whole: values are cut at 80 characters, with their length."""
+    (tmp_path / "bad.yaml").write_text("apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata:\n"
+                                       f"  name: {'n' * 5_000_000}\nspec: {{model: Qwen/Qwen3-32B}}\n")
+    err = assert_clean_failure(run_aimc("build", ".", cwd=tmp_path))
+    assert len(err) < 2000, err[:3000]
+    assert f"'{'n' * 80}'... (5,000,000 characters)" in err
