@@ -331,3 +331,22 @@ def test_a_huge_value_is_cut_in_messages(tmp_path):
     err = assert_clean_failure(run_aimc("build", ".", cwd=tmp_path))
     assert len(err) < 2000, err[:3000]
     assert f"'{'n' * 80}'... (5,000,000 characters)" in err
+
+
+def test_output_does_not_depend_on_the_locale(tmp_path):
+    """Non-ASCII file names and values give the same bytes under `LC_ALL=C PYTHONUTF8=0` as under UTF-8."""
+    (tmp_path / "cluster.yaml").write_bytes((REPO / "examples" / "cluster.yaml").read_bytes())
+    endpoint = (REPO / "examples" / "endpoints" / "qwen3-32b.yaml").read_text()
+    (tmp_path / "équipe-☕.yaml").write_text(endpoint.replace("metadata:\n", "metadata:\n  annotations: {note: café}\n"))
+    (tmp_path / "ünreadable.yaml").write_text("x: [\n")
+    outputs = []
+    for variables in ({"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}, {"LC_ALL": "C", "PYTHONUTF8": "0"},
+                      {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": "latin-1"}):
+        env = {**os.environ, "PYTHONPATH": str(REPO), **variables}
+        runs = [subprocess.run([sys.executable, "-m", "aimc", "build", *args], cwd=tmp_path, env=env,
+                               capture_output=True, timeout=TIME_LIMIT, check=False)
+                for args in ((".", "--exclude", "ü*"), (".",))]
+        outputs.append((runs[0].stdout, runs[1].stderr))
+    assert b"# Source: \xc3\xa9quipe-\xe2\x98\x95.yaml" in outputs[0][0]
+    assert "ünreadable.yaml:2: invalid YAML".encode() in outputs[0][1]
+    assert outputs[1] == outputs[0] and outputs[2] == outputs[0]

@@ -14,6 +14,7 @@ Rules this adapter keeps (see the README, "Argo CD"):
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ SETTINGS = {
 }
 # Argo CD shows stderr in the UI and caches it until a hard refresh: a long list helps nobody there.
 MAX_REPORTED_ERRORS = 20
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off", "")
 
@@ -72,6 +74,10 @@ def settings_from_env(env) -> Settings:
         if kube_version is None:
             problems.append(_problem("KUBE_VERSION", "not a Kubernetes version (expected e.g. 1.32.2)"))
     namespace = setting("AIMC_NAMESPACE") or env.get("ARGOCD_APP_NAMESPACE", "").strip() or None
+    if namespace is not None and not _NAMESPACE.fullmatch(namespace):
+        variable = ENV_PREFIX + "AIMC_NAMESPACE" if setting("AIMC_NAMESPACE") else "ARGOCD_APP_NAMESPACE"
+        problems.append(_problem(variable, "not a valid namespace: a DNS-1123 label (lowercase letters, digits and "
+                                           "'-', at most 63 characters)"))
     if problems:
         raise UserError(problems)
     return Settings(
@@ -122,10 +128,16 @@ def confined_paths(settings: Settings, cwd: Path, root: Path) -> list[Diagnostic
             problems.append(_problem(where, problem))
             continue
         target = Path(os.path.normpath(cwd / value))
-        if not target.exists():
+        try:
+            is_dir = target.is_dir()
+            exists = is_dir or target.exists()
+        except OSError as exc:  # a name too long, a folder on the way that cannot be searched
+            problems.append(_problem(where, f"cannot be read: {exc.strerror or 'invalid path'}"))
+            continue
+        if not exists:
             problems.append(_problem(where, "no such file or folder in the repository (paths are relative to the "
                                             "application's path)"))
-        elif target.is_dir():
+        elif is_dir:
             problems.extend(_escaping_files(target, cwd, root))
     return problems
 

@@ -151,9 +151,19 @@ def _add(files, seen, collector: Collector, path: Path, display: str, source: st
     if key in seen:
         return
     seen.add(key)
+    display, source = _as_utf8(display), _as_utf8(source)
     text = read_text(path, display, collector)
     if text is not None:
         files.append(SourceFile(display, source, text))
+
+
+def _as_utf8(name: str) -> str:
+    """A file name read as UTF-8 whatever the locale: under `LC_ALL=C PYTHONUTF8=0` Python decodes names as ASCII
+    (non-ASCII bytes become surrogate escapes), which would change `# Source:` comments and messages."""
+    try:
+        return os.fsencode(name).decode("utf-8", "surrogateescape")
+    except UnicodeError:  # pragma: no cover - a name Python could not have decoded in the first place
+        return name
 
 
 def read_text(path: Path, display: str, collector: Collector) -> str | None:
