@@ -53,7 +53,9 @@ class Diagnostic:
         return Diagnostic(self.file, self.line, self.field, self.message, "warning")
 
     def as_error(self) -> "Diagnostic":
-        return Diagnostic(self.file, self.line, self.field, self.message, "error")
+        """The warning as an error (--strict): advice on silencing a warning no longer fits."""
+        message = self.message.replace(" to silence this warning", " instead: --strict makes this warning an error")
+        return Diagnostic(self.file, self.line, self.field, message, "error")
 
 
 class UserError(Exception):

@@ -350,3 +350,10 @@ def test_output_does_not_depend_on_the_locale(tmp_path):
     assert b"# Source: \xc3\xa9quipe-\xe2\x98\x95.yaml" in outputs[0][0]
     assert "ünreadable.yaml:2: invalid YAML".encode() in outputs[0][1]
     assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
+
+
+def test_strict_errors_do_not_advise_silencing_a_warning():
+    """Under --strict a warning is an error: its message must not talk about silencing a warning."""
+    err = assert_clean_failure(run_aimc("build", "--strict", "examples", cwd=REPO))
+    assert "silence" not in err
+    assert "(write --max-num-seqs instead: --strict makes this warning an error)" in err

@@ -17,6 +17,7 @@ import yaml
 
 from aimc.errors import Collector, Diagnostic
 from aimc.load import limits
+from aimc.load.encodings import other_unicode
 from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
 
 API_GROUP = "aim.engine.amd.com"
@@ -193,6 +194,10 @@ def decode_stdin(text: str, collector: Collector) -> str | None:
 
 def decode(raw: bytes, display: str, collector: Collector) -> str | None:
     nul = raw.find(b"\x00")
+    other = other_unicode(raw) if nul >= 0 or raw[:2] in (b"\xff\xfe", b"\xfe\xff") else None
+    if other:
+        collector.error(display, 1, "", f"{other} text: aimc reads UTF-8 only; save the file as UTF-8")
+        return None
     if nul >= 0:
         collector.error(display, raw[:nul].count(b"\n") + 1, "", "binary file (NUL bytes): expected UTF-8 YAML text")
         return None
@@ -240,7 +245,7 @@ def load_file(source_file: SourceFile, collector: Collector, budget=None) -> lis
                 continue
             out.append(Document(source_file.path, source_file.source, index, line, kind, data))
     except yaml.MarkedYAMLError as exc:
-        collector.add(_yaml_diagnostic(source_file.path, exc))
+        collector.add(_yaml_diagnostic(source_file.path, exc, source_file.text))
         return []
     except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters)
         # libyaml reads UTF-8, so its position is a byte offset
@@ -269,16 +274,26 @@ def _non_string_key_diagnostic(path: str, document_line: int, line: int, where: 
                       f"key read as the {kind} {text}: keys must be strings, quote the key")
 
 
-def _yaml_diagnostic(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+def _yaml_diagnostic(path: str, exc: yaml.MarkedYAMLError, text: str = "") -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 0
     problem = exc.problem or "invalid YAML"
+    if mark and "cannot start any token" in problem and _character_at(text, mark) == "\t":
+        return Diagnostic(path, line, "", "invalid YAML: a tab character where YAML expects indentation or a value: "
+                                          "YAML forbids tabs for indentation, use spaces")
+    if "tab character" in problem:
+        problem += " (YAML forbids tabs for indentation: use spaces)"
     if "maximum nesting depth" in problem:  # libyaml's own limit (1000 levels), above ours
         return Diagnostic(path, line, "", f"invalid YAML: nested more than {MAX_DEPTH} levels deep; refusing it")
     if "\t" in problem or "found character '\\t'" in problem:
         problem += " (YAML forbids tabs for indentation: use spaces)"
     context = f" {exc.context}" if exc.context and exc.context not in problem else ""
     return Diagnostic(path, line, "", f"invalid YAML: {problem}{context.rstrip()}".strip())
+
+
+def _character_at(text: str, mark) -> str:
+    lines = text.split("\n", mark.line + 1)
+    return lines[mark.line][mark.column:mark.column + 1] if mark.line < len(lines) else ""
 
 
 def classify(data) -> str | Diagnostic | None:

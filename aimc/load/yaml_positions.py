@@ -204,9 +204,27 @@ def _check_graph(root) -> int:
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
     if heights[id(root)] > MAX_DEPTH:
+        deepest = _deepest_at(root, heights, MAX_DEPTH + 1)
+        if _merges_on_the_way(root, heights, MAX_DEPTH + 1):
+            raise yaml.MarkedYAMLError(None, None, f"merge keys ('<<: *anchor') chained more than {MAX_DEPTH} levels "
+                                       "deep; refusing it (merge the values once, or list them)", deepest.start_mark)
         raise yaml.MarkedYAMLError(None, None, f"nested more than {MAX_DEPTH} levels deep; refusing it",
-                                   _deepest_at(root, heights, MAX_DEPTH + 1).start_mark)
+                                   deepest.start_mark)
     return sizes[id(root)]
+
+
+def _merges_on_the_way(root, heights: dict, level: int) -> bool:
+    """Whether the deepest path goes through merge keys (`<<: *a` whose anchor merges another, and so on)."""
+    node, merges = root, 0
+    for _ in range(level - 1):
+        if isinstance(node, yaml.MappingNode) and node.value:
+            key, node = max(node.value, key=lambda pair: max(heights[id(pair[0])], heights[id(pair[1])]))
+            merges += key.tag == "tag:yaml.org,2002:merge"
+        elif isinstance(node, yaml.SequenceNode) and node.value:
+            node = max(node.value, key=lambda c: heights[id(c)])
+        else:
+            break
+    return merges > level // 2
 
 
 def _deepest_at(root, heights: dict, level: int):
