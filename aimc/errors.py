@@ -16,7 +16,7 @@ EXIT_INTERNAL = 3
 # Messages quote values the user wrote; a value longer than this is cut (a 5 MB name, a pasted secret), and a
 # message longer than MAX_MESSAGE_CHARS too, whatever it quotes. The README's Robustness section documents both.
 MAX_VALUE_CHARS = 80
-MAX_MESSAGE_CHARS = 1000
+MAX_MESSAGE_CHARS = 2000
 
 
 def quote(value, limit: int = MAX_VALUE_CHARS) -> str:

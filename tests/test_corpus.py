@@ -290,8 +290,8 @@ BAD_INPUT = {
     "KUBE_VERSION of 100,000 digits": (("argocd", "generate"), {"KUBE_VERSION": "1." + "9" * 100_000},
                                        "KUBE_VERSION: not a Kubernetes version (expected e.g. 1.32.2)"),
     "install-plugin under a file": (("kustomize", "install-plugin", "--dir", "cluster.yaml/sub"), {},
-                                    "cluster.yaml/sub/aimc.amd.com/v1/aimccompiler: cannot install the plugin: "
-                                    "Not a directory"),
+                                    ("cluster.yaml/sub/aimc.amd.com/v1/aimccompiler: cannot install the plugin: "
+                                     "Not a directory")),
     "invalid AIMC_NAMESPACE": (("argocd", "generate"), {"ARGOCD_ENV_AIMC_NAMESPACE": "Secret_" + "x" * 5000},
                                "ARGOCD_ENV_AIMC_NAMESPACE: not a valid namespace: a DNS-1123 label"),
 }

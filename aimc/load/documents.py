@@ -17,7 +17,7 @@ import yaml
 
 from aimc.errors import Collector, Diagnostic
 from aimc.load import limits
-from aimc.load.encodings import other_unicode
+from aimc.load.encodings import other_unicode, utf8_file_name
 from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
 
 API_GROUP = "aim.engine.amd.com"
@@ -152,19 +152,11 @@ def _add(files, seen, collector: Collector, path: Path, display: str, source: st
     if key in seen:
         return
     seen.add(key)
-    display, source = _as_utf8(display), _as_utf8(source)
+    display, source = utf8_file_name(display), utf8_file_name(source)
     text = read_text(path, display, collector)
     if text is not None:
         files.append(SourceFile(display, source, text))
 
-
-def _as_utf8(name: str) -> str:
-    """A file name read as UTF-8 whatever the locale: under `LC_ALL=C PYTHONUTF8=0` Python decodes names as ASCII
-    (non-ASCII bytes become surrogate escapes), which would change `# Source:` comments and messages."""
-    try:
-        return os.fsencode(name).decode("utf-8", "surrogateescape")
-    except UnicodeError:  # pragma: no cover - a name Python could not have decoded in the first place
-        return name
 
 
 def read_text(path: Path, display: str, collector: Collector) -> str | None:

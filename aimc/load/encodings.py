@@ -1,7 +1,9 @@
-"""Recognise text that is not UTF-8 but would otherwise be called binary: UTF-16 and UTF-32 (Windows editors and
-PowerShell's `>` write UTF-16), whose ASCII characters come with NUL bytes."""
+"""Encodings around the input: text that is not UTF-8 but would otherwise be called binary (UTF-16 and UTF-32, which
+Windows editors and PowerShell's `>` write, carry NUL bytes), and file names, read as UTF-8 whatever the locale."""
 
 from __future__ import annotations
+
+import os
 
 _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
          (b"\xfe\xff", "UTF-16"))
@@ -19,3 +21,12 @@ def other_unicode(raw: bytes) -> str | None:
             if zeros.count(0) >= len(zeros) * 0.9 and others.count(0) == 0:
                 return "UTF-16"
     return None
+
+
+def utf8_file_name(name: str) -> str:
+    """A file name read as UTF-8 whatever the locale: under `LC_ALL=C PYTHONUTF8=0` Python decodes names as ASCII
+    (non-ASCII bytes become surrogate escapes), which would change `# Source:` comments and messages."""
+    try:
+        return os.fsencode(name).decode("utf-8", "surrogateescape")
+    except UnicodeError:  # pragma: no cover - a name Python could not have decoded in the first place
+        return name
