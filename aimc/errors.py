@@ -42,7 +42,12 @@ class Diagnostic:
     severity: str = "error"  # "error" or "warning"
 
     def format(self) -> str:
-        place = f"{cut(self.file, MAX_MESSAGE_CHARS)}:{self.line}" if self.line else cut(self.file, MAX_MESSAGE_CHARS)
+        file = self.file
+        if not file.isprintable():  # a line break in a file name would split this line in two
+            from aimc.emit.scalars import comment_text
+
+            file = comment_text(file)
+        place = f"{cut(file, MAX_MESSAGE_CHARS)}:{self.line}" if self.line else cut(file, MAX_MESSAGE_CHARS)
         prefix = "warning: " if self.severity == "warning" else ""
         message = cut(self.message, MAX_MESSAGE_CHARS)
         if self.field:

@@ -357,3 +357,9 @@ def test_strict_errors_do_not_advise_silencing_a_warning():
     err = assert_clean_failure(run_aimc("build", "--strict", "examples", cwd=REPO))
     assert "silence" not in err
     assert "(write --max-num-seqs instead: --strict makes this warning an error)" in err
+
+
+def test_a_line_break_in_a_file_name_does_not_split_a_message(tmp_path):
+    (tmp_path / "a\nb\x1b[31m.yaml").write_text("x: [\n")
+    err = assert_clean_failure(run_aimc("build", ".", cwd=tmp_path))
+    assert err.startswith("a\\nb\\x1b[31m.yaml:2: invalid YAML")
