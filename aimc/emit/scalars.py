@@ -39,11 +39,10 @@ _NUMBER_START = frozenset("0123456789+-.")
 
 def typed_elsewhere(value: str) -> bool:
     """Whether a YAML 1.2 or go-yaml reader would read this plain scalar as something other than a string."""
-    if len(value) > 64:  # no number or boolean is that long: skip the work on long arguments and descriptions
-        return False
-    if value.lower() in _WORDS:
+    if len(value) <= 6 and value.lower() in _WORDS:
         return True
-    return value[0] in _NUMBER_START and _NUMBER.fullmatch(value.replace("_", "")) is not None
+    # Numbers have no length limit (go-yaml reads 70 digits and an exponent as a float): test every candidate.
+    return value[:1] in _NUMBER_START and _NUMBER.fullmatch(value.replace("_", "")) is not None
 
 
 class SafeDumper(_BaseDumper):
