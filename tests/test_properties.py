@@ -379,14 +379,16 @@ def test_strings_read_back_the_same_by_go_yaml(strings):
     data = {f"k{i}": s for i, s in enumerate(strings)}
     annotations = {s: s for s in strings}
     obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "annotations": annotations}, "data": data}
-    text = emit.dump_yaml(obj)
-    run = subprocess.run([kubectl, "label", "--local", "-f", "-", "-o", "json", "checked=yes"], input=text.encode(),
-                         capture_output=True, check=False, timeout=60)
-    assert run.returncode == 0, run.stderr.decode()
-    back = json.loads(run.stdout)
-    assert back["data"] == data
-    assert back["metadata"]["annotations"] == annotations
-    assert yaml.safe_load(text) == obj  # and YAML 1.1 (PyYAML) too
+    from aimc.adapters import krm
+
+    for text in (emit.dump_yaml(obj), krm.dump(obj, as_json=False)):  # the stream and -o files; `aimc krm`
+        run = subprocess.run([kubectl, "label", "--local", "-f", "-", "-o", "json", "checked=yes"], input=text.encode(),
+                             capture_output=True, check=False, timeout=60)
+        assert run.returncode == 0, run.stderr.decode()
+        back = json.loads(run.stdout)
+        assert back["data"] == data
+        assert back["metadata"]["annotations"] == annotations
+        assert yaml.safe_load(text) == obj  # and YAML 1.1 (PyYAML) too
 
 
 pass_through_objects = st.lists(st.fixed_dictionaries({
