@@ -13,6 +13,23 @@ EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
+# Messages quote values the user wrote; a value longer than this is cut (a 5 MB name, a pasted secret), and a
+# message longer than MAX_MESSAGE_CHARS too, whatever it quotes. The README's Robustness section documents both.
+MAX_VALUE_CHARS = 80
+MAX_MESSAGE_CHARS = 2000
+
+
+def quote(value, limit: int = MAX_VALUE_CHARS) -> str:
+    """`value` quoted as Python would (`'x'`), cut after `limit` characters with its length said."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... (cut: {len(text):,} characters)"
+
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
@@ -25,17 +42,25 @@ class Diagnostic:
     severity: str = "error"  # "error" or "warning"
 
     def format(self) -> str:
-        place = f"{self.file}:{self.line}" if self.line else self.file
+        file = self.file
+        if not file.isprintable():  # a line break in a file name would split this line in two
+            from aimc.emit.scalars import comment_text
+
+            file = comment_text(file)
+        place = f"{cut(file, MAX_MESSAGE_CHARS)}:{self.line}" if self.line else cut(file, MAX_MESSAGE_CHARS)
         prefix = "warning: " if self.severity == "warning" else ""
+        message = cut(self.message, MAX_MESSAGE_CHARS)
         if self.field:
-            return f"{place}: {prefix}{self.field}: {self.message}"
-        return f"{place}: {prefix}{self.message}"
+            return f"{place}: {prefix}{cut(self.field, MAX_VALUE_CHARS)}: {message}"
+        return f"{place}: {prefix}{message}"
 
     def as_warning(self) -> "Diagnostic":
         return Diagnostic(self.file, self.line, self.field, self.message, "warning")
 
     def as_error(self) -> "Diagnostic":
-        return Diagnostic(self.file, self.line, self.field, self.message, "error")
+        """The warning as an error (--strict): advice on silencing a warning no longer fits."""
+        message = self.message.replace(" to silence this warning", " instead: --strict makes this warning an error")
+        return Diagnostic(self.file, self.line, self.field, message, "error")
 
 
 class UserError(Exception):

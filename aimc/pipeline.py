@@ -12,7 +12,7 @@ from aimc.resolve import fit, fit_groups
 from aimc.resolve import generated
 from aimc.validate import build as parse
 from aimc.resolve import endpoints as resolve_mod
-from aimc.errors import Collector, Diagnostic
+from aimc.errors import Collector, Diagnostic, quote
 from aimc.model.inputs import Inputs
 from aimc.render import Rendered, benchmark, check as render_check, render_all
 from aimc.render.secrets import inline_token_errors
@@ -112,7 +112,7 @@ def _check_namespace_option(namespace: str | None, collector: Collector) -> None
     import re
 
     if namespace is not None and (len(namespace) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", namespace)):
-        collector.error("--namespace", 0, "", f"{namespace!r} is not a valid namespace: a DNS-1123 label (lowercase "
+        collector.error("--namespace", 0, "", f"{quote(namespace)} is not a valid namespace: a DNS-1123 label (lowercase "
                                               "letters, digits and '-', at most 63 characters)")
 
 

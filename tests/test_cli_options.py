@@ -40,7 +40,9 @@ def test_aliases_warn_on_stderr_and_build(aimc, tmp_path):
 def test_strict_turns_the_alias_warnings_into_errors(aimc, tmp_path):
     result = aimc("build", "--strict", ".", cwd=_repo(tmp_path))
     assert result.code == 1 and result.out == ""
-    assert result.err.splitlines() == [w.replace("warning: ", "") for w in ALIAS_WARNINGS] + ["aimc: 2 errors"]
+    assert result.err.splitlines() == [
+        w.replace("warning: ", "").replace(" to silence this warning", " instead: --strict makes this warning an error")
+        for w in ALIAS_WARNINGS] + ["aimc: 2 errors"]
     assert aimc("validate", "--strict", ".", cwd=tmp_path).code == 1
 
 

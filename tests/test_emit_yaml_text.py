@@ -5,6 +5,7 @@ from hypothesis import given, settings, strategies as st
 
 from aimc.emit import output as emit
 from aimc.emit import yaml_text as yamlout
+from aimc.emit.scalars import SafeDumper
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
@@ -20,7 +21,7 @@ trees = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4
 
 
 def pyyaml(data) -> str:
-    return yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+    return yaml.dump(data, Dumper=SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
                      width=yamlout.WIDTH)
 
 

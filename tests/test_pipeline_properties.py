@@ -315,3 +315,109 @@ def test_damaged_yaml_text_renders_or_fails_cleanly(text):
 def test_degenerate_streams_fail_cleanly(text):
     with pytest.raises(UserError):
         compile(Options(paths=("-",), stdin_text=text))
+
+
+# -- what aimc writes reads back as exactly what it rendered ------------------------------------------------
+
+# Pieces of hostile file names: line breaks of YAML 1.1 and 1.2, a document marker, flow mappings, comment and
+# escape characters, bytes that are not UTF-8, control characters.
+NAME_PIECES = [b"\n", b"\r", b"\r\n", b"---", b"...", b"{apiVersion: v1, kind: Pod}", b"#", b"\\", b"\t", b" ",
+               b"\xff", b"\xc3\xa9", b"\xe2\x80\xa8", b"\xc2\x85", b"\xef\xbb\xbf", b"\x1b[31m", b"\x7f", b"x", b":"]
+file_names = st.lists(st.one_of(st.sampled_from(NAME_PIECES), st.binary(min_size=1, max_size=6)), min_size=1,
+                      max_size=6).map(b"".join).map(lambda raw: raw.replace(b"/", b"_").replace(b"\x00", b"_")[:60])
+
+
+def _pass_through_and_endpoint(name: str) -> str:
+    return (f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: settings, namespace: inference}}\ndata: {{a: b}}\n"
+            f"---\napiVersion: {API}\nkind: AIMEndpoint\nmetadata: {{name: {name}}}\n"
+            "spec: {model: Qwen/Qwen3-32B, hardware: MI300X, gpuCount: 1}\n")
+
+
+@SETTINGS
+@given(file_names)
+def test_any_file_name_gives_exactly_the_rendered_objects(raw_name):
+    """A file name is copied into `# Source:` comments (stream and -o files): whatever it holds, the output parses
+    to exactly the objects aimc rendered, one document each."""
+    import tempfile
+    from pathlib import Path
+
+    from conftest import REPO
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "cluster.yaml").write_bytes((REPO / "examples" / "cluster.yaml").read_bytes())
+        name = b"a" + raw_name + b".yaml"
+        with open(os.path.join(os.fsencode(tmp), name), "wb") as handle:
+            handle.write(_pass_through_and_endpoint("qwen").encode())
+        result = compile(Options(paths=(tmp,)))
+        rendered = [emit.plain(item.obj) for item in emit.ordered(list(result.objects))]
+        stream = emit.to_yaml_stream(list(result.objects))
+        stream.encode("utf-8")  # no lone surrogates: the stream is valid UTF-8
+        assert [d for d in yaml.safe_load_all(stream) if d is not None] == rendered
+        assert stream.count("\n---\n") + stream.startswith("---\n") == len(rendered)
+        for rel, body in emit.tree_files(list(result.objects), "yaml").items():
+            assert [d for d in yaml.safe_load_all(body)] == [next(o for o in rendered if emit.file_name(o, "yaml") == rel)]
+            assert body.count("\n") == body.count("\n", body.index("\n") + 1) + 1  # the marker is one line
+
+
+# Strings YAML 1.1, YAML 1.2 and go-yaml might read as numbers, booleans or null.
+TRICKY_WORDS = ["y", "Y", "n", "N", "yes", "no", "on", "off", "true", "False", "null", "~", "5e-5", "1e3", "0o17", "0x1F",
+                "08", "017", "0b101", "-0b1", "1_000", "0_x1f", "+1e3", ".5", "1.", "-.inf", ".NaN", "1:00", "2001-12-14",
+                "1e", "e3", "0x", "1.5.0", "rocm7.0", "<<", "=", "0.", "+.5e+5", "1__0", "_1", "1_"]
+tricky_strings = st.one_of(st.sampled_from(TRICKY_WORDS), st.text(alphabet="0123456789+-._:eExXoObBnNyY", min_size=1,
+                                                                   max_size=8))
+
+
+@settings(SETTINGS, max_examples=min(EXAMPLES, 200))
+@given(st.lists(tricky_strings, min_size=1, max_size=60, unique=True))
+def test_strings_read_back_the_same_by_go_yaml(strings):
+    """Every string aimc writes is read back as the same string by the real Go YAML reader of kubectl
+    (sigs.k8s.io/yaml, the API server's), as a value and as a key."""
+    import json
+    import shutil
+    import subprocess
+
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed")
+    data = {f"k{i}": s for i, s in enumerate(strings)}
+    annotations = {s: s for s in strings}
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "annotations": annotations}, "data": data}
+    from aimc.adapters import krm
+
+    for text in (emit.dump_yaml(obj), krm.dump(obj, as_json=False)):  # the stream and -o files; `aimc krm`
+        run = subprocess.run([kubectl, "label", "--local", "-f", "-", "-o", "json", "checked=yes"], input=text.encode(),
+                             capture_output=True, check=False, timeout=60)
+        assert run.returncode == 0, run.stderr.decode()
+        back = json.loads(run.stdout)
+        assert back["data"] == data
+        assert back["metadata"]["annotations"] == annotations
+        assert yaml.safe_load(text) == obj  # and YAML 1.1 (PyYAML) too
+
+
+pass_through_objects = st.lists(st.fixed_dictionaries({
+    "apiVersion": st.sampled_from(["v1", "serving.knative.dev/v1", "apps/v1", "example.com/v1", "example.com/v2"]),
+    "kind": st.sampled_from(["Service", "Deployment", "ConfigMap", "HorizontalPodAutoscaler"]),
+    "metadata": st.fixed_dictionaries({"name": st.sampled_from(["good", "good-vllm", "Good", "other"])},
+                                      optional={"namespace": st.just("inference")}),
+}), max_size=8, unique_by=lambda o: (o["apiVersion"], o["kind"], o["metadata"]["name"],
+                                     o["metadata"].get("namespace")))
+
+
+@SETTINGS
+@given(pass_through_objects)
+def test_output_folder_has_one_file_per_object(objects):
+    """`-o DIR` writes one file per object (an endpoint `good` beside pass-through objects that share its kinds and
+    names under other API groups), or refuses: it never silently drops one."""
+    from conftest import REPO
+
+    endpoint = _pass_through_and_endpoint("good").split("---\n", 1)[1]
+    text = "\n---\n".join([(REPO / "examples" / "cluster.yaml").read_text(), endpoint, *map(yaml.safe_dump, objects)])
+    try:
+        result = compile(Options(paths=("-",), stdin_text=text))
+        files = emit.tree_files(list(result.objects), "yaml")
+    except UserError as error:
+        assert all(d.file and d.line for d in error.diagnostics), error
+        return
+    assert len(files) == len(result.objects)
+    assert len({name.casefold() for name in files}) == len(files)

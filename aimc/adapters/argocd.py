@@ -14,6 +14,7 @@ Rules this adapter keeps (see the README, "Argo CD"):
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from aimc.errors import Collector, Diagnostic, UserError, did_you_mean
 from aimc.adapters import argocd_settings
 from aimc.k8s import versions as kube_versions
 from aimc.load.documents import yaml_files_under
+from aimc.load import limits
 
 ENV_PREFIX = "ARGOCD_ENV_"
 # Setting (without ARGOCD_ENV_) -> what it holds; the README table documents each.
@@ -36,6 +38,7 @@ SETTINGS = {
 }
 # Argo CD shows stderr in the UI and caches it until a hard refresh: a long list helps nobody there.
 MAX_REPORTED_ERRORS = 20
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off", "")
 
@@ -62,6 +65,11 @@ def settings_from_env(env) -> pipeline.Options:
         if kube_version is None:
             problems.append(_problem("KUBE_VERSION", "not a Kubernetes version (expected e.g. 1.32.2)"))
     namespace = setting("AIMC_NAMESPACE") or env.get("ARGOCD_APP_NAMESPACE", "").strip() or None
+    if namespace is not None and not _NAMESPACE.fullmatch(namespace):
+        # Named by the setting the user set, never echoed (it can be huge, or a secret pasted into the wrong field).
+        variable = ENV_PREFIX + "AIMC_NAMESPACE" if setting("AIMC_NAMESPACE") else "ARGOCD_APP_NAMESPACE"
+        problems.append(_problem(variable, "the value is not a valid namespace: a DNS-1123 label (lowercase letters, "
+                                           "digits and '-', at most 63 characters)"))
     if problems:
         raise UserError(problems)
     return pipeline.Options(
@@ -116,10 +124,16 @@ def confined_paths(settings: pipeline.Options, cwd: Path, root: Path) -> list[Di
             problems.append(_problem(where, problem))
             continue
         target = Path(os.path.normpath(cwd / value))
-        if not target.exists():
+        try:
+            is_dir = target.is_dir()
+            exists = is_dir or target.exists()
+        except OSError as exc:  # a name too long, a folder on the way that cannot be searched
+            problems.append(_problem(where, f"cannot be read: {exc.strerror or 'invalid path'}"))
+            continue
+        if not exists:
             problems.append(_problem(where, "no such file or folder in the repository (paths are relative to the "
                                             "application's path)"))
-        elif target.is_dir():
+        elif is_dir:
             problems.extend(_escaping_files(target, cwd, root))
     return problems
 
@@ -147,6 +161,12 @@ def _inside(path: str, root: str) -> bool:
 
 def generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
     """The manifest stream for the application at `cwd` (the process's working directory), and the warnings."""
+    chunks, warnings = generate_chunks(env, cwd)
+    return "".join(chunks), warnings
+
+
+def generate_chunks(env, cwd: Path):
+    """`generate`, with the stream as an iterator of pieces: printed piece by piece, it is never held whole."""
     try:
         stream, warnings = _generate(env, cwd)
     except UserError as error:
@@ -188,10 +208,9 @@ def _generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
         checks.warnings_as_errors()
     if checks.errors:
         raise UserError(checks.errors)
-    stream = emit.render_stream(list(result.objects), "yaml")
-    if not result.objects or not stream.strip():  # the pipeline refuses this already; never rely on one guard only
+    if not result.objects:  # the pipeline refuses this already; never rely on one guard only
         raise UserError([Diagnostic(".", 0, "", "nothing to render: refusing to output an empty stream")])
-    return stream, result.warnings + tuple(warnings)
+    return limits.bounded_chunks(emit.yaml_stream_chunks(list(result.objects))), result.warnings + tuple(warnings)
 
 
 def api_version_checks(result, settings: pipeline.Options) -> tuple[list[Diagnostic], list[Diagnostic]]:

@@ -13,6 +13,7 @@ import json
 
 import yaml
 
+from aimc.emit.scalars import SafeDumper
 from aimc.adapters import stream
 from aimc.emit.output import plain
 from aimc.errors import Diagnostic, UserError
@@ -108,4 +109,5 @@ def _place(diagnostic: Diagnostic) -> str:
 def dump(resource_list: dict, as_json: bool) -> str:
     if as_json:
         return json.dumps(resource_list, indent=2, ensure_ascii=False) + "\n"
-    return yaml.safe_dump(resource_list, sort_keys=False, default_flow_style=False, width=1 << 30)
+    # The Dumper that also quotes what go-yaml (Kustomize) reads as numbers or booleans, like every YAML aimc writes.
+    return yaml.dump(resource_list, Dumper=SafeDumper, sort_keys=False, default_flow_style=False, width=1 << 30)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from aimc import pipeline
+from aimc.load import limits
 from aimc.adapters import stream
 from aimc.errors import Diagnostic, UserError
 from aimc.load.parsed import read_yaml
@@ -41,11 +42,15 @@ def launcher_script(python: str) -> str:
 def install(plugin_home: Path, python: str = sys.executable) -> Path:
     """Write the launcher where Kustomize finds it; returns its path."""
     target = plugin_home / RELATIVE_PATH
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(launcher_script(python), encoding="utf-8")
-    tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH | stat.S_IRUSR | stat.S_IRGRP)
-    os.replace(tmp, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(launcher_script(python), encoding="utf-8")
+        tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH | stat.S_IRUSR | stat.S_IRGRP)
+        os.replace(tmp, target)
+    except OSError as exc:  # a file where a folder should be, no permission, a name too long
+        raise UserError([Diagnostic(str(exc.filename or plugin_home), 0, "",
+                                    f"cannot install the plugin: {exc.strerror or exc}")]) from None
     return target
 
 
@@ -55,9 +60,12 @@ def read_config(config_file: str | None, env) -> tuple[pipeline.Options, str]:
     where = f"{stream.CONFIG_KIND} config"
     if config_file:
         try:
-            text = Path(config_file).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UserError([Diagnostic(where, 0, "", f"cannot read the plugin config: {exc.strerror}")]) from None
+            text = limits.read_file(config_file).decode("utf-8")
+        except (limits.InputTooLarge, limits.NotRegularFile) as exc:
+            raise UserError([Diagnostic(where, 0, "", f"cannot read the plugin config: {exc.message()}")]) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise UserError([Diagnostic(where, 0, "", f"cannot read the plugin config: {reason}")]) from None
     else:
         text = env.get("KUSTOMIZE_PLUGIN_CONFIG_STRING", "")
     documents = [data for _, data in read_yaml(text, where)]

@@ -11,6 +11,7 @@ import sys
 import click
 
 from aimc import __version__
+from aimc.cli import streams
 from aimc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UserError
 
 # Command name -> "module:function". A command's module (and what it imports) loads only when that command is looked
@@ -70,8 +71,14 @@ def main(argv=None, prog_name="aimc") -> int:
     """Entry point: user errors exit 1 with one line each, usage errors 2, bugs 3 (with --traceback for details)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in argv or os.environ.get("AIMC_TRACEBACK") == "1"
+    streams.utf8_streams()
+    closed = streams.closed_stdout_message()
+    if closed:
+        click.echo(closed, err=True)
+        return EXIT_USER_ERROR
     try:
         code = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        streams.flush_stdout()
     except UserError as error:
         for diagnostic in error.diagnostics:
             click.echo(diagnostic.format(), err=True)
@@ -86,17 +93,34 @@ def main(argv=None, prog_name="aimc") -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_USER_ERROR
-    except BrokenPipeError:  # `aimc build | head`: not an error of ours
-        return EXIT_OK
+    except SystemExit:
+        if not streams.click_saw_broken_pipe():
+            raise
+        return _output_error(BrokenPipeError(), show_traceback)
+    except OSError as exc:  # `| head -c 100000`, `> /dev/full`: the output did not arrive whole
+        return _output_error(exc, show_traceback)
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit 3
-        if show_traceback:
-            import traceback
-
-            traceback.print_exc()
-        click.echo(f"aimc: internal error: {type(exc).__name__}: {exc}", err=True)
-        click.echo("aimc: this is a bug in aimc; rerun with --traceback and report it", err=True)
-        return EXIT_INTERNAL
+        return _internal_error(exc, show_traceback)
     return code if isinstance(code, int) else EXIT_OK
+
+
+def _output_error(exc: OSError, show_traceback: bool) -> int:
+    message = streams.output_error_message(exc)
+    if message is None:
+        return _internal_error(exc, show_traceback)
+    streams.discard_stdout()
+    click.echo(message, err=True)
+    return EXIT_USER_ERROR
+
+
+def _internal_error(exc: Exception, show_traceback: bool) -> int:
+    if show_traceback:
+        import traceback
+
+        traceback.print_exc()
+    click.echo(f"aimc: internal error: {type(exc).__name__}: {exc}", err=True)
+    click.echo("aimc: this is a bug in aimc; rerun with --traceback and report it", err=True)
+    return EXIT_INTERNAL
 
 
 def entry() -> None:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from aimc.cli.common import (allow_overcommit_option, compile_options, input_options, print_warnings)
+from aimc.cli.common import (allow_overcommit_option, compile_options, input_options, print_warnings, read_stdin)
 from aimc.errors import EXIT_OK, EXIT_USER_ERROR
 
 
@@ -24,9 +24,10 @@ def argocd_generate():
 
     from aimc.adapters import argocd as argocd_adapter
 
-    text, warnings = argocd_adapter.generate(dict(os.environ), Path.cwd())
+    chunks, warnings = argocd_adapter.generate_chunks(dict(os.environ), Path.cwd())
     print_warnings(warnings)
-    click.echo(text, nl=False)
+    for chunk in chunks:
+        click.echo(chunk, nl=False)
     return EXIT_OK
 
 
@@ -59,7 +60,7 @@ def kustomize_plugin(config_file, extra):
     """What Kustomize runs (through the launcher): config file as argument, resources on stdin."""
     from aimc.adapters import kustomize as kustomize_adapter
 
-    stdin_text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    stdin_text = "" if sys.stdin is None or sys.stdin.isatty() else read_stdin()
     text, warnings = kustomize_adapter.run_plugin(config_file, stdin_text, dict(os.environ))
     print_warnings(warnings)
     click.echo(text, nl=False)
@@ -71,7 +72,7 @@ def krm():
     """KRM function: a ResourceList on stdin, a ResourceList (items and results) on stdout; exit 1 on errors."""
     from aimc.adapters import krm as krm_adapter
 
-    text = sys.stdin.read()
+    text = read_stdin()
     resource_list, ok, messages = krm_adapter.run(text)
     click.echo(krm_adapter.dump(resource_list, text.lstrip().startswith("{")), nl=False)
     for severity, message in messages:

@@ -17,8 +17,9 @@ from aimc.errors import EXIT_OK, EXIT_USER_ERROR, UserError
               help="Write one file per object (<namespace>/<kind>-<name>.yaml) instead of printing a stream.")
 def build(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, output_format, output_dir):
     """Render the endpoints under PATHS (default: .; '-' reads a YAML stream on stdin)."""
-    from aimc.emit import output as emit
     from aimc import pipeline
+    from aimc.emit import output as emit
+    from aimc.load import limits
 
     result = pipeline.compile(compile_options(paths, inventory, recipes, namespace, strict, exclude,
                                        allow_overcommit=allow_overcommit))
@@ -28,10 +29,11 @@ def build(paths, inventory, recipes, namespace, exclude, strict, allow_overcommi
         click.echo(f"aimc: wrote {len(written)} files to {output_dir}"
                    + (f", removed {len(removed)} stale ones" if removed else ""), err=True)
     elif output_format == "yaml":
-        for chunk in emit.yaml_stream_chunks(list(result.objects)):
+        for chunk in limits.bounded_chunks(emit.yaml_stream_chunks(list(result.objects))):
             click.echo(chunk, nl=False)
     else:
-        click.echo(emit.render_stream(list(result.objects), output_format), nl=False)
+        for chunk in limits.bounded_chunks([emit.render_stream(list(result.objects), output_format)]):
+            click.echo(chunk, nl=False)
     return EXIT_OK
 
 

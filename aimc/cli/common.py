@@ -22,11 +22,23 @@ def compile_options(paths, inventory, recipes, namespace=None, strict=False, exc
 
 
 def read_stdin() -> str:
-    """Stdin as bytes, carried losslessly in a str (surrogateescape): the pipeline checks its encoding like a file's."""
+    """Stdin as bytes, carried losslessly in a str (surrogateescape): the pipeline checks its encoding like a file's.
+    At most the input limit plus one byte is read (`yes | aimc build -` must not fill the memory)."""
+    from aimc.errors import Diagnostic, UserError
+    from aimc.load import limits
+
+    if sys.stdin is None:  # closed (`<&-`): nothing to read
+        return ""
     buffer = getattr(sys.stdin, "buffer", None)
-    if buffer is None:  # a text stream (tests replace stdin)
-        return sys.stdin.read()
-    return buffer.read().decode("utf-8", "surrogateescape")
+    try:
+        if buffer is None:  # a text stream (tests replace stdin)
+            text = sys.stdin.read(limits.MAX_INPUT_BYTES + 1)
+            if len(text) > limits.MAX_INPUT_BYTES:
+                raise limits.InputTooLarge(len(text), exact=False)
+            return text
+        return limits.read_stream(buffer).decode("utf-8", "surrogateescape")
+    except limits.InputTooLarge as exc:
+        raise UserError([Diagnostic("<stdin>", 1, "", exc.message())]) from None
 
 
 def print_warnings(warnings) -> None:

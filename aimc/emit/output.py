@@ -9,12 +9,9 @@ from pathlib import Path
 import yaml
 
 from aimc.emit import yaml_text as yamlout
+from aimc.emit.file_names import file_name, unique_file_names  # noqa: F401 - file_name is part of this API
+from aimc.emit.scalars import SafeDumper as _Dumper, comment_text
 from aimc.render import Rendered
-
-try:
-    _Dumper = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover
-    _Dumper = yaml.SafeDumper
 
 # Helm's install order: what others depend on comes first.
 KIND_ORDER = (
@@ -62,7 +59,7 @@ def yaml_stream_chunks(items: list[Rendered], chunk_size: int = 1 << 20):
     10,000 endpoints) is never held whole, nor again encoded."""
     parts, size = [], 0
     for item in ordered(items):
-        part = f"---\n# Source: {item.source}\n{dump_yaml(item.obj)}"
+        part = f"---\n# Source: {comment_text(item.source)}\n{dump_yaml(item.obj)}"
         parts.append(part)
         size += len(part)
         if size >= chunk_size:
@@ -92,24 +89,16 @@ def plain(obj):
 
 # -- one file per object ------------------------------------------------------------------------------------
 
-def file_name(obj: dict, output_format: str) -> str:
-    """`<namespace>/<kind>-<name>.yaml`; objects without a namespace go under `_cluster/`."""
-    meta = obj.get("metadata") or {}
-    namespace = meta.get("namespace") or "_cluster"
-    suffix = "json" if output_format == "json" else "yaml"
-    return f"{namespace}/{str(obj.get('kind', 'object')).lower()}-{meta.get('name', 'unnamed')}.{suffix}"
-
-
 def tree_files(items: list[Rendered], output_format: str) -> dict[str, str]:
     """What `write_tree` writes: relative path -> file content, in output order."""
     wanted: dict[str, str] = {}
-    for item in ordered(items):
-        rel = file_name(item.obj, output_format)
+    items = ordered(items)
+    for item, rel in zip(items, unique_file_names(items, output_format)):
         if output_format == "json":
             body = json.dumps(plain(item.obj), indent=2, ensure_ascii=False) + "\n"
             wanted[rel] = body  # JSON has no comments: marker files are tracked by the YAML form only
         else:
-            wanted[rel] = f"{GENERATED_MARKER} Source: {item.source}\n{dump_yaml(item.obj)}"
+            wanted[rel] = f"{GENERATED_MARKER} Source: {comment_text(item.source)}\n{dump_yaml(item.obj)}"
     return wanted
 
 

@@ -5,7 +5,7 @@ it was more than half of `aimc build`. Our objects are plain JSON-like trees, an
 this module lays out the structure itself and asks PyYAML only how to write each distinct scalar (memoised: labels,
 keys and flags repeat thousands of times). Quoting therefore follows PyYAML's rules exactly.
 
-The layout is that of `yaml.safe_dump(data, default_flow_style=False, sort_keys=False, allow_unicode=True,
+The layout is that of `yaml.dump(data, Dumper=scalars.SafeDumper, default_flow_style=False, sort_keys=False, allow_unicode=True,
 width=<infinite>)`. Whatever this writer cannot guarantee to write identically (a scalar PyYAML would spread over
 several lines, a key too long to be a simple key, a value of another type) makes `dump` return None, and the
 caller falls back to PyYAML. tests/test_yamlout.py compares both on generated data.
@@ -17,10 +17,7 @@ import re
 
 import yaml
 
-try:
-    _Dumper = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Dumper = yaml.SafeDumper
+from aimc.emit.scalars import SafeDumper, resolves_to_str
 
 WIDTH = 1 << 30  # never fold long strings (command-line arguments)
 MAX_SIMPLE_KEY = 127
@@ -32,10 +29,9 @@ class _Unsupported(Exception):
 
 
 # A string of these characters, starting with a letter or digit, has no YAML indicator, space or line break, so
-# PyYAML writes it plain unless its resolver reads it as another type (`true`, `1.5`, `null`, ...).
+# PyYAML writes it plain unless a resolver reads it as another type (`true`, `1.5`, `null`, and for YAML 1.2 and
+# go-yaml `5e-5`, `0o17`, `y`: see scalars.py).
 _PLAIN_CANDIDATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
-_RESOLVER = yaml.resolver.Resolver()
-_STR_TAG = "tag:yaml.org,2002:str"
 _STRINGS: dict[str, str] = {}  # text of each string scalar met so far
 _KEYS: dict[str, str] = {}  # the same for keys
 _OTHERS: dict[tuple, str] = {}  # integers, booleans and null, by (type, value): True is not 1
@@ -43,7 +39,7 @@ _OTHERS: dict[tuple, str] = {}  # integers, booleans and null, by (type, value):
 
 def _pyyaml_text(value) -> str:
     """How PyYAML writes this scalar on its own, without the document end marker."""
-    text = yaml.dump(value, Dumper=_Dumper, allow_unicode=True, width=WIDTH)
+    text = yaml.dump(value, Dumper=SafeDumper, allow_unicode=True, width=WIDTH)
     text = text[:-5] if text.endswith("\n...\n") else text[:-1]
     if "\n" in text:
         raise _Unsupported  # multi-line scalar: its continuation lines depend on the indentation
@@ -53,7 +49,7 @@ def _pyyaml_text(value) -> str:
 def _string(value: str) -> str:
     text = _STRINGS.get(value)
     if text is None:
-        if _PLAIN_CANDIDATE.fullmatch(value) and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG:
+        if _PLAIN_CANDIDATE.fullmatch(value) and resolves_to_str(value):
             text = value
         else:
             text = _pyyaml_text(value)

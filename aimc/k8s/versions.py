@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]*)?$")
+# At most 9 digits per part: a version is small, and Python refuses to convert numbers of over 4,300 digits.
+_VERSION = re.compile(r"^v?(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?(?:[-+][0-9A-Za-z.+-]*)?$")
 
 # (apiVersion, kind) -> first Kubernetes minor version that serves it.
 INTRODUCED = {

@@ -9,31 +9,23 @@ Discovery rules (documented in the README):
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from aimc.errors import Collector, Diagnostic
-from aimc.load import helm_hint
+from aimc.load import helm_hint, limits
+from aimc.load.classify import API_GROUP, API_VERSION, OWN_KINDS, TOOL_KINDS, classify  # noqa: F401 (public here too)
+from aimc.load.encodings import other_unicode, utf8_file_name
 from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
 
-API_GROUP = "aim.engine.amd.com"
-API_VERSION = f"{API_GROUP}/v1alpha1"
-OWN_KINDS = ("AIMEndpoint", "ClusterInventory", "AIMModel", "AIMBenchmarkScenario")
 
 # Input files larger than this are refused: no spec repository holds a 20 MB YAML file on purpose.
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = limits.MAX_INPUT_BYTES
 YAML_SUFFIXES = (".yaml", ".yml")
 
-# Objects that configure tools, not the cluster: never passed through.
-TOOL_KINDS = {
-    ("kustomize.config.k8s.io", "Kustomization"),
-    ("kustomize.config.k8s.io", "Component"),
-    ("argoproj.io", "ConfigManagementPlugin"),
-    ("config.kubernetes.io", "ResourceList"),
-    ("aimc.amd.com", "AimcCompiler"),  # the Kustomize plugin's own config (overlays/*-plugin)
-}
 
 
 @dataclass(frozen=True)
@@ -71,19 +63,32 @@ def discover(paths, collector: Collector, stdin_text: str | None = None, exclude
                 files.append(SourceFile("<stdin>", "<stdin>", text))
             continue
         location = Path(root, given) if root else Path(given)
-        if location.is_dir():
+        try:
+            is_dir = stat.S_ISDIR(os.stat(location).st_mode)
+        except OSError as exc:  # missing, a name too long, a folder on the way that cannot be searched
+            collector.error(given, 0, "", "no such file or directory" if isinstance(exc, FileNotFoundError)
+                            else f"cannot read: {exc.strerror or exc}")
+            continue
+        if is_dir:
             _add_folder(files, seen, collector, given, exclude, root)
-        elif location.is_file():
+        else:  # read_text refuses what is not a regular file
             _add(files, seen, collector, location, display_path(given, root), location.name)
-        else:
-            collector.error(given, 0, "", "no such file or directory")
     return files
 
 
 def _add_folder(files, seen, collector: Collector, given: str, exclude, root: str | None) -> None:
     top = os.path.join(root, given) if root else given
     # Per folder, not per file: the display path, the real path and the relative path (thousands of files).
-    for directory, names in _folders(top):
+    def problem(kind: str, path: str, detail: str) -> None:
+        relative = os.path.relpath(path, top)
+        shown = display_path(given if relative == "." else os.path.join(given, relative), root)
+        if kind == "link":
+            collector.warn(shown, 0, "", "symbolic link to a folder: not followed, its files are not read (list "
+                                         "the folder it points to as an input to read them)")
+        else:
+            collector.error(shown, 0, "", f"cannot read this folder: {detail}")
+
+    for directory, names in _folders(top, problem):
         rel_dir = os.path.relpath(directory, top).replace(os.sep, "/")
         shown = display_path(given if rel_dir == "." else os.path.join(given, rel_dir), root)
         real = os.path.realpath(directory)
@@ -96,10 +101,18 @@ def _add_folder(files, seen, collector: Collector, given: str, exclude, root: st
             _add(files, seen, collector, Path(path), name if shown == "." else os.path.join(shown, name), rel, key)
 
 
-def _folders(root):
-    """(folder, sorted YAML file names) for every folder under root, in sorted order; hidden entries skipped."""
-    for dirpath, dirnames, filenames in os.walk(root):
+def _folders(root, problem=None):
+    """(folder, sorted YAML file names) for every folder under root, in sorted order; hidden entries skipped.
+    `problem(kind, path, detail)` hears of folders that cannot be read ("error") and of symbolic links to folders,
+    which are never followed ("link")."""
+    def unreadable(exc: OSError) -> None:
+        problem("error", exc.filename or str(root), exc.strerror or str(exc))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable if problem else None):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if problem:
+            for link in [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+                problem("link", os.path.join(dirpath, link), "")
         yield dirpath, sorted(n for n in filenames if not n.startswith(".") and n.endswith(YAML_SUFFIXES))
 
 
@@ -134,27 +147,24 @@ def _add(files, seen, collector: Collector, path: Path, display: str, source: st
     if key in seen:
         return
     seen.add(key)
+    display, source = utf8_file_name(display), utf8_file_name(source)
     text = read_text(path, display, collector)
     if text is not None:
         files.append(SourceFile(display, source, text))
 
 
+
 def read_text(path: Path, display: str, collector: Collector) -> str | None:
     # Problems of a whole file are reported at line 1: every diagnostic names a file and a line.
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            collector.error(display, 1, "", _too_large(size))
-            return None
-        raw = path.read_bytes()
+        raw = limits.read_file(path, MAX_FILE_BYTES)
+    except (limits.InputTooLarge, limits.NotRegularFile) as exc:
+        collector.error(display, 1, "", exc.message())
+        return None
     except OSError as exc:
         collector.error(display, 1, "", f"cannot read: {exc.strerror or exc}")
         return None
     return decode(raw, display, collector)
-
-
-def _too_large(size: int) -> str:
-    return f"file is {size:,} bytes; input files are limited to {MAX_FILE_BYTES // 1048576} MiB ({MAX_FILE_BYTES:,} bytes)"
 
 
 def decode_stdin(text: str, collector: Collector) -> str | None:
@@ -164,13 +174,17 @@ def decode_stdin(text: str, collector: Collector) -> str | None:
     except UnicodeEncodeError:  # lone surrogates from a caller in-process: decode() reports them as invalid UTF-8
         raw = text.encode("utf-8", "surrogatepass")
     if len(raw) > MAX_FILE_BYTES:
-        collector.error("<stdin>", 1, "", _too_large(len(raw)))
+        collector.error("<stdin>", 1, "", limits.InputTooLarge(len(raw), exact=True).message())
         return None
     return decode(raw, "<stdin>", collector)
 
 
 def decode(raw: bytes, display: str, collector: Collector) -> str | None:
     nul = raw.find(b"\x00")
+    other = other_unicode(raw) if nul >= 0 or raw[:2] in (b"\xff\xfe", b"\xfe\xff") else None
+    if other:
+        collector.error(display, 1, "", f"{other} text: aimc reads UTF-8 only; save the file as UTF-8")
+        return None
     if nul >= 0:
         collector.error(display, raw[:nul].count(b"\n") + 1, "", "binary file (NUL bytes): expected UTF-8 YAML text")
         return None
@@ -196,15 +210,16 @@ def decode(raw: bytes, display: str, collector: Collector) -> str | None:
 
 def load(files: list[SourceFile], collector: Collector) -> list[Document]:
     documents: list[Document] = []
+    budget = limits.ExpansionBudget()  # alias expansion, over all the files of this load
     for source_file in files:
-        documents.extend(load_file(source_file, collector))
+        documents.extend(load_file(source_file, collector, budget))
     return documents
 
 
-def load_file(source_file: SourceFile, collector: Collector) -> list[Document]:
+def load_file(source_file: SourceFile, collector: Collector, budget=None) -> list[Document]:
     out: list[Document] = []
     try:
-        for index, (line, data) in enumerate(load_all(source_file.text)):
+        for index, (line, data) in enumerate(load_all(source_file.text, budget)):
             kind = classify(data)
             if kind is None:
                 continue
@@ -217,7 +232,8 @@ def load_file(source_file: SourceFile, collector: Collector) -> list[Document]:
                 continue
             out.append(Document(source_file.path, source_file.source, index, line, kind, data))
     except yaml.MarkedYAMLError as exc:
-        collector.add(helm_hint.with_hint(_yaml_diagnostic(source_file.path, exc), source_file.text, source_file.source))
+        collector.add(helm_hint.with_hint(_yaml_diagnostic(source_file.path, exc, source_file.text), source_file.text,
+                                          source_file.source))
         return []
     except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters)
         # libyaml reads UTF-8, so its position is a byte offset
@@ -246,10 +262,15 @@ def non_string_key_diagnostic(path: str, document_line: int, line: int, where: t
                       f"key read as the {kind} {text}: keys must be strings, quote the key")
 
 
-def _yaml_diagnostic(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+def _yaml_diagnostic(path: str, exc: yaml.MarkedYAMLError, text: str = "") -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 0
     problem = exc.problem or "invalid YAML"
+    if mark and "cannot start any token" in problem and _character_at(text, mark) == "\t":
+        return Diagnostic(path, line, "", "invalid YAML: a tab character where YAML expects indentation or a value: "
+                                          "YAML forbids tabs for indentation, use spaces")
+    if "tab character" in problem:
+        problem += " (YAML forbids tabs for indentation: use spaces)"
     if "maximum nesting depth" in problem:  # libyaml's own limit (1000 levels), above ours
         return Diagnostic(path, line, "", f"invalid YAML: nested more than {MAX_DEPTH} levels deep; refusing it")
     if "\t" in problem or "found character '\\t'" in problem:
@@ -258,42 +279,6 @@ def _yaml_diagnostic(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     return Diagnostic(path, line, "", f"invalid YAML: {problem}{context.rstrip()}".strip())
 
 
-def classify(data) -> str | Diagnostic | None:
-    """What a document is. None: not ours and not a Kubernetes object (CI configs, empty documents)."""
-    if not isinstance(data, dict):
-        return None
-    api_version, kind = data.get("apiVersion"), data.get("kind")
-    if isinstance(api_version, str) and isinstance(kind, str):
-        group = api_version.rpartition("/")[0]
-        if group == API_GROUP:
-            return {"AIMEndpoint": "endpoint", "ClusterInventory": "inventory", "AIMModel": "model",
-                    "AIMBenchmarkScenario": "scenario"}.get(kind) or \
-                _unknown_own_kind(kind)
-        if kind in OWN_KINDS:  # a typo in the group would pass the endpoint through as an unknown custom resource
-            return Diagnostic("", 0, "apiVersion", f"'{api_version}' is not the apiVersion of {kind}: expected "
-                                                   f"'{API_VERSION}'")
-        if (group, kind) in TOOL_KINDS:
-            return None
-        return "object"
-    for key, value in (("apiVersion", api_version), ("kind", kind)):
-        if value is not None and not isinstance(value, str):
-            from aimc.validate.schema import describe
-
-            return Diagnostic("", 0, key, f"{describe(value)} is not valid; expected a string")
-    if "recipe_id" in data and ("vllm_serve" in data or "sglang_serve" in data or "model_id" in data):
-        return "recipe"
-    metadata = data.get("metadata")
-    if "engine_args" in data and isinstance(metadata, dict) and "engine" in metadata:
-        return "profile"
-    if kind in OWN_KINDS or (isinstance(kind, str) and isinstance(data.get("metadata"), dict)):
-        # Looks like a Kubernetes object but would be dropped silently: say so instead.
-        return Diagnostic("", 0, "apiVersion", f"missing apiVersion for kind '{kind}'"
-                          + (f": expected '{API_VERSION}'" if kind in OWN_KINDS else ""))
-    return None
-
-
-def _unknown_own_kind(kind: str) -> Diagnostic:
-    from aimc.errors import did_you_mean
-
-    return Diagnostic("", 0, "kind", f"unknown kind '{kind}' in {API_GROUP}{did_you_mean(kind, OWN_KINDS)}; "
-                                     f"known kinds: {', '.join(OWN_KINDS)}")
+def _character_at(text: str, mark) -> str:
+    lines = text.split("\n", mark.line + 1)
+    return lines[mark.line][mark.column:mark.column + 1] if mark.line < len(lines) else ""

@@ -1,9 +1,6 @@
-"""YAML loading that remembers where every key and item came from.
-
-PyYAML's C parser does the work; our constructors build dict/list subclasses that carry line numbers,
-refuse duplicate keys (PyYAML silently keeps the last one) and keep timestamps as strings (Kubernetes
-reads them as strings too).
-"""
+"""YAML loading that remembers where every key and item came from. PyYAML's C parser does the work; our constructors
+build dict/list subclasses that carry line numbers, refuse duplicate keys (PyYAML silently keeps the last one) and
+keep timestamps as strings (Kubernetes reads them as strings too)."""
 
 from __future__ import annotations
 
@@ -103,12 +100,30 @@ def _construct_timestamp_as_string(loader: PositionLoader, node):
 
 def _construct_finite_float(loader: PositionLoader, node):
     """NaN and infinities have no JSON form: Kubernetes would reject them, engines would get 'nan' as a flag."""
+    if ":" in node.value or "_" in node.value:  # base 60 (`1:30.5`) and '_' digits: YAML 1.1 only, see above
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{node.value}' is a number in YAML 1.1 (base 60 or '_' between digits) but not in YAML 1.2 "
+                        "(kubectl, Argo CD): write it in plain decimal, or quote it if you mean the string", node.start_mark)
     value = loader.construct_yaml_float(node)
     if value != value or value in (float("inf"), float("-inf")):
         raise yaml.constructor.ConstructorError(
             None, None, f"'{node.value}' is not a finite number (manifests are JSON, which has no NaN or infinity); "
                         f"quote it if you mean the string", node.start_mark)
     return value
+
+
+def _construct_unambiguous_int(loader: PositionLoader, node):
+    """YAML 1.1 reads `1:00` as 60 (base 60), `017` as 15 (octal), `0b11` and `1_000` as numbers; YAML 1.2 readers
+    (kubectl kustomize, Argo CD) read them as other numbers or strings. Such a value means two things: refuse it."""
+    text = node.value.lstrip("+-")
+    form = ("base 60" if ":" in text else "'_' between digits" if "_" in text else "binary" if text[:2] == "0b"
+            else "octal" if len(text) > 1 and text[0] == "0" and text[1] != "x" else None)
+    if form:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{node.value}' is {loader.construct_yaml_int(node)} in YAML 1.1 ({form}) but not in YAML 1.2 "
+                        "(kubectl, Argo CD): write the number in plain decimal, or quote it if you mean the string",
+            node.start_mark)
+    return loader.construct_yaml_int(node)
 
 
 def _refuse_non_json_tag(loader: PositionLoader, node):
@@ -123,6 +138,7 @@ PositionLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 PositionLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_string)
 PositionLoader.add_constructor("tag:yaml.org,2002:float", _construct_finite_float)
+PositionLoader.add_constructor("tag:yaml.org,2002:int", _construct_unambiguous_int)
 for _tag in ("binary", "set", "omap", "pairs"):
     PositionLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_non_json_tag)
 
@@ -135,12 +151,13 @@ def _children(node) -> list:
     return node.value
 
 
-def check_shape(root, may_have_aliases: bool = True) -> None:
-    """Refuse a document whose aliases expand it past MAX_EXPANDED_NODES or that nests deeper than MAX_DEPTH."""
+def check_shape(root, may_have_aliases: bool = True) -> int:
+    """Refuse a document whose aliases expand it past MAX_EXPANDED_NODES or that nests deeper than MAX_DEPTH.
+    Returns the expanded size of a document that may have aliases (0 for a plain tree: its text bounds it)."""
     if may_have_aliases:
-        _check_graph(root)
-    else:
-        _check_tree_depth(root)
+        return _check_graph(root)
+    _check_tree_depth(root)
+    return 0
 
 
 def _check_tree_depth(root) -> None:
@@ -158,7 +175,7 @@ def _check_tree_depth(root) -> None:
             stack.extend((child, depth + 1) for child in node.value if not isinstance(child, scalar))
 
 
-def _check_graph(root) -> None:
+def _check_graph(root) -> int:
     """With aliases: sizes and heights of the expanded document.
 
     One iterative post-order walk over the node graph; an alias is a shared node, so memoising sizes and heights
@@ -184,8 +201,27 @@ def _check_graph(root) -> None:
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
     if heights[id(root)] > MAX_DEPTH:
+        deepest = _deepest_at(root, heights, MAX_DEPTH + 1)
+        if _merges_on_the_way(root, heights, MAX_DEPTH + 1):
+            raise yaml.MarkedYAMLError(None, None, f"merge keys ('<<: *anchor') chained more than {MAX_DEPTH} levels "
+                                       "deep; refusing it (merge the values once, or list them)", deepest.start_mark)
         raise yaml.MarkedYAMLError(None, None, f"nested more than {MAX_DEPTH} levels deep; refusing it",
-                                   _deepest_at(root, heights, MAX_DEPTH + 1).start_mark)
+                                   deepest.start_mark)
+    return sizes[id(root)]
+
+
+def _merges_on_the_way(root, heights: dict, level: int) -> bool:
+    """Whether the deepest path goes through merge keys (`<<: *a` whose anchor merges another, and so on)."""
+    node, merges = root, 0
+    for _ in range(level - 1):
+        if isinstance(node, yaml.MappingNode) and node.value:
+            key, node = max(node.value, key=lambda pair: max(heights[id(pair[0])], heights[id(pair[1])]))
+            merges += key.tag == "tag:yaml.org,2002:merge"
+        elif isinstance(node, yaml.SequenceNode) and node.value:
+            node = max(node.value, key=lambda c: heights[id(c)])
+        else:
+            break
+    return merges > level // 2
 
 
 def _deepest_at(root, heights: dict, level: int):
@@ -199,14 +235,19 @@ def _deepest_at(root, heights: dict, level: int):
     return node
 
 
-def load_all(text: str):
-    """Yield (start_line, data) for each document of a YAML stream."""
+def load_all(text: str, budget=None):
+    """Yield (start_line, data) for each document of a YAML stream. `budget` (limits.ExpansionBudget): the nodes
+    documents with aliases may still expand to, shared with the other files of the same load."""
     loader = PositionLoader(text)
     may_have_aliases = "&" in text  # no anchor, no alias: the document is a plain tree
     try:
         while loader.check_node():
             node = loader.get_node()
-            check_shape(node, may_have_aliases)
+            size = check_shape(node, may_have_aliases)
+            if budget is not None and size and not budget.spend(size):
+                raise yaml.MarkedYAMLError(None, None, f"aliases expand this document to {size:,} nodes, past what is "
+                                           f"left of the {budget.total:,} nodes all documents with aliases may expand "
+                                           "to together; refusing it", node.start_mark)
             yield node.start_mark.line + 1, loader.construct_document(node)
     finally:
         loader.dispose()

@@ -130,7 +130,13 @@ def _line(endpoint: Endpoint, inventory: Inventory | None, ref: ImageRef) -> int
 
 
 def image_problem(image: str) -> str | None:
-    """Images must be pinned: a tag other than `latest`, or a digest."""
+    """Images must be references the runtime parses (the distribution grammar), and pinned: a tag other than
+    `latest`, or a digest."""
+    from aimc.validate import kube_values
+
+    malformed = kube_values.image_reference_problem(image)
+    if malformed:
+        return malformed
     if "@sha256:" in image:
         return None
     name, _, tag = image.rpartition(":")

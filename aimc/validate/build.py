@@ -9,7 +9,7 @@ from __future__ import annotations
 from aimc.errors import Collector
 from aimc.load.documents import Document
 from aimc.model.inputs import Catalog, Inputs, PassthroughObject
-from aimc.validate import benchmark, schema
+from aimc.validate import benchmark, kube_values, schema
 from aimc.validate.convert import origin_of
 from aimc.validate.endpoints import check_unique_endpoints, parse_endpoint
 from aimc.validate.inventory import choose_inventory, parse_inventory
@@ -30,9 +30,10 @@ def parse_inputs(documents: list[Document], collector: Collector, recipe_documen
             elif not is_previous_output(doc.data):
                 objects.append(PassthroughObject(dict(doc.data), origin_of(doc)))
             continue
-        problems = schema.validate(doc.kind, doc.data, doc.file, doc.line)
-        if problems:
-            collector.extend(problems)
+        problems = schema.validate(doc.kind, doc.data, doc.file, doc.line) or \
+            kube_values.problems(doc.kind, doc.data, doc.file, doc.line, schema.load_schema(doc.kind))
+        collector.extend(problems)
+        if any(p.severity == "error" for p in problems):
             continue
         if doc.kind == "endpoint":
             endpoint = parse_endpoint(doc, collector)
@@ -48,9 +49,10 @@ def parse_inputs(documents: list[Document], collector: Collector, recipe_documen
             models.append(doc)
     for doc in recipe_documents:
         if doc.kind in ("recipe", "profile"):
-            problems = schema.validate(doc.kind, doc.data, doc.file, doc.line)
-            if problems:
-                collector.extend(problems)
+            problems = schema.validate(doc.kind, doc.data, doc.file, doc.line) or \
+                kube_values.problems(doc.kind, doc.data, doc.file, doc.line, schema.load_schema(doc.kind))
+            collector.extend(problems)
+            if any(p.severity == "error" for p in problems):
                 continue
             recipe = parse_recipe(doc, collector, builtin=False)
             if recipe is not None:

@@ -16,8 +16,8 @@ import json
 import re
 from functools import lru_cache
 
+from aimc.errors import MAX_VALUE_CHARS, Diagnostic, did_you_mean, quote
 from aimc.catalog.files import data_dir
-from aimc.errors import Diagnostic, did_you_mean
 from aimc.load.yaml_positions import format_path, line_of
 from aimc.validate import field_homes
 
@@ -245,10 +245,17 @@ def _message(error) -> str:
             return f"'{error.instance}' is not a flag: engine flags are written with their dashes, e.g. '{dashed}'"
     if validator_name == "pattern":
         hint = error.schema.get("description", "")
-        return f"{error.instance!r} does not match {error.validator_value!r}" + (f" ({hint})" if hint else "")
+        return f"{quote(error.instance)} does not match {error.validator_value!r}" + (f" ({hint})" if hint else "")
     if validator_name == "propertyNames":
-        return f"invalid key: {error.message}"
-    return error.message
+        return f"invalid key: {_cut_instance(error.message, error.instance)}"
+    return _cut_instance(error.message, error.instance)
+
+
+def _cut_instance(message: str, instance) -> str:
+    """jsonschema's own messages quote the whole value: cut a long one (a 5 MB name) like every other message."""
+    if isinstance(instance, str) and len(instance) > MAX_VALUE_CHARS:
+        return message.replace(repr(instance), quote(instance))
+    return message
 
 
 def _is_key_error(error) -> bool:
@@ -265,7 +272,7 @@ def describe(value) -> str:
     if isinstance(value, (int, float)):
         return f"number {value}"
     if isinstance(value, str):
-        return f"string {value!r}"
+        return f"string {quote(value)}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

@@ -1,0 +1,71 @@
+"""Standard output as a contract: UTF-8 whatever the locale, and never a silent success when it could not be written.
+
+Argo CD, Kustomize and CI read aimc's stdout. A closed stdout (`>&-`), a reader that went away (`| head -c 100000`)
+or a full disk (`> /dev/full`) means the manifests did not arrive whole: that is exit 1 with a message, never exit 0
+with a truncated (or no) stream, and never exit 3 (it is not a bug of aimc).
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import sys
+
+# Errors a write to a stream (no file name attached) reports when the stream, not aimc, is the problem.
+_OUTPUT_ERRNOS = {errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EBADF, getattr(errno, "EDQUOT", -1)}
+
+
+def utf8_streams() -> None:
+    """stdout and stderr write UTF-8 (file names, model ids, labels) under any locale (`LC_ALL=C PYTHONUTF8=0`,
+    `PYTHONIOENCODING=latin-1`): the output's bytes must not depend on the machine."""
+    for stream, errors in ((sys.stdout, "strict"), (sys.stderr, "backslashreplace")):
+        if isinstance(stream, io.TextIOWrapper) and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            try:
+                stream.reconfigure(encoding="utf-8", errors=errors)
+            except (ValueError, OSError):  # pragma: no cover - a stream that cannot change any more
+                pass
+
+
+def closed_stdout_message() -> str | None:
+    if sys.stdout is None:
+        return "aimc: standard output is closed: nothing could be written (exit 1, so no one takes it for success)"
+    return None
+
+
+def output_error_message(exc: BaseException) -> str | None:
+    """The message for an error that came from writing stdout, or None when `exc` is something else."""
+    if isinstance(exc, BrokenPipeError):
+        return "aimc: standard output was closed before all of it was written (broken pipe): the output is incomplete"
+    if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_ERRNOS:
+        return f"aimc: cannot write to standard output: {exc.strerror or exc}: the output is incomplete"
+    return None
+
+
+def click_saw_broken_pipe() -> bool:
+    """click turns a broken pipe inside a command into `sys.exit(1)`, silently, after wrapping stdout to quiet its
+    last flush. True when that happened (the wrapper is removed again: main may run more than once in a process)."""
+    from click.utils import PacifyFlushWrapper
+
+    if isinstance(sys.stdout, PacifyFlushWrapper):
+        sys.stdout = sys.stdout.wrapped
+        return True
+    return False
+
+
+def flush_stdout() -> None:
+    """Flush inside the command's error handling: the last piece of a stream fails here, not at interpreter exit."""
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
+def discard_stdout() -> None:
+    """After a failed write, point stdout at /dev/null: Python's own flush at exit would fail again and print a
+    traceback-like 'Exception ignored' message."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)

@@ -1,0 +1,87 @@
+"""Scalars that every YAML reader reads back the same: YAML 1.1 (PyYAML), YAML 1.2 and Go's YAML libraries.
+
+PyYAML quotes a string only when YAML 1.1 would read it as another type. The readers on the other side of aimc's
+output read more strings as numbers or booleans: `kubectl`, Kustomize, Argo CD and the API server use go-yaml
+(`sigs.k8s.io/yaml`, `gopkg.in/yaml.v2`/`v3`), which reads `5e-5`, `0o17`, `0x1F`, `08`, `1_0`, `0_x1f` and `y` / `n`
+as numbers and booleans, and YAML 1.2 readers read `1e3` as a float. A string written plain as one of those reaches
+the cluster as a number: an env value or a label aimc called valid is then refused, or silently changed.
+
+`SafeDumper` is PyYAML's safe dumper whose resolver also knows those forms, so PyYAML quotes them (single quotes, as
+it quotes its own); `typed_elsewhere` is the same test for the fast writer in yaml_text. The rules over-approximate
+go-yaml's (which strips every `_` before trying `strconv.ParseInt(s, 0, 64)` and its YAML float pattern): quoting a
+string that did not need it changes nothing a reader sees.
+
+`comment_text` makes a path safe inside a `# ...` comment line (file names may hold line breaks or any byte).
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+try:
+    _BaseDumper = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _BaseDumper = yaml.SafeDumper
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+# go-yaml's resolve map (booleans of YAML 1.1 including y/n, null, .inf/.nan, merge) and YAML 1.2's, any case.
+_WORDS = frozenset({"", "~", "null", "y", "yes", "n", "no", "true", "false", "on", "off", ".nan", ".inf", "+.inf",
+                    "-.inf", "<<"})
+# After removing underscores: Go's integer literals (base prefixes 0x, 0o, 0b, and a leading 0 for octal) and the
+# YAML 1.2 / go-yaml float pattern; also a leading dot (go-yaml tries strconv.ParseFloat on those).
+_NUMBER = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)"
+                     r"(?:[eE][-+]?[0-9]+)?)|\.[0-9].*")
+_NUMBER_START = frozenset("0123456789+-.")
+
+
+def typed_elsewhere(value: str) -> bool:
+    """Whether a YAML 1.2 or go-yaml reader would read this plain scalar as something other than a string."""
+    if len(value) <= 6 and value.lower() in _WORDS:
+        return True
+    # Numbers have no length limit (go-yaml reads 70 digits and an exponent as a float): test every candidate.
+    return value[:1] in _NUMBER_START and _NUMBER.fullmatch(value.replace("_", "")) is not None
+
+
+class SafeDumper(_BaseDumper):
+    """PyYAML's safe dumper (the C emitter when available) that also quotes what YAML 1.2 and go-yaml read as
+    another type."""
+
+    def resolve(self, kind, value, implicit):
+        tag = super().resolve(kind, value, implicit)
+        if tag == _STR_TAG and kind is yaml.ScalarNode and implicit[0] and typed_elsewhere(value):
+            return _FLOAT_TAG  # any tag but str: the emitter then refuses the plain style and quotes the string
+        return tag
+
+
+_STR_RESOLVER = yaml.resolver.Resolver()
+
+
+def resolves_to_str(value: str) -> bool:
+    """Whether every reader reads this plain scalar as the string it is."""
+    return _STR_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG and not typed_elsewhere(value)
+
+
+# Characters a comment line cannot carry as they are: line breaks of YAML 1.1 and 1.2, characters YAML does not allow
+# in a stream (C0 and C1 controls, lone surrogates, U+FFFE/U+FFFF), a byte-order mark, and the backslash that
+# introduces the escapes (so the escaped text reads back unambiguously).
+_COMMENT_UNSAFE = re.compile("[\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+_NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a non-UTF-8 file name (Python's surrogateescape): show the byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def comment_text(text: str) -> str:
+    """`text` on one line, printable, valid UTF-8: C-style escapes for everything else (`\\n`, `\\x1b`, `\\xff` for
+    a byte that is not UTF-8, `\\\\` for a backslash)."""
+    return _COMMENT_UNSAFE.sub(_escape, text) if _COMMENT_UNSAFE.search(text) else text
