@@ -50,14 +50,16 @@ CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECOD
 
 def timed_run(command: list[str], stdout_path: Path) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, peak RSS in MiB) of one child process; its stdout goes to a file."""
-    with open(stdout_path, "wb") as out:
+    # stderr goes to a file, not a pipe: a run that warns a lot (10,000 endpoints) would otherwise block on a full
+    # pipe that nobody reads until the child ends.
+    with open(stdout_path, "wb") as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE, env=CHILD_ENV)
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=CHILD_ENV)
         _, status, usage = os.wait4(process.pid, 0)  # rusage of this child alone (RUSAGE_CHILDREN accumulates)
         wall = time.perf_counter() - start
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
     process.returncode = os.waitstatus_to_exitcode(status)
-    stderr = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed with exit {process.returncode}:\n{stderr[-3000:]}")
     # ru_maxrss is in KiB on Linux, bytes on macOS.
