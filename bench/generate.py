@@ -174,7 +174,11 @@ def endpoint_document(index: int, recipe: dict, rng: random.Random) -> tuple[str
     if not multi and rng.random() < 0.5:
         lines += ["  customArgs:", *_mapping("    ", rng.choice(CUSTOM_ARGS[engine]))]
     if rng.random() < 0.5:
-        lines += ["  aimFrameworkOverrides:", *_mapping("    ", rng.choice(OVERRIDES))]
+        # A lower utilisation only where there is room: the smallest configuration of a large model (e.g. 405B fp8
+        # on two MI325X) fits with little to spare, and a real endpoint would not ask for it there either.
+        smallest = gpus == min(engines[engine])
+        choices = tuple(o for o in OVERRIDES if not (smallest and "gpuMemoryUtilization" in o))
+        lines += ["  aimFrameworkOverrides:", *_mapping("    ", rng.choice(choices))]
     if rng.random() < 0.25:
         lines += ["  env:", "    - name: LOG_LEVEL", "      value: INFO"]
     folder = f"teams/{team}/{stage}/{family}"
