@@ -251,6 +251,9 @@ class Catalog:
     """Everything selection reads: recipes by id, in a stable order."""
 
     recipes: tuple[Recipe, ...]
+    # False: only the built-in recipes that may serve the models a build names (validate.recipes.builtin_catalog);
+    # `complete_catalog` adds the others where a message lists what exists.
+    complete: bool = True
 
     def by_id(self) -> dict[str, Recipe]:
         return {r.id: r for r in self.recipes}

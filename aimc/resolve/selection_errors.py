@@ -17,6 +17,7 @@ from aimc.load.yaml_positions import format_path
 from aimc.model.inputs import Catalog, Endpoint, EngineRequest, Inventory, Recipe
 from aimc.model.plan import Reason, Selection, TraceEntry, Verdict
 from aimc.resolve.candidates import describe_request, model_matches, pinned_recipes, same_hardware
+from aimc.validate.recipes import complete_catalog
 
 EXPLAIN_HINT = " (run `aimc explain` for every candidate)"
 
@@ -33,6 +34,7 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
     """One line that says what was asked, how many configurations were rejected and why, and what exists.
     `explain_hint` False: the message is shown inside `aimc explain`, which must not advise running itself."""
     endpoint, request = selection.endpoint, selection.request
+    catalog = complete_catalog(catalog)  # what exists, beyond the recipes this build loaded
     origin = endpoint.origin
     pinned = request.recipe or endpoint.recipe
     if pinned and pinned not in catalog.by_id() and not pinned_recipes(catalog, pinned, endpoint.model):

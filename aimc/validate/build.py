@@ -61,7 +61,13 @@ def parse_inputs(documents: list[Document], collector: Collector, recipe_documen
             if not schema.validate("model", doc.data, doc.file, doc.line):
                 models.append(doc)
     inventory = choose_inventory(inventories, inventory_documents, collector)
-    catalog = merge_catalog(builtin if builtin is not None else builtin_catalog(), recipes, collector)
+    catalog = merge_catalog(builtin if builtin is not None else builtin_catalog(_named(endpoints)), recipes, collector)
     check_unique_endpoints(endpoints, collector)
     benchmarks = benchmark.parse(documents, endpoints, collector)
     return Inputs(tuple(endpoints), inventory, catalog, tuple(objects), tuple(models), benchmarks)
+
+
+def _named(endpoints) -> frozenset[str]:
+    """The models and pinned recipe ids the endpoints name, lower-case: the built-in recipes a build may select."""
+    names = {e.model.lower() for e in endpoints} | {e.recipe.lower() for e in endpoints if e.recipe}
+    return frozenset(names | {r.recipe.lower() for e in endpoints for r in e.engines if r.recipe})

@@ -8,9 +8,8 @@ from pathlib import PurePosixPath
 
 from aimc.catalog.files import data_dir
 from aimc.errors import Collector
-from aimc.load.documents import Document, discover, load
+from aimc.load.documents import Document, SourceFile, discover, load_file
 from aimc.model.inputs import ArgValue, Catalog, Recipe, RecipeConfig
-from aimc.validate import schema
 from aimc.validate.convert import origin_of, scalar_text, str_pairs
 from aimc.validate.profiles import parse_profile
 
@@ -75,24 +74,53 @@ def merge_catalog(builtin: Catalog, local: list[Recipe], collector: Collector) -
             continue
         local_ids[recipe.id] = recipe
         by_id[recipe.id] = recipe
-    return Catalog(tuple(by_id[k] for k in sorted(by_id)))
+    return Catalog(tuple(by_id[k] for k in sorted(by_id)), complete=builtin.complete)
+
+
+def builtin_catalog(wanted: frozenset[str] | None = None) -> Catalog:
+    """The recipes shipped with aimc. `wanted`: only the recipe files that may serve these models or recipe ids
+    (lower-case); None: all of them. A build names few of the ~50 models, and parsing the others was a fifth of the
+    start-up of a small build. The partial catalog says so (`complete` False): `complete_catalog` gives the rest to
+    the error messages that list what exists."""
+    files = _builtin_files()
+    if wanted is not None:
+        # A recipe file names its own model_id and recipe_id in its text, so a file that does not contain a wanted
+        # name cannot serve it (tests/test_validate_recipes.py checks every built-in file for this).
+        files = tuple(f for f in files if any(name in f.text.lower() for name in wanted))
+    recipes = [recipe for source_file in files for recipe in _builtin_recipes(source_file)]
+    return Catalog(tuple(sorted(recipes, key=lambda r: r.id)), complete=wanted is None)
+
+
+def complete_catalog(catalog: Catalog) -> Catalog:
+    """A partial catalog with every other built-in recipe added (its own recipes, local or generated, win)."""
+    if catalog.complete:
+        return catalog
+    by_id = {r.id: r for r in builtin_catalog().recipes}
+    by_id.update((r.id, r) for r in catalog.recipes if not r.generated)
+    generated = tuple(r for r in catalog.recipes if r.generated)
+    return Catalog(tuple(by_id[k] for k in sorted(by_id)) + generated)
 
 
 @cache
-def builtin_catalog() -> Catalog:
-    """The recipes shipped with aimc, read once per process. A defect here is a bug in aimc, not a user error."""
+def _builtin_files() -> tuple[SourceFile, ...]:
     collector = Collector()
     files = discover([str(data_dir("recipes"))], collector)
-    recipes = []
-    for doc in load(files, collector):
-        if doc.kind not in ("recipe", "profile"):
-            continue
-        problems = schema.validate(doc.kind, doc.data, doc.file, doc.line)
-        collector.extend(problems)
-        if not problems:
-            recipe = parse_recipe(doc, collector, builtin=True)
-            if recipe is not None:
-                recipes.append(recipe)
+    _raise_on_errors(collector)
+    return tuple(files)
+
+
+@cache
+def _builtin_recipes(source_file: SourceFile) -> tuple[Recipe, ...]:
+    """One built-in file's recipes, parsed once per process. Not schema-checked at run time: the shipped files are
+    checked by the test suite (tests/test_validate_recipes.py), and compiling the recipe schema cost every run."""
+    collector = Collector()
+    recipes = [parse_recipe(doc, collector, builtin=True) for doc in load_file(source_file, collector)
+               if doc.kind in ("recipe", "profile")]
+    _raise_on_errors(collector)
+    return tuple(r for r in recipes if r is not None)
+
+
+def _raise_on_errors(collector: Collector) -> None:
+    """A defect of the shipped catalog is a bug in aimc (exit 3), not a user error."""
     if collector.errors:
         raise RuntimeError("built-in recipe catalog is invalid:\n" + "\n".join(d.format() for d in collector.errors))
-    return Catalog(tuple(sorted(recipes, key=lambda r: r.id)))
