@@ -6,7 +6,7 @@ anything else is a bug in aimc and exits 3.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -31,8 +31,7 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... (cut: {len(text):,} characters)"
 
 
-@dataclass(frozen=True, order=True)
-class Diagnostic:
+class Diagnostic(Record, order=True):
     """A problem tied to a place in the inputs: `file:line: field: message`."""
 
     file: str

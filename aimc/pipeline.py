@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from aimc.records import Record
 from typing import TYPE_CHECKING
 
 from aimc.resolve import capacity
@@ -22,8 +22,7 @@ if TYPE_CHECKING:  # the build path does not import what only Argo CD needs
     from aimc.load.parsed import ParsedObject
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(Record):
     """What one compile reads and how strictly: the CLI and every adapter (Argo CD, Kustomize, KRM, diff) build one."""
 
     paths: tuple[str, ...] = (".",)
@@ -45,12 +44,11 @@ class Options:
     api_versions: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(Record):
     objects: tuple[Rendered, ...]
     warnings: tuple[Diagnostic, ...]
     inputs: Inputs
-    resolution: resolve_mod.Resolution = field(repr=False)
+    resolution: resolve_mod.Resolution
 
 
 def load_inputs(options: Options, collector: Collector) -> Inputs:

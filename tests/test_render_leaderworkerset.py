@@ -4,7 +4,7 @@ probes, the pool's network, the Ray leader script under hostile values, autoscal
 from __future__ import annotations
 
 import shlex
-from dataclasses import replace
+from aimc.records import replace
 from pathlib import Path
 
 import crd_fixtures

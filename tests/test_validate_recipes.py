@@ -66,6 +66,6 @@ def test_an_unknown_model_lists_every_built_in_model_though_the_build_parsed_non
 
 
 def _replace(recipe, **changes):
-    from dataclasses import replace
+    from aimc.records import replace
 
     return replace(recipe, **changes)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
+from aimc.records import replace
 from pathlib import Path
 
 from aimc import pipeline

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from dataclasses import replace
+from aimc.records import replace
 from pathlib import Path
 
 from aimc import pipeline

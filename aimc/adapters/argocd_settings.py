@@ -5,7 +5,7 @@ FILE`) names the plugin setting that does the same (`ARGOCD_ENV_AIMC_NAMESPACE` 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from aimc.records import replace
 
 from aimc.errors import Diagnostic
 

@@ -10,7 +10,7 @@ does with one Application per cluster folder.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from aimc.records import Record, replace
 from typing import Callable
 
 from aimc import pipeline
@@ -18,8 +18,7 @@ from aimc.errors import Collector, Diagnostic, UserError
 from aimc.load import documents
 
 
-@dataclass(frozen=True)
-class Cluster:
+class Cluster(Record):
     folder: str  # the cluster's folder, as the inputs name it (relative to the working directory or the root)
     inventory: str  # the ClusterInventory file in it
     options: pipeline.Options  # the compile of this cluster: the inputs minus the other clusters' folders

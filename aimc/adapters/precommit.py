@@ -6,15 +6,14 @@ The hooks themselves are declared in `.pre-commit-hooks.yaml` at the repository 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 from pathlib import Path
 
 from aimc.emit import output as emit
 from aimc.render import Rendered
 
 
-@dataclass(frozen=True)
-class RenderCheck:
+class RenderCheck(Record):
     """How a render folder differs from what the specs render to (relative paths, sorted)."""
 
     directory: str

@@ -12,7 +12,7 @@ import io
 import os
 import subprocess
 import tarfile
-from dataclasses import dataclass, replace
+from aimc.records import Record, replace
 from pathlib import Path
 
 from aimc.emit import output as emit
@@ -22,8 +22,7 @@ from aimc.errors import Diagnostic, UserError
 WORKING_TREE = "working tree"
 
 
-@dataclass(frozen=True)
-class Side:
+class Side(Record):
     label: str  # shown in reports: the revision or folder as the user wrote it, or "working tree"
     root: Path  # the folder the paths are relative to
     where: str  # prefix for file names in diagnostics: "origin/main:" for a revision, "old/" for a folder, ""

@@ -8,7 +8,7 @@ may read more inputs from `paths` given in their configuration object (`kind: Ai
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from aimc.records import Record, replace
 
 from aimc import pipeline
 from aimc.emit.output import ordered, plain
@@ -28,8 +28,7 @@ INTERNAL_ANNOTATION_PREFIXES = ("internal.config.kubernetes.io/", "config.kubern
                                 "kustomize.config.k8s.io/")
 
 
-@dataclass(frozen=True)
-class HandedOver:
+class HandedOver(Record):
     """The resources a tool handed over, sorted out: aimc's inputs (with their origins) and objects aimc rendered
     in an earlier pass."""
 
@@ -37,8 +36,7 @@ class HandedOver:
     earlier: tuple[dict, ...]
 
 
-@dataclass(frozen=True)
-class Compiled:
+class Compiled(Record):
     objects: tuple[dict, ...]
     warnings: tuple[Diagnostic, ...]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from aimc.records import Record
 from functools import cache
 
 from aimc.catalog.files import read_json
@@ -25,8 +25,7 @@ _HUMAN_INT = re.compile(r"^(\d+(\.\d+)?[kmgt]|\d+[KMGT])$")
 _TRUE_FALSE = {"true": True, "false": False}
 
 
-@dataclass(frozen=True)
-class FlagSpec:
+class FlagSpec(Record):
     """One flag as the engine's parser defines it."""
 
     name: str
@@ -48,8 +47,7 @@ class FlagSpec:
         return self.takes_value is False
 
 
-@dataclass(frozen=True)
-class FlagSet:
+class FlagSet(Record):
     engine: str
     version: str
     source: str
@@ -143,8 +141,7 @@ def unknown_flag_problem(flags: FlagSet, flag: str) -> str:
     return f"{flag} is not a {flags.label} flag{did_you_mean(flag, flags.long_names)}"
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(Record):
     """The outcome of checking one flag's value: the value to emit (or `remove`), and a problem if any."""
 
     value: object = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from aimc.records import Record
 from pathlib import Path
 
 from aimc.catalog import hf_parameters
@@ -24,15 +24,13 @@ BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5, "fp4
 CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length")
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(Record):
     field: str  # the AIMModel spec field
     value: int | float | str
     source: str  # the config key it came from, or how it was computed
 
 
-@dataclass(frozen=True)
-class ImportedModel:
+class ImportedModel(Record):
     id: str
     id_source: str
     facts: tuple[Fact, ...]

@@ -9,14 +9,13 @@ Mistral-7B 7.25B.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 from functools import cache
 
 from aimc.catalog.files import read_yaml
 
 
-@dataclass(frozen=True)
-class Count:
+class Count(Record):
     total: int
     active: int  # per token: the routed experts a token uses, not all of them
     how: str  # the arithmetic, for the comment of parametersB

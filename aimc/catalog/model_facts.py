@@ -7,7 +7,7 @@ make a recipe for one model serve another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from aimc.records import Record, compared_on, field
 from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
@@ -34,8 +34,7 @@ def bytes_per_parameter(precision: str) -> float:
 COMPUTE_PARTITIONS = {"SPX": 1, "DPX": 2, "QPX": 4, "CPX": 8}
 
 
-@dataclass(frozen=True)
-class GPU:
+class GPU(Record):
     name: str
     memory_gib: float  # per amd.com/gpu unpartitioned (one GCD on MI250/MI250X)
     arch: str
@@ -44,8 +43,7 @@ class GPU:
     shared_memory: bool = False  # memory shared with the CPU (MI300A): the GPU gets less than memory_gib
 
 
-@dataclass(frozen=True)
-class ModelFacts:
+class ModelFacts(Record):
     id: str
     aliases: tuple[str, ...]
     parameters_b: float
@@ -78,10 +76,11 @@ class ModelFacts:
         return self.layers - self.sliding_window_layers - self.chunked_attention_layers
 
 
-@dataclass(frozen=True)
-class ModelCatalog:
+class ModelCatalog(Record):
     models: tuple[ModelFacts, ...]
-    _index: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+    _index: dict = field(default_factory=dict)  # derived from `models` (below), so equality ignores it
+
+    __eq__, __ne__, __hash__ = compared_on("models")
 
     def __post_init__(self):
         for facts in self.models:  # later entries (repository AIMModel documents) win

@@ -9,7 +9,7 @@ Read once per process (`runtime()` is cached); every view is immutable. Choosing
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from aimc.records import Record
 from functools import cache
 
 from aimc.catalog.files import read_yaml
@@ -19,8 +19,7 @@ _VERSION_PART = re.compile(r"(\d+)|([a-z]+)")
 _TAG_VERSION = re.compile(r"(?:^|[^0-9.])v?(\d+\.\d+(?:\.\d+)?(?:\.?post\d+|rc\d+)?)(?=$|[^0-9])")
 
 
-@dataclass(frozen=True)
-class ImageFacts:
+class ImageFacts(Record):
     image: str
     engine: str
     version: str
@@ -31,8 +30,7 @@ class ImageFacts:
         return dict(self.environment).get(arch, ())
 
 
-@dataclass(frozen=True)
-class NoOpFlag:
+class NoOpFlag(Record):
     """A flag a release removed and that does nothing there: dropped (with a warning) when a recipe sets it."""
 
     flag: str
@@ -40,8 +38,7 @@ class NoOpFlag:
     why: str
 
 
-@dataclass(frozen=True)
-class EngineFacts:
+class EngineFacts(Record):
     engine: str
     name: str  # how people write it: vLLM, SGLang
     flag_set_versions: tuple[str, ...]  # ascending
@@ -55,8 +52,7 @@ class EngineFacts:
         return None
 
 
-@dataclass(frozen=True)
-class Runtime:
+class Runtime(Record):
     images: tuple[ImageFacts, ...]
     defaults: tuple[tuple[tuple[str, str], str], ...]  # (engine, arch) -> image
     engines: tuple[tuple[str, EngineFacts], ...]

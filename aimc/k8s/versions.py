@@ -6,7 +6,7 @@ Pure: objects and versions in, diagnostics out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from aimc.records import Record
 
 # At most 9 digits per part: a version is small, and Python refuses to convert numbers of over 4,300 digits.
 _VERSION = re.compile(r"^v?(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?(?:[-+][0-9A-Za-z.+-]*)?$")
@@ -32,8 +32,7 @@ REMOVED = {
 }
 
 
-@dataclass(frozen=True, order=True)
-class KubeVersion:
+class KubeVersion(Record, order=True):
     major: int
     minor: int
     patch: int = 0

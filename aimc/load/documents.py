@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
+from aimc.records import Record, compared_on
 from pathlib import Path
 
 import yaml
@@ -28,21 +28,21 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(Record):
     path: str  # as the user can reach it (for error messages)
     source: str  # relative to the input root (for `# Source:` comments; never absolute)
     text: str
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(Record):
     file: str  # SourceFile.path
     source: str  # SourceFile.source
     index: int  # position of the document in its file
     line: int  # first line of the document
     kind: str  # endpoint | inventory | model | scenario | recipe | profile | object
-    data: PosDict = field(compare=False, repr=False)
+    data: PosDict  # equality ignores it
+
+    __eq__, __ne__, __hash__ = compared_on("file", "source", "index", "line", "kind")
 
     def diag(self, line: int, field_path: str, message: str, severity: str = "error") -> Diagnostic:
         return Diagnostic(self.file, line or self.line, field_path, message, severity)

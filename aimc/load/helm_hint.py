@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import replace
+from aimc.records import replace
 
 from aimc.errors import Diagnostic
 

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 
 import yaml
 
@@ -21,8 +21,7 @@ INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.i
 PREVIOUS_NAMES = "internal.config.kubernetes.io/previousNames"
 
 
-@dataclass(frozen=True)
-class Annotated:
+class Annotated(Record):
     """What the annotations of one object say about its source."""
 
     paths: tuple[str, ...]  # candidate files, most trusted first (relative to the tool's root)

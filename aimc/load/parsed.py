@@ -10,7 +10,7 @@ file, a field an overlay added at the nearest enclosing line that exists there. 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from aimc.records import Record, compared_on
 from pathlib import Path
 
 import yaml
@@ -21,15 +21,16 @@ from aimc.load.documents import Document, classify, display_path, non_string_key
 from aimc.load.yaml_positions import PosDict, PosList, load_all, non_string_key
 
 
-@dataclass(frozen=True)
-class ParsedObject:
-    data: dict = field(compare=False, repr=False)  # a PosDict when its lines are known
+class ParsedObject(Record):
+    data: dict  # a PosDict when its lines are known; equality ignores it
     file: str  # the source file as the user can reach it; `Kind/name` when no file is known
     line: int  # first line of the object in `file` (0: unknown)
     index: int  # document index within `file`
     item: int  # position among the objects handed over
     tracked_path: str | None = None  # the KRM path annotation as given (a KRM result's `file.path`)
     tracked_index: int | None = None
+
+    __eq__, __ne__, __hash__ = compared_on("file", "line", "index", "item", "tracked_path", "tracked_index")
 
 
 def read_yaml(text: str, where: str) -> list[tuple[int, object]]:

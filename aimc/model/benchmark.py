@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 
 from aimc.model.inputs import BUILTIN, Origin
 
 
-@dataclass(frozen=True)
-class Scenario:
+class Scenario(Record):
     """One load pattern: random prompts of fixed lengths, one run per (concurrency, request rate) pair."""
 
     name: str
@@ -26,8 +25,7 @@ class Scenario:
         return tuple((c, r) for c in self.concurrency for r in self.request_rates)
 
 
-@dataclass(frozen=True)
-class BenchmarkRequest:
+class BenchmarkRequest(Record):
     """`spec.benchmark` of an endpoint: run `scenario` after every Argo CD sync."""
 
     endpoint: str  # metadata.name
@@ -37,8 +35,7 @@ class BenchmarkRequest:
     origin: Origin
 
 
-@dataclass(frozen=True)
-class BenchmarkInputs:
+class BenchmarkInputs(Record):
     """What validate found about benchmarking: the AIMBenchmarkScenario documents and the endpoints that ask for a
     post-sync benchmark."""
 

@@ -6,7 +6,7 @@ where that matters; `Origin` ties each object back to its file and line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from aimc.records import Record, compared_on
 from typing import TYPE_CHECKING, Any
 
 from aimc.load.yaml_positions import PosDict, line_of
@@ -25,14 +25,15 @@ ArgPairs = tuple[tuple[str, ArgValue], ...]
 KubeObject = dict[str, Any]  # a Kubernetes sub-object passed through as given (EnvVar, Toleration)
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(Record):
     """Where an input object came from; `line_of` finds the line of any of its fields."""
 
     file: str
     source: str
     line: int
-    data: PosDict | None = field(default=None, compare=False, repr=False, hash=False)
+    data: PosDict | None = None  # the document, for the lines of its fields; equality ignores it
+
+    __eq__, __ne__, __hash__ = compared_on("file", "source", "line")
 
     def line_of(self, *path: str | int) -> int:
         if self.data is None:
@@ -43,8 +44,7 @@ class Origin:
 BUILTIN = Origin("<built-in>", "<built-in>", 0)  # objects shipped with aimc (e.g. benchmark scenarios)
 
 
-@dataclass(frozen=True)
-class AutoScaling:
+class AutoScaling(Record):
     enabled: bool = False
     min_replicas: int = 1
     max_replicas: int = 1
@@ -54,8 +54,7 @@ class AutoScaling:
     scale_down_stabilization_seconds: int | None = None
 
 
-@dataclass(frozen=True)
-class EngineRequest:
+class EngineRequest(Record):
     """One engine of an endpoint, with what the endpoint (or the engine entry) asks of it."""
 
     engine: str
@@ -66,16 +65,14 @@ class EngineRequest:
     path: JsonPath = ()  # of the engine entry, for error lines
 
 
-@dataclass(frozen=True)
-class SecretKeyRef:
+class SecretKeyRef(Record):
     """A key of a Secret (spec.hfTokenSecret); `key` None means the default key."""
 
     name: str
     key: str | None = None
 
 
-@dataclass(frozen=True)
-class ResourcesPerGpu:
+class ResourcesPerGpu(Record):
     """CPU and memory per GPU of a replica as given (Kubernetes quantities); None where not set."""
 
     cpu: str | None = None
@@ -83,8 +80,7 @@ class ResourcesPerGpu:
     memory_limit: str | None = None
 
 
-@dataclass(frozen=True)
-class ImageRef:
+class ImageRef(Record):
     """An image supplied in the inputs, with the engine version it declares (`{image: ..., engineVersion: ...}`).
 
     `path` is where it was written (`spec.image`, `spec.defaults.images.vllm.MI300X`); `hardware` is None for an
@@ -97,8 +93,7 @@ class ImageRef:
     engine: str | None = None  # inventory defaults only
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(Record):
     name: str
     namespace: str | None
     labels: StrPairs
@@ -127,24 +122,21 @@ class Endpoint:
     traffic: Traffic = Traffic()  # spec.traffic.weight and servingEngines[].weight (model/routing.py)
 
 
-@dataclass(frozen=True)
-class Partition:
+class Partition(Record):
     """AMD compute and memory partition mode of a pool's GPUs (spec.nodePools[].partition)."""
 
     compute: str  # SPX, DPX, QPX or CPX
     memory: str  # NPS1 or NPS4
 
 
-@dataclass(frozen=True)
-class PoolNetwork:
+class PoolNetwork(Record):
     """spec.nodePools[].network: how the pool's nodes talk to each other (multi-node groups)."""
 
     rdma_resource: str | None = None  # an extended resource (e.g. rdma/hca) requested once per pod of a group
     interfaces: tuple[str, ...] = ()  # network interfaces RCCL/NCCL and Gloo use (NCCL_SOCKET_IFNAME)
 
 
-@dataclass(frozen=True)
-class NodePool:
+class NodePool(Record):
     name: str
     hardware: str
     gpus_per_node: int
@@ -163,8 +155,7 @@ class NodePool:
         return self.gpus_per_node * self.node_count
 
 
-@dataclass(frozen=True)
-class ModelCache:
+class ModelCache(Record):
     """spec.modelCache of the inventory (present, even empty, turns the shared cache on)."""
 
     storage_class_name: str | None = None
@@ -172,8 +163,7 @@ class ModelCache:
     size: str | None = None  # None: sized from the model's weights
 
 
-@dataclass(frozen=True)
-class Monitoring:
+class Monitoring(Record):
     """How metrics reach the cluster's consumers: a PodMonitor scrape (operator), HPAs (a custom-metrics adapter such
     as prometheus-adapter), KEDA (a Prometheus address)."""
 
@@ -182,15 +172,13 @@ class Monitoring:
     prometheus_adapter: bool = False
 
 
-@dataclass(frozen=True)
-class Capabilities:
+class Capabilities(Record):
     """spec.capabilities: controllers the cluster runs that aimc's output may rely on."""
 
     leader_worker_set: bool = True  # the LeaderWorkerSet controller (multi-node groups) is installed
 
 
-@dataclass(frozen=True)
-class Inventory:
+class Inventory(Record):
     name: str
     pools: tuple[NodePool, ...]
     default_namespace: str | None
@@ -204,8 +192,7 @@ class Inventory:
     capabilities: Capabilities = Capabilities()
 
 
-@dataclass(frozen=True)
-class RecipeConfig:
+class RecipeConfig(Record):
     """One `<N>_gpu` configuration of one engine in a recipe (or one official profile)."""
 
     engine: str
@@ -220,8 +207,7 @@ class RecipeConfig:
         return f"{self.gpu_count}_gpu"
 
 
-@dataclass(frozen=True)
-class Recipe:
+class Recipe(Record):
     id: str
     model_id: str
     huggingface_id: str
@@ -246,8 +232,7 @@ class Recipe:
         return not self.model_id
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(Record):
     """Everything selection reads: recipes by id, in a stable order."""
 
     recipes: tuple[Recipe, ...]
@@ -259,14 +244,12 @@ class Catalog:
         return {r.id: r for r in self.recipes}
 
 
-@dataclass(frozen=True)
-class PassthroughObject:
+class PassthroughObject(Record):
     data: dict[str, Any]
     origin: Origin
 
 
-@dataclass(frozen=True)
-class Inputs:
+class Inputs(Record):
     """Everything validated from the build inputs."""
 
     endpoints: tuple[Endpoint, ...]

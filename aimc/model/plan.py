@@ -6,7 +6,7 @@ text to be parsed again: a verdict is an enum, a rejection a `Reason`, the memor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 from enum import Enum
 
 from aimc.model.inputs import Endpoint, EngineRequest, NodePool, Recipe, RecipeConfig, StrPairs
@@ -41,8 +41,7 @@ class Verdict(Enum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True)
-class Fit:
+class Fit(Record):
     """The memory arithmetic of one configuration on one GPU, as the engine accounts it (resolve/fit_vllm.py,
     resolve/fit_sglang.py; the README's "Memory fit").
 
@@ -146,8 +145,7 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-@dataclass(frozen=True)
-class GroupPlan:
+class GroupPlan(Record):
     """How one replica spans several nodes (a LeaderWorkerSet group): `nodes` pods, each with a whole node's GPUs;
     tensor parallelism `tp` × pipeline parallelism `pp` = the configuration's GPU count (resolve/groups.py)."""
 
@@ -165,8 +163,7 @@ class GroupPlan:
                 f"TP {self.tp} × PP {self.pp} = {self.tp * self.pp} ({rule})")
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(Record):
     """A recipe configuration considered for an endpoint's engine, on one node pool (None when rejected before a
     pool was chosen)."""
 
@@ -180,8 +177,7 @@ class Candidate:
         return f"{self.recipe.id}{generated} {self.config.engine} {self.config.key}{pool}"
 
 
-@dataclass(frozen=True)
-class TraceEntry:
+class TraceEntry(Record):
     """One candidate and the verdict on it: the reason and its explanation when rejected, the memory arithmetic
     when it was checked (`fit`), or why it could not be (`fit_unchecked`)."""
 
@@ -193,8 +189,7 @@ class TraceEntry:
     fit_unchecked: str = ""  # e.g. "no facts for model 'acme/x'"
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(Record):
     endpoint: Endpoint
     request: EngineRequest
     trace: tuple[TraceEntry, ...]  # kept candidates in rank order (the selected one first), then rejected ones
@@ -209,8 +204,7 @@ class Selection:
         return self.trace[0] if self.chosen is not None else None
 
 
-@dataclass(frozen=True)
-class ImageChoice:
+class ImageChoice(Record):
     """The image one engine runs on one node pool and what aimc knows about it (resolve/images.py decides)."""
 
     image: str
@@ -223,8 +217,7 @@ class ImageChoice:
     how: str  # how the version is known: "runtime catalog", "declared", "from the tag", "assumed"
 
 
-@dataclass(frozen=True)
-class ResolvedEngine:
+class ResolvedEngine(Record):
     """One engine of one endpoint, fully decided: what renders into a Deployment."""
 
     endpoint: Endpoint
@@ -246,8 +239,7 @@ class ResolvedEngine:
     group: GroupPlan | None = None  # a multi-node group (rendered as a LeaderWorkerSet); None: one pod per replica
 
 
-@dataclass(frozen=True)
-class ResolvedEndpoint:
+class ResolvedEndpoint(Record):
     endpoint: Endpoint
     engines: tuple[ResolvedEngine, ...]
     namespace: str | None

@@ -3,7 +3,7 @@ routes resolved from them (one per served model and namespace)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # inputs imports this module: only the type, never at run time
@@ -15,8 +15,7 @@ if TYPE_CHECKING:  # inputs imports this module: only the type, never at run tim
 DEFAULT_WEIGHT = 100
 
 
-@dataclass(frozen=True)
-class Gateway:
+class Gateway(Record):
     """An existing Gateway (aimc never renders it) that routes to every endpoint of the build by model name."""
 
     name: str
@@ -28,8 +27,7 @@ class Gateway:
     origin: Origin
 
 
-@dataclass(frozen=True)
-class Traffic:
+class Traffic(Record):
     """An endpoint's share of its model's route (`spec.traffic.weight`) and of its engines
     (`servingEngines[].weight`, all set or none)."""
 
@@ -40,8 +38,7 @@ class Traffic:
         return dict(self.engine_weights).get(engine, 1)
 
 
-@dataclass(frozen=True)
-class Backend:
+class Backend(Record):
     """One engine of one endpoint behind a model's route, with its weight on that route."""
 
     endpoint: ResolvedEndpoint
@@ -49,8 +46,7 @@ class Backend:
     weight: int
 
 
-@dataclass(frozen=True)
-class ModelRoute:
+class ModelRoute(Record):
     """Everything one HTTPRoute holds: a served model name, its namespace and its weighted backends."""
 
     name: str  # the HTTPRoute's name, from the model name

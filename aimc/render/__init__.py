@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from aimc.records import Record, compared_on
 from typing import Any
 
 from aimc.errors import Diagnostic
@@ -13,8 +13,7 @@ from aimc.render import (autoscaling, cache, deployment, disruption, leaderworke
 from aimc.resolve import group_checks, traffic
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(Record):
     """One object with the input file it came from (for `# Source:` comments and error messages)."""
 
     obj: dict
@@ -22,7 +21,9 @@ class Rendered:
     file: str = ""  # the input file as the user names it, and the line, for error messages
     line: int = 0
     # The document with its YAML positions, for a passed-through object: later checks point at the field at fault.
-    positions: Any = field(default=None, compare=False, repr=False)
+    positions: Any = None  # equality ignores it
+
+    __eq__, __ne__, __hash__ = compared_on("obj", "source", "file", "line")
 
 
 def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = None, models=None) -> list[Rendered]:

@@ -18,7 +18,7 @@ pulling its image (workers must join before the model loads).
 from __future__ import annotations
 
 import shlex
-from dataclasses import replace
+from aimc.records import replace
 
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine

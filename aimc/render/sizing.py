@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
-from dataclasses import replace
+from aimc.records import asdict, replace
 from functools import lru_cache
 
 from aimc.catalog.model_facts import bytes_per_parameter
@@ -88,7 +88,7 @@ def resources_per_gpu(engine: ResolvedEngine, inventory_resources: ResourcesPerG
     merged = DEFAULT_RESOURCES
     for layer in (inventory_resources, engine.endpoint.resources):
         if layer is not None:
-            merged = replace(merged, **{k: v for k, v in vars(layer).items() if v is not None})
+            merged = replace(merged, **{k: v for k, v in asdict(layer).items() if v is not None})
     return merged
 
 

@@ -11,7 +11,7 @@ tests/data/bench/README.md for where each comes from); the `aimc_*` pairs are wr
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from aimc.records import Record, compared_on
 
 from aimc.errors import Diagnostic, UserError
 
@@ -31,8 +31,7 @@ HEADERS = ("endpoint", "engine", "configuration", "scenario", "conc", "rate", "o
            "total tok/s", "TTFT p50", "TTFT p99", "ITL p50", "ITL p99")
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(Record):
     source: str  # file:line
     client: str  # vllm | sglang
     identity: tuple  # (key, value) pairs of IDENTITY found in the result
@@ -42,7 +41,10 @@ class Result:
     failed: int | None
     metrics: tuple  # (column, value or None) in METRICS order
     date: str | None = None
-    change: tuple = field(default=(), compare=False)  # (column, relative change) against --compare
+    change: tuple = ()  # (column, relative change) against --compare; equality ignores it
+
+    __eq__, __ne__, __hash__ = compared_on("source", "client", "identity", "concurrency", "request_rate", "completed",
+                                           "failed", "metrics", "date")
 
     def get(self, key: str, default=None):
         return dict(self.identity).get(key, default)
@@ -174,7 +176,7 @@ def compare(results: list[Result], base: list[Result]) -> list[Result]:
 
 
 def _fields(result: Result) -> dict:
-    return {name: getattr(result, name) for name in result.__dataclass_fields__}
+    return {name: getattr(result, name) for name in result.__struct_fields__}
 
 
 # -- formatting ----------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from aimc.records import Record
 
 # Lists the API server merges by the items' `name` (patchMergeKey: name) or treats as keyed by name.
 NAMED_LISTS = frozenset({
@@ -26,31 +26,28 @@ NAMED_LISTS = frozenset({
 SET_LISTS = frozenset({"tolerations", "ports", "finalizers"})
 
 
-@dataclass(frozen=True)
-class FieldChange:
+class FieldChange(Record):
     path: str  # e.g. spec.template.spec.containers[vllm].args[3]
     change: str  # changed | added | removed
     old: object = None
     new: object = None
 
 
-@dataclass(frozen=True)
-class ObjectDiff:
+class ObjectDiff(Record):
     kind: str
     namespace: str
     name: str
     status: str  # added | removed | changed
     fields: tuple[FieldChange, ...] = ()
-    old: dict | None = field(default=None, repr=False)
-    new: dict | None = field(default=None, repr=False)
+    old: dict | None = None
+    new: dict | None = None
 
     @property
     def title(self) -> str:
         return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(Record):
     base: str  # labels of the two sides, e.g. "origin/main" and "working tree"
     head: str
     objects: tuple[ObjectDiff, ...]

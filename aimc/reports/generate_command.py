@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 
 from aimc.catalog import model_facts as facts_mod
 from aimc.errors import Collector, Diagnostic, UserError, did_you_mean
@@ -13,8 +13,7 @@ from aimc.resolve import generate
 HERE = "aimc recipes generate"
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(Record):
     model: str
     paths: tuple[str, ...] = ()
     inventory: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from aimc.records import replace
 
 from aimc.resolve import capacity
 from aimc import pipeline

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from aimc.records import Record
 from pathlib import Path
 
 from aimc.errors import Diagnostic, UserError, did_you_mean
@@ -20,8 +20,7 @@ SCHEMAS = (
 )
 
 
-@dataclass(frozen=True)
-class SchemaFile:
+class SchemaFile(Record):
     name: str
     file: str
     schema_id: str

@@ -17,7 +17,7 @@ string, `None` for a bare flag, or a tuple of strings for a flag that takes seve
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from aimc.records import Record
 from enum import Enum
 from functools import lru_cache
 
@@ -63,24 +63,21 @@ class ArgSource(Enum):
     CUSTOM_ARGS = "customArgs"  # key: the flag as written in customArgs
 
 
-@dataclass(frozen=True)
-class MergedArg:
+class MergedArg(Record):
     flag: str
     value: ArgValue
     source: ArgSource
     key: str
 
 
-@dataclass(frozen=True)
-class ArgProblem:
+class ArgProblem(Record):
     source: ArgSource
     key: str
     message: str
     severity: str = "error"
 
 
-@dataclass(frozen=True)
-class MergedArgs:
+class MergedArgs(Record):
     """The merged arguments in command-line order (before the flag-set checks), what the merge found wrong, and
     notes for `explain` (what was replaced, removed, overridden)."""
 

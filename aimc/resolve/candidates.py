@@ -15,7 +15,7 @@ Ranking (documented in the README), first difference wins:
 
 from __future__ import annotations
 
-from dataclasses import replace
+from aimc.records import replace
 from typing import Callable
 
 from aimc.model.inputs import Catalog, Endpoint, EngineRequest, Inventory, Recipe

@@ -13,7 +13,7 @@ nodes plus the other pods' GPUs packed onto whole nodes (at maximum replicas and
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from aimc.records import Record
 
 from aimc.resolve import rollout
 from aimc.errors import Diagnostic
@@ -21,8 +21,7 @@ from aimc.model.inputs import Inventory, NodePool
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 
 
-@dataclass(frozen=True)
-class Demand:
+class Demand(Record):
     endpoint: str
     namespace: str | None
     engine: str
@@ -51,8 +50,7 @@ class Demand:
         return f"{self.namespace}/{self.endpoint}" if self.namespace else self.endpoint
 
 
-@dataclass(frozen=True)
-class PoolPlan:
+class PoolPlan(Record):
     pool: NodePool
     demands: tuple[Demand, ...]
 

@@ -6,7 +6,7 @@ Pure: inputs in, resolved endpoints (or diagnostics) out. Repository-wide checks
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from aimc.records import Record
 from functools import partial
 from typing import Callable
 
@@ -29,8 +29,7 @@ DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 MAX_NAME = 63
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(Record):
     endpoints: tuple[ResolvedEndpoint, ...]
     selections: tuple[Selection, ...]  # every selection, for `explain`
     warnings: tuple[Diagnostic, ...]

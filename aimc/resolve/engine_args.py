@@ -5,7 +5,7 @@ precedence merge itself (recipe args < aimFrameworkOverrides < customArgs) is `a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 from typing import Callable
 
 from aimc.catalog.flag_sets import FlagSet, check_value, flag_set, unknown_flag_problem
@@ -28,8 +28,7 @@ TP_FLAG = {"vllm": "--tensor-parallel-size", "sglang": "--tp-size"}
 Where = Callable[[ArgSource, str], tuple[str, int, str]]
 
 
-@dataclass(frozen=True)
-class EngineCommand:
+class EngineCommand(Record):
     args: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
     notes: tuple[str, ...]  # what the merge replaced, removed, overrode (shown by `explain`)

@@ -8,7 +8,7 @@ pipeline parallelism, memory per GPU, merged engine settings), so callers that p
 
 from __future__ import annotations
 
-from dataclasses import replace
+from aimc.records import replace
 from functools import lru_cache
 
 from aimc.catalog import model_facts as facts_mod

@@ -8,7 +8,7 @@ min(TP, KV heads) within its stage (MLA latent KV is not split by TP), so S = PP
 
 from __future__ import annotations
 
-from dataclasses import replace
+from aimc.records import replace
 
 from aimc.catalog.model_facts import ModelCatalog, ModelFacts
 from aimc.model.inputs import Endpoint, EngineRequest

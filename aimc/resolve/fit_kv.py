@@ -11,7 +11,7 @@ Per GPU, for tensor parallelism T and pipeline parallelism P:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 
 from aimc.catalog.model_facts import ModelFacts
 
@@ -19,8 +19,7 @@ GIB = 2 ** 30
 ONE_BYTE_KV = ("fp8", "fp8_e4m3", "fp8_e5m2", "int8", "fp8_inc")
 
 
-@dataclass(frozen=True)
-class SequenceKV:
+class SequenceKV(Record):
     gib: float  # per GPU
     split: int
     windowed: str  # "" when every layer keeps the whole sequence

@@ -7,14 +7,13 @@ Flags are read under either engine's name: the published recipes sometimes write
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from aimc.records import Record
 
 from aimc.model.inputs import RecipeConfig
 from aimc.resolve.arg_merge import MergedArgs, merge_args
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     """None (or False): the engine's default."""
 
     utilisation: float | None  # vLLM --gpu-memory-utilization, SGLang --mem-fraction-static

@@ -18,7 +18,7 @@ smallest GPU count that would hold it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from aimc.records import Record
 
 from aimc.catalog import hf_parameters
 from aimc.catalog.model_facts import ModelFacts
@@ -46,8 +46,7 @@ ENGINE_FLAGS = {  # engine -> (maximum length, utilisation, batched tokens, conc
 }
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Record):
     """One hardware to generate for: memory per GPU and the largest node."""
 
     hardware: str
@@ -56,8 +55,7 @@ class Target:
     gpus_per_node: int = 8
 
 
-@dataclass(frozen=True)
-class Proposal:
+class Proposal(Record):
     engine: str
     gpus: int
     fit: Fit  # at the chosen maximum length
@@ -68,15 +66,13 @@ class Proposal:
     plan: GroupPlan | None = None  # a multi-node group: its TP x PP plan
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(Record):
     engine: str
     gpus: int
     why: str
 
 
-@dataclass(frozen=True)
-class GeneratedRecipe:
+class GeneratedRecipe(Record):
     id: str
     model_id: str
     hardware: str
@@ -88,8 +84,7 @@ class GeneratedRecipe:
     huggingface_id: str = ""  # the weights to load; empty: model_id
 
 
-@dataclass(frozen=True)
-class Shortfall:
+class Shortfall(Record):
     """A hardware × precision on which no group of up to MAX_NODES nodes holds the model."""
 
     hardware: str
@@ -99,8 +94,7 @@ class Shortfall:
     fit: Fit | None
 
 
-@dataclass(frozen=True)
-class Generation:
+class Generation(Record):
     model: ModelFacts
     model_id: str
     recipes: tuple[GeneratedRecipe, ...]  # with at least one proposal each

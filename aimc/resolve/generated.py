@@ -6,7 +6,7 @@ writes the configuration down; `--strict` makes it an error, so CI never ships a
 
 from __future__ import annotations
 
-from dataclasses import replace
+from aimc.records import replace
 
 from aimc.catalog import model_facts as facts_mod
 from aimc.catalog.model_facts import ModelCatalog, ModelFacts

@@ -14,7 +14,7 @@ generation calls it too); `plan_for` reads a recipe configuration and names the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory, NodePool, Recipe, RecipeConfig
@@ -25,8 +25,7 @@ PP_NAMES = ("--pipeline-parallel-size", "--pp-size", "--pp")
 PP_FLAG = {"vllm": "--pipeline-parallel-size", "sglang": "--pp-size"}
 
 
-@dataclass(frozen=True)
-class GroupProblem:
+class GroupProblem(Record):
     """Why no plan exists; `flag` names the recipe argument at fault (None: the request or the pool)."""
 
     message: str

@@ -6,7 +6,7 @@ vLLM also runs MXFP4 checkpoints on older architectures by dequantizing the weig
 
 from __future__ import annotations
 
-from dataclasses import replace
+from aimc.records import replace
 
 from aimc.catalog import runtime as rt
 from aimc.errors import Diagnostic

@@ -9,7 +9,7 @@ default, which these checks use where the engine's check reads it. Each check na
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aimc.records import Record
 
 from aimc.catalog.runtime import version_key
 
@@ -17,8 +17,7 @@ _SUFFIXES = {"k": 1000, "m": 1000 ** 2, "g": 1000 ** 3, "t": 1000 ** 4,
              "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
 
 
-@dataclass(frozen=True)
-class StartupProblem:
+class StartupProblem(Record):
     flag: str  # the flag the problem is reported at (where it was written)
     message: str
 
