@@ -1,4 +1,4 @@
-"""Frozen dataclasses of benchmarking: a scenario (what load to generate) and an endpoint's request for one."""
+"""Frozen records (aimc/records.py) of benchmarking: a scenario (what load to generate) and an endpoint's request for one."""
 
 from __future__ import annotations
 

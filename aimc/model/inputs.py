@@ -1,4 +1,4 @@
-"""Frozen dataclasses for every validated input (the resolved plan is in `model.plan`).
+"""Frozen records (aimc/records.py) for every validated input (the resolved plan is in `model.plan`).
 
 Mappings from the inputs are kept as tuples of pairs so that every object is immutable and hashable
 where that matters; `Origin` ties each object back to its file and line.

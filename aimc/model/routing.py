@@ -1,4 +1,4 @@
-"""Frozen dataclasses of model-aware routing: the inventory's gateway, an endpoint's traffic weights, and the
+"""Frozen records (aimc/records.py) of model-aware routing: the inventory's gateway, an endpoint's traffic weights, and the
 routes resolved from them (one per served model and namespace)."""
 
 from __future__ import annotations

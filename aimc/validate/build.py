@@ -1,4 +1,4 @@
-"""validate: schema-check raw documents, then build the frozen dataclasses of `model.inputs`.
+"""validate: schema-check raw documents, then build the frozen records of `model.inputs`.
 
 All documents are checked; every error of every file is collected before anything is reported. One module per kind
 of input does the building: `endpoints`, `inventory`, `recipes` (and `profiles`), `objects` (pass-through objects).

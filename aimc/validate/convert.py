@@ -1,4 +1,4 @@
-"""Conversions from schema-valid YAML values to dataclass fields, shared by the builders of every input kind."""
+"""Conversions from schema-valid YAML values to record fields, shared by the builders of every input kind."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """validate: `spec.gateway` of the inventory and an endpoint's traffic weights, schema-checked already, into the
-dataclasses of model/routing.py. Only what a single document can tell is checked here; what needs every endpoint
+records of model/routing.py. Only what a single document can tell is checked here; what needs every endpoint
 (canaries, one model in two namespaces) is in resolve/traffic.py."""
 
 from __future__ import annotations
