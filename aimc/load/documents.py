@@ -92,34 +92,59 @@ def _add_folder(files, seen, collector: Collector, given: str, exclude, root: st
         rel_dir = os.path.relpath(directory, top).replace(os.sep, "/")
         shown = display_path(given if rel_dir == "." else os.path.join(given, rel_dir), root)
         real = os.path.realpath(directory)
-        for name in names:
+        for name, is_link in names:
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if _excluded(rel, exclude):
+            if exclude and _excluded(rel, exclude):
                 continue
             path = os.path.join(directory, name)
-            key = os.path.realpath(path) if os.path.islink(path) else os.path.join(real, name)
-            _add(files, seen, collector, Path(path), name if shown == "." else os.path.join(shown, name), rel, key)
+            key = os.path.realpath(path) if is_link else os.path.join(real, name)
+            _add(files, seen, collector, path, name if shown == "." else os.path.join(shown, name), rel, key)
 
 
 def _folders(root, problem=None):
-    """(folder, sorted YAML file names) for every folder under root, in sorted order; hidden entries skipped.
-    `problem(kind, path, detail)` hears of folders that cannot be read ("error") and of symbolic links to folders,
-    which are never followed ("link")."""
-    def unreadable(exc: OSError) -> None:
-        problem("error", exc.filename or str(root), exc.strerror or str(exc))
+    """(folder, sorted (YAML file name, is a symbolic link)) for every folder under root, in sorted order (os.walk's
+    top-down order); hidden entries skipped; symbolic links to folders are never followed. `problem(kind, path,
+    detail)` hears of folders that cannot be read ("error") and of those links ("link").
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable if problem else None):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        if problem:
-            for link in [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-                problem("link", os.path.join(dirpath, link), "")
-        yield dirpath, sorted(n for n in filenames if not n.startswith(".") and n.endswith(YAML_SUFFIXES))
+    os.scandir, not os.walk: each entry's type comes with the listing, so a repository of thousands of files costs no
+    stat call per file to tell links apart."""
+    pending = [os.fspath(root)]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            if problem:
+                problem("error", exc.filename or directory, exc.strerror or str(exc))
+            continue
+        folders, names = [], []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if _is_folder(entry):
+                if entry.is_symlink():
+                    if problem:
+                        problem("link", entry.path, "")
+                else:
+                    folders.append(entry.name)
+            elif entry.name.endswith(YAML_SUFFIXES):
+                names.append((entry.name, entry.is_symlink()))
+        yield directory, sorted(names)
+        pending.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows a link, as os.walk does to sort entries
+    except OSError:
+        return False
 
 
 def yaml_files_under(root: Path):
     """Every input file under root, in the order discover reads them."""
     for directory, names in _folders(root):
-        for name in names:
+        for name, _ in names:
             yield Path(directory) / name
 
 
@@ -142,7 +167,7 @@ def display_path(path, root: str | None = None) -> str:
     return text
 
 
-def _add(files, seen, collector: Collector, path: Path, display: str, source: str, key: str | None = None) -> None:
+def _add(files, seen, collector: Collector, path: str | Path, display: str, source: str, key: str | None = None) -> None:
     key = key or os.path.realpath(path)
     if key in seen:
         return
@@ -154,7 +179,7 @@ def _add(files, seen, collector: Collector, path: Path, display: str, source: st
 
 
 
-def read_text(path: Path, display: str, collector: Collector) -> str | None:
+def read_text(path: str | Path, display: str, collector: Collector) -> str | None:
     # Problems of a whole file are reported at line 1: every diagnostic names a file and a line.
     try:
         raw = limits.read_file(path, MAX_FILE_BYTES)

@@ -1,0 +1,62 @@
+"""discover: the folder walk (os.scandir) visits what os.walk would, in the same order, and says which files are links."""
+
+from __future__ import annotations
+
+import os
+
+from aimc.errors import Collector
+from aimc.load import documents
+
+
+def _tree(root):
+    for folder in ("b", "a/z", "a/c", ".hidden", "a/.git", "dash-1", "dash"):
+        os.makedirs(root / folder, exist_ok=True)
+    for file in ("top.yaml", "a/one.yml", "a/c/two.yaml", "a/z/three.yaml", ".hidden/no.yaml", "a/.git/no.yaml",
+                 "b/.dot.yaml", "b/readme.md", "dash-1/x.yaml", "dash/y.yaml", "b/b.yaml"):
+        (root / file).write_text("kind: x\n", encoding="utf-8")
+    os.symlink(root / "a", root / "b" / "link-to-folder")
+    os.symlink(root / "top.yaml", root / "b" / "link.yaml")
+    os.symlink(root / "missing.yaml", root / "b" / "broken.yaml")
+
+
+def _reference(root):
+    """The walk discover made with os.walk before: sorted, top-down, hidden entries and links to folders skipped."""
+    out, links = [], []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        links += [os.path.join(dirpath, d) for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        names = sorted(n for n in filenames if not n.startswith(".") and n.endswith(documents.YAML_SUFFIXES))
+        out.append((dirpath, [(n, os.path.islink(os.path.join(dirpath, n))) for n in names]))
+    return out, links
+
+
+def test_the_walk_matches_os_walk_order_and_link_flags(tmp_path):
+    _tree(tmp_path)
+    links = []
+    walked = list(documents._folders(str(tmp_path), lambda kind, path, _: links.append(path) if kind == "link" else None))
+    expected, expected_links = _reference(str(tmp_path))
+    assert walked == expected
+    assert links == expected_links == [str(tmp_path / "b" / "link-to-folder")]
+    assert dict(walked)[str(tmp_path / "b")] == [("b.yaml", False), ("broken.yaml", True), ("link.yaml", True)]
+
+
+def test_discover_reads_each_file_once_and_warns_of_folder_links(tmp_path):
+    _tree(tmp_path)
+    collector = Collector()
+    files = documents.discover([str(tmp_path)], collector)
+    sources = [f.source for f in files]
+    # b/link.yaml is top.yaml again (one real file, read once); b/broken.yaml cannot be read.
+    assert sources == ["top.yaml", "a/one.yml", "a/c/two.yaml", "a/z/three.yaml", "b/b.yaml", "dash/y.yaml",
+                       "dash-1/x.yaml"]
+    assert [d.message for d in collector.warnings] == [
+        "symbolic link to a folder: not followed, its files are not read (list the folder it points to as an input "
+        "to read them)"]
+    assert len(collector.errors) == 1 and collector.errors[0].file.endswith(os.path.join("b", "broken.yaml"))
+
+
+def test_an_unreadable_start_is_an_error_not_a_crash(tmp_path):
+    collector = Collector()
+    problems = []
+    assert list(documents._folders(str(tmp_path / "gone"), lambda *p: problems.append(p))) == []
+    assert problems and problems[0][0] == "error"
+    assert collector.errors == []
