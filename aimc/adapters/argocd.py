@@ -23,7 +23,7 @@ from aimc.adapters import argocd_kustomize
 from aimc.errors import Collector, Diagnostic, UserError, did_you_mean
 from aimc.adapters import argocd_settings
 from aimc.k8s import versions as kube_versions
-from aimc.load.documents import yaml_files_under
+from aimc.load.walk import yaml_files_under
 from aimc.load import limits
 
 ENV_PREFIX = "ARGOCD_ENV_"

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from aimc.errors import Collector, Diagnostic
-from aimc.load import helm_hint, limits
+from aimc.load import helm_hint, limits, walk
 from aimc.load.classify import API_GROUP, API_VERSION, OWN_KINDS, TOOL_KINDS, classify  # noqa: F401 (public here too)
 from aimc.load.encodings import other_unicode, utf8_file_name
 from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
@@ -24,7 +24,6 @@ from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, 
 
 # Input files larger than this are refused: no spec repository holds a 20 MB YAML file on purpose.
 MAX_FILE_BYTES = limits.MAX_INPUT_BYTES
-YAML_SUFFIXES = (".yaml", ".yml")
 
 
 
@@ -88,7 +87,7 @@ def _add_folder(files, seen, collector: Collector, given: str, exclude, root: st
         else:
             collector.error(shown, 0, "", f"cannot read this folder: {detail}")
 
-    for directory, names in _folders(top, problem):
+    for directory, names in walk.folders(top, problem):
         rel_dir = os.path.relpath(directory, top).replace(os.sep, "/")
         shown = display_path(given if rel_dir == "." else os.path.join(given, rel_dir), root)
         real = os.path.realpath(directory)
@@ -99,53 +98,6 @@ def _add_folder(files, seen, collector: Collector, given: str, exclude, root: st
             path = os.path.join(directory, name)
             key = os.path.realpath(path) if is_link else os.path.join(real, name)
             _add(files, seen, collector, path, name if shown == "." else os.path.join(shown, name), rel, key)
-
-
-def _folders(root, problem=None):
-    """(folder, sorted (YAML file name, is a symbolic link)) for every folder under root, in sorted order (os.walk's
-    top-down order); hidden entries skipped; symbolic links to folders are never followed. `problem(kind, path,
-    detail)` hears of folders that cannot be read ("error") and of those links ("link").
-
-    os.scandir, not os.walk: each entry's type comes with the listing, so a repository of thousands of files costs no
-    stat call per file to tell links apart."""
-    pending = [os.fspath(root)]
-    while pending:
-        directory = pending.pop()
-        try:
-            with os.scandir(directory) as listing:
-                entries = list(listing)
-        except OSError as exc:
-            if problem:
-                problem("error", exc.filename or directory, exc.strerror or str(exc))
-            continue
-        folders, names = [], []
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if _is_folder(entry):
-                if entry.is_symlink():
-                    if problem:
-                        problem("link", entry.path, "")
-                else:
-                    folders.append(entry.name)
-            elif entry.name.endswith(YAML_SUFFIXES):
-                names.append((entry.name, entry.is_symlink()))
-        yield directory, sorted(names)
-        pending.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
-
-
-def _is_folder(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_dir()  # follows a link, as os.walk does to sort entries
-    except OSError:
-        return False
-
-
-def yaml_files_under(root: Path):
-    """Every input file under root, in the order discover reads them."""
-    for directory, names in _folders(root):
-        for name, _ in names:
-            yield Path(directory) / name
 
 
 def _excluded(rel: str, patterns) -> bool:

@@ -1,11 +1,11 @@
-"""discover: the folder walk (os.scandir) visits what os.walk would, in the same order, and says which files are links."""
+"""discover and its folder walk (load/walk.py): (os.scandir) visits what os.walk would, in the same order, and says which files are links."""
 
 from __future__ import annotations
 
 import os
 
 from aimc.errors import Collector
-from aimc.load import documents
+from aimc.load import documents, walk
 
 
 def _tree(root):
@@ -25,7 +25,7 @@ def _reference(root):
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         links += [os.path.join(dirpath, d) for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
-        names = sorted(n for n in filenames if not n.startswith(".") and n.endswith(documents.YAML_SUFFIXES))
+        names = sorted(n for n in filenames if not n.startswith(".") and n.endswith(walk.YAML_SUFFIXES))
         out.append((dirpath, [(n, os.path.islink(os.path.join(dirpath, n))) for n in names]))
     return out, links
 
@@ -33,7 +33,7 @@ def _reference(root):
 def test_the_walk_matches_os_walk_order_and_link_flags(tmp_path):
     _tree(tmp_path)
     links = []
-    walked = list(documents._folders(str(tmp_path), lambda kind, path, _: links.append(path) if kind == "link" else None))
+    walked = list(walk.folders(str(tmp_path), lambda kind, path, _: links.append(path) if kind == "link" else None))
     expected, expected_links = _reference(str(tmp_path))
     assert walked == expected
     assert links == expected_links == [str(tmp_path / "b" / "link-to-folder")]
@@ -57,6 +57,6 @@ def test_discover_reads_each_file_once_and_warns_of_folder_links(tmp_path):
 def test_an_unreadable_start_is_an_error_not_a_crash(tmp_path):
     collector = Collector()
     problems = []
-    assert list(documents._folders(str(tmp_path / "gone"), lambda *p: problems.append(p))) == []
+    assert list(walk.folders(str(tmp_path / "gone"), lambda *p: problems.append(p))) == []
     assert problems and problems[0][0] == "error"
     assert collector.errors == []

@@ -1,0 +1,55 @@
+"""The folder walk of discover: every YAML file under a folder, in a stable order, without following links to folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def folders(root, problem=None):
+    """(folder, sorted (YAML file name, is a symbolic link)) for every folder under root, in sorted order (os.walk's
+    top-down order); hidden entries skipped; symbolic links to folders are never followed. `problem(kind, path,
+    detail)` hears of folders that cannot be read ("error") and of those links ("link").
+
+    os.scandir, not os.walk: each entry's type comes with the listing, so a repository of thousands of files costs no
+    stat call per file to tell links apart."""
+    pending = [os.fspath(root)]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            if problem:
+                problem("error", exc.filename or directory, exc.strerror or str(exc))
+            continue
+        subfolders, names = [], []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if _is_folder(entry):
+                if entry.is_symlink():
+                    if problem:
+                        problem("link", entry.path, "")
+                else:
+                    subfolders.append(entry.name)
+            elif entry.name.endswith(YAML_SUFFIXES):
+                names.append((entry.name, entry.is_symlink()))
+        yield directory, sorted(names)
+        pending.extend(os.path.join(directory, name) for name in sorted(subfolders, reverse=True))
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows a link, as os.walk does to sort entries
+    except OSError:
+        return False
+
+
+def yaml_files_under(root: Path):
+    """Every input file under root, in the order discover reads them."""
+    for directory, names in folders(root):
+        for name, _ in names:
+            yield Path(directory) / name
