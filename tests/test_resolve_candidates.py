@@ -87,3 +87,58 @@ def test_pinned_recipe_restricts_candidates():
 
 def test_model_match_is_case_insensitive():
     assert choose(endpoint(model="M/m"), [recipe("r", "MI300X", "bf16", [1])], [pool("p", "MI300X")]).chosen
+
+
+def _catalog_with_overrides():
+    """The built-in catalog with local recipes that take over built-in ids (another model, hardware, precision)."""
+    from dataclasses import replace
+
+    from aimc.errors import Collector
+    from aimc.validate.recipes import builtin_catalog, merge_catalog
+
+    builtin = builtin_catalog()
+    first, second = builtin.recipes[0], builtin.recipes[1]
+    local = [replace(first, builtin=False, model_id=second.model_id.upper()),
+             replace(second, builtin=False, hardware="MI250", precision="fp8"),
+             recipe("local-only", "MI300X", "bf16", [1, 2], builtin=False, model="m/M"),
+             replace(recipe("local-throughput", "MI300X", "fp8", [1], builtin=False), metric="throughput")]
+    return merge_catalog(builtin, local, Collector())
+
+
+def test_model_index_returns_what_the_linear_filter_returns():
+    from aimc.validate.recipes import builtin_catalog
+
+    inventory = Inventory("i", (pool("p", "MI300X"),), None, (), ORIGIN)
+    for catalog in (builtin_catalog(), _catalog_with_overrides()):
+        screen = select.Screen(catalog, inventory)
+        models = {r.model_id for r in catalog.recipes} | {"m/M", "M/m", "unknown/model"}
+        for model in sorted(models | {m.upper() for m in models}):
+            expected = tuple(r for r in catalog.recipes if select.model_matches(r, model))
+            assert screen.recipes_for(model) == expected, model
+
+
+def test_shared_screen_selects_exactly_what_a_fresh_one_selects():
+    """The memo's key holds every endpoint field the built-in filters read: a screen shared by endpoints of every
+    shape gives each the trace (rejections and their reasons included) it gets alone."""
+    catalog = _catalog_with_overrides()
+    pools = (pool("a", "MI300X", 8, index=0, nodes=2), pool("b", "MI250X", 8, index=1), pool("c", "MI355X", 4, 2, 4))
+    inventory = Inventory("i", pools, None, (), ORIGIN)
+    shared = select.Screen(catalog, inventory)
+    models = sorted({r.model_id for r in catalog.recipes if r.model_id})[:6] + ["m/M"]
+    pins = (None, catalog.recipes[0].id, catalog.recipes[1].id)
+    count = 0
+    for model in models:
+        for hardware in (None, "MI300X", "mi250", "MI355X"):
+            for precision in (None, "bf16", "fp8"):
+                for gpu_count in (None, 1, 8, 16):
+                    for metric in (None, "latency"):
+                        for pinned in pins:
+                            for engine in ("vllm", "sglang"):
+                                ep = endpoint(model=model, hardware=hardware, precision=precision,
+                                              gpu_count=gpu_count, metric=metric, recipe=pinned,
+                                              engines=(EngineRequest(engine),))
+                                alone = select.select(ep, ep.engines[0], catalog, inventory)
+                                together = select.select(ep, ep.engines[0], catalog, inventory, screen=shared)
+                                assert together == alone
+                                count += bool(alone.trace)
+    assert count > 100  # the grid reaches real candidates, not only empty traces

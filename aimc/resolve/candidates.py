@@ -15,10 +15,18 @@ Ranking (documented in the README), first difference wins:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
-from aimc.model.inputs import Catalog, Endpoint, EngineRequest, Inventory, Recipe
+from aimc.model.inputs import (
+    Catalog,
+    Endpoint,
+    EngineRequest,
+    Inventory,
+    NodePool,
+    Recipe,
+    RecipeConfig,
+)
 from aimc.model.plan import Candidate, Reason, Selection, TraceEntry, Verdict
 from aimc.resolve import groups
 
@@ -44,24 +52,72 @@ def wanted_gpu_count(endpoint: Endpoint, request: EngineRequest) -> int | None:
 
 
 def select(endpoint: Endpoint, request: EngineRequest, catalog: Catalog, inventory: Inventory,
-           extra_filters: tuple[Filter, ...] = ()) -> Selection:
+           extra_filters: tuple[Filter, ...] = (), screen: Screen | None = None) -> Selection:
     """Every candidate with its verdict, best first. `extra_filters` run, in order, on each candidate that passed
-    the built-in filters, until one rejects it."""
+    the built-in filters, until one rejects it. `screen`: the built-in filters' memo for this catalog and inventory,
+    shared by every endpoint of a build (one is made when absent)."""
     pinned = request.recipe or endpoint.recipe
-    recipes = [r for r in catalog.recipes if model_matches(r, endpoint.model)]
-    if pinned:
-        recipes = pinned_recipes(catalog, pinned, endpoint.model)
+    if screen is None:
+        screen = Screen(catalog, inventory)
     entries: list[TraceEntry] = []
-    for recipe in recipes:
-        for config in recipe.configs:
-            if config.engine != request.engine:
-                continue
-            entries.extend(_judge(endpoint, request, recipe, config, inventory, extra_filters, pinned))
+    for item in screen.screened(endpoint, request, pinned):
+        if item.__class__ is TraceEntry:
+            entries.append(item)  # rejected by a built-in filter
+            continue
+        recipe, config, fitting = item
+        for pool in fitting:
+            entry = TraceEntry(Candidate(recipe, config, pool), Verdict.KEPT)
+            for check in extra_filters:
+                entry = check(entry)
+                if entry.verdict is Verdict.REJECTED:
+                    break
+            entries.append(entry)
     kept = sorted((e for e in entries if e.verdict is Verdict.KEPT), key=_rank)
     rejected = [e for e in entries if e.verdict is Verdict.REJECTED]
     if kept:
         kept[0] = replace(kept[0], verdict=Verdict.SELECTED)
     return Selection(endpoint, request, tuple(kept + rejected), kept[0].candidate if kept else None)
+
+
+# One configuration after the built-in filters: its rejection, or the recipe, the configuration and the node pools
+# it fits (whole nodes or a group of them), for the extra filters to judge per endpoint.
+Screened = TraceEntry | tuple[Recipe, RecipeConfig, tuple[NodePool, ...]]
+
+
+class Screen:
+    """The built-in filters' verdicts for one catalog and one inventory, memoised: the endpoints of a repository
+    share few (model, engine, hardware, precision, GPU count, metric, pin) combinations, and each would otherwise
+    judge its 20-odd candidate configurations again. Those verdicts read nothing else of the endpoint, and a
+    rejection (a frozen TraceEntry) can be shared by every selection that makes it."""
+
+    def __init__(self, catalog: Catalog, inventory: Inventory):
+        self.catalog = catalog
+        self.inventory = inventory
+        self._by_model: dict[str, tuple[Recipe, ...]] = {}
+        self._screened: dict[tuple, tuple[Screened, ...]] = {}
+
+    def recipes_for(self, model: str) -> tuple[Recipe, ...]:
+        """The recipes that serve the model (`model_matches`), in catalog order: an index built once per model."""
+        key = model.lower()
+        found = self._by_model.get(key)
+        if found is None:
+            found = self._by_model[key] = tuple(r for r in self.catalog.recipes if model_matches(r, model))
+        return found
+
+    def screened(self, endpoint: Endpoint, request: EngineRequest, pinned: str | None) -> tuple[Screened, ...]:
+        """Every configuration of the request's engine among the candidate recipes, in catalog order, screened."""
+        gpu_count = wanted_gpu_count(endpoint, request)
+        key = (endpoint.model.lower(), request.engine, endpoint.hardware, endpoint.precision, gpu_count,
+               endpoint.metric, pinned)
+        found = self._screened.get(key)
+        if found is None:
+            recipes = (pinned_recipes(self.catalog, pinned, endpoint.model) if pinned
+                       else self.recipes_for(endpoint.model))
+            found = self._screened[key] = tuple(
+                _screen(recipe, config, self.inventory, endpoint.hardware, endpoint.precision, gpu_count,
+                        endpoint.metric, pinned)
+                for recipe in recipes for config in recipe.configs if config.engine == request.engine)
+        return found
 
 
 def pinned_recipes(catalog: Catalog, pinned: str, model: str) -> list[Recipe]:
@@ -78,45 +134,36 @@ def model_matches(recipe: Recipe, model: str) -> bool:
     return recipe.general or recipe.model_id.lower() == model.lower()
 
 
-def _judge(endpoint, request, recipe, config, inventory: Inventory, extra_filters, pinned) -> list[TraceEntry]:
-    gpu_count = wanted_gpu_count(endpoint, request)
-
-    def reject(reason: Reason, why: str) -> list[TraceEntry]:
-        return [TraceEntry(Candidate(recipe, config, None), Verdict.REJECTED, reason, why)]
+def _screen(recipe: Recipe, config: RecipeConfig, inventory: Inventory, hardware: str | None,
+            precision: str | None, gpu_count: int | None, metric: str | None, pinned: str | None) -> Screened:
+    def reject(reason: Reason, why: str) -> TraceEntry:
+        return TraceEntry(Candidate(recipe, config, None), Verdict.REJECTED, reason, why)
 
     if not config.enabled:
         return reject(Reason.DISABLED, "disabled in the recipe")
-    if endpoint.hardware and not same_hardware(recipe.hardware, endpoint.hardware):
-        return reject(Reason.HARDWARE, f"for {recipe.hardware}, endpoint asks for {endpoint.hardware}")
+    if hardware and not same_hardware(recipe.hardware, hardware):
+        return reject(Reason.HARDWARE, f"for {recipe.hardware}, endpoint asks for {hardware}")
     pools = [p for p in inventory.pools if same_hardware(p.hardware, recipe.hardware)]
     if not pools:
         return reject(Reason.NO_POOL, f"for {recipe.hardware}, and no node pool has {recipe.hardware}")
-    if endpoint.precision and recipe.precision != endpoint.precision:
-        return reject(Reason.PRECISION, f"precision {recipe.precision}, endpoint asks for {endpoint.precision}")
+    if precision and recipe.precision != precision:
+        return reject(Reason.PRECISION, f"precision {recipe.precision}, endpoint asks for {precision}")
     if gpu_count and config.gpu_count != gpu_count:
         return reject(Reason.GPU_COUNT, f"{_gpus(config.gpu_count)}, endpoint asks for {gpu_count}")
-    if endpoint.metric and recipe.metric and recipe.metric != endpoint.metric:
-        return reject(Reason.METRIC, f"tuned for {recipe.metric}, endpoint asks for {endpoint.metric}")
+    if metric and recipe.metric and recipe.metric != metric:
+        return reject(Reason.METRIC, f"tuned for {recipe.metric}, endpoint asks for {metric}")
     if recipe.manual_selection_only and not pinned:
         return reject(Reason.MANUAL_ONLY, "manual selection only: used only when pinned with spec.recipe")
     # More GPUs than a node has: a group of whole nodes (resolve/groups.py), where the inventory allows one.
     placement = {p.name: groups.placement_problem(p, config.gpu_count, inventory) for p in pools}
-    fitting = [p for p in pools if placement[p.name] is None]
+    fitting = tuple(p for p in pools if placement[p.name] is None)
     if not fitting:
         if all(p.gpus_per_node < config.gpu_count and config.gpu_count % p.gpus_per_node for p in pools):
             sizes = ", ".join(f"{p.name} has {p.gpus_per_node}" for p in pools)
             return reject(Reason.NODE_FIT, f"needs {config.gpu_count} GPUs on one node or a group of whole nodes; "
                                            f"{sizes} per node")
         return reject(Reason.GROUP, "; ".join(placement[p.name] for p in pools))
-    out = []
-    for pool in fitting:
-        entry = TraceEntry(Candidate(recipe, config, pool), Verdict.KEPT)
-        for check in extra_filters:
-            entry = check(entry)
-            if entry.verdict is Verdict.REJECTED:
-                break
-        out.append(entry)
-    return out
+    return recipe, config, fitting
 
 
 def _gpus(count: int) -> str:

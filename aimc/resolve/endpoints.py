@@ -44,6 +44,7 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
     (they are shown inside it)."""
     resolved, selections = [], []
     inventory = inputs.inventory
+    screen = select.Screen(inputs.catalog, inventory)  # one memo of the built-in filters for every endpoint
     for endpoint in inputs.endpoints:
         _check_names(endpoint, collector)
         precision_errors = precision.endpoint_problems(endpoint)
@@ -53,7 +54,7 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
         engines = []
         for request in endpoint.engines:
             filters = tuple(partial(check, endpoint, request) for check in (precision.precision_check, *checks))
-            selection = select.select(endpoint, request, inputs.catalog, inventory, filters)
+            selection = select.select(endpoint, request, inputs.catalog, inventory, filters, screen)
             selections.append(selection)
             if selection.chosen is None:
                 collector.add(selection_errors.no_candidate_error(selection, inputs.catalog, inventory, explain_hint))
