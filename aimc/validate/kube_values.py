@@ -80,7 +80,10 @@ def problems(kind: str, data, file: str, line: int, schema: dict) -> list[Diagno
     def add(path: tuple, message: str, severity: str = "error") -> None:
         out.append(Diagnostic(file, line_of(data, path, line), format_path(path), message, severity))
 
-    for path in sorted(set(_integral_floats(data, schema, schema, ())), key=str):
+    floats: set[int] = set()
+    references: list[tuple[tuple, str]] = []
+    _scan(data, (), floats, references)
+    for path in sorted(set(_integral_floats(data, schema, schema, (), floats)), key=str):
         add(path, f"{_at(data, path)} is not valid; expected a whole number written without a decimal point "
                   "(Kubernetes reads integers only)")
     if kind == "endpoint":
@@ -103,7 +106,7 @@ def problems(kind: str, data, file: str, line: int, schema: dict) -> list[Diagno
                 if problem:
                     add(("spec", "nodePools", index, "nodeSelector", key), problem)
     if kind in ("endpoint", "recipe", "profile"):
-        for path, text in _strings(data, ()):
+        for path, text in references:
             if path and path[-1] in SECRET_FLAGS and _VARIABLE_REFERENCE.fullmatch(text):
                 continue  # a credential flag reading a Secret through the environment: what the README advises
             for variable in dict.fromkeys(_VARIABLE_REFERENCE.findall(text)):
@@ -119,20 +122,40 @@ def _at(data, path):
     return data
 
 
-def _strings(value, path):
+def _scan(value, path: tuple, floats: set[int], references: list) -> bool:
+    """One walk of a document for both checks: whether `value` holds a float (the id of every mapping and list that
+    does goes into `floats`, so the schema walk skips the others) and every string with `$(` (its path and text,
+    appended to `references`, in document order). Paths are only built for collections."""
     if isinstance(value, str):
         if "$(" in value:
-            yield path, value
-    elif isinstance(value, dict):
-        for key, child in value.items():
-            yield from _strings(child, path + (key,))
+            references.append((path, value))
+        return False
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        items = value.items()
     elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from _strings(child, path + (index,))
+        items = enumerate(value)
+    else:
+        return False
+    found = False
+    for key, child in items:
+        if isinstance(child, str):
+            if "$(" in child:
+                references.append(((*path, key), child))
+        elif isinstance(child, float) or (isinstance(child, (dict, list))
+                                          and _scan(child, (*path, key), floats, references)):
+            found = True
+    if found:
+        floats.add(id(value))
+    return found
 
 
-def _integral_floats(value, node, root: dict, path: tuple):
-    """Paths of float values where the schema asks for an integer (JSON Schema's `integer` accepts 2.0)."""
+def _integral_floats(value, node, root: dict, path: tuple, floats: set[int]):
+    """Paths of float values where the schema asks for an integer (JSON Schema's `integer` accepts 2.0). `floats`:
+    the ids of the collections that hold a float (`_scan`); the walk does not enter the others, which have none."""
+    if not isinstance(value, float) and id(value) not in floats:
+        return
     while isinstance(node, dict) and "$ref" in node and node["$ref"].startswith("#/"):
         target = root
         for part in node["$ref"][2:].split("/"):
@@ -146,19 +169,19 @@ def _integral_floats(value, node, root: dict, path: tuple):
         yield path
     for combinator in ("anyOf", "oneOf", "allOf"):
         for branch in node.get(combinator) or ():
-            yield from _integral_floats(value, branch, root, path)
+            yield from _integral_floats(value, branch, root, path, floats)
     if isinstance(value, dict):
         properties = node.get("properties") or {}
         for key, child in value.items():
             patterns = [sub for pattern, sub in (node.get("patternProperties") or {}).items()
                         if isinstance(key, str) and re.search(pattern, key)]
             if key in properties:
-                yield from _integral_floats(child, properties[key], root, path + (key,))
+                yield from _integral_floats(child, properties[key], root, path + (key,), floats)
             elif patterns:
                 for sub in patterns:
-                    yield from _integral_floats(child, sub, root, path + (key,))
+                    yield from _integral_floats(child, sub, root, path + (key,), floats)
             elif isinstance(node.get("additionalProperties"), dict):
-                yield from _integral_floats(child, node["additionalProperties"], root, path + (key,))
+                yield from _integral_floats(child, node["additionalProperties"], root, path + (key,), floats)
     elif isinstance(value, list) and isinstance(node.get("items"), dict):
         for index, child in enumerate(value):
-            yield from _integral_floats(child, node["items"], root, path + (index,))
+            yield from _integral_floats(child, node["items"], root, path + (index,), floats)
