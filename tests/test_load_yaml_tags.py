@@ -33,12 +33,12 @@ def test_a_plain_scalar_gets_the_resolvers_tag_the_first_time_and_the_next():
 
 def test_the_memo_starts_over_past_its_bound(monkeypatch):
     monkeypatch.setattr(yaml_tags, "MAX_REMEMBERED", 3)
-    monkeypatch.setattr(PositionLoader, "_plain_tags", {})
+    monkeypatch.setattr(PositionLoader, "plain_tags", {})
     loader = PositionLoader("")
     for value in PLAIN:
         assert loader.resolve(yaml.ScalarNode, value, (True, False)) == Reference("").resolve(
             yaml.ScalarNode, value, (True, False))
-        assert len(PositionLoader._plain_tags) <= 3
+        assert len(PositionLoader.plain_tags) <= 3
 
 
 def test_documents_compose_to_the_same_nodes():

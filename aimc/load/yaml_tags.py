@@ -18,15 +18,15 @@ MAX_REMEMBERED = 100_000  # distinct plain scalars per loader class (names are u
 class MemoisedTags:
     """A mixin before PyYAML's Resolver in a loader's bases: the same tags, each plain scalar's resolved once."""
 
-    _plain_tags: dict[str, str]
+    plain_tags: dict[str, str]
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls._plain_tags = {}
+        cls.plain_tags = {}
 
     def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
-            tags = self._plain_tags
+            tags = self.plain_tags
             tag = tags.get(value)
             if tag is None:
                 if len(tags) >= MAX_REMEMBERED:
