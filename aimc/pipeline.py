@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aimc.records import Record
 from typing import TYPE_CHECKING
 
+from aimc.records import Record
 from aimc.resolve import capacity
 from aimc.load import documents
 from aimc.catalog import model_facts as facts

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-from aimc.records import replace
 from pathlib import Path
 
 from aimc import pipeline
@@ -25,6 +24,7 @@ from aimc.adapters import argocd_settings
 from aimc.k8s import versions as kube_versions
 from aimc.load.walk import yaml_files_under
 from aimc.load import limits
+from aimc.records import replace
 
 ENV_PREFIX = "ARGOCD_ENV_"
 # Setting (without ARGOCD_ENV_) -> what it holds; the README table documents each.

@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from aimc.records import replace
 from pathlib import Path
 
 from aimc import pipeline
 from aimc.errors import Diagnostic, UserError
+from aimc.records import replace
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # Kustomize's own runtime limit is Argo CD's: the repo-server kills the plugin after 60 s by default.

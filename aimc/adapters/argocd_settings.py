@@ -5,9 +5,9 @@ FILE`) names the plugin setting that does the same (`ARGOCD_ENV_AIMC_NAMESPACE` 
 from __future__ import annotations
 
 import re
-from aimc.records import replace
 
 from aimc.errors import Diagnostic
+from aimc.records import replace
 
 ENV_PREFIX = "ARGOCD_ENV_"
 # CLI option -> the plugin setting that does the same.

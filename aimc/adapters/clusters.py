@@ -10,12 +10,12 @@ does with one Application per cluster folder.
 from __future__ import annotations
 
 import os
-from aimc.records import Record, replace
 from typing import Callable
 
 from aimc import pipeline
 from aimc.errors import Collector, Diagnostic, UserError
 from aimc.load import documents
+from aimc.records import Record, replace
 
 
 class Cluster(Record):

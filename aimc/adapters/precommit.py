@@ -6,10 +6,10 @@ The hooks themselves are declared in `.pre-commit-hooks.yaml` at the repository 
 
 from __future__ import annotations
 
-from aimc.records import Record
 from pathlib import Path
 
 from aimc.emit import output as emit
+from aimc.records import Record
 from aimc.render import Rendered
 
 

@@ -12,12 +12,12 @@ import io
 import os
 import subprocess
 import tarfile
-from aimc.records import Record, replace
 from pathlib import Path
 
 from aimc.emit import output as emit
 from aimc import pipeline
 from aimc.errors import Diagnostic, UserError
+from aimc.records import Record, replace
 
 WORKING_TREE = "working tree"
 

@@ -8,7 +8,6 @@ may read more inputs from `paths` given in their configuration object (`kind: Ai
 from __future__ import annotations
 
 import os
-from aimc.records import Record, replace
 
 from aimc import pipeline
 from aimc.emit.output import ordered, plain
@@ -16,6 +15,7 @@ from aimc.errors import Diagnostic, UserError
 from aimc.load import parsed
 from aimc.load.documents import API_GROUP
 from aimc.load.parsed import ParsedObject
+from aimc.records import Record, replace
 
 CONFIG_API_VERSION = "aimc.amd.com/v1"
 CONFIG_KIND = "AimcCompiler"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from aimc.records import Record
 from functools import cache
 
 from aimc.catalog.files import read_json
+from aimc.records import Record
 
 # The engine versions of the default images (runtime.yaml `defaults`): the flag set used when no image is known
 # (e.g. `aimc recipes validate` of an engine on an architecture without a default image). Other shipped versions

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from aimc.records import Record
 from pathlib import Path
 
 from aimc.catalog import hf_parameters
 from aimc.catalog.hf_parameters import first
 from aimc.errors import Diagnostic, UserError
+from aimc.records import Record
 
 INDEX_FILE = "model.safetensors.index.json"
 # torch_dtype (newer transformers write "dtype") -> aimc precision

@@ -9,10 +9,10 @@ Mistral-7B 7.25B.
 
 from __future__ import annotations
 
-from aimc.records import Record
 from functools import cache
 
 from aimc.catalog.files import read_yaml
+from aimc.records import Record
 
 
 class Count(Record):

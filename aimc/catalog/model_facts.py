@@ -7,13 +7,13 @@ make a recipe for one model serve another.
 
 from __future__ import annotations
 
-from aimc.records import Record, compared_on, field
 from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
 
 from aimc.errors import Collector
 from aimc.catalog.files import read_yaml
+from aimc.records import Record, compared_on, field
 
 
 # Bytes per parameter of stored weights, by precision. One table for every use: the memory fit (weights in GPU

@@ -6,6 +6,7 @@ Pure: objects and versions in, diagnostics out.
 from __future__ import annotations
 
 import re
+
 from aimc.records import Record
 
 # At most 9 digits per part: a version is small, and Python refuses to convert numbers of over 4,300 digits.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import stat
-from aimc.records import Record, compared_on
 from pathlib import Path
 
 import yaml
@@ -20,11 +19,11 @@ from aimc.load import helm_hint, limits, walk
 from aimc.load.classify import API_GROUP, API_VERSION, OWN_KINDS, TOOL_KINDS, classify  # noqa: F401 (public here too)
 from aimc.load.encodings import other_unicode, utf8_file_name
 from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
+from aimc.records import Record, compared_on
 
 
 # Input files larger than this are refused: no spec repository holds a 20 MB YAML file on purpose.
 MAX_FILE_BYTES = limits.MAX_INPUT_BYTES
-
 
 
 class SourceFile(Record):
@@ -128,7 +127,6 @@ def _add(files, seen, collector: Collector, path: str | Path, display: str, sour
     text = read_text(path, display, collector)
     if text is not None:
         files.append(SourceFile(display, source, text))
-
 
 
 def read_text(path: str | Path, display: str, collector: Collector) -> str | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from aimc.records import replace
 
 from aimc.errors import Diagnostic
+from aimc.records import replace
 
 # Go template actions Helm charts use: `{{ .Values.x }}`, `{{- include "..." . }}`, `{{ .Release.Name }}`.
 _ACTION = re.compile(r"\{\{-?\s*(?:\.|include\b|template\b|if\b|range\b|with\b|define\b|toYaml\b|end\b|/\*)")

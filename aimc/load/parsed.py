@@ -10,7 +10,6 @@ file, a field an overlay added at the nearest enclosing line that exists there. 
 from __future__ import annotations
 
 import os
-from aimc.records import Record, compared_on
 from pathlib import Path
 
 import yaml
@@ -19,6 +18,7 @@ from aimc.errors import Collector, Diagnostic, UserError
 from aimc.load import origins
 from aimc.load.documents import Document, classify, display_path, non_string_key_diagnostic, read_text
 from aimc.load.yaml_positions import PosDict, PosList, load_all, non_string_key
+from aimc.records import Record, compared_on
 
 
 class ParsedObject(Record):

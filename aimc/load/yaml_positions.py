@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import yaml
 
-try:  # the C loader is 5-10x faster; fall back to pure Python where libyaml is missing
-    _BaseLoader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _BaseLoader = yaml.SafeLoader
+from aimc.load.yaml_tags import MemoisedTags
+
+# The C loader is 5-10x faster; fall back to pure Python where libyaml is missing.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # A document may use anchors, but not to multiply itself ("billion laughs"): a document whose
 # aliases expand to more nodes than this is refused before anything walks it.
@@ -49,8 +49,8 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
-class PositionLoader(_BaseLoader):
-    pass
+class PositionLoader(MemoisedTags, _BaseLoader):
+    """PyYAML's safe loader (C where available), each plain scalar's tag resolved once (yaml_tags)."""
 
 
 def _construct_map(loader: PositionLoader, node: yaml.MappingNode):

@@ -6,11 +6,11 @@ where that matters; `Origin` ties each object back to its file and line.
 
 from __future__ import annotations
 
-from aimc.records import Record, compared_on
 from typing import TYPE_CHECKING, Any
 
 from aimc.load.yaml_positions import PosDict, line_of
 from aimc.model.routing import Gateway, Traffic
+from aimc.records import Record, compared_on
 
 if TYPE_CHECKING:
     from aimc.load.documents import Document

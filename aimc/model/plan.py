@@ -6,10 +6,10 @@ text to be parsed again: a verdict is an enum, a rejection a `Reason`, the memor
 
 from __future__ import annotations
 
-from aimc.records import Record
 from enum import Enum
 
 from aimc.model.inputs import Endpoint, EngineRequest, NodePool, Recipe, RecipeConfig, StrPairs
+from aimc.records import Record
 
 
 class Reason(Enum):

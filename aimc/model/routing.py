@@ -3,8 +3,9 @@ routes resolved from them (one per served model and namespace)."""
 
 from __future__ import annotations
 
-from aimc.records import Record
 from typing import TYPE_CHECKING
+
+from aimc.records import Record
 
 if TYPE_CHECKING:  # inputs imports this module: only the type, never at run time
     from aimc.model.inputs import Origin

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from aimc.records import Record, compared_on
 from typing import Any
 
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint
+from aimc.records import Record, compared_on
 from aimc.render import (autoscaling, cache, deployment, disruption, leaderworkerset, monitoring, routing, service,
                          sizing)
 from aimc.resolve import group_checks, traffic

@@ -18,10 +18,10 @@ pulling its image (workers must join before the model loads).
 from __future__ import annotations
 
 import shlex
-from aimc.records import replace
 
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
+from aimc.records import replace
 from aimc.render import deployment, sizing
 from aimc.render import labels as L
 from aimc.resolve import engine_args

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
-from aimc.records import asdict, replace
 from functools import lru_cache
 
 from aimc.catalog.model_facts import bytes_per_parameter
 from aimc.model.inputs import ResourcesPerGpu
 from aimc.model.plan import ResolvedEngine
+from aimc.records import asdict, replace
 
 # -- model weights ------------------------------------------------------------------------------------------
 

@@ -11,9 +11,9 @@ tests/data/bench/README.md for where each comes from); the `aimc_*` pairs are wr
 from __future__ import annotations
 
 import json
-from aimc.records import Record, compared_on
 
 from aimc.errors import Diagnostic, UserError
+from aimc.records import Record, compared_on
 
 IDENTITY = ("namespace", "endpoint", "engine", "model", "recipe", "configuration", "scenario", "image")
 # (column, vLLM field, SGLang field): what the table shows, from each client's result.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+
 from aimc.records import Record
 
 # Lists the API server merges by the items' `name` (patchMergeKey: name) or treats as keyed by name.

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from aimc.records import Record
 from pathlib import Path
 
 from aimc.errors import Diagnostic, UserError, did_you_mean
 from aimc.catalog.files import data_dir
+from aimc.records import Record
 
 # The name users pass (a kind, or what the document is), and the shipped file. Order: what users edit most first.
 SCHEMAS = (

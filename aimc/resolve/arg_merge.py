@@ -17,12 +17,12 @@ string, `None` for a bare flag, or a tuple of strings for a flag that takes seve
 from __future__ import annotations
 
 import json
-from aimc.records import Record
 from enum import Enum
 from functools import lru_cache
 
 from aimc.catalog.flag_sets import FlagSet, flag_set
 from aimc.model.inputs import ArgValue, YamlPairs
+from aimc.records import Record
 from aimc.resolve.flag_names import SGLANG_KV_DTYPE, engine_name
 
 # Flags whose value aimc decides; in a recipe they are replaced (the published recipes set --port), in
@@ -110,11 +110,10 @@ def _cached_merge(engine, recipe_args, gpu_count, overrides, custom_args, engine
 
 
 def _merge(engine, recipe_args, gpu_count, overrides, *custom_layers) -> MergedArgs:
-    merge = _Merge(flag_set(engine), gpu_count)
-    for flag, value in DEFAULT_FLAGS[engine].items():
-        merge.put(flag, value, ArgSource.RECIPE, flag)  # aimc's own defaults, checked like the recipe's flags
-    for raw_flag, value in recipe_args:
-        merge.recipe_arg(raw_flag, value)
+    try:
+        merge = _recipe_stage(engine, recipe_args, gpu_count).copy()
+    except TypeError:  # a recipe value that cannot be a cache key
+        merge = _recipe_stage.__wrapped__(engine, recipe_args, gpu_count)
     for name, raw in overrides:
         merge.override(name, raw)
     for layer in custom_layers:
@@ -124,6 +123,18 @@ def _merge(engine, recipe_args, gpu_count, overrides, *custom_layers) -> MergedA
     ordered = sorted(merge.args, key=merge.position)
     args = tuple(MergedArg(flag, merge.args[flag], *merge.sources[flag]) for flag in ordered)
     return MergedArgs(engine, args, tuple(merge.problems), tuple(merge.notes))
+
+
+@lru_cache(maxsize=1024)
+def _recipe_stage(engine, recipe_args, gpu_count) -> _Merge:
+    """aimc's defaults and the configuration's own flags: the start of every merge for that configuration, whatever
+    the endpoint (memoised: hundreds of endpoints share a configuration; `_merge` goes on from a copy)."""
+    merge = _Merge(flag_set(engine), gpu_count)
+    for flag, value in DEFAULT_FLAGS[engine].items():
+        merge.put(flag, value, ArgSource.RECIPE, flag)  # aimc's own defaults, checked like the recipe's flags
+    for raw_flag, value in recipe_args:
+        merge.recipe_arg(raw_flag, value)
+    return merge
 
 
 def sorted_pairs(pairs) -> tuple:
@@ -171,6 +182,13 @@ class _Merge:
         self.custom_keys: dict[str, str] = {}  # family -> the key that set it, in the customArgs being read
         self.problems: list[ArgProblem] = []
         self.notes: list[str] = []
+
+    def copy(self) -> _Merge:
+        """A merge that goes on from this one's state, which stays as it is."""
+        other = _Merge(self.flags, self.gpu_count)
+        other.args, other.sources = dict(self.args), dict(self.sources)
+        other.recipe_order, other.problems, other.notes = dict(self.recipe_order), list(self.problems), list(self.notes)
+        return other
 
     def report(self, source: ArgSource, key: str, message: str, severity: str = "error") -> None:
         self.problems.append(ArgProblem(source, key, message, severity))

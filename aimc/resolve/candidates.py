@@ -16,7 +16,6 @@ Ranking (documented in the README), first difference wins:
 from __future__ import annotations
 
 from collections.abc import Callable
-from aimc.records import replace
 
 from aimc.model.inputs import (
     Catalog,
@@ -28,6 +27,7 @@ from aimc.model.inputs import (
     RecipeConfig,
 )
 from aimc.model.plan import Candidate, Reason, Selection, TraceEntry, Verdict
+from aimc.records import replace
 from aimc.resolve import groups
 
 PRECISION_PREFERENCE = ("bf16", "fp16", "fp8", "int8", "int4", "fp4")

@@ -13,8 +13,8 @@ nodes plus the other pods' GPUs packed onto whole nodes (at maximum replicas and
 from __future__ import annotations
 
 import json
-from aimc.records import Record
 
+from aimc.records import Record
 from aimc.resolve import rollout
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory, NodePool

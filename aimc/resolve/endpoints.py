@@ -6,7 +6,6 @@ Pure: inputs in, resolved endpoints (or diagnostics) out. Repository-wide checks
 from __future__ import annotations
 
 import re
-from aimc.records import Record
 from functools import partial
 from typing import Callable
 
@@ -14,6 +13,7 @@ from aimc.errors import Collector, Diagnostic
 from aimc.load.yaml_positions import format_path
 from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection, TraceEntry
+from aimc.records import Record
 from aimc.resolve import candidates as select
 from aimc.resolve import checkpoint
 from aimc.resolve import engine_args

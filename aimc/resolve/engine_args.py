@@ -5,13 +5,13 @@ precedence merge itself (recipe args < aimFrameworkOverrides < customArgs) is `a
 
 from __future__ import annotations
 
-from aimc.records import Record
 from typing import Callable
 
 from aimc.catalog.flag_sets import FlagSet, check_value, flag_set, unknown_flag_problem
 from aimc.catalog.runtime import runtime
 from aimc.errors import Diagnostic
 from aimc.model.inputs import YamlPairs
+from aimc.records import Record
 from aimc.resolve.arg_merge import ArgProblem, ArgSource, MergedArg, MergedArgs, merge_args
 from aimc.resolve.flag_names import SGLANG_TO_VLLM
 from aimc.resolve.startup_checks import check as startup_check

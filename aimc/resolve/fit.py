@@ -8,7 +8,6 @@ pipeline parallelism, memory per GPU, merged engine settings), so callers that p
 
 from __future__ import annotations
 
-from aimc.records import replace
 from functools import lru_cache
 
 from aimc.catalog import model_facts as facts_mod
@@ -16,6 +15,7 @@ from aimc.catalog.model_facts import COMPUTE_PARTITIONS, ModelCatalog, ModelFact
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Endpoint, EngineRequest, NodePool, Recipe, RecipeConfig
 from aimc.model.plan import Fit, Reason, TraceEntry, Verdict
+from aimc.records import replace
 from aimc.resolve import fit_sglang, fit_vllm
 from aimc.resolve.fit_settings import Settings, config_settings, settings
 

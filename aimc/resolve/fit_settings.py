@@ -7,9 +7,9 @@ Flags are read under either engine's name: the published recipes sometimes write
 from __future__ import annotations
 
 import math
-from aimc.records import Record
 
 from aimc.model.inputs import RecipeConfig
+from aimc.records import Record
 from aimc.resolve.arg_merge import MergedArgs, merge_args
 
 

@@ -18,12 +18,12 @@ smallest GPU count that would hold it.
 from __future__ import annotations
 
 import re
-from aimc.records import Record
 
 from aimc.catalog import hf_parameters
 from aimc.catalog.model_facts import ModelFacts
 from aimc.model.inputs import ArgPairs, StrPairs
 from aimc.model.plan import Fit, GroupPlan
+from aimc.records import Record
 from aimc.resolve import env_checks, fit, fit_groups, groups
 from aimc.resolve.precision import precision_problem
 
