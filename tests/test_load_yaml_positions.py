@@ -69,3 +69,16 @@ def test_non_string_keys_are_found_with_their_line_and_path():
     (_, data), = list(load_all("a: {b: c}\n"))
     assert non_string_key(data) is None
 
+
+
+def test_merge_and_value_keys_are_flattened_as_pyyaml_does():
+    # Only `<<` and `=` keys make the constructor flatten a mapping; every other mapping skips that pass.
+    (_, data), = list(load_all("base: &b {a: 1, c: 3}\nm:\n  <<: *b\n  a: 2\nv:\n  =: x\n  k: 1\n"))
+    assert data["m"] == {"a": 2, "c": 3}
+    assert data["v"] == {"=": "x", "k": 1}
+    assert non_string_key(data) is None
+
+
+def test_a_non_string_key_deep_in_a_sequence_is_found():
+    (_, data), = list(load_all("a:\n  - b:\n      - {x: 1}\n      - {2: y}\n"))
+    assert non_string_key(data) == (4, ("a", 0, "b", 1), 2)

@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import yaml
 
+from aimc.load.yaml_shape import MAX_DEPTH, MAX_EXPANDED_NODES, check_shape  # noqa: F401 (public here too)
 from aimc.load.yaml_tags import MemoisedTags
 
 # The C loader is 5-10x faster; fall back to pure Python where libyaml is missing.
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-# A document may use anchors, but not to multiply itself ("billion laughs"): a document whose
-# aliases expand to more nodes than this is refused before anything walks it.
-MAX_EXPANDED_NODES = 1_000_000
-# Deeper documents are refused at load time, because later stages (schema validation, the YAML dumper) recurse
-# once per level and would otherwise die with RecursionError. Real manifests, CRD schemas included, stay well
-# below 100 levels; 200 leaves room and keeps every later stage far from Python's recursion limit.
-MAX_DEPTH = 200
 
 
 class PosDict(dict):
@@ -47,6 +41,9 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_VALUE_TAG = "tag:yaml.org,2002:value"
+_SCALAR = yaml.ScalarNode
 
 
 class PositionLoader(MemoisedTags, _BaseLoader):
@@ -58,24 +55,34 @@ def _construct_map(loader: PositionLoader, node: yaml.MappingNode):
     data.line = node.start_mark.line + 1
     yield data
     own_keys: dict = {}
+    flatten = False
     for key_node, _ in node.value:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+        tag = key_node.tag
+        if tag == _MERGE_TAG or tag == _VALUE_TAG:
+            flatten = True  # only these keys make PyYAML's flatten_mapping change anything
+        if key_node.__class__ is _SCALAR and tag != _MERGE_TAG:
             key = key_node.value
             if key in own_keys:
                 raise DuplicateKeyError(
                     "while constructing a mapping", node.start_mark,
                     f"duplicate key '{key}' (first at line {own_keys[key]})", key_node.start_mark)
             own_keys[key] = key_node.start_mark.line + 1
-    loader.flatten_mapping(node)
+    if flatten:
+        loader.flatten_mapping(node)
     key_lines = data.key_lines
     for key_node, value_node in node.value:
-        key = _construct(loader, key_node)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark)
-        data[key] = _construct(loader, value_node)
+        # String scalars (most keys and values) are their text: PyYAML's generic dispatch is skipped for them.
+        if key_node.tag == _STR_TAG and key_node.__class__ is _SCALAR:
+            key = key_node.value
+        else:
+            key = loader.construct_object(key_node, deep=False)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark)
+        data[key] = value_node.value if value_node.tag == _STR_TAG and value_node.__class__ is _SCALAR \
+            else loader.construct_object(value_node, deep=False)
         key_lines[key] = key_node.start_mark.line + 1
 
 
@@ -143,98 +150,6 @@ for _tag in ("binary", "set", "omap", "pairs"):
     PositionLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_non_json_tag)
 
 
-def _children(node) -> list:
-    if isinstance(node, yaml.ScalarNode):
-        return []
-    if isinstance(node, yaml.MappingNode):
-        return [child for pair in node.value for child in pair]
-    return node.value
-
-
-def check_shape(root, may_have_aliases: bool = True) -> int:
-    """Refuse a document whose aliases expand it past MAX_EXPANDED_NODES or that nests deeper than MAX_DEPTH.
-    Returns the expanded size of a document that may have aliases (0 for a plain tree: its text bounds it)."""
-    if may_have_aliases:
-        return _check_graph(root)
-    _check_tree_depth(root)
-    return 0
-
-
-def _check_tree_depth(root) -> None:
-    """Without aliases the document is a tree: one pass over its collections, scalars never pushed (the fast path)."""
-    stack = [(root, 1)]
-    scalar = yaml.ScalarNode
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise yaml.MarkedYAMLError(None, None, f"nested more than {MAX_DEPTH} levels deep; refusing it",
-                                       node.start_mark)
-        if isinstance(node, yaml.MappingNode):
-            stack.extend((child, depth + 1) for pair in node.value for child in pair if not isinstance(child, scalar))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in node.value if not isinstance(child, scalar))
-
-
-def _check_graph(root) -> int:
-    """With aliases: sizes and heights of the expanded document.
-
-    One iterative post-order walk over the node graph; an alias is a shared node, so memoising sizes and heights
-    by node identity keeps the walk linear in the text however much the aliases multiply.
-    """
-    sizes: dict[int, int] = {}
-    heights: dict[int, int] = {}
-    stack = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if key in sizes:
-            continue
-        children = _children(node)
-        if children_done or not children:
-            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
-            heights[key] = 1 + max((heights[id(c)] for c in children), default=0)
-            if sizes[key] > MAX_EXPANDED_NODES:
-                raise yaml.MarkedYAMLError(
-                    None, None, f"aliases expand this document to more than {MAX_EXPANDED_NODES:,} nodes; refusing it",
-                    root.start_mark)
-        else:
-            stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
-    if heights[id(root)] > MAX_DEPTH:
-        deepest = _deepest_at(root, heights, MAX_DEPTH + 1)
-        if _merges_on_the_way(root, heights, MAX_DEPTH + 1):
-            raise yaml.MarkedYAMLError(None, None, f"merge keys ('<<: *anchor') chained more than {MAX_DEPTH} levels "
-                                       "deep; refusing it (merge the values once, or list them)", deepest.start_mark)
-        raise yaml.MarkedYAMLError(None, None, f"nested more than {MAX_DEPTH} levels deep; refusing it",
-                                   deepest.start_mark)
-    return sizes[id(root)]
-
-
-def _merges_on_the_way(root, heights: dict, level: int) -> bool:
-    """Whether the deepest path goes through merge keys (`<<: *a` whose anchor merges another, and so on)."""
-    node, merges = root, 0
-    for _ in range(level - 1):
-        if isinstance(node, yaml.MappingNode) and node.value:
-            key, node = max(node.value, key=lambda pair: max(heights[id(pair[0])], heights[id(pair[1])]))
-            merges += key.tag == "tag:yaml.org,2002:merge"
-        elif isinstance(node, yaml.SequenceNode) and node.value:
-            node = max(node.value, key=lambda c: heights[id(c)])
-        else:
-            break
-    return merges > level // 2
-
-
-def _deepest_at(root, heights: dict, level: int):
-    """The node at `level` on a deepest path (its line is where the excess nesting starts)."""
-    node = root
-    for _ in range(level - 1):
-        children = _children(node)
-        if not children:
-            break
-        node = max(children, key=lambda c: heights[id(c)])
-    return node
-
-
 def load_all(text: str, budget=None):
     """Yield (start_line, data) for each document of a YAML stream. `budget` (limits.ExpansionBudget): the nodes
     documents with aliases may still expand to, shared with the other files of the same load."""
@@ -259,6 +174,8 @@ def non_string_key(data):
     Kubernetes objects are JSON, whose keys are strings; YAML reads unquoted `80`, `on`, `yes` or `null` keys as
     numbers, booleans or null, which would be rendered differently from what the author meant.
     """
+    if not _any_non_string_key(data):  # the usual case, found without building a path for every node
+        return None
     stack = [(data, ())]
     while stack:
         node, path = stack.pop()
@@ -271,6 +188,17 @@ def non_string_key(data):
         elif isinstance(node, list):
             stack.extend((value, path + (index,)) for index, value in reversed(list(enumerate(node))))
     return None
+
+
+def _any_non_string_key(data) -> bool:
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        items = node.values() if isinstance(node, dict) else node
+        if isinstance(node, dict) and not all(isinstance(key, str) for key in node):
+            return True
+        stack.extend(value for value in items if isinstance(value, (dict, list)))
+    return False
 
 
 def line_of(data, path, default: int = 0) -> int:
