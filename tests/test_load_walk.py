@@ -26,7 +26,8 @@ def _reference(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         links += [os.path.join(dirpath, d) for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
         names = sorted(n for n in filenames if not n.startswith(".") and n.endswith(walk.YAML_SUFFIXES))
-        out.append((dirpath, [(n, os.path.islink(os.path.join(dirpath, n))) for n in names]))
+        rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        out.append((dirpath, rel, [(n, os.path.islink(os.path.join(dirpath, n))) for n in names]))
     return out, links
 
 
@@ -37,7 +38,8 @@ def test_the_walk_matches_os_walk_order_and_link_flags(tmp_path):
     expected, expected_links = _reference(str(tmp_path))
     assert walked == expected
     assert links == expected_links == [str(tmp_path / "b" / "link-to-folder")]
-    assert dict(walked)[str(tmp_path / "b")] == [("b.yaml", False), ("broken.yaml", True), ("link.yaml", True)]
+    assert {w[0]: w[2] for w in walked}[str(tmp_path / "b")] == [("b.yaml", False), ("broken.yaml", True),
+                                                                ("link.yaml", True)]
 
 
 def test_discover_reads_each_file_once_and_warns_of_folder_links(tmp_path):

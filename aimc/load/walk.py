@@ -9,15 +9,16 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def folders(root, problem=None):
-    """(folder, sorted (YAML file name, is a symbolic link)) for every folder under root, in sorted order (os.walk's
-    top-down order); hidden entries skipped; symbolic links to folders are never followed. `problem(kind, path,
-    detail)` hears of folders that cannot be read ("error") and of those links ("link").
+    """(folder, its path relative to root with '/' ("." for root), sorted (YAML file name, is a symbolic link)) for
+    every folder under root, in sorted order (os.walk's top-down order); hidden entries skipped; symbolic links to
+    folders are never followed. `problem(kind, path, detail)` hears of folders that cannot be read ("error") and of
+    those links ("link").
 
     os.scandir, not os.walk: each entry's type comes with the listing, so a repository of thousands of files costs no
     stat call per file to tell links apart."""
-    pending = [os.fspath(root)]
+    pending = [(os.fspath(root), ".")]
     while pending:
-        directory = pending.pop()
+        directory, rel = pending.pop()
         try:
             with os.scandir(directory) as listing:
                 entries = list(listing)
@@ -37,8 +38,9 @@ def folders(root, problem=None):
                     subfolders.append(entry.name)
             elif entry.name.endswith(YAML_SUFFIXES):
                 names.append((entry.name, entry.is_symlink()))
-        yield directory, sorted(names)
-        pending.extend(os.path.join(directory, name) for name in sorted(subfolders, reverse=True))
+        yield directory, rel, sorted(names)
+        pending.extend((os.path.join(directory, name), name if rel == "." else f"{rel}/{name}")
+                       for name in sorted(subfolders, reverse=True))
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
@@ -50,6 +52,6 @@ def _is_folder(entry: os.DirEntry) -> bool:
 
 def yaml_files_under(root: Path):
     """Every input file under root, in the order discover reads them."""
-    for directory, names in folders(root):
+    for directory, _, names in folders(root):
         for name, _ in names:
             yield Path(directory) / name
