@@ -138,6 +138,8 @@ def _recipe_stage(engine, recipe_args, gpu_count) -> _Merge:
 
 def sorted_pairs(pairs) -> tuple:
     """A mapping's (key, value) pairs in key order: where its keys were written in another order means nothing."""
+    if pairs == ():  # the usual endpoint: no overrides, no customArgs
+        return ()
     return tuple(sorted(pairs, key=lambda pair: str(pair[0])))
 
 

@@ -52,10 +52,12 @@ def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served
     flags = flag_set(engine, version)
     dropped: list[str] = []
     checked_args = _check_args(flags, merged.args, problems, dropped)
-    sources = {arg.flag: (arg.source, arg.key) for arg in merged.args}
-    for problem in startup_check(engine, flags.version, checked_args, gpu_count):
-        source, key = sources.get(problem.flag, (ArgSource.RECIPE, problem.flag))
-        problems.append(ArgProblem(source, key, problem.message))
+    startup_problems = startup_check(engine, flags.version, checked_args, gpu_count)
+    if startup_problems:  # where each flag was written, only when a problem needs it
+        sources = {arg.flag: (arg.source, arg.key) for arg in merged.args}
+        for problem in startup_problems:
+            source, key = sources.get(problem.flag, (ArgSource.RECIPE, problem.flag))
+            problems.append(ArgProblem(source, key, problem.message))
     final = [MODEL_FLAG[engine], huggingface_id, "--served-model-name", served_name]
     if engine == "sglang":
         final += ["--host", "0.0.0.0"]
