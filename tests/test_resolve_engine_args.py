@@ -189,3 +189,30 @@ def test_a_mapping_in_custom_args_is_json_text_for_a_json_flag():
     result = command(custom=(("--compilation-config", {"mode": 3, "cudagraph_mode": "FULL"}),))
     assert result.args[-2:] == ("--compilation-config", '{"cudagraph_mode":"FULL","mode":3}')
     assert result.diagnostics == ()
+
+
+def test_arg_checks_memo_tells_values_sources_and_flag_sets_apart():
+    from aimc.catalog.flag_sets import flag_set, read_flag_set
+    from aimc.catalog.runtime import runtime
+    from aimc.resolve.arg_merge import ArgSource, MergedArg
+    from aimc.resolve.engine_args import ArgChecks, check_arg
+
+    vllm = flag_set("vllm")
+    facts = runtime().engine("vllm")
+    memo = ArgChecks.of(vllm, facts)
+    assert ArgChecks.of(vllm, facts) is memo  # one memo per flag set
+    good = MergedArg("--dtype", "bfloat16", ArgSource.RECIPE, "--dtype")
+    bad = MergedArg("--dtype", "float9", ArgSource.RECIPE, "--dtype")
+    typed = MergedArg("--dtype", "float9", ArgSource.CUSTOM_ARGS, "dtype")
+    for arg in (good, bad, typed, good, bad, typed):  # the second round comes from the memo
+        assert memo.check(arg) == check_arg(vllm, facts, arg)
+    assert memo.check(good)[0] is None and memo.check(good)[2:] == ("--dtype", "bfloat16")
+    assert memo.check(bad)[0].source is ArgSource.RECIPE and "float9" in memo.check(bad)[0].message
+    assert memo.check(typed)[0].source is ArgSource.CUSTOM_ARGS and memo.check(typed)[0].key == "dtype"
+    # another flag set (another version or engine) has a memo of its own
+    sglang = read_flag_set("sglang", flag_set("sglang").version)
+    other = ArgChecks.of(sglang, runtime().engine("sglang"))
+    assert other is not memo
+    unknown_there = MergedArg("--max-model-len", "4096", ArgSource.RECIPE, "--max-model-len")
+    assert memo.check(unknown_there)[0] is None
+    assert other.check(unknown_there)[0] is not None  # SGLang calls it --context-length

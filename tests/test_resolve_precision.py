@@ -49,3 +49,12 @@ def test_a_recipe_whose_precision_its_pool_cannot_run_is_rejected_as_a_candidate
     validate = aimc("recipes", "validate", str(tmp_path / "acme-fp8.yaml"))
     assert validate.code == 1
     assert f"{tmp_path}/acme-fp8.yaml:5: precision: fp8 weights need gfx942 or gfx950 with vllm" in validate.err
+
+
+def test_precision_problem_memo_answers_each_question_on_its_own():
+    # memoised: asked again in another order, each (precision, hardware, engine) keeps its own answer
+    for _ in range(2):
+        assert precision_problem("fp8", "MI300X", "vllm") is None
+        assert "gfx90a" in precision_problem("fp8", "MI250", "vllm")
+        assert precision_problem("bf16", "MI250", "vllm") is None
+        assert "MI300X" in precision_problem("fp4", "MI300X", "sglang")

@@ -38,7 +38,8 @@ def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = No
         objects.extend(disruption.render(resolved, engine))
     objects.extend(service.render(resolved))
     objects.extend(monitoring.render(resolved, inventory))
-    return [Rendered(obj, origin.source, origin.file, origin.line_of("metadata", "name")) for obj in objects]
+    line = origin.line_of("metadata", "name")  # once: every object of the endpoint points at its name
+    return [Rendered(obj, origin.source, origin.file, line) for obj in objects]
 
 
 def render_all(endpoints, inventory: Inventory | None = None, models=None) -> list[Rendered]:

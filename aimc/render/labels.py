@@ -13,6 +13,9 @@ GROUP = "aim.engine.amd.com"
 ENDPOINT_LABEL = f"{GROUP}/endpoint"
 ENGINE_LABEL = f"{GROUP}/engine"
 MAX_LABEL_VALUE = 63
+GROUP_PREFIX = f"{GROUP}/"
+MODEL_LABEL, HARDWARE_LABEL = f"{GROUP}/model", f"{GROUP}/hardware"
+PRECISION_LABEL, GPU_COUNT_LABEL = f"{GROUP}/precision", f"{GROUP}/gpu-count"
 APP_KEYS = frozenset(f"app.kubernetes.io/{key}" for key in ("name", "instance", "component", "part-of", "managed-by"))
 
 
@@ -26,16 +29,24 @@ def selector(resolved: ResolvedEndpoint, engine: str | None = None) -> dict:
 
 def labels(resolved: ResolvedEndpoint, engine: ResolvedEngine | None = None, component: str | None = None) -> dict:
     """The user's metadata.labels, then ours (ours win: selectors must stay intact)."""
-    out = {k: str(v) for k, v in resolved.endpoint.labels}
-    out.update({
-        "app.kubernetes.io/name": "aim-endpoint",
-        "app.kubernetes.io/instance": resolved.endpoint.name,
-        "app.kubernetes.io/component": component or (engine.engine if engine else "endpoint"),
-        "app.kubernetes.io/part-of": "aim-inference",
-        "app.kubernetes.io/managed-by": "aimc",
-    })
-    out.update(selector(resolved, engine.engine if engine else None))
-    out.update(fact_labels(resolved, engine))
+    endpoint = resolved.endpoint
+    out = {k: str(v) for k, v in endpoint.labels}
+    # Assigned one by one, in the order of `selector` and `fact_labels` (a user's key keeps its place, as with
+    # dict.update): 4,811 objects on 1,000 endpoints are labelled here, so no intermediate dicts.
+    out["app.kubernetes.io/name"] = "aim-endpoint"
+    out["app.kubernetes.io/instance"] = endpoint.name
+    out["app.kubernetes.io/component"] = component or (engine.engine if engine else "endpoint")
+    out["app.kubernetes.io/part-of"] = "aim-inference"
+    out["app.kubernetes.io/managed-by"] = "aimc"
+    out[ENDPOINT_LABEL] = endpoint.name
+    if engine:
+        out[ENGINE_LABEL] = engine.engine
+    out[MODEL_LABEL] = label_value(endpoint.model)
+    if engine is not None:
+        recipe = engine.recipe
+        out[HARDWARE_LABEL] = label_value(recipe.hardware)
+        out[PRECISION_LABEL] = recipe.precision
+        out[GPU_COUNT_LABEL] = str(engine.gpu_count)
     return out
 
 
@@ -48,18 +59,18 @@ def pod_labels(resolved: ResolvedEndpoint, engine: ResolvedEngine | None = None,
 
 def own_labels(object_labels: dict, user_labels) -> dict:
     """`object_labels` without the keys that came from the endpoint's `metadata.labels` (aimc's keys always stay)."""
-    ours = {k for k in object_labels if k in APP_KEYS or k.startswith(f"{GROUP}/")}
-    user = {str(k) for k, _ in user_labels} - ours
-    return {k: v for k, v in object_labels.items() if k not in user}
+    user = {str(k) for k, _ in user_labels}
+    return {k: v for k, v in object_labels.items()
+            if k not in user or k in APP_KEYS or k.startswith(GROUP_PREFIX)}
 
 
 def fact_labels(resolved: ResolvedEndpoint, engine: ResolvedEngine | None = None) -> dict:
     """What runs, for `kubectl get -l` and dashboards; the full model id is in the `model` annotation."""
-    out = {f"{GROUP}/model": label_value(resolved.endpoint.model)}
+    out = {MODEL_LABEL: label_value(resolved.endpoint.model)}
     if engine is not None:
-        out[f"{GROUP}/hardware"] = label_value(engine.recipe.hardware)
-        out[f"{GROUP}/precision"] = engine.recipe.precision
-        out[f"{GROUP}/gpu-count"] = str(engine.gpu_count)
+        out[HARDWARE_LABEL] = label_value(engine.recipe.hardware)
+        out[PRECISION_LABEL] = engine.recipe.precision
+        out[GPU_COUNT_LABEL] = str(engine.gpu_count)
     return out
 
 
@@ -95,9 +106,13 @@ def recipe_annotations(engine: ResolvedEngine) -> dict:
     }
 
 
+# What json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds on every call, made once.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def checksum(configuration: dict) -> str:
     """sha256 of the canonical JSON of a resolved configuration."""
-    canonical = json.dumps(configuration, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = _CANONICAL_JSON.encode(configuration)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -85,8 +85,15 @@ def shm_size(engine: ResolvedEngine) -> str:
 
 def resources_per_gpu(engine: ResolvedEngine, inventory_resources: ResourcesPerGpu | None) -> ResourcesPerGpu:
     """Built-in defaults < inventory spec.defaults.resources < endpoint spec.resources, key by key."""
+    return merged_resources(inventory_resources, engine.endpoint.resources)
+
+
+@lru_cache(maxsize=1024)  # memoised: a frozen record of two small frozen records; most endpoints set none
+def merged_resources(inventory_resources: ResourcesPerGpu | None,
+                     endpoint_resources: ResourcesPerGpu | None) -> ResourcesPerGpu:
+    """`resources_per_gpu` of the inventory's and the endpoint's resources."""
     merged = DEFAULT_RESOURCES
-    for layer in (inventory_resources, engine.endpoint.resources):
+    for layer in (inventory_resources, endpoint_resources):
         if layer is not None:
             merged = replace(merged, **{k: v for k, v in asdict(layer).items() if v is not None})
     return merged
@@ -121,6 +128,7 @@ def multiply(quantity, factor: int) -> str:
     return f"{math.ceil(total / _FACTORS[smallest])}{smallest or ''}"
 
 
+@lru_cache(maxsize=4096)  # a few distinct quantities, checked for every endpoint (a Fraction is immutable)
 def quantity_value(quantity) -> Fraction:
     match = _QUANTITY.match(str(quantity))
     if not match:

@@ -98,15 +98,14 @@ def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = 
     key = (engine, recipe_args, gpu_count, sorted_pairs(overrides), sorted_pairs(custom_args),
            sorted_pairs(engine_custom_args))
     try:
-        hash(key)
-    except TypeError:
+        return _cached_merge(key)  # one argument: the key is hashed once
+    except TypeError:  # unhashable, or raised inside the merge: recomputed (and raised again) uncached
         return _merge(*key)
-    return _cached_merge(*key)
 
 
 @lru_cache(maxsize=8192)
-def _cached_merge(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args) -> MergedArgs:
-    return _merge(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args)
+def _cached_merge(key: tuple) -> MergedArgs:
+    return _merge(*key)
 
 
 def _merge(engine, recipe_args, gpu_count, overrides, *custom_layers) -> MergedArgs:
@@ -139,6 +138,8 @@ def _recipe_stage(engine, recipe_args, gpu_count) -> _Merge:
 
 def sorted_pairs(pairs) -> tuple:
     """A mapping's (key, value) pairs in key order: where its keys were written in another order means nothing."""
+    if pairs == ():  # the usual endpoint: no overrides, no customArgs
+        return ()
     return tuple(sorted(pairs, key=lambda pair: str(pair[0])))
 
 

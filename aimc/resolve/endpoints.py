@@ -69,15 +69,14 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
 
 def _check_names(endpoint: Endpoint, collector: Collector) -> None:
     """Rendered names: the Service is the endpoint name (a DNS-1035 label), engine objects add `-<engine>`."""
-    origin = endpoint.origin
-    line = origin.line_of("metadata", "name")
+    origin = endpoint.origin  # the line is looked up only for an error: most names are fine
     if not DNS_1035_LABEL.match(endpoint.name):
-        collector.error(origin.file, line, "metadata.name",
+        collector.error(origin.file, origin.line_of("metadata", "name"), "metadata.name",
                         f"'{endpoint.name}' cannot name a Service: it must start with a letter "
                         "(lowercase letters, digits and '-')")
     longest = max((len(endpoint.name) + 1 + len(r.engine) for r in endpoint.engines), default=0)
     if longest > MAX_NAME:
-        collector.error(origin.file, line, "metadata.name",
+        collector.error(origin.file, origin.line_of("metadata", "name"), "metadata.name",
                         f"'{endpoint.name}' is too long: aimc names objects '<name>-<engine>', which must fit in "
                         f"{MAX_NAME} characters; use at most {MAX_NAME - longest + len(endpoint.name)} characters")
 

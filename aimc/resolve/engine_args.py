@@ -52,10 +52,12 @@ def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served
     flags = flag_set(engine, version)
     dropped: list[str] = []
     checked_args = _check_args(flags, merged.args, problems, dropped)
-    sources = {arg.flag: (arg.source, arg.key) for arg in merged.args}
-    for problem in startup_check(engine, flags.version, checked_args, gpu_count):
-        source, key = sources.get(problem.flag, (ArgSource.RECIPE, problem.flag))
-        problems.append(ArgProblem(source, key, problem.message))
+    startup_problems = startup_check(engine, flags.version, checked_args, gpu_count)
+    if startup_problems:  # where each flag was written, only when a problem needs it
+        sources = {arg.flag: (arg.source, arg.key) for arg in merged.args}
+        for problem in startup_problems:
+            source, key = sources.get(problem.flag, (ArgSource.RECIPE, problem.flag))
+            problems.append(ArgProblem(source, key, problem.message))
     final = [MODEL_FLAG[engine], huggingface_id, "--served-model-name", served_name]
     if engine == "sglang":
         final += ["--host", "0.0.0.0"]
@@ -76,33 +78,76 @@ def _check_args(flags: FlagSet, args: tuple[MergedArg, ...], problems: list[ArgP
     stays an error."""
     out: dict = {}
     engine = runtime().engine(flags.engine)
+    memo = ArgChecks.of(flags, engine)
     for arg in args:
-        flag, value = arg.flag, arg.value
-        found = flags.lookup(flag)
-        no_op = engine.no_op(flag, flags.version) if found is None else None
-        if no_op is not None and arg.source is ArgSource.RECIPE:
-            shown = flag if value is None else f"{flag} {' '.join(value) if isinstance(value, tuple) else value}"
-            dropped.append(f"{shown} (removed in {engine.name} {no_op.removed_in}: {no_op.why})")
-            problems.append(ArgProblem(arg.source, arg.key, (
-                f"{flag} was removed in {engine.name} {no_op.removed_in} and does nothing in {flags.label} "
-                f"({no_op.why}): left out of the command line"), "warning"))
-            continue
-        if found is None:
-            problem = unknown_flag_problem(flags, flag)
-            if no_op is not None:
-                problem = (f"{problem}; {engine.name} {no_op.removed_in} removed it ({no_op.why}): remove it, or "
-                           f"supply an image of an older {engine.name} with its engineVersion")
-            if flags.engine == "vllm" and flag in SGLANG_TO_VLLM:
-                problem = f"{problem}: it is SGLang's name; vLLM calls it {SGLANG_TO_VLLM[flag]}"
-            problems.append(ArgProblem(arg.source, arg.key, problem))
-            continue
-        spec, negated = found
-        checked = check_value(flags, spec, negated, flag, value)
-        if checked.problem:
-            problems.append(ArgProblem(arg.source, arg.key, checked.problem, checked.severity))
-        if checked.remove:
-            if spec.negation and not negated:
-                out[spec.negation] = None
-            continue
-        out[flag] = checked.value
+        problem, drop, flag, value = memo.check(arg)
+        if drop is not None:
+            dropped.append(drop)
+        if problem is not None:
+            problems.append(problem)
+        if flag is not None:
+            out[flag] = value
     return out
+
+
+# The outcome of checking one merged argument: its problem, its `dropped` note, and the flag and value it puts on
+# the command line (flag None: nothing).
+ArgOutcome = tuple[ArgProblem | None, str | None, str | None, object]
+
+
+class ArgChecks:
+    """`check_arg` memoised per flag set and engine facts: the endpoints of a configuration check the same recipe
+    flags and values (a MergedArg holds the flag, the value, the source and the key, everything the outcome reads).
+    Held by the identity of the flag set (a FlagSet holds a dict, so it cannot be hashed); the memo keeps a reference
+    to both, so an id is never reused while its entry lives."""
+
+    _by_flag_set: dict[tuple[int, int], ArgChecks] = {}
+
+    def __init__(self, flags: FlagSet, engine):
+        self.flags = flags
+        self.engine = engine
+        self.outcomes: dict[MergedArg, ArgOutcome] = {}
+
+    @classmethod
+    def of(cls, flags: FlagSet, engine) -> ArgChecks:
+        key = (id(flags), id(engine))
+        found = cls._by_flag_set.get(key)
+        if found is None or found.flags is not flags or found.engine is not engine:
+            found = cls._by_flag_set[key] = cls(flags, engine)
+        return found
+
+    def check(self, arg: MergedArg) -> ArgOutcome:
+        try:
+            found = self.outcomes.get(arg)
+        except TypeError:  # a value that cannot be a key
+            return check_arg(self.flags, self.engine, arg)
+        if found is None:
+            found = self.outcomes[arg] = check_arg(self.flags, self.engine, arg)
+        return found
+
+
+def check_arg(flags: FlagSet, engine, arg: MergedArg) -> ArgOutcome:
+    """One merged argument against the flag set (see `_check_args`)."""
+    flag, value = arg.flag, arg.value
+    found = flags.lookup(flag)
+    no_op = engine.no_op(flag, flags.version) if found is None else None
+    if no_op is not None and arg.source is ArgSource.RECIPE:
+        shown = flag if value is None else f"{flag} {' '.join(value) if isinstance(value, tuple) else value}"
+        return (ArgProblem(arg.source, arg.key, (
+            f"{flag} was removed in {engine.name} {no_op.removed_in} and does nothing in {flags.label} "
+            f"({no_op.why}): left out of the command line"), "warning"),
+            f"{shown} (removed in {engine.name} {no_op.removed_in}: {no_op.why})", None, None)
+    if found is None:
+        problem = unknown_flag_problem(flags, flag)
+        if no_op is not None:
+            problem = (f"{problem}; {engine.name} {no_op.removed_in} removed it ({no_op.why}): remove it, or "
+                       f"supply an image of an older {engine.name} with its engineVersion")
+        if flags.engine == "vllm" and flag in SGLANG_TO_VLLM:
+            problem = f"{problem}: it is SGLang's name; vLLM calls it {SGLANG_TO_VLLM[flag]}"
+        return ArgProblem(arg.source, arg.key, problem), None, None, None
+    spec, negated = found
+    checked = check_value(flags, spec, negated, flag, value)
+    problem = ArgProblem(arg.source, arg.key, checked.problem, checked.severity) if checked.problem else None
+    if checked.remove:
+        return problem, None, (spec.negation if spec.negation and not negated else None), None
+    return problem, None, flag, checked.value

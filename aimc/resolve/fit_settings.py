@@ -7,6 +7,7 @@ Flags are read under either engine's name: the published recipes sometimes write
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from aimc.model.inputs import RecipeConfig
 from aimc.records import Record
@@ -44,21 +45,40 @@ def settings(merged: MergedArgs) -> Settings:
     """The memory settings of a merged command line."""
     values: dict = {}
     for arg in merged.args:
-        flag = _canonical(arg.flag)
         value = arg.value
-        if flag in _BARE_FLAGS:
-            values[_BARE_FLAGS[flag]] = not (value is False or (isinstance(value, str) and value.lower() == "false"))
+        effect = arg_effect(arg.flag, value) if value.__class__ is str else _effect(arg.flag, value)
+        if effect is None:
             continue
-        key = _VALUE_FLAGS.get(flag)
-        if key is None:
-            continue
-        if value is None or value is False or (isinstance(value, str) and value.lower() == "false"):
+        key, setting = effect
+        if setting is _REMOVED:
             values.pop(key, None)  # removed: the engine's default applies
-        elif key in _NUMBERS:
-            values[key] = _float(value) if _NUMBERS[key] == "float" else _int(value)
         else:
-            values[key] = str(value)
+            values[key] = setting
     return Settings(**{"utilisation": None, "max_len": None, "kv_dtype": None, **values})
+
+
+_REMOVED = object()  # a setting back to the engine's default
+
+
+@lru_cache(maxsize=4096)  # memoised: the endpoints of a configuration repeat its flags and values (text only)
+def arg_effect(flag: str, value: str):
+    """What one argument with a text value does to the settings (see `_effect`)."""
+    return _effect(flag, value)
+
+
+def _effect(flag, value):
+    """(setting, value), (setting, _REMOVED), or None when the flag says nothing about memory."""
+    flag = _canonical(flag)
+    if flag in _BARE_FLAGS:
+        return _BARE_FLAGS[flag], not (value is False or (isinstance(value, str) and value.lower() == "false"))
+    key = _VALUE_FLAGS.get(flag)
+    if key is None:
+        return None
+    if value is None or value is False or (isinstance(value, str) and value.lower() == "false"):
+        return key, _REMOVED
+    if key in _NUMBERS:
+        return key, (_float(value) if _NUMBERS[key] == "float" else _int(value))
+    return key, str(value)
 
 
 def config_settings(config: RecipeConfig, overrides=(), custom_args=(), engine_custom_args=()) -> Settings:

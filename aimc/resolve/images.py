@@ -10,6 +10,8 @@ else the `engineVersion` the image declares; else the version its tag names, or 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from aimc.catalog import runtime as rt
 from aimc.catalog.flag_sets import PINNED
 from aimc.catalog.model_facts import hardware as hardware_facts
@@ -82,24 +84,34 @@ def choose(endpoint: Endpoint, request: EngineRequest, pool: NodePool,
 def _default(endpoint: Endpoint, request: EngineRequest, pool: NodePool,
              arch: str | None) -> tuple[ImageChoice | None, tuple[Diagnostic, ...]]:
     engine = request.engine
+    choice = default_choice(engine, arch)
+    if choice is not None:
+        return choice, ()
+    catalog = rt.runtime()
+    origin = endpoint.origin
+    name = catalog.engine(engine).name
+    built = "; ".join(f"{arch_} ({hardware_of(arch_)})" for arch_ in catalog.default_architectures(engine))
+    others = [e for e, _ in catalog.engines if e != engine and catalog.default_image(e, arch) is not None]
+    other = f"serve it with {' or '.join(others)}, which aimc has an image for on {pool.hardware}" if others \
+        else "serve it on other hardware"
+    message = (f"endpoint '{endpoint.name}': aimc knows no {name} image for {pool.hardware} "
+               f"({arch or 'unknown architecture'}); {name} images exist for {built}. Two ways out: {other}, "
+               f"or supply your own {name} image built for {arch or pool.hardware} in spec.image or the inventory's "
+               f"spec.defaults.images.{engine}.{pool.hardware}, e.g. {{image: <your image>, engineVersion: "
+               f"\"{catalog.engine(engine).flag_set_versions[-1]}\"}}")
+    return None, (Diagnostic(origin.file, origin.line_of(*request.path), format_path(request.path), message),)
+
+
+@lru_cache(maxsize=256)  # memoised: every endpoint without an image of its own gets one of a few (engine, arch)
+def default_choice(engine: str, arch: str | None) -> ImageChoice | None:
+    """aimc's default image of an engine on an architecture (runtime.yaml), or None; a frozen record, shared."""
     catalog = rt.runtime()
     facts = catalog.default_image(engine, arch)
     if facts is None:
-        origin = endpoint.origin
-        name = catalog.engine(engine).name
-        built = "; ".join(f"{arch_} ({hardware_of(arch_)})" for arch_ in catalog.default_architectures(engine))
-        others = [e for e, _ in catalog.engines if e != engine and catalog.default_image(e, arch) is not None]
-        other = f"serve it with {' or '.join(others)}, which aimc has an image for on {pool.hardware}" if others \
-            else "serve it on other hardware"
-        message = (f"endpoint '{endpoint.name}': aimc knows no {name} image for {pool.hardware} "
-                   f"({arch or 'unknown architecture'}); {name} images exist for {built}. Two ways out: {other}, "
-                   f"or supply your own {name} image built for {arch or pool.hardware} in spec.image or the inventory's "
-                   f"spec.defaults.images.{engine}.{pool.hardware}, e.g. {{image: <your image>, engineVersion: "
-                   f"\"{catalog.engine(engine).flag_set_versions[-1]}\"}}")
-        return None, (Diagnostic(origin.file, origin.line_of(*request.path), format_path(request.path), message),)
+        return None
     flag_version = rt.nearest_version(catalog.engine(engine).flag_set_versions, facts.version)
     return ImageChoice(facts.image, engine, facts.version, flag_version, arch, facts.env_for(arch),
-                       f"aimc default for {arch}", "runtime catalog"), ()
+                       f"aimc default for {arch}", "runtime catalog")
 
 
 def _wrong_architecture(facts: rt.ImageFacts, engine: str, pool: NodePool, arch: str | None) -> str:

@@ -1,0 +1,53 @@
+"""Labels on every rendered object: the user's first, ours win, and pod templates carry only ours."""
+
+from __future__ import annotations
+
+import yaml
+
+from aimc.render.labels import own_labels
+from conftest import write_tree
+
+INVENTORY = """\
+apiVersion: aim.engine.amd.com/v1alpha1
+kind: ClusterInventory
+metadata: {name: lab}
+spec:
+  defaults: {namespace: llm}
+  nodePools:
+    - {name: mi300x, hardware: MI300X, gpusPerNode: 8, nodeCount: 4}
+"""
+
+ENDPOINT = """\
+apiVersion: aim.engine.amd.com/v1alpha1
+kind: AIMEndpoint
+metadata:
+  name: q
+  labels: {team: research, app.kubernetes.io/component: mine, aim.engine.amd.com/engine: x, zone: b}
+spec: {model: Qwen/Qwen3-32B, gpuCount: 4}
+"""
+
+
+def test_a_user_label_named_like_ours_keeps_its_place_and_takes_our_value(aimc, tmp_path):
+    write_tree(tmp_path, {"cluster.yaml": INVENTORY, "q.yaml": ENDPOINT})
+    result = aimc("build", str(tmp_path))
+    assert result.code == 0, result
+    deployment = next(d for d in yaml.safe_load_all(result.out) if d and d["kind"] == "Deployment")
+    labels = deployment["metadata"]["labels"]
+    # the user's labels come in key order
+    assert list(labels)[:4] == ["aim.engine.amd.com/engine", "app.kubernetes.io/component", "team", "zone"]
+    assert labels["app.kubernetes.io/component"] == "vllm" and labels["aim.engine.amd.com/engine"] == "vllm"
+    assert list(labels)[4:] == ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/part-of",
+                                "app.kubernetes.io/managed-by", "aim.engine.amd.com/endpoint",
+                                "aim.engine.amd.com/model", "aim.engine.amd.com/hardware",
+                                "aim.engine.amd.com/precision", "aim.engine.amd.com/gpu-count"]
+    pod = deployment["spec"]["template"]["metadata"]["labels"]
+    assert pod == {k: v for k, v in labels.items() if k not in ("team", "zone")}
+    assert list(pod)[:2] == ["aim.engine.amd.com/engine", "app.kubernetes.io/component"]
+
+
+def test_own_labels_drops_only_the_users_keys():
+    labels = {"team": "a", "app.kubernetes.io/name": "aim-endpoint", "aim.engine.amd.com/x": "1", "zone": "b"}
+    user = (("team", "a"), ("app.kubernetes.io/name", "mine"), ("aim.engine.amd.com/x", "2"))
+    assert own_labels(labels, user) == {"app.kubernetes.io/name": "aim-endpoint", "aim.engine.amd.com/x": "1",
+                                        "zone": "b"}
+    assert own_labels(labels, ()) == labels and own_labels(labels, ()) is not labels

@@ -1,0 +1,30 @@
+"""Kubernetes quantities and resources per GPU, and their memos."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from aimc.model.inputs import ResourcesPerGpu
+from aimc.render.sizing import DEFAULT_RESOURCES, merged_resources, quantity_value
+
+
+def test_quantity_value_memo_keeps_every_quantity_apart():
+    for _ in range(2):  # the second round comes from the memo
+        assert quantity_value("32Gi") == 32 * 2**30
+        assert quantity_value("48Gi") == 48 * 2**30
+        assert quantity_value("500m") == Fraction(1, 2)
+        assert quantity_value("1.5G") == 1_500_000_000
+    with pytest.raises(ValueError):
+        quantity_value("lots")
+
+
+def test_merged_resources_memo_layers_inventory_then_endpoint():
+    inventory = ResourcesPerGpu(cpu="8", memory=None, memory_limit=None)
+    endpoint = ResourcesPerGpu(cpu=None, memory="64Gi", memory_limit="96Gi")
+    for _ in range(2):  # the second round comes from the memo
+        assert merged_resources(None, None) == DEFAULT_RESOURCES
+        assert merged_resources(inventory, None) == ResourcesPerGpu(cpu="8", memory="32Gi", memory_limit="48Gi")
+        assert merged_resources(None, endpoint) == ResourcesPerGpu(cpu="4", memory="64Gi", memory_limit="96Gi")
+        assert merged_resources(inventory, endpoint) == ResourcesPerGpu(cpu="8", memory="64Gi", memory_limit="96Gi")
