@@ -8,16 +8,17 @@ thousands of candidates and traces of a large repository also feel.
 
 Semantics are the dataclass ones aimc relied on: positional or keyword construction, defaults, immutability
 (assignment raises AttributeError), equality and hashing over every field, `order=True` where a record sorts, and
-`replace` for an updated copy. A field that must not take part in equality (the raw document a record was read
+`replace` for an updated copy (it runs `__post_init__` again). A field derived from the others in `__post_init__` is
+set there with `force_setattr`, the one way to write to a frozen record. A field that must not take part in equality (the raw document a record was read
 from) is excluded by the record's own `__eq__` and `__hash__`.
 """
 
 from __future__ import annotations
 
 from msgspec import Struct, field
-from msgspec.structs import asdict, replace
+from msgspec.structs import asdict, force_setattr, replace
 
-__all__ = ["Record", "asdict", "compared_on", "field", "replace"]
+__all__ = ["Record", "asdict", "compared_on", "field", "force_setattr", "replace"]
 
 
 class Record(Struct, frozen=True):

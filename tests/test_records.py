@@ -60,3 +60,14 @@ def test_a_build_does_not_import_dataclasses():
             "print(sorted(m for m in sys.modules if m == 'dataclasses'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_replaced_model_catalog_indexes_its_own_models_and_leaves_the_original_alone():
+    from aimc.catalog import model_facts as facts
+
+    catalog = facts.ModelCatalog(facts.builtin_models())
+    first, rest = catalog.models[0], catalog.models[1:]
+    smaller = replace(catalog, models=rest)
+    assert smaller.lookup(first.id) is None
+    assert catalog.lookup(first.id) is first
+    assert smaller.lookup(rest[0].id) is rest[0]

@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from aimc.errors import Collector
 from aimc.catalog.files import read_yaml
-from aimc.records import Record, compared_on, field
+from aimc.records import Record, compared_on, field, force_setattr
 
 
 # Bytes per parameter of stored weights, by precision. One table for every use: the memory fit (weights in GPU
@@ -83,9 +83,12 @@ class ModelCatalog(Record):
     __eq__, __ne__, __hash__ = compared_on("models")
 
     def __post_init__(self):
+        # A fresh index for every record, `replace` included (which would otherwise share the original's dict).
+        index = {}
         for facts in self.models:  # later entries (repository AIMModel documents) win
             for name in (facts.id, *facts.aliases):
-                self._index[name.lower()] = facts
+                index[name.lower()] = facts
+        force_setattr(self, "_index", index)
 
     def lookup(self, *ids: str) -> ModelFacts | None:
         """Facts of the first id known (case-insensitive, aliases included)."""
