@@ -32,6 +32,9 @@ import generate  # noqa: E402  (bench/ is not a package: a script next to this o
 # Runs per size by default: enough for a median on small sizes, while the whole benchmark stays near 10 minutes.
 DEFAULT_RUNS = {10: 7, 100: 5, 1000: 3, 10000: 2}
 DEFAULT_SIZES = (10, 100, 1000, 10000)
+# What every `aimc build` imports before aimc's own code runs: Python plus these, timed alone, is the start-up floor
+# that no change inside aimc can go below (tests/test_bench_scripts.py checks that a build imports all of them).
+FLOOR_IMPORTS = ("click", "yaml", "jsonschema_rs", "msgspec")
 BUDGETS = "budgets: 10: aimc <= 2x kustomize; 1000: aimc <= 0.5x kustomize; 10000: <= 11x the 1000 time, peak < 1 GiB"
 
 
@@ -169,6 +172,12 @@ def main(argv=None) -> int:
                     timed_run(command, work / "kustomize.yaml")  # warm-up
                 result["kustomize"] = measure(command, runs, work / "kustomize.yaml")
                 result["ratio"] = result["aimc"]["median_s"] / result["kustomize"]["median_s"]
+            if size == sizes[0] and result["kustomize"]:
+                floor = measure([sys.executable, "-c", "import " + ", ".join(FLOOR_IMPORTS)], runs, work / "floor")
+                result["floor"] = floor
+                print(f"# start-up floor, Python importing {', '.join(FLOOR_IMPORTS)} and nothing else: "
+                      f"{floor['median_s']:.3f} s, {floor['median_s'] / result['kustomize']['median_s']:.2f}x "
+                      f"kustomize at {size} endpoints", flush=True)
             results[size] = result
             ratio = f", ratio {result['ratio']:.2f}" if "ratio" in result else ""
             print(f"{size:>6} endpoints, {result['objects']:>6} objects, {result['aimc']['output_bytes'] / 1e6:6.2f} MB:"

@@ -26,3 +26,16 @@ def test_generation_is_deterministic(tmp_path):
     second = generate.generate(30, tmp_path / "b", catalog)
     read = lambda root: {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*.yaml")}  # noqa: E731
     assert read(first) == read(second)
+
+
+def test_the_start_up_floor_imports_only_what_every_build_imports(tmp_path):
+    import subprocess
+
+    import run
+
+    code = ("import sys; from aimc.cli import main; main(['build', sys.argv[1]]); "
+            f"print([m for m in {run.FLOOR_IMPORTS!r} if m not in sys.modules], file=sys.stderr)")
+    repo = generate.generate(10, tmp_path / "repo", generate.builtin_catalog())
+    done = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr.rstrip().endswith("[]")
