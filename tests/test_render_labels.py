@@ -6,16 +6,7 @@ import yaml
 
 from aimc.render.labels import own_labels
 from conftest import write_tree
-
-INVENTORY = """\
-apiVersion: aim.engine.amd.com/v1alpha1
-kind: ClusterInventory
-metadata: {name: lab}
-spec:
-  defaults: {namespace: llm}
-  nodePools:
-    - {name: mi300x, hardware: MI300X, gpusPerNode: 8, nodeCount: 4}
-"""
+from test_render import INVENTORY  # one MI300X pool, namespace llm
 
 ENDPOINT = """\
 apiVersion: aim.engine.amd.com/v1alpha1
