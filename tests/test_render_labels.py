@@ -42,3 +42,20 @@ def test_own_labels_drops_only_the_users_keys():
     assert own_labels(labels, user) == {"app.kubernetes.io/name": "aim-endpoint", "aim.engine.amd.com/x": "1",
                                         "zone": "b"}
     assert own_labels(labels, ()) == labels and own_labels(labels, ()) is not labels
+
+
+def test_labels_carry_the_selector_and_the_fact_labels_they_inline():
+    # labels() writes these keys one by one for speed: it must stay a superset of what selectors match on.
+    from aimc import pipeline
+    from aimc.render.labels import fact_labels, labels, selector
+    from conftest import REPO
+
+    result = pipeline.compile(pipeline.Options(paths=(str(REPO / "examples"),)))
+    checked = 0
+    for resolved in result.resolution.endpoints:
+        for engine in (None, *resolved.engines):
+            got = labels(resolved, engine)
+            wanted = {**selector(resolved, engine.engine if engine else None), **fact_labels(resolved, engine)}
+            assert {k: got.get(k) for k in wanted} == wanted
+            checked += 1
+    assert checked > 6
