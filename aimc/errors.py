@@ -6,6 +6,8 @@ anything else is a bug in aimc and exits 3.
 
 from __future__ import annotations
 
+import re
+
 from aimc.records import Record
 
 EXIT_OK = 0
@@ -31,6 +33,47 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... (cut: {len(text):,} characters)"
 
 
+def describe(value) -> str:
+    """A value as the user wrote it: `string 'x'`, `number 4`, `a list`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"number {value}"
+    if isinstance(value, str):
+        return f"string {quote(value)}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+# Characters a one-line text (a `# Source:` comment, the file of a diagnostic) cannot carry as they are: line breaks
+# of YAML 1.1 and 1.2, characters YAML does not allow in a stream (C0 and C1 controls, lone surrogates,
+# U+FFFE/U+FFFF), a byte-order mark, and the backslash that introduces the escapes (so the escaped text reads back
+# unambiguously).
+_COMMENT_UNSAFE = re.compile("[\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+_NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a non-UTF-8 file name (Python's surrogateescape): show the byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def comment_text(text: str) -> str:
+    """`text` on one line, printable, valid UTF-8: C-style escapes for everything else (`\\n`, `\\x1b`, `\\xff` for
+    a byte that is not UTF-8, `\\\\` for a backslash)."""
+    return _COMMENT_UNSAFE.sub(_escape, text) if _COMMENT_UNSAFE.search(text) else text
+
+
 class Diagnostic(Record, order=True):
     """A problem tied to a place in the inputs: `file:line: field: message`."""
 
@@ -43,8 +86,6 @@ class Diagnostic(Record, order=True):
     def format(self) -> str:
         file = self.file
         if not file.isprintable():  # a line break in a file name would split this line in two
-            from aimc.emit.scalars import comment_text
-
             file = comment_text(file)
         place = f"{cut(file, MAX_MESSAGE_CHARS)}:{self.line}" if self.line else cut(file, MAX_MESSAGE_CHARS)
         prefix = "warning: " if self.severity == "warning" else ""

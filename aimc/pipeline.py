@@ -15,7 +15,7 @@ from aimc.resolve import endpoints as resolve_mod
 from aimc.errors import Collector, Diagnostic, quote
 from aimc.model.inputs import Inputs
 from aimc.render import Rendered, benchmark, check as render_check, render_all
-from aimc.render.secrets import inline_token_errors
+from aimc.validate.secrets import inline_token_errors
 
 if TYPE_CHECKING:  # the build path does not import what only Argo CD needs
     from aimc.k8s.versions import KubeVersion

@@ -12,7 +12,8 @@ import pytest
 import yaml
 from conftest import REPO, write_tree
 
-from aimc.catalog import bench_flags, scenarios
+from aimc.catalog import bench_flags
+from aimc.validate import scenarios
 from aimc.render import benchmark as render_bench
 
 CASES = REPO / "tests" / "cases"

@@ -1,4 +1,4 @@
-"""Capacity plan (aimc/capacity.py, aimc/rollout.py) and `aimc plan`."""
+"""Capacity plan (resolve/capacity.py, resolve/rollout.py) and `aimc plan`."""
 
 from __future__ import annotations
 
@@ -6,18 +6,55 @@ import json
 import shutil
 from pathlib import Path
 
-from aimc.resolve import rollout
+from aimc.model.plan import Rollout
+from aimc.records import replace
+from aimc.render import deployment, leaderworkerset
+from aimc.resolve import capacity, rollout
 
 CASES = Path(__file__).parent / "cases"
 
 
-def test_surge_pods_follow_the_rendered_strategy():
-    assert rollout.surge_pods({"spec": {}}, 1) == 1  # Kubernetes default: 25 %, rounded up
-    assert rollout.surge_pods({"spec": {}}, 8) == 2
-    assert rollout.surge_pods({"spec": {"strategy": rollout.strategy()}}, 8) == rollout.SURGE_PODS == 0
-    assert rollout.surge_pods({"spec": {"strategy": {"type": "Recreate"}}}, 5) == 0
-    assert rollout.surge_pods({"spec": {"strategy": {"rollingUpdate": {"maxSurge": "50%"}}}}, 3) == 2
-    assert rollout.surge_pods({"spec": {"strategy": {"rollingUpdate": {"maxSurge": 2}}}}, 3) == 2
+def _resolved(case: str):
+    """The resolved endpoints and inventory of a golden case's inputs."""
+    from aimc.pipeline import Options, compile
+
+    result = compile(Options(paths=(str(CASES / case / "inputs"),), allow_overcommit=True))
+    return result.resolution.endpoints, result.inputs.inventory
+
+
+def _with_rollout(resolved, rollout_plan):
+    return replace(resolved, engines=tuple(replace(e, rollout=rollout_plan) for e in resolved.engines))
+
+
+def test_the_plan_decides_the_rollout_once():
+    endpoints, _ = _resolved("error-overcommit")
+    assert {e.rollout for r in endpoints for e in r.engines} == {Rollout(rollout.SURGE_PODS, rollout.MAX_UNAVAILABLE)}
+
+
+def test_capacity_and_the_deployment_read_the_same_surge():
+    """The Deployment renders the plan's surge, and the capacity plan counts exactly that surge: change the plan
+    and both follow (before, capacity parsed a strategy dict it had rendered itself)."""
+    endpoints, inventory = _resolved("error-overcommit")
+    surging = _with_rollout(endpoints[0], Rollout(max_surge=2, max_unavailable=0))
+    engine = surging.engines[0]
+    rendered = deployment.render(surging, engine, inventory)
+    assert rendered["spec"]["strategy"] == {"type": "RollingUpdate",
+                                            "rollingUpdate": {"maxSurge": 2, "maxUnavailable": 0}}
+    demand = capacity.demand(surging, engine)
+    assert demand.surge_pods == 2
+    assert demand.max_gpus == engine.gpu_count * (demand.max_replicas + 2)
+
+
+def test_capacity_and_the_leaderworkerset_read_the_same_surge():
+    endpoints, inventory = _resolved("multinode-vllm")
+    grouped = next(r for r in endpoints if r.engines[0].group is not None)
+    surging = _with_rollout(grouped, Rollout(max_surge=1, max_unavailable=1))
+    engine = surging.engines[0]
+    rendered = leaderworkerset.render(surging, engine, inventory)
+    assert rendered["spec"]["rolloutStrategy"]["rollingUpdateConfiguration"] == {"maxUnavailable": 1, "maxSurge": 1}
+    demand = capacity.demand(surging, engine)
+    assert demand.surge_pods == 1
+    assert demand.max_gpus == engine.group.gpus_per_node * engine.group.nodes * (demand.max_replicas + 1)
 
 
 def _overcommitted(tmp_path: Path) -> Path:

@@ -10,7 +10,8 @@ import yaml
 
 from aimc.emit import yaml_text as yamlout
 from aimc.emit.file_names import file_name, unique_file_names  # noqa: F401 - file_name is part of this API
-from aimc.emit.scalars import SafeDumper as _Dumper, comment_text
+from aimc.emit.scalars import SafeDumper as _Dumper
+from aimc.errors import comment_text
 from aimc.render import Rendered
 
 # Helm's install order: what others depend on comes first.

@@ -10,8 +10,6 @@ the cluster as a number: an env value or a label aimc called valid is then refus
 it quotes its own); `typed_elsewhere` is the same test for the fast writer in yaml_text. The rules over-approximate
 go-yaml's (which strips every `_` before trying `strconv.ParseInt(s, 0, 64)` and its YAML float pattern): quoting a
 string that did not need it changes nothing a reader sees.
-
-`comment_text` makes a path safe inside a `# ...` comment line (file names may hold line breaks or any byte).
 """
 
 from __future__ import annotations
@@ -62,26 +60,3 @@ _STR_RESOLVER = yaml.resolver.Resolver()
 def resolves_to_str(value: str) -> bool:
     """Whether every reader reads this plain scalar as the string it is."""
     return _STR_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG and not typed_elsewhere(value)
-
-
-# Characters a comment line cannot carry as they are: line breaks of YAML 1.1 and 1.2, characters YAML does not allow
-# in a stream (C0 and C1 controls, lone surrogates, U+FFFE/U+FFFF), a byte-order mark, and the backslash that
-# introduces the escapes (so the escaped text reads back unambiguously).
-_COMMENT_UNSAFE = re.compile("[\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
-_NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape(match: re.Match) -> str:
-    char = match.group()
-    if char in _NAMED:
-        return _NAMED[char]
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte of a non-UTF-8 file name (Python's surrogateescape): show the byte
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def comment_text(text: str) -> str:
-    """`text` on one line, printable, valid UTF-8: C-style escapes for everything else (`\\n`, `\\x1b`, `\\xff` for
-    a byte that is not UTF-8, `\\\\` for a backslash)."""
-    return _COMMENT_UNSAFE.sub(_escape, text) if _COMMENT_UNSAFE.search(text) else text

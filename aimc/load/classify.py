@@ -3,7 +3,7 @@ configuration, or nothing aimc reads."""
 
 from __future__ import annotations
 
-from aimc.errors import Diagnostic
+from aimc.errors import Diagnostic, describe, did_you_mean
 
 API_GROUP = "aim.engine.amd.com"
 API_VERSION = f"{API_GROUP}/v1alpha1"
@@ -38,8 +38,6 @@ def classify(data) -> str | Diagnostic | None:
         return "object"
     for key, value in (("apiVersion", api_version), ("kind", kind)):
         if value is not None and not isinstance(value, str):
-            from aimc.validate.schema import describe
-
             return Diagnostic("", 0, key, f"{describe(value)} is not valid; expected a string")
     if "recipe_id" in data and ("vllm_serve" in data or "sglang_serve" in data or "model_id" in data):
         return "recipe"
@@ -54,7 +52,5 @@ def classify(data) -> str | Diagnostic | None:
 
 
 def _unknown_own_kind(kind: str) -> Diagnostic:
-    from aimc.errors import did_you_mean
-
     return Diagnostic("", 0, "kind", f"unknown kind '{kind}' in {API_GROUP}{did_you_mean(kind, OWN_KINDS)}; "
                                      f"known kinds: {', '.join(OWN_KINDS)}")

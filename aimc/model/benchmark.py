@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from aimc.model.origin import BUILTIN, Origin
 from aimc.records import Record
-
-from aimc.model.inputs import BUILTIN, Origin
 
 
 class Scenario(Record):
@@ -39,7 +38,7 @@ class BenchmarkInputs(Record):
     """What validate found about benchmarking: the AIMBenchmarkScenario documents and the endpoints that ask for a
     post-sync benchmark."""
 
-    scenarios: tuple[Scenario, ...] = ()  # the repository's own (catalog.scenarios adds the built-in ones)
+    scenarios: tuple[Scenario, ...] = ()  # the repository's own (validate.scenarios adds the built-in ones)
     requests: tuple[BenchmarkRequest, ...] = ()
 
     def request_for(self, name: str, namespace: str | None) -> BenchmarkRequest | None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aimc.load.yaml_positions import PosDict, line_of
+from aimc.model.benchmark import BenchmarkInputs
+from aimc.model.origin import Origin
 from aimc.model.routing import Gateway, Traffic
-from aimc.records import Record, compared_on
+from aimc.records import Record
 
 if TYPE_CHECKING:
     from aimc.load.documents import Document
-    from aimc.model.benchmark import BenchmarkInputs
 
 JsonPath = tuple[str | int, ...]  # a field's path inside its document, for error lines
 StrPairs = tuple[tuple[str, str], ...]  # a string-to-string mapping (labels, env, node selector)
@@ -23,25 +23,6 @@ YamlPairs = tuple[tuple[str, Any], ...]  # a mapping whose values are kept as wr
 ArgValue = str | tuple[str | None, ...] | bool | None
 ArgPairs = tuple[tuple[str, ArgValue], ...]
 KubeObject = dict[str, Any]  # a Kubernetes sub-object passed through as given (EnvVar, Toleration)
-
-
-class Origin(Record):
-    """Where an input object came from; `line_of` finds the line of any of its fields."""
-
-    file: str
-    source: str
-    line: int
-    data: PosDict | None = None  # the document, for the lines of its fields; equality ignores it
-
-    __eq__, __ne__, __hash__ = compared_on("file", "source", "line")
-
-    def line_of(self, *path: str | int) -> int:
-        if self.data is None:
-            return self.line
-        return line_of(self.data, path, self.line)
-
-
-BUILTIN = Origin("<built-in>", "<built-in>", 0)  # objects shipped with aimc (e.g. benchmark scenarios)
 
 
 class AutoScaling(Record):
@@ -230,6 +211,16 @@ class Recipe(Record):
     def general(self) -> bool:
         """A model-agnostic fallback (official profiles under general/, which name no model)."""
         return not self.model_id
+
+    def arg_place(self, config: RecipeConfig, flag: str) -> tuple[str, int, str]:
+        """(file, line, field) of one argument of a configuration. Profiles write flags without their dashes."""
+        if self.format == "profile":
+            written = (self.origin.data or {}).get("engine_args", {})
+            key = flag[2:] if flag.startswith("--") and flag[2:] in written else flag
+            path: JsonPath = (*config.path, key)
+        else:
+            path = (*config.path, "args", flag)
+        return self.origin.file, self.origin.line_of(*path), ".".join(map(str, path))
 
 
 class Catalog(Record):

@@ -217,6 +217,15 @@ class ImageChoice(Record):
     how: str  # how the version is known: "runtime catalog", "declared", "from the tag", "assumed"
 
 
+class Rollout(Record):
+    """How a rolling update replaces the replicas of one engine: resolve/rollout.py decides, render writes it into the
+    Deployment's `strategy` (or the LeaderWorkerSet's `rolloutStrategy`) and the capacity plan counts its surge, so
+    the two cannot disagree."""
+
+    max_surge: int  # replicas (pods, or groups of nodes) a rolling update may start above the desired count
+    max_unavailable: int  # replicas it may stop at once
+
+
 class ResolvedEngine(Record):
     """One engine of one endpoint, fully decided: what renders into a Deployment."""
 
@@ -232,6 +241,7 @@ class ResolvedEngine(Record):
     image: str
     port: int
     trace: tuple[TraceEntry, ...]  # every candidate of the selection
+    rollout: Rollout  # how a new version replaces the running replicas
     notes: tuple[str, ...] = ()  # what the argument merge replaced, removed or overrode
     flag_set: str = ""  # the engine flag set the arguments were checked against, e.g. "vllm 0.11.1"
     runtime: ImageChoice | None = None  # the image's engine version, architecture and environment (resolve/images)
@@ -243,3 +253,22 @@ class ResolvedEndpoint(Record):
     endpoint: Endpoint
     engines: tuple[ResolvedEngine, ...]
     namespace: str | None
+
+
+# -- routes (resolve/traffic.py): one per served model and namespace ----------------------------------------------
+
+class Backend(Record):
+    """One engine of one endpoint behind a model's route, with its weight on that route."""
+
+    endpoint: ResolvedEndpoint
+    engine: ResolvedEngine
+    weight: int
+
+
+class ModelRoute(Record):
+    """Everything one HTTPRoute holds: a served model name, its namespace and its weighted backends."""
+
+    name: str  # the HTTPRoute's name, from the model name
+    model: str  # the served model name: the value of the routing header
+    namespace: str | None
+    backends: tuple[Backend, ...]

@@ -1,15 +1,10 @@
-"""Frozen records (aimc/records.py) of model-aware routing: the inventory's gateway, an endpoint's traffic weights, and the
-routes resolved from them (one per served model and namespace)."""
+"""Frozen records (aimc/records.py) of model-aware routing as the inputs give it: the inventory's gateway and an
+endpoint's traffic weights (the routes resolved from them are records of the plan, model/plan.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from aimc.model.origin import Origin
 from aimc.records import Record
-
-if TYPE_CHECKING:  # inputs imports this module: only the type, never at run time
-    from aimc.model.inputs import Origin
-    from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 
 # An endpoint that sets no spec.traffic.weight gets this one; it matters only when it is alone on its model's route
 # (several endpoints of one model must all set a weight).
@@ -37,20 +32,3 @@ class Traffic(Record):
 
     def engine_weight(self, engine: str) -> int:
         return dict(self.engine_weights).get(engine, 1)
-
-
-class Backend(Record):
-    """One engine of one endpoint behind a model's route, with its weight on that route."""
-
-    endpoint: ResolvedEndpoint
-    engine: ResolvedEngine
-    weight: int
-
-
-class ModelRoute(Record):
-    """Everything one HTTPRoute holds: a served model name, its namespace and its weighted backends."""
-
-    name: str  # the HTTPRoute's name, from the model name
-    model: str  # the served model name: the value of the routing header
-    namespace: str | None
-    backends: tuple[Backend, ...]

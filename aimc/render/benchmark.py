@@ -51,7 +51,7 @@ def jobs(endpoints, benchmarks: BenchmarkInputs | None, inventory: Inventory | N
          scenario: str | None = None, results_claim: str | None = None) -> list[Rendered]:
     """`aimc bench`: a Job per engine of every (or every named) endpoint, without the Argo CD hook annotations.
     The scenario: `scenario`, else the endpoint's spec.benchmark one, else latency; the claim likewise."""
-    from aimc.catalog import scenarios as catalog
+    from aimc.validate import scenarios as catalog
     from aimc.errors import Diagnostic, UserError, did_you_mean
 
     local = benchmarks.scenarios if benchmarks else ()

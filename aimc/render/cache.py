@@ -13,7 +13,8 @@ import math
 import re
 
 from aimc.errors import Diagnostic
-from aimc.model.inputs import Inventory, ModelCache, Origin
+from aimc.model.inputs import Inventory, ModelCache
+from aimc.model.origin import Origin
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.render import sizing
 

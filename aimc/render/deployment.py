@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 from aimc.resolve import engine_args
-from aimc.resolve import rollout
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.render import cache, labels as L, probes, secrets, sizing
@@ -25,7 +24,7 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Invent
         # When an autoscaler owns the replica count, a rendered spec.replicas fights it on every sync.
         spec["replicas"] = engine.replicas
     spec["progressDeadlineSeconds"] = sizing.progress_deadline_seconds(engine, models)
-    spec["strategy"] = strategy(resolved, engine)
+    spec["strategy"] = strategy(engine)
     spec["selector"] = {"matchLabels": L.selector(resolved, engine.engine)}
     spec["template"] = {
         "metadata": {"labels": L.pod_labels(resolved, engine), "annotations": pod_annotations},
@@ -39,9 +38,10 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Invent
     }
 
 
-def strategy(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
-    """The rollout strategy of this engine's Deployment (the capacity plan counts its surge pods)."""
-    return rollout.strategy()
+def strategy(engine: ResolvedEngine) -> dict:
+    """The rollout the plan decided (resolve/rollout.py), whose surge pods the capacity plan counted."""
+    return {"type": "RollingUpdate",
+            "rollingUpdate": {"maxSurge": engine.rollout.max_surge, "maxUnavailable": engine.rollout.max_unavailable}}
 
 
 def _configuration(engine: ResolvedEngine, main: dict) -> dict:

@@ -36,15 +36,10 @@ GROUP_JOIN_SECONDS = sizing.IMAGE_PULL_ALLOWANCE_SECONDS
 RAY_WAIT_SECONDS = 5
 
 
-def rollout_strategy() -> dict:
-    """Like the Deployment's (resolve/rollout.py): one group stopped, then replaced; never a surge group."""
-    return {"type": "RollingUpdate", "rollingUpdateConfiguration": {"maxUnavailable": 1, "maxSurge": 0}}
-
-
-def surge_groups(lws: dict) -> int:
-    """Extra groups a rolling update of this rendered LeaderWorkerSet may start (the capacity plan reads it)."""
-    config = ((lws.get("spec") or {}).get("rolloutStrategy") or {}).get("rollingUpdateConfiguration") or {}
-    return int(config.get("maxSurge", 0))
+def rollout_strategy(engine: ResolvedEngine) -> dict:
+    """The rollout the plan decided (resolve/rollout.py), in groups: the capacity plan counted its surge groups."""
+    return {"type": "RollingUpdate", "rollingUpdateConfiguration": {"maxUnavailable": engine.rollout.max_unavailable,
+                                                                     "maxSurge": engine.rollout.max_surge}}
 
 
 def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None,
@@ -64,7 +59,7 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Invent
     if not resolved.endpoint.autoscaling.enabled:
         spec["replicas"] = engine.replicas  # groups; an autoscaler owns the count otherwise
     spec["startupPolicy"] = "LeaderCreated"
-    spec["rolloutStrategy"] = rollout_strategy()
+    spec["rolloutStrategy"] = rollout_strategy(engine)
     spec["leaderWorkerTemplate"] = {
         "size": group.nodes,
         # One lost pod breaks the group's collectives: the controller restarts the whole group.

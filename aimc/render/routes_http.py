@@ -8,7 +8,8 @@ between the model's engines by weight: InferencePools with the inference extensi
 
 from __future__ import annotations
 
-from aimc.model.routing import Backend, Gateway, ModelRoute
+from aimc.model.plan import Backend, ModelRoute
+from aimc.model.routing import Gateway
 from aimc.render import labels as L
 from aimc.render import routes_bbr, routes_pool
 from aimc.render.service import SERVICE_PORT

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 
 from aimc.records import Record
-from aimc.resolve import rollout
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory, NodePool
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
@@ -93,20 +92,16 @@ def plan(endpoints: tuple[ResolvedEndpoint, ...], inventory: Inventory) -> tuple
 
 
 def demand(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> Demand:
-    from aimc.render import deployment, leaderworkerset
-
     scaling = resolved.endpoint.autoscaling
     low, high = (scaling.min_replicas, scaling.max_replicas) if scaling.enabled else (engine.replicas, engine.replicas)
     origin = resolved.endpoint.origin
     if engine.group is not None:  # groups of whole nodes, surging whole groups
-        surge = leaderworkerset.surge_groups({"spec": {"rolloutStrategy": leaderworkerset.rollout_strategy()}})
         return Demand(resolved.endpoint.name, resolved.namespace, engine.engine, engine.pool.name,
-                      engine.group.gpus_per_node, low, high, surge, f"{origin.file}:{origin.line}",
+                      engine.group.gpus_per_node, low, high, engine.rollout.max_surge, f"{origin.file}:{origin.line}",
                       engine.group.nodes)
-    # The strategy the Deployment is rendered with, without rendering the whole Deployment a second time.
-    surge = rollout.surge_pods({"spec": {"strategy": deployment.strategy(resolved, engine)}}, high)
+    # The surge the Deployment is rendered with: render reads the same plan value.
     return Demand(resolved.endpoint.name, resolved.namespace, engine.engine, engine.pool.name, engine.gpu_count,
-                  low, high, surge, f"{origin.file}:{origin.line}")
+                  low, high, engine.rollout.max_surge, f"{origin.file}:{origin.line}")
 
 
 def overcommit_diagnostics(plans: tuple[PoolPlan, ...], allow: bool) -> list[Diagnostic]:

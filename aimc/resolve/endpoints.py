@@ -21,7 +21,7 @@ from aimc.resolve import group_args, groups
 from aimc.resolve import env_checks
 from aimc.resolve import images
 from aimc.resolve import precision
-from aimc.resolve import recipe_checks
+from aimc.resolve import rollout
 from aimc.resolve import selection_errors
 from aimc.resolve.arg_merge import ArgSource
 
@@ -89,7 +89,7 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
 
     def where(source: ArgSource, flag: str) -> tuple[str, int, str]:
         if source is ArgSource.RECIPE:
-            return recipe_checks.arg_place(recipe, config, flag)
+            return recipe.arg_place(config, flag)
         if source is ArgSource.OVERRIDE:
             path = ("spec", "aimFrameworkOverrides", flag)
             return origin.file, origin.line_of(*path), format_path(path)
@@ -139,6 +139,7 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         image=image.image,
         port=engine_args.PORTS[request.engine],
         trace=selection.trace,
+        rollout=rollout.plan(),
         notes=command.notes,
         flag_set=f"{request.engine} {image.flag_set_version}",
         runtime=image,

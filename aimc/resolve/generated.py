@@ -11,7 +11,8 @@ from aimc.records import replace
 from aimc.catalog import model_facts as facts_mod
 from aimc.catalog.model_facts import ModelCatalog, ModelFacts
 from aimc.errors import Diagnostic
-from aimc.model.inputs import Inputs, Inventory, Origin, Recipe, RecipeConfig
+from aimc.model.inputs import Inputs, Inventory, Recipe, RecipeConfig
+from aimc.model.origin import Origin
 from aimc.resolve import fit
 
 GENERATED = Origin("<generated>", "<generated>", 0)

@@ -146,17 +146,13 @@ def plan_for(recipe: Recipe, config: RecipeConfig, pool: NodePool, attention_hea
 
 
 def _at(recipe: Recipe, config: RecipeConfig, flag: str, message: str) -> GroupProblem:
-    from aimc.resolve.recipe_checks import arg_place
-
-    file, line, field = arg_place(recipe, config, flag)
+    file, line, field = recipe.arg_place(config, flag)
     return GroupProblem(f"{message} ({file}:{line}: {field})", flag)
 
 
 def recipe_problems(recipe: Recipe) -> list[Diagnostic]:
     """Pool-independent inconsistencies of a recipe's parallel sizes (`aimc recipes validate`): a pipeline-parallel
     size that does not divide N, or TP × PP ≠ N."""
-    from aimc.resolve.recipe_checks import arg_place
-
     out = []
     for config in recipe.configs:
         found = parallel_flags(config)
@@ -171,5 +167,5 @@ def recipe_problems(recipe: Recipe) -> list[Diagnostic]:
             if not isinstance(result, GroupProblem):
                 continue
             problem, flag = result, result.flag or "pp"
-        out.append(Diagnostic(*arg_place(recipe, config, found[flag][0]), problem.message))
+        out.append(Diagnostic(*recipe.arg_place(config, found[flag][0]), problem.message))
     return out

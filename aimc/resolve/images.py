@@ -19,6 +19,7 @@ from aimc.errors import Diagnostic
 from aimc.load.yaml_positions import format_path
 from aimc.model.inputs import Endpoint, EngineRequest, ImageRef, Inventory, NodePool
 from aimc.model.plan import ImageChoice
+from aimc.validate.kube_values import image_problem
 
 
 def architecture(hardware: str | None) -> str | None:
@@ -139,21 +140,3 @@ def _supplied(endpoint: Endpoint, engine: str, hardware: str,
 def _line(endpoint: Endpoint, inventory: Inventory | None, ref: ImageRef) -> int:
     origin = endpoint.origin if ref is endpoint.image else inventory.origin
     return origin.line_of(*ref.path)
-
-
-def image_problem(image: str) -> str | None:
-    """Images must be references the runtime parses (the distribution grammar), and pinned: a tag other than
-    `latest`, or a digest."""
-    from aimc.validate import kube_values
-
-    malformed = kube_values.image_reference_problem(image)
-    if malformed:
-        return malformed
-    if "@sha256:" in image:
-        return None
-    name, _, tag = image.rpartition(":")
-    if not name or "/" in tag:
-        return f"image '{image}' has no tag: pin a version (e.g. '{image}:<version>') or a digest"
-    if tag == "latest":
-        return f"image '{image}' uses the 'latest' tag: pin a version or a digest so every sync runs the same bits"
-    return None

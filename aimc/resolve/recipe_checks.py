@@ -7,18 +7,7 @@ from aimc.resolve import images
 from aimc.resolve import env_checks
 from aimc.resolve import groups, precision
 from aimc.errors import Diagnostic
-from aimc.model.inputs import Recipe, RecipeConfig
-
-
-def arg_place(recipe: Recipe, config: RecipeConfig, flag: str):
-    """(file, line, field) of one argument of a configuration. Profiles write flags without their dashes."""
-    if recipe.format == "profile":
-        key = flag[2:] if flag.startswith("--") and flag[2:] in (recipe.origin.data or {}).get("engine_args", {}) \
-            else flag
-        path = (*config.path, key)
-    else:
-        path = (*config.path, "args", flag)
-    return recipe.origin.file, recipe.origin.line_of(*path), ".".join(map(str, path))
+from aimc.model.inputs import Recipe
 
 
 def check_recipe(recipe: Recipe) -> list[Diagnostic]:
@@ -38,7 +27,7 @@ def check_recipe(recipe: Recipe) -> list[Diagnostic]:
         # A configuration that sets PP checks its TP against N / PP (a multi-node group's plan, resolve/groups.py).
         command = engine_args.build_command(
             config.engine, groups.without_pp(config), groups.recipe_tp(config), recipe.huggingface_id or recipe.model_id,
-            recipe.model_id, (), (), lambda source, flag, config=config: arg_place(recipe, config, flag), version=version)
+            recipe.model_id, (), (), lambda source, flag, config=config: recipe.arg_place(config, flag), version=version)
         out.extend(command.diagnostics)
         path = ("env_vars",) if recipe.format == "profile" else (*config.path, "env")
         out.extend(env_checks.check_env(recipe, path, config.env, recipe.hardware))

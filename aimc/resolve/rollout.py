@@ -1,4 +1,5 @@
-"""How aimc rolls out a new version of an engine Deployment, as numbers other modules can read.
+"""How aimc rolls out a new version of an engine, as a record of the plan (model/plan.py `Rollout`) that render and
+the capacity plan both read.
 
 GPUs are the scarce resource: a rolling update must never need more GPUs than the capacity plan counted for an
 endpoint (replicas × GPUs per replica). So aimc renders `strategy: RollingUpdate` with `maxSurge: 0` and
@@ -12,7 +13,7 @@ the new one waits for the old one's GPUs.
 
 from __future__ import annotations
 
-import math
+from aimc.model.plan import Rollout
 
 # Extra pods a rollout may create above the desired replica count (Deployment maxSurge). The capacity plan adds
 # SURGE_PODS × GPUs per replica to each engine's peak; with 0 a rollout needs no GPU beyond the plan.
@@ -23,23 +24,7 @@ SURGE_PODS = 0
 MAX_UNAVAILABLE = 1
 
 
-def strategy() -> dict:
-    """The Deployment `spec.strategy` aimc renders."""
-    return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": SURGE_PODS, "maxUnavailable": MAX_UNAVAILABLE}}
-
-
-# Kubernetes' own default when a Deployment renders no strategy.
-KUBERNETES_DEFAULT_MAX_SURGE = "25%"
-
-
-def surge_pods(deployment: dict, replicas: int) -> int:
-    """Extra pods a rolling update of this rendered Deployment may start at `replicas` replicas. The capacity plan
-    reads the rendered strategy rather than trusting SURGE_PODS, so a Deployment rendered another way is counted as
-    what it is (Kubernetes rounds a percentage of maxSurge up)."""
-    strategy = (deployment.get("spec") or {}).get("strategy") or {}
-    if strategy.get("type") == "Recreate":
-        return 0
-    surge = (strategy.get("rollingUpdate") or {}).get("maxSurge", KUBERNETES_DEFAULT_MAX_SURGE)
-    if isinstance(surge, str) and surge.endswith("%"):
-        return math.ceil(replicas * float(surge[:-1]) / 100)
-    return int(surge)
+def plan() -> Rollout:
+    """The rollout of one engine, the same for a Deployment's pods and a LeaderWorkerSet's groups of whole nodes:
+    one replica stopped, then replaced; never a surge replica."""
+    return Rollout(max_surge=SURGE_PODS, max_unavailable=MAX_UNAVAILABLE)

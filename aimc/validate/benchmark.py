@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from aimc.catalog import scenarios as catalog
 from aimc.errors import Collector, did_you_mean
 from aimc.load.documents import Document
 from aimc.model.benchmark import BenchmarkInputs, BenchmarkRequest
-from aimc.model.inputs import Endpoint, Origin
-from aimc.validate import schema
+from aimc.model.inputs import Endpoint
+from aimc.model.origin import Origin
+from aimc.validate import scenarios as catalog, schema
 
 
 def parse(documents: list[Document], endpoints, collector: Collector) -> BenchmarkInputs:

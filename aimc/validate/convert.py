@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aimc.load.documents import Document
-from aimc.model.inputs import ImageRef, Origin, ResourcesPerGpu, SecretKeyRef, StrPairs, YamlPairs
+from aimc.model.inputs import ImageRef, ResourcesPerGpu, SecretKeyRef, StrPairs, YamlPairs
+from aimc.model.origin import Origin
 
 
 def origin_of(doc: Document) -> Origin:

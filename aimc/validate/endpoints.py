@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aimc.errors import Collector
 from aimc.load.documents import Document
-from aimc.model.inputs import AutoScaling, Endpoint, EngineRequest, Origin
+from aimc.model.inputs import AutoScaling, Endpoint, EngineRequest
+from aimc.model.origin import Origin
 from aimc.validate import routing
 from aimc.validate.convert import canonical, image_ref, origin_of, pairs, resources_per_gpu, secret_key_ref, str_pairs
 

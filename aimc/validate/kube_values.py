@@ -15,7 +15,7 @@ import re
 
 from aimc.errors import Diagnostic, quote
 from aimc.load.yaml_positions import format_path, line_of
-from aimc.render.secrets import SECRET_FLAGS
+from aimc.validate.secrets import SECRET_FLAGS
 
 _LABEL_NAME = r"[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
@@ -70,6 +70,22 @@ def image_reference_problem(image: str) -> str | None:
     expected = _DIGEST_LENGTHS.get(algorithm or "")
     if expected and len(digest) != expected:
         return f"image {quote(image)} is not valid: a {algorithm} digest has {expected} hexadecimal digits"
+    return None
+
+
+def image_problem(image: str) -> str | None:
+    """Images must be references the runtime parses (the distribution grammar), and pinned: a tag other than
+    `latest`, or a digest."""
+    malformed = image_reference_problem(image)
+    if malformed:
+        return malformed
+    if "@sha256:" in image:
+        return None
+    name, _, tag = image.rpartition(":")
+    if not name or "/" in tag:
+        return f"image '{image}' has no tag: pin a version (e.g. '{image}:<version>') or a digest"
+    if tag == "latest":
+        return f"image '{image}' uses the 'latest' tag: pin a version or a digest so every sync runs the same bits"
     return None
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from aimc.errors import Diagnostic
+from aimc.errors import Diagnostic, describe
 from aimc.load.documents import Document
 from aimc.load.yaml_positions import format_path, line_of
-from aimc.validate import schema
 
 # What aimc itself relies on in an object it passes through: it sorts by kind, namespace and name, writes
 # `<namespace>/<kind>-<name>.yaml` under --output-dir, and reads labels. Everything else is the cluster's business.
@@ -51,11 +50,11 @@ def object_problems(doc: Document) -> list[Diagnostic]:
         if value is None:
             continue
         if not isinstance(value, dict):
-            problem(("metadata", key), f"{schema.describe(value)} is not valid; expected a mapping of strings to strings")
+            problem(("metadata", key), f"{describe(value)} is not valid; expected a mapping of strings to strings")
             continue
         for item_key, item in value.items():
             if not isinstance(item, str):
-                problem(("metadata", key, item_key), f"{schema.describe(item)} is not valid; expected a string (quote it)")
+                problem(("metadata", key, item_key), f"{describe(item)} is not valid; expected a string (quote it)")
     return problems
 
 

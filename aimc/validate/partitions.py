@@ -14,7 +14,8 @@ import re
 
 from aimc.catalog import model_facts as facts
 from aimc.errors import Collector
-from aimc.model.inputs import Origin, Partition
+from aimc.model.inputs import Partition
+from aimc.model.origin import Origin
 
 DEFAULT_GPU_RESOURCE = "amd.com/gpu"
 PARTITION_LABEL = "amd.com/compute-memory-partition"

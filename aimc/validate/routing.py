@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aimc.errors import Collector
 from aimc.model.routing import Gateway, Traffic
-from aimc.resolve.images import image_problem
+from aimc.validate.kube_values import image_problem
 
 # Pinned upstream images: Gateway API Inference Extension v1.5.0, the last release that ships the endpoint picker
 # and the body-based router (from v1.6.0 they live in llm-d). Overridable in spec.gateway.images.

@@ -16,7 +16,7 @@ import json
 import re
 from functools import lru_cache
 
-from aimc.errors import MAX_VALUE_CHARS, Diagnostic, did_you_mean, quote
+from aimc.errors import MAX_VALUE_CHARS, Diagnostic, describe, did_you_mean, quote
 from aimc.catalog.files import data_dir
 from aimc.load.yaml_positions import format_path, line_of
 from aimc.validate import field_homes
@@ -261,23 +261,6 @@ def _cut_instance(message: str, instance) -> str:
 def _is_key_error(error) -> bool:
     """The error is about a mapping's key (propertyNames), not a value."""
     return "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str)
-
-
-def describe(value) -> str:
-    """A value as the user wrote it: `string 'x'`, `number 4`, `a list`."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"number {value}"
-    if isinstance(value, str):
-        return f"string {quote(value)}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return repr(value)
 
 
 def _article(type_name: str) -> str:

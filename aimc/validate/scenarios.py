@@ -1,4 +1,5 @@
-"""Benchmark scenarios: the built-in ones (`benchmark-scenarios.yaml`) and the parsing of an AIMBenchmarkScenario."""
+"""validate: benchmark scenarios, the built-in ones (`benchmark-scenarios.yaml`, schema-checked like a repository's)
+and the parsing of an AIMBenchmarkScenario."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from functools import cache
 
 from aimc.catalog.files import read_yaml_documents
 from aimc.model.benchmark import Scenario
-from aimc.model.inputs import BUILTIN, Origin
+from aimc.model.origin import BUILTIN, Origin
+from aimc.validate import schema
 
 DEFAULT_SCENARIO = "latency"
 DEFAULT_TIMEOUT_SECONDS = 3600
@@ -32,8 +34,6 @@ def scenario_from(data: dict, origin: Origin = BUILTIN) -> Scenario:
 @cache
 def builtin() -> tuple[Scenario, ...]:
     """The scenarios shipped with aimc. A defect here is a bug in aimc, not a user error."""
-    from aimc.validate import schema
-
     scenarios = []
     for data in read_yaml_documents("benchmark-scenarios.yaml"):
         if not schema.is_valid("scenario", data):
