@@ -117,8 +117,11 @@ def test_post_parse_value_lists():
     quantization = check("vllm", "--quantization", "bitblas")  # a vLLM method, but not on ROCm
     assert quantization.severity == "error" and "on ROCm: use one of awq, gptq, fp8" in quantization.problem
     assert check("vllm", "--quantization", "fp8").problem is None
-    parser = check("vllm", "--tool-call-parser", "my_plugin_parser")  # plugins may register more: a warning
-    assert parser.severity == "warning" and "works only if a plugin registers it" in parser.problem
+    # parser names are decided with the whole command line (a plugin flag may register more): startup_checks
+    assert check("vllm", "--tool-call-parser", "my_plugin_parser").problem is None
+    assert check("vllm", "--reasoning-parser", "my_plugin_parser").problem is None
+    load_format = check("vllm", "--load-format", "my_loader")  # a class name may extend it: a warning
+    assert load_format.severity == "warning" and "works only if a plugin registers it" in load_format.problem
     assert check("sglang", "--quantization", "w8a8_fp8").problem is None  # SGLang: argparse choices
 
 

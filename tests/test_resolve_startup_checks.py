@@ -49,7 +49,7 @@ def test_vllm_settings_it_accepts_pass():
 @pytest.mark.parametrize("args, gpus, flag", [
     ({"--data-parallel-size": "2", "--enable-dp-lm-head": None}, 2, "--enable-dp-lm-head"),
     ({"--data-parallel-size": "4", "--enable-dp-attention": None}, 2, "--data-parallel-size"),
-    ({"--pipeline-parallel-size": "2"}, 1, "--pipeline-parallel-size"),
+    ({"--pipeline-parallel-size": "2", "--enable-mixed-chunk": None}, 1, "--pipeline-parallel-size"),
     ({"--pipeline-parallel-size": "2", "--disable-overlap-schedule": None, "--enable-mixed-chunk": None}, 1,
      "--pipeline-parallel-size"),
     ({"--enable-priority-scheduling": None, "--schedule-policy": "lpm"}, 1, "--enable-priority-scheduling"),
@@ -68,6 +68,47 @@ def test_sglang_settings_it_accepts_pass():
     assert check("sglang", "0.5.5.post3", {"--pipeline-parallel-size": "2", "--disable-overlap-schedule": None},
                  1) == []
     assert check("sglang", "0.5.5.post3", {"--enable-priority-scheduling": None}, 1) == []  # default fcfs
+
+
+def test_sglang_pipeline_parallelism_does_not_need_disable_overlap_schedule():
+    # SGLang 0.5.5.post3 python/sglang/srt/server_args.py, ServerArgs._handle_pipeline_parallelism: `if self.pp_size
+    # > 1: self.disable_overlap_schedule = True` runs in __post_init__, before check_server_args asserts it.
+    assert check("sglang", "0.5.5.post3", {"--pipeline-parallel-size": "2"}, 4) == []
+
+
+def test_an_unregistered_vllm_reasoning_parser_is_an_error_unless_a_plugin_may_register_it():
+    # vLLM v0.11.1 vllm/entrypoints/openai/api_server.py, validate_api_server_args: `raise KeyError(f"invalid
+    # reasoning parser: ...")` for a name not in ReasoningParserManager; setup_server imports the plugin file first.
+    [problem] = check("vllm", "0.11.1", {"--reasoning-parser": "qwen3x"}, 1)
+    assert (problem.flag, problem.severity) == ("--reasoning-parser", "error")
+    assert "vLLM 0.11.1 refuses to start (validate_api_server_args: KeyError)" in problem.message
+    assert "(did you mean 'qwen3'?)" in problem.message
+    [problem] = check("vllm", "0.11.1", {"--reasoning-parser": "mine", "--reasoning-parser-plugin": "/p/mine.py"}, 1)
+    assert problem.severity == "warning" and "starts only if --reasoning-parser-plugin registers it" in problem.message
+    assert check("vllm", "0.11.1", {"--reasoning-parser": "openai_gptoss"}, 1) == []
+
+
+def test_an_unregistered_vllm_tool_call_parser_is_an_error_with_auto_tool_choice():
+    # the same function checks the tool-call parser only `if args.enable_auto_tool_choice`
+    [problem] = check("vllm", "0.11.1", {"--tool-call-parser": "mine", "--enable-auto-tool-choice": None}, 1)
+    assert problem.severity == "error" and "refuses to start" in problem.message
+    [problem] = check("vllm", "0.11.1", {"--tool-call-parser": "mine"}, 1)
+    assert problem.severity == "warning"
+    assert check("vllm", "0.11.1", {"--tool-call-parser": "mine", "--enable-auto-tool-choice": None,
+                                    "--tool-parser-plugin": "/p/mine.py"}, 1)[0].severity == "warning"
+
+
+def test_an_unknown_reasoning_parser_fails_the_build_at_its_line(aimc, tmp_path):
+    write_tree(tmp_path, {
+        "cluster.yaml": "apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: c}\n"
+                        "spec:\n  nodePools: [{name: p, hardware: MI300X, gpusPerNode: 8, nodeCount: 1}]\n",
+        "e.yaml": "apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: e}\n"
+                  "spec:\n  model: Qwen/Qwen3-32B\n  hardware: MI300X\n  customArgs:\n"
+                  "    --reasoning-parser: qwen3x\n",
+    })
+    result = aimc("build", str(tmp_path))
+    assert result.code == 1
+    assert f"{tmp_path}/e.yaml:8: spec.customArgs.--reasoning-parser: 'qwen3x' is not a --reasoning-parser" in result.err
 
 
 def test_a_start_up_problem_points_at_the_line_that_wrote_the_flag(aimc, tmp_path):

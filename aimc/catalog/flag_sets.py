@@ -23,6 +23,9 @@ PINNED = {"vllm": "0.11.1", "sglang": "0.5.5.post3"}
 # vLLM's human_readable_int: `32k` (×1000), `1M` (×2^20), `1.5k`; decimals only with a lowercase (decimal) suffix.
 _HUMAN_INT = re.compile(r"^(\d+(\.\d+)?[kmgt]|\d+[KMGT])$")
 _TRUE_FALSE = {"true": True, "false": False}
+# vLLM parser names whose validity depends on other flags (a plugin flag may register more names, the tool-call parser
+# is checked only with --enable-auto-tool-choice): resolve/startup_checks.py decides them with the whole command line.
+CHECKED_WITH_OTHER_FLAGS = frozenset({"--reasoning-parser", "--tool-call-parser"})
 
 
 class FlagSpec(Record):
@@ -204,6 +207,8 @@ def _check_one(flags: FlagSet, spec: FlagSpec, flag: str, item) -> tuple[str, st
     if kind == "json" and "." not in flag and not _is_json(text):
         return f"{flag} takes a JSON value, not {text!r}", "error"
     if spec.post_parse_values and text not in spec.post_parse_values:
+        if spec.name in CHECKED_WITH_OTHER_FLAGS:
+            return None
         valid = ", ".join(spec.post_parse_values)
         if spec.post_parse_open:
             return (f"{text!r} is not a built-in {flag} of {flags.label} ({valid}); "

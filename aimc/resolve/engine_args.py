@@ -57,7 +57,7 @@ def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served
         sources = {arg.flag: (arg.source, arg.key) for arg in merged.args}
         for problem in startup_problems:
             source, key = sources.get(problem.flag, (ArgSource.RECIPE, problem.flag))
-            problems.append(ArgProblem(source, key, problem.message))
+            problems.append(ArgProblem(source, key, problem.message, problem.severity))
     final = [MODEL_FLAG[engine], huggingface_id, "--served-model-name", served_name]
     if engine == "sglang":
         final += ["--host", "0.0.0.0"]

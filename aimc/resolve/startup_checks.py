@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from aimc.records import Record
 
+from aimc.catalog.flag_sets import flag_set
 from aimc.catalog.runtime import version_key
+from aimc.errors import did_you_mean
 
 _SUFFIXES = {"k": 1000, "m": 1000 ** 2, "g": 1000 ** 3, "t": 1000 ** 4,
              "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
@@ -20,6 +22,19 @@ _SUFFIXES = {"k": 1000, "m": 1000 ** 2, "g": 1000 ** 3, "t": 1000 ** 4,
 class StartupProblem(Record):
     flag: str  # the flag the problem is reported at (where it was written)
     message: str
+    severity: str = "error"
+
+
+# vLLM checks a parser name against its registry only after the plugin file of the second flag was imported:
+# `validate_api_server_args` (vllm/entrypoints/openai/api_server.py, v0.11.1) raises `KeyError: invalid reasoning
+# parser` for any `--reasoning-parser` not registered, and `invalid tool call parser` for a `--tool-call-parser` when
+# `--enable-auto-tool-choice` is on. `setup_server` imports `--tool-parser-plugin` / `--reasoning-parser-plugin` first,
+# so an unknown name starts only when such a plugin is given (and registers it, which aimc cannot see).
+VLLM_REGISTERED_NAMES = (
+    # (flag, the plugin flag that can register more names, the flag the engine checks it under, or None: always)
+    ("--reasoning-parser", "--reasoning-parser-plugin", None),
+    ("--tool-call-parser", "--tool-parser-plugin", "--enable-auto-tool-choice"),
+)
 
 
 def check(engine: str, version: str, args: dict, gpu_count: int) -> list[StartupProblem]:
@@ -32,6 +47,7 @@ def check(engine: str, version: str, args: dict, gpu_count: int) -> list[Startup
 def _vllm(version: str, args: dict) -> list[StartupProblem]:
     out = []
     label = f"vLLM {version}"
+    out += _vllm_registered_names(version, args)
     if "--enable-auto-tool-choice" in args and "--tool-call-parser" not in args:
         out.append(StartupProblem("--enable-auto-tool-choice", (
             f"--enable-auto-tool-choice requires --tool-call-parser: {label} refuses to start "
@@ -71,6 +87,33 @@ def _vllm(version: str, args: dict) -> list[StartupProblem]:
     return out
 
 
+def _vllm_registered_names(version: str, args: dict) -> list[StartupProblem]:
+    """Parser names that the version does not register: an error without the plugin flag that could register them
+    (the engine refuses to start), a warning with it."""
+    out = []
+    flags = flag_set("vllm", version)
+    for flag, plugin, checked_under in VLLM_REGISTERED_NAMES:
+        value = args.get(flag)
+        found = flags.lookup(flag)
+        if value is None or isinstance(value, tuple) or found is None or not found[0].post_parse_values:
+            continue
+        known = found[0].post_parse_values
+        if str(value) in known or str(value) == "None":
+            continue
+        names = f"{value!r} is not a {flag} of vLLM {version} ({', '.join(known)})"
+        if plugin in args:
+            out.append(StartupProblem(flag, f"{names}; it starts only if {plugin} registers it", "warning"))
+        elif checked_under is None or checked_under in args:
+            out.append(StartupProblem(flag, (
+                f"{names}{did_you_mean(str(value), known)}: vLLM {version} refuses to start (validate_api_server_args:"
+                f" KeyError); use one of these, or give {plugin} with a file that registers it")))
+        else:
+            out.append(StartupProblem(flag, (
+                f"{names}: vLLM {version} does not check it while {checked_under} is off, and never uses it; "
+                f"use one of these, or give {plugin} with a file that registers it"), "warning"))
+    return out
+
+
 def _sglang(version: str, args: dict, gpu_count: int) -> list[StartupProblem]:
     out = []
     label = f"SGLang {version}"
@@ -83,14 +126,13 @@ def _sglang(version: str, args: dict, gpu_count: int) -> list[StartupProblem]:
             f"with --enable-dp-attention the tensor-parallel size ({gpu_count}) must be a multiple of "
             f"--data-parallel-size ({dp}): {label} refuses to start (ServerArgs)")))
     pp = _int(args.get("--pipeline-parallel-size")) or 1
-    if pp > 1:
-        clashes = [flag for flag in ("--speculative-algorithm", "--enable-mixed-chunk") if flag in args]
-        if "--disable-overlap-schedule" not in args or clashes:
-            need = "needs --disable-overlap-schedule" if "--disable-overlap-schedule" not in args else ""
-            also = f"cannot be combined with {', '.join(clashes)}" if clashes else ""
-            out.append(StartupProblem("--pipeline-parallel-size", (
-                f"--pipeline-parallel-size {pp} {' and '.join(p for p in (need, also) if p)}: {label} refuses to "
-                "start (check_server_args)")))
+    # `--disable-overlap-schedule` is not needed: `ServerArgs._handle_pipeline_parallelism` (srt/server_args.py,
+    # 0.5.5.post3) sets disable_overlap_schedule=True itself when pp_size > 1, before check_server_args asserts it.
+    clashes = [flag for flag in ("--speculative-algorithm", "--enable-mixed-chunk") if flag in args]
+    if pp > 1 and clashes:
+        out.append(StartupProblem("--pipeline-parallel-size", (
+            f"--pipeline-parallel-size {pp} cannot be combined with {', '.join(clashes)}: {label} refuses to "
+            "start (check_server_args)")))
     policy = args.get("--schedule-policy", "fcfs")
     if "--enable-priority-scheduling" in args and policy not in ("fcfs", "lof"):
         out.append(StartupProblem("--enable-priority-scheduling", (
