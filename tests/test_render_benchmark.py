@@ -62,6 +62,20 @@ def test_every_rendered_command_parses_with_the_clients_flag_set():
     assert checked["vllm"] >= 8 and checked["sglang"] >= 5
 
 
+def test_both_clients_ignore_the_end_of_sequence():
+    # vLLM 0.11.1 vllm/benchmarks/serve.py: `--ignore-eos` ("Set ignore_eos flag when sending the benchmark request")
+    # is off by default; SGLang python/sglang/bench_serving.py ignores EOS unless `--disable-ignore-eos`. Without it a
+    # vLLM answer stops at the model's end of sequence, short of --random-output-len, and the engines are compared on
+    # different output lengths.
+    assert "--ignore-eos" in {f["name"] for f in bench_flags.load("vllm")["flags"]}
+    seen = {"vllm": 0, "sglang": 0}
+    for _, job in golden_jobs():
+        for engine, args in client_commands(job):
+            assert ("--ignore-eos" in args) == (engine == "vllm") and "--disable-ignore-eos" not in args
+            seen[engine] += 1
+    assert seen["vllm"] and seen["sglang"]
+
+
 def test_the_flag_set_parser_refuses_what_the_client_would():
     good = client_commands(jobs_of((CASES / "bench-jobs-latency" / "expected.yaml").read_text())[0])[0]
     engine, args = good
@@ -132,7 +146,7 @@ def test_results_go_to_stdout_and_to_the_claim_only_when_one_is_declared(aimc):
 def test_post_sync_jobs_are_argo_cd_hooks_replaced_by_the_next_sync():
     jobs = jobs_of((CASES / "bench-postsync" / "expected.yaml").read_text())
     assert sorted(j["metadata"]["name"] for j in jobs) == [
-        "llama-3-8b-vllm-bench-latency", "qwen3-32b-sglang-bench-throughput", "qwen3-32b-vllm-bench-throughput"]
+        "llama-3-8b-vllm-bench-smoke", "qwen3-32b-sglang-bench-smoke", "qwen3-32b-vllm-bench-smoke"]
     for job in jobs:
         annotations = job["metadata"]["annotations"]
         assert annotations["argocd.argoproj.io/hook"] == "PostSync"
@@ -145,9 +159,32 @@ def test_post_sync_jobs_are_argo_cd_hooks_replaced_by_the_next_sync():
         assert not any(k.startswith("argocd.argoproj.io/") for k in job["metadata"]["annotations"])
 
 
+def test_a_post_sync_hook_runs_the_smoke_scenario_by_default_and_nothing_long(aimc, tmp_path):
+    # argo-cd docs/user-guide/sync-waves.md ("How phases work?"): PostSync hooks run after the resources are Healthy;
+    # "If any of them fails the whole sync process will be marked as failed", and the operation stays Running
+    # ("waiting for completion of hook batch/Job/...", gitops-engine pkg/sync/sync_context.go) until they end.
+    write_tree(tmp_path, {"e.yaml": ENDPOINT + "  benchmark: {}\n"})
+    jobs = jobs_of(aimc("build", "-i", str(REPO / "examples" / "cluster.yaml"), str(tmp_path)).out)
+    assert {j["metadata"]["annotations"][render_bench.SCENARIO_ANNOTATION] for j in jobs} == {"smoke"}
+    assert {j["spec"]["activeDeadlineSeconds"] for j in jobs} == {600}
+    write_tree(tmp_path, {"e.yaml": ENDPOINT + "  benchmark:\n    scenario: latency\n"})
+    result = aimc("build", "-i", str(REPO / "examples" / "cluster.yaml"), str(tmp_path))
+    assert result.code == 1 and result.out == ""
+    assert (f"{tmp_path}/e.yaml:9: spec.benchmark.scenario: scenario 'latency' may run 1800 s: as an Argo CD PostSync "
+            "hook it would keep every sync of this application Running that long") in result.err
+    assert "run it with `aimc bench --scenario latency` instead" in result.err
+    # `aimc bench` runs any scenario, the endpoint's hook or not
+    assert aimc("bench", "--scenario", "throughput", "-i", str(REPO / "examples" / "cluster.yaml"),
+                str(tmp_path)).code == 1  # the endpoint itself is still invalid
+    write_tree(tmp_path, {"e.yaml": ENDPOINT})
+    jobs = jobs_of(aimc("bench", "--scenario", "throughput", "-i", str(REPO / "examples" / "cluster.yaml"),
+                        str(tmp_path)).out)
+    assert {j["spec"]["activeDeadlineSeconds"] for j in jobs} == {7200}
+
+
 def test_spec_benchmark_adds_the_jobs_and_nothing_else(aimc, tmp_path):
     plain = write_tree(tmp_path / "plain", {"endpoint.yaml": ENDPOINT})
-    measured = write_tree(tmp_path / "measured", {"endpoint.yaml": ENDPOINT + "  benchmark: {scenario: latency}\n"})
+    measured = write_tree(tmp_path / "measured", {"endpoint.yaml": ENDPOINT + "  benchmark: {scenario: smoke}\n"})
     inventory = str(REPO / "examples" / "cluster.yaml")
     before = aimc("build", "-i", inventory, "-f", "json", str(plain)).out
     after = aimc("build", "-i", inventory, "-f", "json", str(measured)).out
@@ -183,9 +220,10 @@ def test_long_names_are_cut_to_a_valid_job_name(aimc, tmp_path):
 
 # -- scenarios --------------------------------------------------------------------------------------------------
 
-def test_builtin_scenarios_are_latency_and_throughput():
+def test_builtin_scenarios_are_smoke_latency_and_throughput():
     by_name = {s.name: s for s in scenarios.builtin()}
-    assert list(by_name) == ["latency", "throughput"]
+    assert list(by_name) == ["smoke", "latency", "throughput"]
+    assert by_name["smoke"].timeout_seconds <= scenarios.MAX_POST_SYNC_SECONDS < by_name["latency"].timeout_seconds
     assert by_name["latency"].runs() == ((1, None),)
     assert [c for c, _ in by_name["throughput"].runs()] == [16, 64, 256]
 
@@ -215,7 +253,8 @@ def test_scenario_problems_name_the_file_and_line(aimc, tmp_path):
 def test_unknown_scenario_or_endpoint_on_the_command_line_is_a_user_error(aimc):
     result = aimc("bench", "--scenario", "latencyy", "examples/")
     assert result.code == 1 and result.out == ""
-    assert "--scenario: unknown scenario 'latencyy' (did you mean 'latency'?); known: latency, throughput" in result.err
+    assert ("--scenario: unknown scenario 'latencyy' (did you mean 'latency'?); known: smoke, latency, throughput"
+            in result.err)
     result = aimc("bench", "--endpoint", "qwen3-32", "examples/")
     assert result.code == 1 and "--endpoint: no endpoint named 'qwen3-32' (did you mean 'qwen3-32b'?)" in result.err
 

@@ -206,9 +206,12 @@ def client_args(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: Sc
         args += ["--request-rate", _number(rate)]
     pairs = tag_pairs(resolved, engine, scenario)
     if engine.engine == "vllm":
-        # `random`: random token ids, nothing downloaded; lengths in [L(1-r), L(1+r)]; end of sequence ignored.
+        # `random`: random token ids, nothing downloaded; lengths in [L(1-r), L(1+r)]. `--ignore-eos`: vLLM's client
+        # (vllm/benchmarks/serve.py, 0.11.1) sends ignore_eos only when asked, so answers would stop at the model's
+        # end of sequence, short of --random-output-len; SGLang's client ignores EOS unless --disable-ignore-eos
+        # (python/sglang/bench_serving.py), so both engines are measured on the same number of output tokens.
         args[0:0] = ["--backend", "openai", "--dataset-name", "random"]
-        args += ["--random-range-ratio", _number(scenario.range_ratio),
+        args += ["--ignore-eos", "--random-range-ratio", _number(scenario.range_ratio),
                  "--percentile-metrics", "ttft,tpot,itl,e2el", "--metric-percentiles", "50,90,99"]
         if "--trust-remote-code" in engine.args:
             args.append("--trust-remote-code")

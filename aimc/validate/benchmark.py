@@ -38,12 +38,21 @@ def request(endpoint: Endpoint, local, collector: Collector) -> BenchmarkRequest
     raw = ((endpoint.origin.data or {}).get("spec") or {}).get("benchmark")
     if raw is None:
         return None
-    name = raw.get("scenario", catalog.DEFAULT_SCENARIO)
+    name = raw.get("scenario", catalog.POST_SYNC_SCENARIO)
     scenario = catalog.find(name, local)
+    line = endpoint.origin.line_of("spec", "benchmark", "scenario")
     if scenario is None:
         known = [s.name for s in catalog.merged(local)]
-        collector.error(endpoint.origin.file, endpoint.origin.line_of("spec", "benchmark", "scenario"),
+        collector.error(endpoint.origin.file, line,
                         "spec.benchmark.scenario", f"unknown scenario '{name}'{did_you_mean(name, known)}; known: "
                         f"{', '.join(known)} (add one with a kind: AIMBenchmarkScenario document)")
+        return None
+    if scenario.timeout_seconds > catalog.MAX_POST_SYNC_SECONDS:
+        short = [s.name for s in catalog.merged(local) if s.timeout_seconds <= catalog.MAX_POST_SYNC_SECONDS]
+        collector.error(endpoint.origin.file, line, "spec.benchmark.scenario", (
+            f"scenario '{name}' may run {scenario.timeout_seconds} s: as an Argo CD PostSync hook it would keep "
+            f"every sync of this application Running that long, and fail the sync when it fails; run it with "
+            f"`aimc bench --scenario {name}` instead, and name a scenario of at most "
+            f"{catalog.MAX_POST_SYNC_SECONDS} s (timeoutSeconds) here: {', '.join(short) or 'add one'}"))
         return None
     return BenchmarkRequest(endpoint.name, endpoint.namespace, scenario, raw.get("resultsClaim"), endpoint.origin)

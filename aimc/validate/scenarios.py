@@ -10,7 +10,12 @@ from aimc.model.benchmark import Scenario
 from aimc.model.origin import BUILTIN, Origin
 from aimc.validate import schema
 
-DEFAULT_SCENARIO = "latency"
+DEFAULT_SCENARIO = "latency"  # `aimc bench` without --scenario or spec.benchmark
+# spec.benchmark without a scenario: an Argo CD PostSync hook holds the sync operation `Running` until the Job ends
+# and a failed hook fails the sync (argo-cd docs/user-guide/sync-waves.md, "How phases work?"), so the hook runs a
+# short smoke test by default and nothing longer than MAX_POST_SYNC_SECONDS; long scenarios are run with `aimc bench`.
+POST_SYNC_SCENARIO = "smoke"
+MAX_POST_SYNC_SECONDS = 900
 DEFAULT_TIMEOUT_SECONDS = 3600
 
 
