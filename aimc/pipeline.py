@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aimc.memo import one_compile
 from aimc.records import Record
 from aimc.resolve import capacity
 from aimc.load import documents
@@ -73,7 +74,13 @@ def load_inputs(options: Options, collector: Collector) -> Inputs:
 
 
 def compile(options: Options) -> Result:
-    """Render every object, or raise UserError with every problem found."""
+    """Render every object, or raise UserError with every problem found. Whatever is memoised lives for this
+    compile only (aimc/memo.py)."""
+    with one_compile():
+        return _compile(options)
+
+
+def _compile(options: Options) -> Result:
     collector = Collector()
     _check_namespace_option(options.default_namespace, collector)
     inputs = load_inputs(options, collector)
@@ -119,6 +126,12 @@ def resolve_inputs(inputs: Inputs, collector: Collector, options: Options,
     """Resolve every endpoint with the memory-fit filter, then the repository-wide checks (fit not checked,
     capacity per node pool). `explain` and `plan` call this too, so they see what `build` sees (`explain` without
     the errors' advice to run `aimc explain`)."""
+    with one_compile():
+        return _resolve_inputs(inputs, collector, options, explain_hint)
+
+
+def _resolve_inputs(inputs: Inputs, collector: Collector, options: Options,
+                    explain_hint: bool) -> resolve_mod.Resolution:
     models = facts.model_catalog(inputs.models, collector)
     inputs = generated.with_generated(inputs, models)  # models with facts and no recipe: generated candidates
     resolution = resolve_mod.resolve(inputs, collector, options.default_namespace,

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from functools import lru_cache
 
 from aimc.catalog.flag_sets import FlagSet, flag_set
+from aimc.memo import per_compile
 from aimc.model.inputs import ArgValue, YamlPairs
 from aimc.records import Record
 from aimc.resolve.flag_names import SGLANG_KV_DTYPE, engine_name
@@ -87,53 +87,25 @@ class MergedArgs(Record):
     notes: tuple[str, ...]
 
 
+@per_compile(limit=8192)  # measured: see the comment of `merge_args`
 def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = (),
                custom_args: YamlPairs = (), engine_custom_args: YamlPairs = ()) -> MergedArgs:
     """Merge a configuration's args (pairs or a mapping) with an endpoint's overrides and customArgs, then the
-    customArgs of its `servingEngines` entry (which win over the endpoint's).
-
-    Cached: thousands of endpoints share a few recipes and usually the same overrides. customArgs that hold a list
-    or a mapping cannot be a cache key; those merges are simply recomputed."""
-    recipe_args = tuple(recipe_args.items()) if isinstance(recipe_args, dict) else tuple(recipe_args)
-    key = (engine, recipe_args, gpu_count, sorted_pairs(overrides), sorted_pairs(custom_args),
-           sorted_pairs(engine_custom_args))
-    try:
-        return _cached_merge(key)  # one argument: the key is hashed once
-    except TypeError:  # unhashable, or raised inside the merge: recomputed (and raised again) uncached
-        return _merge(*key)
-
-
-@lru_cache(maxsize=8192)
-def _cached_merge(key: tuple) -> MergedArgs:
-    return _merge(*key)
-
-
-def _merge(engine, recipe_args, gpu_count, overrides, *custom_layers) -> MergedArgs:
-    try:
-        merge = _recipe_stage(engine, recipe_args, gpu_count).copy()
-    except TypeError:  # a recipe value that cannot be a cache key
-        merge = _recipe_stage.__wrapped__(engine, recipe_args, gpu_count)
-    for name, raw in overrides:
+    customArgs of its `servingEngines` entry (which win over the endpoint's)."""
+    merge = _Merge(flag_set(engine), gpu_count)
+    for flag, value in DEFAULT_FLAGS[engine].items():
+        merge.put(flag, value, ArgSource.RECIPE, flag)  # aimc's own defaults, checked like the recipe's flags
+    for raw_flag, value in (recipe_args.items() if isinstance(recipe_args, dict) else recipe_args):
+        merge.recipe_arg(raw_flag, value)
+    for name, raw in sorted_pairs(overrides):
         merge.override(name, raw)
-    for layer in custom_layers:
+    for layer in (custom_args, engine_custom_args):
         merge.custom_keys = {}  # a later layer may set again what an earlier one set: it wins
-        for raw_flag, raw in layer:
+        for raw_flag, raw in sorted_pairs(layer):
             merge.custom_arg(raw_flag, raw)
     ordered = sorted(merge.args, key=merge.position)
     args = tuple(MergedArg(flag, merge.args[flag], *merge.sources[flag]) for flag in ordered)
     return MergedArgs(engine, args, tuple(merge.problems), tuple(merge.notes))
-
-
-@lru_cache(maxsize=1024)
-def _recipe_stage(engine, recipe_args, gpu_count) -> _Merge:
-    """aimc's defaults and the configuration's own flags: the start of every merge for that configuration, whatever
-    the endpoint (memoised: hundreds of endpoints share a configuration; `_merge` goes on from a copy)."""
-    merge = _Merge(flag_set(engine), gpu_count)
-    for flag, value in DEFAULT_FLAGS[engine].items():
-        merge.put(flag, value, ArgSource.RECIPE, flag)  # aimc's own defaults, checked like the recipe's flags
-    for raw_flag, value in recipe_args:
-        merge.recipe_arg(raw_flag, value)
-    return merge
 
 
 def sorted_pairs(pairs) -> tuple:
@@ -183,13 +155,6 @@ class _Merge:
         self.custom_keys: dict[str, str] = {}  # family -> the key that set it, in the customArgs being read
         self.problems: list[ArgProblem] = []
         self.notes: list[str] = []
-
-    def copy(self) -> _Merge:
-        """A merge that goes on from this one's state, which stays as it is."""
-        other = _Merge(self.flags, self.gpu_count)
-        other.args, other.sources = dict(self.args), dict(self.sources)
-        other.recipe_order, other.problems, other.notes = dict(self.recipe_order), list(self.problems), list(self.notes)
-        return other
 
     def report(self, source: ArgSource, key: str, message: str, severity: str = "error") -> None:
         self.problems.append(ArgProblem(source, key, message, severity))

@@ -1,0 +1,132 @@
+"""Memos that cannot change an answer: they live for one compile, key on typed values, and are bounded.
+
+A memo that outlives a compile carries one repository's values into the next (`aimc diff` compiles two revisions in
+one process; so do the KRM function, the tests and library users), and a memo keyed on raw YAML values mixes up
+values Python calls equal: `True == 1 == 1.0` and `hash(True) == hash(1)`, so a customArgs `true` once found the
+merge of another endpoint's `1` (issue 21). Hence:
+
+- `one_compile()` opens a scope (`pipeline.compile` and `pipeline.resolve_inputs` open one); a `per_compile`
+  function remembers its results only inside a scope, in tables dropped when the scope ends. Outside any scope (a
+  unit test calling the function directly) it simply computes. The scope is held in a `ContextVar`, so threads and
+  nested scopes each see their own.
+- `typed_key` turns the arguments into a key under which no value of another type can be found: every scalar is
+  paired with its type (a float by its `repr`, so `0.0` and `-0.0` differ too), containers and records are walked.
+- Each table holds at most `limit` entries; a full table is emptied and starts again (a memo is a speed-up only).
+
+Process-wide caches remain only for the built-in catalog (files shipped with aimc, the same for every compile):
+functions of no argument (`functools.cache`), or `catalog_cache`, whose arguments must be names from a closed set the
+catalog defines. tests/test_architecture.py keeps it that way.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from enum import Enum
+from typing import Any, TypeVar
+
+from msgspec import Struct
+
+__all__ = ["catalog_cache", "one_compile", "per_compile", "typed_key"]
+
+Result = TypeVar("Result")
+
+
+class Memo:
+    """One compile's memo tables: a table per memoised function, typed key -> result."""
+
+    __slots__ = ("tables",)
+
+    def __init__(self) -> None:
+        self.tables: dict[Callable, dict[tuple, Any]] = {}
+
+
+_ACTIVE: ContextVar[Memo | None] = ContextVar("aimc_compile_memo", default=None)
+
+
+@contextmanager
+def one_compile():
+    """The scope of one compile's memos. Inside another scope (`explain` resolving inside its compile) the outer
+    one goes on: it is still the same compile."""
+    if _ACTIVE.get() is not None:
+        yield
+        return
+    token = _ACTIVE.set(Memo())
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+_SCALARS = (str, int, bool, type(None), bytes)
+
+
+def typed_key(value) -> Any:
+    """`value` as a hashable key that equals only the key of a value of the same type and the same content."""
+    kind = value.__class__
+    if kind in _SCALARS:
+        return kind, value
+    if kind is float:
+        return kind, repr(value)  # 0.0 == -0.0, and nan != nan
+    if kind is tuple or kind is list:
+        return kind, tuple(typed_key(item) for item in value)
+    if kind is dict:  # in written order: the order of a recipe's flags is part of its meaning
+        return kind, tuple((typed_key(k), typed_key(v)) for k, v in value.items())
+    if kind is frozenset:
+        return kind, frozenset(typed_key(item) for item in value)
+    if isinstance(value, Struct):  # every field, also those a record's own equality leaves out
+        return kind, tuple(typed_key(getattr(value, name)) for name in value.__struct_fields__)
+    if isinstance(value, Enum):
+        return kind, value.name
+    raise TypeError(f"no typed memo key for a {kind.__name__}")  # a bug: a new type must be added above
+
+
+def per_compile(limit: int) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
+    """Remember the results of a pure function for the current compile (see the module's
+    docstring); at most `limit` of them. Results are shared between callers: they must be immutable."""
+
+    def decorate(function: Callable[..., Result]) -> Callable[..., Result]:
+        @functools.wraps(function)
+        def memoised(*args, **kwargs) -> Result:
+            memo = _ACTIVE.get()
+            if memo is None:
+                return function(*args, **kwargs)
+            table = memo.tables.get(function)
+            if table is None:
+                table = memo.tables[function] = {}
+            key = typed_key((args, kwargs) if kwargs else args)
+            try:
+                return table[key]
+            except KeyError:
+                pass
+            result = function(*args, **kwargs)
+            if len(table) >= limit:
+                table.clear()
+            table[key] = result
+            return result
+
+        return memoised
+
+    return decorate
+
+
+def catalog_cache(known: Callable[[], frozenset[tuple[str, ...]]]):
+    """A process-wide cache of a function of built-in catalog names (a schema's kind, a shipped flag set's engine and
+    version): `known()` (itself cached: a function of no argument) gives every argument tuple the function may be
+    called with, all strings. Any other argument is a bug, not a user value to remember, so the cache is bounded by
+    the catalog and holds nothing of a repository. Results are shared: they must be immutable or treated so."""
+
+    def decorate(function: Callable[..., Result]) -> Callable[..., Result]:
+        cached = functools.cache(function)
+
+        @functools.wraps(function)
+        def reader(*args: str) -> Result:
+            if not all(arg.__class__ is str for arg in args) or args not in known():
+                raise ValueError(f"{function.__qualname__}{args!r}: not a name of the built-in catalog")
+            return cached(*args)
+
+        return reader
+
+    return decorate

@@ -1,0 +1,97 @@
+"""aimc/memo.py: a memo lives for one compile, keys on typed values, is bounded; catalog caches take catalog names."""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+
+import pytest
+
+from aimc.memo import catalog_cache, one_compile, per_compile, typed_key
+from aimc.model.inputs import ResourcesPerGpu
+
+EQUAL_IN_PYTHON = [[True, 1, 1.0], [False, 0, 0.0, -0.0], [(1,), (True,), [1]], [{"a": 1}, {"a": True}],
+                   [ResourcesPerGpu("1"), ResourcesPerGpu("1", None, None)]]
+
+
+@pytest.mark.parametrize("values", EQUAL_IN_PYTHON[:4])
+def test_values_python_calls_equal_have_distinct_keys(values):
+    assert len({typed_key(v) for v in values}) == len(values)
+    assert len({typed_key("1"), typed_key(1), typed_key(b"1")}) == 3
+
+
+def test_keys_of_equal_typed_values_are_equal():
+    assert typed_key({"a": [1, 2.5, None]}) == typed_key({"a": [1, 2.5, None]})
+    assert typed_key(EQUAL_IN_PYTHON[4][0]) == typed_key(EQUAL_IN_PYTHON[4][1])
+    assert typed_key(ResourcesPerGpu("1")) != typed_key(ResourcesPerGpu(1))  # type: ignore[arg-type]
+
+
+def test_a_value_of_an_unknown_type_is_a_bug_not_a_shared_entry():
+    with pytest.raises(TypeError):
+        typed_key(object())
+
+
+def _counted():
+    calls = []
+
+    @per_compile(limit=3)
+    def double(value):
+        calls.append(value)
+        return value * 2
+
+    return double, calls
+
+
+def test_results_are_remembered_inside_a_compile_only():
+    double, calls = _counted()
+    double(2), double(2)
+    assert calls == [2, 2]  # no compile: computed each time
+    with one_compile():
+        assert double(2) == double(2) == 4
+        assert double(True) == 2 and double(1.0) == 2.0 and double(1) == 2
+        assert [type(c) for c in calls[2:]] == [int, bool, float, int]
+    with one_compile():
+        double(2)
+    assert calls[-1] == 2 and len(calls) == 7  # a new compile starts empty
+
+
+def test_a_table_is_bounded():
+    double, calls = _counted()
+    with one_compile():
+        for value in range(10):
+            double(value)
+        double(9)
+        assert calls == list(range(10))  # the newest is kept
+        double(0)
+        assert calls[-1] == 0  # long dropped
+
+
+def test_a_nested_scope_is_the_same_compile_and_threads_have_their_own():
+    double, calls = _counted()
+    seen = []
+    with one_compile():
+        double(5)
+        with one_compile():
+            double(5)
+        assert calls == [5]
+        thread = threading.Thread(target=lambda: seen.append(double(5)))
+        thread.start()
+        thread.join()
+    assert calls == [5, 5] and seen == [10]
+
+
+@cache
+def _names() -> frozenset[tuple[str, ...]]:
+    return frozenset({("vllm",), ("sglang",)})
+
+
+@catalog_cache(_names)
+def _read(engine: str) -> tuple[str, ...]:
+    return (engine,)
+
+
+def test_a_catalog_cache_takes_only_names_of_the_catalog():
+    assert _read("vllm") is _read("vllm")
+    for wrong in ("tgi", 1, True):
+        with pytest.raises(ValueError):
+            _read(wrong)
