@@ -94,10 +94,10 @@ class Diagnostic(Record, order=True):
             return f"{place}: {prefix}{cut(self.field, MAX_VALUE_CHARS)}: {message}"
         return f"{place}: {prefix}{message}"
 
-    def as_warning(self) -> "Diagnostic":
+    def as_warning(self) -> Diagnostic:
         return Diagnostic(self.file, self.line, self.field, self.message, "warning")
 
-    def as_error(self) -> "Diagnostic":
+    def as_error(self) -> Diagnostic:
         """The warning as an error (--strict): advice on silencing a warning no longer fits."""
         message = self.message.replace(" to silence this warning", " instead: --strict makes this warning an error")
         return Diagnostic(self.file, self.line, self.field, message, "error")

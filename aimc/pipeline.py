@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aimc.memo import one_compile
-from aimc.records import Record
-from aimc.resolve import capacity
-from aimc.load import documents
 from aimc.catalog import model_facts as facts
-from aimc.resolve import fit, fit_groups
-from aimc.resolve import generated
-from aimc.validate import build as parse
-from aimc.resolve import endpoints as resolve_mod
 from aimc.errors import Collector, Diagnostic, quote
+from aimc.load import documents
+from aimc.memo import one_compile
 from aimc.model.inputs import Inputs
-from aimc.render import Rendered, benchmark, check as render_check, render_all
+from aimc.records import Record
+from aimc.render import Rendered, benchmark, render_all
+from aimc.render import check as render_check
+from aimc.resolve import capacity, fit, fit_groups, generated
+from aimc.resolve import endpoints as resolve_mod
+from aimc.validate import build as parse
 from aimc.validate.secrets import inline_token_errors
 
 if TYPE_CHECKING:  # the build path does not import what only Argo CD needs

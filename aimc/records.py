@@ -9,11 +9,13 @@ thousands of candidates and traces of a large repository also feel.
 Semantics are the dataclass ones aimc relied on: positional or keyword construction, defaults, immutability
 (assignment raises AttributeError), equality and hashing over every field, `order=True` where a record sorts, and
 `replace` for an updated copy (it runs `__post_init__` again). A field derived from the others in `__post_init__` is
-set there with `force_setattr`, the one way to write to a frozen record. A field that must not take part in equality (the raw document a record was read
-from) is excluded by the record's own `__eq__` and `__hash__`.
+set there with `force_setattr`, the one way to write to a frozen record. A field that must not take part in equality
+(the raw document a record was read from) is excluded by the record's own `__eq__` and `__hash__`.
 """
 
 from __future__ import annotations
+
+from typing import dataclass_transform
 
 from msgspec import Struct, field
 from msgspec.structs import asdict, force_setattr, replace
@@ -21,6 +23,11 @@ from msgspec.structs import asdict, force_setattr, replace
 __all__ = ["Record", "asdict", "compared_on", "field", "force_setattr", "replace"]
 
 
+# msgspec declares `Struct` with PEP 681's `dataclass_transform`, which is how a type checker knows a Struct's fields
+# and constructor. At run time a subclass of a frozen Struct is frozen too; a type checker only knows that when the
+# base says `frozen_default=True` (without it mypy reads every `class X(Record)` as a non-frozen dataclass inheriting
+# from a frozen one, an error per record, and allows assignments that raise at run time).
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
 class Record(Struct, frozen=True):
     """Base of every frozen record: subclasses inherit `frozen` (and may add `order=True`)."""
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import generate  # noqa: E402  (bench/ is not a package: a script next to this one)
+import generate  # bench/ is not a package: a script next to this one)
 
 # Runs per size by default: enough for a median on small sizes, while the whole benchmark stays near 10 minutes.
 DEFAULT_RUNS = {10: 7, 100: 5, 1000: 3, 10000: 2}

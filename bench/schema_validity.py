@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import generate  # noqa: E402  (bench/ is not a package: a script next to this one)
+import generate  # bench/ is not a package: a script next to this one)
 
-from aimc.errors import Collector  # noqa: E402
-from aimc.load import documents  # noqa: E402
-from aimc.validate import schema  # noqa: E402
+from aimc.errors import Collector
+from aimc.load import documents
+from aimc.validate import schema
 
 
 def best_of(repeat: int, check, docs) -> float:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO, write_tree
 
 from aimc import pipeline
 from aimc.adapters import argocd
 from aimc.errors import UserError
-from conftest import REPO, write_tree
 
 ENDPOINT = """apiVersion: aim.engine.amd.com/v1alpha1
 kind: AIMEndpoint

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import REPO
 from test_adapters_argocd import git_repository, plugin_command, run_like_cmp_server
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, commit_all, git
 
 MULTI = REPO / "tests" / "data" / "multi-cluster"

@@ -11,7 +11,6 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import REPO, write_tree
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}

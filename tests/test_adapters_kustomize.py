@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO, write_tree
 
 from aimc.adapters import kustomize
-from conftest import REPO, write_tree
 
 needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}  # the launcher runs `python -m aimc`: test this checkout

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import GIT_ENV, REPO, commit_all, git, write_tree
 
 from aimc.adapters import precommit
-from conftest import GIT_ENV, REPO, commit_all, git, write_tree
 
 CLUSTER = (REPO / "examples/cluster.yaml").read_text()
 ENDPOINT = (REPO / "examples/endpoints/qwen3-32b.yaml").read_text()

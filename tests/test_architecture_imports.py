@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 
 import pytest
-
 from conftest import REPO
 
 MODULES = sorted((REPO / "aimc").rglob("*.py"))

@@ -5,7 +5,7 @@ import sys
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "bench"))
-import generate  # noqa: E402
+import generate
 
 
 def test_generated_repository_builds(aimc, tmp_path):
@@ -24,7 +24,7 @@ def test_generation_is_deterministic(tmp_path):
     catalog = generate.builtin_catalog()
     first = generate.generate(30, tmp_path / "a", catalog)
     second = generate.generate(30, tmp_path / "b", catalog)
-    read = lambda root: {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*.yaml")}  # noqa: E731
+    read = lambda root: {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*.yaml")}
     assert read(first) == read(second)
 
 

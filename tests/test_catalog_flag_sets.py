@@ -7,8 +7,8 @@ import json
 import pytest
 
 from aimc.catalog import flag_sets as flags
-from aimc.catalog.flag_sets import check_value, flag_set, unknown_flag_problem
 from aimc.catalog.files import read_json
+from aimc.catalog.flag_sets import check_value, flag_set, unknown_flag_problem
 
 
 def check(engine, flag, value):

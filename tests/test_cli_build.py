@@ -6,10 +6,9 @@ import json
 import subprocess
 import sys
 
+import crd_fixtures
 import pytest
 import yaml
-
-import crd_fixtures
 from conftest import REPO, write_tree
 
 

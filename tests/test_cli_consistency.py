@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-
 import click
 import pytest
-
 from conftest import REPO
 
 

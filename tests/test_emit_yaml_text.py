@@ -1,7 +1,8 @@
 """yamlout writes exactly what PyYAML writes, or declines."""
 
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aimc.emit import output as emit
 from aimc.emit import yaml_text as yamlout

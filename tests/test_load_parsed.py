@@ -3,11 +3,12 @@ annotations the tool adds — without being turned back into YAML text."""
 
 from __future__ import annotations
 
+from conftest import write_tree
+
 from aimc.adapters import stream
 from aimc.errors import Collector, Diagnostic
 from aimc.load import parsed
 from aimc.load.yaml_positions import line_of
-from conftest import write_tree
 
 SOURCE = """\
 apiVersion: v1
@@ -123,8 +124,9 @@ def test_a_diagnostic_finds_its_object_by_file_then_line():
 def test_handed_over_objects_come_out_with_sorted_keys_whatever_order_they_arrive_in():
     """As when they were re-read from a YAML text dumped with sorted keys: the output bytes do not depend on the
     order in which a tool hands keys over."""
-    from aimc.emit.output import dump_yaml
     from conftest import REPO
+
+    from aimc.emit.output import dump_yaml
 
     resources = handed((REPO / "examples" / "cluster.yaml").read_text()
                        + "---\nkind: ConfigMap\nmetadata: {name: extra, namespace: inference}\napiVersion: v1\n"

@@ -15,18 +15,18 @@ from __future__ import annotations
 import os
 import re
 
+import crd_fixtures
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_cli_boundaries import hardened_pod_problems, pod_specs
+from test_cli_build import CRD_SCHEMAS, NEWEST_KUBERNETES
 
 from aimc.emit import output as emit
 from aimc.errors import UserError
-from aimc.validate.recipes import builtin_catalog
 from aimc.pipeline import Options, compile
-from test_cli_boundaries import hardened_pod_problems, pod_specs
-from test_cli_build import CRD_SCHEMAS, NEWEST_KUBERNETES
-import crd_fixtures
+from aimc.validate.recipes import builtin_catalog
 
 EXAMPLES = int(os.environ.get("AIMC_HYPOTHESIS_EXAMPLES", "50"))
 SETTINGS = settings(

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 import yaml
+from conftest import REPO, write_tree
 
 from aimc.emit import output as emit
 from aimc.pipeline import Options, compile
-from conftest import REPO, write_tree
 
 CLUSTER = (REPO / "examples" / "cluster.yaml").read_text()
 RATIOS = ["true", "1", "1.0", "'1'"]

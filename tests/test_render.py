@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from conftest import REPO, write_tree
 
 INVENTORY = """\

@@ -6,7 +6,6 @@ import re
 
 import pytest
 import yaml
-
 from conftest import REPO, SHARED_FIXTURES
 from test_render import INVENTORY, build, endpoint
 

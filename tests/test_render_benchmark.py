@@ -13,8 +13,8 @@ import yaml
 from conftest import REPO, write_tree
 
 from aimc.catalog import bench_flags
-from aimc.validate import scenarios
 from aimc.render import benchmark as render_bench
+from aimc.validate import scenarios
 
 CASES = REPO / "tests" / "cases"
 BENCH_CASES = ("bench-postsync", "bench-jobs-latency", "bench-jobs-throughput", "bench-custom-scenario")

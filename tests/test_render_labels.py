@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import yaml
-
-from aimc.render.labels import own_labels
 from conftest import write_tree
 from test_render import INVENTORY  # one MI300X pool, namespace llm
+
+from aimc.render.labels import own_labels
 
 ENDPOINT = """\
 apiVersion: aim.engine.amd.com/v1alpha1
@@ -46,9 +46,10 @@ def test_own_labels_drops_only_the_users_keys():
 
 def test_labels_carry_the_selector_and_the_fact_labels_they_inline():
     # labels() writes these keys one by one for speed: it must stay a superset of what selectors match on.
+    from conftest import REPO
+
     from aimc import pipeline
     from aimc.render.labels import fact_labels, labels, selector
-    from conftest import REPO
 
     result = pipeline.compile(pipeline.Options(paths=(str(REPO / "examples"),)))
     checked = 0

@@ -4,7 +4,6 @@ probes, the pool's network, the Ray leader script under hostile values, autoscal
 from __future__ import annotations
 
 import shlex
-from aimc.records import replace
 from pathlib import Path
 
 import crd_fixtures
@@ -12,6 +11,7 @@ import pytest
 import yaml
 
 from aimc import pipeline
+from aimc.records import replace
 from aimc.render import leaderworkerset
 
 CASES = Path(__file__).parent / "cases"

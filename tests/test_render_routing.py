@@ -317,7 +317,7 @@ def test_readme_routing_section_states_versions_and_flow():
     for text in (routing.ENDPOINT_PICKER_IMAGE, routing.BODY_BASED_ROUTER_IMAGE, routes_pool.API_VERSION,
                  routes_http.API_VERSION, "Gateway API v1.6", "Inference Extension v1.5.0", "X-Gateway-Model-Name"):
         assert text in section, text
-    assert "```" in section and "──" in section or "-->" in section  # the request flow, drawn in text
+    assert ("```" in section and "──" in section) or "-->" in section  # the request flow, drawn in text
 
 
 def test_examples_show_one_gateway_four_models_and_a_90_10_canary(aimc):

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 import yaml
+from conftest import GIT_ENV, REPO, commit_all, git, write_tree
 
 from aimc.reports import diff
-from conftest import GIT_ENV, REPO, commit_all, git, write_tree
 
 # -- the comparison -----------------------------------------------------------------------------------------
 

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import REPO, SHARED_FIXTURES, write_tree
-
 import pytest
+from conftest import REPO, SHARED_FIXTURES, write_tree
 
 
 def test_list_filters_by_model_and_hardware(aimc):

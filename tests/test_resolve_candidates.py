@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from aimc.resolve import candidates as select
-from aimc.model.inputs import AutoScaling, Catalog, Endpoint, EngineRequest, Inventory, NodePool, Origin, Recipe, RecipeConfig
+from aimc.model.inputs import (
+    AutoScaling,
+    Catalog,
+    Endpoint,
+    EngineRequest,
+    Inventory,
+    NodePool,
+    Origin,
+    Recipe,
+    RecipeConfig,
+)
 from aimc.model.plan import Reason
+from aimc.resolve import candidates as select
 
 ORIGIN = Origin("t.yaml", "t.yaml", 1)
 
@@ -91,9 +101,8 @@ def test_model_match_is_case_insensitive():
 
 def _catalog_with_overrides():
     """The built-in catalog with local recipes that take over built-in ids (another model, hardware, precision)."""
-    from aimc.records import replace
-
     from aimc.errors import Collector
+    from aimc.records import replace
     from aimc.validate.recipes import builtin_catalog, merge_catalog
 
     builtin = builtin_catalog()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from aimc.catalog import model_facts as facts
-from aimc.resolve import fit, fit_vllm
+from aimc.errors import Collector
 from aimc.load.documents import Document
 from aimc.model.plan import Fit
+from aimc.resolve import fit, fit_vllm
 from aimc.resolve.arg_merge import merge_args
-from aimc.errors import Collector
 
 
 def facts_of(model_id):

@@ -31,7 +31,7 @@ def test_llama_70b_on_one_mi300x_at_131072_tokens_starts_at_095_not_at_090():
     at_095 = compute("meta-llama/Llama-3.3-70B-Instruct", "bf16", 1, 192, utilisation=0.95, max_len=131072)
     assert round(at_090.kv_gib, 2) == 40.0
     assert 35 < at_090.kv_left_gib < 40 and not at_090.fits
-    assert 45 < at_095.kv_left_gib and at_095.fits
+    assert at_095.kv_left_gib > 45 and at_095.fits
 
 
 def test_llama_70b_at_131072_tokens_starts_on_two_mi300x():

@@ -4,7 +4,6 @@ the image: defaults, supplied images with and without engineVersion, dropped no-
 from __future__ import annotations
 
 import yaml
-
 from conftest import write_tree
 
 HEADER = "apiVersion: aim.engine.amd.com/v1alpha1\n"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import SHARED_FIXTURES, write_tree
 
 from aimc import pipeline
 from aimc.errors import Collector
 from aimc.render import render_all
-from conftest import SHARED_FIXTURES, write_tree
 
 PROFILES = SHARED_FIXTURES / "aim-build" / "profiles"
 PUBLISHED = SHARED_FIXTURES / "yu-amd-aim-engine" / "config" / "recipes"

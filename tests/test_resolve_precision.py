@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aimc.resolve.precision import precision_problem
 from conftest import write_tree
+
+from aimc.resolve.precision import precision_problem
 
 CLUSTER = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: c}\nspec:\n"
            "  nodePools: [{name: mi250, hardware: MI250, gpusPerNode: 8, nodeCount: 1},\n"

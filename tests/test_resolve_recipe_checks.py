@@ -7,10 +7,10 @@ import re
 from collections import Counter
 
 import pytest
-
-from aimc.validate import recipes as parse
-from aimc.resolve import recipe_checks
 from conftest import REPO, SHARED_FIXTURES
+
+from aimc.resolve import recipe_checks
+from aimc.validate import recipes as parse
 
 PROTOTYPE_RECIPES = SHARED_FIXTURES / "yu-amd-aim-engine" / "config" / "recipes"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from conftest import REPO, write_tree
 
 from aimc.resolve.selection_errors import close_models, model_family, model_size
-from conftest import REPO, write_tree
 
 KNOWN = ["Qwen/Qwen3-235B-A22B", "Qwen/Qwen3-32B", "meta-llama/Llama-3-8B-Instruct",
          "meta-llama/Llama-3.1-405B-Instruct", "meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.3-70B-Instruct",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import write_tree
 
 from aimc.resolve.startup_checks import check
-from conftest import write_tree
 
 
 def _flags(problems) -> list[str]:

@@ -4,7 +4,6 @@ would be right."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import REPO, write_tree
 
 INVENTORY = (REPO / "examples/cluster.yaml").read_text()

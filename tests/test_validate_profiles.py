@@ -6,8 +6,8 @@ from aimc.load.documents import Document
 
 
 def test_profile_engine_args_value_rules_and_ids():
-    from aimc.validate import profiles as parse
     from aimc.load.yaml_positions import load_all
+    from aimc.validate import profiles as parse
 
     text = ("aim_id: Acme/Big-40B\nmodel_id: acme/big-fp8\nmetadata: {engine: vllm, gpu: MI300X, gpu_count: 2, "
             "manual_selection_only: false, metric: latency, precision: fp8, type: preview}\n"

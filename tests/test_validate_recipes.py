@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from conftest import REPO
+
 from aimc.errors import Collector
 from aimc.model.inputs import Catalog
 from aimc.validate import recipes as parse
-from conftest import REPO
 
 
 def test_every_built_in_file_names_its_model_and_recipe_ids_in_its_text():

@@ -15,15 +15,15 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from aimc.errors import Collector
 from aimc.load import documents
 from aimc.validate import schema as schema_mod
-from aimc.validate.schema import DialectError, PYTHON_SPACE, compile_fast, python_pattern
-
-from conftest import REPO
+from aimc.validate.schema import PYTHON_SPACE, DialectError, compile_fast, python_pattern
 
 CORPUS = REPO / "tests" / "corpus"
 ERROR_CASES = sorted(p / "inputs" for p in (REPO / "tests" / "cases").iterdir()

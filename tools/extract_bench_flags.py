@@ -35,7 +35,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract_flag_set import REPOS, flag_of, trimmed  # noqa: I001 - after the path is set
+from extract_flag_set import REPOS, flag_of, trimmed  # after the path is set
 
 TOOLS = {"vllm": "vllm bench serve", "sglang": "python3 -m sglang.bench_serving"}
 
@@ -73,7 +73,7 @@ def _dict_keys(tree: ast.Module, name: str) -> dict:
 
 def _run(nodes: list, namespace: dict) -> dict:
     code = compile(ast.Module(body=nodes, type_ignores=[]), "<extracted>", "exec")
-    exec(code, namespace)  # noqa: S102 - the release's own parser code, nothing else
+    exec(code, namespace)  # the release's own parser code, nothing else
     return namespace
 
 

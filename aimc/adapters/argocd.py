@@ -18,12 +18,11 @@ import re
 from pathlib import Path
 
 from aimc import pipeline
-from aimc.adapters import argocd_kustomize
+from aimc.adapters import argocd_kustomize, argocd_settings
 from aimc.errors import Collector, Diagnostic, UserError, did_you_mean
-from aimc.adapters import argocd_settings
 from aimc.k8s import versions as kube_versions
-from aimc.load.walk import yaml_files_under
 from aimc.load import limits
+from aimc.load.walk import yaml_files_under
 from aimc.records import replace
 
 ENV_PREFIX = "ARGOCD_ENV_"
@@ -151,7 +150,8 @@ def _outside(value: str, cwd: Path, root: Path) -> str | None:
 
 def _escaping_files(folder: Path, cwd: Path, root: Path) -> list[Diagnostic]:
     real_root = os.path.realpath(root)
-    return [Diagnostic(os.path.relpath(path, cwd), 0, "", "symlink resolving outside the repository: refusing to read it")
+    return [Diagnostic(os.path.relpath(path, cwd), 0, "",
+                       "symlink resolving outside the repository: refusing to read it")
             for path in yaml_files_under(folder) if not _inside(os.path.realpath(path), real_root)]
 
 

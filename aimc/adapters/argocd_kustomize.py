@@ -48,7 +48,7 @@ def run_kustomize(cwd: Path, env, file: str) -> str:
                                                  "use the sidecar image of plugin/Dockerfile (it carries kustomize), "
                                                  "or set AIMC_PATHS to the folders that hold the specs")])
     try:
-        run = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
+        run = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False,
                              env={k: v for k, v in env.items() if not k.startswith("ARGOCD_ENV_")})
     except subprocess.TimeoutExpired:
         raise UserError([Diagnostic(file, 0, "", f"`{' '.join(command[-2:])}` did not finish in "

@@ -10,7 +10,7 @@ does with one Application per cluster folder.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from aimc import pipeline
 from aimc.errors import Collector, Diagnostic, UserError
@@ -40,7 +40,7 @@ def split(options: pipeline.Options) -> list[Cluster]:
     if any(a != b and _inside(b, a) for a in folders for b in folders):
         return []
     out = []
-    for folder, inventory in zip(folders, inventories):
+    for folder, inventory in zip(folders, inventories, strict=True):
         others = [f for f in folders if f != folder]
         paths = tuple(p for p in options.paths if not any(_inside(os.path.normpath(p), o) for o in others))
         exclude = tuple(options.exclude) + tuple(
@@ -51,7 +51,7 @@ def split(options: pipeline.Options) -> list[Cluster]:
 
 
 def _inside(path: str, folder: str) -> bool:
-    return folder == "." and not path.startswith("..") or path == folder or path.startswith(folder.rstrip("/") + "/")
+    return (folder == "." and not path.startswith("..")) or path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def check_each(clusters: list[Cluster], check: Callable[[pipeline.Options], pipeline.Result]

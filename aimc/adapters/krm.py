@@ -13,9 +13,9 @@ import json
 
 import yaml
 
-from aimc.emit.scalars import SafeDumper
 from aimc.adapters import stream
 from aimc.emit.output import plain
+from aimc.emit.scalars import SafeDumper
 from aimc.errors import Diagnostic, UserError
 from aimc.load.parsed import ParsedObject, read_yaml
 

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from aimc import pipeline
-from aimc.load import limits
 from aimc.adapters import stream
 from aimc.errors import Diagnostic, UserError
+from aimc.load import limits
 from aimc.load.parsed import read_yaml
 
 PLUGIN_GROUP, PLUGIN_VERSION = stream.CONFIG_API_VERSION.split("/")

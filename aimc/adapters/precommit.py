@@ -27,12 +27,11 @@ class RenderCheck(Record):
 
     def report(self) -> list[str]:
         """One line per file that is out of date, then what to run."""
-        lines = [f"{self.directory}/{rel}: {what}" for what, files in (
+        return [f"{self.directory}/{rel}: {what}" for what, files in (
             ("stale: differs from what the specs render to", self.stale),
             ("missing: rendered from the specs but not committed", self.missing),
             ("extra: generated earlier, no longer rendered from the specs", self.extra),
         ) for rel in files]
-        return lines
 
 
 def check_rendered(objects: list[Rendered], directory: str, output_format: str = "yaml") -> RenderCheck:

@@ -14,8 +14,8 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from aimc.emit import output as emit
 from aimc import pipeline
+from aimc.emit import output as emit
 from aimc.errors import Diagnostic, UserError
 from aimc.records import Record, replace
 

@@ -23,7 +23,8 @@ CONFIG_FIELDS = {"paths": list, "inventory": str, "recipes": list, "namespace": 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 
 # Annotations Kustomize and KRM orchestrators add to track resources. They must not reach the objects aimc renders
-# (rendered objects copy an endpoint's annotations), or the plugin path would differ from `kubectl kustomize | aimc build -`.
+# (rendered objects copy an endpoint's annotations), or the plugin path would differ from
+# `kubectl kustomize | aimc build -`.
 INTERNAL_ANNOTATION_PREFIXES = ("internal.config.kubernetes.io/", "config.kubernetes.io/", "config.k8s.io/",
                                 "kustomize.config.k8s.io/")
 
@@ -63,7 +64,8 @@ def parse_config(data, where: str) -> pipeline.Options:
         fields.update((data.get("spec") or {}) if isinstance(data.get("spec"), dict) else {})
         fields.pop("spec", None)
     else:
-        raise UserError([Diagnostic(where, 0, "kind", f"expected apiVersion: {CONFIG_API_VERSION}, kind: {CONFIG_KIND}")])
+        raise UserError([Diagnostic(where, 0, "kind",
+                                    f"expected apiVersion: {CONFIG_API_VERSION}, kind: {CONFIG_KIND}")])
     problems = []
     for key, value in fields.items():
         expected = CONFIG_FIELDS.get(key)

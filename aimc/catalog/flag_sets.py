@@ -195,8 +195,8 @@ def _check_one(flags: FlagSet, spec: FlagSpec, flag: str, item) -> tuple[str, st
         return None
     if spec.choices:
         if text not in spec.choices:
-            return (f"{text!r} is not a valid {flag} for {flags.label}: use one of {', '.join(spec.choices)}"
-                    f"{_choice_hint(flag, text, spec.choices)}", "error")
+            return ((f"{text!r} is not a valid {flag} for {flags.label}: use one of {', '.join(spec.choices)}"
+                     f"{_choice_hint(flag, text, spec.choices)}"), "error")
         return None
     kind = spec.kind
     if kind == "int" and not _is_int(text, spec.human_readable_int):
@@ -211,8 +211,8 @@ def _check_one(flags: FlagSet, spec: FlagSpec, flag: str, item) -> tuple[str, st
             return None
         valid = ", ".join(spec.post_parse_values)
         if spec.post_parse_open:
-            return (f"{text!r} is not a built-in {flag} of {flags.label} ({valid}); "
-                    "it works only if a plugin registers it", "warning")
+            return ((f"{text!r} is not a built-in {flag} of {flags.label} ({valid}); "
+                     "it works only if a plugin registers it"), "warning")
         return f"{text!r} is not a valid {flag} for {flags.label} on ROCm: use one of {valid}", "error"
     return None
 

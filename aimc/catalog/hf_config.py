@@ -58,7 +58,7 @@ def _read_json(path: Path, shown: str) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError([Diagnostic(shown, getattr(exc, "lineno", 0), "", f"cannot read it as JSON: {exc}")])
+        raise UserError([Diagnostic(shown, getattr(exc, "lineno", 0), "", f"cannot read it as JSON: {exc}")]) from exc
     if not isinstance(data, dict):
         raise UserError([Diagnostic(shown, 1, "", "expected a JSON object")])
     return data

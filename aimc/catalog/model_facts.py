@@ -8,13 +8,12 @@ make a recipe for one model serve another.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from types import MappingProxyType
 
-from aimc.errors import Collector
 from aimc.catalog.files import read_yaml
+from aimc.errors import Collector
 from aimc.records import Record, compared_on, field, force_setattr
-
 
 # Bytes per parameter of stored weights, by precision. One table for every use: the memory fit (weights in GPU
 # memory, resolve/fit.py) and sizing (weights to download and cache, render/sizing.py) count the same bytes. fp32
@@ -100,7 +99,7 @@ class ModelCatalog(Record):
 
 # -- hardware -----------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def hardware() -> Mapping[str, GPU]:
     """GPU name (upper case) -> facts; read-only, as every caller shares it."""
     data = read_yaml("hardware.yaml")
@@ -117,7 +116,7 @@ def gpu(name: str) -> GPU | None:
 
 # -- models -------------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def builtin_models() -> tuple[ModelFacts, ...]:
     return tuple(_facts(entry, "built-in") for entry in read_yaml("models.yaml")["models"])
 

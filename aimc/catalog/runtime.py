@@ -108,7 +108,8 @@ def version_key(version: str) -> tuple:
     return tuple((0, int(num)) if num else (1, text) for num, text in _VERSION_PART.findall(str(version).lower()))
 
 
-@lru_cache(maxsize=1024, typed=True)  # memoised: a handful of (flag sets, image version) pairs for thousands of endpoints
+# memoised: a handful of (flag sets, image version) pairs for thousands of endpoints
+@lru_cache(maxsize=1024, typed=True)
 def nearest_version(known: tuple[str, ...], version: str) -> str:
     """The known version closest to `version`: on the same major.minor line if there is one (0.11.2 -> 0.11.1,
     0.10.1 -> 0.10.2), else the newest older one, else the oldest known. `known` is ascending."""
@@ -121,7 +122,8 @@ def nearest_version(known: tuple[str, ...], version: str) -> str:
 
 
 def _distance(a: tuple, b: tuple) -> tuple:
-    return tuple(abs(x[1] - y[1]) if x[0] == y[0] == 0 else int(x != y) for x, y in zip(a, b)) + (len(a) != len(b),)
+    return tuple(abs(x[1] - y[1]) if x[0] == y[0] == 0 else int(x != y)
+                 for x, y in zip(a, b, strict=False)) + (len(a) != len(b),)
 
 
 def version_in_tag(image: str) -> str | None:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from aimc.cli.common import (allow_overcommit_option, compile_options, input_options, print_warnings, read_stdin)
+from aimc.cli.common import allow_overcommit_option, compile_options, input_options, print_warnings, read_stdin
 from aimc.errors import EXIT_OK, EXIT_USER_ERROR
 
 

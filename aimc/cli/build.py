@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from aimc.cli.common import (FORMATS, allow_overcommit_option, compile_options, input_options, print_warnings)
+from aimc.cli.common import FORMATS, allow_overcommit_option, compile_options, input_options, print_warnings
 from aimc.errors import EXIT_OK, EXIT_USER_ERROR, UserError
 
 
@@ -61,8 +61,8 @@ def validate(paths, inventory, recipes, namespace, exclude, strict, allow_overco
 
 def _validated(options):
     """Compile, then load every object into the Kubernetes typed models; UserError on any problem."""
-    from aimc.k8s import typed_models as k8s_models
     from aimc import pipeline
+    from aimc.k8s import typed_models as k8s_models
 
     result = pipeline.compile(options)
     problems = k8s_models.check_objects(result.objects)

@@ -57,8 +57,7 @@ def input_options(function):
                             help="Namespace for endpoints that name none (after the inventory's default).")(function)
     function = click.option("--exclude", multiple=True, metavar="GLOB",
                             help="Skip input files matching GLOB, relative to the input folder (repeatable).")(function)
-    function = click.option("--strict", is_flag=True, help="Treat every warning as an error (CI, pre-commit).")(function)
-    return function
+    return click.option("--strict", is_flag=True, help="Treat every warning as an error (CI, pre-commit).")(function)
 
 
 def allow_overcommit_option(function):

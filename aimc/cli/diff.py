@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from aimc.cli.common import (allow_overcommit_option, compile_options, print_warnings)
+from aimc.cli.common import allow_overcommit_option, compile_options, print_warnings
 from aimc.errors import EXIT_OK, EXIT_USER_ERROR, Diagnostic, UserError
 
 
@@ -34,8 +34,8 @@ def diff(base, head, paths, inventory, recipes, namespace, exclude, output_forma
     import tempfile
     from pathlib import Path
 
-    from aimc.reports import diff as diff_mod
     from aimc.adapters import revisions
+    from aimc.reports import diff as diff_mod
 
     options = compile_options(paths, inventory, recipes, namespace, exclude=exclude, allow_overcommit=allow_overcommit)
     with tempfile.TemporaryDirectory(prefix="aimc-diff-") as scratch:

@@ -37,10 +37,10 @@ def unique_file_names(items, output_format: str) -> list[str]:
         if all(count == 1 for count in counts.values()):
             return names
         names = [file_name(obj, output_format, level) if counts[name.casefold()] > 1 else name
-                 for obj, name in zip(objs, names)]
+                 for obj, name in zip(objs, names, strict=True)]
     first: dict = {}
     problems = []
-    for item, name in zip(items, names):
+    for item, name in zip(items, names, strict=True):
         other = first.setdefault(name.casefold(), item)
         if other is not item:
             problems.append(Diagnostic(item.file or item.source, item.line, "metadata.name",

@@ -94,7 +94,7 @@ def tree_files(items: list[Rendered], output_format: str) -> dict[str, str]:
     """What `write_tree` writes: relative path -> file content, in output order."""
     wanted: dict[str, str] = {}
     items = ordered(items)
-    for item, rel in zip(items, unique_file_names(items, output_format)):
+    for item, rel in zip(items, unique_file_names(items, output_format), strict=True):
         if output_format == "json":
             body = json.dumps(plain(item.obj), indent=2, ensure_ascii=False) + "\n"
             wanted[rel] = body  # JSON has no comments: marker files are tracked by the YAML form only

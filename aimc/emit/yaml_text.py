@@ -5,10 +5,10 @@ it was more than half of `aimc build`. Our objects are plain JSON-like trees, an
 this module lays out the structure itself and asks PyYAML only how to write each distinct scalar (memoised: labels,
 keys and flags repeat thousands of times). Quoting therefore follows PyYAML's rules exactly.
 
-The layout is that of `yaml.dump(data, Dumper=scalars.SafeDumper, default_flow_style=False, sort_keys=False, allow_unicode=True,
-width=<infinite>)`. Whatever this writer cannot guarantee to write identically (a scalar PyYAML would spread over
-several lines, a key too long to be a simple key, a value of another type) makes `dump` return None, and the
-caller falls back to PyYAML. tests/test_yamlout.py compares both on generated data.
+The layout is that of `yaml.dump(data, Dumper=scalars.SafeDumper, default_flow_style=False, sort_keys=False,
+allow_unicode=True, width=<infinite>)`. Whatever this writer cannot guarantee to write identically (a scalar PyYAML
+would spread over several lines, a key too long to be a simple key, a value of another type) makes `dump` return
+None, and the caller falls back to PyYAML. tests/test_yamlout.py compares both on generated data.
 """
 
 from __future__ import annotations
@@ -49,10 +49,7 @@ def _pyyaml_text(value) -> str:
 def _string(value: str) -> str:
     text = _STRINGS.get(value)
     if text is None:
-        if _PLAIN_CANDIDATE.fullmatch(value) and resolves_to_str(value):
-            text = value
-        else:
-            text = _pyyaml_text(value)
+        text = value if _PLAIN_CANDIDATE.fullmatch(value) and resolves_to_str(value) else _pyyaml_text(value)
         _STRINGS[value] = text
     return text
 

@@ -16,7 +16,7 @@ _GROUP_PREFIX = {"": "V1", "v1": "V1"}
 
 
 def model_class(api_version: str, kind: str):
-    import kubernetes.client.models as models
+    from kubernetes.client import models
 
     group, _, version = api_version.rpartition("/")
     version_prefix = version[0].upper() + version[1:]
@@ -34,7 +34,7 @@ def model_class(api_version: str, kind: str):
 def to_model(data, type_name: str, path: str, unknown: list, parts: tuple = ()):
     """Build a typed model from plain data, recording unknown fields as (path, message, parts): `parts` is the path
     as keys and indexes, to find the field's line in a passed-through document."""
-    import kubernetes.client.models as models
+    from kubernetes.client import models
 
     if data is None:
         return None

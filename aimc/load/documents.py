@@ -21,7 +21,6 @@ from aimc.load.encodings import other_unicode, utf8_file_name
 from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
 from aimc.records import Record, compared_on
 
-
 # Input files larger than this are refused: no spec repository holds a 20 MB YAML file on purpose.
 MAX_FILE_BYTES = limits.MAX_INPUT_BYTES
 
@@ -124,7 +123,8 @@ def display_path(path, root: str | None = None) -> str:
     return text
 
 
-def _add(files, seen, collector: Collector, path: str | Path, display: str, source: str, key: str | None = None) -> None:
+def _add(files, seen, collector: Collector, path: str | Path, display: str, source: str,
+         key: str | None = None) -> None:
     key = key or os.path.realpath(path)
     if key in seen:
         return

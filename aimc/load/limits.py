@@ -26,8 +26,8 @@ class InputTooLarge(Exception):
 
     def message(self) -> str:
         amount = f"{self.size:,} bytes" if self.exact else f"more than {MAX_INPUT_BYTES:,} bytes"
-        return f"input is {amount}; input files (and stdin) are limited to {MAX_INPUT_BYTES // 1048576} MiB " \
-               f"({MAX_INPUT_BYTES:,} bytes)"
+        return (f"input is {amount}; input files (and stdin) are limited to {MAX_INPUT_BYTES // 1048576} MiB "
+                f"({MAX_INPUT_BYTES:,} bytes)")
 
 
 class NotRegularFile(Exception):

@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-from aimc.records import Record
-
 import yaml
+
+from aimc.records import Record
 
 ORIGIN = "config.kubernetes.io/origin"
 PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")

@@ -1,4 +1,5 @@
-"""The folder walk of discover: every YAML file under a folder, in a stable order, without following links to folders."""
+"""The folder walk of discover: every YAML file under a folder, in a stable order, without following links to
+folders."""
 
 from __future__ import annotations
 

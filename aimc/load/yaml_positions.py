@@ -4,6 +4,8 @@ keep timestamps as strings (Kubernetes reads them as strings too)."""
 
 from __future__ import annotations
 
+import math
+
 import yaml
 
 from aimc.load.yaml_shape import MAX_DEPTH, MAX_EXPANDED_NODES, check_shape  # noqa: F401 (public here too)
@@ -17,7 +19,7 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class PosDict(dict):
     """A mapping with the line of its start and of each key (1-based)."""
 
-    __slots__ = ("line", "key_lines")
+    __slots__ = ("key_lines", "line")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,7 +30,7 @@ class PosDict(dict):
 class PosList(list):
     """A sequence with the line of its start and of each item (1-based)."""
 
-    __slots__ = ("line", "item_lines")
+    __slots__ = ("item_lines", "line")
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -58,7 +60,7 @@ def _construct_map(loader: PositionLoader, node: yaml.MappingNode):
     flatten = False
     for key_node, _ in node.value:
         tag = key_node.tag
-        if tag == _MERGE_TAG or tag == _VALUE_TAG:
+        if tag in (_MERGE_TAG, _VALUE_TAG):
             flatten = True  # only these keys make PyYAML's flatten_mapping change anything
         if key_node.__class__ is _SCALAR and tag != _MERGE_TAG:
             key = key_node.value
@@ -80,7 +82,8 @@ def _construct_map(loader: PositionLoader, node: yaml.MappingNode):
                 hash(key)
             except TypeError:
                 raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark)
+                    "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
+                ) from None
         data[key] = value_node.value if value_node.tag == _STR_TAG and value_node.__class__ is _SCALAR \
             else loader.construct_object(value_node, deep=False)
         key_lines[key] = key_node.start_mark.line + 1
@@ -110,9 +113,10 @@ def _construct_finite_float(loader: PositionLoader, node):
     if ":" in node.value or "_" in node.value:  # base 60 (`1:30.5`) and '_' digits: YAML 1.1 only, see above
         raise yaml.constructor.ConstructorError(
             None, None, f"'{node.value}' is a number in YAML 1.1 (base 60 or '_' between digits) but not in YAML 1.2 "
-                        "(kubectl, Argo CD): write it in plain decimal, or quote it if you mean the string", node.start_mark)
+                        "(kubectl, Argo CD): write it in plain decimal, or quote it if you mean the string",
+            node.start_mark)
     value = loader.construct_yaml_float(node)
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise yaml.constructor.ConstructorError(
             None, None, f"'{node.value}' is not a finite number (manifests are JSON, which has no NaN or infinity); "
                         f"quote it if you mean the string", node.start_mark)

@@ -1,4 +1,5 @@
-"""Frozen records (aimc/records.py) of benchmarking: a scenario (what load to generate) and an endpoint's request for one."""
+"""Frozen records (aimc/records.py) of benchmarking: a scenario (what load to generate) and an endpoint's request for
+one."""
 
 from __future__ import annotations
 

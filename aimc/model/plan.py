@@ -1,4 +1,5 @@
-"""Frozen records (aimc/records.py) of the plan: the candidates resolve considered, its verdict on each, and what it decided.
+"""Frozen records (aimc/records.py) of the plan: the candidates resolve considered, its verdict on each, and what it
+decided.
 
 Resolve fills these; `reports.explain` formats them and `resolve.candidates` quotes them in errors. Nothing here is
 text to be parsed again: a verdict is an enum, a rejection a `Reason`, the memory arithmetic a `Fit`.
@@ -119,7 +120,8 @@ class Fit(Record):
         while digits < 3 and f"{self.needed_gib:.{digits}f}" == f"{self.budget_gib:.{digits}f}":
             digits += 1  # never print "needs 57.6, has 57.6" for a near miss
         needed, budget = f"{self.needed_gib:.{digits}f}", f"{self.budget_gib:.{digits}f}"
-        fraction = f"{self.fraction:.2f}" if round(self.fraction, 2) == round(self.fraction, 4) else f"{self.fraction:.3f}"
+        two_places = round(self.fraction, 2) == round(self.fraction, 4)
+        fraction = f"{self.fraction:.2f}" if two_places else f"{self.fraction:.3f}"
         note = f", {self.fraction_note}" if self.fraction_note else ""
         return f"needs {needed} GiB per GPU, has {budget} GiB ({_number(self.memory_gib)} GiB × {fraction}{note})"
 

@@ -8,8 +8,17 @@ from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint
 from aimc.records import Record, compared_on
-from aimc.render import (autoscaling, cache, deployment, disruption, leaderworkerset, monitoring, routing, service,
-                         sizing)
+from aimc.render import (
+    autoscaling,
+    cache,
+    deployment,
+    disruption,
+    leaderworkerset,
+    monitoring,
+    routing,
+    service,
+    sizing,
+)
 from aimc.resolve import group_checks, traffic
 
 
@@ -49,7 +58,8 @@ def render_all(endpoints, inventory: Inventory | None = None, models=None) -> li
     # Model-cache claims are shared by every endpoint of a namespace that loads the model: rendered once.
     out.extend(Rendered(obj, origin.source, origin.file, origin.line_of("metadata", "name"))
                for obj, origin in cache.render_claims(endpoints, inventory, models))
-    out.extend(Rendered(obj, o.source, o.file, o.line_of("metadata", "name")) for obj, o in routing.render(endpoints, inventory))
+    out.extend(Rendered(obj, o.source, o.file, o.line_of("metadata", "name"))
+               for obj, o in routing.render(endpoints, inventory))
     return out
 
 

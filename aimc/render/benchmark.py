@@ -51,8 +51,8 @@ def jobs(endpoints, benchmarks: BenchmarkInputs | None, inventory: Inventory | N
          scenario: str | None = None, results_claim: str | None = None) -> list[Rendered]:
     """`aimc bench`: a Job per engine of every (or every named) endpoint, without the Argo CD hook annotations.
     The scenario: `scenario`, else the endpoint's spec.benchmark one, else latency; the claim likewise."""
-    from aimc.validate import scenarios as catalog
     from aimc.errors import Diagnostic, UserError, did_you_mean
+    from aimc.validate import scenarios as catalog
 
     local = benchmarks.scenarios if benchmarks else ()
     chosen = catalog.find(scenario, local) if scenario else None
@@ -233,7 +233,8 @@ def run_commands(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: S
     out = []
     for index, (concurrency, rate) in enumerate(scenario.runs(), 1):
         file = f"{WORK_DIR}/{run_label(index, concurrency, rate)}.{suffix}"
-        out.append((file, [*COMMANDS[engine.engine], *client_args(resolved, engine, scenario, concurrency, rate, file)]))
+        args = client_args(resolved, engine, scenario, concurrency, rate, file)
+        out.append((file, [*COMMANDS[engine.engine], *args]))
     return out
 
 

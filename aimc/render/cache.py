@@ -141,7 +141,7 @@ def sharing_warnings(endpoints, inventory: Inventory | None) -> list[Diagnostic]
             users.setdefault(key, []).append((resolved, most))
     origin = inventory.origin
     out = []
-    for (namespace, name), entries in sorted(users.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+    for (_namespace, name), entries in sorted(users.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
         pods = sum(most for _, most in entries)
         if pods > 1:
             names = ", ".join(sorted({r.endpoint.name for r, _ in entries}))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 
-from aimc.resolve import engine_args
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
-from aimc.render import cache, labels as L, probes, secrets, sizing
+from aimc.render import cache, probes, secrets, sizing
+from aimc.render import labels as L
+from aimc.resolve import engine_args
 
 SHM_VOLUME = "dshm"
 

@@ -1,9 +1,9 @@
 """PodDisruptionBudgets: voluntary evictions (node drains, cluster upgrades) take one replica at a time.
 
-Rendered per engine Deployment (or LeaderWorkerSet: replicas are groups) when it can have more than one replica (`replicas > 1`, or autoscaling with
-`maxReplicas > 1`). With a single replica a budget would either block every drain (maxUnavailable 0) or allow
-everything (1): none is rendered. Pods that are not ready yet (still loading a model) may always be evicted, so a
-drain is never blocked by a pod that serves nothing.
+Rendered per engine Deployment (or LeaderWorkerSet: replicas are groups) when it can have more than one replica
+(`replicas > 1`, or autoscaling with `maxReplicas > 1`). With a single replica a budget would either block every
+drain (maxUnavailable 0) or allow everything (1): none is rendered. Pods that are not ready yet (still loading a
+model) may always be evicted, so a drain is never blocked by a pod that serves nothing.
 """
 
 from __future__ import annotations

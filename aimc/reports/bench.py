@@ -54,8 +54,8 @@ class Result(Record):
 
     def key(self) -> tuple:
         """What makes two results comparable: the same endpoint, engine, scenario and load."""
-        return (self.get("namespace", ""), self.get("endpoint") or self.get("model", ""), self.get("engine", self.client),
-                self.get("scenario", ""), self.concurrency, self.request_rate)
+        return (self.get("namespace", ""), self.get("endpoint") or self.get("model", ""),
+                self.get("engine", self.client), self.get("scenario", ""), self.concurrency, self.request_rate)
 
 
 # -- reading -------------------------------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def format_report(results: list[Result], output_format: str = "text") -> str:
         for r in ordered(results):
             item = {"source": r.source, "client": r.client, **dict(r.identity), "concurrency": r.concurrency,
                     "requestRate": r.request_rate, "completed": r.completed, "failed": r.failed,
-                    **{k: v for k, v in r.metrics}}
+                    **dict(r.metrics)}
             if r.date:
                 item["date"] = r.date
             if r.change:

@@ -49,7 +49,8 @@ def explain(options: pipeline.Options, only=()) -> tuple[str, bool]:
                 lines.append(f"  note: {note}")
             lines.append(f"  engine flags checked against: {engine.flag_set}")
             lines.extend(f"  dropped: {flag}" for flag in engine.dropped)
-            lines.extend(f"  {line}" for line in evidence.explain_lines(engine.recipe, engine.engine, engine.config.key))
+            evidence_lines = evidence.explain_lines(engine.recipe, engine.engine, engine.config.key)
+            lines.extend(f"  {line}" for line in evidence_lines)
         else:
             ok = False
             lines.append("  RESULT: no configuration (see the errors below)")

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from aimc.records import Record
-
 from aimc.catalog import model_facts as facts_mod
 from aimc.errors import Collector, Diagnostic, UserError, did_you_mean
+from aimc.records import Record
 from aimc.reports import generated_recipe
 from aimc.resolve import generate
 
@@ -43,8 +42,9 @@ def run(request: Request) -> tuple[str, list[Diagnostic]]:
     for target in targets:
         offered = generate.precisions(model, target.arch)
         for precision in (p for p in request.precisions if p not in offered):
+            can = ", ".join(offered) or "nothing"
             problems.append(Diagnostic(HERE, 0, "--precision", f"{request.model} cannot be served in {precision} on "
-                                       f"{target.hardware} ({target.arch}): it can in {', '.join(offered) or 'nothing'}"))
+                                       f"{target.hardware} ({target.arch}): it can in {can}"))
     if not generation.recipes:
         raise UserError(problems or [Diagnostic(HERE, 0, "", f"nothing to generate for {request.model}")])
     text = (generated_recipe.profiles_text(generation, source) if request.output_format == "profile"

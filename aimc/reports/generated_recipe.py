@@ -26,7 +26,8 @@ def profiles_text(generation: Generation, source: str) -> str:
 def shortfall_message(generation: Generation, shortfall: Shortfall) -> str:
     largest = generate.MAX_NODES * shortfall.gpus_per_node
     where = (f"{generation.model_id} in {shortfall.precision} fits on no {shortfall.hardware} node "
-             f"({shortfall.gpus_per_node} GPU{'s' if shortfall.gpus_per_node != 1 else ''}) nor group of up to {generate.MAX_NODES} nodes ({largest} GPUs)")
+             f"({shortfall.gpus_per_node} GPU{'s' if shortfall.gpus_per_node != 1 else ''}) "
+             f"nor group of up to {generate.MAX_NODES} nodes ({largest} GPUs)")
     if shortfall.needed_gpus is None:
         return f"{where}, nor on 512 of them"
     nodes = shortfall.needed_gpus // shortfall.gpus_per_node
@@ -85,7 +86,8 @@ def _arithmetic(proposal: Proposal) -> list[str]:
     fit: Fit = proposal.fit
     plan = proposal.plan  # a group: its plan, as the built-in multi-node recipes comment it
     group = f" as {plan.nodes} nodes x {plan.gpus_per_node} (TP {plan.tp} x PP {plan.pp})" if plan else ""
-    first = (f"{proposal.gpus}_gpu fits{group} ({fit.engine}): weights {fit.weights_gib:.2f} GiB x {fit.weight_factor:g} + "
+    first = (f"{proposal.gpus}_gpu fits{group} ({fit.engine}): "
+             f"weights {fit.weights_gib:.2f} GiB x {fit.weight_factor:g} + "
              f"runtime {fit.runtime_gib:.2f} GiB = {fit.static_gib:.2f} GiB of {fit.memory_gib:g} x "
              f"{fit.fraction:.3g} = {fit.budget_gib:.2f} GiB")
     length = "the longest that fits" if proposal.reduced else "the model's"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from aimc.records import replace
-
-from aimc.resolve import capacity
 from aimc import pipeline
+from aimc.records import replace
+from aimc.resolve import capacity
 
 
 def plan(options: pipeline.Options, output_format: str) -> tuple[str, list]:

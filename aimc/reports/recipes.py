@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from aimc.load import documents
 from aimc.emit import output as emit
+from aimc.errors import Collector, UserError, did_you_mean
+from aimc.load import documents
+from aimc.model.inputs import Catalog
 from aimc.validate import schema
 from aimc.validate.recipes import builtin_catalog, merge_catalog, parse_recipe
-from aimc.errors import Collector, UserError, did_you_mean
-from aimc.model.inputs import Catalog
 
 
 def _catalog(recipe_dirs) -> Catalog:
@@ -57,7 +57,8 @@ def list_recipes(model, hardware, recipe_dirs, output_format) -> tuple[str, int]
         gpus = "; ".join(f"{e} {','.join(map(str, g))}" for e, g in row["engines"].items())
         table.append((row["id"], row["model"], row["hardware"], row["precision"], gpus, row["source"]))
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
-    return "".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() + "\n" for r in table), len(rows)
+    text = "".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() + "\n" for r in table)
+    return text, len(rows)
 
 
 def no_match_message(model, hardware) -> str:

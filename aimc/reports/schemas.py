@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aimc.errors import Diagnostic, UserError, did_you_mean
 from aimc.catalog.files import data_dir
+from aimc.errors import Diagnostic, UserError, did_you_mean
 from aimc.records import Record
 
 # The name users pass (a kind, or what the document is), and the shipped file. Order: what users edit most first.

@@ -188,8 +188,8 @@ class _Merge:
         flag, value = named
         if flag in TP_FLAGS:
             if value not in (None, False) and str(value) != str(self.gpu_count):
-                self.report(ArgSource.RECIPE, raw_flag, f"tensor-parallel size {value} differs from the configuration's GPU "
-                                                f"count {self.gpu_count}; they must be equal")
+                self.report(ArgSource.RECIPE, raw_flag, f"tensor-parallel size {value} differs from the "
+                                                f"configuration's GPU count {self.gpu_count}; they must be equal")
         elif flag in self.owned:
             if flag in ("--port", "--host"):
                 self.notes.append(f"recipe's {flag} {value} replaced: aimc sets the port and host")
@@ -223,7 +223,8 @@ class _Merge:
     def custom_arg(self, raw_flag, raw):
         """null: back to the engine's default; false: off (`--no-x` where vLLM has it); true: bare; else the value."""
         off = raw is False or (isinstance(raw, str) and raw.lower() == "false")
-        named = self.named(ArgSource.CUSTOM_ARGS, raw_flag, None if raw is None else (False if off else value_text(raw)))
+        wanted = None if raw is None else (False if off else value_text(raw))
+        named = self.named(ArgSource.CUSTOM_ARGS, raw_flag, wanted)
         if named is None:
             return
         flag, value = named

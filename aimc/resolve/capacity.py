@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 
-from aimc.records import Record
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory, NodePool
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
+from aimc.records import Record
 
 
 class Demand(Record):
@@ -141,7 +141,8 @@ def as_json(plans: tuple[PoolPlan, ...]) -> str:
         for d in entry.demands:
             endpoints.append({
                 "endpoint": d.endpoint, "namespace": d.namespace, "engine": d.engine, "nodePool": d.pool,
-                "gpusPerPod": d.gpus_per_pod, "podsPerReplica": d.pods_per_replica, "minReplicas": d.min_replicas, "maxReplicas": d.max_replicas,
+                "gpusPerPod": d.gpus_per_pod, "podsPerReplica": d.pods_per_replica,
+                "minReplicas": d.min_replicas, "maxReplicas": d.max_replicas,
                 "surgePods": d.surge_pods, "minGPUs": d.min_gpus, "maxGPUs": d.max_gpus,
                 "share": _share(d.max_gpus, pool.capacity),
             })

@@ -6,8 +6,8 @@ Pure: inputs in, resolved endpoints (or diagnostics) out. Repository-wide checks
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 from aimc.errors import Collector, Diagnostic
 from aimc.load.yaml_positions import format_path
@@ -15,14 +15,17 @@ from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection, TraceEntry
 from aimc.records import Record
 from aimc.resolve import candidates as select
-from aimc.resolve import checkpoint
-from aimc.resolve import engine_args
-from aimc.resolve import group_args, groups
-from aimc.resolve import env_checks
-from aimc.resolve import images
-from aimc.resolve import precision
-from aimc.resolve import rollout
-from aimc.resolve import selection_errors
+from aimc.resolve import (
+    checkpoint,
+    engine_args,
+    env_checks,
+    group_args,
+    groups,
+    images,
+    precision,
+    rollout,
+    selection_errors,
+)
 from aimc.resolve.arg_merge import ArgSource
 
 DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")

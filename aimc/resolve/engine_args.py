@@ -5,7 +5,8 @@ precedence merge itself (recipe args < aimFrameworkOverrides < customArgs) is `a
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import ClassVar
 
 from aimc.catalog.flag_sets import FlagSet, check_value, flag_set, unknown_flag_problem
 from aimc.catalog.runtime import runtime
@@ -101,7 +102,7 @@ class ArgChecks:
     Held by the identity of the flag set (a FlagSet holds a dict, so it cannot be hashed); the memo keeps a reference
     to both, so an id is never reused while its entry lives."""
 
-    _by_flag_set: dict[tuple[int, int], ArgChecks] = {}
+    _by_flag_set: ClassVar[dict[tuple[int, int], ArgChecks]] = {}
 
     def __init__(self, flags: FlagSet, engine):
         self.flags = flags

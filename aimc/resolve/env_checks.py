@@ -8,9 +8,9 @@ Kubernetes device plugin, which already exposes exactly the GPUs the pod was giv
 
 from __future__ import annotations
 
+from aimc.catalog.model_facts import hardware as hardware_facts
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Recipe, RecipeConfig
-from aimc.catalog.model_facts import hardware as hardware_facts
 
 ARCH_LIST_VARIABLES = ("PYTORCH_ROCM_ARCH", "GPU_ARCHS")
 DEVICE_VARIABLES = ("HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES")
@@ -37,21 +37,21 @@ def env_problem(name: str, value: str, hardware: str) -> tuple[str, str] | None:
     known = hardware_facts().get(str(hardware).upper())
     arch = known.arch if known else None
     if name in DEVICE_VARIABLES:
-        return (f"{name} is set to {value!r}, but on Kubernetes the device plugin already exposes exactly the GPUs "
-                "the pod was given; remove it", "warning")
+        return ((f"{name} is set to {value!r}, but on Kubernetes the device plugin already exposes exactly the GPUs "
+                 "the pod was given; remove it"), "warning")
     if arch is None:
         return None
     if name in ARCH_LIST_VARIABLES:
         listed = [part.split(":")[0].strip() for part in value.replace(",", ";").replace(" ", ";").split(";")]
         listed = [part for part in listed if part]
         if listed and arch not in listed:
-            return (f"{name}={value} does not include {arch}, the architecture of {hardware}: "
-                    f"set it to {arch} (or remove it)", "error")
+            return ((f"{name}={value} does not include {arch}, the architecture of {hardware}: "
+                     f"set it to {arch} (or remove it)"), "error")
     if name == "HSA_OVERRIDE_GFX_VERSION":
         expected = gfx_version(arch)
         if expected and value.strip() != expected:
-            return (f"{name}={value} makes the runtime treat the GPU as another architecture; {hardware} is {arch} "
-                    f"({expected}): remove it", "error")
+            return ((f"{name}={value} makes the runtime treat the GPU as another architecture; {hardware} is {arch} "
+                     f"({expected}): remove it"), "error")
     return None
 
 

@@ -8,11 +8,10 @@ min(TP, KV heads) within its stage (MLA latent KV is not split by TP), so S = PP
 
 from __future__ import annotations
 
-from aimc.records import replace
-
 from aimc.catalog.model_facts import ModelCatalog, ModelFacts
 from aimc.model.inputs import Endpoint, EngineRequest
 from aimc.model.plan import Fit, GroupPlan, Reason, TraceEntry, Verdict
+from aimc.records import replace
 from aimc.resolve import fit, groups
 
 

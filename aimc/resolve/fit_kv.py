@@ -11,9 +11,8 @@ Per GPU, for tensor parallelism T and pipeline parallelism P:
 
 from __future__ import annotations
 
-from aimc.records import Record
-
 from aimc.catalog.model_facts import ModelFacts
+from aimc.records import Record
 
 GIB = 2 ** 30
 ONE_BYTE_KV = ("fp8", "fp8_e4m3", "fp8_e5m2", "int8", "fp8_inc")

@@ -1,7 +1,8 @@
 """SGLang 0.5.5.post3's memory accounting, per GPU (the README's "Memory fit"):
 
     fraction f  = --mem-fraction-static, or SGLang's own default (below); × 0.85 with the aiter attention backend
-                  (the ROCm default) and a context above 8192 tokens (`ServerArgs._handle_attention_backend_compatibility`)
+                  (the ROCm default) and a context above 8192 tokens
+                  (`ServerArgs._handle_attention_backend_compatibility`)
     KV pool     memory × f − 1.02 × weights − non-torch memory
     outside     memory × (1 − f) must hold the CUDA/HIP graphs
 

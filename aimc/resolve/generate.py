@@ -102,7 +102,8 @@ class Generation(Record):
 
 
 def recipe_id(model_id: str, hardware: str, precision: str) -> str:
-    """`mistralai/Mistral-7B-Instruct-v0.3`, MI300X, bf16 -> mistral-7b-instruct-v0-3-mi300x-bf16 (the catalog's style)."""
+    """`mistralai/Mistral-7B-Instruct-v0.3`, MI300X, bf16 -> mistral-7b-instruct-v0-3-mi300x-bf16 (the catalog's
+    style)."""
     name = model_id.rsplit("/", 1)[-1].lower()
     return "-".join((re.sub(r"[^a-z0-9]+", "-", name).strip("-"), hardware.lower(), precision))
 

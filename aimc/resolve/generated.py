@@ -6,13 +6,12 @@ writes the configuration down; `--strict` makes it an error, so CI never ships a
 
 from __future__ import annotations
 
-from aimc.records import replace
-
 from aimc.catalog import model_facts as facts_mod
 from aimc.catalog.model_facts import ModelCatalog, ModelFacts
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inputs, Inventory, Recipe, RecipeConfig
 from aimc.model.origin import Origin
+from aimc.records import replace
 from aimc.resolve import fit
 
 GENERATED = Origin("<generated>", "<generated>", 0)
@@ -65,7 +64,8 @@ def to_recipe(generated) -> Recipe:
     """A `resolve.generate.GeneratedRecipe` as the typed recipe selection ranks."""
     configs = tuple(RecipeConfig(p.engine, p.gpus, True, p.args, (), (f"{p.engine}_serve", f"{p.gpus}_gpu"))
                     for p in generated.proposals)
-    return Recipe(id=generated.id, model_id=generated.model_id, huggingface_id=generated.huggingface_id or generated.model_id,
+    return Recipe(id=generated.id, model_id=generated.model_id,
+                  huggingface_id=generated.huggingface_id or generated.model_id,
                   hardware=generated.hardware, precision=generated.precision, configs=configs, env=generated.env,
                   origin=GENERATED, builtin=True, profile_type="unoptimized", generated=True)
 

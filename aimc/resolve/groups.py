@@ -14,11 +14,10 @@ generation calls it too); `plan_for` reads a recipe configuration and names the 
 
 from __future__ import annotations
 
-from aimc.records import Record
-
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory, NodePool, Recipe, RecipeConfig
 from aimc.model.plan import GroupPlan
+from aimc.records import Record
 
 TP_NAMES = ("--tensor-parallel-size", "--tp-size", "--tp")  # "-tp" is read as "--tp"
 PP_NAMES = ("--pipeline-parallel-size", "--pp-size", "--pp")

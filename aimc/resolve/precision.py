@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from aimc.records import replace
-
 from aimc.catalog import runtime as rt
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Endpoint, EngineRequest, Recipe
 from aimc.model.plan import Reason, TraceEntry, Verdict
+from aimc.records import replace
 from aimc.resolve.images import architecture, hardware_of
 
 

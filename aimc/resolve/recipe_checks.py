@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from aimc.resolve import engine_args
-from aimc.resolve import images
-from aimc.resolve import env_checks
-from aimc.resolve import groups, precision
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Recipe
+from aimc.resolve import engine_args, env_checks, groups, images, precision
 
 
 def check_recipe(recipe: Recipe) -> list[Diagnostic]:
@@ -23,11 +20,13 @@ def check_recipe(recipe: Recipe) -> list[Diagnostic]:
     out.extend(groups.recipe_problems(recipe))  # TP × PP against N, for configurations that set PP
     for config in recipe.configs:
         default = catalog.default_image(config.engine, images.architecture(recipe.hardware))
-        version = rt.nearest_version(catalog.engine(config.engine).flag_set_versions, default.version) if default else None
+        versions = catalog.engine(config.engine).flag_set_versions
+        version = rt.nearest_version(versions, default.version) if default else None
         # A configuration that sets PP checks its TP against N / PP (a multi-node group's plan, resolve/groups.py).
         command = engine_args.build_command(
-            config.engine, groups.without_pp(config), groups.recipe_tp(config), recipe.huggingface_id or recipe.model_id,
-            recipe.model_id, (), (), lambda source, flag, config=config: recipe.arg_place(config, flag), version=version)
+            config.engine, groups.without_pp(config), groups.recipe_tp(config),
+            recipe.huggingface_id or recipe.model_id, recipe.model_id, (), (),
+            lambda source, flag, config=config: recipe.arg_place(config, flag), version=version)
         out.extend(command.diagnostics)
         path = ("env_vars",) if recipe.format == "profile" else (*config.path, "env")
         out.extend(env_checks.check_env(recipe, path, config.env, recipe.hardware))

@@ -98,8 +98,9 @@ def fault_field(endpoint: Endpoint, request: EngineRequest, rejected: list[Trace
 
 
 def available(catalog: Catalog, model: str, engine: str, inventory: Inventory | None) -> str:
-    """`available for M (vllm): MI250 bf16 (2, 4, 8 GPUs), MI300X fp8 (1 GPU; no node pool has it)`: every enabled configuration
-    of the model's own recipes (general profiles serve any model and are left out), by hardware and precision."""
+    """`available for M (vllm): MI250 bf16 (2, 4, 8 GPUs), MI300X fp8 (1 GPU; no node pool has it)`: every enabled
+    configuration of the model's own recipes (general profiles serve any model and are left out), by hardware and
+    precision."""
     own = [r for r in catalog.recipes if not r.general and model_matches(r, model)]
     sizes = _sizes(own, engine)
     if not sizes:

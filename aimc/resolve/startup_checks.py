@@ -9,11 +9,10 @@ default, which these checks use where the engine's check reads it. Each check na
 
 from __future__ import annotations
 
-from aimc.records import Record
-
 from aimc.catalog.flag_sets import flag_set
 from aimc.catalog.runtime import version_key
 from aimc.errors import did_you_mean
+from aimc.records import Record
 
 _SUFFIXES = {"k": 1000, "m": 1000 ** 2, "g": 1000 ** 3, "t": 1000 ** 4,
              "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}

@@ -14,8 +14,7 @@ from collections import defaultdict
 
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory
-from aimc.model.plan import ResolvedEndpoint
-from aimc.model.plan import Backend, ModelRoute
+from aimc.model.plan import Backend, ModelRoute, ResolvedEndpoint
 from aimc.model.routing import DEFAULT_WEIGHT
 
 MAX_BACKENDS = 16  # HTTPRoute: backendRefs of one rule (Gateway API v1.6 CRD)

@@ -7,7 +7,8 @@ from aimc.load.documents import Document
 from aimc.model.benchmark import BenchmarkInputs, BenchmarkRequest
 from aimc.model.inputs import Endpoint
 from aimc.model.origin import Origin
-from aimc.validate import scenarios as catalog, schema
+from aimc.validate import scenarios as catalog
+from aimc.validate import schema
 
 
 def parse(documents: list[Document], endpoints, collector: Collector) -> BenchmarkInputs:

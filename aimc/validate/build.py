@@ -57,9 +57,8 @@ def parse_inputs(documents: list[Document], collector: Collector, recipe_documen
             recipe = parse_recipe(doc, collector, builtin=False)
             if recipe is not None:
                 recipes.append(recipe)
-        elif doc.kind == "model":
-            if not schema.validate("model", doc.data, doc.file, doc.line):
-                models.append(doc)
+        elif doc.kind == "model" and not schema.validate("model", doc.data, doc.file, doc.line):
+            models.append(doc)
     inventory = choose_inventory(inventories, inventory_documents, collector)
     catalog = merge_catalog(builtin if builtin is not None else builtin_catalog(_named(endpoints)), recipes, collector)
     check_unique_endpoints(endpoints, collector)

@@ -6,8 +6,15 @@ from aimc.errors import Collector
 from aimc.load.documents import Document
 from aimc.model.inputs import Capabilities, Inventory, ModelCache, Monitoring, NodePool, PoolNetwork
 from aimc.validate import partitions, routing, schema
-from aimc.validate.convert import (canonical, image_defaults, optional_text, origin_of, resources_per_gpu,
-                                  secret_key_ref, str_pairs)
+from aimc.validate.convert import (
+    canonical,
+    image_defaults,
+    optional_text,
+    origin_of,
+    resources_per_gpu,
+    secret_key_ref,
+    str_pairs,
+)
 
 DEFAULT_GPU_RESOURCE = partitions.DEFAULT_GPU_RESOURCE
 

@@ -36,7 +36,8 @@ def parse_profile(doc: Document, builtin: bool) -> Recipe:
     custom = "custom" in PurePosixPath(doc.source).parts[:-1]
     return Recipe(
         id=profile_id(stem, model, custom), model_id=model, huggingface_id=data.get("model_id") or "",
-        hardware=str(meta["gpu"]).upper(), precision=meta["precision"], configs=(config,), env=(), origin=origin, builtin=builtin, format="profile",
+        hardware=str(meta["gpu"]).upper(), precision=meta["precision"], configs=(config,), env=(), origin=origin,
+        builtin=builtin, format="profile",
         metric=meta.get("metric"), profile_type=meta.get("type"),
         manual_selection_only=bool(meta.get("manual_selection_only", False)),
         search_order=0 if custom else (2 if not model else 1), profile_name=stem,

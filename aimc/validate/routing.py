@@ -44,7 +44,8 @@ def parse_traffic(spec: dict, origin, collector: Collector) -> Traffic:
     engines = spec["servingEngines"]
     if len(weighted) != len(engines):
         missing = next(i for i, e in enumerate(engines) if not (isinstance(e, dict) and "weight" in e))
-        collector.error(origin.file, origin.line_of("spec", "servingEngines", missing), f"spec.servingEngines[{missing}]",
+        collector.error(origin.file, origin.line_of("spec", "servingEngines", missing),
+                        f"spec.servingEngines[{missing}]",
                         f"has no weight while spec.servingEngines[{weighted[0][0]}] has one: set a weight on every "
                         "engine, or on none for equal shares")
         return Traffic(weight)

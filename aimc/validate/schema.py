@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 
-from aimc.errors import MAX_VALUE_CHARS, Diagnostic, describe, did_you_mean, quote
 from aimc.catalog.files import data_dir
+from aimc.errors import MAX_VALUE_CHARS, Diagnostic, describe, did_you_mean, quote
 from aimc.load.yaml_positions import format_path, line_of
 from aimc.validate import field_homes
 
@@ -54,13 +54,13 @@ class DialectError(Exception):
     """A schema construct whose meaning differs between jsonschema and jsonschema-rs, and that is not translated."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(kind: str) -> dict:
     with open(data_dir("schemas") / SCHEMA_FILES[kind], encoding="utf-8") as handle:
         return json.load(handle)
 
 
-@lru_cache(maxsize=None)
+@cache
 def fast_validator(kind: str):
     """The jsonschema-rs validator of a shipped schema, compiled once per process."""
     return compile_fast(load_schema(kind))
@@ -150,7 +150,7 @@ def is_valid(kind: str, data) -> bool:
         return validator(kind).is_valid(data)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(kind: str):
     from jsonschema import Draft202012Validator
 
@@ -201,7 +201,7 @@ def _diagnostic(error, data, file: str, default_line: int) -> Diagnostic:
     return Diagnostic(file, line_of(data, path, default_line), format_path(path) or "(document)", message)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _homes(kind: str) -> dict:
     return field_homes.homes(load_schema(kind))
 
@@ -230,8 +230,8 @@ def _message(error) -> str:
         return f"missing required field '{missing}'"
     if validator_name == "enum":
         choices = ", ".join(map(str, error.validator_value))
-        return f"{error.instance!r} is not valid{did_you_mean(str(error.instance), map(str, error.validator_value))}; " \
-               f"expected one of: {choices}"
+        hint = did_you_mean(str(error.instance), map(str, error.validator_value))
+        return f"{error.instance!r} is not valid{hint}; expected one of: {choices}"
     if validator_name == "const":
         return f"{error.instance!r} is not valid; expected {error.validator_value!r}"
     if validator_name == "type":
