@@ -116,8 +116,8 @@ def _check_namespace_option(namespace: str | None, collector: Collector) -> None
     import re
 
     if namespace is not None and (len(namespace) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", namespace)):
-        collector.error("--namespace", 0, "", f"{quote(namespace)} is not a valid namespace: a DNS-1123 label (lowercase "
-                                              "letters, digits and '-', at most 63 characters)")
+        collector.error("--namespace", 0, "", f"{quote(namespace)} is not a valid namespace: a DNS-1123 label "
+                                              "(lowercase letters, digits and '-', at most 63 characters)")
 
 
 def resolve_inputs(inputs: Inputs, collector: Collector, options: Options,
