@@ -80,6 +80,14 @@ def test_allow_overcommit_turns_the_error_into_a_warning(aimc, tmp_path):
     assert aimc("build", str(inputs), "--allow-overcommit", "--strict").code == 1
 
 
+def test_the_overcommit_warning_does_not_advise_the_option_already_given(aimc, tmp_path):
+    inputs = _overcommitted(tmp_path)
+    assert "or pass --allow-overcommit" in aimc("build", str(inputs)).err
+    allowed = aimc("build", str(inputs), "--allow-overcommit").err
+    assert "pass --allow-overcommit" not in allowed
+    assert "stay Pending until nodes are added or replicas lowered" in allowed
+
+
 def test_plan_json_shares_and_totals(aimc, tmp_path):
     inputs = _overcommitted(tmp_path)
     report = json.loads(aimc("plan", str(inputs), "--format", "json", "--allow-overcommit").out)

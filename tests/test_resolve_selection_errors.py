@@ -7,7 +7,7 @@ import shutil
 import pytest
 from conftest import REPO, write_tree
 
-from aimc.resolve.selection_errors import close_models, model_family, model_size
+from aimc.resolve.selection_errors import close_models, model_family, model_size, nearest_models
 
 KNOWN = ["Qwen/Qwen3-235B-A22B", "Qwen/Qwen3-32B", "meta-llama/Llama-3-8B-Instruct",
          "meta-llama/Llama-3.1-405B-Instruct", "meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.3-70B-Instruct",
@@ -27,6 +27,17 @@ KNOWN = ["Qwen/Qwen3-235B-A22B", "Qwen/Qwen3-32B", "meta-llama/Llama-3-8B-Instru
 ])
 def test_close_models_share_family_and_size(asked, expected):
     assert close_models(asked, KNOWN) == expected
+
+
+def test_an_unknown_model_lists_the_closest_few_not_the_whole_catalog(aimc, repo):
+    catalog = KNOWN + [f"acme/Model-{i}B" for i in range(40)]  # a catalog that grew: the line must not
+    assert nearest_models("meta-llama/Llama-3.2-1B", catalog) == [
+        "meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.3-70B-Instruct", "meta-llama/Llama-3-8B-Instruct"]
+    write_tree(repo, {"e.yaml": _endpoint("  model: meta-llama/Llama-3.2-1B\n")})
+    first = aimc("build", ".", cwd=repo).err.splitlines()[0]
+    assert "closest of the " in first and "(`aimc recipes list` shows them all)" in first
+    assert "gpt-oss" not in first and "Qwen" not in first  # three Llamas, not every model
+    assert len(first) < 700
 
 
 def test_family_and_size():
@@ -51,7 +62,7 @@ def test_unknown_model_says_how_to_proceed_and_suggests_no_other_model(aimc, rep
     run = aimc("build", ".", cwd=repo)
     assert run.code == 1
     assert run.err.startswith("e.yaml:5: spec.model: no recipe serves model 'mistralai/Mistral-7B-Instruct-v0.3'; ")
-    assert "did you mean" not in run.err and "Mixtral" in run.err  # listed among the known models, not suggested
+    assert "did you mean" not in run.err and "Mixtral" in run.err  # listed among the closest models, not suggested
     for way in ("`aimc models import PATH`", "`aimc recipes generate mistralai/Mistral-7B-Instruct-v0.3`",
                 "<recipe_id>.yaml", "`aimc recipes list`", "recipes/README.md", "`aimc recipes --help`"):
         assert way in run.err
@@ -93,3 +104,13 @@ def test_hardware_without_a_pool_is_marked(aimc, repo):
     write_tree(repo, {"e.yaml": _endpoint("  model: Qwen/Qwen3-32B\n  gpuCount: 3\n")})
     run = aimc("build", ".", cwd=repo)
     assert "MI250 bf16 (2, 4, 8 GPUs; no node pool has it)" in run.err
+
+
+def test_a_gpu_aimc_knows_is_not_taken_for_a_typo_of_a_pool_gpu(aimc, repo):
+    """MI325X is in the hardware catalog (aimc/catalog/hardware.yaml): the inventory lacks it, nobody misspelt MI250."""
+    write_tree(repo, {"e.yaml": _endpoint("  model: Qwen/Qwen3-32B\n  hardware: MI325X\n")})
+    first = aimc("build", ".", cwd=repo).err.splitlines()[0]
+    assert "did you mean" not in first
+    assert "(MI325X is a GPU aimc knows: add a node pool of it to the inventory" in first
+    write_tree(repo, {"e.yaml": _endpoint("  model: Qwen/Qwen3-32B\n  hardware: MI301X\n")})
+    assert "(did you mean 'MI300X'?)" in aimc("build", ".", cwd=repo).err

@@ -116,9 +116,13 @@ def overcommit_diagnostics(plans: tuple[PoolPlan, ...], allow: bool) -> list[Dia
             f" in groups of {d.pods_per_replica} nodes" if d.group else "") for d in entry.demands if d.max_gpus)
         nodes = "s" if pool.node_count != 1 else ""
         message = (f"node pool '{pool.name}' is overcommitted: up to {entry.max_gpus} GPUs requested ({users}), "
-                   f"{pool.capacity} available ({pool.gpus_per_node} per node × {pool.node_count} node{nodes}); "
-                   "add nodes, "
-                   "lower replicas or maxReplicas, or pass --allow-overcommit (`aimc plan` shows the demand)")
+                   f"{pool.capacity} available ({pool.gpus_per_node} per node × {pool.node_count} node{nodes}); ")
+        # With --allow-overcommit given, the warning must not advise passing it: the pods beyond capacity stay
+        # Pending, and only nodes or fewer replicas change that.
+        message += ("the pods beyond capacity stay Pending until nodes are added or replicas lowered (allowed by "
+                    "--allow-overcommit)" if allow else
+                    "add nodes, lower replicas or maxReplicas, or pass --allow-overcommit")
+        message += " (`aimc plan` shows the demand)"
         index = pool.index
         diagnostic = Diagnostic(pool.origin.file, pool.origin.line_of("spec", "nodePools", index),
                                 f"spec.nodePools[{index}]", message)

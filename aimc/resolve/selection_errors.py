@@ -12,11 +12,12 @@ import difflib
 import re
 from collections import Counter
 
+from aimc.catalog import model_facts as facts
 from aimc.errors import Diagnostic, did_you_mean
 from aimc.load.yaml_positions import format_path
 from aimc.model.inputs import Catalog, Endpoint, EngineRequest, Inventory, Recipe
 from aimc.model.plan import Reason, Selection, TraceEntry, Verdict
-from aimc.resolve.candidates import describe_request, model_matches, pinned_recipes, same_hardware
+from aimc.resolve.candidates import HARDWARE_EQUIVALENTS, describe_request, model_matches, pinned_recipes, same_hardware
 from aimc.validate.recipes import complete_catalog
 
 EXPLAIN_HINT = " (run `aimc explain` for every candidate)"
@@ -50,10 +51,9 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
     exists = "; " + available(catalog, endpoint.model, request.engine, inventory)
     if endpoint.hardware and not any(same_hardware(p.hardware, endpoint.hardware) for p in inventory.pools):
         pools = ", ".join(f"{p.name} ({p.hardware})" for p in inventory.pools)
-        known = sorted({p.hardware for p in inventory.pools})
         return Diagnostic(origin.file, origin.line_of("spec", "hardware"), "spec.hardware",
                           f"no node pool of the inventory has hardware '{endpoint.hardware}'"
-                          f"{did_you_mean(endpoint.hardware, known)}; node pools: {pools}{exists}")
+                          f"{_hardware_hint(endpoint.hardware, inventory)}; node pools: {pools}{exists}")
     rejected = [e for e in selection.trace if e.verdict is Verdict.REJECTED]
     counts = Counter(e.reason.value for e in rejected)
     summary = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -146,6 +146,17 @@ def _filter_rejections(rejected: list[TraceEntry], limit: int = 3) -> list[tuple
     return out[:limit]
 
 
+def _hardware_hint(hardware: str, inventory: Inventory) -> str:
+    """A GPU of the hardware catalog (MI325X) is no typo of a pool's GPU (MI250): say it is known and missing from
+    the inventory; only an unknown name gets a spelling suggestion."""
+    if facts.gpu(hardware) is not None or hardware.upper() in HARDWARE_EQUIVALENTS:
+        return f" ({hardware.upper()} is a GPU aimc knows: add a node pool of it to the inventory, or choose a pool's"\
+               " hardware)"
+    # The pools' GPUs first (the likely intent), then any GPU aimc knows.
+    return (did_you_mean(hardware.upper(), sorted({p.hardware for p in inventory.pools}))
+            or did_you_mean(hardware.upper(), sorted(facts.hardware())))
+
+
 # -- an unknown model ----------------------------------------------------------------------------------------
 
 def unknown_model(endpoint: Endpoint, catalog: Catalog) -> Diagnostic:
@@ -153,8 +164,11 @@ def unknown_model(endpoint: Endpoint, catalog: Catalog) -> Diagnostic:
     models = sorted({r.model_id for r in catalog.recipes if r.model_id})
     close = close_models(endpoint.model, models)
     suggestion = f" (did you mean {' or '.join(repr(m) for m in close)}?)" if close else ""
+    # The closest few, not the whole catalog: one line of every model grows with the catalog and hides the way on.
+    nearest = nearest_models(endpoint.model, models)
     return Diagnostic(origin.file, origin.line_of("spec", "model"), "spec.model",
-                      f"no recipe serves model '{endpoint.model}'{suggestion}; known models: {', '.join(models)}; "
+                      f"no recipe serves model '{endpoint.model}'{suggestion}; closest of the {len(models)} models "
+                      f"in the catalog: {', '.join(nearest)} (`aimc recipes list` shows them all); "
                       + how_to_add(endpoint.model))
 
 
@@ -162,8 +176,20 @@ def how_to_add(model: str) -> str:
     """The way forward for a model the catalog lacks (README, "Adding a model")."""
     return (f"to serve it, add its facts and a recipe to the repository (or a --recipes folder): `aimc models import "
             f"PATH` prints an AIMModel document from the checkpoint's config.json, `aimc recipes generate {model}` "
-            "prints a recipe; save the recipe as <recipe_id>.yaml (the file name must be its recipe_id); the built-in "
-            "catalog: `aimc recipes list`, its formats in recipes/README.md (`aimc recipes --help` shows where)")
+            "prints a recipe; save the recipe as <recipe_id>.yaml (the file name must be its recipe_id); recipe "
+            "formats: recipes/README.md (`aimc recipes --help` shows where)")
+
+
+def nearest_models(model: str, known: list[str], limit: int = 3) -> list[str]:
+    """The `limit` known models most like `model`: its family first (Llama for a Llama), then by spelling of the
+    name without its organisation; ties by name, so the message is the same on every run."""
+    family, name = model_family(model), model.rsplit("/", 1)[-1].lower()
+
+    def likeness(known_model: str) -> tuple:
+        ratio = difflib.SequenceMatcher(None, name, known_model.rsplit("/", 1)[-1].lower()).ratio()
+        return (model_family(known_model) != family, -ratio, known_model)
+
+    return sorted(known, key=likeness)[:limit]
 
 
 def close_models(model: str, known: list[str], limit: int = 2) -> list[str]:
