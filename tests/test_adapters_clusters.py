@@ -86,6 +86,27 @@ def test_argo_cd_one_application_per_cluster_folder(repo):
         assert _objects(plugin.stdout) == _objects(direct.stdout)
 
 
+def test_the_example_application_follows_the_several_clusters_layout(repo):
+    """plugin/application.yaml, followed as written on the README's layout (tests/data/multi-cluster): its path and
+    settings find prod's inventory, its own endpoints and the shared ones — the objects of
+    `aimc build clusters/prod endpoints`."""
+    application = yaml.safe_load((REPO / "plugin" / "application.yaml").read_text())
+    source = application["spec"]["source"]
+    git(repo, "init", "-q")
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "ARGOCD_APP_SOURCE_PATH": source["path"],
+           "ARGOCD_APP_NAMESPACE": application["spec"]["destination"]["namespace"],
+           **{f"ARGOCD_ENV_{e['name']}": e["value"] for e in source["plugin"]["env"]}}
+    plugin = subprocess.run([sys.executable, "-m", "aimc", "argocd", "generate"], cwd=repo / source["path"], env=env,
+                            capture_output=True, text=True)
+    assert plugin.returncode == 0, plugin.stderr
+    direct = subprocess.run([sys.executable, "-m", "aimc", "build", source["path"], "endpoints"], cwd=repo,
+                            capture_output=True, text=True)
+    assert direct.returncode == 0, direct.stderr
+    assert _objects(plugin.stdout) == _objects(direct.stdout)
+    assert {o["metadata"]["labels"]["aim.engine.amd.com/endpoint"] for o in _objects(plugin.stdout)
+            if o["kind"] == "Deployment"} == {"qwen3-32b", "llama-3-8b", "qwen3-32b-fp8"}
+
+
 def _workflow_step(name_start: str) -> dict:
     workflow = yaml.safe_load((REPO / "examples/.github/workflows/aimc-diff.yaml").read_text())
     return next(s for s in workflow["jobs"]["diff"]["steps"] if s.get("name", "").startswith(name_start))
