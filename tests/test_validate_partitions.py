@@ -69,6 +69,57 @@ def test_partition_contradictions_are_errors_with_file_and_line(aimc, tmp_path):
         assert result.code == 1 and message in result.err, result.err
 
 
+def test_the_partition_label_has_two_upstream_names_and_either_selects_the_pool(aimc, tmp_path):
+    """AMD's device-plugin node labeller writes amd.com/gpu.compute-memory-partition (ROCm/k8s-device-plugin
+    cmd/k8s-node-labeller/main.go, createLabelPrefix gives amd.com/gpu.<name>; main_test.go); the device plugin's docs
+    (docs/user-guide/configuration.md) and the GPU operator (ROCm/gpu-operator internal/utils.go) name it
+    amd.com/compute-memory-partition. Value: <compute>_<memory> lower-case (internal/pkg/amdgpu/amdgpu.go)."""
+    from aimc.validate.partitions import PARTITION_LABELS
+
+    assert PARTITION_LABELS == ("amd.com/gpu.compute-memory-partition", "amd.com/compute-memory-partition")
+    cpx = "      partition: {compute: CPX, memory: NPS4}\n"
+    for label in PARTITION_LABELS:
+        write_tree(tmp_path, {"cluster.yaml": INVENTORY % ("MI300X", 64, cpx + f"      nodeSelector: {{{label}: cpx_nps4}}\n"),
+                              "qwen.yaml": QWEN})
+        result = aimc("build", "--strict", str(tmp_path))
+        assert result.code == 0 and "partition label" not in result.err, result.err
+    write_tree(tmp_path, {"cluster.yaml": INVENTORY % ("MI300X", 64, cpx + "      nodeSelector: {a: b}\n")})
+    result = aimc("build", str(tmp_path))
+    assert result.code == 0
+    assert ("cluster.yaml:10: warning: spec.nodePools[0].nodeSelector: the pool is CPX/NPS4, but its nodeSelector "
+            "names no partition label: its pods may land on nodes of another mode") in result.err
+    assert "amd.com/gpu.compute-memory-partition: cpx_nps4" in result.err
+    assert aimc("build", "--strict", str(tmp_path)).code == 1
+    # The mixed naming (amd.com/cpx_nps4) selects the nodes by the resource itself: no label needed.
+    write_tree(tmp_path, {"cluster.yaml": INVENTORY % ("MI300X", 64, cpx + "      gpuResource: amd.com/cpx_nps4\n")})
+    assert "partition label" not in aimc("build", str(tmp_path)).err
+
+
+def test_a_partition_label_of_another_mode_is_an_error(aimc, tmp_path):
+    write_tree(tmp_path, {"cluster.yaml": INVENTORY % ("MI300X", 64, "      partition: {compute: CPX, memory: NPS4}\n"
+                                                        "      nodeSelector: {amd.com/gpu.compute-memory-partition: "
+                                                        "spx_nps1}\n"), "qwen.yaml": QWEN})
+    result = aimc("build", str(tmp_path))
+    assert result.code == 1
+    assert ("cluster.yaml:11: spec.nodePools[0].nodeSelector.amd.com/gpu.compute-memory-partition: 'spx_nps1' "
+            "contradicts the pool's partition CPX/NPS4: the node labeller writes 'cpx_nps4' on such nodes") in result.err
+
+
+def test_nps4_pairs_with_cpx_only(aimc, tmp_path):
+    """"NPS4 is supported only for CPX compute type" (ROCm/gpu-operator docs/dcm/device-config-manager-configmap.md)."""
+    write_tree(tmp_path, {"cluster.yaml": INVENTORY % ("MI300X", 8, "      partition: {compute: SPX, memory: NPS4}\n"
+                                                        "      nodeSelector: {amd.com/gpu.compute-memory-partition: "
+                                                        "spx_nps4}\n"), "qwen.yaml": QWEN})
+    result = aimc("build", str(tmp_path))
+    assert result.code == 0, result.err
+    assert ("cluster.yaml:10: warning: spec.nodePools[0].partition: SPX with NPS4 is not a mode AMD supports: NPS4 "
+            "pairs with CPX only") in result.err
+    write_tree(tmp_path, {"cluster.yaml": INVENTORY % ("MI300X", 8, "      partition: {compute: SPX, memory: NPS1}\n"
+                                                        "      nodeSelector: {amd.com/gpu.compute-memory-partition: "
+                                                        "spx_nps1}\n")})
+    assert aimc("build", "--strict", str(tmp_path)).code == 0
+
+
 def test_hardware_catalog_corrections():
     mi308x = facts.gpu("MI308X")
     assert mi308x.memory_gib == 192
