@@ -101,6 +101,7 @@ class Endpoint(Record):
     resources: ResourcesPerGpu | None = None  # None when absent or empty
     shm_size: str | None = None
     traffic: Traffic = Traffic()  # spec.traffic.weight and servingEngines[].weight (model/routing.py)
+    node_pool: str | None = None  # spec.nodePool: the only pool the endpoint may run on
 
 
 class Partition(Record):

@@ -19,6 +19,7 @@ class Reason(Enum):
     DISABLED = "disabled"
     HARDWARE = "hardware"
     NO_POOL = "no_pool"
+    NODE_POOL = "node_pool"  # not the node pool the endpoint is pinned to (spec.nodePool)
     PRECISION = "precision"
     GPU_COUNT = "gpu_count"
     METRIC = "metric"

@@ -108,14 +108,14 @@ class Screen:
         """Every configuration of the request's engine among the candidate recipes, in catalog order, screened."""
         gpu_count = wanted_gpu_count(endpoint, request)
         key = (endpoint.model.lower(), request.engine, endpoint.hardware, endpoint.precision, gpu_count,
-               endpoint.metric, pinned)
+               endpoint.metric, pinned, endpoint.node_pool)
         found = self._screened.get(key)
         if found is None:
             recipes = (pinned_recipes(self.catalog, pinned, endpoint.model) if pinned
                        else self.recipes_for(endpoint.model))
             found = self._screened[key] = tuple(
                 _screen(recipe, config, self.inventory, endpoint.hardware, endpoint.precision, gpu_count,
-                        endpoint.metric, pinned)
+                        endpoint.metric, pinned, endpoint.node_pool)
                 for recipe in recipes for config in recipe.configs if config.engine == request.engine)
         return found
 
@@ -135,7 +135,8 @@ def model_matches(recipe: Recipe, model: str) -> bool:
 
 
 def _screen(recipe: Recipe, config: RecipeConfig, inventory: Inventory, hardware: str | None,
-            precision: str | None, gpu_count: int | None, metric: str | None, pinned: str | None) -> Screened:
+            precision: str | None, gpu_count: int | None, metric: str | None, pinned: str | None,
+            node_pool: str | None = None) -> Screened:
     def reject(reason: Reason, why: str) -> TraceEntry:
         return TraceEntry(Candidate(recipe, config, None), Verdict.REJECTED, reason, why)
 
@@ -146,6 +147,13 @@ def _screen(recipe: Recipe, config: RecipeConfig, inventory: Inventory, hardware
     pools = [p for p in inventory.pools if same_hardware(p.hardware, recipe.hardware)]
     if not pools:
         return reject(Reason.NO_POOL, f"for {recipe.hardware}, and no node pool has {recipe.hardware}")
+    if node_pool is not None:  # spec.nodePool: that pool only, whatever the inventory's order
+        pinned_pool = [p for p in inventory.pools if p.name == node_pool]
+        pools = [p for p in pools if p.name == node_pool]
+        if not pools:
+            has = f" ({pinned_pool[0].hardware})" if pinned_pool else ""
+            return reject(Reason.NODE_POOL, f"for {recipe.hardware}, and the endpoint's node pool '{node_pool}'{has} "
+                                            "is not")
     if precision and recipe.precision != precision:
         return reject(Reason.PRECISION, f"precision {recipe.precision}, endpoint asks for {precision}")
     if gpu_count and config.gpu_count != gpu_count:
@@ -197,4 +205,6 @@ def describe_request(endpoint: Endpoint, request: EngineRequest) -> str:
     gpu_count = wanted_gpu_count(endpoint, request)
     if gpu_count:
         parts.append(f"with {gpu_count} GPU{'s' if gpu_count != 1 else ''}")
+    if endpoint.node_pool:
+        parts.append(f"on node pool '{endpoint.node_pool}'")
     return " ".join(parts) + f" ({request.engine})"

@@ -31,6 +31,7 @@ class Demand(Record):
     surge_pods: int  # replicas (pods, or groups) a rolling update may add
     source: str  # file:line of the endpoint
     pods_per_replica: int = 1  # a multi-node group: its nodes, each pod taking a whole node
+    pinned: bool = False  # the endpoint names its pool (spec.nodePool): reordering the inventory does not move it
 
     @property
     def group(self) -> bool:
@@ -95,13 +96,14 @@ def demand(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> Demand:
     scaling = resolved.endpoint.autoscaling
     low, high = (scaling.min_replicas, scaling.max_replicas) if scaling.enabled else (engine.replicas, engine.replicas)
     origin = resolved.endpoint.origin
+    pinned = resolved.endpoint.node_pool is not None
     if engine.group is not None:  # groups of whole nodes, surging whole groups
         return Demand(resolved.endpoint.name, resolved.namespace, engine.engine, engine.pool.name,
                       engine.group.gpus_per_node, low, high, engine.rollout.max_surge, f"{origin.file}:{origin.line}",
-                      engine.group.nodes)
+                      engine.group.nodes, pinned)
     # The surge the Deployment is rendered with: render reads the same plan value.
     return Demand(resolved.endpoint.name, resolved.namespace, engine.engine, engine.pool.name, engine.gpu_count,
-                  low, high, engine.rollout.max_surge, f"{origin.file}:{origin.line}")
+                  low, high, engine.rollout.max_surge, f"{origin.file}:{origin.line}", pinned=pinned)
 
 
 def overcommit_diagnostics(plans: tuple[PoolPlan, ...], allow: bool) -> list[Diagnostic]:
@@ -145,6 +147,7 @@ def as_json(plans: tuple[PoolPlan, ...]) -> str:
         for d in entry.demands:
             endpoints.append({
                 "endpoint": d.endpoint, "namespace": d.namespace, "engine": d.engine, "nodePool": d.pool,
+                "nodePoolPinned": d.pinned,
                 "gpusPerPod": d.gpus_per_pod, "podsPerReplica": d.pods_per_replica,
                 "minReplicas": d.min_replicas, "maxReplicas": d.max_replicas,
                 "surgePods": d.surge_pods, "minGPUs": d.min_gpus, "maxGPUs": d.max_gpus,
@@ -165,7 +168,8 @@ def as_text(plans: tuple[PoolPlan, ...]) -> str:
     for entry in plans:
         for d in entry.demands:
             replicas = str(d.min_replicas) if d.min_replicas == d.max_replicas else f"{d.min_replicas}-{d.max_replicas}"
-            endpoint_rows.append((d.name, d.engine, d.pool, str(d.gpus_per_pod), str(d.pods_per_replica), replicas,
+            pool = f"{d.pool} (spec.nodePool)" if d.pinned else d.pool
+            endpoint_rows.append((d.name, d.engine, pool, str(d.gpus_per_pod), str(d.pods_per_replica), replicas,
                                   str(d.surge_pods), str(d.min_gpus), str(d.max_gpus),
                                   f"{_share(d.max_gpus, entry.pool.capacity):.1f}%"))
     text = _table(pool_rows, numeric={2, 3, 4, 5, 6})

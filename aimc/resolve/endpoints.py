@@ -13,7 +13,7 @@ from aimc.errors import Collector, Diagnostic
 from aimc.load.yaml_positions import format_path
 from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection, TraceEntry
-from aimc.records import Record
+from aimc.records import Record, replace
 from aimc.resolve import candidates as select
 from aimc.resolve import (
     checkpoint,
@@ -22,6 +22,7 @@ from aimc.resolve import (
     group_args,
     groups,
     images,
+    pinned_pool,
     precision,
     rollout,
     selection_errors,
@@ -53,13 +54,22 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
         if precision_errors:
             collector.extend(precision_errors)
             continue
+        pool_problem = pinned_pool.problem(endpoint, inventory)
+        if pool_problem is not None:
+            collector.add(pool_problem)
+            continue
         engines = []
         for request in endpoint.engines:
             filters = tuple(partial(check, endpoint, request) for check in (precision.precision_check, *checks))
             selection = select.select(endpoint, request, inputs.catalog, inventory, filters, screen)
             selections.append(selection)
             if selection.chosen is None:
-                collector.add(selection_errors.no_candidate_error(selection, inputs.catalog, inventory, explain_hint))
+                error = selection_errors.no_candidate_error(selection, inputs.catalog, inventory, explain_hint)
+                if endpoint.node_pool and inventory is not None:
+                    unpinned = select.select(replace(endpoint, node_pool=None), request, inputs.catalog, inventory,
+                                             filters, screen)
+                    error = pinned_pool.unserved(error, endpoint, inventory, unpinned)
+                collector.add(error)
                 continue
             engine = _resolve_engine(endpoint, request, selection, inventory, collector)
             if engine is not None:

@@ -24,7 +24,7 @@ EXPLAIN_HINT = " (run `aimc explain` for every candidate)"
 
 # The filters in the order `candidates` applies them: a candidate rejected later passed every earlier filter, so the
 # latest reason among the rejections names what stands between the endpoint and a configuration.
-FILTER_ORDER = (Reason.DISABLED, Reason.HARDWARE, Reason.NO_POOL, Reason.PRECISION, Reason.GPU_COUNT, Reason.METRIC,
+FILTER_ORDER = (Reason.DISABLED, Reason.HARDWARE, Reason.NO_POOL, Reason.NODE_POOL, Reason.PRECISION, Reason.GPU_COUNT, Reason.METRIC,
                 Reason.MANUAL_ONLY, Reason.NODE_FIT, Reason.GROUP, Reason.HEADS, Reason.PARALLELISM, Reason.MEMORY)
 
 _SIZE = re.compile(r"^(\d+x)?\d+(\.\d+)?[bm]$")
@@ -84,6 +84,11 @@ def fault_field(endpoint: Endpoint, request: EngineRequest, rejected: list[Trace
     furthest = max(reasons, key=FILTER_ORDER.index)
     gpu_count = ((*request.path, "gpuCount") if request.gpu_count else ("spec", "gpuCount")
                  if endpoint.gpu_count else ())
+    pinned_pool = ("spec", "nodePool") if endpoint.node_pool else ()
+    if furthest is Reason.NODE_POOL:
+        return pinned_pool
+    if pinned_pool and furthest in (Reason.NODE_FIT, Reason.GROUP, Reason.HEADS, Reason.MEMORY, Reason.PARALLELISM):
+        return gpu_count or pinned_pool  # the pinned pool's GPUs are what the configurations did not fit
     if furthest in (Reason.HARDWARE, Reason.NO_POOL):
         return ("spec", "hardware") if endpoint.hardware else ("spec", "model")
     if furthest is Reason.PRECISION:

@@ -52,6 +52,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
         resources=resources_per_gpu(spec.get("resources")),
         shm_size=str(spec["shmSize"]) if spec.get("shmSize") else None,
         traffic=routing.parse_traffic(spec, origin, collector),
+        node_pool=spec.get("nodePool"),
     )
 
 
