@@ -21,6 +21,7 @@ class Gateway(Record):
     endpoint_picker_image: str
     body_based_router_image: str
     origin: Origin
+    provider: str = "none"  # the gateway implementation, for what it needs beside the portable objects
 
 
 class Traffic(Record):

@@ -2,7 +2,9 @@
 copies `model` into the `X-Gateway-Model-Name` header that every model's HTTPRoute matches.
 
 Shaped after the Inference Extension v1.5.0 `body-based-routing` chart (single-namespace mode). How the gateway
-calls it (an ext_proc filter) is specific to each gateway implementation and is not rendered (see the README).
+calls it (an ext_proc filter) is specific to each gateway implementation: for `spec.gateway.provider` istio and gke
+it is rendered as the chart renders it (render/routes_provider.py); for the others it is the gateway's configuration
+(see the README).
 Stateless, so two replicas and a budget that keeps one serving through a drain: every request passes through it.
 """
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from aimc.model.plan import Backend, ModelRoute
 from aimc.model.routing import Gateway
 from aimc.render import labels as L
-from aimc.render import routes_bbr, routes_pool
+from aimc.render import routes_bbr, routes_pool, routes_provider
 from aimc.render.service import SERVICE_PORT
 
 API_VERSION = "gateway.networking.k8s.io/v1"  # HTTPRoute, Gateway API standard channel (v1.0 to v1.6)
@@ -43,7 +43,7 @@ def render(route: ModelRoute, gateway: Gateway) -> dict:
                 "matches": [{"path": {"type": "PathPrefix", "value": "/"},
                              "headers": [{"type": "Exact", "name": routes_bbr.HEADER, "value": route.model}]}],
                 "backendRefs": [backend_ref(b, gateway) for b in route.backends],
-                "timeouts": {"request": REQUEST_TIMEOUT},
+                **({"timeouts": {"request": REQUEST_TIMEOUT}} if routes_provider.route_timeouts(gateway) else {}),
             }],
         },
     }

@@ -102,7 +102,9 @@ def service(name: str, namespace: str | None, labels: dict) -> dict:
             "type": "ClusterIP",
             "selector": P.selector(COMPONENT, name),
             "ports": [
-                # The gateway speaks gRPC (ext_proc) to the picker: HTTP/2 without TLS.
+                # The gateway speaks gRPC (ext_proc, HTTP/2) to the picker, over TLS: the v1.5.0 picker serves a
+                # self-signed certificate by default (--secure-serving, pkg/epp/server/options.go); Istio needs the
+                # DestinationRule of render/routes_provider.py to originate it.
                 {"name": "grpc-ext-proc", "port": EXT_PROC_PORT, "targetPort": "grpc", "protocol": "TCP",
                  "appProtocol": "http2"},
                 {"name": "http-metrics", "port": METRICS_PORT, "targetPort": "metrics", "protocol": "TCP"},

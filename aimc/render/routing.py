@@ -4,7 +4,7 @@ pickers, and the body-based router. Without a gateway nothing is rendered and th
 from __future__ import annotations
 
 from aimc.model.inputs import Inventory
-from aimc.render import routes_bbr, routes_http, routes_pool
+from aimc.render import routes_bbr, routes_http, routes_pool, routes_provider
 from aimc.resolve import traffic
 
 
@@ -18,9 +18,16 @@ def render(endpoints, inventory: Inventory | None) -> list[tuple[dict, object]]:
     if gateway.inference_extension:
         for resolved in endpoints:
             for engine in resolved.engines:
-                out += [(obj, resolved.endpoint.origin) for obj in routes_pool.render(resolved, engine, gateway)]
+                objects = routes_pool.render(resolved, engine, gateway)
+                objects += routes_provider.pool_objects(resolved, engine, gateway)
+                out += [(obj, resolved.endpoint.origin) for obj in objects]
     for route in traffic.model_routes(endpoints):
         out.append((routes_http.render(route, gateway), route.backends[0].endpoint.endpoint.origin))
+        if not gateway.inference_extension:
+            for backend in route.backends:
+                service = routes_http.backend_ref(backend, gateway)["name"]
+                out += [(obj, backend.endpoint.endpoint.origin)
+                        for obj in routes_provider.service_objects(backend.endpoint, backend.engine, service, gateway)]
     if gateway.body_based_routing:
-        out += [(obj, gateway.origin) for obj in routes_bbr.render(gateway)]
+        out += [(obj, gateway.origin) for obj in routes_bbr.render(gateway) + routes_provider.router_objects(gateway)]
     return out

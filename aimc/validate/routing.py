@@ -32,6 +32,7 @@ def parse_gateway(spec: dict, origin, collector: Collector) -> Gateway | None:
         endpoint_picker_image=images.get("endpointPicker", ENDPOINT_PICKER_IMAGE),
         body_based_router_image=images.get("bodyBasedRouter", BODY_BASED_ROUTER_IMAGE),
         origin=origin,
+        provider=raw.get("provider", "none"),
     )
 
 
