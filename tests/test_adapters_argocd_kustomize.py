@@ -84,6 +84,8 @@ def test_plugin_overlay_says_how_to_point_the_application(tmp_path):
     run = run_like_cmp_server(repository, tmp_path, "overlays/prod-plugin", {})
     assert run.returncode == 1 and run.stdout == ""
     assert "external plugin" in run.stderr and "point the aimc plugin's application at the overlay it wraps" in run.stderr
+    # A KRM function runs only with --enable-exec too (kustomize v5.5.0 kyaml/runfn/runfn.go): the advice says so.
+    assert "--enable-alpha-plugins --enable-exec (KRM function" in run.stderr
 
 
 def test_sidecar_image_carries_kustomize():

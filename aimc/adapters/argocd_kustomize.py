@@ -57,9 +57,12 @@ def run_kustomize(cwd: Path, env, file: str) -> str:
         # Kustomize's own message says which file and field; keep it short for the Argo CD UI.
         said = " ".join(run.stderr.split())[:500] or f"exit code {run.returncode}"
         if "external plugin" in said:
+            # A KRM function config needs --enable-exec as well: without it Kustomize skips the function silently
+            # (kyaml/runfn/runfn.go) and the specs would reach the cluster uncompiled.
             said += (" — this kustomization runs aimc as a Kustomize plugin: point the aimc plugin's application at "
-                     "the overlay it wraps, or make it a Kustomize application with the build option "
-                     "--enable-alpha-plugins")
+                     "the overlay it wraps, or make it a Kustomize application with the build options "
+                     "--enable-alpha-plugins (exec plugin) or --enable-alpha-plugins --enable-exec (KRM function, "
+                     "config annotated config.kubernetes.io/function)")
         raise UserError([Diagnostic(file, 0, "", f"Kustomize failed ({os.path.basename(command[0])}): {said}")])
     return run.stdout
 

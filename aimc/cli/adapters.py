@@ -53,6 +53,26 @@ def kustomize_install_plugin(plugin_home):
     return EXIT_OK
 
 
+@kustomize.command("check-output")
+@click.argument("output", default="-")
+def kustomize_check_output(output):
+    """Fail when a Kustomize build's OUTPUT (a file; default '-', stdin) still holds aimc specs: the aimc function
+    did not run (`kubectl kustomize` never runs KRM exec functions; README, "Kustomize"). E.g.
+    `kubectl kustomize --enable-alpha-plugins overlays/prod | aimc kustomize check-output`."""
+    from aimc.adapters import kustomize as kustomize_adapter
+    from aimc.adapters import kustomize_output
+    from aimc.errors import UserError
+    from aimc.load.limits import read_file
+
+    text = read_stdin() if output == "-" else read_file(output).decode("utf-8", errors="replace")
+    resources = kustomize_adapter.read_resources(text)
+    problems = kustomize_output.check(resources, "<stdin>" if output == "-" else output)
+    if problems:
+        raise UserError(problems)
+    click.echo(f"aimc: {len(resources)} objects, no aimc spec left uncompiled", err=True)
+    return EXIT_OK
+
+
 @kustomize.command("plugin", hidden=True)
 @click.argument("config_file", required=False)
 @click.argument("extra", nargs=-1)
