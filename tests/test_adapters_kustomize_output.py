@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO
 
 from aimc.adapters import kustomize_output
-from conftest import REPO
 
 needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}

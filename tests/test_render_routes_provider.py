@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import shutil
 
+import crd_fixtures
 import pytest
 import yaml
-
-import crd_fixtures
 from conftest import REPO
 
 PROVIDER_KINDS = {"DestinationRule", "EnvoyFilter", "HealthCheckPolicy", "GCPBackendPolicy", "GCPRoutingExtension"}

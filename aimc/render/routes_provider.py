@@ -95,7 +95,8 @@ def router_objects(gateway: Gateway) -> list[dict]:
                 tls_origination(name, namespace, object_labels)]
     if gateway.provider == "gke":
         return [
-            {"apiVersion": GKE_API, "kind": "GCPRoutingExtension", "metadata": P.metadata(name, namespace, object_labels),
+            {"apiVersion": GKE_API, "kind": "GCPRoutingExtension",
+             "metadata": P.metadata(name, namespace, object_labels),
              "spec": {"targetRefs": [gateway_ref], "extensionChains": [{
                  "name": "chain1", "extensions": [{
                      "name": "ext1",

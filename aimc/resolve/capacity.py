@@ -168,8 +168,8 @@ def as_text(plans: tuple[PoolPlan, ...]) -> str:
     for entry in plans:
         for d in entry.demands:
             replicas = str(d.min_replicas) if d.min_replicas == d.max_replicas else f"{d.min_replicas}-{d.max_replicas}"
-            pool = f"{d.pool} (spec.nodePool)" if d.pinned else d.pool
-            endpoint_rows.append((d.name, d.engine, pool, str(d.gpus_per_pod), str(d.pods_per_replica), replicas,
+            pool_shown = f"{d.pool} (spec.nodePool)" if d.pinned else d.pool
+            endpoint_rows.append((d.name, d.engine, pool_shown, str(d.gpus_per_pod), str(d.pods_per_replica), replicas,
                                   str(d.surge_pods), str(d.min_gpus), str(d.max_gpus),
                                   f"{_share(d.max_gpus, entry.pool.capacity):.1f}%"))
     text = _table(pool_rows, numeric={2, 3, 4, 5, 6})

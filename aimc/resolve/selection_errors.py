@@ -24,8 +24,9 @@ EXPLAIN_HINT = " (run `aimc explain` for every candidate)"
 
 # The filters in the order `candidates` applies them: a candidate rejected later passed every earlier filter, so the
 # latest reason among the rejections names what stands between the endpoint and a configuration.
-FILTER_ORDER = (Reason.DISABLED, Reason.HARDWARE, Reason.NO_POOL, Reason.NODE_POOL, Reason.PRECISION, Reason.GPU_COUNT, Reason.METRIC,
-                Reason.MANUAL_ONLY, Reason.NODE_FIT, Reason.GROUP, Reason.HEADS, Reason.PARALLELISM, Reason.MEMORY)
+FILTER_ORDER = (Reason.DISABLED, Reason.HARDWARE, Reason.NO_POOL, Reason.NODE_POOL, Reason.PRECISION,
+                Reason.GPU_COUNT, Reason.METRIC, Reason.MANUAL_ONLY, Reason.NODE_FIT, Reason.GROUP, Reason.HEADS,
+                Reason.PARALLELISM, Reason.MEMORY)
 
 _SIZE = re.compile(r"^(\d+x)?\d+(\.\d+)?[bm]$")
 
@@ -155,8 +156,8 @@ def _hardware_hint(hardware: str, inventory: Inventory) -> str:
     """A GPU of the hardware catalog (MI325X) is no typo of a pool's GPU (MI250): say it is known and missing from
     the inventory; only an unknown name gets a spelling suggestion."""
     if facts.gpu(hardware) is not None or hardware.upper() in HARDWARE_EQUIVALENTS:
-        return f" ({hardware.upper()} is a GPU aimc knows: add a node pool of it to the inventory, or choose a pool's"\
-               " hardware)"
+        return (f" ({hardware.upper()} is a GPU aimc knows: add a node pool of it to the inventory, or choose a "
+                "pool's hardware)")
     # The pools' GPUs first (the likely intent), then any GPU aimc knows.
     return (did_you_mean(hardware.upper(), sorted({p.hardware for p in inventory.pools}))
             or did_you_mean(hardware.upper(), sorted(facts.hardware())))

@@ -99,12 +99,13 @@ def check_pool_labels(raw: dict, index: int, origin: Origin, partition: Partitio
                             f"{partition.memory}: the node labeller writes '{expected}' on such nodes")
     if not named and not mixed:
         collector.warn(origin.file, origin.line_of("spec", "nodePools", index, "partition"), f"{where}.nodeSelector",
-                          f"the pool is {partition.compute}/{partition.memory}, but its nodeSelector names no partition label: "
-                          f"its pods may land on nodes of another mode, where one amd.com/gpu has other memory; add "
-                          f"{LABELLER_LABEL}: {expected} (written by AMD's device-plugin node labeller) or "
-                          f"{OPERATOR_LABEL}: {expected} (the name in AMD's GPU operator docs), as your nodes carry")
+                       f"the pool is {partition.compute}/{partition.memory}, but its nodeSelector names no partition "
+                       f"label: its pods may land on nodes of another mode, where one amd.com/gpu has other memory; "
+                       f"add "
+                       f"{LABELLER_LABEL}: {expected} (written by AMD's device-plugin node labeller) or "
+                       f"{OPERATOR_LABEL}: {expected} (the name in AMD's GPU operator docs), as your nodes carry")
     if partition.memory == "NPS4" and partition.compute != NPS4_COMPUTE:
         collector.warn(origin.file, origin.line_of("spec", "nodePools", index, "partition"), f"{where}.partition",
-                          f"{partition.compute} with NPS4 is not a mode AMD supports: NPS4 pairs with CPX only (AMD "
-                          f"GPU operator, Device Config Manager docs); use {{compute: CPX, memory: NPS4}} or "
-                          f"{{compute: {partition.compute}, memory: NPS1}}")
+                       f"{partition.compute} with NPS4 is not a mode AMD supports: NPS4 pairs with CPX only (AMD "
+                       f"GPU operator, Device Config Manager docs); use {{compute: CPX, memory: NPS4}} or "
+                       f"{{compute: {partition.compute}, memory: NPS1}}")
