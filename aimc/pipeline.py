@@ -74,23 +74,30 @@ def load_inputs(options: Options, collector: Collector) -> Inputs:
 
 def compile(options: Options) -> Result:
     """Render every object, or raise UserError with every problem found. Whatever is memoised lives for this
-    compile only (aimc/memo.py)."""
+    compile only (aimc/memo.py).
+
+    One pass finds every error: the checks of one stage run on every input whose own earlier checks did not make it
+    unusable (an endpoint whose autoscaling bounds are wrong is still resolved, its flags still checked), and
+    nothing is rendered until no error is left."""
     with one_compile():
         return _compile(options)
 
 
 def _compile(options: Options) -> Result:
     collector = Collector()
-    _check_namespace_option(options.default_namespace, collector)
     inputs = load_inputs(options, collector)
-    if inputs.endpoints and inputs.inventory is None and not collector.errors:
+    _check_namespace_option(options.default_namespace, collector)
+    collector.extend(inline_token_errors(inputs))
+    # With an error in what every endpoint depends on (the inventory, a recipe, an AIMModel), resolving would answer
+    # from part of the inputs: those errors are reported, resolution waits for them to be fixed.
+    resolution = resolve_mod.Resolution((), (), ())
+    if inputs.shared_valid and inputs.endpoints and inputs.inventory is None:
         first = inputs.endpoints[0].origin
         collector.error(first.file, first.line, "", "no ClusterInventory found among the inputs: add one "
                                            "(kind: ClusterInventory) or pass --inventory FILE")
-    collector.extend(inline_token_errors(inputs))
-    collector.raise_if_errors()
-    resolution = resolve_inputs(inputs, collector, options)
-    collector.extend(render_check(resolution.endpoints, inputs.inventory))
+    elif inputs.shared_valid:
+        resolution = resolve_inputs(inputs, collector, options)
+        collector.extend(render_check(resolution.endpoints, inputs.inventory))
     collector.raise_if_errors()
     # The same model facts resolve used (built-in plus AIMModel documents; errors were reported there) size the
     # startup budget and the cache claims.

@@ -36,7 +36,8 @@ spec:
 
 def problems(kind: str, text: str) -> list[tuple[int, str, str]]:
     [(line, data)] = list(load_all(text))
-    return [(d.line, d.field, d.severity) for d in kube_values.problems(kind, data, "f.yaml", line, load_schema(kind))]
+    types, values = kube_values.problems(kind, data, "f.yaml", line, load_schema(kind))
+    return [(d.line, d.field, d.severity) for d in types + values]
 
 
 def test_integral_floats_are_found_deep_down_and_floats_where_numbers_are_allowed_are_not():

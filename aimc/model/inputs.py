@@ -250,3 +250,6 @@ class Inputs(Record):
     objects: tuple[PassthroughObject, ...]
     models: tuple[Document, ...] = ()  # schema-valid AIMModel documents (model_facts.model_catalog reads them)
     benchmarks: BenchmarkInputs | None = None  # scenarios and spec.benchmark (aimc.validate.benchmark)
+    # False when what every endpoint's resolution reads had an error (the inventory, a recipe, an AIMModel, or a file
+    # that could not be read and may have held one): resolving would answer from part of the inputs.
+    shared_valid: bool = True

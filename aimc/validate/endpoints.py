@@ -21,9 +21,8 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
     engines = _engine_requests(spec, origin, collector)
     if engines is None:
         ok = False
+    # Wrong bounds are reported and kept as written: what the endpoint selects and runs does not depend on them.
     autoscaling = _autoscaling(spec.get("autoScaling"), spec.get("replicas"), origin, collector)
-    if autoscaling is None:
-        ok = False
     if not ok:
         return None
     return Endpoint(
@@ -76,7 +75,7 @@ def _engine_requests(spec: dict, origin: Origin, collector: Collector) -> tuple[
     return tuple(requests)
 
 
-def _autoscaling(raw: dict | None, replicas: int | None, origin: Origin, collector: Collector) -> AutoScaling | None:
+def _autoscaling(raw: dict | None, replicas: int | None, origin: Origin, collector: Collector) -> AutoScaling:
     """`replicas` is the autoscaler's minimum when `minReplicas` is absent (an HPA of min 1 / max 1 under
     `replicas: 2` would silently serve half the intended capacity); both given and different is ambiguous."""
     if not raw:
@@ -88,7 +87,6 @@ def _autoscaling(raw: dict | None, replicas: int | None, origin: Origin, collect
                         "spec.autoScaling.minReplicas",
                         f"minReplicas ({minimum}) differs from spec.replicas ({replicas}); with autoscaling, "
                         "spec.replicas is the minimum: remove one of them or make them equal")
-        return None
     if minimum is None:
         minimum = replicas if enabled and replicas is not None else 1
     maximum = raw.get("maxReplicas", minimum)
@@ -96,13 +94,11 @@ def _autoscaling(raw: dict | None, replicas: int | None, origin: Origin, collect
         collector.error(origin.file, origin.line_of("spec", "autoScaling", "minReplicas"), "spec.autoScaling",
                         f"minReplicas ({minimum}) is greater than maxReplicas ({maximum}); minReplicas must be "
                         "≤ maxReplicas")
-        return None
-    if minimum > maximum:
+    elif minimum > maximum:
         collector.error(origin.file, origin.line_of("spec", "autoScaling", "maxReplicas"),
                         "spec.autoScaling.maxReplicas",
                         f"maxReplicas ({maximum}) is below the minimum (spec.replicas: {minimum}); maxReplicas must "
                         f"be ≥ {minimum}")
-        return None
     metric = raw.get("metric") or {}
     target = metric.get("target")
     return AutoScaling(

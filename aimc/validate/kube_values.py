@@ -90,19 +90,22 @@ def image_problem(image: str) -> str | None:
     return None
 
 
-def problems(kind: str, data, file: str, line: int, schema: dict) -> list[Diagnostic]:
-    """Problems of one schema-valid document (endpoint, inventory, recipe or profile)."""
+def problems(kind: str, data, file: str, line: int, schema: dict) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Problems of one schema-valid document (endpoint, inventory, recipe or profile): those of a value's type (a
+    float where an integer belongs: the record cannot be built from it), then those of values of the right type
+    (a label, a metric name, a `$(VAR)` reference: the record can still be built and checked further)."""
+    types: list[Diagnostic] = []
     out: list[Diagnostic] = []
 
-    def add(path: tuple, message: str, severity: str = "error") -> None:
-        out.append(Diagnostic(file, line_of(data, path, line), format_path(path), message, severity))
+    def add(path: tuple, message: str, severity: str = "error", to: list[Diagnostic] = out) -> None:
+        to.append(Diagnostic(file, line_of(data, path, line), format_path(path), message, severity))
 
     floats: set[int] = set()
     references: list[tuple[tuple, str]] = []
     _scan(data, (), floats, references)
     for path in sorted(set(_integral_floats(data, schema, schema, (), floats)), key=str):
         add(path, f"{_at(data, path)} is not valid; expected a whole number written without a decimal point "
-                  "(Kubernetes reads integers only)")
+                  "(Kubernetes reads integers only)", to=types)
     if kind == "endpoint":
         metadata = data.get("metadata") or {}
         for field in ("labels", "annotations"):
@@ -130,7 +133,7 @@ def problems(kind: str, data, file: str, line: int, schema: dict) -> list[Diagno
                 add(path, f"'$({variable})' is replaced by Kubernetes with the container's environment variable "
                           f"{variable} when the pod defines it (e.g. a token): write '$$({variable})' for the literal "
                           "text", "warning")
-    return out
+    return types, out
 
 
 def _at(data, path):
