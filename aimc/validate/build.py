@@ -93,15 +93,15 @@ def _read(doc: Document, collector: Collector, found: _Found) -> None:
 
 def _document_problems(doc: Document, collector: Collector) -> bool:
     """Report the schema's and the values' problems of one document; True when no record can be built from it (it
-    breaks the schema, or a value has the wrong type)."""
+    breaks the schema, or holds a value later stages cannot use)."""
     problems = schema.validate(doc.kind, doc.data, doc.file, doc.line)
     if problems:
         collector.extend(problems)
         return any(p.severity == "error" for p in problems)
-    types, values = kube_values.problems(doc.kind, doc.data, doc.file, doc.line, schema.load_schema(doc.kind))
-    collector.extend(types)
-    collector.extend(values)
-    return any(p.severity == "error" for p in types)
+    unusable, others = kube_values.problems(doc.kind, doc.data, doc.file, doc.line, schema.load_schema(doc.kind))
+    collector.extend(unusable)
+    collector.extend(others)
+    return any(p.severity == "error" for p in unusable)
 
 
 def _named(endpoints) -> frozenset[str]:

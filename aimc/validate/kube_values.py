@@ -91,10 +91,11 @@ def image_problem(image: str) -> str | None:
 
 
 def problems(kind: str, data, file: str, line: int, schema: dict) -> tuple[list[Diagnostic], list[Diagnostic]]:
-    """Problems of one schema-valid document (endpoint, inventory, recipe or profile): those of a value's type (a
-    float where an integer belongs: the record cannot be built from it), then those of values of the right type
-    (a label, a metric name, a `$(VAR)` reference: the record can still be built and checked further)."""
-    types: list[Diagnostic] = []
+    """Problems of one schema-valid document (endpoint, inventory, recipe or profile): first those of values later
+    stages cannot use (a float where an integer belongs; a metric name that is no Prometheus name, which the
+    autoscaling checks and objects are built from), then the others (a label, a `$(VAR)` reference), with which
+    the record is still built and checked further."""
+    unusable: list[Diagnostic] = []
     out: list[Diagnostic] = []
 
     def add(path: tuple, message: str, severity: str = "error", to: list[Diagnostic] = out) -> None:
@@ -105,7 +106,7 @@ def problems(kind: str, data, file: str, line: int, schema: dict) -> tuple[list[
     _scan(data, (), floats, references)
     for path in sorted(set(_integral_floats(data, schema, schema, (), floats)), key=str):
         add(path, f"{_at(data, path)} is not valid; expected a whole number written without a decimal point "
-                  "(Kubernetes reads integers only)", to=types)
+                  "(Kubernetes reads integers only)", to=unusable)
     if kind == "endpoint":
         metadata = data.get("metadata") or {}
         for field in ("labels", "annotations"):
@@ -118,7 +119,7 @@ def problems(kind: str, data, file: str, line: int, schema: dict) -> tuple[list[
         if isinstance(name, str) and not _PROMETHEUS_NAME.fullmatch(name):
             add(("spec", "autoScaling", "metric", "name"),
                 f"{quote(name)} is not a Prometheus metric name: letters, digits, '_' and ':', not starting with a "
-                "digit (e.g. vllm:num_requests_waiting)")
+                "digit (e.g. vllm:num_requests_waiting)", to=unusable)
     if kind == "inventory":
         for index, pool in enumerate((data.get("spec") or {}).get("nodePools") or ()):
             for key, value in (pool.get("nodeSelector") or {}).items():
@@ -133,7 +134,7 @@ def problems(kind: str, data, file: str, line: int, schema: dict) -> tuple[list[
                 add(path, f"'$({variable})' is replaced by Kubernetes with the container's environment variable "
                           f"{variable} when the pod defines it (e.g. a token): write '$$({variable})' for the literal "
                           "text", "warning")
-    return types, out
+    return unusable, out
 
 
 def _at(data, path):
