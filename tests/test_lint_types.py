@@ -42,3 +42,20 @@ def test_ruff_applies_the_chosen_rules_not_only_the_defaults():
     codes = _ruff_codes(source, "aimc/lint_probe.py")
     assert {"I001", "B006", "PGH003", "T201"} <= codes, codes
     assert "T201" not in _ruff_codes(source, "tools/lint_probe.py")  # scripts print
+
+
+def test_mypy_reports_nothing():
+    run = _run("mypy")  # files and options: [tool.mypy] in pyproject.toml
+    assert run.returncode == 0, f"mypy:\n{run.stdout}{run.stderr}"
+
+
+def test_mypy_sees_records_as_frozen_and_typed(tmp_path):
+    """A record subclass is a frozen dataclass to mypy (aimc/records.py), without a plugin or an ignore: assigning a
+    field is an error, and so is constructing it with a value of the wrong type."""
+    probe = ("from aimc.records import Record\n\n\nclass Point(Record):\n    x: int\n    label: str = ''\n\n\n"
+             "point = Point(1)\npoint.x = 2\nPoint('one')\n")
+    (tmp_path / "probe.py").write_text(probe)
+    run = _run("mypy", "--no-error-summary", str(tmp_path / "probe.py"))
+    assert "Non-frozen dataclass" not in run.stdout, run.stdout
+    assert 'Property "x" defined in "Point" is read-only' in run.stdout, run.stdout
+    assert 'Argument 1 to "Point" has incompatible type "str"; expected "int"' in run.stdout, run.stdout

@@ -218,7 +218,8 @@ def api_version_checks(result, settings: pipeline.Options) -> tuple[list[Diagnos
     (they may be custom resources whose definition the same application installs)."""
     places = {e.origin.source: (e.origin.file, e.origin.line) for e in result.inputs.endpoints}
     passthrough = {o.origin.source: (o.origin.file, o.origin.line) for o in result.inputs.objects}
-    errors, warnings = [], []
+    errors: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
     for item in result.objects:
         api_version, kind = str(item.obj.get("apiVersion", "")), str(item.obj.get("kind", ""))
         name = (item.obj.get("metadata") or {}).get("name", "")

@@ -32,10 +32,12 @@ def kustomization_in(folder: Path) -> str | None:
 def kustomize_command(env) -> list[str] | None:
     """`kustomize build .` when the binary is on PATH, else `kubectl kustomize .`; None when neither is."""
     path = env.get("PATH", os.defpath)
-    if shutil.which("kustomize", path=path):
-        return [shutil.which("kustomize", path=path), "build", "."]
-    if shutil.which("kubectl", path=path):
-        return [shutil.which("kubectl", path=path), "kustomize", "."]
+    kustomize = shutil.which("kustomize", path=path)
+    if kustomize:
+        return [kustomize, "build", "."]
+    kubectl = shutil.which("kubectl", path=path)
+    if kubectl:
+        return [kubectl, "kustomize", "."]
     return None
 
 

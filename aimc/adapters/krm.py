@@ -10,6 +10,7 @@ because Kustomize does not fail a build on results alone.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import yaml
 
@@ -62,8 +63,8 @@ def _same_object(item, config) -> bool:
     return key(item) == key(config)
 
 
-def _output(items: list, diagnostics, inputs: tuple[ParsedObject, ...], handed_items: list = ()) -> dict:
-    out = dict(RESOURCE_LIST)
+def _output(items: list, diagnostics, inputs: tuple[ParsedObject, ...], handed_items: Sequence = ()) -> dict:
+    out: dict[str, object] = dict(RESOURCE_LIST)
     out["items"] = items
     results = [to_result(d, inputs, handed_items) for d in diagnostics]
     if results:
@@ -71,7 +72,7 @@ def _output(items: list, diagnostics, inputs: tuple[ParsedObject, ...], handed_i
     return out
 
 
-def to_result(diagnostic: Diagnostic, inputs: tuple[ParsedObject, ...], handed_items: list) -> dict:
+def to_result(diagnostic: Diagnostic, inputs: tuple[ParsedObject, ...], handed_items: Sequence) -> dict:
     """A KRM result: severity, message, the resource it is about (`resourceRef`, `file` as the orchestrator tracks
     it), the field, and the line (`tags.line`) within the file the diagnostic names."""
     result: dict = {"message": diagnostic.message, "severity": diagnostic.severity}

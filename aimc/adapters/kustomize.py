@@ -77,7 +77,7 @@ def read_config(config_file: str | None, env) -> tuple[pipeline.Options, str]:
 
 def read_resources(text: str) -> list[dict]:
     """The resources Kustomize pipes in (a plain multi-document stream; a ResourceList or List is flattened)."""
-    resources = []
+    resources: list[dict] = []
     for _, data in read_yaml(text, "<stdin>"):
         if not isinstance(data, dict):
             continue

@@ -74,7 +74,8 @@ def parse_config(data, where: str) -> pipeline.Options:
                                        + ", ".join(sorted(CONFIG_FIELDS))))
         elif expected is list and isinstance(value, str):
             fields[key] = [value]
-        elif not isinstance(value, expected) or (expected is list and not all(isinstance(v, str) for v in value)):
+        elif not isinstance(value, expected) or (isinstance(value, list)
+                                                 and not all(isinstance(v, str) for v in value)):
             what = {list: "a list of strings", str: "a string", bool: "true or false"}[expected]
             problems.append(Diagnostic(where, _line(data, key), key, f"expected {what}"))
     if problems:

@@ -68,7 +68,16 @@ class ModelFacts(Record):
     def kv_bytes_per_token_and_layer(self, kv_bytes: float = 2) -> float:
         if self.kv_latent_dim:
             return self.kv_latent_dim * kv_bytes
+        assert self.kv_heads is not None and self.head_dim is not None  # read so: without a latent, both are given
         return 2 * self.kv_heads * self.head_dim * kv_bytes
+
+    def kv_split(self, tp: int) -> int:
+        """How many ways tensor parallelism splits the KV cache: by KV head, at most one per rank; an MLA latent is
+        not split."""
+        if self.kv_latent_dim:
+            return 1
+        assert self.kv_heads is not None  # read so: without a latent, the KV heads are given
+        return min(tp, self.kv_heads)
 
     @property
     def full_attention_layers(self) -> int:
@@ -123,7 +132,8 @@ def builtin_models() -> tuple[ModelFacts, ...]:
 
 def model_catalog(documents=(), collector: Collector | None = None) -> ModelCatalog:
     """The built-in facts overridden by the repository's `AIMModel` documents (schema-valid Documents)."""
-    local, seen = [], {}
+    local: list[ModelFacts] = []
+    seen: dict[str, str] = {}
     for doc in documents:
         spec = doc.data["spec"]
         origin = f"{doc.file}:{doc.line}"
@@ -174,6 +184,6 @@ def _facts(entry: dict, source: str) -> ModelFacts:
         attention_chunk_size=entry.get("attentionChunkSize"),
         chunked_attention_layers=int(entry.get("chunkedAttentionLayers", 0)),
         architecture=entry.get("architecture"),
-        native_precision=entry.get("nativePrecision") or NATIVE_PRECISION_OF_BITS.get(entry.get("nativeWeightBits")),
+        native_precision=entry.get("nativePrecision") or NATIVE_PRECISION_OF_BITS.get(entry.get("nativeWeightBits", 0)),
     )
 

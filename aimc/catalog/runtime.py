@@ -27,7 +27,7 @@ class ImageFacts(Record):
     environment: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # arch -> ((name, value), ...)
 
     def env_for(self, arch: str | None) -> tuple[tuple[str, str], ...]:
-        return dict(self.environment).get(arch, ())
+        return dict(self.environment).get(arch, ()) if arch is not None else ()
 
 
 class NoOpFlag(Record):
@@ -62,7 +62,7 @@ class Runtime(Record):
         return next((facts for facts in self.images if facts.image == reference), None)
 
     def default_image(self, engine: str, arch: str | None) -> ImageFacts | None:
-        reference = dict(self.defaults).get((engine, arch))
+        reference = dict(self.defaults).get((engine, arch)) if arch is not None else None
         return self.image(reference) if reference else None
 
     def default_architectures(self, engine: str) -> tuple[str, ...]:

@@ -15,13 +15,17 @@ string that did not need it changes nothing a reader sees.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import yaml
 
-try:
-    _BaseDumper = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
+if TYPE_CHECKING:  # checked against the pure-Python dumper's API, which the C one shares
     _BaseDumper = yaml.SafeDumper
+else:
+    try:
+        _BaseDumper = yaml.CSafeDumper
+    except AttributeError:  # pragma: no cover - depends on the PyYAML build
+        _BaseDumper = yaml.SafeDumper
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _FLOAT_TAG = "tag:yaml.org,2002:float"

@@ -18,7 +18,7 @@ from aimc.errors import Collector, Diagnostic
 from aimc.load import helm_hint, limits, walk
 from aimc.load.classify import API_GROUP, API_VERSION, OWN_KINDS, TOOL_KINDS, classify  # noqa: F401 (public here too)
 from aimc.load.encodings import other_unicode, utf8_file_name
-from aimc.load.yaml_positions import MAX_DEPTH, PosDict, format_path, load_all, non_string_key
+from aimc.load.yaml_positions import MAX_DEPTH, format_path, load_all, non_string_key
 from aimc.records import Record, compared_on
 
 # Input files larger than this are refused: no spec repository holds a 20 MB YAML file on purpose.
@@ -37,7 +37,7 @@ class Document(Record):
     index: int  # position of the document in its file
     line: int  # first line of the document
     kind: str  # endpoint | inventory | model | scenario | recipe | profile | object
-    data: PosDict  # equality ignores it
+    data: dict  # a PosDict when its lines are known (always, but for objects handed over by KRM); equality ignores it
 
     __eq__, __ne__, __hash__ = compared_on("file", "source", "index", "line", "kind")
 

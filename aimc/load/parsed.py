@@ -67,7 +67,7 @@ def _locate(resource: dict, item: int, base_dir: str, sources: dict) -> ParsedOb
     if said.remote:  # a remote base: the file is known, its lines are not
         return ParsedObject(_copy(resource, None, 0, 0), said.remote, 0, 0, item, said.tracked_path,
                             said.tracked_index)
-    meta = resource.get("metadata") if isinstance(resource.get("metadata"), dict) else {}
+    meta = resource["metadata"] if isinstance(resource.get("metadata"), dict) else {}
     label = f"{resource.get('kind', 'object')}/{meta.get('name', '?')}"
     first = getattr(resource, "line", 0)
     return ParsedObject(_copy(resource, resource, 0, first - 1), label, 1 if first else 0, 0, item, said.tracked_path,
@@ -151,7 +151,7 @@ def without_annotations(data: dict, prefixes: tuple[str, ...]) -> dict:
     new_meta = _like(meta, {k: v for k, v in meta.items() if k != "annotations"})
     if kept:
         new_meta["annotations"] = _like(meta["annotations"], kept)
-        if isinstance(meta, PosDict) and "annotations" in meta.key_lines:
+        if isinstance(meta, PosDict) and isinstance(new_meta, PosDict) and "annotations" in meta.key_lines:
             new_meta.key_lines["annotations"] = meta.key_lines["annotations"]
     return _like(data, {**data, "metadata": new_meta})
 

@@ -5,14 +5,19 @@ keep timestamps as strings (Kubernetes reads them as strings too)."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import yaml
 
 from aimc.load.yaml_shape import MAX_DEPTH, MAX_EXPANDED_NODES, check_shape  # noqa: F401 (public here too)
 from aimc.load.yaml_tags import MemoisedTags
 
-# The C loader is 5-10x faster; fall back to pure Python where libyaml is missing.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The C loader is 5-10x faster; fall back to pure Python where libyaml is missing. Type-checked against the
+# pure-Python loader's API, which the C one shares.
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 
@@ -162,6 +167,7 @@ def load_all(text: str, budget=None):
     try:
         while loader.check_node():
             node = loader.get_node()
+            assert node is not None  # check_node said there is one
             size = check_shape(node, may_have_aliases)
             if budget is not None and size and not budget.spend(size):
                 raise yaml.MarkedYAMLError(None, None, f"aliases expand this document to {size:,} nodes, past what is "
@@ -180,7 +186,7 @@ def non_string_key(data):
     """
     if not _any_non_string_key(data):  # the usual case, found without building a path for every node
         return None
-    stack = [(data, ())]
+    stack: list[tuple[object, tuple[str | int, ...]]] = [(data, ())]
     while stack:
         node, path = stack.pop()
         if isinstance(node, dict):

@@ -10,12 +10,19 @@ which are all added when the class is defined).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import yaml
+
+if TYPE_CHECKING:  # what the mixin is mixed into: the checker then knows `super().resolve` and the path resolvers
+    _Resolver = yaml.resolver.Resolver
+else:
+    _Resolver = object
 
 MAX_REMEMBERED = 100_000  # distinct plain scalars per loader class (names are unique per endpoint): then start over
 
 
-class MemoisedTags:
+class MemoisedTags(_Resolver):
     """A mixin before PyYAML's Resolver in a loader's bases: the same tags, each plain scalar's resolved once."""
 
     plain_tags: dict[str, str]

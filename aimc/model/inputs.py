@@ -216,7 +216,8 @@ class Recipe(Record):
     def arg_place(self, config: RecipeConfig, flag: str) -> tuple[str, int, str]:
         """(file, line, field) of one argument of a configuration. Profiles write flags without their dashes."""
         if self.format == "profile":
-            written = (self.origin.data or {}).get("engine_args", {})
+            data = self.origin.data
+            written = data.get("engine_args", {}) if data is not None else {}
             key = flag[2:] if flag.startswith("--") and flag[2:] in written else flag
             path: JsonPath = (*config.path, key)
         else:

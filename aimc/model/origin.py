@@ -3,7 +3,7 @@ later error can point at the file and line of the field at fault."""
 
 from __future__ import annotations
 
-from aimc.load.yaml_positions import PosDict, line_of
+from aimc.load.yaml_positions import line_of
 from aimc.records import Record, compared_on
 
 
@@ -13,7 +13,7 @@ class Origin(Record):
     file: str
     source: str
     line: int
-    data: PosDict | None = None  # the document, for the lines of its fields; equality ignores it
+    data: dict | None = None  # the document (a PosDict: the lines of its fields); equality ignores it
 
     __eq__, __ne__, __hash__ = compared_on("file", "source", "line")
 

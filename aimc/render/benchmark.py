@@ -74,6 +74,7 @@ def jobs(endpoints, benchmarks: BenchmarkInputs | None, inventory: Inventory | N
             continue
         wanted = benchmarks.request_for(endpoint.name, endpoint.namespace) if benchmarks else None
         use = chosen or (wanted.scenario if wanted else catalog.find(catalog.DEFAULT_SCENARIO, local))
+        assert use is not None  # the default scenario is built in
         claim = results_claim or (wanted.results_claim if wanted else None)
         for engine in resolved.engines:
             out.append(Rendered(render(resolved, engine, use, inventory, claim), endpoint.origin.source,
@@ -169,7 +170,7 @@ def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: Scena
 def environment(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list[dict]:
     """Python output unbuffered (log order), the Hugging Face token for a gated model's tokenizer, and the API key
     when the endpoint requires one (VLLM_API_KEY from a Secret): both clients send OPENAI_API_KEY as a bearer token."""
-    env = [{"name": "PYTHONUNBUFFERED", "value": "1"}]
+    env: list[dict] = [{"name": "PYTHONUNBUFFERED", "value": "1"}]
     env += secrets.token_env(resolved, inventory)
     for entry in resolved.endpoint.env:
         if entry.get("name") == "VLLM_API_KEY" and "valueFrom" in entry:

@@ -128,7 +128,7 @@ def default_size(engine: ResolvedEngine, models=None) -> str:
 def sharing_warnings(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
     """ReadWriteOnce binds a volume to one node: pods of a shared cache on other nodes would stay Pending."""
     settings = cache_settings(inventory)
-    if settings is None or _access_mode(settings) not in ("ReadWriteOnce", "ReadWriteOncePod"):
+    if inventory is None or settings is None or _access_mode(settings) not in ("ReadWriteOnce", "ReadWriteOncePod"):
         return []
     users: dict = {}
     for resolved in endpoints:
@@ -156,7 +156,8 @@ def storage_class_warnings(endpoints, inventory: Inventory | None) -> list[Diagn
     """Without storageClassName the claims get the cluster's default StorageClass, often a block-storage class that
     cannot do ReadWriteMany: the claims (and every pod of the models) would stay Pending."""
     settings = cache_settings(inventory)
-    if settings is None or settings.storage_class_name or not any(uses_pvc(r, inventory) for r in endpoints):
+    if inventory is None or settings is None or settings.storage_class_name or \
+            not any(uses_pvc(r, inventory) for r in endpoints):
         return []
     origin = inventory.origin
     return [Diagnostic(origin.file, origin.line_of("spec", "modelCache"), "spec.modelCache.storageClassName",

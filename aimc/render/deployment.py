@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
@@ -75,7 +76,7 @@ def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inve
 
 def container(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None,
               models=None) -> dict:
-    out = {
+    out: dict[str, Any] = {
         "name": engine.engine,
         "image": engine.image,
         "command": list(engine_args.LAUNCH_COMMANDS[engine.engine]),

@@ -45,6 +45,7 @@ def rollout_strategy(engine: ResolvedEngine) -> dict:
 def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None,
            models=None) -> dict:
     group = engine.group
+    assert group is not None  # only a multi-node engine renders as a LeaderWorkerSet
     name = L.engine_object_name(resolved, engine.engine)
     annotations = L.recipe_annotations(engine)
     per_pod = replace(engine, gpu_count=group.gpus_per_node)  # what one pod of the group requests

@@ -4,11 +4,12 @@ pickers, and the body-based router. Without a gateway nothing is rendered and th
 from __future__ import annotations
 
 from aimc.model.inputs import Inventory
+from aimc.model.origin import Origin
 from aimc.render import routes_bbr, routes_http, routes_pool, routes_provider
 from aimc.resolve import traffic
 
 
-def render(endpoints, inventory: Inventory | None) -> list[tuple[dict, object]]:
+def render(endpoints, inventory: Inventory | None) -> list[tuple[dict, Origin]]:
     """(object, origin) pairs: an engine's pool and picker come from its endpoint, a route from the first endpoint
     serving its model, the body-based router from the inventory."""
     gateway = inventory.gateway if inventory is not None else None

@@ -145,9 +145,11 @@ def resource_problems(resolved, inventory) -> list:
     for engine in resolved.engines[:1]:  # per-GPU settings are the same for every engine of an endpoint
         per_gpu = resources_per_gpu(engine, defaults)
         if quantity_value(per_gpu.memory) > quantity_value(per_gpu.memory_limit):
+            path: tuple[str, ...]
             if engine.endpoint.resources is not None:
                 origin, path = engine.endpoint.origin, ("spec", "resources")
             else:
+                assert inventory is not None  # without one there are no defaults, and the built-in ones agree
                 origin, path = inventory.origin, ("spec", "defaults", "resources")
             problems.append(Diagnostic(
                 origin.file, origin.line_of(*path), ".".join(path),

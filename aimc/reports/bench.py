@@ -62,7 +62,8 @@ class Result(Record):
 
 def read(paths, texts: dict | None = None) -> list[Result]:
     """Every result in the files, in order; a file without any result is an error naming it."""
-    results, problems = [], []
+    results: list[Result] = []
+    problems: list[Diagnostic] = []
     for path in paths:
         text = texts[path] if texts and path in texts else _read_text(path, problems)
         if text is None:

@@ -77,7 +77,8 @@ def write_recipe(path: str, results: list[Result]) -> int:
 
 def _without_field(text: str) -> str:
     """The recipe text without its top-level `benchmarks:` block (and the comment aimc writes above it)."""
-    out, skipping = [], False
+    out: list[str] = []
+    skipping = False
     for line in text.splitlines(keepends=True):
         if line.startswith(f"{FIELD}:"):
             skipping = True

@@ -173,7 +173,8 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 def format_path(elements: list, keyed: set) -> str:
     """`spec.template.spec.containers[vllm].resources.limits["amd.com/gpu"]`."""
-    out, prefix = "", ()
+    out = ""
+    prefix: tuple = ()
     for element in elements:
         if prefix in keyed or isinstance(element, int):
             out += f"[{element}]"
@@ -238,7 +239,7 @@ def to_json(report: Report) -> str:
 
 
 def _object_json(obj: ObjectDiff) -> dict:
-    out = {"kind": obj.kind, "namespace": obj.namespace, "name": obj.name, "status": obj.status}
+    out: dict[str, object] = {"kind": obj.kind, "namespace": obj.namespace, "name": obj.name, "status": obj.status}
     if obj.status == "changed":
         out["changes"] = [{"path": c.path, "change": c.change, "old": c.old, "new": c.new} for c in obj.fields]
     else:

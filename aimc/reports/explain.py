@@ -80,6 +80,7 @@ def explain_verdict(entry: TraceEntry) -> str:
         return "SELECTED"
     if entry.verdict is Verdict.KEPT:
         return "kept, ranked lower"
+    assert entry.reason is not None  # every rejection gives its reason
     return f"rejected ({entry.reason.value})"
 
 

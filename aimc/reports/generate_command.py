@@ -71,7 +71,7 @@ def _facts(request: Request, catalog):
 
 def _targets(request: Request, inputs) -> tuple[generate.Target, ...]:
     if request.hardware:
-        out = []
+        out: list[generate.Target] = []
         for name in request.hardware:
             known = facts_mod.gpu(name)
             if known is None:

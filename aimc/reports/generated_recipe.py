@@ -31,6 +31,7 @@ def shortfall_message(generation: Generation, shortfall: Shortfall) -> str:
     if shortfall.needed_gpus is None:
         return f"{where}, nor on 512 of them"
     nodes = shortfall.needed_gpus // shortfall.gpus_per_node
+    assert shortfall.fit is not None  # a GPU count was found from the fit
     return (f"{where}: it needs at least {shortfall.needed_gpus} GPUs ({nodes} nodes; "
             f"{shortfall.fit.describe()}); multi-node configurations are generated up to {generate.MAX_NODES} nodes")
 
@@ -103,5 +104,5 @@ def _scalar(value: str) -> str:
     return value if PLAIN.match(value) else _quote(value)
 
 
-def _quote(value: str) -> str:
+def _quote(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aimc.emit import output as emit
 from aimc.errors import Collector, UserError, did_you_mean
@@ -33,13 +34,13 @@ def list_recipes(model, hardware, recipe_dirs, output_format) -> tuple[str, int]
     """(the table or JSON, the number of recipes listed)."""
     from aimc.resolve.candidates import same_hardware
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for recipe in _catalog(recipe_dirs).recipes:
         if model and model.lower() not in recipe.model_id.lower():
             continue
         if hardware and not same_hardware(recipe.hardware, hardware):
             continue
-        engines = {}
+        engines: dict[str, list[int]] = {}
         for config in recipe.configs:
             if config.enabled:
                 engines.setdefault(config.engine, []).append(config.gpu_count)

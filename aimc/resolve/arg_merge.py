@@ -244,7 +244,7 @@ class _Merge:
             removed = self.remove(flag, negation)
             if removed:
                 self.notes.append(f"customArgs: {' and '.join(removed)} removed")
-        elif off:
+        elif off and negation:  # (off without a negation was removed above)
             self.put(negation, None, ArgSource.CUSTOM_ARGS, raw_flag)
             self.notes.append(f"customArgs: {flag} false -> {negation}")
         else:

@@ -61,7 +61,7 @@ def select(endpoint: Endpoint, request: EngineRequest, catalog: Catalog, invento
         screen = Screen(catalog, inventory)
     entries: list[TraceEntry] = []
     for item in screen.screened(endpoint, request, pinned):
-        if item.__class__ is TraceEntry:
+        if isinstance(item, TraceEntry):
             entries.append(item)  # rejected by a built-in filter
             continue
         recipe, config, fitting = item
@@ -170,7 +170,7 @@ def _screen(recipe: Recipe, config: RecipeConfig, inventory: Inventory, hardware
             sizes = ", ".join(f"{p.name} has {p.gpus_per_node}" for p in pools)
             return reject(Reason.NODE_FIT, f"needs {config.gpu_count} GPUs on one node or a group of whole nodes; "
                                            f"{sizes} per node")
-        return reject(Reason.GROUP, "; ".join(placement[p.name] for p in pools))
+        return reject(Reason.GROUP, "; ".join(str(placement[p.name]) for p in pools))  # each a problem here
     return recipe, config, fitting
 
 

@@ -11,7 +11,7 @@ from functools import partial
 
 from aimc.errors import Collector, Diagnostic
 from aimc.load.yaml_positions import format_path
-from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory
+from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory, JsonPath
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection, TraceEntry
 from aimc.records import Record, replace
 from aimc.resolve import candidates as select
@@ -47,6 +47,9 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
     (they are shown inside it)."""
     resolved, selections = [], []
     inventory = inputs.inventory
+    if inventory is None:  # nowhere to place an endpoint: the pipeline reports that before it resolves
+        assert not inputs.endpoints, "endpoints without an inventory reached resolve"
+        return Resolution((), (), tuple(collector.warnings))
     screen = select.Screen(inputs.catalog, inventory)  # one memo of the built-in filters for every endpoint
     for endpoint in inputs.endpoints:
         _check_names(endpoint, collector)
@@ -97,12 +100,14 @@ def _check_names(endpoint: Endpoint, collector: Collector) -> None:
 def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selection, inventory: Inventory,
                     collector: Collector) -> ResolvedEngine | None:
     chosen = selection.chosen
+    assert chosen is not None and chosen.pool is not None  # called for a selected candidate, which has its pool
     recipe, config, pool = chosen.recipe, chosen.config, chosen.pool
     origin = endpoint.origin
 
     def where(source: ArgSource, flag: str) -> tuple[str, int, str]:
         if source is ArgSource.RECIPE:
             return recipe.arg_place(config, flag)
+        path: JsonPath
         if source is ArgSource.OVERRIDE:
             path = ("spec", "aimFrameworkOverrides", flag)
             return origin.file, origin.line_of(*path), format_path(path)

@@ -133,19 +133,20 @@ def check_arg(flags: FlagSet, engine, arg: MergedArg) -> ArgOutcome:
     found = flags.lookup(flag)
     no_op = engine.no_op(flag, flags.version) if found is None else None
     if no_op is not None and arg.source is ArgSource.RECIPE:
-        shown = flag if value is None else f"{flag} {' '.join(value) if isinstance(value, tuple) else value}"
+        written = " ".join(v for v in value if v is not None) if isinstance(value, tuple) else value
+        shown = flag if value is None else f"{flag} {written}"
         return (ArgProblem(arg.source, arg.key, (
             f"{flag} was removed in {engine.name} {no_op.removed_in} and does nothing in {flags.label} "
             f"({no_op.why}): left out of the command line"), "warning"),
             f"{shown} (removed in {engine.name} {no_op.removed_in}: {no_op.why})", None, None)
     if found is None:
-        problem = unknown_flag_problem(flags, flag)
+        message = unknown_flag_problem(flags, flag)
         if no_op is not None:
-            problem = (f"{problem}; {engine.name} {no_op.removed_in} removed it ({no_op.why}): remove it, or "
+            message = (f"{message}; {engine.name} {no_op.removed_in} removed it ({no_op.why}): remove it, or "
                        f"supply an image of an older {engine.name} with its engineVersion")
         if flags.engine == "vllm" and flag in SGLANG_TO_VLLM:
-            problem = f"{problem}: it is SGLang's name; vLLM calls it {SGLANG_TO_VLLM[flag]}"
-        return ArgProblem(arg.source, arg.key, problem), None, None, None
+            message = f"{message}: it is SGLang's name; vLLM calls it {SGLANG_TO_VLLM[flag]}"
+        return ArgProblem(arg.source, arg.key, message), None, None, None
     spec, negated = found
     checked = check_value(flags, spec, negated, flag, value)
     problem = ArgProblem(arg.source, arg.key, checked.problem, checked.severity) if checked.problem else None

@@ -73,9 +73,11 @@ def memory_check(models: ModelCatalog):
         problem = topology_problem(model, gpus)
         if problem:
             return replace(entry, verdict=Verdict.REJECTED, reason=Reason.HEADS, why=problem)
-        memory = pool_memory(candidate.pool)
+        pool = candidate.pool
+        assert pool is not None  # extra filters judge placed candidates only (candidates.select)
+        memory = pool_memory(pool)
         if memory is None:
-            return replace(entry, fit_unchecked=f"no memory figure for {candidate.pool.hardware}")
+            return replace(entry, fit_unchecked=f"no memory figure for {pool.hardware}")
         fit = _fit(model, candidate.recipe.precision, gpus, memory,
                    config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args),
                    candidate.config.engine)

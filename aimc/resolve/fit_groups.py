@@ -18,7 +18,7 @@ from aimc.resolve import fit, groups
 def compute_group(model: ModelFacts, precision: str, plan: GroupPlan, memory_gib: float,
                   settings: fit.Settings, engine: str = "vllm") -> Fit:
     base = fit.compute(model, precision, plan.tp * plan.pp, memory_gib, settings, engine)
-    split = plan.pp * (1 if model.kv_latent_dim else min(plan.tp, model.kv_heads))
+    split = plan.pp * model.kv_split(plan.tp)
     return replace(base, kv_gib=base.kv_gib * base.kv_split / split, kv_split=split)
 
 
@@ -29,10 +29,12 @@ def memory_check(models: ModelCatalog):
 
     def check(endpoint: Endpoint, request: EngineRequest, entry: TraceEntry) -> TraceEntry:
         candidate = entry.candidate
-        if not groups.is_group(candidate.pool, candidate.config.gpu_count):
+        pool = candidate.pool
+        assert pool is not None  # extra filters judge placed candidates only (candidates.select)
+        if not groups.is_group(pool, candidate.config.gpu_count):
             return single(endpoint, request, entry)
         model = fit.model_facts(models, endpoint, candidate.recipe)
-        plan = groups.plan_for(candidate.recipe, candidate.config, candidate.pool,
+        plan = groups.plan_for(candidate.recipe, candidate.config, pool,
                                model.attention_heads if model else None, model.layers if model else None)
         if isinstance(plan, groups.GroupProblem):
             reason = Reason.PARALLELISM if plan.flag else Reason.HEADS
@@ -42,9 +44,9 @@ def memory_check(models: ModelCatalog):
         problem = fit.topology_problem(model, plan.tp)
         if problem:
             return replace(entry, verdict=Verdict.REJECTED, reason=Reason.HEADS, why=problem)
-        memory = fit.pool_memory(candidate.pool)
+        memory = fit.pool_memory(pool)
         if memory is None:
-            return replace(entry, fit_unchecked=f"no memory figure for {candidate.pool.hardware}")
+            return replace(entry, fit_unchecked=f"no memory figure for {pool.hardware}")
         # The engine's own accounting (SGLang groups are not sized like vLLM ones), on the one merged command line.
         result = compute_group(model, candidate.recipe.precision, plan, memory,
                                fit.config_settings(candidate.config, endpoint.overrides, endpoint.custom_args,

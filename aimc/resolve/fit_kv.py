@@ -30,16 +30,18 @@ def kv_bytes(kv_dtype: str | None) -> int:
 
 def sequence_kv(model: ModelFacts, max_len: int, kv_dtype: str | None, tp: int, pp: int,
                 batched_tokens: int) -> SequenceKV:
-    split = 1 if model.kv_latent_dim else min(tp, model.kv_heads)
+    split = model.kv_split(tp)
     per_layer = model.kv_bytes_per_token_and_layer(kv_bytes(kv_dtype)) / split
     tokens = model.full_attention_layers * max_len
     notes = []
     if model.sliding_window_layers:
+        assert model.sliding_window is not None  # the facts give the window with its layers
         kept = min(model.sliding_window - 1 + batched_tokens, max_len)
         tokens += model.sliding_window_layers * kept
         notes.append(f"{model.sliding_window_layers} of {model.layers} layers keep {kept} tokens "
                      f"({model.sliding_window}-token window)")
     if model.chunked_attention_layers:
+        assert model.attention_chunk_size is not None  # the facts give the chunk size with its layers
         kept = min(model.attention_chunk_size + batched_tokens, max_len)
         tokens += model.chunked_attention_layers * kept
         notes.append(f"{model.chunked_attention_layers} of {model.layers} layers keep {kept} tokens "

@@ -78,13 +78,13 @@ def engine_name(flags: FlagSet, raw_flag, value, warn):
         if value is False and "--no-" + flag[2:] in VLLM_TO_SGLANG:  # `--enforce-eager: false` is `--no-enforce-eager`
             flag, value, written = "--no-" + flag[2:], None, f"{flag} false (--no-{flag[2:]})"
         if flag in VLLM_TO_SGLANG:
-            real = VLLM_TO_SGLANG[flag]
-            if real is None:
+            sglang_name = VLLM_TO_SGLANG[flag]
+            if sglang_name is None:
                 warn(f"{written} is vLLM's name; {flags.label} does this by default, so it is left out")
                 return None
-            warn(f"{written} is vLLM's name; {flags.label} calls it {real}: translated (write {real} to silence "
-                 f"this warning){TRANSLATION_CAVEATS.get(flag, '')}")
-            flag = real
+            warn(f"{written} is vLLM's name; {flags.label} calls it {sglang_name}: translated (write {sglang_name} "
+                 f"to silence this warning){TRANSLATION_CAVEATS.get(flag, '')}")
+            flag = sglang_name
     if engine == "sglang" and flag == "--kv-cache-dtype" and value in SGLANG_KV_DTYPE:
         real = SGLANG_KV_DTYPE[value]
         warn(f"--kv-cache-dtype {value} is vLLM's value; {flags.label} calls it {real}: translated")

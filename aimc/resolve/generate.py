@@ -131,7 +131,8 @@ def generate(model: ModelFacts, targets: tuple[Target, ...], engines: tuple[str,
     for target in targets:
         offered = precisions(model, target.arch)
         for precision in (p for p in (wanted_precisions or offered) if p in offered):
-            proposals, refusals = [], []
+            proposals: list[Proposal] = []
+            refusals: list[Refusal] = []
             for engine in engines:
                 problem = precision_problem(precision, target.hardware, engine)
                 if problem:  # e.g. SGLang has no FP4 below gfx950 (the runtime catalog): no configuration at all
@@ -139,12 +140,12 @@ def generate(model: ModelFacts, targets: tuple[Target, ...], engines: tuple[str,
                     continue
                 for gpus in (n for n in GPU_COUNTS if n <= target.gpus_per_node):
                     outcome = configure(model, target, precision, engine, gpus)
-                    (proposals if isinstance(outcome, Proposal) else refusals).append(outcome)
+                    _sort_into(outcome, proposals, refusals)
             if not proposals:  # no single node holds it: the smallest group of whole nodes, per engine
                 for engine in (e for e in engines if not precision_problem(precision, target.hardware, e)):
                     for nodes in NODE_COUNTS:
                         outcome = configure(model, target, precision, engine, nodes * target.gpus_per_node)
-                        (proposals if isinstance(outcome, Proposal) else refusals).append(outcome)
+                        _sort_into(outcome, proposals, refusals)
                         if isinstance(outcome, Proposal):
                             break
             if proposals:
@@ -157,13 +158,22 @@ def generate(model: ModelFacts, targets: tuple[Target, ...], engines: tuple[str,
     return Generation(model, model_id, tuple(recipes), tuple(shortfalls))
 
 
+def _sort_into(outcome: Proposal | Refusal, proposals: list[Proposal], refusals: list[Refusal]) -> None:
+    if isinstance(outcome, Proposal):
+        proposals.append(outcome)
+    else:
+        refusals.append(outcome)
+
+
 def configure(model: ModelFacts, target: Target, precision: str, engine: str, gpus: int) -> Proposal | Refusal:
     """One configuration of `gpus` GPUs; above the target's GPUs per node, a group of whole nodes."""
-    plan = None
+    plan: groups.GroupPlan | None = None
     if gpus > target.gpus_per_node:
-        plan = groups.plan_group(gpus, target.gpus_per_node, attention_heads=model.attention_heads, layers=model.layers)
-        if isinstance(plan, groups.GroupProblem):
-            return Refusal(engine, gpus, plan.message)
+        planned = groups.plan_group(gpus, target.gpus_per_node, attention_heads=model.attention_heads,
+                                    layers=model.layers)
+        if isinstance(planned, groups.GroupProblem):
+            return Refusal(engine, gpus, planned.message)
+        plan = planned
     problem = fit.topology_problem(model, plan.tp if plan else gpus)
     if plan and not problem and fit.topology_problem(model, gpus):
         problem = (f"{fit.topology_problem(model, gpus)}, and `aimc recipes validate`, which knows no nodes, "

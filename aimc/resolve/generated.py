@@ -79,7 +79,9 @@ def warnings(endpoints, models: ModelCatalog) -> list[Diagnostic]:
             continue
         endpoint = resolved.endpoint
         recipe = used[0].recipe
-        source = models.lookup(endpoint.model).source
+        facts = models.lookup(endpoint.model)
+        assert facts is not None  # a recipe is generated from the model's facts
+        source = facts.source
         where = f" {source.rsplit(':', 1)[0]}" if source != "built-in" else ""
         engines = "".join(f" --engine {engine.engine}" for engine in used)
         command = (f"aimc recipes generate {endpoint.model} --hardware {recipe.hardware} --precision "

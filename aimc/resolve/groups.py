@@ -63,7 +63,7 @@ def plan_group(gpu_count: int, gpus_per_node: int, tp: int | None = None, pp: in
     return GroupPlan(gpu_count, gpus_per_node, nodes, tp, pp, from_recipe)
 
 
-def is_group(pool: NodePool | None, gpu_count: int) -> bool:
+def is_group(pool: NodePool, gpu_count: int) -> bool:
     return gpu_count > pool.gpus_per_node
 
 

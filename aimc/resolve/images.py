@@ -138,5 +138,7 @@ def _supplied(endpoint: Endpoint, engine: str, hardware: str,
 
 
 def _line(endpoint: Endpoint, inventory: Inventory | None, ref: ImageRef) -> int:
-    origin = endpoint.origin if ref is endpoint.image else inventory.origin
-    return origin.line_of(*ref.path)
+    if ref is endpoint.image:
+        return endpoint.origin.line_of(*ref.path)
+    assert inventory is not None  # an image reference not the endpoint's is one of the inventory's defaults
+    return inventory.origin.line_of(*ref.path)

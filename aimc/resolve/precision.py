@@ -30,7 +30,8 @@ def precision_problem(precision: str | None, hardware: str | None, engine: str) 
 
 def endpoint_problems(endpoint: Endpoint) -> list[Diagnostic]:
     """`spec.precision` that `spec.hardware` cannot run."""
-    problems = {precision_problem(endpoint.precision, endpoint.hardware, r.engine) for r in endpoint.engines} - {None}
+    problems = {problem for r in endpoint.engines
+                if (problem := precision_problem(endpoint.precision, endpoint.hardware, r.engine)) is not None}
     origin = endpoint.origin
     return [Diagnostic(origin.file, origin.line_of("spec", "precision"), "spec.precision", problem)
             for problem in sorted(problems)]
@@ -49,7 +50,8 @@ def precision_check(endpoint: Endpoint, request: EngineRequest, entry: TraceEntr
 
 def recipe_problems(recipe: Recipe) -> list[Diagnostic]:
     """A recipe (or profile) whose precision its own hardware cannot run, at the line of its precision."""
-    problems = {precision_problem(recipe.precision, recipe.hardware, c.engine) for c in recipe.configs} - {None}
+    problems = {problem for c in recipe.configs
+                if (problem := precision_problem(recipe.precision, recipe.hardware, c.engine)) is not None}
     path = ("metadata", "precision") if recipe.format == "profile" else ("precision",)
     origin = recipe.origin
     return [Diagnostic(origin.file, origin.line_of(*path), ".".join(path), problem) for problem in sorted(problems)]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from aimc.errors import Diagnostic
-from aimc.model.inputs import Recipe
+from aimc.model.inputs import Recipe, RecipeConfig
 from aimc.resolve import engine_args, env_checks, groups, images, precision
 
 
@@ -26,7 +28,7 @@ def check_recipe(recipe: Recipe) -> list[Diagnostic]:
         command = engine_args.build_command(
             config.engine, groups.without_pp(config), groups.recipe_tp(config),
             recipe.huggingface_id or recipe.model_id, recipe.model_id, (), (),
-            lambda source, flag, config=config: recipe.arg_place(config, flag), version=version)
+            partial(_arg_place, recipe, config), version=version)
         out.extend(command.diagnostics)
         path = ("env_vars",) if recipe.format == "profile" else (*config.path, "env")
         out.extend(env_checks.check_env(recipe, path, config.env, recipe.hardware))
@@ -44,3 +46,8 @@ def check_fit(recipe: Recipe, models=None) -> list[Diagnostic]:
     return [Diagnostic(origin.file, origin.line_of(*config.path), ".".join(map(str, config.path)),
                        f"enabled, but {problem}; disable it or give it more GPUs")
             for config, problem in fit.recipe_fit_problems(recipe, models)]
+
+
+def _arg_place(recipe: Recipe, config: RecipeConfig, source, flag: str) -> tuple[str, int, str]:
+    """`build_command`'s `where` for a recipe's own arguments: every one is the recipe's."""
+    return recipe.arg_place(config, flag)

@@ -56,7 +56,7 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
                           f"no node pool of the inventory has hardware '{endpoint.hardware}'"
                           f"{_hardware_hint(endpoint.hardware, inventory)}; node pools: {pools}{exists}")
     rejected = [e for e in selection.trace if e.verdict is Verdict.REJECTED]
-    counts = Counter(e.reason.value for e in rejected)
+    counts = Counter(e.reason.value for e in rejected if e.reason is not None)  # (every rejection has its reason)
     summary = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     asked = describe_request(endpoint, request)
     if not rejected:
@@ -140,7 +140,7 @@ def _filter_rejections(rejected: list[TraceEntry], limit: int = 3) -> list[tuple
     defects of the recipe (or of the request), so the error names the recipe's file and line."""
     out: list[tuple[str, str]] = []
     for entry in rejected:
-        if entry.reason.from_request:
+        if entry.reason is None or entry.reason.from_request:  # (every rejection has its reason)
             continue
         recipe, config = entry.candidate.recipe, entry.candidate.config
         # Built-in recipes are named as in the repository (their installed path differs per machine).
@@ -214,7 +214,8 @@ def model_family(model: str) -> str:
     mixtral, `meta-llama/Meta-Llama-3-8B` → llama."""
     name = model.rsplit("/", 1)[-1].lower()
     name = name.removeprefix("meta-")
-    word = re.match(r"[a-z]*", name).group(0)
+    letters = re.match(r"[a-z]*", name)  # (`*` matches every string)
+    word = letters.group(0) if letters else ""
     return word or name
 
 

@@ -82,7 +82,8 @@ def problems(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
     """Errors that make the routes wrong or ambiguous; warnings for weights without a gateway."""
     gateway = inventory.gateway if inventory is not None else None
     if gateway is None:
-        unused = [(r, ("spec", "traffic", "weight")) for r in endpoints if r.endpoint.traffic.weight is not None]
+        unused: list[tuple[ResolvedEndpoint, tuple[str, ...]]] = [
+            (r, ("spec", "traffic", "weight")) for r in endpoints if r.endpoint.traffic.weight is not None]
         unused += [(r, ("spec", "servingEngines")) for r in endpoints if r.endpoint.traffic.engine_weights]
         return [_diag(r, path, "weights have no effect: the inventory declares no spec.gateway, so no route is "
                       "rendered", "warning") for r, path in unused]

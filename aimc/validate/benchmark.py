@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aimc.errors import Collector, did_you_mean
 from aimc.load.documents import Document
-from aimc.model.benchmark import BenchmarkInputs, BenchmarkRequest
+from aimc.model.benchmark import BenchmarkInputs, BenchmarkRequest, Scenario
 from aimc.model.inputs import Endpoint
 from aimc.model.origin import Origin
 from aimc.validate import scenarios as catalog
@@ -14,7 +14,8 @@ from aimc.validate import schema
 def parse(documents: list[Document], endpoints, collector: Collector) -> BenchmarkInputs:
     """The repository's scenarios and every endpoint's post-sync benchmark. Invalid scenario documents were reported
     by the schema check; they are skipped here."""
-    local, seen = [], {}
+    local: list[Scenario] = []
+    seen: dict[str, Origin] = {}
     for doc in documents:
         if doc.kind != "scenario" or not schema.is_valid("scenario", doc.data):
             continue

@@ -6,6 +6,8 @@ of input does the building: `endpoints`, `inventory`, `recipes` (and `profiles`)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aimc.errors import Collector
 from aimc.load.documents import Document
 from aimc.model.inputs import Catalog, Endpoint, Inputs, Inventory, PassthroughObject, Recipe
@@ -21,7 +23,7 @@ from aimc.validate.recipes import builtin_catalog, merge_catalog, parse_recipe
 SHARED_KINDS = frozenset({"inventory", "recipe", "profile", "model"})
 
 
-def parse_inputs(documents: list[Document], collector: Collector, recipe_documents: list[Document] = (),
+def parse_inputs(documents: list[Document], collector: Collector, recipe_documents: Sequence[Document] = (),
                  builtin: Catalog | None = None, inventory_documents: list[Document] | None = None) -> Inputs:
     """Validate every document and build the inputs of the compiler. `builtin` is the recipe catalog the
     repository's recipes are merged into; None means the one shipped with aimc.

@@ -72,7 +72,7 @@ def image_ref(raw: Any, path: tuple, engine: str | None = None, hardware: str | 
 
 def image_defaults(raw: dict[str, Any] | None) -> tuple[ImageRef, ...]:
     """spec.defaults.images: engine -> an image, or hardware -> an image (hardware names upper-cased)."""
-    out = []
+    out: list[ImageRef | None] = []
     for engine, value in (raw or {}).items():
         base = ("spec", "defaults", "images", engine)
         if isinstance(value, dict) and "image" not in value:
@@ -80,4 +80,4 @@ def image_defaults(raw: dict[str, Any] | None) -> tuple[ImageRef, ...]:
                        for hardware, image in value.items())
         else:
             out.append(image_ref(value, base, engine))
-    return tuple(out)
+    return tuple(ref for ref in out if ref is not None)  # (None only for a null image, which the schema refuses)

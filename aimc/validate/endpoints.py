@@ -23,7 +23,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
         ok = False
     # Wrong bounds are reported and kept as written: what the endpoint selects and runs does not depend on them.
     autoscaling = _autoscaling(spec.get("autoScaling"), spec.get("replicas"), origin, collector)
-    if not ok:
+    if not ok or engines is None:
         return None
     return Endpoint(
         name=metadata["name"],

@@ -22,7 +22,8 @@ DEFAULT_GPU_RESOURCE = partitions.DEFAULT_GPU_RESOURCE
 def parse_inventory(doc: Document, collector: Collector) -> Inventory:
     data, origin = doc.data, origin_of(doc)
     spec = data["spec"]
-    pools, names = [], {}
+    pools: list[NodePool] = []
+    names: dict[str, int] = {}
     for index, raw in enumerate(spec["nodePools"]):
         if raw["name"] in names:
             collector.error(doc.file, origin.line_of("spec", "nodePools", index, "name"),

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from aimc.errors import Diagnostic, quote
 from aimc.load.yaml_positions import format_path, line_of
@@ -153,6 +154,7 @@ def _scan(value, path: tuple, floats: set[int], references: list) -> bool:
         return False
     if isinstance(value, float):
         return True
+    items: Iterable[tuple[object, object]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):

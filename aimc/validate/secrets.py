@@ -10,7 +10,7 @@ import re
 
 from aimc.errors import Diagnostic
 from aimc.load.yaml_positions import format_path
-from aimc.model.inputs import Inputs
+from aimc.model.inputs import Inputs, JsonPath, YamlPairs
 
 # A Hugging Face access token: `hf_` and 30+ letters and digits (they are 37 characters long today).
 _TOKEN_VALUE = re.compile(r"hf_[A-Za-z0-9]{30,}")
@@ -28,6 +28,7 @@ _ADVICE = ("store it in a Secret and reference it (spec.hfTokenSecret for the Hu
 def inline_token_errors(inputs: Inputs) -> list[Diagnostic]:
     """Every credential written inline in an endpoint or a repository-local recipe."""
     problems: list[Diagnostic] = []
+    path: JsonPath
     for endpoint in inputs.endpoints:
         origin = endpoint.origin
         for index, entry in enumerate(endpoint.env):
@@ -35,7 +36,7 @@ def inline_token_errors(inputs: Inputs) -> list[Diagnostic]:
                 path = ("spec", "env", index, "value")
                 problems.append(_error(origin.file, origin.line_of(*path), format_path(path),
                                        f"{entry['name']} holds a credential written inline"))
-        arg_sets = [(("spec", "customArgs"), endpoint.custom_args)]
+        arg_sets: list[tuple[JsonPath, YamlPairs]] = [(("spec", "customArgs"), endpoint.custom_args)]
         arg_sets += [((*request.path, "customArgs"), request.custom_args) for request in endpoint.engines]
         for base, args in arg_sets:
             for flag, value in args:
