@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 
+import crd_cel
 import crd_fixtures
 import pytest
 import yaml
@@ -75,7 +76,8 @@ def test_gke_gets_health_check_and_backend_policies_per_pool(aimc, tmp_path):
     assert sglang["spec"] == {
         "targetRef": {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": "qwen3-32b-multi-sglang"},
         "default": {"timeoutSec": 2, "checkIntervalSec": 2,
-                    "config": {"type": "HTTP", "httpHealthCheck": {"requestPath": "/health", "port": 30000}}}}
+                    "config": {"type": "HTTP", "httpHealthCheck": {"portSpecification": "USE_FIXED_PORT",
+                                                                   "requestPath": "/health", "port": 30000}}}}
     assert backend["qwen3-32b-vllm"]["spec"]["default"] == {"timeoutSec": 300, "logging": {"enabled": True}}
     assert all("timeouts" not in r["spec"]["rules"][0] for r in _of(objects, "HTTPRoute").values())
     (extension,) = _of(objects, "GCPRoutingExtension").values()
@@ -112,8 +114,13 @@ def test_gateways_that_speak_tls_to_the_picker_themselves_get_nothing_more(aimc,
 def test_provider_objects_validate_against_the_providers_crds(aimc, tmp_path, provider, inference_extension):
     objects = [o for o in _build(aimc, tmp_path, provider, inference_extension) if o["kind"] in PROVIDER_KINDS]
     assert objects
+    evaluated = 0
     for obj in objects:
         crd_fixtures.validate(obj)
+        outcome = crd_cel.evaluate(obj)  # the CRDs' CEL rules too, as the API server checks them
+        assert outcome.failures == [], (obj["kind"], obj["metadata"]["name"], outcome.failures)
+        evaluated += outcome.evaluated
+    assert evaluated  # HealthCheckPolicy, GCPRoutingExtension and EnvoyFilter carry rules
     if provider == "istio":  # the schemas have teeth: a mode Istio does not know is refused
         import jsonschema
 
@@ -121,6 +128,19 @@ def test_provider_objects_validate_against_the_providers_crds(aimc, tmp_path, pr
         rule["spec"]["trafficPolicy"]["tls"]["mode"] = "SIMPLEX"
         with pytest.raises(jsonschema.ValidationError):
             crd_fixtures.validate(rule)
+
+
+def test_the_charts_health_check_port_alone_is_refused_by_gkes_cel_rule():
+    """The inferencepool chart (v1.5.0 templates/gke.yaml) writes `httpHealthCheck: {requestPath, port}`; the GKE
+    CRD's CEL rule refuses a port unless portSpecification is USE_FIXED_PORT, so aimc states it."""
+    chart_like = {"apiVersion": "networking.gke.io/v1", "kind": "HealthCheckPolicy", "metadata": {"name": "p"},
+                  "spec": {"targetRef": {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": "p"},
+                           "default": {"timeoutSec": 2, "checkIntervalSec": 2, "config": {
+                               "type": "HTTP", "httpHealthCheck": {"requestPath": "/health", "port": 8000}}}}}
+    crd_fixtures.validate(chart_like)  # the OpenAPI schema alone accepts it
+    assert any("port and portName must be unset" in f for f in crd_cel.evaluate(chart_like).failures)
+    chart_like["spec"]["default"]["config"]["httpHealthCheck"]["portSpecification"] = "USE_FIXED_PORT"
+    assert crd_cel.evaluate(chart_like).failures == []
 
 
 def test_an_unknown_provider_is_an_error_listing_the_known_ones(aimc, tmp_path):

@@ -60,8 +60,11 @@ def pool_objects(resolved: ResolvedEndpoint, engine: ResolvedEngine, gateway: Ga
     if gateway.provider == "gke":
         name = routes_pool.pool_name(resolved, engine)
         target = {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": name}
+        # portSpecification USE_FIXED_PORT with the port: the chart sets the port alone, which the GKE CRD's CEL rule
+        # refuses ("port and portName must be unset for portSpecification being USE_SERVING_PORT (which is the
+        # default)", networking.gke.io_healthcheckpolicies.yaml).
         health = {**GKE_HEALTH_CHECK, "config": {"type": "HTTP", "httpHealthCheck": {
-            "requestPath": HEALTH_PATH, "port": engine.port}}}
+            "portSpecification": "USE_FIXED_PORT", "requestPath": HEALTH_PATH, "port": engine.port}}}
         return [
             {"apiVersion": GKE_API, "kind": "HealthCheckPolicy",
              "metadata": L.metadata(name, resolved, engine, component="health-check-policy"),
