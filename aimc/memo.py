@@ -25,6 +25,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import Enum
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from msgspec import Struct
@@ -72,7 +73,7 @@ def typed_key(value) -> Any:
         return kind, repr(value)  # 0.0 == -0.0, and nan != nan
     if kind is tuple or kind is list:
         return kind, tuple(typed_key(item) for item in value)
-    if kind is dict:  # in written order: the order of a recipe's flags is part of its meaning
+    if kind is dict or kind is MappingProxyType:  # in written order: the order of a recipe's flags is its meaning
         return kind, tuple((typed_key(k), typed_key(v)) for k, v in value.items())
     if kind is frozenset:
         return kind, frozenset(typed_key(item) for item in value)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aimc.catalog import model_facts as facts
 from aimc.errors import Collector, Diagnostic, quote
 from aimc.load import documents
 from aimc.memo import one_compile
@@ -99,9 +98,9 @@ def _compile(options: Options) -> Result:
         resolution = resolve_inputs(inputs, collector, options)
         collector.extend(render_check(resolution.endpoints, inputs.inventory))
     collector.raise_if_errors()
-    # The same model facts resolve used (built-in plus AIMModel documents; errors were reported there) size the
-    # startup budget and the cache claims.
-    objects = render_all(resolution.endpoints, inputs.inventory, facts.model_catalog(inputs.models))
+    # The model facts resolve used (built-in plus AIMModel documents, read once by validate) size the startup budget
+    # and the cache claims.
+    objects = render_all(resolution.endpoints, inputs.inventory, inputs.models)
     objects += benchmark.post_sync(resolution.endpoints, inputs.benchmarks, inputs.inventory)
     objects += [Rendered(o.data, o.origin.source, o.origin.file, o.origin.line_of("metadata", "name"), o.origin.data)
                 for o in inputs.objects]
@@ -138,7 +137,7 @@ def resolve_inputs(inputs: Inputs, collector: Collector, options: Options,
 
 def _resolve_inputs(inputs: Inputs, collector: Collector, options: Options,
                     explain_hint: bool) -> resolve_mod.Resolution:
-    models = facts.model_catalog(inputs.models, collector)
+    models = inputs.models
     inputs = generated.with_generated(inputs, models)  # models with facts and no recipe: generated candidates
     resolution = resolve_mod.resolve(inputs, collector, options.default_namespace,
                                      checks=(fit_groups.memory_check(models),), explain_hint=explain_hint)

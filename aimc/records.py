@@ -8,19 +8,23 @@ thousands of candidates and traces of a large repository also feel.
 
 Semantics are the dataclass ones aimc relied on: positional or keyword construction, defaults, immutability
 (assignment raises AttributeError), equality and hashing over every field, `order=True` where a record sorts, and
-`replace` for an updated copy (it runs `__post_init__` again). A field derived from the others in `__post_init__` is
+`replace` for an updated copy (it runs `__post_init__` again). A record holds immutable values only (tuples,
+frozensets, read-only mappings: `frozen` makes a YAML structure so, `thawed` gives a fresh mutable copy back), so a
+frozen record really is one. A field derived from the others in `__post_init__` is
 set there with `force_setattr`, the one way to write to a frozen record. A field that must not take part in equality
 (the raw document a record was read from) is excluded by the record's own `__eq__` and `__hash__`.
 """
 
 from __future__ import annotations
 
-from typing import dataclass_transform
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, dataclass_transform
 
 from msgspec import Struct, field
 from msgspec.structs import asdict, force_setattr, replace
 
-__all__ = ["Record", "asdict", "compared_on", "field", "force_setattr", "replace"]
+__all__ = ["Record", "asdict", "compared_on", "field", "force_setattr", "frozen", "replace", "thawed"]
 
 
 # msgspec declares `Struct` with PEP 681's `dataclass_transform`, which is how a type checker knows a Struct's fields
@@ -49,3 +53,22 @@ def compared_on(*names: str):
         return hash(key(self))
 
     return __eq__, __ne__, __hash__
+
+
+def frozen(value: Any) -> Any:
+    """`value` with every mapping read-only (`MappingProxyType`) and every list a tuple, all the way down: what a
+    frozen record may hold of a structure given as YAML (an EnvVar, a Toleration, a built-in data file)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: frozen(item) for key, item in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(item) for item in value)
+    return value
+
+
+def thawed(value: Any) -> Any:
+    """A frozen structure as fresh plain dicts and lists, e.g. to place into a rendered object of its own."""
+    if isinstance(value, Mapping):
+        return {key: thawed(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thawed(item) for item in value]
+    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,8 @@ from aimc.errors import Diagnostic
 from aimc.load.yaml_positions import PosDict
 from aimc.model.inputs import Origin
 from aimc.records import Record, compared_on, replace
+
+CASES = Path(__file__).parent / "cases"
 
 
 class Point(Record):
@@ -65,9 +68,82 @@ def test_a_build_does_not_import_dataclasses():
 def test_a_replaced_model_catalog_indexes_its_own_models_and_leaves_the_original_alone():
     from aimc.catalog import model_facts as facts
 
-    catalog = facts.ModelCatalog(facts.builtin_models())
+    catalog = facts.builtin_catalog()
     first, rest = catalog.models[0], catalog.models[1:]
     smaller = replace(catalog, models=rest)
     assert smaller.lookup(first.id) is None
     assert catalog.lookup(first.id) is first
     assert smaller.lookup(rest[0].id) is rest[0]
+
+
+# -- a frozen record really is one: what it holds cannot be changed either ------------------------------------
+
+def _mutations(value) -> list[str]:
+    """Which of the usual mutations of a mapping or a list `value` allows (each is tried on it)."""
+    allowed = []
+    attempts = {
+        "setitem": lambda v: v.__setitem__(next(iter(v)) if hasattr(v, "keys") else 0, "x"),
+        "update": lambda v: v.update({}),
+        "append": lambda v: v.append("x"),
+        "pop": lambda v: v.pop(),
+        "clear": lambda v: v.clear(),
+    }
+    for name, attempt in attempts.items():
+        try:
+            attempt(value)
+        except (TypeError, AttributeError):
+            continue
+        allowed.append(name)
+    return allowed
+
+
+def test_frozen_structures_refuse_every_change_and_thawed_copies_are_independent():
+    from aimc.records import frozen, thawed
+
+    value = frozen({"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf"}}, "list": [1, {"a": 2}]})
+    for part in (value, value["valueFrom"], value["valueFrom"]["secretKeyRef"], value["list"], value["list"][1]):
+        assert _mutations(part) == []
+    first, second = thawed(value), thawed(value)
+    assert first == second == {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf"}}, "list": [1, {"a": 2}]}
+    first["valueFrom"]["secretKeyRef"]["name"] = "changed"
+    assert second["valueFrom"]["secretKeyRef"]["name"] == value["valueFrom"]["secretKeyRef"]["name"] == "hf"
+
+
+def test_inputs_hold_no_mutable_structure():
+    """Endpoint.env and NodePool.tolerations (Kubernetes sub-objects as written) are read-only all the way down."""
+    from aimc.errors import Collector
+    from aimc.pipeline import Options, load_inputs
+
+    text = (CASES / "workloads-keda-cache-secrets" / "inputs" / "endpoints" / "chat.yaml").read_text()
+    inventory = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: c}\nspec:\n"
+                 "  nodePools:\n    - name: p\n      hardware: MI300X\n      gpusPerNode: 8\n      nodeCount: 4\n"
+                 "      tolerations: [{key: gpu, operator: Exists, effect: NoSchedule}]\n")
+    inputs = load_inputs(Options(paths=("-",), stdin_text=inventory + "---\n" + text), Collector())
+    endpoint = inputs.endpoints[0]
+    assert inputs.inventory is not None
+    pool = inputs.inventory.pools[0]
+    assert endpoint.env and pool.tolerations
+    for entry in (*endpoint.env, *pool.tolerations):
+        assert _mutations(entry) == []
+    assert _mutations(endpoint.env[0]["valueFrom"]) == []
+    assert _mutations(endpoint.env[0]["valueFrom"]["secretKeyRef"]) == []
+
+
+def test_the_model_catalog_index_is_read_only():
+    from aimc.catalog import model_facts as facts
+
+    catalog = facts.builtin_catalog()
+    assert _mutations(catalog._index) == []
+    assert _mutations(facts.hardware()) == []
+
+
+def test_catalog_data_handed_out_shared_is_read_only():
+    """Loaded once per process and handed to every caller: a change by one would reach all the others."""
+    from aimc.catalog import bench_flags, flag_sets, hf_parameters
+
+    flags = flag_sets.flag_set("vllm")
+    assert _mutations(flags.options) == [] and _mutations(flags.removed) == []
+    client = bench_flags.load("vllm")
+    assert _mutations(client) == [] and _mutations(client["flags"]) == [] and _mutations(client["flags"][0]) == []
+    architectures = hf_parameters.architectures()
+    assert _mutations(architectures) == [] and _mutations(next(iter(architectures.values()))) == []

@@ -10,10 +10,11 @@ from aimc.load.documents import Document
 from aimc.model.plan import Fit
 from aimc.resolve import fit, fit_vllm
 from aimc.resolve.arg_merge import merge_args
+from aimc.validate.models import model_catalog
 
 
 def facts_of(model_id):
-    found = facts.model_catalog().lookup(model_id)
+    found = facts.builtin_catalog().lookup(model_id)
     assert found is not None, model_id
     return found
 
@@ -130,24 +131,24 @@ def _model_doc(spec, line=1):
 def test_aimmodel_documents_add_and_override_facts():
     spec = {"id": "acme/Tiny-1B", "parametersB": 1.0, "layers": 8, "attentionHeads": 16, "kvHeads": 4,
             "hiddenSize": 2048, "maxContextLength": 4096}
-    catalog = facts.model_catalog([_model_doc(spec)])
+    catalog = model_catalog([_model_doc(spec)], Collector())
     tiny = catalog.lookup("acme/tiny-1b")
     assert tiny.head_dim == 128 and tiny.source == "models/m.yaml:1"
     assert catalog.lookup("Qwen/Qwen3-32B") is not None
     override = dict(spec, id="Qwen/Qwen3-32B")
-    assert facts.model_catalog([_model_doc(override)]).lookup("Qwen/Qwen3-32B").parameters_b == 1.0
+    assert model_catalog([_model_doc(override)], Collector()).lookup("Qwen/Qwen3-32B").parameters_b == 1.0
 
 
 def test_aimmodel_documents_need_a_head_dimension_and_unique_ids():
     collector = Collector()
     spec = {"id": "acme/X", "parametersB": 1.0, "layers": 8, "attentionHeads": 16, "maxContextLength": 4096}
-    facts.model_catalog([_model_doc(spec)], collector)
+    model_catalog([_model_doc(spec)], collector)
     assert [d.format() for d in collector.errors] == [
         "models/m.yaml:1: spec: give headDim (or hiddenSize, from which headDim = hiddenSize / attentionHeads) "
         "or kvLatentDim"]
     collector = Collector()
     spec["headDim"] = 64
-    facts.model_catalog([_model_doc(spec), _model_doc(spec, 9)], collector)
+    model_catalog([_model_doc(spec), _model_doc(spec, 9)], collector)
     assert [d.format() for d in collector.errors] == [
         "models/m.yaml:9: spec.id: model 'acme/X' is also described at models/m.yaml:1"]
 

@@ -15,7 +15,7 @@ HF_CONFIGS = SHARED_FIXTURES / "hf-configs"
 
 
 def model(model_id):
-    return facts.model_catalog().lookup(model_id)
+    return facts.builtin_catalog().lookup(model_id)
 
 
 def compute(model_id, precision, gpus, memory, engine="vllm", **settings):
@@ -176,12 +176,13 @@ def test_aimmodel_schema_takes_window_facts_in_pairs():
 def test_aimmodel_window_layers_cannot_exceed_the_layers():
     from aimc.errors import Collector
     from aimc.load.documents import Document
+    from aimc.validate.models import model_catalog
 
     data = _aimmodel(slidingWindow=4096, slidingWindowLayers=40)
     collector = Collector()
-    facts.model_catalog([Document("m.yaml", "m.yaml", 0, 1, "model", data)], collector)
+    model_catalog([Document("m.yaml", "m.yaml", 0, 1, "model", data)], collector)
     assert [d.format() for d in collector.errors] == [
         "m.yaml:1: spec: slidingWindowLayers + chunkedAttentionLayers is 40, more than the 32 layers"]
     data = _aimmodel(slidingWindow=4096, slidingWindowLayers=16)
-    windowed = facts.model_catalog([Document("m.yaml", "m.yaml", 0, 1, "model", data)]).lookup("acme/windowed-7b")
+    windowed = model_catalog([Document("m.yaml", "m.yaml", 0, 1, "model", data)], Collector()).lookup("acme/windowed-7b")
     assert (windowed.sliding_window, windowed.sliding_window_layers, windowed.full_attention_layers) == (4096, 16, 16)

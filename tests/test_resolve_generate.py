@@ -15,7 +15,7 @@ MI355X = generate.Target("MI355X", 288.0, "gfx950")
 
 
 def _model(model_id):
-    return facts.model_catalog().lookup(model_id)
+    return facts.builtin_catalog().lookup(model_id)
 
 
 def test_generation_agrees_with_every_written_recipe():
@@ -50,7 +50,7 @@ def test_every_generated_configuration_passes_the_flag_env_and_fit_checks(target
         generation = generate.generate(model, (target,), ("vllm", "sglang"))
         for recipe in map(generated.to_recipe, generation.recipes):
             assert [d.format() for d in recipe_checks.check_recipe(recipe)] == []
-            assert fit.recipe_fit_problems(recipe, facts.model_catalog()) == []
+            assert fit.recipe_fit_problems(recipe, facts.builtin_catalog()) == []
             checked += len(recipe.configs)
     assert checked > 0
 
@@ -146,10 +146,11 @@ def test_no_generation_for_a_model_with_a_written_recipe():
         return Endpoint("e", None, (), (), model, None, None, None, (EngineRequest("vllm"),), False, None, None, 1,
                         AutoScaling(), (), (), None, (), origin)
 
-    written = Inputs((endpoint("Qwen/Qwen3-32B"),), inventory, builtin_catalog(), ())
-    assert generated.with_generated(written, facts.model_catalog()) is written
-    unwritten = Inputs((endpoint("meta-llama/Llama-3.2-1B-Instruct"),), inventory, Catalog(()), ())
-    recipes = generated.with_generated(unwritten, facts.model_catalog()).catalog.recipes
+    written = Inputs((endpoint("Qwen/Qwen3-32B"),), inventory, builtin_catalog(), (), facts.builtin_catalog())
+    assert generated.with_generated(written, facts.builtin_catalog()) is written
+    unwritten = Inputs((endpoint("meta-llama/Llama-3.2-1B-Instruct"),), inventory, Catalog(()), (),
+                       facts.builtin_catalog())
+    recipes = generated.with_generated(unwritten, facts.builtin_catalog()).catalog.recipes
     assert recipes and all(r.generated and r.profile_type == "unoptimized" for r in recipes)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aimc.catalog.model_facts import ModelCatalog, builtin_models
+from aimc.catalog import model_facts
 from aimc.model.inputs import NodePool, Origin, Recipe, RecipeConfig
 from aimc.model.plan import GroupPlan
 from aimc.resolve import fit, fit_groups, groups
@@ -61,7 +61,7 @@ def test_plan_for_names_the_recipe_file_and_strips_pp_from_the_arguments():
 
 
 def test_group_fit_splits_weights_by_tp_pp_and_kv_per_stage():
-    models = ModelCatalog(builtin_models())
+    models = model_facts.builtin_catalog()
     llama = models.lookup("meta-llama/Llama-3.1-405B-Instruct")
     settings = fit.Settings(0.9, 32768, None)
     group = fit_groups.compute_group(llama, "bf16", groups.plan_group(16, 8), 64, settings)
@@ -106,7 +106,7 @@ def test_builtin_multi_node_recipes_need_more_than_one_node():
     """The catalog's group recipes are genuine: their one-node configuration does not fit, the group does."""
     from aimc.validate.recipes import builtin_catalog
 
-    models = ModelCatalog(builtin_models())
+    models = model_facts.builtin_catalog()
     found = 0
     for recipe in builtin_catalog().recipes:
         if recipe.id not in ("llama-3-1-405b-instruct-mi250-bf16", "qwen3-235b-a22b-mi250-bf16"):

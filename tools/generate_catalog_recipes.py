@@ -20,7 +20,7 @@ TARGETS = ("MI325X", "MI355X")
 
 
 def main() -> None:
-    models = facts.model_catalog()
+    models = facts.builtin_catalog()
     for recipe in builtin_catalog().recipes:
         if recipe.hardware != "MI300X" or recipe.format != "recipe":
             continue

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 from aimc.catalog.files import read_json
 from aimc.catalog.flag_sets import PINNED
+from aimc.records import frozen
 
 _TYPES = {"int": int, "float": float, "str": str, "json": json.loads}
 
 
 @cache
-def load(engine: str) -> dict:
-    """The flag set of the benchmark client in the pinned image of `engine`."""
-    return read_json(f"bench/{engine}-{PINNED[engine]}.json")
+def load(engine: str) -> Mapping[str, Any]:
+    """The flag set of the benchmark client in the pinned image of `engine`; read-only, as every caller shares it."""
+    return frozen(read_json(f"bench/{engine}-{PINNED[engine]}.json"))
 
 
 class _Refused(Exception):

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 
 from aimc.catalog.files import read_json
-from aimc.records import Record
+from aimc.records import Record, frozen
 
 # The engine versions of the default images (runtime.yaml `defaults`): the flag set used when no image is known
 # (e.g. `aimc recipes validate` of an engine on an architecture without a default image). Other shipped versions
@@ -55,9 +57,9 @@ class FlagSet(Record):
     version: str
     source: str
     underscores: bool  # the parser turns `_` into `-` in long flag names (vLLM)
-    options: dict  # every option string (name, alias, negation) -> (FlagSpec, negated)
+    options: Mapping[str, tuple[FlagSpec, bool]]  # every option string (name, alias, negation) -> (spec, negated)
     long_names: tuple[str, ...]  # real long flags, for suggestions
-    removed: dict  # flags the previous release had -> what happened to them
+    removed: Mapping[str, str]  # flags the previous release had -> what happened to them
 
     @property
     def label(self) -> str:
@@ -78,7 +80,7 @@ class FlagSet(Record):
         if found is None:
             return flag
         spec, negated = found
-        return spec.negation if negated else spec.name
+        return spec.negation if negated and spec.negation else spec.name  # only a negation is found negated
 
 
 def _spec(raw: dict) -> FlagSpec:
@@ -120,8 +122,9 @@ def read_flag_set(engine: str, version: str) -> FlagSet:
         if spec.negation:
             options[spec.negation] = (spec, True)
             long_names.append(spec.negation)
-    return FlagSet(engine, data["version"], data["source"], data["underscore_normalization"], options,
-                   tuple(sorted(long_names)), data.get("removed", {}))
+    # Read-only: one FlagSet is shared by every caller of the process.
+    return FlagSet(engine, data["version"], data["source"], data["underscore_normalization"],
+                   MappingProxyType(options), tuple(sorted(long_names)), frozen(data.get("removed", {})))
 
 
 def unknown_flag_problem(flags: FlagSet, flag: str) -> str:

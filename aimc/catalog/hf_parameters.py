@@ -9,10 +9,12 @@ Mistral-7B 7.25B.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 from aimc.catalog.files import read_yaml
-from aimc.records import Record
+from aimc.records import Record, frozen
 
 
 class Count(Record):
@@ -22,9 +24,9 @@ class Count(Record):
 
 
 @cache
-def architectures() -> dict[str, dict]:
-    """Architecture name -> its entry of architectures.yaml."""
-    return {entry["name"]: entry for entry in read_yaml("architectures.yaml")["architectures"]}
+def architectures() -> Mapping[str, Mapping[str, Any]]:
+    """Architecture name -> its entry of architectures.yaml; read-only, as every caller shares it."""
+    return frozen({entry["name"]: entry for entry in read_yaml("architectures.yaml")["architectures"]})
 
 
 def first(config: dict, *keys: str):

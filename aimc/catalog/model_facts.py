@@ -12,8 +12,8 @@ from functools import cache
 from types import MappingProxyType
 
 from aimc.catalog.files import read_yaml
-from aimc.errors import Collector
-from aimc.records import Record, compared_on, field, force_setattr
+from aimc.model.facts import ModelCatalog, ModelFacts
+from aimc.records import Record
 
 # Bytes per parameter of stored weights, by precision. One table for every use: the memory fit (weights in GPU
 # memory, resolve/fit.py) and sizing (weights to download and cache, render/sizing.py) count the same bytes. fp32
@@ -42,70 +42,6 @@ class GPU(Record):
     shared_memory: bool = False  # memory shared with the CPU (MI300A): the GPU gets less than memory_gib
 
 
-class ModelFacts(Record):
-    id: str
-    aliases: tuple[str, ...]
-    parameters_b: float
-    layers: int
-    attention_heads: int
-    kv_heads: int | None  # None for MLA models
-    head_dim: int | None
-    kv_latent_dim: int | None  # MLA: cached latent values per token and layer, not split by tensor parallelism
-    max_context: int  # max_position_embeddings: the engines' maximum length when no flag sets one
-    source: str  # "built-in" or "file:line" of the AIMModel document
-    # Layers that keep only a window of the sequence in the KV cache (0 layers: none).
-    sliding_window: int | None = None
-    sliding_window_layers: int = 0
-    attention_chunk_size: int | None = None
-    chunked_attention_layers: int = 0
-    architecture: str | None = None  # config.json's architectures[0]: parsers of generated recipes
-    native_precision: str | None = None  # of the original checkpoint: what generation loads without quantizing
-
-    def kv_bytes_per_token(self, kv_bytes: float = 2) -> float:
-        """KV cache of one token over all layers: K and V per KV head, or the MLA latent."""
-        return self.layers * self.kv_bytes_per_token_and_layer(kv_bytes)
-
-    def kv_bytes_per_token_and_layer(self, kv_bytes: float = 2) -> float:
-        if self.kv_latent_dim:
-            return self.kv_latent_dim * kv_bytes
-        assert self.kv_heads is not None and self.head_dim is not None  # read so: without a latent, both are given
-        return 2 * self.kv_heads * self.head_dim * kv_bytes
-
-    def kv_split(self, tp: int) -> int:
-        """How many ways tensor parallelism splits the KV cache: by KV head, at most one per rank; an MLA latent is
-        not split."""
-        if self.kv_latent_dim:
-            return 1
-        assert self.kv_heads is not None  # read so: without a latent, the KV heads are given
-        return min(tp, self.kv_heads)
-
-    @property
-    def full_attention_layers(self) -> int:
-        return self.layers - self.sliding_window_layers - self.chunked_attention_layers
-
-
-class ModelCatalog(Record):
-    models: tuple[ModelFacts, ...]
-    _index: dict = field(default_factory=dict)  # derived from `models` (below), so equality ignores it
-
-    __eq__, __ne__, __hash__ = compared_on("models")
-
-    def __post_init__(self):
-        # A fresh index for every record, `replace` included (which would otherwise share the original's dict).
-        index = {}
-        for facts in self.models:  # later entries (repository AIMModel documents) win
-            for name in (facts.id, *facts.aliases):
-                index[name.lower()] = facts
-        force_setattr(self, "_index", index)
-
-    def lookup(self, *ids: str) -> ModelFacts | None:
-        """Facts of the first id known (case-insensitive, aliases included)."""
-        for model_id in ids:
-            if model_id and model_id.lower() in self._index:
-                return self._index[model_id.lower()]
-        return None
-
-
 # -- hardware -----------------------------------------------------------------------------------------------
 
 @cache
@@ -127,42 +63,17 @@ def gpu(name: str) -> GPU | None:
 
 @cache
 def builtin_models() -> tuple[ModelFacts, ...]:
-    return tuple(_facts(entry, "built-in") for entry in read_yaml("models.yaml")["models"])
+    return tuple(from_spec(entry, "built-in") for entry in read_yaml("models.yaml")["models"])
 
 
-def model_catalog(documents=(), collector: Collector | None = None) -> ModelCatalog:
-    """The built-in facts overridden by the repository's `AIMModel` documents (schema-valid Documents)."""
-    local: list[ModelFacts] = []
-    seen: dict[str, str] = {}
-    for doc in documents:
-        spec = doc.data["spec"]
-        origin = f"{doc.file}:{doc.line}"
-        key = spec["id"].lower()
-        if key in seen and collector is not None:
-            collector.error(doc.file, doc.line, "spec.id", f"model '{spec['id']}' is also described at {seen[key]}")
-            continue
-        seen[key] = origin
-        if "headDim" not in spec and "hiddenSize" not in spec and "kvLatentDim" not in spec:
-            if collector is not None:
-                collector.error(doc.file, doc.line, "spec", "give headDim (or hiddenSize, from which headDim = "
-                                                            "hiddenSize / attentionHeads) or kvLatentDim")
-            continue
-        local_layers = spec.get("slidingWindowLayers", 0) + spec.get("chunkedAttentionLayers", 0)
-        if local_layers > spec["layers"]:
-            if collector is not None:
-                collector.error(doc.file, doc.line, "spec", f"slidingWindowLayers + chunkedAttentionLayers is "
-                                                            f"{local_layers}, more than the {spec['layers']} layers")
-            continue
-        local.append(_facts(spec, origin))
-    return ModelCatalog(builtin_models() + tuple(local))
+@cache
+def builtin_catalog() -> ModelCatalog:
+    """The facts shipped with aimc, without a repository's AIMModel documents (validate/models.py adds those)."""
+    return ModelCatalog(builtin_models())
 
 
-def from_spec(spec: dict, source: str) -> ModelFacts:
-    """Facts from an AIMModel spec (a mapping with its field names), e.g. one `aimc models import` just read."""
-    return _facts(spec, source)
-
-
-def _facts(entry: dict, source: str) -> ModelFacts:
+def from_spec(entry: dict, source: str) -> ModelFacts:
+    """Facts from an AIMModel spec or a models.yaml entry (a mapping with its field names)."""
     latent = entry.get("kvLatentDim")
     heads = int(entry["attentionHeads"])
     head_dim = entry.get("headDim")

@@ -6,15 +6,13 @@ where that matters; `Origin` ties each object back to its file and line.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aimc.model.benchmark import BenchmarkInputs
+from aimc.model.facts import ModelCatalog
 from aimc.model.origin import Origin
 from aimc.model.routing import Gateway, Traffic
 from aimc.records import Record
-
-if TYPE_CHECKING:
-    from aimc.load.documents import Document
 
 JsonPath = tuple[str | int, ...]  # a field's path inside its document, for error lines
 StrPairs = tuple[tuple[str, str], ...]  # a string-to-string mapping (labels, env, node selector)
@@ -249,7 +247,7 @@ class Inputs(Record):
     inventory: Inventory | None
     catalog: Catalog
     objects: tuple[PassthroughObject, ...]
-    models: tuple[Document, ...] = ()  # schema-valid AIMModel documents (model_facts.model_catalog reads them)
+    models: ModelCatalog  # the built-in model facts and the repository's AIMModel documents (validate/models.py)
     benchmarks: BenchmarkInputs | None = None  # scenarios and spec.benchmark (aimc.validate.benchmark)
     # False when what every endpoint's resolution reads had an error (the inventory, a recipe, an AIMModel, or a file
     # that could not be read and may have held one): resolving would answer from part of the inputs.

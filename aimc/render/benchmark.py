@@ -16,6 +16,7 @@ import shlex
 from aimc.model.benchmark import BenchmarkInputs, Scenario
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
+from aimc.records import thawed
 from aimc.render import Rendered, secrets, service
 from aimc.render import labels as L
 
@@ -174,7 +175,7 @@ def environment(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list
     env += secrets.token_env(resolved, inventory)
     for entry in resolved.endpoint.env:
         if entry.get("name") == "VLLM_API_KEY" and "valueFrom" in entry:
-            env.append({"name": "OPENAI_API_KEY", "valueFrom": copy.deepcopy(dict(entry["valueFrom"]))})
+            env.append({"name": "OPENAI_API_KEY", "valueFrom": thawed(entry["valueFrom"])})
     return env
 
 

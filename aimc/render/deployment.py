@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
+from aimc.records import thawed
 from aimc.render import cache, probes, secrets, sizing
 from aimc.render import labels as L
 from aimc.resolve import engine_args
@@ -70,7 +70,7 @@ def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inve
     if pool.node_selector:
         spec["nodeSelector"] = {k: str(v) for k, v in pool.node_selector}
     if pool.tolerations:
-        spec["tolerations"] = [fresh_dict(t) for t in pool.tolerations]
+        spec["tolerations"] = [thawed(t) for t in pool.tolerations]
     return spec
 
 
@@ -124,17 +124,5 @@ def environment(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: I
         merged[name] = {"name": name, "value": str(value)}
     for entry in resolved.endpoint.env:
         merged.pop(entry["name"], None)
-        merged[entry["name"]] = fresh_dict(entry)
+        merged[entry["name"]] = thawed(entry)
     return list(merged.values())
-
-
-_ATOMIC = frozenset({str, int, float, bool, type(None)})
-
-
-def fresh_dict(pairs) -> dict:
-    """A dict of its own (rendered objects may be changed later): a deep copy, skipped when every value is an
-    immutable scalar (the usual toleration or env entry), as copying would hand back the same values."""
-    out = dict(pairs)
-    if all(value.__class__ in _ATOMIC for value in out.values()):
-        return out
-    return copy.deepcopy(out)

@@ -11,26 +11,19 @@ import re
 from fractions import Fraction
 from functools import lru_cache
 
-from aimc.catalog.model_facts import bytes_per_parameter
+from aimc.catalog.model_facts import builtin_catalog, bytes_per_parameter
 from aimc.model.inputs import ResourcesPerGpu
 from aimc.model.plan import ResolvedEngine
 from aimc.records import asdict, replace
 
 # -- model weights ------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _builtin_models():
-    from aimc.catalog.model_facts import ModelCatalog, builtin_models
-
-    return ModelCatalog(builtin_models())
-
-
 def weight_gb(engine: ResolvedEngine, models=None) -> float | None:
     """Weights to download and load, in GB (10^9 bytes): parameters × bytes per parameter of the recipe's precision.
 
     `models` is the facts.ModelCatalog of the build (built-in facts plus the repository's AIMModel documents);
     None when the model has no facts."""
-    catalog = models if models is not None else _builtin_models()
+    catalog = models if models is not None else builtin_catalog()
     found = catalog.lookup(engine.endpoint.model, engine.recipe.huggingface_id, engine.recipe.model_id)
     if found is None:
         return None

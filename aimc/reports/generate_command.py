@@ -32,7 +32,7 @@ def run(request: Request) -> tuple[str, list[Diagnostic]]:
     if request.paths or request.inventory:
         inputs = pipeline.load_inputs(pipeline.Options(paths=request.paths or (".",), inventory=request.inventory,
                                                        allow_empty=True), collector)
-    catalog = facts_mod.model_catalog(inputs.models if inputs else (), collector)
+    catalog = inputs.models if inputs else facts_mod.builtin_catalog()
     collector.raise_if_errors()
     model, source = _facts(request, catalog)
     targets = _targets(request, inputs)

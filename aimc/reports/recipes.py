@@ -99,9 +99,9 @@ def _unknown(recipe_id, recipes):
 def validate_files(files, strict: bool):
     """Every check that applies to a recipe on its own; returns (count, warnings). AIMModel documents among the
     files give facts to the fit checks, as in a build; a recipe whose model has no facts warns as `build` does."""
-    from aimc.catalog import model_facts as facts
     from aimc.resolve import recipe_checks
     from aimc.validate.convert import origin_of
+    from aimc.validate.models import model_catalog
 
     collector = Collector()
     docs = documents.load(documents.discover(list(files), collector), collector)
@@ -118,7 +118,7 @@ def validate_files(files, strict: bool):
             models.append(doc)
         else:
             recipes.append(doc)
-    catalog = facts.model_catalog(models, collector)
+    catalog = model_catalog(models, collector)
     count, unknown_models = 0, set()
     for doc in recipes:
         count += 1

@@ -41,7 +41,7 @@ def check_fit(recipe: Recipe, models=None) -> list[Diagnostic]:
     from aimc.catalog import model_facts as facts
     from aimc.resolve import fit
 
-    models = models or facts.model_catalog()
+    models = models or facts.builtin_catalog()
     origin = recipe.origin
     return [Diagnostic(origin.file, origin.line_of(*config.path), ".".join(map(str, config.path)),
                        f"enabled, but {problem}; disable it or give it more GPUs")

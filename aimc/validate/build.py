@@ -15,6 +15,7 @@ from aimc.validate import benchmark, kube_values, schema
 from aimc.validate.convert import origin_of
 from aimc.validate.endpoints import check_unique_endpoints, parse_endpoint
 from aimc.validate.inventory import choose_inventory, parse_inventory
+from aimc.validate.models import model_catalog
 from aimc.validate.objects import is_previous_output, object_problems
 from aimc.validate.recipes import builtin_catalog, merge_catalog, parse_recipe
 
@@ -49,10 +50,11 @@ def parse_inputs(documents: list[Document], collector: Collector, recipe_documen
     inventory = choose_inventory(found.inventories, inventory_documents, collector)
     catalog = merge_catalog(builtin if builtin is not None else builtin_catalog(_named(found.endpoints)),
                             found.recipes, collector)
+    models = model_catalog(found.models, collector)
     shared_errors += len(collector.errors) - before
     check_unique_endpoints(found.endpoints, collector)
     benchmarks = benchmark.parse(documents, found.endpoints, collector)
-    return Inputs(tuple(found.endpoints), inventory, catalog, tuple(found.objects), tuple(found.models), benchmarks,
+    return Inputs(tuple(found.endpoints), inventory, catalog, tuple(found.objects), models, benchmarks,
                   shared_valid=shared_errors == 0)
 
 

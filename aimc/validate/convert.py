@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from aimc.load.documents import Document
@@ -25,12 +26,13 @@ def str_pairs(mapping: dict[str, Any] | None) -> StrPairs:
 
 
 def canonical(value: Any) -> Any:
-    """A Kubernetes sub-object passed through as given (an EnvVar, a Toleration) with every mapping's keys sorted;
-    list order is kept (it can matter: `$(VAR)` in an env value refers to earlier entries)."""
+    """A Kubernetes sub-object passed through as given (an EnvVar, a Toleration) with every mapping's keys sorted,
+    frozen (read-only mappings, tuples: records/frozen); list order is kept (it can matter: `$(VAR)` in an env value
+    refers to earlier entries)."""
     if isinstance(value, dict):
-        return {k: canonical(value[k]) for k in sorted(value)}
+        return MappingProxyType({k: canonical(value[k]) for k in sorted(value)})
     if isinstance(value, list):
-        return [canonical(item) for item in value]
+        return tuple(canonical(item) for item in value)
     return value
 
 

@@ -1,0 +1,78 @@
+"""Frozen records (aimc/records.py) of what aimc knows about models: one model's architecture (`ModelFacts`) and
+the facts of one build (`ModelCatalog`: the built-in ones of catalog/model_facts.py, overridden by the repository's
+AIMModel documents, which validate/models.py reads)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from aimc.records import Record, compared_on, field, force_setattr
+
+_EMPTY: Mapping = MappingProxyType({})
+
+
+class ModelFacts(Record):
+    id: str
+    aliases: tuple[str, ...]
+    parameters_b: float
+    layers: int
+    attention_heads: int
+    kv_heads: int | None  # None for MLA models
+    head_dim: int | None
+    kv_latent_dim: int | None  # MLA: cached latent values per token and layer, not split by tensor parallelism
+    max_context: int  # max_position_embeddings: the engines' maximum length when no flag sets one
+    source: str  # "built-in" or "file:line" of the AIMModel document
+    # Layers that keep only a window of the sequence in the KV cache (0 layers: none).
+    sliding_window: int | None = None
+    sliding_window_layers: int = 0
+    attention_chunk_size: int | None = None
+    chunked_attention_layers: int = 0
+    architecture: str | None = None  # config.json's architectures[0]: parsers of generated recipes
+    native_precision: str | None = None  # of the original checkpoint: what generation loads without quantizing
+
+    def kv_bytes_per_token(self, kv_bytes: float = 2) -> float:
+        """KV cache of one token over all layers: K and V per KV head, or the MLA latent."""
+        return self.layers * self.kv_bytes_per_token_and_layer(kv_bytes)
+
+    def kv_bytes_per_token_and_layer(self, kv_bytes: float = 2) -> float:
+        if self.kv_latent_dim:
+            return self.kv_latent_dim * kv_bytes
+        assert self.kv_heads is not None and self.head_dim is not None  # read so: without a latent, both are given
+        return 2 * self.kv_heads * self.head_dim * kv_bytes
+
+    def kv_split(self, tp: int) -> int:
+        """How many ways tensor parallelism splits the KV cache: by KV head, at most one per rank; an MLA latent is
+        not split."""
+        if self.kv_latent_dim:
+            return 1
+        assert self.kv_heads is not None  # read so: without a latent, the KV heads are given
+        return min(tp, self.kv_heads)
+
+    @property
+    def full_attention_layers(self) -> int:
+        return self.layers - self.sliding_window_layers - self.chunked_attention_layers
+
+
+class ModelCatalog(Record):
+    models: tuple[ModelFacts, ...]
+    # Lower-case id or alias -> facts, derived from `models` (below), so equality ignores it; read-only, like the
+    # record holding it.
+    _index: Mapping[str, ModelFacts] = field(default_factory=lambda: _EMPTY)
+
+    __eq__, __ne__, __hash__ = compared_on("models")
+
+    def __post_init__(self) -> None:
+        # A fresh index for every record, `replace` included (which would otherwise keep the original's).
+        index = {}
+        for facts in self.models:  # later entries (repository AIMModel documents) win
+            for name in (facts.id, *facts.aliases):
+                index[name.lower()] = facts
+        force_setattr(self, "_index", MappingProxyType(index))
+
+    def lookup(self, *ids: str) -> ModelFacts | None:
+        """Facts of the first id known (case-insensitive, aliases included)."""
+        for model_id in ids:
+            if model_id and model_id.lower() in self._index:
+                return self._index[model_id.lower()]
+        return None
