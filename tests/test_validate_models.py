@@ -44,7 +44,7 @@ def test_the_model_catalog_is_built_once_per_compile(monkeypatch):
 
 def test_render_sizes_with_the_catalog_validate_built(monkeypatch):
     seen = []
-    import aimc.pipeline as pipeline
+    from aimc import pipeline
 
     real = pipeline.render_all
 
