@@ -11,6 +11,7 @@ import errno
 import io
 import os
 import sys
+from typing import Any
 
 # Errors a write to a stream (no file name attached) reports when the stream, not aimc, is the problem.
 _OUTPUT_ERRNOS = {errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EBADF, getattr(errno, "EDQUOT", -1)}
@@ -45,12 +46,22 @@ def output_error_message(exc: BaseException) -> str | None:
 def click_saw_broken_pipe() -> bool:
     """click turns a broken pipe inside a command into `sys.exit(1)`, silently, after wrapping stdout to quiet its
     last flush. True when that happened (the wrapper is removed again: main may run more than once in a process)."""
-    from click.utils import PacifyFlushWrapper
-
-    if isinstance(sys.stdout, PacifyFlushWrapper):
-        sys.stdout = sys.stdout.wrapped
+    wrapper = sys.stdout
+    if isinstance(wrapper, _pacify_flush_wrapper()):
+        sys.stdout = wrapper.wrapped
         return True
     return False
+
+
+def _pacify_flush_wrapper() -> tuple[type[Any], ...]:  # (its `wrapped` is the stream it wraps)
+    """click's stdout wrapper class: private since click 8.5 (`_PacifyFlushWrapper`; the public name warns and goes
+    away in click 9), public before (`PacifyFlushWrapper`), click/utils.py. Empty if click has neither."""
+    import click.utils
+
+    for name in ("_PacifyFlushWrapper", "PacifyFlushWrapper"):  # the first found: asking for the second warns
+        if hasattr(click.utils, name):
+            return (getattr(click.utils, name),)
+    return ()
 
 
 def flush_stdout() -> None:
