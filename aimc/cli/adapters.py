@@ -33,7 +33,8 @@ def argocd_generate():
 
 @click.group()
 def kustomize():
-    """Kustomize exec plugin (kind AimcCompiler, for kubectl kustomize --enable-alpha-plugins)."""
+    """Kustomize exec plugin (kind AimcCompiler, for kubectl kustomize --enable-alpha-plugins), and a check that a
+    build's output holds no uncompiled spec."""
 
 
 @kustomize.command("install-plugin")
@@ -89,7 +90,9 @@ def kustomize_plugin(config_file, extra):
 
 @click.command()
 def krm():
-    """KRM function: a ResourceList on stdin, a ResourceList (items and results) on stdout; exit 1 on errors."""
+    """KRM function: a ResourceList on stdin, a ResourceList (items and results) on stdout; exit 1 on errors. Run by
+    `kustomize build --enable-alpha-plugins --enable-exec` and kpt; `kubectl kustomize` skips it silently (no
+    --enable-exec): `aimc kustomize check-output` tells."""
     from aimc.adapters import krm as krm_adapter
 
     text = read_stdin()
