@@ -18,9 +18,8 @@ PROVIDER_KINDS = {"DestinationRule", "EnvoyFilter", "HealthCheckPolicy", "GCPBac
 def _build(aimc, tmp_path, provider: str | None, inference_extension: bool = True) -> list[dict]:
     repo = shutil.copytree(REPO / "examples", tmp_path / f"examples-{provider}-{inference_extension}")
     inventory = (repo / "cluster.yaml").read_text()
-    if provider is not None:
-        inventory = inventory.replace("    bodyBasedRouting: true\n",
-                                      f"    bodyBasedRouting: true\n    provider: {provider}\n")
+    assert "    provider: none\n" in inventory  # the example states the default
+    inventory = inventory.replace("    provider: none\n", f"    provider: {provider}\n" if provider else "")
     if not inference_extension:
         inventory = inventory.replace("    inferenceExtension: true\n", "")
     (repo / "cluster.yaml").write_text(inventory)
@@ -146,8 +145,7 @@ def test_the_charts_health_check_port_alone_is_refused_by_gkes_cel_rule():
 def test_an_unknown_provider_is_an_error_listing_the_known_ones(aimc, tmp_path):
     repo = shutil.copytree(REPO / "examples", tmp_path / "examples")
     inventory = (repo / "cluster.yaml").read_text()
-    (repo / "cluster.yaml").write_text(inventory.replace("    bodyBasedRouting: true\n",
-                                                         "    bodyBasedRouting: true\n    provider: isito\n"))
+    (repo / "cluster.yaml").write_text(inventory.replace("    provider: none\n", "    provider: isito\n"))
     run = aimc("build", str(repo))
     assert run.code == 1
     assert "spec.gateway.provider: 'isito' is not valid (did you mean 'istio'?)" in run.err
