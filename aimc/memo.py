@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from msgspec import Struct
 
-__all__ = ["catalog_cache", "one_compile", "per_compile", "typed_key"]
+__all__ = ["catalog_cache", "compile_table", "one_compile", "per_compile", "typed_key"]
 
 Result = TypeVar("Result")
 
@@ -41,7 +41,7 @@ class Memo:
     __slots__ = ("tables",)
 
     def __init__(self) -> None:
-        self.tables: dict[Callable, dict[tuple, Any]] = {}
+        self.tables: dict[object, dict] = {}
 
 
 _ACTIVE: ContextVar[Memo | None] = ContextVar("aimc_compile_memo", default=None)
@@ -61,27 +61,50 @@ def one_compile():
         _ACTIVE.reset(token)
 
 
-_SCALARS = (str, int, bool, type(None), bytes)
-
-
 def typed_key(value) -> Any:
-    """`value` as a hashable key that equals only the key of a value of the same type and the same content."""
+    """`value` as a hashable key that equals only the key of a value of the same type and the same content.
+
+    A string and None stand for themselves and a tuple for the tuple of its items' keys: no other value's key can
+    equal them, since every other key is a pair that starts with a type (`(int, 1)`, `(bool, True)`, `(list, ...)`),
+    and a type is never the key of a value. The common arguments (names, flags, tuples of pairs of strings) are
+    therefore cheap to key."""
     kind = value.__class__
-    if kind in _SCALARS:
+    if kind is str or value is None:
+        return value
+    if kind is tuple:
+        return tuple([typed_key(item) for item in value])
+    if kind is int or kind is bool or kind is bytes:
         return kind, value
     if kind is float:
         return kind, repr(value)  # 0.0 == -0.0, and nan != nan
-    if kind is tuple or kind is list:
-        return kind, tuple(typed_key(item) for item in value)
+    if kind is list:
+        return kind, tuple([typed_key(item) for item in value])
     if kind is dict or kind is MappingProxyType:  # in written order: the order of a recipe's flags is its meaning
-        return kind, tuple((typed_key(k), typed_key(v)) for k, v in value.items())
+        return kind, tuple([(typed_key(k), typed_key(v)) for k, v in value.items()])
     if kind is frozenset:
-        return kind, frozenset(typed_key(item) for item in value)
-    if isinstance(value, Struct):  # every field, also those a record's own equality leaves out
-        return kind, tuple(typed_key(getattr(value, name)) for name in value.__struct_fields__)
+        return kind, frozenset([typed_key(item) for item in value])
+    if isinstance(value, Struct):
+        named = getattr(value, "memo_name", None)
+        if named is not None:  # a record of the built-in catalog that its name identifies (a flag set)
+            return kind, named
+        # every field, also those a record's own equality leaves out
+        return kind, tuple([typed_key(getattr(value, name)) for name in value.__struct_fields__])
     if isinstance(value, Enum):
         return kind, value.name
     raise TypeError(f"no typed memo key for a {kind.__name__}")  # a bug: a new type must be added above
+
+
+def compile_table(owner: object) -> dict:
+    """The current compile's table for `owner`, for a hot loop that looks its keys up itself (the YAML loader's tag
+    memo, keyed on the text of a plain scalar: a string, so typed already); outside a compile, a table of its own.
+    The caller bounds it."""
+    memo = _ACTIVE.get()
+    if memo is None:
+        return {}
+    table = memo.tables.get(owner)
+    if table is None:
+        table = memo.tables[owner] = {}
+    return table
 
 
 def per_compile(limit: int) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
@@ -128,6 +151,7 @@ def catalog_cache(known: Callable[[], frozenset[tuple[str, ...]]]):
                 raise ValueError(f"{function.__qualname__}{args!r}: not a name of the built-in catalog")
             return cached(*args)
 
+        reader.cache_info = cached.cache_info  # type: ignore[attr-defined]  # how many names were read
         return reader
 
     return decorate

@@ -8,6 +8,7 @@ import yaml
 
 from aimc.load import yaml_tags
 from aimc.load.yaml_positions import PositionLoader
+from aimc.memo import one_compile
 
 PLAIN = ["", "a", "yes", "Yes", "NO", "on", "off", "y", "n", "true", "False", "~", "null", "Null", "0", "-1", "+7",
          "017", "0o17", "0x1F", "0b11", "1_000", "1:30", "1.5", "-.5", "1e3", "1.0e+3", ".inf", "-.Inf", ".nan",
@@ -33,12 +34,22 @@ def test_a_plain_scalar_gets_the_resolvers_tag_the_first_time_and_the_next():
 
 def test_the_memo_starts_over_past_its_bound(monkeypatch):
     monkeypatch.setattr(yaml_tags, "MAX_REMEMBERED", 3)
-    monkeypatch.setattr(PositionLoader, "plain_tags", {})
     loader = PositionLoader("")
     for value in PLAIN:
         assert loader.resolve(yaml.ScalarNode, value, (True, False)) == Reference("").resolve(
             yaml.ScalarNode, value, (True, False))
-        assert len(PositionLoader.plain_tags) <= 3
+        assert len(loader.plain_tags) <= 3
+
+
+def test_the_memo_lives_for_one_compile():
+    """Loaders of one compile share what they resolved; the next compile (or a loader outside any) starts empty."""
+    with one_compile():
+        first, second = PositionLoader(""), PositionLoader("")
+        first.resolve(yaml.ScalarNode, "yes", (True, False))
+        assert second.plain_tags == {"yes": "tag:yaml.org,2002:bool"}
+    with one_compile():
+        assert PositionLoader("").plain_tags == {}
+    assert PositionLoader("").plain_tags == {} and PositionLoader("").plain_tags is not PositionLoader("").plain_tags
 
 
 def test_documents_compose_to_the_same_nodes():

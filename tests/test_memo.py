@@ -6,6 +6,8 @@ import threading
 from functools import cache
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aimc.memo import catalog_cache, one_compile, per_compile, typed_key
 from aimc.model.inputs import ResourcesPerGpu
@@ -95,3 +97,27 @@ def test_a_catalog_cache_takes_only_names_of_the_catalog():
     for wrong in ("tgi", 1, True):
         with pytest.raises(ValueError):
             _read(wrong)
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([0.0, -0.0, 1.0, 1.5, float("inf")]),
+              st.sampled_from(["", "1", "true", "0", "a"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple),
+                            st.dictionaries(st.sampled_from(["a", "1"]), inner, max_size=2)), max_leaves=6)
+
+
+def _same(a, b) -> bool:
+    """Equal with the same type all the way down (and 0.0 is not -0.0)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    return repr(a) == repr(b)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(json_values, json_values)
+def test_two_values_share_a_key_exactly_when_they_are_the_same_typed_value(a, b):
+    assert (typed_key(a) == typed_key(b)) == _same(a, b)

@@ -20,10 +20,10 @@ def test_quantity_value_memo_keeps_every_quantity_apart():
         quantity_value("lots")
 
 
-def test_merged_resources_memo_layers_inventory_then_endpoint():
+def test_merged_resources_layers_inventory_then_endpoint():
     inventory = ResourcesPerGpu(cpu="8", memory=None, memory_limit=None)
     endpoint = ResourcesPerGpu(cpu=None, memory="64Gi", memory_limit="96Gi")
-    for _ in range(2):  # the second round comes from the memo
+    for _ in range(2):
         assert merged_resources(None, None) == DEFAULT_RESOURCES
         assert merged_resources(inventory, None) == ResourcesPerGpu(cpu="8", memory="32Gi", memory_limit="48Gi")
         assert merged_resources(None, endpoint) == ResourcesPerGpu(cpu="4", memory="64Gi", memory_limit="96Gi")

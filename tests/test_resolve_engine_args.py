@@ -193,26 +193,23 @@ def test_a_mapping_in_custom_args_is_json_text_for_a_json_flag():
 
 def test_arg_checks_memo_tells_values_sources_and_flag_sets_apart():
     from aimc.catalog.flag_sets import flag_set, read_flag_set
-    from aimc.catalog.runtime import runtime
+    from aimc.memo import one_compile
     from aimc.resolve.arg_merge import ArgSource, MergedArg
-    from aimc.resolve.engine_args import ArgChecks, check_arg
+    from aimc.resolve.engine_args import check_arg
 
     vllm = flag_set("vllm")
-    facts = runtime().engine("vllm")
-    memo = ArgChecks.of(vllm, facts)
-    assert ArgChecks.of(vllm, facts) is memo  # one memo per flag set
     good = MergedArg("--dtype", "bfloat16", ArgSource.RECIPE, "--dtype")
     bad = MergedArg("--dtype", "float9", ArgSource.RECIPE, "--dtype")
     typed = MergedArg("--dtype", "float9", ArgSource.CUSTOM_ARGS, "dtype")
-    for arg in (good, bad, typed, good, bad, typed):  # the second round comes from the memo
-        assert memo.check(arg) == check_arg(vllm, facts, arg)
-    assert memo.check(good)[0] is None and memo.check(good)[2:] == ("--dtype", "bfloat16")
-    assert memo.check(bad)[0].source is ArgSource.RECIPE and "float9" in memo.check(bad)[0].message
-    assert memo.check(typed)[0].source is ArgSource.CUSTOM_ARGS and memo.check(typed)[0].key == "dtype"
-    # another flag set (another version or engine) has a memo of its own
-    sglang = read_flag_set("sglang", flag_set("sglang").version)
-    other = ArgChecks.of(sglang, runtime().engine("sglang"))
-    assert other is not memo
-    unknown_there = MergedArg("--max-model-len", "4096", ArgSource.RECIPE, "--max-model-len")
-    assert memo.check(unknown_there)[0] is None
-    assert other.check(unknown_there)[0] is not None  # SGLang calls it --context-length
+    alone = {arg: check_arg(vllm, arg) for arg in (good, bad, typed)}  # outside a compile: computed
+    with one_compile():
+        for arg in (good, bad, typed, good, bad, typed):  # the second round comes from the memo
+            assert check_arg(vllm, arg) == alone[arg]
+        assert check_arg(vllm, good)[0] is None and check_arg(vllm, good)[2:] == ("--dtype", "bfloat16")
+        assert check_arg(vllm, bad)[0].source is ArgSource.RECIPE and "float9" in check_arg(vllm, bad)[0].message
+        assert check_arg(vllm, typed)[0].source is ArgSource.CUSTOM_ARGS and check_arg(vllm, typed)[0].key == "dtype"
+        # another flag set (another version or engine) is another key
+        sglang = read_flag_set("sglang", flag_set("sglang").version)
+        unknown_there = MergedArg("--max-model-len", "4096", ArgSource.RECIPE, "--max-model-len")
+        assert check_arg(vllm, unknown_there)[0] is None
+        assert check_arg(sglang, unknown_there)[0] is not None  # SGLang calls it --context-length

@@ -95,5 +95,6 @@ def run_plugin(config_file: str | None, stdin_text: str, env) -> tuple[str, tupl
     config, place = read_config(config_file, env)
     base_dir = env.get("KUSTOMIZE_PLUGIN_CONFIG_ROOT") or "."
     compiled = stream.compile_resources(read_resources(stdin_text), config, base_dir, place)
-    text = "".join(f"---\n{emit.dump_yaml(obj)}" for obj in compiled.objects)
+    writer = emit.Writer()
+    text = "".join(f"---\n{emit.dump_yaml(obj, writer)}" for obj in compiled.objects)
     return text, compiled.warnings

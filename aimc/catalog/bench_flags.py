@@ -15,14 +15,21 @@ from typing import Any
 
 from aimc.catalog.files import read_json
 from aimc.catalog.flag_sets import PINNED
+from aimc.memo import catalog_cache
 from aimc.records import frozen
 
 _TYPES = {"int": int, "float": float, "str": str, "json": json.loads}
 
 
 @cache
+def _engines() -> frozenset[tuple[str]]:
+    return frozenset((engine,) for engine in PINNED)
+
+
+@catalog_cache(_engines)
 def load(engine: str) -> Mapping[str, Any]:
-    """The flag set of the benchmark client in the pinned image of `engine`; read-only, as every caller shares it."""
+    """The flag set of the benchmark client in the pinned image of `engine` (catalog data, read once per process);
+    read-only, as every caller shares it."""
     return frozen(read_json(f"bench/{engine}-{PINNED[engine]}.json"))
 
 

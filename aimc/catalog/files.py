@@ -9,8 +9,9 @@ behave the same:
   `aimc/_data/<name>`; `data_dir` finds them.
 
 Parsing is not memoised here: each typed view of the data (`model_facts.hardware()`, `model_facts.builtin_models()`,
-`flag_sets.flag_set()`, `validate.recipes.builtin_catalog()`) is a `functools.cache`d function over these readers, so
-every file is parsed once per process and no module keeps a mutable global that tests would have to reset.
+`flag_sets.read_flag_set()`, `validate.recipes.builtin_catalog()`) is cached over these readers, as a function of no
+argument (`functools.cache`) or of catalog names only (`memo.catalog_cache`), so every file is parsed once per
+process, the same for every compile, and no module keeps a mutable global that tests would have to reset.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def read_yaml_documents(name: str) -> list[Any]:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return list(yaml.load_all(_catalog_text(name), Loader=loader))
+
+
+def catalog_names(folder: str) -> list[str]:
+    """The file names in a folder of the catalog package (e.g. `engines`)."""
+    return sorted(entry.name for entry in resources.files("aimc.catalog").joinpath(folder).iterdir())
 
 
 def read_json(name: str) -> Any:

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
 
-from aimc.catalog.files import read_json
+from aimc.catalog.files import catalog_names, read_json
+from aimc.memo import catalog_cache
 from aimc.records import Record, frozen
 
 # The engine versions of the default images (runtime.yaml `defaults`): the flag set used when no image is known
@@ -60,6 +61,11 @@ class FlagSet(Record):
     options: Mapping[str, tuple[FlagSpec, bool]]  # every option string (name, alias, negation) -> (spec, negated)
     long_names: tuple[str, ...]  # real long flags, for suggestions
     removed: Mapping[str, str]  # flags the previous release had -> what happened to them
+
+    @property
+    def memo_name(self) -> tuple[str, str]:
+        """What a per-compile memo keys a flag set on (aimc/memo.py): it is the shipped file of that name."""
+        return self.engine, self.version
 
     @property
     def label(self) -> str:
@@ -108,8 +114,15 @@ def flag_set(engine: str, version: str | None = None) -> FlagSet:
 
 
 @cache
+def shipped() -> frozenset[tuple[str, str]]:
+    """(engine, version) of every shipped flag set: `engines/<engine>-<version>.json`."""
+    stems = (name.removesuffix(".json").partition("-") for name in catalog_names("engines"))
+    return frozenset((engine, version) for engine, _, version in stems)
+
+
+@catalog_cache(shipped)
 def read_flag_set(engine: str, version: str) -> FlagSet:
-    """One shipped flag set, read once per process on first use."""
+    """One shipped flag set, read once per process on first use (catalog data: the same for every compile)."""
     data = read_json(f"engines/{engine}-{version}.json")
     options: dict = {}
     long_names = []

@@ -9,7 +9,7 @@ Read once per process (`runtime()` is cached); every view is immutable. Choosing
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import cache
 
 from aimc.catalog.files import read_yaml
 from aimc.records import Record
@@ -101,15 +101,12 @@ def runtime() -> Runtime:
     return Runtime(images, defaults, engines, precision)
 
 
-@lru_cache(maxsize=1024, typed=True)  # memoised: every endpoint's image asks for the same few versions
 def version_key(version: str) -> tuple:
     """`0.5.5.post3` -> ((0, 0), (0, 5), (0, 5), (1, 'post'), (0, 3)): numbers compare as numbers, and a release with
     a suffix sorts after the plain release."""
     return tuple((0, int(num)) if num else (1, text) for num, text in _VERSION_PART.findall(str(version).lower()))
 
 
-# memoised: a handful of (flag sets, image version) pairs for thousands of endpoints
-@lru_cache(maxsize=1024, typed=True)
 def nearest_version(known: tuple[str, ...], version: str) -> str:
     """The known version closest to `version`: on the same major.minor line if there is one (0.11.2 -> 0.11.1,
     0.10.1 -> 0.10.2), else the newest older one, else the oldest known. `known` is ascending."""

@@ -11,6 +11,7 @@ import yaml
 from aimc.emit import yaml_text as yamlout
 from aimc.emit.file_names import file_name, unique_file_names  # noqa: F401 - file_name is part of this API
 from aimc.emit.scalars import SafeDumper as _Dumper
+from aimc.emit.yaml_text import Writer  # noqa: F401 - part of this API (one per stream)
 from aimc.errors import comment_text
 from aimc.render import Rendered
 
@@ -41,9 +42,10 @@ def ordered(items: list[Rendered]) -> list[Rendered]:
     return sorted(items, key=sort_key)
 
 
-def dump_yaml(obj) -> str:
-    """One object as block YAML. yamlout writes exactly what PyYAML would, much faster; PyYAML handles the rest."""
-    fast = yamlout.dump(obj)
+def dump_yaml(obj, writer: yamlout.Writer | None = None) -> str:
+    """One object as block YAML. yamlout writes exactly what PyYAML would, much faster; PyYAML handles the rest.
+    `writer`: the one of the stream the object belongs to (it remembers the stream's scalars)."""
+    fast = (writer or yamlout.Writer()).dump(obj)
     if fast is not None:
         return fast
     # width: never fold long strings (command-line args), so the output does not depend on line length.
@@ -58,9 +60,9 @@ def to_yaml_stream(items: list[Rendered]) -> str:
 def yaml_stream_chunks(items: list[Rendered], chunk_size: int = 1 << 20):
     """The YAML stream in pieces of about `chunk_size` characters: printed piece by piece, a large stream (75 MB for
     10,000 endpoints) is never held whole, nor again encoded."""
-    parts, size = [], 0
+    parts, size, writer = [], 0, yamlout.Writer()
     for item in ordered(items):
-        part = f"---\n# Source: {comment_text(item.source)}\n{dump_yaml(item.obj)}"
+        part = f"---\n# Source: {comment_text(item.source)}\n{dump_yaml(item.obj, writer)}"
         parts.append(part)
         size += len(part)
         if size >= chunk_size:
@@ -93,13 +95,13 @@ def plain(obj):
 def tree_files(items: list[Rendered], output_format: str) -> dict[str, str]:
     """What `write_tree` writes: relative path -> file content, in output order."""
     wanted: dict[str, str] = {}
-    items = ordered(items)
+    items, writer = ordered(items), yamlout.Writer()
     for item, rel in zip(items, unique_file_names(items, output_format), strict=True):
         if output_format == "json":
             body = json.dumps(plain(item.obj), indent=2, ensure_ascii=False) + "\n"
             wanted[rel] = body  # JSON has no comments: marker files are tracked by the YAML form only
         else:
-            wanted[rel] = f"{GENERATED_MARKER} Source: {comment_text(item.source)}\n{dump_yaml(item.obj)}"
+            wanted[rel] = f"{GENERATED_MARKER} Source: {comment_text(item.source)}\n{dump_yaml(item.obj, writer)}"
     return wanted
 
 

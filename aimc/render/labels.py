@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from functools import lru_cache
 
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 
@@ -74,7 +73,6 @@ def fact_labels(resolved: ResolvedEndpoint, engine: ResolvedEngine | None = None
     return out
 
 
-@lru_cache(maxsize=4096)  # memoised: every object of an endpoint labels the same model and hardware
 def label_value(text: str) -> str:
     """A valid label value: `Qwen/Qwen3-32B` -> `Qwen_Qwen3-32B`; at most 63 characters, a short hash when cut."""
     value = re.sub(r"[^A-Za-z0-9._-]", "_", text).strip("._-")

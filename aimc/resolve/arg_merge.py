@@ -87,7 +87,9 @@ class MergedArgs(Record):
     notes: tuple[str, ...]
 
 
-@per_compile(limit=8192)  # measured: see the comment of `merge_args`
+# Memoised for the compile: thousands of endpoints share a few configurations and usually the same overrides. Measured
+# at 1,000 endpoints (bench/generate.py): 2,242 merges, 783 distinct; the memo saves ~135 ms of ~2 s, its keys ~40 ms.
+@per_compile(limit=8192)
 def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = (),
                custom_args: YamlPairs = (), engine_custom_args: YamlPairs = ()) -> MergedArgs:
     """Merge a configuration's args (pairs or a mapping) with an endpoint's overrides and customArgs, then the

@@ -6,7 +6,6 @@ precedence merge itself (recipe args < aimFrameworkOverrides < customArgs) is `a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
 
 from aimc.catalog.flag_sets import FlagSet, check_value, flag_set, unknown_flag_problem
 from aimc.catalog.runtime import runtime
@@ -78,10 +77,8 @@ def _check_args(flags: FlagSet, args: tuple[MergedArg, ...], problems: list[ArgP
     of a recipe that this version removed and ignores is left out with a warning (`dropped`); typed in customArgs it
     stays an error."""
     out: dict = {}
-    engine = runtime().engine(flags.engine)
-    memo = ArgChecks.of(flags, engine)
     for arg in args:
-        problem, drop, flag, value = memo.check(arg)
+        problem, drop, flag, value = check_arg(flags, arg)
         if drop is not None:
             dropped.append(drop)
         if problem is not None:
@@ -96,39 +93,11 @@ def _check_args(flags: FlagSet, args: tuple[MergedArg, ...], problems: list[ArgP
 ArgOutcome = tuple[ArgProblem | None, str | None, str | None, object]
 
 
-class ArgChecks:
-    """`check_arg` memoised per flag set and engine facts: the endpoints of a configuration check the same recipe
-    flags and values (a MergedArg holds the flag, the value, the source and the key, everything the outcome reads).
-    Held by the identity of the flag set (a FlagSet holds a dict, so it cannot be hashed); the memo keeps a reference
-    to both, so an id is never reused while its entry lives."""
-
-    _by_flag_set: ClassVar[dict[tuple[int, int], ArgChecks]] = {}
-
-    def __init__(self, flags: FlagSet, engine):
-        self.flags = flags
-        self.engine = engine
-        self.outcomes: dict[MergedArg, ArgOutcome] = {}
-
-    @classmethod
-    def of(cls, flags: FlagSet, engine) -> ArgChecks:
-        key = (id(flags), id(engine))
-        found = cls._by_flag_set.get(key)
-        if found is None or found.flags is not flags or found.engine is not engine:
-            found = cls._by_flag_set[key] = cls(flags, engine)
-        return found
-
-    def check(self, arg: MergedArg) -> ArgOutcome:
-        try:
-            found = self.outcomes.get(arg)
-        except TypeError:  # a value that cannot be a key
-            return check_arg(self.flags, self.engine, arg)
-        if found is None:
-            found = self.outcomes[arg] = check_arg(self.flags, self.engine, arg)
-        return found
-
-
-def check_arg(flags: FlagSet, engine, arg: MergedArg) -> ArgOutcome:
+# Not memoised: at 1,000 endpoints (bench/generate.py) the 7,286 checks cost ~36 ms, and keying them on typed values
+# ~47 ms (the process-wide memo this replaces, keyed on the flag set's identity, paid its own lookups too).
+def check_arg(flags: FlagSet, arg: MergedArg) -> ArgOutcome:
     """One merged argument against the flag set (see `_check_args`)."""
+    engine = runtime().engine(flags.engine)
     flag, value = arg.flag, arg.value
     found = flags.lookup(flag)
     no_op = engine.no_op(flag, flags.version) if found is None else None

@@ -8,8 +8,6 @@ pipeline parallelism, memory per GPU, merged engine settings), so callers that p
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from aimc.catalog import model_facts as facts_mod
 from aimc.catalog.model_facts import COMPUTE_PARTITIONS, ModelCatalog, ModelFacts
 from aimc.errors import Diagnostic
@@ -78,7 +76,7 @@ def memory_check(models: ModelCatalog):
         memory = pool_memory(pool)
         if memory is None:
             return replace(entry, fit_unchecked=f"no memory figure for {pool.hardware}")
-        fit = _fit(model, candidate.recipe.precision, gpus, memory,
+        fit = compute(model, candidate.recipe.precision, gpus, memory,
                    config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args),
                    candidate.config.engine)
         if fit.fits:
@@ -86,12 +84,6 @@ def memory_check(models: ModelCatalog):
         return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=fit)
 
     return check
-
-
-@lru_cache(maxsize=8192)
-def _fit(model: ModelFacts, precision: str, gpus: int, memory: float, values: Settings, engine: str) -> Fit:
-    """One fit; cached, as thousands of endpoints share a few recipes."""
-    return compute(model, precision, gpus, memory, values, engine)
 
 
 def recipe_fit_problems(recipe: Recipe, models: ModelCatalog) -> list[tuple[RecipeConfig, str]]:

@@ -7,7 +7,6 @@ Flags are read under either engine's name: the published recipes sometimes write
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 from aimc.model.inputs import RecipeConfig
 from aimc.records import Record
@@ -46,7 +45,7 @@ def settings(merged: MergedArgs) -> Settings:
     values: dict = {}
     for arg in merged.args:
         value = arg.value
-        effect = arg_effect(arg.flag, value) if value.__class__ is str else _effect(arg.flag, value)
+        effect = arg_effect(arg.flag, value)
         if effect is None:
             continue
         key, setting = effect
@@ -60,13 +59,7 @@ def settings(merged: MergedArgs) -> Settings:
 _REMOVED = object()  # a setting back to the engine's default
 
 
-@lru_cache(maxsize=4096)  # memoised: the endpoints of a configuration repeat its flags and values (text only)
-def arg_effect(flag: str, value: str):
-    """What one argument with a text value does to the settings (see `_effect`)."""
-    return _effect(flag, value)
-
-
-def _effect(flag, value):
+def arg_effect(flag, value):
     """(setting, value), (setting, _REMOVED), or None when the flag says nothing about memory."""
     flag = _canonical(flag)
     if flag in _BARE_FLAGS:

@@ -10,13 +10,12 @@ else the `engineVersion` the image declares; else the version its tag names, or 
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from aimc.catalog import runtime as rt
 from aimc.catalog.flag_sets import PINNED
 from aimc.catalog.model_facts import hardware as hardware_facts
 from aimc.errors import Diagnostic
 from aimc.load.yaml_positions import format_path
+from aimc.memo import per_compile
 from aimc.model.inputs import Endpoint, EngineRequest, ImageRef, Inventory, NodePool
 from aimc.model.plan import ImageChoice
 from aimc.validate.kube_values import image_problem
@@ -103,7 +102,9 @@ def _default(endpoint: Endpoint, request: EngineRequest, pool: NodePool,
     return None, (Diagnostic(origin.file, origin.line_of(*request.path), format_path(request.path), message),)
 
 
-@lru_cache(maxsize=256)  # memoised: every endpoint without an image of its own gets one of a few (engine, arch)
+# Memoised for the compile: every endpoint without an image of its own gets one of a few (engine, arch). Measured at
+# 1,000 endpoints (bench/generate.py): 1,121 calls, 5 distinct; the memo saves ~75 ms of ~2 s, its keys cost ~1 ms.
+@per_compile(limit=256)
 def default_choice(engine: str, arch: str | None) -> ImageChoice | None:
     """aimc's default image of an engine on an architecture (runtime.yaml), or None; a frozen record, shared."""
     catalog = rt.runtime()

@@ -6,8 +6,6 @@ vLLM also runs MXFP4 checkpoints on older architectures by dequantizing the weig
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from aimc.catalog import runtime as rt
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Endpoint, EngineRequest, Recipe
@@ -16,7 +14,6 @@ from aimc.records import replace
 from aimc.resolve.images import architecture, hardware_of
 
 
-@lru_cache(maxsize=1024)  # memoised: every candidate of every endpoint asks about a few (precision, hardware, engine)
 def precision_problem(precision: str | None, hardware: str | None, engine: str) -> str | None:
     """Why `engine` cannot run `precision` on `hardware`, or None (also when either is unknown)."""
     arch = architecture(hardware)

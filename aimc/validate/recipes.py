@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from aimc.catalog.files import data_dir
 from aimc.errors import Collector
 from aimc.load.documents import Document, SourceFile, discover, load_file
+from aimc.memo import catalog_cache
 from aimc.model.inputs import ArgValue, Catalog, Recipe, RecipeConfig
 from aimc.validate.convert import origin_of, scalar_text, str_pairs
 from aimc.validate.profiles import parse_profile
@@ -87,7 +88,7 @@ def builtin_catalog(wanted: frozenset[str] | None = None) -> Catalog:
         # A recipe file names its own model_id and recipe_id in its text, so a file that does not contain a wanted
         # name cannot serve it (tests/test_validate_recipes.py checks every built-in file for this).
         files = tuple(f for f in files if any(name in f.text.lower() for name in wanted))
-    recipes = [recipe for source_file in files for recipe in _builtin_recipes(source_file)]
+    recipes = [recipe for source_file in files for recipe in _builtin_recipes(source_file.path)]
     return Catalog(tuple(sorted(recipes, key=lambda r: r.id)), complete=wanted is None)
 
 
@@ -110,9 +111,16 @@ def _builtin_files() -> tuple[SourceFile, ...]:
 
 
 @cache
-def _builtin_recipes(source_file: SourceFile) -> tuple[Recipe, ...]:
-    """One built-in file's recipes, parsed once per process. Not schema-checked at run time: the shipped files are
-    checked by the test suite (tests/test_validate_recipes.py), and compiling the recipe schema cost every run."""
+def _builtin_paths() -> frozenset[tuple[str]]:
+    return frozenset((source_file.path,) for source_file in _builtin_files())
+
+
+@catalog_cache(_builtin_paths)
+def _builtin_recipes(path: str) -> tuple[Recipe, ...]:
+    """One built-in file's recipes, parsed once per process (catalog data, the same for every compile). Not
+    schema-checked at run time: the shipped files are checked by the test suite (tests/test_validate_recipes.py),
+    and compiling the recipe schema cost every run."""
+    source_file = next(f for f in _builtin_files() if f.path == path)
     collector = Collector()
     recipes = [parse_recipe(doc, collector, builtin=True) for doc in load_file(source_file, collector)
                if doc.kind in ("recipe", "profile")]

@@ -19,6 +19,7 @@ from functools import cache
 from aimc.catalog.files import data_dir
 from aimc.errors import MAX_VALUE_CHARS, Diagnostic, describe, did_you_mean, quote
 from aimc.load.yaml_positions import format_path, line_of
+from aimc.memo import catalog_cache
 from aimc.validate import field_homes
 
 SCHEMA_FILES = {
@@ -55,12 +56,19 @@ class DialectError(Exception):
 
 
 @cache
+def kinds() -> frozenset[tuple[str]]:
+    return frozenset((kind,) for kind in SCHEMA_FILES)
+
+
+# The shipped schemas and what is built from them are read once per process (catalog data, the same for every
+# compile); the schema dicts are shared, so nothing may change them.
+@catalog_cache(kinds)
 def load_schema(kind: str) -> dict:
     with open(data_dir("schemas") / SCHEMA_FILES[kind], encoding="utf-8") as handle:
         return json.load(handle)
 
 
-@cache
+@catalog_cache(kinds)
 def fast_validator(kind: str):
     """The jsonschema-rs validator of a shipped schema, compiled once per process."""
     return compile_fast(load_schema(kind))
@@ -150,7 +158,7 @@ def is_valid(kind: str, data) -> bool:
         return validator(kind).is_valid(data)
 
 
-@cache
+@catalog_cache(kinds)
 def validator(kind: str):
     from jsonschema import Draft202012Validator
 
@@ -201,7 +209,7 @@ def _diagnostic(error, data, file: str, default_line: int) -> Diagnostic:
     return Diagnostic(file, line_of(data, path, default_line), format_path(path) or "(document)", message)
 
 
-@cache
+@catalog_cache(kinds)
 def _homes(kind: str) -> dict:
     return field_homes.homes(load_schema(kind))
 
