@@ -9,8 +9,8 @@ merge of another endpoint's `1` (issue 21). Hence:
   function remembers its results only inside a scope, in tables dropped when the scope ends. Outside any scope (a
   unit test calling the function directly) it simply computes. The scope is held in a `ContextVar`, so threads and
   nested scopes each see their own.
-- `typed_key` turns the arguments into a key under which no value of another type can be found: every scalar is
-  paired with its type (a float by its `repr`, so `0.0` and `-0.0` differ too), containers and records are walked.
+- `typed_key` turns the arguments into a key under which no value of another type can be found: plain data by its
+  `marshal` bytes (which write each value's type), records and enums walked and paired with their type.
 - Each table holds at most `limit` entries; a full table is emptied and starts again (a memo is a speed-up only).
 
 Process-wide caches remain only for the built-in catalog (files shipped with aimc, the same for every compile):
@@ -21,12 +21,13 @@ catalog defines. tests/test_architecture.py keeps it that way.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import marshal
+from collections.abc import Callable, Hashable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from msgspec import Struct
 
@@ -61,32 +62,33 @@ def one_compile():
         _ACTIVE.reset(token)
 
 
-def typed_key(value) -> Any:
+def typed_key(value) -> Hashable:
     """`value` as a hashable key that equals only the key of a value of the same type and the same content.
 
-    A string and None stand for themselves and a tuple for the tuple of its items' keys: no other value's key can
-    equal them, since every other key is a pair that starts with a type (`(int, 1)`, `(bool, True)`, `(list, ...)`),
-    and a type is never the key of a value. The common arguments (names, flags, tuples of pairs of strings) are
-    therefore cheap to key."""
+    Plain data (strings, numbers, booleans, None, bytes, and tuples, lists and dicts of them) is keyed on its
+    `marshal` bytes, format 2: a faithful serialisation that writes each value's type (`T` true, `i` an int, `g` a
+    float by its bits, `u` a string), so `true`, `1`, `1.0` and `"1"` give four keys and `0.0` and `-0.0` two, and
+    that has no back-references, so equal values give equal bytes. It runs in C, several times faster than walking
+    the value in Python. What marshal refuses (a record, an enum, a subclass of a built-in type) is walked: paired
+    with its type, its parts keyed the same way. Bytes never equal a pair, so the two kinds of key cannot meet."""
+    try:
+        return marshal.dumps(value, 2)
+    except ValueError:  # raised only for a value marshal cannot write
+        return _walked(value)
+
+
+def _walked(value) -> tuple:
     kind = value.__class__
-    if kind is str or value is None:
-        return value
-    if kind is tuple:
-        return tuple([typed_key(item) for item in value])
-    if kind is int or kind is bool or kind is bytes:
-        return kind, value
-    if kind is float:
-        return kind, repr(value)  # 0.0 == -0.0, and nan != nan
-    if kind is list:
+    if kind is tuple or kind is list:
         return kind, tuple([typed_key(item) for item in value])
     if kind is dict or kind is MappingProxyType:  # in written order: the order of a recipe's flags is its meaning
         return kind, tuple([(typed_key(k), typed_key(v)) for k, v in value.items()])
-    if kind is frozenset:
+    if kind is frozenset or kind is set:
         return kind, frozenset([typed_key(item) for item in value])
     if isinstance(value, Struct):
         named = getattr(value, "memo_name", None)
         if named is not None:  # a record of the built-in catalog that its name identifies (a flag set)
-            return kind, named
+            return kind, typed_key(named)
         # every field, also those a record's own equality leaves out
         return kind, tuple([typed_key(getattr(value, name)) for name in value.__struct_fields__])
     if isinstance(value, Enum):

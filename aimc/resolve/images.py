@@ -103,7 +103,7 @@ def _default(endpoint: Endpoint, request: EngineRequest, pool: NodePool,
 
 
 # Memoised for the compile: every endpoint without an image of its own gets one of a few (engine, arch). Measured at
-# 1,000 endpoints (bench/generate.py): 1,121 calls, 5 distinct; the memo saves ~75 ms of ~2 s, its keys cost ~1 ms.
+# 1,000 endpoints (bench/generate.py): 1,121 calls, 5 distinct; the memo saves ~70-100 ms, its keys cost ~0.2 ms.
 @per_compile(limit=256)
 def default_choice(engine: str, arch: str | None) -> ImageChoice | None:
     """aimc's default image of an engine on an architecture (runtime.yaml), or None; a frozen record, shared."""
