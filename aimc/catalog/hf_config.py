@@ -11,9 +11,9 @@ import json
 import re
 from pathlib import Path
 
-from aimc.catalog import hf_parameters
+from aimc.catalog import hf_parameters, hf_values
 from aimc.catalog.hf_parameters import first
-from aimc.errors import Diagnostic, UserError
+from aimc.errors import Diagnostic, UserError, comment_text
 from aimc.records import Record
 
 INDEX_FILE = "model.safetensors.index.json"
@@ -21,6 +21,7 @@ INDEX_FILE = "model.safetensors.index.json"
 DTYPES = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
 BITS = {"fp32": 32, "bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "int4": 4, "fp4": 4}
 BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5, "fp4": 0.5}
+MAX_CHECKPOINT_BYTES = 2**60  # an exbibyte: far above any checkpoint, far below a float's range
 CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length")
 
 
@@ -35,6 +36,12 @@ class ImportedModel(Record):
     id_source: str
     facts: tuple[Fact, ...]
     config_file: str  # as given on the command line
+    key_lines: tuple[tuple[str, int], ...] = ()  # (config key, its line in config_file)
+
+    def line_of(self, source: str) -> int:
+        """The line of the config key a fact came from (its source starts with the key), else 1."""
+        key = source.split(" ", 1)[0]
+        return dict(self.key_lines).get(key, 1)
 
     def value(self, field: str):
         return next((f.value for f in self.facts if f.field == field), None)
@@ -47,21 +54,40 @@ def import_model(path: str, name: str | None = None) -> ImportedModel:
     shown = str(config_path)
     if not config_path.is_file():
         raise UserError([Diagnostic(path, 0, "", "no config.json there: give a checkpoint folder or its config.json")])
-    config = _read_json(config_path, shown)
+    config, lines = _read_json(config_path, shown)
     index_path = config_path.parent / INDEX_FILE
-    index = _read_json(index_path, str(index_path)) if index_path.is_file() else None
+    index = _read_index(index_path) if index_path.is_file() else None
     model_id, id_source = _model_id(config, config_path, name, shown)
-    return ImportedModel(model_id, id_source, facts_of(config, index, shown), shown)
+    _check_id(model_id, id_source, shown)
+    return ImportedModel(model_id, id_source, facts_of(config, index, shown), shown, tuple(sorted(lines.items())))
 
 
-def _read_json(path: Path, shown: str) -> dict:
+def _read_json(path: Path, shown: str) -> tuple[dict, dict[str, int]]:
+    data, text = hf_values.parse(_read_bytes(path, shown), shown)
+    return hf_values.checked(data, shown, text)
+
+
+def _read_index(path: Path) -> dict:
+    """The safetensors index, reduced to what aimc reads: {"metadata": {"total_size": bytes}} or {}."""
+    shown = str(path)
+    data, text = hf_values.parse(_read_bytes(path, shown), shown)
+    metadata = data.get("metadata")
+    size = metadata.get("total_size") if isinstance(metadata, dict) else None
+    if size is None:
+        return {}
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_CHECKPOINT_BYTES:
+        line = text.count("\n", 0, max(text.find('"total_size"'), 0)) + 1
+        raise UserError([Diagnostic(shown, line, "metadata.total_size", f"{hf_values.shown(size)} is not valid: "
+                                    f"expected the checkpoint's size in bytes, a whole number from 1 to "
+                                    f"{MAX_CHECKPOINT_BYTES:,}")])
+    return {"metadata": {"total_size": size}}
+
+
+def _read_bytes(path: Path, shown: str) -> bytes:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError([Diagnostic(shown, getattr(exc, "lineno", 0), "", f"cannot read it as JSON: {exc}")]) from exc
-    if not isinstance(data, dict):
-        raise UserError([Diagnostic(shown, 1, "", "expected a JSON object")])
-    return data
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError([Diagnostic(shown, 0, "", f"cannot read it: {exc.strerror or exc}")]) from None
 
 
 def _model_id(config: dict, config_path: Path, name: str | None, shown: str) -> tuple[str, str]:
@@ -79,11 +105,20 @@ def _model_id(config: dict, config_path: Path, name: str | None, shown: str) -> 
     raise UserError([Diagnostic(shown, 0, "", "cannot tell the model id from the folder: pass --name ORG/MODEL")])
 
 
+def _check_id(model_id: str, id_source: str, shown: str) -> None:
+    """A model id is one line of printable Unicode: it becomes a label value, a header value, a recipe's model_id."""
+    if not model_id.isprintable() or any(0xD800 <= ord(char) <= 0xDFFF for char in model_id):
+        where = "--name" if id_source == "--name" else "model id"
+        raise UserError([Diagnostic(shown, 0, where, f"'{comment_text(model_id)}' ({id_source}) is not a model id: it "
+                                                     "holds a line break, a control character or bytes that are not "
+                                                     "UTF-8; pass --name ORG/MODEL")])
+
+
 def facts_of(config: dict, index: dict | None, shown: str) -> tuple[Fact, ...]:
     """Every fact of one config.json (pure: the index is the parsed model.safetensors.index.json, or None)."""
     text = config.get("text_config") if isinstance(config.get("text_config"), dict) else None
     view, prefix = (text, "text_config.") if text and "num_hidden_layers" not in config else (config, "")
-    architecture = (config.get("architectures") or [None])[0]
+    architecture = (config.get("architectures") or view.get("architectures") or [None])[0]
     missing: list[Diagnostic] = []
     facts: list[Fact] = []
 
@@ -103,7 +138,14 @@ def facts_of(config: dict, index: dict | None, shown: str) -> tuple[Fact, ...]:
     heads = need("attentionHeads", "the number of attention heads", "num_attention_heads", "n_head")
     kv_heads = head_dim = None
     latent = view.get("kv_lora_rank")
-    if latent and view.get("qk_rope_head_dim") is not None:
+    if latent and not view.get("qk_rope_head_dim"):
+        missing.append(Diagnostic(shown, 1, prefix + "qk_rope_head_dim", "missing: an MLA config (kv_lora_rank "
+                                  f"{latent}) gives qk_rope_head_dim, the rotary part of the cached latent"))
+    elif latent:
+        if not view.get("qk_nope_head_dim"):
+            missing.append(Diagnostic(shown, 1, prefix + "qk_nope_head_dim", "missing: an MLA config (kv_lora_rank "
+                                      f"{latent}) gives qk_nope_head_dim, the per-head size the parameters count "
+                                      "uses"))
         facts.append(Fact("kvLatentDim", latent + view["qk_rope_head_dim"],
                           f"{prefix}kv_lora_rank {latent} + {prefix}qk_rope_head_dim {view['qk_rope_head_dim']} (MLA)"))
     elif heads:
@@ -112,7 +154,11 @@ def facts_of(config: dict, index: dict | None, shown: str) -> tuple[Fact, ...]:
         facts.append(Fact("kvHeads", kv_heads or heads, source))
         kv_heads = kv_heads or heads
         head_dim, key = first(view, "head_dim")
-        if head_dim is None and hidden:
+        if head_dim is None and hidden and hidden < heads:
+            missing.append(Diagnostic(shown, 1, prefix + "head_dim", f"missing: hidden_size {hidden} is smaller than "
+                                      f"num_attention_heads {heads}, so the head size is not hidden_size / heads: the "
+                                      "config must give head_dim"))
+        elif head_dim is None and hidden:
             head_dim, key = hidden // heads, f"hidden_size {hidden} / num_attention_heads {heads}"
         if head_dim:
             facts.append(Fact("headDim", head_dim, prefix + key if key == "head_dim" else key))
@@ -121,7 +167,7 @@ def facts_of(config: dict, index: dict | None, shown: str) -> tuple[Fact, ...]:
     if layers and hidden and heads:
         facts.extend(_parameters(view, prefix, architecture, index, precision, precision_source, layers, hidden,
                                  heads, kv_heads or heads, head_dim or hidden // heads, missing, shown))
-    facts.extend(_layout(view, prefix))
+    facts.extend(_layout(view, prefix, layers, missing, shown))
     if precision:
         facts.append(Fact("nativePrecision", precision, precision_source))
         facts.append(Fact("nativeWeightBits", BITS[precision], precision_source))
@@ -165,26 +211,35 @@ def _parameters(view, prefix, architecture, index, precision, precision_source, 
     out = []
     if total_size and precision and (counted is None or not quantized):
         # An unquantized checkpoint's size is exact; a quantized one mixes widths, so the count wins when known.
-        value = round(total_size / BYTES[precision] / 1e9, 3)
+        value = _billions(total_size / BYTES[precision])
         out.append(Fact("parametersB", value, f"{INDEX_FILE} metadata.total_size {total_size} bytes / "
                                               f"{BYTES[precision]} bytes per parameter ({precision_source})"))
     elif counted is not None:
-        out.append(Fact("parametersB", round(counted.total / 1e9, 3), f"counted from config.json: {counted.how}"))
+        out.append(Fact("parametersB", _billions(counted.total), f"counted from config.json: {counted.how}"))
     else:
         known = ", ".join(sorted(hf_parameters.architectures()))
-        missing.append(Diagnostic(shown, 1, "architectures", f"missing: the parameter count (parametersB): "
-                                  f"'{architecture}' is not an architecture whose layout aimc knows ({known}); put "
-                                  f"{INDEX_FILE} beside config.json (its metadata.total_size gives the checkpoint "
+        why = (f"the {architecture} layout needs keys this config lacks (vocab_size, intermediate_size, the "
+               "experts) or has dense layers beyond num_hidden_layers" if architecture in hf_parameters.architectures()
+               else f"'{architecture}' is not an architecture whose layout aimc knows ({known})")
+        missing.append(Diagnostic(shown, 1, "architectures", f"missing: the parameter count (parametersB): {why}; "
+                                  f"put {INDEX_FILE} beside config.json (its metadata.total_size gives the checkpoint "
                                   "size) or write parametersB into the AIMModel by hand"))
         return out
     if counted is not None and counted.active != counted.total:
-        out.append(Fact("activeParametersB", round(counted.active / 1e9, 3), "counted: the experts one token uses"))
+        out.append(Fact("activeParametersB", _billions(counted.active), "counted: the experts one token uses"))
     return out
 
 
-def _layout(view: dict, prefix: str) -> list[Fact]:
-    """MoE, sliding-window and chunked attention: shown for the reader; the fit counts every layer's KV cache at
-    full length, an upper bound for models that use a window on some layers."""
+def _billions(count: float) -> float:
+    """Parameters in billions, to 3 decimals; a model under a million parameters keeps 3 significant digits (0 is
+    not a parameter count)."""
+    return round(count / 1e9, 3) or float(f"{count / 1e9:.3g}")
+
+
+def _layout(view: dict, prefix: str, layers: int | None, missing: list, shown: str) -> list[Fact]:
+    """MoE, sliding-window and chunked attention. The layers that keep only a window are counted from layer_types
+    when the config lists them; otherwise none is (0: the fit counts every layer's KV cache at full length, an upper
+    bound)."""
     out = []
     experts, key = first(view, *hf_parameters.EXPERT_KEYS)
     if experts:
@@ -198,7 +253,14 @@ def _layout(view: dict, prefix: str) -> list[Fact]:
         on = sum(1 for kind in kinds if kind == "sliding_attention")
         where = f" (on {on} of {len(kinds)} layers, layer_types)" if kinds else ""
         out.append(Fact("slidingWindow", window, prefix + "sliding_window" + where))
+        if layers and on > layers:
+            missing.append(Diagnostic(shown, 1, prefix + "layer_types", f"{on} layers of sliding_attention, more "
+                                      f"than the {layers} layers of num_hidden_layers"))
+        out.append(Fact("slidingWindowLayers", on, f"{prefix}layer_types: sliding_attention" if kinds else
+                        "no layer_types: every layer counted at full length (an upper bound)"))
     chunk = view.get("attention_chunk_size")
     if chunk:
         out.append(Fact("attentionChunkSize", chunk, prefix + "attention_chunk_size"))
+        out.append(Fact("chunkedAttentionLayers", 0, "not in config.json: every layer counted at full length "
+                                                     "(an upper bound)"))
     return out

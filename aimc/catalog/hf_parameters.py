@@ -48,6 +48,8 @@ def count(config: dict, architecture: str, hidden: int, layers: int, heads: int,
     vocab = config.get("vocab_size")
     if entry is None or not vocab:
         return None
+    if config.get("kv_lora_rank") and not (config.get("qk_rope_head_dim") and config.get("qk_nope_head_dim")):
+        return None  # an MLA config without its head sizes: reported as missing by the caller
     tied = bool(config.get("tie_word_embeddings", False))
     embeddings = vocab * hidden * (1 if tied else 2)
     attention, attention_how = _attention(config, hidden, heads, kv_heads, head_dim)
@@ -73,6 +75,8 @@ def count(config: dict, architecture: str, hidden: int, layers: int, heads: int,
     moe_active = per_token * expert + shared * expert + router
     dense = 3 * hidden * (intermediate or 0)
     moe_layers = layers - dense_layers
+    if moe_layers < 0:  # more dense layers than layers: the config contradicts itself
+        return None
     total = embeddings + layers * attention + moe_layers * moe_total + dense_layers * dense
     active = embeddings + layers * attention + moe_layers * moe_active + dense_layers * dense
     how = (f"embeddings {vocab} x {hidden} x {1 if tied else 2} + {layers} layers x {attention_how} + "

@@ -10,10 +10,15 @@ the cluster as a number: an env value or a label aimc called valid is then refus
 it quotes its own); `typed_elsewhere` is the same test for the fast writer in yaml_text. The rules over-approximate
 go-yaml's (which strips every `_` before trying `strconv.ParseInt(s, 0, 64)` and its YAML float pattern): quoting a
 string that did not need it changes nothing a reader sees.
+
+`inline_scalar` writes a value on one line of a document written line by line (`aimc models import`, `aimc recipes
+generate`); with `comment_text` (aimc/errors.py: comments and messages) it is the one escaping path for text that
+comes from a path, a file or a value: nothing aimc prints puts such a text into YAML any other way.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING
 
@@ -64,3 +69,29 @@ _STR_RESOLVER = yaml.resolver.Resolver()
 def resolves_to_str(value: str) -> bool:
     """Whether every reader reads this plain scalar as the string it is."""
     return _STR_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG and not typed_elsewhere(value)
+
+
+class UnwritableValue(ValueError):
+    """A value no YAML document can carry: NaN or an infinity (no JSON form, and aimc's own schemas refuse it), a
+    lone surrogate (not Unicode text), or a type that is not a scalar."""
+
+
+def inline_scalar(value) -> str:
+    """`value` (a string, a whole or finite number, a boolean or None) as one line of YAML that PyYAML, YAML 1.2 and
+    go-yaml all read back as that value: plain where that is unambiguous, quoted as PyYAML quotes it otherwise, and
+    double-quoted with escapes (`\\n`, `\\e`, `\\L`) when PyYAML would spread it over several lines."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UnwritableValue(f"{value!r} has no JSON form")
+    if not (value is None or isinstance(value, (str, int, float))):
+        raise UnwritableValue(f"{type(value).__name__} is not a scalar")
+    try:
+        text = _one_scalar(value, None)
+        # Line breaks (also U+2028, U+0085) and control characters only in the double-quoted style's escapes.
+        return text if text.isprintable() else _one_scalar(value, '"')
+    except UnicodeEncodeError as exc:  # the C emitter writes UTF-8, which has no lone surrogates
+        raise UnwritableValue(f"{value!r} is not Unicode text: {exc.reason}") from None
+
+
+def _one_scalar(value, style: str | None) -> str:
+    text = yaml.dump(value, Dumper=SafeDumper, default_style=style, allow_unicode=True, width=1 << 30)
+    return text[:-5] if text.endswith("\n...\n") else text[:-1]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from aimc.catalog import model_facts as facts_mod
-from aimc.errors import Collector, Diagnostic, UserError, did_you_mean
+from aimc.errors import Collector, Diagnostic, UserError, comment_text, did_you_mean
 from aimc.records import Record
 from aimc.reports import generated_recipe
 from aimc.resolve import generate
@@ -27,6 +27,7 @@ def run(request: Request) -> tuple[str, list[Diagnostic]]:
     """(YAML text, warnings); raises UserError when nothing can be generated."""
     from aimc import pipeline
 
+    _check_model_id(request.model)
     collector = Collector()
     inputs = None
     if request.paths or request.inventory:
@@ -47,18 +48,47 @@ def run(request: Request) -> tuple[str, list[Diagnostic]]:
                                        f"{target.hardware} ({target.arch}): it can in {can}"))
     if not generation.recipes:
         raise UserError(problems or [Diagnostic(HERE, 0, "", f"nothing to generate for {request.model}")])
+    _check_documents(generation, request)
     text = (generated_recipe.profiles_text(generation, source) if request.output_format == "profile"
             else generated_recipe.recipes_text(generation, source))
     return text, [p.as_warning() for p in problems]
 
 
+def _check_model_id(model_id: str) -> None:
+    """MODEL names the recipes (`<name>-<hardware>-<precision>`) and lands in their model_id: it must give a name."""
+    if not model_id.isprintable():
+        raise UserError([Diagnostic(HERE, 0, "MODEL", f"'{comment_text(model_id)}' is not a model id: it holds a line "
+                                                      "break or a control character")])
+    if not generate.model_slug(model_id):
+        raise UserError([Diagnostic(HERE, 0, "MODEL", f"cannot name recipes after '{model_id}': the part after the "
+                                                      "last '/' has no letter or digit that maps to a-z, 0-9 (recipe "
+                                                      "ids match ^[a-z0-9][a-z0-9._-]*$)")])
+
+
+def _check_documents(generation, request: Request) -> None:
+    """Every document printed is one its schema accepts: the inputs were checked, so a refusal here is a bug in
+    aimc (exit 3), never a document that `aimc recipes validate` would then refuse."""
+    from aimc.validate import schema
+
+    kind = "profile" if request.output_format == "profile" else "recipe"
+    documents = (generated_recipe.profile_documents(generation) if kind == "profile"
+                 else generated_recipe.recipe_documents(generation))
+    for document in documents:
+        problems = schema.validate(kind, document, HERE, 0)
+        if problems:
+            raise AssertionError("a generated document fails its schema: " + "; ".join(p.format() for p in problems))
+
+
 def _facts(request: Request, catalog):
     if request.model_config:
         from aimc.catalog import hf_config
+        from aimc.reports import model_import
 
+        # The facts `aimc models import` would print, checked as it checks them (a config with zero heads is an
+        # error naming num_attention_heads, not a division by zero).
         imported = hf_config.import_model(request.model_config, request.model)
-        spec = {"id": imported.id, **{fact.field: fact.value for fact in imported.facts}}
-        return facts_mod.from_spec(spec, imported.config_file), imported.config_file
+        return facts_mod.from_spec(model_import.checked_document(imported)["spec"], imported.config_file), \
+            imported.config_file
     known = catalog.lookup(request.model)
     if known is None:
         ids = sorted(m.id for m in catalog.models)

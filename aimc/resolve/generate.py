@@ -18,6 +18,7 @@ smallest GPU count that would hold it.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from aimc.catalog import hf_parameters
 from aimc.catalog.model_facts import ModelFacts
@@ -101,11 +102,17 @@ class Generation(Record):
     shortfalls: tuple[Shortfall, ...]
 
 
+def model_slug(model_id: str) -> str:
+    """The name part of a model id in a recipe id's alphabet: `mistralai/Mistral-7B-Instruct-v0.3` ->
+    mistral-7b-instruct-v0-3; accents are dropped (`acme/Modèle` -> modele); empty when nothing is left."""
+    name = unicodedata.normalize("NFKD", model_id.rsplit("/", 1)[-1]).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", name).strip("-")
+
+
 def recipe_id(model_id: str, hardware: str, precision: str) -> str:
     """`mistralai/Mistral-7B-Instruct-v0.3`, MI300X, bf16 -> mistral-7b-instruct-v0-3-mi300x-bf16 (the catalog's
     style)."""
-    name = model_id.rsplit("/", 1)[-1].lower()
-    return "-".join((re.sub(r"[^a-z0-9]+", "-", name).strip("-"), hardware.lower(), precision))
+    return "-".join((model_slug(model_id), hardware.lower(), precision))
 
 
 def precisions(model: ModelFacts, arch: str) -> tuple[str, ...]:
