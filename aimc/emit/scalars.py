@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from aimc.errors import comment_text
+
 if TYPE_CHECKING:  # checked against the pure-Python dumper's API, which the C one shares
     _BaseDumper = yaml.SafeDumper
 else:
@@ -95,3 +97,21 @@ def inline_scalar(value) -> str:
 def _one_scalar(value, style: str | None) -> str:
     text = yaml.dump(value, Dumper=SafeDumper, default_style=style, allow_unicode=True, width=1 << 30)
     return text[:-5] if text.endswith("\n...\n") else text[:-1]
+
+
+# Markdown (CommonMark and GitHub's) that a text could start inline: emphasis, code, links, images, HTML, tables,
+# strike-through, entities, math, and `_` where it can open or close emphasis (not inside a word: `1_gpu`).
+_MARKDOWN_INLINE = re.compile(r"[\\`*\[\]<>|#!~&{}$^]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# ... and at the start of a list item's text, a nested block (`1.`, `-`, `+`, `=`).
+_MARKDOWN_BLOCK_START = re.compile(r"^(\d+)([.)])|^([-+=])")
+
+
+def markdown_text(text: str, starts_block: bool = False) -> str:
+    """`text` as literal Markdown in a table cell or a list item: on one line and printable (`comment_text`), with a
+    backslash before every character CommonMark would read as markup, so `|`, `*`, `<b>`, `[x](y)` show as typed.
+    `starts_block`: the text starts a list item's content, where `1.` or `-` would start a nested list."""
+    escaped = _MARKDOWN_INLINE.sub(lambda match: "\\" + match.group(), comment_text(text))
+    if not starts_block:
+        return escaped
+    return _MARKDOWN_BLOCK_START.sub(lambda match: (match.group(1) + "\\" + match.group(2)) if match.group(1)
+                                     else "\\" + match.group(3), escaped)

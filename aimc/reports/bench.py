@@ -11,9 +11,12 @@ tests/data/bench/README.md for where each comes from); the `aimc_*` pairs are wr
 from __future__ import annotations
 
 import json
+import math
 
-from aimc.errors import Diagnostic, UserError
+from aimc.emit.scalars import markdown_text
+from aimc.errors import Diagnostic, UserError, comment_text
 from aimc.records import Record, compared_on
+from aimc.reports import bench_values as values
 
 IDENTITY = ("namespace", "endpoint", "engine", "model", "recipe", "configuration", "scenario", "image")
 # (column, vLLM field, SGLang field): what the table shows, from each client's result.
@@ -90,47 +93,62 @@ def _read_text(path: str, problems: list) -> str | None:
 
 
 def parse_text(text: str, path: str) -> list[Result]:
-    try:
-        whole = json.loads(text)
-    except ValueError:
-        whole = None
+    """Every result in one file's text; UserError at the result's file:line when a field is not of its type."""
+    problems: list[Diagnostic] = []
+    whole = _json(text)
     if isinstance(whole, dict):
-        result = from_json(whole, f"{path}:1")
-        return [result] if result else []
-    out = []
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            data = json.loads(line)
-        except ValueError:
-            continue  # a client message that happens to start with a brace
-        result = from_json(data, f"{path}:{number}") if isinstance(data, dict) else None
-        if result is not None:
-            out.append(result)
-    return out
+        result = from_json(whole, f"{path}:1", problems)
+        found = [result] if result else []
+    else:
+        found = []
+        for number, line in enumerate(text.splitlines(), 1):
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            data = _json(line)  # None: a client message that happens to start with a brace
+            result = from_json(data, f"{path}:{number}", problems) if isinstance(data, dict) else None
+            if result is not None:
+                found.append(result)
+    if problems:
+        raise UserError(problems)
+    return found
 
 
-def from_json(data: dict, source: str) -> Result | None:
-    """One result of either client, or None when `data` is neither."""
+def _json(text: str):
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # not JSON, a 5,000-digit number, nesting deeper than the parser goes
+        return None
+
+
+def from_json(data: dict, source: str, problems: list | None = None) -> Result | None:
+    """One result of either client, or None when `data` is neither; a field of the wrong type goes to `problems`
+    (raised at once when no list is given)."""
+    collected: list[Diagnostic] = [] if problems is None else problems
     if "total_token_throughput" in data:
         client, column = "vllm", 1
-        identity = {k[5:]: str(v) for k, v in data.items() if k.startswith("aimc_") and k[5:] in IDENTITY}
-        identity.setdefault("model", str(data.get("model_id") or ""))
+        identity = {k[5:]: values.identity_value(v, source, k, collected) for k, v in data.items()
+                    if isinstance(k, str) and k.startswith("aimc_") and k[5:] in IDENTITY}
+        identity.setdefault("model", values.identity_value(data.get("model_id") or "", source, "model_id", collected))
     elif "total_throughput" in data and "request_throughput" in data:
         client, column = "sglang", 2
-        identity = _tag_pairs(data.get("tag"))
+        identity = {key: values.identity_value(value, source, "tag", collected)
+                    for key, value in _tag_pairs(data.get("tag")).items()}
     else:
         return None
     identity = {k: v for k, v in identity.items() if v}
-    rate = data.get("request_rate", "inf")
-    return Result(
+    result = Result(
         source=source, client=client, identity=tuple((k, identity[k]) for k in IDENTITY if k in identity),
-        concurrency=data.get("max_concurrency"), request_rate=_rate(rate), completed=int(data.get("completed") or 0),
-        failed=data.get("failed"), metrics=tuple((m[0], _float(data.get(m[column]))) for m in METRICS),
-        date=data.get("date"),
+        concurrency=values.whole(data, "max_concurrency", source, collected, 1),
+        request_rate=values.rate(data, "request_rate", source, collected),
+        completed=values.whole(data, "completed", source, collected, 0, 0),
+        failed=values.whole(data, "failed", source, collected, 0),
+        metrics=tuple((m[0], values.figure(data.get(m[column]))) for m in METRICS),
+        date=values.text(data, "date", source, collected),
     )
+    if problems is None and collected:
+        raise UserError(collected)
+    return result
 
 
 def _tag_pairs(tag) -> dict:
@@ -138,20 +156,6 @@ def _tag_pairs(tag) -> dict:
         return {}
     pairs = dict(item.split("=", 1) for item in tag.split() if "=" in item)
     return {k[5:]: v for k, v in pairs.items() if k.startswith("aimc_") and k[5:] in IDENTITY}
-
-
-def _rate(value) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return "inf" if value == float("inf") else _plain_number(value)
-    return str(value)
-
-
-def _float(value):
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _plain_number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 # -- comparing -----------------------------------------------------------------------------------------------------
@@ -171,7 +175,9 @@ def compare(results: list[Result], base: list[Result]) -> list[Result]:
         for column, _, _ in METRICS:
             new_value, old_value = result.metric(column), old.metric(column)
             if new_value is not None and old_value:
-                change.append((column, (new_value - old_value) / old_value))
+                relative = (new_value - old_value) / old_value
+                if math.isfinite(relative):  # two figures near a float's limits: no meaningful change to show
+                    change.append((column, relative))
         out.append(Result(**{**_fields(result), "change": tuple(change)}))
     return out
 
@@ -212,24 +218,19 @@ def rows(results: list[Result]) -> list[list[str]]:
 
 
 def format_report(results: list[Result], output_format: str = "text") -> str:
+    """The report as JSON, Markdown or a text table. Text from the result files reaches Markdown and the terminal
+    only through the one escaping path (emit/scalars.py): a `|` or a line break cannot add a row, an escape
+    sequence cannot colour the terminal. JSON carries the values themselves, and never NaN (not JSON)."""
     if output_format == "json":
-        items = []
-        for r in ordered(results):
-            item = {"source": r.source, "client": r.client, **dict(r.identity), "concurrency": r.concurrency,
-                    "requestRate": r.request_rate, "completed": r.completed, "failed": r.failed,
-                    **dict(r.metrics)}
-            if r.date:
-                item["date"] = r.date
-            if r.change:
-                item["change"] = {k: round(v, 6) for k, v in r.change}
-            items.append(item)
-        return json.dumps({"results": items}, indent=2, ensure_ascii=False) + "\n"
-    table = rows(results)
+        return _json_report(results)
+    escape = markdown_text if output_format == "markdown" else comment_text
+    table = [[escape(cell) for cell in cells] for cells in rows(results)]
     # What each endpoint's engine ran: the recipe and image behind its configuration.
     ran = sorted({(r.get("endpoint", "-"), r.get("engine", r.client), r.get("recipe"), r.get("configuration", "-"),
                    r.get("image", "-")) for r in results if r.get("recipe")})
-    footer = [f"{endpoint} {engine}: recipe {recipe} {configuration}, image {image}"
-              for endpoint, engine, recipe, configuration, image in ran]
+    # In Markdown each footer line is a list item: its first word must not start a nested block (`1.`, `-`).
+    first = (lambda text: markdown_text(text, starts_block=True)) if output_format == "markdown" else escape
+    footer = ["{} {}: recipe {} {}, image {}".format(first(fields[0]), *map(escape, fields[1:])) for fields in ran]
     note = "Throughput in requests and tokens per second; TTFT and ITL (inter-token latency) in ms."
     if output_format == "markdown":
         lines = ["| " + " | ".join(HEADERS) + " |", "| " + " | ".join("---" if i < 4 else "---:" for i in
@@ -240,3 +241,18 @@ def format_report(results: list[Result], output_format: str = "text") -> str:
     lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell.rjust(widths[i]) for i, cell in enumerate(row)).rstrip()
              for row in [list(HEADERS), *table]]
     return "\n".join(lines + [""] + footer + [note]) + "\n"
+
+
+def _json_report(results: list[Result]) -> str:
+    items = []
+    for r in ordered(results):
+        item = {"source": r.source, "client": r.client, **dict(r.identity), "concurrency": r.concurrency,
+                "requestRate": r.request_rate, "completed": r.completed, "failed": r.failed,
+                **dict(r.metrics)}
+        if r.date:
+            item["date"] = r.date
+        if r.change:
+            item["change"] = {k: round(v, 6) for k, v in r.change}
+        items.append(item)
+    # allow_nan=False: a non-finite figure left anywhere is a bug (ValueError, exit 3), never `NaN` in the output.
+    return json.dumps({"results": items}, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
