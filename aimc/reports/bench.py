@@ -101,7 +101,8 @@ def parse_text(text: str, path: str) -> list[Result]:
         found = [result] if result else []
     else:
         found = []
-        for number, line in enumerate(text.splitlines(), 1):
+        # Lines end at "\n" only: JSON strings may hold U+2028 or U+0085 raw, which str.splitlines() would split at.
+        for number, line in enumerate(text.split("\n"), 1):
             line = line.strip()
             if not line.startswith("{"):
                 continue

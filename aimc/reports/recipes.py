@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from aimc.emit import output as emit
-from aimc.errors import Collector, UserError, did_you_mean
+from aimc.emit.commented import check_printed, comment
+from aimc.errors import Collector, UserError, comment_text, did_you_mean
 from aimc.load import documents
 from aimc.model.inputs import Catalog
 from aimc.validate import schema
@@ -56,7 +57,9 @@ def list_recipes(model, hardware, recipe_dirs, output_format) -> tuple[str, int]
     table = [("ID", "MODEL", "HARDWARE", "PRECISION", "GPUS", "SOURCE")]
     for row in rows:
         gpus = "; ".join(f"{e} {','.join(map(str, g))}" for e, g in row["engines"].items())
-        table.append((row["id"], row["model"], row["hardware"], row["precision"], gpus, row["source"]))
+        # comment_text: a file name or model id holding a line break or an escape sequence stays one printable cell
+        table.append(tuple(map(comment_text, (row["id"], row["model"], row["hardware"], row["precision"], gpus,
+                                              row["source"]))))
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     text = "".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() + "\n" for r in table)
     return text, len(rows)
@@ -86,8 +89,8 @@ def show_recipe(recipe_id: str, recipe_dirs) -> str:
     if recipe_id not in recipes:
         raise UserError([_unknown(recipe_id, recipes)])
     recipe = recipes[recipe_id]
-    header = f"# {recipe.id}: {'built-in' if recipe.builtin else recipe.origin.file}\n"
-    return header + emit.dump_yaml(emit.plain(recipe.origin.data))
+    header = comment(f"{recipe.id}: {'built-in' if recipe.builtin else recipe.origin.file}")
+    return check_printed(f"{header}\n{emit.dump_yaml(emit.plain(recipe.origin.data))}", [emit.plain(recipe.origin.data)])
 
 
 def _unknown(recipe_id, recipes):
