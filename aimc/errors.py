@@ -84,14 +84,14 @@ class Diagnostic(Record, order=True):
     severity: str = "error"  # "error" or "warning"
 
     def format(self) -> str:
-        file = self.file
-        if not file.isprintable():  # a line break in a file name would split this line in two
-            file = comment_text(file)
+        """One line: a line break or an escape sequence in a file name, a field or a quoted value (a model id)
+        would split it (breaking `file:line` for every reader of the log) or reach the terminal."""
+        file, field, message = (_one_line(text) for text in (self.file, self.field, self.message))
         place = f"{cut(file, MAX_MESSAGE_CHARS)}:{self.line}" if self.line else cut(file, MAX_MESSAGE_CHARS)
         prefix = "warning: " if self.severity == "warning" else ""
-        message = cut(self.message, MAX_MESSAGE_CHARS)
-        if self.field:
-            return f"{place}: {prefix}{cut(self.field, MAX_VALUE_CHARS)}: {message}"
+        message = cut(message, MAX_MESSAGE_CHARS)
+        if field:
+            return f"{place}: {prefix}{cut(field, MAX_VALUE_CHARS)}: {message}"
         return f"{place}: {prefix}{message}"
 
     def as_warning(self) -> Diagnostic:
@@ -101,6 +101,12 @@ class Diagnostic(Record, order=True):
         """The warning as an error (--strict): advice on silencing a warning no longer fits."""
         message = self.message.replace(" to silence this warning", " instead: --strict makes this warning an error")
         return Diagnostic(self.file, self.line, self.field, message, "error")
+
+
+def _one_line(text: str) -> str:
+    if text.isprintable():  # the common case: nothing to escape, and a backslash stays one backslash
+        return text
+    return comment_text(text)
 
 
 class UserError(Exception):

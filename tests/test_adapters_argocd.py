@@ -395,3 +395,12 @@ def test_overcommit_errors_in_argo_cd_mode_do_not_advise_a_cli_flag(tmp_path, mo
     with pytest.raises(UserError) as caught:
         argocd.generate({}, tmp_path / "app")
     assert "is overcommitted" in str(caught.value) and "--allow-overcommit" not in str(caught.value)
+
+
+def test_a_setting_in_lower_case_is_reported_as_a_likely_typo_not_ignored():
+    with pytest.raises(UserError) as caught:
+        argocd.settings_from_env({"ARGOCD_ENV_aimc_strict": "true", "ARGOCD_ENV_Aimc_Namespace": "secret-ns"})
+    text = str(caught.value)
+    assert "ARGOCD_ENV_aimc_strict: not a setting: settings are upper case, this looks like a typo for " \
+           "'ARGOCD_ENV_AIMC_STRICT'" in text
+    assert "ARGOCD_ENV_Aimc_Namespace:" in text and "secret-ns" not in text

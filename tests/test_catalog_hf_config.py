@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from conftest import REPO, SHARED_FIXTURES
 
 from aimc.catalog import hf_config
@@ -96,3 +97,79 @@ def test_multimodal_text_config_is_read():
         "intermediate_size": 128, "vocab_size": 100, "max_position_embeddings": 4096}}
     facts = {f.field: f for f in hf_config.facts_of(config, None, "c.json")}
     assert facts["layers"].source == "text_config.num_hidden_layers" and facts["kvHeads"].value == 2
+
+
+# -- junk in a config.json: an error at file:line naming the key, never a crash or a wrong document ------------------
+
+def _config_error(tmp_path, text: str, name: str = "acme/m") -> list[str]:
+    from aimc.reports import model_import
+
+    (tmp_path / "config.json").write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as error:  # the facts, then the AIMModel's schema, as `aimc models import` checks
+        model_import.checked_document(hf_config.import_model(str(tmp_path), name))
+    return [d.format() for d in error.value.diagnostics]
+
+
+MISTRAL_CONFIG = json.loads((MISTRAL / "config.json").read_text())
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"architectures": {"a": 1}}, "config.json:2: architectures: '{\"a\": 1}' is not valid: expected a list of strings"),
+    ({"hidden_size": "4096"}, "config.json:9: hidden_size: '4096' is not valid: expected a whole number from 0 to"),
+    ({"quantization_config": "fp8"}, "quantization_config: 'fp8' is not valid: expected a JSON object"),
+    ({"num_hidden_layers": 2**40}, "num_hidden_layers: '1099511627776' is not valid: expected a whole number from 0"),
+    ({"num_hidden_layers": -3}, "num_hidden_layers: '-3' is not valid"),
+    ({"hidden_size": float("nan")}, "hidden_size: 'NaN' is not valid"),
+    ({"tie_word_embeddings": "yes"}, "tie_word_embeddings: 'yes' is not valid: expected true or false"),
+    ({"kv_lora_rank": 512}, "qk_rope_head_dim: missing: an MLA config (kv_lora_rank 512) gives qk_rope_head_dim"),
+    ({"kv_lora_rank": 512, "qk_rope_head_dim": 64}, "qk_nope_head_dim: missing: an MLA config"),
+    ({"num_attention_heads": 0}, "num_attention_heads: the AIMModel would not be valid: spec.attentionHeads (from "
+                                 "num_attention_heads): 0 is less than the minimum of 1"),
+    ({"max_position_embeddings": 0}, "max_position_embeddings: the AIMModel would not be valid"),
+    ({"hidden_size": 16, "num_attention_heads": 32}, "head_dim: missing: hidden_size 16 is smaller than "
+                                                     "num_attention_heads 32"),
+    ({"first_k_dense_replace": 99}, None),  # dense layers beyond the layers: no count, and no negative one
+])
+def test_a_config_value_of_the_wrong_type_or_range_is_an_error_at_its_key(tmp_path, change, expected):
+    config = {**MISTRAL_CONFIG, **change}
+    if "first_k_dense_replace" in change:  # a MoE layout whose dense layers outnumber the layers
+        config.update(architectures=["Qwen3MoeForCausalLM"], num_experts=8, num_experts_per_tok=2,
+                      moe_intermediate_size=768)
+    messages = _config_error(tmp_path, json.dumps(config, indent=2))
+    assert all(message.startswith(str(tmp_path / "config.json") + ":") for message in messages)
+    if expected:
+        assert any(expected in message for message in messages), messages
+
+
+def test_a_number_too_long_to_convert_and_deep_nesting_are_errors_with_their_line(tmp_path):
+    [message] = _config_error(tmp_path, '{\n"a": 1,\n"num_hidden_layers": 1' + "0" * 5000 + "\n}")
+    assert ":3: cannot read it as JSON: a number of more than 4,300 digits" in message
+    [message] = _config_error(tmp_path, '{\n"a":\n' + "[" * 5000 + "]" * 5000 + "}")
+    assert ":3: nested too deeply" in message
+
+
+def test_a_utf16_config_json_is_an_error_on_line_1_that_names_the_encoding(tmp_path):
+    (tmp_path / "config.json").write_bytes(json.dumps(MISTRAL_CONFIG).encode("utf-16"))
+    with pytest.raises(UserError) as error:
+        hf_config.import_model(str(tmp_path), "acme/m")
+    [diagnostic] = error.value.diagnostics
+    assert diagnostic.line == 1 and "it is UTF-16: save it as UTF-8" in diagnostic.message
+
+
+def test_a_model_id_with_a_line_break_is_refused(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps(MISTRAL_CONFIG))
+    with pytest.raises(UserError) as error:
+        hf_config.import_model(str(tmp_path), "acme/x\n---\nkind: Secret")
+    assert "--name: 'acme/x\\n---\\nkind: Secret' (--name) is not a model id" in error.value.diagnostics[0].format()
+
+
+def test_a_windowed_model_imports_its_windowed_layers_so_the_aimmodel_validates(tmp_path):
+    from aimc.reports import model_import
+    from aimc.validate import schema
+
+    config = {**MISTRAL_CONFIG, "sliding_window": 4096, "layer_types": ["sliding_attention", "full_attention"] * 16}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    imported = hf_config.import_model(str(tmp_path), "acme/m")
+    assert imported.value("slidingWindowLayers") == 16
+    document = yaml.safe_load(model_import.aimmodel_text(imported))
+    assert schema.validate("model", document, "m.yaml", 1) == []

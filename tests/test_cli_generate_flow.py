@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import yaml
 from conftest import REPO, write_tree
 
@@ -132,3 +134,73 @@ def test_generate_a_multi_node_recipe_validate_and_build_a_leaderworkerset(tmp_p
     script = group["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]["containers"][0]["command"][-1]
     assert "--tensor-parallel-size 8" in script and "--pipeline-parallel-size 2" in script
     assert f"--max-model-len {max_len}" in script  # the generated recipe's, not the built-in one's 32768
+
+
+# -- hostile input: nothing from a path, a config or a model id adds a document ------------------------------------
+
+def test_a_folder_name_cannot_inject_a_document_into_the_imported_aimmodel(tmp_path, aimc):
+    """The issue's attack: a checkpoint folder named `ckpt\\n---\\n<a ConfigMap>\\n---\\n#`, its AIMModel saved under
+    models/ and built: the ConfigMap must not reach the cluster."""
+    folder = tmp_path / "ckpt\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: injected}\n---\n#"
+    folder.mkdir()
+    (folder / "config.json").write_text(MISTRAL.read_text())
+    imported = aimc("models", "import", str(folder), "--name", MODEL)
+    assert imported.code == 0, imported
+    assert [d["kind"] for d in yaml.safe_load_all(imported.out) if d is not None] == ["AIMModel"]
+    # A string of config.json (quantization_config.quant_method) cannot either.
+    config = {**json.loads(MISTRAL.read_text()), "quantization_config": {"quant_method": "x\n---\nkind: Secret",
+                                                                          "bits": 4}}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    quantized = aimc("models", "import", str(tmp_path), "--name", MODEL)
+    [document] = [d for d in yaml.safe_load_all(quantized.out) if d is not None]
+    assert document["spec"]["quantization"] == "x\n---\nkind: Secret"
+    repo = write_tree(tmp_path / "repo", {"cluster.yaml": CLUSTER, "endpoints/mistral.yaml": ENDPOINT,
+                                          "models/mistral.yaml": imported.out})
+    built = aimc("build", ".", cwd=repo)
+    assert built.code == 0, built
+    assert "injected" not in built.out and "ConfigMap" not in built.out
+
+
+def test_an_aimmodel_file_name_cannot_inject_a_document_into_a_generated_recipe(tmp_path, aimc):
+    imported = aimc("models", "import", str(MISTRAL), "--name", MODEL)
+    name = "m\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: injected}\n---\n#.yaml"
+    write_tree(tmp_path, {f"models/{name}": imported.out})
+    for output_format in ("recipe", "profile"):
+        run = aimc("recipes", "generate", MODEL, "models", "-H", "MI300X", "-p", "bf16", "-f", output_format,
+                   cwd=tmp_path)
+        assert run.code == 0, run
+        documents = [d for d in yaml.safe_load_all(run.out) if d is not None]
+        assert documents and all(d["model_id"] == MODEL for d in documents)
+        assert "\\n---\\napiVersion: v1" in run.out  # the name, escaped in one comment line
+
+
+def test_a_model_id_with_an_accent_gives_a_recipe_id_that_validates(tmp_path, aimc):
+    imported = aimc("models", "import", str(MISTRAL), "--name", "acme/Modèle-7B")
+    write_tree(tmp_path, {"models/m.yaml": imported.out})
+    run = aimc("recipes", "generate", "acme/Modèle-7B", "models", "-H", "MI300X", "-p", "bf16", cwd=tmp_path)
+    assert run.code == 0, run
+    recipe = yaml.safe_load(run.out)
+    assert recipe["recipe_id"] == "modele-7b-mi300x-bf16"
+    write_tree(tmp_path, {f"recipes/{recipe['recipe_id']}.yaml": run.out})
+    checked = aimc("recipes", "validate", "--strict", "recipes", "models/m.yaml", cwd=tmp_path)
+    assert checked.code == 0, checked
+    unnamed = aimc("recipes", "generate", "acme/中文", "models", "-H", "MI300X", cwd=tmp_path)
+    assert unnamed.code == 1 and "MODEL: cannot name recipes after 'acme/中文'" in unnamed.err
+
+
+def test_a_newline_in_name_is_an_error_not_an_unparseable_document(aimc):
+    run = aimc("models", "import", str(MISTRAL), "--name", "acme/x\ny")
+    assert run.code == 1 and run.out == ""
+    assert "--name: 'acme/x\\ny' (--name) is not a model id" in run.err
+
+
+def test_generate_refuses_an_absurd_config_with_the_key_named(tmp_path, aimc):
+    config = yaml.safe_load(MISTRAL.read_text())
+    for change, key in (({"max_position_embeddings": -1}, "max_position_embeddings"),
+                        ({"num_hidden_layers": -32}, "num_hidden_layers"), ({"num_attention_heads": 0},
+                                                                             "num_attention_heads"),
+                        ({"hidden_size": float("nan")}, "hidden_size"), ({"hidden_size": float("inf")}, "hidden_size")):
+        (tmp_path / "config.json").write_text(json.dumps({**config, **change}))  # NaN, Infinity: as Python writes
+        run = aimc("recipes", "generate", "acme/m", "--model-config", str(tmp_path), "-H", "MI300X")
+        assert run.code == 1 and run.out == "", run
+        assert f"config.json:1: {key}:" in run.err, run.err

@@ -143,3 +143,59 @@ def test_explain_shows_the_measured_figures_of_the_selected_configuration(aimc, 
 def test_the_readme_sample_report_is_what_aimc_prints():
     sample = (REPO / "tests" / "cases" / "bench-report-markdown" / "expected.yaml").read_text()
     assert sample in (REPO / "README.md").read_text()
+
+
+# -- hostile results: an error at file:line naming the field, or output that is exactly what it claims ------------
+
+def _vllm(**fields) -> dict:
+    data = json.loads((DATA / "vllm-latency.json").read_text())
+    data.update(fields)
+    return data
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ({"completed": "abc"}, "r.jsonl:1: completed: 'abc' is not valid: expected a whole number"),
+    ({"completed": float("nan")}, "r.jsonl:1: completed: 'nan' is not valid"),
+    ({"failed": -1}, "r.jsonl:1: failed: '-1' is not valid"),
+    ({"request_rate": "fast"}, "r.jsonl:1: request_rate: 'fast' is not valid"),
+    ({"date": {"a": 1}}, "r.jsonl:1: date: \"{'a': 1}\" is not valid: expected a string"),
+])
+def test_a_result_field_of_the_wrong_type_is_an_error_at_its_line(tmp_path, fields, expected):
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(_vllm(**fields)) + "\n")
+    with pytest.raises(UserError) as error:
+        bench.read([str(path)])
+    assert any(expected in d.format() for d in error.value.diagnostics), error.value
+
+
+def test_mixed_types_in_max_concurrency_and_deep_nesting_are_errors_not_crashes(tmp_path, aimc):
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(_vllm(max_concurrency="8")) + "\n" + json.dumps(_vllm(max_concurrency=4)) + "\n"
+                    + '{"a": ' + "[" * 5000 + "]" * 5000 + "}\n")
+    run = aimc("bench", "report", str(path))
+    assert run.code == 1 and run.out == "", run
+    assert "r.jsonl:1: max_concurrency: '8' is not valid" in run.err
+    assert "r.jsonl:3: cannot read this result: nested too deeply" in run.err
+
+
+def test_figures_that_are_not_numbers_are_missing_and_json_stays_json(tmp_path, aimc):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(_vllm(median_ttft_ms=float("nan"), p99_ttft_ms=float("-inf"))))
+    run = aimc("bench", "report", "-f", "json", str(path))
+    assert run.code == 0, run
+    assert "NaN" not in run.out and "Infinity" not in run.out
+    [item] = json.loads(run.out)["results"]
+    assert item["ttft_p50_ms"] is None and item["ttft_p99_ms"] is None
+
+
+def test_markdown_and_text_reports_escape_what_the_results_say(tmp_path, aimc):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(_vllm(aimc_endpoint="x | y\n| injected | row |\n\x1b[31m<img src=x>",
+                                     aimc_configuration="*bold* [link](http://e)")))
+    markdown = aimc("bench", "report", "-f", "markdown", str(path)).out
+    rows = [line for line in markdown.splitlines() if line.startswith("|")]
+    assert len(rows) == 3 and "| injected |" not in markdown and "\x1b" not in markdown
+    assert "x \\| y\\\\n\\| injected \\| row \\|\\\\n\\\\x1b\\[31m\\<img src=x\\>" in rows[2]
+    assert "\\*bold\\* \\[link\\](http://e)" in rows[2]
+    text = aimc("bench", "report", str(path)).out
+    assert "\x1b" not in text and "injected" in text and len(text.splitlines()) == 5

@@ -51,7 +51,13 @@ def settings_from_env(env) -> pipeline.Options:
         return env.get(ENV_PREFIX + name, "").strip()
 
     for key in sorted(env):
-        if key.startswith(ENV_PREFIX + "AIMC_") and key[len(ENV_PREFIX):] not in SETTINGS:
+        name = key[len(ENV_PREFIX):] if key.startswith(ENV_PREFIX) else ""
+        if name.upper().startswith("AIMC_") and not name.startswith("AIMC_"):
+            # Argo CD passes `env` names as written: `aimc_strict` would be silently ignored.
+            wanted = ENV_PREFIX + name.upper()
+            problems.append(_problem(key, "not a setting: settings are upper case, this looks like a typo for "
+                                          f"'{wanted}'" + ("" if name.upper() in SETTINGS else " (also unknown)")))
+        elif name.startswith("AIMC_") and name not in SETTINGS:
             known = [ENV_PREFIX + s for s in SETTINGS]
             problems.append(_problem(key, "unknown setting" + did_you_mean(key, known) + "; known: "
                                      + ", ".join(known)))

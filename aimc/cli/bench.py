@@ -33,7 +33,7 @@ def bench():
 @click.option("--scenario", "-s", default=None,
               help="latency, throughput or an AIMBenchmarkScenario's name (default: the endpoint's "
                    "spec.benchmark.scenario, else latency).")
-@click.option("--results-claim", default=None, metavar="CLAIM",
+@click.option("--results-claim", default=None, metavar="CLAIM", callback=lambda ctx, param, value: _claim_name(value),
               help="Also keep the result files on this PersistentVolumeClaim (default: spec.benchmark.resultsClaim).")
 @click.option("--format", "-f", "output_format", type=FORMATS, default="yaml", show_default=True,
               help="A YAML stream or a JSON List.")
@@ -50,6 +50,26 @@ def jobs(paths, inventory, recipes, namespace, exclude, strict, endpoint_names, 
                              endpoint_names, scenario, results_claim)
     click.echo(emit.render_stream(objects, output_format), nl=False)
     return EXIT_OK
+
+
+def _claim_name(value: str | None) -> str | None:
+    """--results-claim lands in the Job as a claimName and in its script's paths: a DNS-1123 label, as
+    spec.benchmark.resultsClaim must be (the schema's $defs/dnsLabel), or a usage error (`x; rm -rf /`, `../x`)."""
+    if value is None:
+        return None
+    from aimc.emit.scalars import comment_text
+    from aimc.validate import schema
+
+    label = schema.load_schema("endpoint")["$defs"]["dnsLabel"]
+    if not schema.is_valid("endpoint", _endpoint_with_claim(value)):
+        raise click.BadParameter(f"'{comment_text(value)}' is not a PersistentVolumeClaim name: {label['description']}")
+    return value
+
+
+def _endpoint_with_claim(claim: str) -> dict:
+    """The smallest AIMEndpoint whose spec.benchmark.resultsClaim is `claim`: its schema decides the name's rule."""
+    return {"apiVersion": "aim.engine.amd.com/v1alpha1", "kind": "AIMEndpoint", "metadata": {"name": "e"},
+            "spec": {"model": "m", "benchmark": {"resultsClaim": claim}}}
 
 
 @bench.command("report")

@@ -95,18 +95,18 @@ def _read_text(path: str, problems: list) -> str | None:
 def parse_text(text: str, path: str) -> list[Result]:
     """Every result in one file's text; UserError at the result's file:line when a field is not of its type."""
     problems: list[Diagnostic] = []
-    whole = _json(text)
+    whole = _json(text, f"{path}:1", [])
+    found = []
     if isinstance(whole, dict):
         result = from_json(whole, f"{path}:1", problems)
         found = [result] if result else []
     else:
-        found = []
         # Lines end at "\n" only: JSON strings may hold U+2028 or U+0085 raw, which str.splitlines() would split at.
         for number, line in enumerate(text.split("\n"), 1):
             line = line.strip()
             if not line.startswith("{"):
                 continue
-            data = _json(line)  # None: a client message that happens to start with a brace
+            data = _json(line, f"{path}:{number}", problems)  # None: a client message that starts with a brace
             result = from_json(data, f"{path}:{number}", problems) if isinstance(data, dict) else None
             if result is not None:
                 found.append(result)
@@ -115,10 +115,16 @@ def parse_text(text: str, path: str) -> list[Result]:
     return found
 
 
-def _json(text: str):
+def _json(text: str, source: str, problems: list):
+    """The JSON value of `text`, or None; JSON that Python cannot hold (a number of more than 4,300 digits, nesting
+    deeper than its parser goes) is a problem at `source`, not a crash."""
     try:
         return json.loads(text)
-    except (ValueError, RecursionError):  # not JSON, a 5,000-digit number, nesting deeper than the parser goes
+    except json.JSONDecodeError:
+        return None
+    except (ValueError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else "a number of more than 4,300 digits"
+        problems.append(values.problem_at(source, "", f"cannot read this result: {why}"))
         return None
 
 

@@ -81,7 +81,12 @@ def _is_text(value: str) -> bool:
 
 
 def _problem(source: str, key: str, value, expected: str) -> Diagnostic:
-    file, _, line = source.rpartition(":")
     shown = f"a number of {len(str(abs(value))):,} digits" if isinstance(value, int) and abs(value) > 10**20 \
         else quote(repr(value) if not isinstance(value, str) else value)
-    return Diagnostic(file, int(line), key, f"{shown} is not valid: {expected}")
+    return problem_at(source, key, f"{shown} is not valid: {expected}")
+
+
+def problem_at(source: str, key: str, message: str) -> Diagnostic:
+    """A problem of the result at `source` (file:line)."""
+    file, _, line = source.rpartition(":")
+    return Diagnostic(file, int(line), key, message)
