@@ -14,19 +14,20 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import os
 import re
 import tempfile
 from pathlib import Path
 
 import yaml
+from conftest import REPO
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from aimc.cli import main
 from aimc.reports.bench import HEADERS
 from aimc.validate import schema
-from conftest import REPO
 
 EXAMPLES = int(os.environ.get("AIMC_HYPOTHESIS_EXAMPLES", "30"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -169,14 +170,14 @@ def test_bench_report_prints_exactly_the_results_in_every_format(results, file):
         path = Path(tmp) / f"{file}.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results), encoding="utf-8")
         outputs = {fmt: run("bench", "report", "-f", fmt, str(path)) for fmt in ("json", "markdown", "text")}
-    for fmt, (code, out, err) in outputs.items():
+    for fmt, (code, _, err) in outputs.items():
         assert code == 0, (fmt, err)
     # JSON: strict JSON (no NaN), one item per result, the text fields as they were.
     items = json.loads(outputs["json"][1], parse_constant=_refuse)["results"]
     assert len(items) == len(results)
     assert sorted(item.get("date") or "" for item in items) == sorted(r["date"] or "" for r in results)
     for item in items:
-        assert all(not isinstance(v, float) or v == v for v in item.values())
+        assert all(not isinstance(v, float) or math.isfinite(v) for v in item.values())
     # Markdown: the header, the rule and one row per result, each with exactly the header's cells; printable.
     markdown = outputs["markdown"][1]
     assert all(printable(line) for line in markdown.splitlines())

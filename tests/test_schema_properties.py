@@ -17,10 +17,11 @@ import json
 import os
 import re
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
+from conftest import REPO
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
@@ -28,7 +29,6 @@ from hypothesis_jsonschema import from_schema
 from aimc.catalog import hf_values
 from aimc.cli import main
 from aimc.validate import schema
-from conftest import REPO
 
 EXAMPLES = int(os.environ.get("AIMC_HYPOTHESIS_EXAMPLES", "25"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -58,7 +58,7 @@ def assert_built_or_refused(code: int, out: str, err: str, *, need_line: bool = 
             assert any(re.search(r":\d+: ", line) for line in diagnostics), err
 
 
-@lru_cache(maxsize=None)
+@cache
 def accepted(kind: str):
     """Documents of `kind` that aimc's validator accepts, drawn from its schema."""
     return from_schema(schema.load_schema(kind)).filter(lambda document: schema.is_valid(kind, document))

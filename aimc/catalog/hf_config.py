@@ -7,7 +7,6 @@ from there. What cannot be found is reported, one line per missing fact, naming 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 

@@ -54,8 +54,8 @@ def parse(raw: bytes, shown: str) -> tuple[dict, str]:
     except json.JSONDecodeError as exc:
         raise UserError([Diagnostic(shown, exc.lineno, "", f"cannot read it as JSON: {exc.msg}")]) from None
     except RecursionError:
-        raise UserError([Diagnostic(shown, _deep_line(text), "", "nested too deeply (more than "
-                                                                  f"{MAX_DEPTH} levels here): not a config.json")]) from None
+        why = f"nested too deeply (more than {MAX_DEPTH} levels here): not a config.json"
+        raise UserError([Diagnostic(shown, _deep_line(text), "", why)]) from None
     except ValueError as exc:  # Python refuses to convert an integer of more than 4,300 digits
         long_number = re.search(r"\d{4000,}", text)
         line = text.count("\n", 0, long_number.start()) + 1 if long_number else 1
@@ -129,7 +129,7 @@ def shown(value) -> str:
 
 
 def _position(text: str, key: str, start: int) -> int:
-    found = re.compile(r'"%s"\s*:' % re.escape(json.dumps(key)[1:-1])).search(text, start)
+    found = re.compile(re.escape(json.dumps(key)) + r"\s*:").search(text, start)
     return found.start() if found else start
 
 

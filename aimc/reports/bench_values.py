@@ -58,7 +58,7 @@ def figure(value) -> float | None:
 def text(data: dict, key: str, source: str, problems: list) -> str | None:
     """A text field (date): a string, else an error; absent or null: None."""
     value = data.get(key)
-    if value is None or isinstance(value, str) and _is_text(value):
+    if value is None or (isinstance(value, str) and _is_text(value)):
         return value
     problems.append(_problem(source, key, value, "expected a string of Unicode text"))
     return None

@@ -9,6 +9,7 @@ from aimc.model.plan import Fit
 from aimc.resolve import generate
 from aimc.resolve.generate import GeneratedRecipe, Generation, Proposal, Shortfall
 
+
 def recipes_text(generation: Generation, source: str) -> str:
     return "---\n".join(_written(*_recipe(generation, recipe, source)) for recipe in generation.recipes)
 

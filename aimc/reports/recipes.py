@@ -90,7 +90,8 @@ def show_recipe(recipe_id: str, recipe_dirs) -> str:
         raise UserError([_unknown(recipe_id, recipes)])
     recipe = recipes[recipe_id]
     header = comment(f"{recipe.id}: {'built-in' if recipe.builtin else recipe.origin.file}")
-    return check_printed(f"{header}\n{emit.dump_yaml(emit.plain(recipe.origin.data))}", [emit.plain(recipe.origin.data)])
+    data = emit.plain(recipe.origin.data)
+    return check_printed(f"{header}\n{emit.dump_yaml(data)}", [data])
 
 
 def _unknown(recipe_id, recipes):
