@@ -12,6 +12,7 @@ NaN, huge numbers and deep nesting included. The default run is small and derand
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import os
@@ -60,8 +61,9 @@ def assert_built_or_refused(code: int, out: str, err: str, *, need_line: bool = 
 
 @cache
 def accepted(kind: str):
-    """Documents of `kind` that aimc's validator accepts, drawn from its schema."""
-    return from_schema(schema.load_schema(kind)).filter(lambda document: schema.is_valid(kind, document))
+    """Documents of `kind` that aimc's validator accepts, drawn from its schema (a copy: hypothesis-jsonschema
+    rewrites the schema it is given, e.g. sorts `enum`, which would change aimc's messages in this process)."""
+    return from_schema(copy.deepcopy(schema.load_schema(kind))).filter(lambda document: schema.is_valid(kind, document))
 
 
 def build(tmp: str, *documents: dict) -> tuple[int, str, str]:
