@@ -54,7 +54,7 @@ def list_recipes(model, hardware, recipe_dirs, output_format) -> tuple[str, int]
         _check_hardware(hardware, recipe_dirs)
     if output_format == "json":
         return json.dumps(rows, indent=2) + "\n", len(rows)
-    table = [("ID", "MODEL", "HARDWARE", "PRECISION", "GPUS", "SOURCE")]
+    table: list[tuple[str, ...]] = [("ID", "MODEL", "HARDWARE", "PRECISION", "GPUS", "SOURCE")]
     for row in rows:
         gpus = "; ".join(f"{e} {','.join(map(str, g))}" for e, g in row["engines"].items())
         # comment_text: a file name or model id holding a line break or an escape sequence stays one printable cell
