@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from aimc.catalog import flag_set_files
 from aimc.catalog import flag_sets as flags
-from aimc.catalog.files import read_json
 from aimc.catalog.flag_sets import check_value, flag_set, unknown_flag_problem
 
 
@@ -19,7 +19,7 @@ def check(engine, flag, value):
 
 def test_pinned_versions_ship_as_package_data():
     for engine, version in flags.PINNED.items():
-        data = read_json(f"engines/{engine}-{version}.json")
+        data = flag_set_files.document("engines", engine, version)
         assert data["engine"] == engine and data["version"] == version
         assert flag_set(engine).label == f"{engine} {version}"
 
@@ -158,7 +158,8 @@ def test_package_data_is_the_trimmed_reference():
     spec.loader.exec_module(trim)
     for name in trim.PINNED:
         expected = trim.trim(json.loads((reference / name).read_text()))
-        shipped = read_json(f"engines/{name}")
+        engine, _, version = name[:-len(".json")].partition("-")
+        shipped = dict(flag_set_files.document("engines", engine, version))  # rebuilt from the stored edits
         # vLLM 0.11.1's `removed` was regenerated against 0.10.2 (tools/extract_flag_set.py --previous), the
         # version family of AMD's official profiles: a superset of the reference's list against 0.11.0.
         assert set(expected.pop("removed")) <= set(shipped.pop("removed")), name

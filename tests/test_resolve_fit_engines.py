@@ -186,3 +186,24 @@ def test_aimmodel_window_layers_cannot_exceed_the_layers():
     data = _aimmodel(slidingWindow=4096, slidingWindowLayers=16)
     windowed = model_catalog([Document("m.yaml", "m.yaml", 0, 1, "model", data)], Collector()).lookup("acme/windowed-7b")
     assert (windowed.sliding_window, windowed.sliding_window_layers, windowed.full_attention_layers) == (4096, 16, 16)
+
+
+# -- vLLM's defaults follow the release of the image ----------------------------------------------------------
+
+def test_vllm_default_utilisation_and_batch_follow_the_release():
+    def at(version, memory=192):
+        values = fit.Settings(utilisation=None, max_len=32768, kv_dtype=None)
+        return fit.compute(model("Qwen/Qwen3-32B"), "bf16", 1, memory, values, "vllm", version=version)
+
+    assert at("0.11.1").fraction == 0.9 and at("0.17.0").fraction == 0.9
+    assert at("0.22.0").fraction == 0.92 and at("0.27.1").fraction == 0.92
+    latest = at("0.34.0")  # unset: the extensible KV cache sizes itself from measured memory, graphs inside
+    assert (latest.fraction, latest.outside_gib) == (1.0, 0.0)
+    assert latest.runtime_gib == pytest.approx(at("0.27.1").runtime_gib + 1.0)
+    assert latest.fraction_note == "vLLM 0.34.0's default: sized from measured memory"
+    from aimc.resolve import fit_vllm
+
+    no_batch = fit.Settings(utilisation=None, max_len=None, kv_dtype=None)
+    assert fit_vllm.batched_tokens(192, no_batch, "0.27.1") == 8192
+    assert fit_vllm.batched_tokens(192, no_batch, "0.34.0") == 16384  # GPUs of 160 GiB or more from 0.34
+    assert fit_vllm.batched_tokens(64, no_batch, "0.34.0") == 2048

@@ -178,7 +178,8 @@ def test_a_supplied_image_without_engine_version_warns_and_fails_under_strict(ai
     assert _container(result.out, "e-vllm")["image"] == "registry.example.com/vllm:prod-2025"
     assert (f"{tmp_path}/cluster.yaml:6: warning: spec.defaults.images.vllm: image "
             "'registry.example.com/vllm:prod-2025' is not in aimc's runtime catalog and declares no engineVersion: "
-            "its flags are checked against vllm 0.11.1, the nearest known version (0.10.2, 0.11.1); declare the "
+            "its flags are checked against vllm 0.11.1, the nearest known version (0.10.2, 0.11.1, 0.17.0, 0.21.0, "
+            "0.22.0, 0.24.0, 0.27.1, 0.34.0); declare the "
             "version it holds as {image: registry.example.com/vllm:prod-2025, engineVersion: \"<version>\"}"
             ) in result.err
     strict = aimc("build", str(tmp_path), "--strict")
@@ -250,3 +251,40 @@ def test_default_choice_memo_is_per_engine_and_architecture():
                     assert (choice.image, choice.engine, choice.arch) == (facts.image, engine, arch)
                     assert choice.environment == facts.env_for(arch)
     assert default_choice("vllm", "gfx942").image != default_choice("sglang", "gfx942").image
+
+
+def test_a_declared_version_newer_than_every_flag_set_names_both_and_fails_under_strict(aimc, tmp_path):
+    write_tree(tmp_path, {
+        "cluster.yaml": _cluster(),
+        "e.yaml": _endpoint("  model: Qwen/Qwen3-32B\n  hardware: MI300X\n"
+                            "  image: {image: 'vllm/vllm-openai-rocm:v0.99.0', engineVersion: '0.99.0'}\n"),
+    })
+    result = aimc("build", str(tmp_path))
+    assert result.code == 0, result
+    assert ("warning: spec.image: image 'vllm/vllm-openai-rocm:v0.99.0' declares vllm 0.99.0, newer than every "
+            "release aimc ships a flag set for: its flags are checked against vllm 0.34.0, the newest known") \
+        in result.err
+    strict = aimc("build", str(tmp_path), "--strict")
+    assert strict.code == 1 and "declares vllm 0.99.0, newer than every release" in strict.err
+
+
+def test_vllm_0_34_declared_is_checked_against_its_own_flag_set(aimc, tmp_path):
+    """The issue's "done when": a flag added since 0.11.1 passes, a removed one is an error naming the release,
+    and no nearest-version warning."""
+    image = "  image: {image: 'vllm/vllm-openai-rocm:v0.34.0', engineVersion: '0.34.0'}\n"
+    write_tree(tmp_path, {
+        "cluster.yaml": _cluster(),
+        "e.yaml": _endpoint("  model: Qwen/Qwen3-32B\n  hardware: MI300X\n" + image
+                            + "  customArgs: {--optimization-level: 2, --disable-prefix-caching: true}\n"),
+    })
+    result = aimc("build", str(tmp_path), "--strict")
+    assert result.code == 0, result
+    args = _container(result.out, "e-vllm")["args"]
+    assert "--disable-prefix-caching" in args and args[args.index("--optimization-level") + 1] == "2"
+    assert "nearest" not in result.err
+    write_tree(tmp_path, {"e.yaml": _endpoint("  model: Qwen/Qwen3-32B\n  hardware: MI300X\n" + image
+                                              + "  customArgs: {--swap-space: 4}\n")})
+    removed = aimc("build", str(tmp_path))
+    assert removed.code == 1
+    assert ("spec.customArgs.--swap-space: --swap-space is not a vllm 0.34.0 flag: present in vLLM 0.17.0, absent "
+            "in 0.34.0") in removed.err and "nearest" not in removed.err

@@ -78,7 +78,8 @@ def test_official_profiles_checks_find_only_what_vllm_refuses(aimc):
     for line in errors:
         assert "/CohereLabs/command-a-reasoning-08-2025/vllm-mi250x-fp16-tp8-" in line
         assert line.endswith(".yaml:16: engine_args.enable-auto-tool-choice: --enable-auto-tool-choice requires "
-                             "--tool-call-parser: vLLM 0.11.1 refuses to start (validate_parsed_serve_args); add "
+                             "--tool-call-parser: vLLM 0.11.1 refuses to start (validate_parsed_serve_args, "
+                             "vllm/entrypoints/openai/cli_args.py:292); add "
                              "--tool-call-parser with the model's parser, or remove --enable-auto-tool-choice")
     assert len(warnings) == 80 and all(
         line.endswith(": warning: engine_args.max-seq-len-to-capture: --max-seq-len-to-capture was removed in vLLM "

@@ -17,7 +17,7 @@ def test_auto_tool_choice_requires_a_tool_call_parser_in_every_vllm_version():
         problems = check("vllm", version, {"--enable-auto-tool-choice": None}, 1)
         assert _flags(problems) == ["--enable-auto-tool-choice"]
         assert problems[0].message.startswith(f"--enable-auto-tool-choice requires --tool-call-parser: vLLM {version} "
-                                              "refuses to start (validate_parsed_serve_args)")
+                                              "refuses to start (validate_parsed_serve_args, vllm/entrypoints/")
         assert check("vllm", version, {"--enable-auto-tool-choice": None, "--tool-call-parser": "hermes"}, 1) == []
 
 
@@ -81,7 +81,8 @@ def test_an_unregistered_vllm_reasoning_parser_is_an_error_unless_a_plugin_may_r
     # reasoning parser: ...")` for a name not in ReasoningParserManager; setup_server imports the plugin file first.
     [problem] = check("vllm", "0.11.1", {"--reasoning-parser": "qwen3x"}, 1)
     assert (problem.flag, problem.severity) == ("--reasoning-parser", "error")
-    assert "vLLM 0.11.1 refuses to start (validate_api_server_args: KeyError)" in problem.message
+    assert ("vLLM 0.11.1 refuses to start (validate_api_server_args: KeyError, "
+            "vllm/entrypoints/openai/api_server.py:1968)") in problem.message
     assert "(did you mean 'qwen3'?)" in problem.message
     [problem] = check("vllm", "0.11.1", {"--reasoning-parser": "mine", "--reasoning-parser-plugin": "/p/mine.py"}, 1)
     assert problem.severity == "warning" and "starts only if --reasoning-parser-plugin registers it" in problem.message
@@ -123,3 +124,49 @@ def test_a_start_up_problem_points_at_the_line_that_wrote_the_flag(aimc, tmp_pat
     assert result.code == 1
     assert (f"{tmp_path}/e.yaml:8: spec.customArgs.--enable-auto-tool-choice: --enable-auto-tool-choice requires "
             "--tool-call-parser: vLLM 0.11.1 refuses to start") in result.err
+
+
+# -- per version: each check runs where that release's source has it, and cites that release's line -------------
+
+def test_each_check_cites_the_source_line_of_the_rendered_version():
+    old = check("vllm", "0.11.1", {"--enable-auto-tool-choice": None}, 1)[0].message
+    new = check("vllm", "0.34.0", {"--enable-auto-tool-choice": None}, 1)[0].message
+    assert "(validate_parsed_serve_args, vllm/entrypoints/openai/cli_args.py:292)" in old
+    assert "vLLM 0.34.0 refuses to start (validate_parsed_serve_args, vllm/entrypoints/common/cli_args.py:562)" in new
+    sglang = check("sglang", "0.5.23", {"--schedule-conservativeness": "-1"}, 1)[0].message
+    assert "SGLang 0.5.23 refuses to start (ServerArgs, sglang/srt/arg_groups/validation_hook.py:314)" in sglang
+
+
+def test_checks_that_newer_vllm_releases_added():
+    metrics = {"--enable-per-request-metrics": None, "--disable-log-stats": None}
+    assert _flags(check("vllm", "0.27.1", metrics, 1)) == ["--enable-per-request-metrics"]
+    assert check("vllm", "0.24.0", metrics, 1) == []  # 0.24.0's validate_parsed_serve_args has no such check
+    assert _flags(check("vllm", "0.34.0", {"--sse-keep-alive-interval": "-1"}, 1)) == ["--sse-keep-alive-interval"]
+    assert check("vllm", "0.27.1", {"--sse-keep-alive-interval": "-1"}, 1) == []
+
+
+def test_chunked_prefill_off_in_either_spelling():
+    for off in ("--no-enable-chunked-prefill", "--disable-chunked-prefill"):
+        args = {"--max-num-batched-tokens": "8192", "--max-model-len": "32768", off: None}
+        assert _flags(check("vllm", "0.34.0", args, 1)) == ["--max-num-batched-tokens"]
+
+
+def test_sglang_checks_that_newer_releases_dropped_or_changed():
+    lm_head = {"--dp-size": "2", "--enable-dp-lm-head": None}
+    assert _flags(check("sglang", "0.5.14", lm_head, 2)) == ["--enable-dp-lm-head"]
+    assert check("sglang", "0.5.16", lm_head, 2) == [] and check("sglang", "0.5.23", lm_head, 2) == []
+    mis = {"--multi-item-scoring-delimiter": "1"}
+    assert _flags(check("sglang", "0.5.5.post3", mis, 1)) and check("sglang", "0.5.16", mis, 1) == []
+    eagle = {"--pp-size": "2", "--disable-overlap-schedule": None, "--speculative-algorithm": "EAGLE"}
+    assert _flags(check("sglang", "0.5.16", eagle, 1)) == ["--pp-size"]
+    assert check("sglang", "0.5.23", eagle, 1) == []  # 0.5.23 runs single-layer EAGLE under PP
+    assert _flags(check("sglang", "0.5.23", {**eagle, "--speculative-algorithm": "NGRAM"}, 1)) == ["--pp-size"]
+
+
+def test_every_cited_release_is_a_shipped_flag_set():
+    from aimc.catalog.runtime import runtime
+    from aimc.resolve.startup_checks import SOURCES
+
+    for rule, sources in SOURCES.items():
+        engine = rule.partition(":")[0]
+        assert set(sources) <= set(runtime().engine(engine).flag_set_versions), rule

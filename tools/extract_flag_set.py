@@ -40,6 +40,14 @@ then run the script with `PYTHONPATH=/tmp/vllm0101` (the version and wheel are r
 SGLang 0.5.5.post3 imports with `pip install --no-deps --target` plus ipython, orjson, triton and dill beside a venv
 that has torch and transformers.
 
+The 2026 releases (vLLM 0.17.0 … 0.34.0, SGLang 0.5.12 … 0.5.23) were extracted the same way, through
+`tools/refresh_engine.py`: one venv with torch 2.13.0 (CPU) and vLLM 0.34.0's pure-Python requirements (installed with
+a constraint `torch==2.13.0` so nothing pulls a CUDA torch; plus apache-tvm-ffi for xgrammar), each other release
+`pip install --no-deps --target /tmp/eng/t/<engine>-<version>`, SGLang with triton, IPython, dill, blobfile, easydict,
+interegular, xxhash, zstandard, python-multipart, uvloop, distro, nvidia-ml-py, py-spy, modelscope and gguf added;
+SGLang 0.5.12 … 0.5.16 with transformers 5.12.1 (plus tokenizers 0.22.2 and huggingface-hub < 2) in a --target folder
+on PYTHONPATH and `--stand-in torchvision` (see `StandIns`).
+
 How the parser is built:
   * vLLM: `make_arg_parser(FlexibleArgumentParser())` from `vllm.entrypoints.openai.cli_args` (what `vllm serve`
     uses). vLLM detects its platform at run time; with no GPU it falls back to `UnspecifiedPlatform` and building
@@ -49,13 +57,17 @@ How the parser is built:
     only changes defaults and help text, not which flags exist or their types and choices.
   * SGLang: `ServerArgs.add_cli_args(argparse.ArgumentParser())` from `sglang.srt.server_args`, as
     `prepare_server_args` does.
+  * vLLM 0.34 moved `make_arg_parser` to `vllm.entrypoints.common.cli_args` and the tool-parser registry to
+    `vllm.tool_parsers`; both places are tried.
 
 How actions become flags (the conventions of the shipped files):
   * name: the first long option string; aliases: the other option strings (a BooleanOptionalAction's `--no-` forms
     are not aliases: the `--no-` form of the name is `negation`). The help action and positionals are left out.
+    vLLM's EnableDisableAction (0.34): `--enable-x` has the negation `--disable-x`, and the `--no-enable-x` spelling
+    it still accepts, hidden from help, is listed in `negation_aliases`.
   * type: `bool-flag` (store_true/store_false/store_const), `bool-optional` (BooleanOptionalAction, `negatable`),
     `bool-value` (type=bool: takes a value), `choice` (argparse choices; `value_type` is the choices' type and the
-    choices are kept in the parser's order), `json` (json.loads, vLLM's dataclass parsers, SGLang's json_list_type),
+    choices are kept in the parser's order, sorted when it holds them in a set), `json` (json.loads, vLLM's dataclass parsers, SGLang's json_list_type),
     `json-or-str` (vLLM's union_dict_and_str), `int`, `float`, `str`.
   * takes_value: false for nargs=0, "optional" for nargs ? and *, else true; `nargs` is kept when set.
   * none_literal_accepted: the value parser turns the text `None` into None (vLLM's optional_type, SGLang's
@@ -79,6 +91,8 @@ import ast
 import dataclasses
 import enum
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.metadata
 import importlib.util
 import inspect
@@ -89,8 +103,8 @@ import typing
 from pathlib import Path
 
 KEEP = ("name", "aliases", "takes_value", "type", "value_type", "choices", "nargs", "negatable", "negation",
-        "deprecated", "human_readable_int", "none_literal_accepted", "dotted_keys", "validated_values",
-        "validated_open")
+        "negation_aliases", "deprecated", "human_readable_int", "none_literal_accepted", "dotted_keys",
+        "validated_values", "validated_open")
 
 REPOS = {"vllm": "vllm-project/vllm", "sglang": "sgl-project/sglang"}
 
@@ -100,11 +114,15 @@ REPOS = {"vllm": "vllm-project/vllm", "sglang": "sgl-project/sglang"}
 def build_vllm_parser():
     from vllm import platforms
 
-    if getattr(platforms, "_current_platform", None) is None:
+    current = getattr(platforms, "_current_platform", None)
+    if current is None or not getattr(current, "device_type", ""):  # unset, or already UnspecifiedPlatform (0.2x)
         from vllm.platforms.cpu import CpuPlatform
 
         platforms._current_platform = CpuPlatform()
-    from vllm.entrypoints.openai.cli_args import make_arg_parser
+    try:
+        from vllm.entrypoints.openai.cli_args import make_arg_parser  # up to 0.2x
+    except ImportError:
+        from vllm.entrypoints.common.cli_args import make_arg_parser  # 0.34: moved with the launchers
 
     try:
         from vllm.utils.argparse_utils import FlexibleArgumentParser  # 0.11.1 and later
@@ -197,7 +215,18 @@ def flag_of(action: argparse.Action, deprecated_actions: set, dotted_json: bool)
     name = next((s for s in strings if s.startswith("--")), strings[0])
     flag: dict = {"name": name}
     negation = None
-    if isinstance(action, argparse.BooleanOptionalAction):
+    negatives = set(getattr(action, "negative_option_strings", ()) or ())
+    if isinstance(action, argparse.BooleanOptionalAction) and negatives:
+        # vLLM's EnableDisableAction (0.2x on): `--enable-x` / `--disable-x`; the `--no-enable-x` spelling stays
+        # registered with the parser (hidden from help) for backwards compatibility: a `negation_aliases` entry.
+        positives = [s for s in strings if s not in negatives]
+        name = next((s for s in positives if s.startswith("--")), positives[0])
+        visible = [s for s in strings if s in negatives]
+        negation = visible[0] if visible else "--no-" + name[2:]
+        flag = {"name": name, "aliases": [s for s in positives if s != name]}
+        flag["negation_aliases"] = sorted(negatives - {negation})
+        flag.update(type="bool-optional", negatable=True, negation=negation, takes_value=False)
+    elif isinstance(action, argparse.BooleanOptionalAction):
         negation = "--no-" + name[2:]
         negations = {"--no-" + s[2:] for s in strings if s.startswith("--")}
         flag["aliases"] = [s for s in strings if s != name and s not in negations]
@@ -216,6 +245,8 @@ def flag_of(action: argparse.Action, deprecated_actions: set, dotted_json: bool)
                 none_literal = ok and parsed is None
             if action.choices is not None:
                 choices = [_jsonable(c) for c in action.choices]
+                if isinstance(action.choices, (set, frozenset)):  # SGLang's --sampling-backend: no order to keep
+                    choices = sorted(choices, key=str)
                 real = [c for c in choices if c != "None"]
                 value_type = type(real[0]).__name__ if real else "str"
                 flag.update(type="choice", choices=choices, value_type=value_type)
@@ -394,7 +425,10 @@ def _quantization(classes, dest):
 
 
 def _tool_parsers(classes, dest):
-    return _registry("vllm.entrypoints.openai.tool_parsers", "ToolParserManager", "tool_parsers"), True
+    try:
+        return _registry("vllm.entrypoints.openai.tool_parsers", "ToolParserManager", "tool_parsers"), True
+    except ModuleNotFoundError:  # later releases moved the registry to vllm/tool_parsers/
+        return _registry("vllm.tool_parsers", "ToolParserManager", "tool_parsers"), True
 
 
 def _reasoning_parsers(classes, dest):
@@ -524,13 +558,58 @@ def extract(engine: str, previous: str | None = None, wheel: str | None = None) 
     }
 
 
+class _InertClass(type):
+    """What a stand-in module's attributes are: classes whose attributes and instances are again such classes."""
+
+    def __getattr__(cls, name):
+        return _InertClass(name, (), {})
+
+    def __call__(cls, *args, **kwargs):
+        return _InertClass(cls.__name__, (), {})
+
+
+class _StandInModule(type(sys)):
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _InertClass(name, (), {})
+
+
+class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Empty stand-ins for packages that the engine imports while its parser is built but that cannot load in a
+    CPU-only venv (`--stand-in torchvision` for SGLang 0.5.1x: PyPI's torchvision is a CUDA build that does not
+    load beside the CPU torch, and sglang/srt/utils/common.py and transformers 5's AutoImageProcessor import it).
+    Building the parser calls none of it; the flag set does not depend on it."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+
+    def find_spec(self, name, path=None, target=None):
+        if any(name == top or name.startswith(top + ".") for top in self.names):
+            return importlib.machinery.ModuleSpec(name, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        module = _StandInModule(spec.name)
+        module.__version__ = "0+stand-in"
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module):
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     cli = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     cli.add_argument("engine", choices=("vllm", "sglang"))
+    cli.add_argument("--stand-in", action="append", default=[], metavar="PACKAGE",
+                     help="import PACKAGE as an empty stand-in (see StandIns)")
     cli.add_argument("--out", help="file to write (default: stdout)")
     cli.add_argument("--previous", help="flag set of the previous release, for the removed list")
     cli.add_argument("--wheel", help="wheel file name to record in source")
     args = cli.parse_args(argv)
+    if args.stand_in:
+        sys.meta_path.insert(0, StandIns(args.stand_in))
     data = extract(args.engine, args.previous, args.wheel)
     text = json.dumps(data, indent=0, sort_keys=True, ensure_ascii=False) + "\n"
     if args.out:

@@ -1,9 +1,10 @@
 """The pinned engines' flag sets, and the checks of one flag and its value against them.
 
-The flag sets (`aimc/catalog/engines/*.json`) were read from each engine's own argument parser and trimmed by
-`tools/trim_flag_sets.py`. They are loaded on first use of an engine, once per process; every check after that is a
-dictionary lookup. Both engines accept unambiguous prefixes of long flags at run time (argparse's allow_abbrev), so a
-flag that is not in the set exactly is never passed through: it may silently mean another flag.
+The flag sets (`aimc/catalog/engines/*.json`) were read from each engine's own argument parser by
+`tools/extract_flag_set.py` and are stored as one full release plus per-release edits (`flag_set_files`). They are
+loaded on first use of an engine version, once per process; every check after that is a dictionary lookup. Both
+engines accept unambiguous prefixes of long flags at run time (argparse's allow_abbrev), so a flag that is not in
+the set exactly is never passed through: it may silently mean another flag.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
 
-from aimc.catalog.files import catalog_names, read_json
+from aimc.catalog import runtime as rt
+from aimc.catalog.files import catalog_names
+from aimc.catalog.flag_set_files import document, earlier_flags
 from aimc.memo import catalog_cache
 from aimc.records import Record, frozen
 
@@ -40,7 +43,8 @@ class FlagSpec(Record):
     value_type: str | None = None  # the type of a choice's values
     choices: tuple = ()
     nargs: str | None = None
-    negation: str | None = None  # vLLM BooleanOptionalAction: the `--no-` form
+    negation: str | None = None  # vLLM BooleanOptionalAction: the `--no-` form (`--disable-` from vLLM 0.2x)
+    negation_aliases: tuple = ()  # other spellings of the negation the parser still takes (`--no-enable-x`)
     deprecated: bool = False
     human_readable_int: bool = False
     none_literal: bool = False  # the text `None` is accepted
@@ -98,6 +102,7 @@ def _spec(raw: dict) -> FlagSpec:
         choices=tuple(str(c) for c in raw.get("choices") or ()),
         nargs=raw.get("nargs"),
         negation=raw.get("negation"),
+        negation_aliases=tuple(raw.get("negation_aliases") or ()),
         deprecated=bool(raw.get("deprecated")),
         human_readable_int=bool(raw.get("human_readable_int")),
         none_literal=bool(raw.get("none_literal_accepted")),
@@ -116,14 +121,14 @@ def flag_set(engine: str, version: str | None = None) -> FlagSet:
 @cache
 def shipped() -> frozenset[tuple[str, str]]:
     """(engine, version) of every shipped flag set: `engines/<engine>-<version>.json`."""
-    stems = (name.removesuffix(".json").partition("-") for name in catalog_names("engines"))
+    stems = (name.removesuffix(".json").partition("-") for name in catalog_names("engines") if name.endswith(".json"))
     return frozenset((engine, version) for engine, _, version in stems)
 
 
 @catalog_cache(shipped)
 def read_flag_set(engine: str, version: str) -> FlagSet:
     """One shipped flag set, read once per process on first use (catalog data: the same for every compile)."""
-    data = read_json(f"engines/{engine}-{version}.json")
+    data = document("engines", engine, version)
     options: dict = {}
     long_names = []
     for raw in data["flags"]:
@@ -135,15 +140,29 @@ def read_flag_set(engine: str, version: str) -> FlagSet:
         if spec.negation:
             options[spec.negation] = (spec, True)
             long_names.append(spec.negation)
+        for option in spec.negation_aliases:  # accepted, but no longer how the engine spells it: not suggested
+            options[option] = (spec, True)
     # Read-only: one FlagSet is shared by every caller of the process.
     return FlagSet(engine, data["version"], data["source"], data["underscore_normalization"],
                    MappingProxyType(options), tuple(sorted(long_names)), frozen(data.get("removed", {})))
 
 
+def removal_note(flags: FlagSet, flag: str) -> str | None:
+    """Which release last had a flag this one lacks: the file's own `removed` (against the release it was
+    extracted after), else the newest older shipped release that had it."""
+    if flag in flags.removed:
+        return flags.removed[flag]
+    last = earlier_flags(flags.engine, flags.version).get(flag)  # parses every older release: errors only
+    if last is None:
+        return None
+    return f"present in {rt.runtime().engine(flags.engine).name} {last}, absent in {flags.version}"
+
+
 def unknown_flag_problem(flags: FlagSet, flag: str) -> str:
     """Why `flag` is refused, with the full name when it abbreviates one and a suggestion otherwise."""
-    if flag in flags.removed:
-        return f"{flag} is not a {flags.label} flag: {flags.removed[flag]}"
+    removed = removal_note(flags, flag) if flag not in flags.options else None
+    if removed:
+        return f"{flag} is not a {flags.label} flag: {removed}"
     expansions = [name for name in flags.long_names if flag.startswith("--") and name.startswith(flag)]
     if len(expansions) == 1:
         return (f"{flag} is not a {flags.label} flag: the engine would take it as an abbreviation of "

@@ -38,11 +38,28 @@ class NoOpFlag(Record):
     why: str
 
 
+class RenamedFlag(Record):
+    """A flag a release renamed: a recipe's old name is written as the new one (with a warning) from `since` on."""
+
+    flag: str
+    to: str
+    since: str
+    why: str
+
+
 class EngineFacts(Record):
     engine: str
     name: str  # how people write it: vLLM, SGLang
     flag_set_versions: tuple[str, ...]  # ascending
     no_op_when_removed: tuple[NoOpFlag, ...]
+    renamed: tuple[RenamedFlag, ...] = ()
+
+    def renamed_at(self, flag: str, version: str) -> RenamedFlag | None:
+        """The flag's rename when `version` is at or after the release that renamed it."""
+        for entry in self.renamed:
+            if entry.flag == flag and version_key(version) >= version_key(entry.since):
+                return entry
+        return None
 
     def no_op(self, flag: str, version: str) -> NoOpFlag | None:
         """The flag's entry when `version` is at or after the release that removed it."""
@@ -95,6 +112,8 @@ def runtime() -> Runtime:
         flag_set_versions=tuple(sorted((str(v) for v in raw["flagSets"]), key=version_key)),
         no_op_when_removed=tuple(NoOpFlag(flag, str(entry["removedIn"]), entry["why"])
                                  for flag, entry in (raw.get("noOpWhenRemoved") or {}).items()),
+        renamed=tuple(RenamedFlag(flag, entry["to"], str(entry["since"]), entry["why"])
+                      for flag, entry in (raw.get("renamed") or {}).items()),
     )) for engine, raw in data["engines"].items())
     precision = tuple((name, (tuple(rule["architectures"]), tuple(rule.get("dequantizedBy") or ())))
                       for name, rule in data["precision"].items())

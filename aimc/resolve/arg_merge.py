@@ -91,10 +91,12 @@ class MergedArgs(Record):
 # at 1,000 endpoints (bench/generate.py): 2,242 merges, 783 distinct; the memo saves ~105-200 ms, its keys ~12 ms.
 @per_compile(limit=8192)
 def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = (),
-               custom_args: YamlPairs = (), engine_custom_args: YamlPairs = ()) -> MergedArgs:
+               custom_args: YamlPairs = (), engine_custom_args: YamlPairs = (),
+               version: str | None = None) -> MergedArgs:
     """Merge a configuration's args (pairs or a mapping) with an endpoint's overrides and customArgs, then the
-    customArgs of its `servingEngines` entry (which win over the endpoint's)."""
-    merge = _Merge(flag_set(engine), gpu_count)
+    customArgs of its `servingEngines` entry (which win over the endpoint's), with the flag names of the engine's
+    flag-set `version` (default: the pinned one): how `false` is spelt differs (`--no-enable-x`, `--disable-x`)."""
+    merge = _Merge(flag_set(engine, version), gpu_count)
     for flag, value in DEFAULT_FLAGS[engine].items():
         merge.put(flag, value, ArgSource.RECIPE, flag)  # aimc's own defaults, checked like the recipe's flags
     for raw_flag, value in (recipe_args.items() if isinstance(recipe_args, dict) else recipe_args):
@@ -137,11 +139,10 @@ def value_text(value):
     return str(value)
 
 
-def _set(args: dict, flag: str, value) -> None:
-    """Set a flag, removing its `--no-` twin (a later `--x` cancels an earlier `--no-x`)."""
-    twin = "--" + flag[5:] if flag.startswith("--no-") else "--no-" + flag[2:]
-    args.pop(twin, None)
-    args.pop(flag, None)  # re-inserting keeps the newest setting last, as on a command line
+def _set(args: dict, flag: str, value, same_family) -> None:
+    """Set a flag, removing its twin (a later `--x` cancels an earlier `--no-x` or `--disable-x`)."""
+    for twin in [other for other in args if same_family(other)]:
+        args.pop(twin)  # re-inserting keeps the newest setting last, as on a command line
     args[flag] = value
 
 
@@ -161,16 +162,22 @@ class _Merge:
     def report(self, source: ArgSource, key: str, message: str, severity: str = "error") -> None:
         self.problems.append(ArgProblem(source, key, message, severity))
 
+    def family(self, flag: str) -> str:
+        """`family`, and a negation of this version's flag set (`--disable-x`) counts as the flag it negates."""
+        found = self.flags.lookup(flag)
+        return found[0].name if found is not None and found[1] else family(flag)
+
     def put(self, flag: str, value: ArgValue, source: ArgSource, key: str) -> None:
-        _set(self.args, flag, value)
+        mine = self.family(flag)
+        _set(self.args, flag, value, lambda other: self.family(other) == mine)
         self.sources[flag] = (source, key)
         if source is ArgSource.RECIPE:
-            self.recipe_order.setdefault(family(flag), len(self.recipe_order))
+            self.recipe_order.setdefault(mine, len(self.recipe_order))
 
     def position(self, flag: str) -> tuple:
         """The canonical order: the recipe's flags where the recipe put them, then the others by name."""
-        place = self.recipe_order.get(family(flag))
-        return (0, place, "") if place is not None else (1, 0, family(flag))
+        place = self.recipe_order.get(self.family(flag))
+        return (0, place, "") if place is not None else (1, 0, self.family(flag))
 
     def remove(self, *flags) -> list[str]:
         removed = [f for f in flags if f and f in self.args]
@@ -231,10 +238,10 @@ class _Merge:
             return
         flag, value = named
         off = value is False  # a translation may have turned `false` into a flag of its own
-        earlier = self.custom_keys.setdefault(family(flag), str(raw_flag))
+        earlier = self.custom_keys.setdefault(self.family(flag), str(raw_flag))
         if earlier != str(raw_flag):
-            self.report(ArgSource.CUSTOM_ARGS, raw_flag, f"customArgs names {family(flag)} twice, as {earlier} and "
-                        f"{raw_flag}: keep one (which would win must not depend on the order keys are written in)")
+            self.report(ArgSource.CUSTOM_ARGS, raw_flag, f"customArgs names {self.family(flag)} twice, as {earlier} "
+                        f"and {raw_flag}: keep one (which would win must not depend on the order keys are written in)")
             return
         if flag in self.owned:
             instead = self.owned[flag]

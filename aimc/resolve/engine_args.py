@@ -14,6 +14,7 @@ from aimc.memo import per_compile
 from aimc.model.inputs import YamlPairs
 from aimc.records import Record
 from aimc.resolve.arg_merge import ArgProblem, ArgSource, MergedArg, MergedArgs, merge_args
+from aimc.resolve.flag_migration import migrated
 from aimc.resolve.flag_names import SGLANG_TO_VLLM
 from aimc.resolve.startup_checks import check as startup_check
 
@@ -41,7 +42,7 @@ def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str,
                   engine_custom_args: YamlPairs = (), version: str | None = None) -> EngineCommand:
     """The final argument list of one engine: merge (see `arg_merge.merge_args`), then check against the flag set
     of `version` (default: the pinned one)."""
-    merged = merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args)
+    merged = merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args, version)
     return command_line(merged, gpu_count, huggingface_id, served_name, where, version)
 
 
@@ -95,7 +96,8 @@ ArgOutcome = tuple[ArgProblem | None, str | None, str | None, object]
 
 
 def check_arg(flags: FlagSet, arg: MergedArg) -> ArgOutcome:
-    """One merged argument against the flag set (see `_check_args`)."""
+    """One merged argument against the flag set (see `_check_args`). A recipe's flag that this version renamed, or
+    spells differently, is written in this version's spelling with a warning naming the release (flag_migration)."""
     return _outcome(flags.engine, flags.version, arg.flag, arg.value, arg.source.value, arg.key)
 
 
@@ -106,6 +108,15 @@ def check_arg(flags: FlagSet, arg: MergedArg) -> ArgOutcome:
 def _outcome(engine_name: str, version: str, flag: str, value, source_name: str, key: str) -> ArgOutcome:
     flags, engine, source = flag_set(engine_name, version), runtime().engine(engine_name), ArgSource(source_name)
     found = flags.lookup(flag)
+    migration = migrated(flags, engine, flag, value, source is ArgSource.RECIPE, found)
+    if migration is not None:
+        new_flag, new_value, note = migration
+        if new_flag is None:
+            return ArgProblem(source, key, note), None, None, None
+        problem, drop, out_flag, out_value = _outcome(engine_name, version, new_flag, new_value, source_name, key)
+        warning = ArgProblem(source, key, note, "warning")
+        return (problem if problem is not None and problem.severity == "error" else warning), drop, out_flag, \
+            out_value
     no_op = engine.no_op(flag, flags.version) if found is None else None
     if no_op is not None and source is ArgSource.RECIPE:
         written = " ".join(v for v in value if v is not None) if isinstance(value, tuple) else value
@@ -119,6 +130,9 @@ def _outcome(engine_name: str, version: str, flag: str, value, source_name: str,
         if no_op is not None:
             message = (f"{message}; {engine.name} {no_op.removed_in} removed it ({no_op.why}): remove it, or "
                        f"supply an image of an older {engine.name} with its engineVersion")
+        renamed = engine.renamed_at(flag, flags.version)
+        if renamed is not None:
+            message = f"{message}; {engine.name} {renamed.since} renamed it {renamed.to}: write {renamed.to}"
         if flags.engine == "vllm" and flag in SGLANG_TO_VLLM:
             message = f"{message}: it is SGLang's name; vLLM calls it {SGLANG_TO_VLLM[flag]}"
         return ArgProblem(source, key, message), None, None, None

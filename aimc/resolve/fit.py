@@ -9,12 +9,13 @@ pipeline parallelism, memory per GPU, merged engine settings), so callers that p
 from __future__ import annotations
 
 from aimc.catalog import model_facts as facts_mod
+from aimc.catalog import runtime as rt
 from aimc.catalog.model_facts import COMPUTE_PARTITIONS, ModelCatalog, ModelFacts
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Endpoint, EngineRequest, NodePool, Recipe, RecipeConfig
 from aimc.model.plan import Fit, Reason, TraceEntry, Verdict
 from aimc.records import replace
-from aimc.resolve import fit_sglang, fit_vllm
+from aimc.resolve import fit_sglang, fit_vllm, images
 from aimc.resolve.fit_settings import Settings, config_settings, settings
 
 __all__ = ["Settings", "compute", "config_settings", "memory_check", "pool_memory", "recipe_fit_problems",
@@ -24,10 +25,26 @@ ENGINES = {"vllm": fit_vllm.compute, "sglang": fit_sglang.compute}
 
 
 def compute(model: ModelFacts, precision: str, gpus: int, memory_gib: float, settings: Settings,
-            engine: str = "vllm", pp: int = 1) -> Fit:
+            engine: str = "vllm", pp: int = 1, version: str | None = None) -> Fit:
     """The fit of `gpus` GPUs (tensor parallelism gpus / pp, pipeline parallelism pp) of `memory_gib` each, by the
-    engine's own accounting."""
-    return ENGINES[engine](model, precision, gpus // pp, pp, memory_gib, settings)
+    accounting of the engine at flag-set `version` (default: the default image's)."""
+    return ENGINES[engine](model, precision, gpus // pp, pp, memory_gib, settings, version)
+
+
+def engine_version(endpoint: Endpoint | None, engine: str, hardware: str) -> str | None:
+    """The shipped release whose defaults the fit uses: the endpoint's own image's (catalogued, or its declared
+    engineVersion), else the default image's on the hardware's architecture. An inventory's default images are
+    not consulted here (their version is known only once the image is chosen, after selection)."""
+    catalog = rt.runtime()
+    known = catalog.engine(engine).flag_set_versions
+    image = endpoint.image if endpoint is not None else None
+    facts = catalog.image(image.image) if image is not None else None
+    if facts is not None and facts.engine == engine:
+        return rt.nearest_version(known, facts.version)
+    if image is not None and image.engine_version:
+        return rt.nearest_version(known, image.engine_version)
+    default = catalog.default_image(engine, images.architecture(hardware))
+    return rt.nearest_version(known, default.version) if default is not None else None
 
 
 def topology_problem(model: ModelFacts, gpus: int) -> str | None:
@@ -76,9 +93,10 @@ def memory_check(models: ModelCatalog):
         memory = pool_memory(pool)
         if memory is None:
             return replace(entry, fit_unchecked=f"no memory figure for {pool.hardware}")
+        engine = candidate.config.engine
         fit = compute(model, candidate.recipe.precision, gpus, memory,
-                   config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args),
-                   candidate.config.engine)
+                      config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args),
+                      engine, version=engine_version(endpoint, engine, pool.hardware))
         if fit.fits:
             return replace(entry, fit=fit)
         return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=fit)
@@ -100,7 +118,7 @@ def recipe_fit_problems(recipe: Recipe, models: ModelCatalog) -> list[tuple[Reci
         problem = topology_problem(model, config.gpu_count)
         if problem is None:
             fit = compute(model, recipe.precision, config.gpu_count, known.memory_gib, config_settings(config),
-                          config.engine)
+                          config.engine, version=engine_version(None, config.engine, recipe.hardware))
             if not fit.fits:
                 problem = f"does not fit on {known.name}: {fit.describe()}"
         if problem:

@@ -28,11 +28,12 @@ class Settings(Record):
 
 _VALUE_FLAGS = {
     "--gpu-memory-utilization": "utilisation", "--mem-fraction-static": "utilisation",
+    "--device-memory-utilization": "utilisation",  # vLLM 0.34's alias
     "--max-model-len": "max_len", "--context-length": "max_len",
     "--max-context-len": "max_len",  # the seed design's name, an alias of the maximum length in arg_merge
     "--kv-cache-dtype": "kv_dtype",
     "--max-num-batched-tokens": "batched_tokens", "--chunked-prefill-size": "batched_tokens",
-    "--cuda-graph-max-bs": "graph_max_bs",
+    "--cuda-graph-max-bs": "graph_max_bs", "--cuda-graph-max-bs-decode": "graph_max_bs",  # SGLang 0.5.16 on
     "--attention-backend": "attention_backend",
     "--speculative-algorithm": "speculative",
 }

@@ -69,7 +69,8 @@ def attention_backend(model: ModelFacts, tp: int, settings: Settings) -> str:
     return "aiter"
 
 
-def compute(model: ModelFacts, precision: str, tp: int, pp: int, memory_gib: float, settings: Settings) -> Fit:
+def compute(model: ModelFacts, precision: str, tp: int, pp: int, memory_gib: float, settings: Settings,
+            version: str | None = None) -> Fit:  # one accounting for every shipped release (see the docstring)
     gpus = tp * pp
     weights = model.parameters_b * 1e9 * bytes_per_parameter(precision) / gpus / GIB
     max_len = settings.max_len or model.max_context

@@ -69,16 +69,27 @@ def choose(endpoint: Endpoint, request: EngineRequest, pool: NodePool,
         version, how = (from_tag, "from the tag") if from_tag else (PINNED[engine], "assumed")
     flag_version = rt.nearest_version(known_versions, version)
     if facts is None and (how != "declared" or flag_version != version):
-        reason = (f"declares {engine} {version}, for which aimc ships no flag set" if how == "declared" else
-                  "is not in aimc's runtime catalog and declares no engineVersion"
-                  + (f" (its tag names {version})" if how == "from the tag" else ""))
-        warnings.append(diagnostic(
-            f"image '{supplied.image}' {reason}: its flags are checked against {engine} {flag_version}, the nearest "
-            f"known version ({', '.join(known_versions)}); declare the version it holds as "
-            f"{{image: {supplied.image}, engineVersion: \"<version>\"}}", "warning"))
+        warnings.append(diagnostic(_version_warning(supplied.image, engine, version, how, flag_version,
+                                                    known_versions), "warning"))
     reference = facts or catalog.default_image(engine, arch)  # an unknown image gets what the engine needs there
     environment = reference.env_for(arch) if reference else ()
     return ImageChoice(supplied.image, engine, version, flag_version, arch, environment, field, how), tuple(warnings)
+
+
+def _version_warning(image: str, engine: str, version: str, how: str, flag_version: str,
+                     known: tuple[str, ...]) -> str:
+    """Why an image's flags are checked against another release's flag set, and how to say what it holds."""
+    declare = f"declare the version it holds as {{image: {image}, engineVersion: \"<version>\"}}"
+    if how == "declared" and rt.version_key(version) > rt.version_key(known[-1]):
+        return (f"image '{image}' declares {engine} {version}, newer than every release aimc ships a flag set for: "
+                f"its flags are checked against {engine} {flag_version}, the newest known; flags {engine} "
+                f"{version} added are refused and flags it removed pass. Add its flag set (tools/refresh_engine.py "
+                f"{engine} {version}), or supply an image of {engine} {flag_version}")
+    reason = (f"declares {engine} {version}, for which aimc ships no flag set" if how == "declared" else
+              "is not in aimc's runtime catalog and declares no engineVersion"
+              + (f" (its tag names {version})" if how == "from the tag" else ""))
+    return (f"image '{image}' {reason}: its flags are checked against {engine} {flag_version}, the nearest known "
+            f"version ({', '.join(known)}); {declare}")
 
 
 def _default(endpoint: Endpoint, request: EngineRequest, pool: NodePool,
