@@ -105,11 +105,15 @@ def _compile(options: Options) -> Result:
     objects += [Rendered(o.data, o.origin.source, o.origin.file, o.origin.line_of("metadata", "name"), o.origin.data)
                 for o in inputs.objects]
     _check_collisions(objects, inputs, collector)
-    if not objects and not options.allow_empty:
-        # Argo CD with auto-prune deletes every resource of an application that renders empty.
+    if not resolution.endpoints and not inputs.objects and not options.allow_empty:
+        # Argo CD with auto-prune deletes every resource of an application that renders empty, or that renders only
+        # the objects the inventory shares between endpoints (the body-based router): nothing of the application's
+        # own, so the endpoints it had were deleted. Counted on the inputs, whatever shared objects come with them.
         places = (("<resources>",) if options.objects else ()) + tuple(options.paths)
-        collector.error(", ".join(places), 0, "", "no AIMEndpoint and no Kubernetes object found: refusing to "
-                                                         "render an empty stream")
+        what = (f"only the {len(objects)} objects the inventory shares between endpoints (the body-based router)"
+                if objects else "an empty stream")
+        collector.error(", ".join(places), 0, "", f"no AIMEndpoint and no Kubernetes object found: refusing to "
+                                                  f"render {what}")
     warnings = tuple(collector.warnings)
     if options.strict:
         collector.warnings_as_errors()

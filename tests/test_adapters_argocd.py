@@ -253,6 +253,15 @@ def test_contract_empty_application_is_an_error_not_an_empty_stream(tmp_path):
     assert run.returncode == 1 and run.stdout == "" and "empty stream" in run.stderr
 
 
+def test_contract_excluding_every_endpoint_is_an_error_not_the_router_alone(tmp_path):
+    # The examples' inventory renders the body-based router: excluding every file but the inventory used to print
+    # only the router's objects with exit 0, and auto-prune would then delete every endpoint.
+    repository = examples_repository(tmp_path / "origin")
+    run = run_like_cmp_server(repository, tmp_path, ".", {"AIMC_EXCLUDE": "**/*", "AIMC_INVENTORY": "cluster.yaml"})
+    assert run.returncode == 1 and run.stdout == "", run.stderr
+    assert "no AIMEndpoint and no Kubernetes object found: refusing to render only the" in run.stderr
+
+
 def test_contract_kube_version_too_old_for_an_api_version(tmp_path):
     repository = examples_repository(tmp_path / "origin")
     (repository / "hpa.yaml").write_text(HPA_V2)

@@ -250,3 +250,49 @@ def test_the_checks_catch_every_form_of_shared_state():
     assert process_wide_caches("from aimc.render import cache\ndef f(x):\n    return cache.claims(x)\n", "a.py") == []
     other = "from aimc.emit import yaml_text\ndef f():\n    yaml_text.STRINGS['a'] = 'b'\n    yaml_text.ORDER.append(1)\n"
     assert len(cross_module_mutations({"aimc/emit/yaml_text.py": "STRINGS = {}\nORDER = []\n", "aimc/x.py": other})) == 2
+
+
+# Where aimc may open a file other than through the bounded reader of load/limits.py, and why.
+OPENS_ALLOWED = {
+    "aimc/load/limits.py": "the bounded reader itself",
+    "aimc/catalog/files.py": "aimc's own package data (catalogs, schemas), not input",
+    "aimc/emit/files.py": "writes: the lock file and the temporary copy of an edited recipe",
+    "aimc/cli/streams.py": "opens /dev/null for writing once stdout is broken",
+}
+# Calls that open or read a file by name: open(), os.open, io.open, os.fdopen, Path.open/read_text/read_bytes.
+_OPENING = {"open", "read_text", "read_bytes", "fdopen"}
+
+
+def _file_opens(tree) -> list[tuple[int, str]]:
+    import ast
+
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        function = node.func
+        name = function.id if isinstance(function, ast.Name) else (
+            function.attr if isinstance(function, ast.Attribute) else None)
+        owner = function.value.id if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) \
+            else None
+        if name in _OPENING and owner not in ("tarfile",):  # tarfile.open reads git archive's bytes in memory
+            found.append((node.lineno, name))
+    return sorted(found)
+
+
+def test_every_file_aimc_opens_is_read_through_the_bounded_reader():
+    """One reader (regular files only, a size per kind, never waiting on a FIFO) for every file of every command."""
+    import ast
+
+    opens = [(_relative(p), line, name) for p, text in SOURCES.items() if _relative(p) not in OPENS_ALLOWED
+             for line, name in _file_opens(ast.parse(text))]
+    assert opens == []
+    assert all(_file_opens(ast.parse(SOURCES[PACKAGE.parent / module])) for module in OPENS_ALLOWED), \
+        "an allowed module that opens nothing any more: remove it from OPENS_ALLOWED"
+
+
+def test_the_bounded_reader_finds_an_open_that_the_rule_forbids():
+    import ast
+
+    assert _file_opens(ast.parse("with open(path) as f:\n    f.read()\nPath(p).read_text()\nos.fdopen(fd)\n")) == [
+        (1, "open"), (3, "read_text"), (4, "fdopen")]

@@ -131,9 +131,10 @@ def test_generate_a_multi_node_recipe_validate_and_build_a_leaderworkerset(tmp_p
     (group,) = [d for d in yaml.safe_load_all(built.out) if d and d["kind"] == "LeaderWorkerSet"]
     assert group["spec"]["leaderWorkerTemplate"]["size"] == 2
     assert group["metadata"]["annotations"]["aim.engine.amd.com/configuration"] == "vllm/16_gpu"
-    script = group["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]["containers"][0]["command"][-1]
-    assert "--tensor-parallel-size 8" in script and "--pipeline-parallel-size 2" in script
-    assert f"--max-model-len {max_len}" in script  # the generated recipe's, not the built-in one's 32768
+    leader = group["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]["containers"][0]
+    server_args = " ".join(leader["args"])  # the leader's script runs the server with them ("$@")
+    assert "--tensor-parallel-size 8" in server_args and "--pipeline-parallel-size 2" in server_args
+    assert f"--max-model-len {max_len}" in server_args  # the generated recipe's, not the built-in one's 32768
 
 
 # -- hostile input: nothing from a path, a config or a model id adds a document ------------------------------------

@@ -125,7 +125,8 @@ def test_a_variable_reference_warns_and_fails_under_strict(tmp_path):
         "apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: qwen}\nspec:\n"
         "  model: Qwen/Qwen3-32B\n  hardware: MI300X\n  gpuCount: 1\n"
         "  customArgs: {--download-dir: \"/cache/$(HF_TOKEN)\", --api-key: \"$(API_KEY)\"}\n"
-        "  env: [{name: NOTES, value: \"see $(HF_TOKEN) and $$(LITERAL)\"}]\n")
+        "  env: [{name: NOTES, value: \"see $(HF_TOKEN) and $$(LITERAL)\"}, {name: API_KEY, valueFrom: {secretKeyRef: "
+        "{name: k, key: key}}}]\n")
     lenient = run_aimc("build", ".", cwd=tmp_path)
     assert lenient.returncode == 0 and lenient.stdout
     warnings = lenient.stderr.decode().splitlines()
@@ -277,6 +278,64 @@ def test_stdout_that_cannot_be_written_is_exit_1(args, stdout, tmp_path):
     assert code == 1, err
     assert expected in err
     assert "Traceback" not in err and "internal error" not in err and "Exception ignored" not in err
+
+
+# A reader that takes 100 bytes, closes the pipe and lives on a little (as `head -c 100` reading byte-wise would).
+READ_100_BYTES = """import os, time
+got = b""
+while len(got) < 100:
+    chunk = os.read(0, 100 - len(got))
+    if not chunk:
+        break
+    got += chunk
+os.close(0)
+time.sleep(2)
+"""
+
+
+def _endpoints(root: Path, count: int) -> Path:
+    """An inventory without a gateway and `count` copies of one endpoint: about 5 KB of manifests each."""
+    (root / "cluster.yaml").write_text(
+        "apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: lab}\nspec:\n"
+        "  nodePools: [{name: mi250, hardware: MI250, gpusPerNode: 8, nodeCount: 100}]\n")
+    endpoint = (REPO / "examples" / "endpoints" / "llama-3-8b.yaml").read_text()
+    for index in range(count):
+        (root / f"e{index:03}.yaml").write_text(endpoint.replace("name: llama-3-8b", f"name: llama-{index:03}"))
+    return root
+
+
+@pytest.mark.parametrize("count", [1, 40, 250], ids=["small", "medium", "large"])
+def test_a_reader_that_stops_after_100_bytes_is_exit_1_at_every_size(tmp_path, count):
+    """A stream that fits in the pipe's buffer used to be written whole before the reader went away: exit 0."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    inputs = _endpoints(tmp_path, count)
+    size = len(subprocess.run([sys.executable, "-m", "aimc", "build", str(inputs)], env=env, capture_output=True,
+                              check=True).stdout)
+    assert size > 100 and (size < 65536 if count == 1 else size > 1_000_000 if count == 250 else True), size
+    reader = subprocess.Popen([sys.executable, "-c", READ_100_BYTES], stdin=subprocess.PIPE)
+    run = subprocess.run([sys.executable, "-m", "aimc", "build", str(inputs)], env=env, stdout=reader.stdin,
+                         stderr=subprocess.PIPE, timeout=TIME_LIMIT, check=False)
+    reader.stdin.close()
+    reader.wait(timeout=TIME_LIMIT)
+    err = run.stderr.decode()
+    assert run.returncode == 1, (size, err)
+    assert "aimc: standard output was closed before all of it was written (broken pipe)" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_a_reader_that_takes_everything_is_exit_0_without_waiting(tmp_path):
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    inputs = _endpoints(tmp_path, 1)
+    started = time.monotonic()
+    reader = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.buffer.read()"], stdin=subprocess.PIPE)
+    run = subprocess.run([sys.executable, "-m", "aimc", "build", str(inputs)], env=env, stdout=reader.stdin,
+                         stderr=subprocess.PIPE, timeout=TIME_LIMIT, check=False)
+    reader.stdin.close()
+    reader.wait(timeout=TIME_LIMIT)
+    assert run.returncode == 0, run.stderr.decode()
+    assert time.monotonic() - started < 30
 
 
 LONG_NAME = "a" * 300 + ".yaml"

@@ -268,3 +268,62 @@ def test_bench_dispatches_paths_to_jobs_and_report_to_the_report(aimc):
 def test_the_scenario_schema_is_exported(aimc):
     result = aimc("schema", "AIMBenchmarkScenario")
     assert result.code == 0 and json.loads(result.out)["title"] == "AIMBenchmarkScenario"
+
+
+# -- $(VAR) and shell syntax in what reaches the Job: as the engine's own args, never run ---------------------------
+
+HOSTILE_MODEL = "acme/x-$(API_KEY)-'`touch pwned`$(touch pwned2)-$$(API_KEY) \\\""
+HOSTILE_INPUTS = """apiVersion: aim.engine.amd.com/v1alpha1
+kind: AIMModel
+metadata: {{name: hostile}}
+spec: {{id: {model}, parametersB: 8, layers: 32, attentionHeads: 32, kvHeads: 8, hiddenSize: 4096,
+       maxContextLength: 8192}}
+---
+apiVersion: aim.engine.amd.com/v1alpha1
+kind: AIMEndpoint
+metadata: {{name: hostile}}
+spec:
+  model: {model}
+  hardware: MI300X
+  servingEngines: [{engine}]
+  env: [{{name: API_KEY, valueFrom: {{secretKeyRef: {{name: chat-api-key, key: key}}}}}}]
+  customArgs: {{--api-key: "$(API_KEY)"}}
+  benchmark: {{scenario: smoke}}
+"""
+
+
+@pytest.mark.parametrize("engine", ["vllm", "sglang"])
+def test_the_job_asks_for_the_model_name_the_server_was_given_and_runs_no_input(aimc, tmp_path, engine):
+    import kube_expansion
+
+    write_tree(tmp_path / "in", {"e.yaml": HOSTILE_INPUTS.format(model=json.dumps(HOSTILE_MODEL), engine=engine)})
+    built = aimc("build", "-i", str(REPO / "examples" / "cluster.yaml"), str(tmp_path / "in"))
+    assert built.code == 0, built.err
+    objects = list(yaml.safe_load_all(built.out))
+    server = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == f"hostile-{engine}")
+    server = server["spec"]["template"]["spec"]["containers"][0]
+    [job] = jobs_of(built.out)
+    client = job["spec"]["template"]["spec"]["containers"][0]
+    secrets = {"API_KEY": "the-secret-key", "OPENAI_API_KEY": "the-secret-key", "HF_TOKEN": "hf-token"}
+    # The server's arguments as Kubernetes expands them.
+    server_args = kube_expansion.argv(server, secrets)
+    served = server_args[server_args.index("--served-model-name") + 1]
+    assert served == "acme/x-the-secret-key-'`touch pwned`$(touch pwned2)-$(API_KEY) \\\""
+    # The client's, through the kubelet and a real shell, with the work folder moved into the test's.
+    work = tmp_path / "work"
+    work.mkdir()
+    client = {**client, "command": [*client["command"][:2], client["command"][2].replace(render_bench.WORK_DIR,
+                                                                                        str(work)),
+                                    *client["command"][3:]]}
+    runs = kube_expansion.run_in_shell(kube_expansion.argv(client, secrets), tmp_path,
+                                       programs=("python3", "vllm"))
+    assert runs  # one per run of the smoke scenario
+    assert not list(tmp_path.rglob("pwned*")), "a value was run by the shell"
+    for run in runs:
+        assert run[run.index("--served-model-name") + 1] == served
+        assert run[run.index("--model") + 1] == served  # a generated recipe loads the model id's weights
+        tags = " ".join(run[run.index("--metadata") + 1:]) if engine == "vllm" else run[run.index("--tag") + 1]
+        assert f" aimc_model={served} aimc_recipe=" in tags
+    # The client sends the key the server reads through --api-key "$(API_KEY)".
+    assert {"name": "OPENAI_API_KEY", "valueFrom": {"secretKeyRef": {"name": "chat-api-key", "key": "key"}}} in (
+        client["env"])

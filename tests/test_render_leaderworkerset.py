@@ -3,7 +3,6 @@ probes, the pool's network, the Ray leader script under hostile values, autoscal
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import crd_fixtures
@@ -11,7 +10,6 @@ import pytest
 import yaml
 
 from aimc import pipeline
-from aimc.records import replace
 from aimc.render import leaderworkerset
 
 CASES = Path(__file__).parent / "cases"
@@ -112,23 +110,6 @@ def test_sglang_group_runs_the_server_in_every_pod_in_exec_form():
         assert args[args.index("--tp-size") + 1] == "8" and args[args.index("--pp-size") + 1] == "2"
 
 
-HOSTILE = ["'; rm -rf / #", '"$(id)"', "$(HF_TOKEN)", "`reboot`", "a b\nc", "x && y", "$$HOME", "\\'"]
-
-
-@pytest.mark.parametrize("value", HOSTILE)
-def test_vllm_leader_script_quotes_every_value(value):
-    result = pipeline.compile(pipeline.Options(paths=(str(CASES / "multinode-vllm" / "inputs"),)))
-    engine = result.resolution.endpoints[0].engines[0]
-    hostile = replace(engine, args=engine.args + ("--served-model-name", value))
-    script = leaderworkerset.vllm_leader_script(hostile)
-    # Kubernetes turns $$ into $ and expands nothing else (every $ was doubled); then sh splits the words.
-    assert "$(" not in script.replace("$$", "")
-    shell_text = script.replace("$$", "$")
-    server = shell_text.split(" && exec ", 1)[1]
-    assert shlex.split(server)[-2:] == ["--served-model-name", value]
-    assert shlex.split(server)[:3] == ["python3", "-m", "vllm.entrypoints.openai.api_server"]
-
-
 def test_group_without_network_or_cache_warns():
     result = pipeline.compile(pipeline.Options(paths=(str(CASES / "multinode-sglang" / "inputs"),)))
     messages = [w.message for w in result.warnings]
@@ -149,3 +130,81 @@ def test_group_owned_flags_in_custom_args_are_errors(tmp_path):
     with pytest.raises(UserError) as raised:
         pipeline.compile(pipeline.Options(paths=(str(tmp_path / "inputs"),)))
     assert "spec.customArgs.--node-rank: --node-rank is set by aimc for a multi-node group" in str(raised.value)
+
+
+# -- $(VAR) in the engine's arguments: the same in a Deployment and in a vLLM group's leader -----------------------
+
+SECRET_ENDPOINTS = """apiVersion: aim.engine.amd.com/v1alpha1
+kind: AIMEndpoint
+metadata: {{name: {name}}}
+spec:
+  model: {model}
+  gpuCount: {gpus}
+  env: [{{name: API_KEY, valueFrom: {{secretKeyRef: {{name: chat-api-key, key: key}}}}}}]
+  customArgs: {{--api-key: "$(API_KEY)", --chat-template: {template}}}
+"""
+# A value with every kind of shell and Kubernetes syntax: it must reach vLLM as Kubernetes expands it, never run.
+TEMPLATE = "'; touch pwned #`touch pwned2`$(touch pwned3) $$(API_KEY) \\\" a b"
+
+
+def _secret_endpoints(tmp_path: Path) -> list[dict]:
+    import json
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "cluster.yaml").write_text((CASES / "multinode-vllm" / "inputs" / "cluster.yaml").read_text())
+    for name, model, gpus in (("one-node", "meta-llama/Llama-3.1-8B-Instruct", 1),
+                              ("group", "meta-llama/Llama-3.1-405B-Instruct", 16)):
+        (inputs / f"{name}.yaml").write_text(SECRET_ENDPOINTS.format(name=name, model=model, gpus=gpus,
+                                                                     template=json.dumps(TEMPLATE)))
+    result = pipeline.compile(pipeline.Options(paths=(str(inputs),)))
+    return [r.obj for r in result.objects]
+
+
+def test_a_secret_read_with_var_reaches_vllm_in_a_group_as_in_a_deployment(tmp_path):
+    """The leader's script used to double every `$`, so `--api-key: "$(API_KEY)"` reached vLLM as the literal text."""
+    import kube_expansion
+
+    objects = _secret_endpoints(tmp_path)
+    deployment = _kind(objects, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
+    leader = (_kind(objects, "LeaderWorkerSet")[0]["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]
+              ["containers"][0])
+    secrets = {"API_KEY": "the-secret-key"}
+    for name, container in (("deployment", deployment), ("leader", leader)):
+        command = kube_expansion.argv(container, secrets)
+        [received] = kube_expansion.run_in_shell(command, tmp_path / name)
+        assert not list((tmp_path / name).glob("pwned*")), "a value was run by the shell"
+        # vLLM gets the container's args as Kubernetes expands them, in a group as in a Deployment.
+        values = kube_expansion.container_values(container, secrets)
+        assert received == ["-m", "vllm.entrypoints.openai.api_server",
+                            *(kube_expansion.expand(arg, values) for arg in container["args"])]
+        assert received[received.index("--api-key") + 1] == "the-secret-key"
+        # $$(API_KEY) is Kubernetes' escape for the literal text; $(touch pwned3) names no variable and stays.
+        assert received[received.index("--chat-template") + 1] == TEMPLATE.replace("$$(", "$(")
+
+
+def test_the_leader_script_holds_no_input_value_and_kubernetes_expands_nothing_in_it(tmp_path):
+    objects = _secret_endpoints(tmp_path)
+    leader = (_kind(objects, "LeaderWorkerSet")[0]["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]
+              ["containers"][0])
+    script = leader["command"][2]
+    assert script == leaderworkerset.vllm_leader_script()
+    assert "$(" not in script.replace("$$", "")
+    assert leader["command"] == ["sh", "-c", script, "aimc-vllm-leader"]
+    assert leader["args"][leader["args"].index("--api-key") + 1] == "$(API_KEY)"
+
+
+def test_a_secret_flag_reading_an_undefined_variable_is_an_error(tmp_path):
+    """Kubernetes leaves `$(NAME)` as written when the container defines no NAME: the engine would get the literal,
+    guessable text as its key."""
+    from aimc.errors import UserError
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "cluster.yaml").write_text((CASES / "multinode-vllm" / "inputs" / "cluster.yaml").read_text())
+    (inputs / "e.yaml").write_text(SECRET_ENDPOINTS.format(name="e", model="meta-llama/Llama-3.1-8B-Instruct", gpus=1,
+                                                           template="x").replace("$(API_KEY)", "$(API_KEYS)"))
+    with pytest.raises(UserError) as raised:
+        pipeline.compile(pipeline.Options(paths=(str(inputs),)))
+    message = str(raised.value)
+    assert "e.yaml:8: spec.customArgs.--api-key: '$(API_KEYS)' names no variable of the container" in message

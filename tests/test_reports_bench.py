@@ -199,3 +199,117 @@ def test_markdown_and_text_reports_escape_what_the_results_say(tmp_path, aimc):
     assert "\\*bold\\* \\[link\\](http://e)" in rows[2]
     text = aimc("bench", "report", str(path)).out
     assert "\x1b" not in text and "injected" in text and len(text.splitlines()) == 5
+
+
+# -- --write-recipe edits the benchmarks field alone, atomically, under a lock --------------------------------------
+
+def _result_file(folder, concurrency: int, **changes) -> str:
+    data = json.loads((DATA / "vllm-latency.json").read_text())
+    data.update(max_concurrency=concurrency, **changes)
+    path = folder / f"result-c{concurrency}.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def _quoted_key_recipe(tmp_path):
+    """The built-in recipe with an earlier benchmarks block placed first and the engine keys quoted."""
+    original = (REPO / "recipes" / f"{RECIPE}.yaml").read_text()
+    text = original.replace("\nvllm_serve:", '\n"vllm_serve":').replace("\nsglang_serve:", "\n'sglang_serve':")
+    head, sep, rest = text.partition('\n"vllm_serve":')
+    old_block = ("# Measured by `aimc bench report --write-recipe` (see README, Benchmarks).\nbenchmarks:\n"
+                 "- {configuration: vllm/1_gpu, scenario: latency, concurrency: 4, requestRate: inf, completed: 1}\n"
+                 "# vLLM: what the recipe serves with  (a comment of the next key)\n")
+    recipe = tmp_path / f"{RECIPE}.yaml"
+    recipe.write_text(head + "\n" + old_block + sep.lstrip("\n") + rest)
+    return recipe
+
+
+def test_write_recipe_edits_the_block_in_place_and_keeps_quoted_keys_and_comments(aimc, tmp_path):
+    """The old edit removed everything up to the next unquoted top-level key: every vLLM configuration was lost."""
+    recipe = _quoted_key_recipe(tmp_path)
+    before = recipe.read_text()
+    before_data = yaml.safe_load(before)
+    result = aimc("bench", "report", _result_file(tmp_path, 1), "--write-recipe", str(recipe))
+    assert result.code == 0, result.err
+    after = recipe.read_text()
+    data = yaml.safe_load(after)
+    assert {k: v for k, v in data.items() if k != "benchmarks"} == {
+        k: v for k, v in before_data.items() if k != "benchmarks"}
+    assert [e["concurrency"] for e in data["benchmarks"]] == [1, 4]
+    # Outside the block, every line is as it was, in its place.
+    block = lambda text: text.split("\nbenchmarks:\n", 1)[1].split("# vLLM:", 1)
+    assert before.split("\nbenchmarks:\n")[0] == after.split("\nbenchmarks:\n")[0]
+    assert block(before)[1] == block(after)[1]
+    assert aimc("recipes", "validate", str(recipe)).code == 0
+
+
+def test_write_recipe_rewrites_a_json_recipe_as_json(aimc, tmp_path):
+    recipe = tmp_path / f"{RECIPE}.yaml"
+    original = yaml.safe_load((REPO / "recipes" / f"{RECIPE}.yaml").read_text())
+    recipe.write_text(json.dumps(original, indent=4) + "\n")
+    result = aimc("bench", "report", _result_file(tmp_path, 1), "--write-recipe", str(recipe))
+    assert result.code == 0, result.err
+    data = json.loads(recipe.read_text())  # used to be JSON with a YAML block appended
+    assert list(data)[:-1] == list(original) and data["benchmarks"][0]["concurrency"] == 1
+    assert recipe.read_text().startswith('{\n    "recipe_id"')
+    assert aimc("recipes", "validate", str(recipe)).code == 0
+
+
+def test_write_recipe_leaves_out_figures_that_are_not_numbers(aimc, tmp_path):
+    recipe = tmp_path / f"{RECIPE}.yaml"
+    shutil.copy(REPO / "recipes" / f"{RECIPE}.yaml", recipe)
+    result_file = _result_file(tmp_path, 1)
+    text = open(result_file).read().replace('"output_throughput": 70.36229021009053', '"output_throughput": NaN')
+    text = text.replace('"p99_ttft_ms": 61.35', '"p99_ttft_ms": -Infinity')
+    open(result_file, "w").write(text)
+    result = aimc("bench", "report", result_file, "--write-recipe", str(recipe))
+    assert result.code == 0, result.err
+    written = recipe.read_text()
+    assert ".nan" not in written and ".inf" not in written
+    entry = yaml.safe_load(written)["benchmarks"][0]
+    assert "outputThroughput" not in entry and entry["ttftMs"] == {"p50": 47.6}
+    assert aimc("recipes", "validate", str(recipe)).code == 0
+
+
+def test_a_failed_write_leaves_the_recipe_whole_and_says_so(aimc, tmp_path, monkeypatch):
+    recipe = tmp_path / f"{RECIPE}.yaml"
+    shutil.copy(REPO / "recipes" / f"{RECIPE}.yaml", recipe)
+    before = recipe.read_bytes()
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("aimc.emit.files.os.fsync", disk_full)
+    result = aimc("bench", "report", _result_file(tmp_path, 1), "--write-recipe", str(recipe))
+    assert result.code == 1
+    assert f"{recipe}: cannot write: No space left on device; the recipe is unchanged" in result.err
+    assert "output" not in result.err.split("\n")[-2]
+    assert recipe.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+
+
+def test_write_recipe_refuses_an_edit_that_would_not_validate(aimc, tmp_path):
+    recipe = tmp_path / f"{RECIPE}.yaml"
+    text = (REPO / "recipes" / f"{RECIPE}.yaml").read_text() + "benchmarks: 7\n"
+    recipe.write_text(text)
+    result = aimc("bench", "report", _result_file(tmp_path, 1), "--write-recipe", str(recipe))
+    assert result.code == 1 and "benchmarks" in result.err
+    assert recipe.read_text() == text
+
+
+def test_eight_concurrent_writers_keep_all_eight_entries(tmp_path):
+    """Each used to read the file, then truncate and rewrite it: 1-3 of 8 entries survived, each reporting success."""
+    import os
+    import subprocess
+    import sys
+
+    recipe = tmp_path / f"{RECIPE}.yaml"
+    shutil.copy(REPO / "recipes" / f"{RECIPE}.yaml", recipe)
+    results = [_result_file(tmp_path, concurrency) for concurrency in range(1, 9)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    writers = [subprocess.Popen([sys.executable, "-m", "aimc", "bench", "report", path, "--write-recipe", str(recipe)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env) for path in results]
+    for writer in writers:
+        assert writer.wait(timeout=120) == 0, writer.stderr.read()
+    entries = yaml.safe_load(recipe.read_text())["benchmarks"]
+    assert sorted(e["concurrency"] for e in entries) == list(range(1, 9))

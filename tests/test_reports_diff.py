@@ -289,3 +289,19 @@ def test_one_empty_side_stays_a_valid_comparison(aimc, tmp_path):
     result = aimc("diff", str(old), str(new), "--format", "json", cwd=tmp_path)
     assert result.code == 0, result
     assert json.loads(result.out)["summary"]["added"] > 0
+
+
+def test_a_committed_absolute_link_is_skipped_with_a_warning_not_a_crash(aimc, spec_repo):
+    os.symlink("/etc/hostname", spec_repo / "deploy/endpoints/outside.yaml")
+    os.symlink("../../../../etc/hostname", spec_repo / "deploy/endpoints/up.yaml")
+    commit_all(spec_repo, "links")
+    for link in ("outside.yaml", "up.yaml"):
+        (spec_repo / "deploy/endpoints" / link).unlink()
+    against_the_tree = aimc("diff", "HEAD", "-p", "deploy", cwd=spec_repo)  # used to exit 3: AbsoluteLinkError
+    assert against_the_tree.code == 0, against_the_tree.err
+    assert "Traceback" not in against_the_tree.err and "internal error" not in against_the_tree.err
+    both = aimc("diff", "HEAD~1", "HEAD", "-p", "deploy", cwd=spec_repo)
+    assert both.code == 0, both.err
+    for link in ("outside.yaml", "up.yaml"):
+        assert (f"HEAD:deploy/endpoints/{link}: warning: symbolic link to an absolute path or out of the repository: "
+                "not read at this revision") in both.err, both.err

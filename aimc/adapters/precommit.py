@@ -44,7 +44,7 @@ def check_rendered(objects: list[Rendered], directory: str, output_format: str =
         path = root / rel
         if not path.is_file():
             missing.append(rel)
-        elif path.read_text(encoding="utf-8") != body:
+        elif not emit.holds(path, body):
             stale.append(rel)
     extra = [rel for rel in emit.generated_files(directory) if rel not in wanted]
     return RenderCheck(directory.rstrip("/") or directory, tuple(sorted(stale)), tuple(sorted(missing)),

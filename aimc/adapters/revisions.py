@@ -26,6 +26,8 @@ class Side(Record):
     label: str  # shown in reports: the revision or folder as the user wrote it, or "working tree"
     root: Path  # the folder the paths are relative to
     where: str  # prefix for file names in diagnostics: "origin/main:" for a revision, "old/" for a folder, ""
+    # Committed links the extraction refused (absolute, or leading out of the tree): paths from the top of the tree.
+    refused_links: tuple[str, ...] = ()
 
 
 def open_side(spec: str | None, scratch: Path) -> Side:
@@ -37,10 +39,10 @@ def open_side(spec: str | None, scratch: Path) -> Side:
         return Side(spec, Path(spec).resolve(), spec.rstrip("/") + "/")
     commit = _resolve_revision(spec)
     target = scratch / f"rev-{commit[:12]}"
-    if not target.exists():
-        _extract(commit, target)
+    refused = _extract(commit, target) if not target.exists() else ()
     prefix = _git("rev-parse", "--show-prefix").decode().strip()
-    return Side(spec, target / prefix, f"{spec}:{prefix}")
+    inside = tuple(name[len(prefix):] for name in refused if name.startswith(prefix))
+    return Side(spec, target / prefix, f"{spec}:{prefix}", inside)
 
 
 def render_side(side: Side, options: pipeline.Options) -> tuple[list[dict], list[Diagnostic]]:
@@ -56,7 +58,16 @@ def render_side(side: Side, options: pipeline.Options) -> tuple[list[dict], list
     except UserError as error:
         raise UserError([_located(d, side) for d in error.diagnostics]) from None
     objects = [emit.plain(item.obj) for item in emit.ordered(list(result.objects))]
-    return objects, [_located(w, side) for w in result.warnings]
+    refused = [Diagnostic(side.where + name, 0, "", "symbolic link to an absolute path or out of the repository: "
+                                                    "not read at this revision (commit the file itself, or a "
+                                                    "relative link inside the repository)", "warning")
+               for name in side.refused_links if any(_below(name, p) for p in present)]
+    return objects, refused + [_located(w, side) for w in result.warnings]
+
+
+def _below(name: str, path: str) -> bool:
+    path = os.path.normpath(path)
+    return path in (".", name) or name.startswith(path.rstrip("/") + "/")
 
 
 def _located(diagnostic: Diagnostic, side: Side) -> Diagnostic:
@@ -75,16 +86,27 @@ def _resolve_revision(spec: str) -> str:
                                                  "actions/checkout with fetch-depth: 0)")]) from None
 
 
-def _extract(commit: str, target: Path) -> None:
+def _extract(commit: str, target: Path) -> tuple[str, ...]:
+    """The tree of `commit` under `target`; returns the links it refused to create (absolute or leading out)."""
     # From a subfolder, git archive would take only that subfolder: archive the whole tree from the top.
     top = _git("rev-parse", "--show-toplevel").decode().strip()
     archive = _git("-C", top, "archive", "--format=tar", commit)
     target.mkdir(parents=True)
+    refused: list[str] = []
+
+    def only_safe(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        try:
+            return tarfile.data_filter(member, path)  # refuses links and paths that leave the folder
+        except tarfile.FilterError:  # a committed absolute link (/etc/...) is legal in Git: skip it, say so
+            refused.append(member.name)
+            return None
+
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        if hasattr(tarfile, "data_filter"):  # refuse links and paths that leave the folder
-            tar.extractall(target, filter="data")
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(target, filter=only_safe)
         else:  # pragma: no cover - Python without the extraction filters
             tar.extractall(target)
+    return tuple(sorted(refused))
 
 
 class _GitError(Exception):

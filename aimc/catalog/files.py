@@ -52,6 +52,12 @@ def read_json(name: str) -> Any:
     return json.loads(_catalog_text(name))
 
 
+def data_text(folder: str, name: str) -> str:
+    """A file of shipped data (e.g. `data_text("schemas", "aimendpoint.json")`): aimc's own, not input, so it is
+    not read through the bounded reader of load/limits.py."""
+    return (data_dir(folder) / name).read_text(encoding="utf-8")
+
+
 def data_dir(name: str) -> Path:
     """Folder of shipped data (`recipes` or `schemas`): inside the wheel, else at the top of a source checkout."""
     package = Path(str(resources.files("aimc")))

@@ -13,6 +13,7 @@ from pathlib import Path
 from aimc.catalog import hf_parameters, hf_values
 from aimc.catalog.hf_parameters import first
 from aimc.errors import Diagnostic, UserError, comment_text
+from aimc.load import limits
 from aimc.records import Record
 
 INDEX_FILE = "model.safetensors.index.json"
@@ -83,10 +84,8 @@ def _read_index(path: Path) -> dict:
 
 
 def _read_bytes(path: Path, shown: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UserError([Diagnostic(shown, 0, "", f"cannot read it: {exc.strerror or exc}")]) from None
+    # The bounded reader: a FIFO, a device or a file past the checkpoint limit is refused, never read whole.
+    return limits.read_or_fail(path, "checkpoint", shown)
 
 
 def _model_id(config: dict, config_path: Path, name: str | None, shown: str) -> tuple[str, str]:

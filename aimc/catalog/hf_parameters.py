@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 
 from aimc.catalog.files import read_yaml
 from aimc.records import Record, frozen
@@ -41,12 +41,19 @@ EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts")
 EXPERTS_PER_TOKEN_KEYS = ("num_experts_per_tok", "experts_per_token", "moe_topk")
 
 
+def _is_count(value) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def count(config: dict, architecture: str, hidden: int, layers: int, heads: int, kv_heads: int,
           head_dim: int) -> Count | None:
-    """None when the architecture's layout is unknown or a key it needs is missing."""
+    """None when the architecture's layout is unknown or a key it needs is missing or not a count."""
     entry = architectures().get(architecture)
     vocab = config.get("vocab_size")
-    if entry is None or not vocab:
+    # Counts only: `"32" * n` is a string of n copies (a "32" in config.json used to build one of 445 MB).
+    if entry is None or not _is_count(vocab) or not all(_is_count(v) for v in (hidden, layers, heads)):
+        return None
+    if not all(v is None or _is_count(v) for v in (kv_heads, head_dim, config.get("intermediate_size"))):
         return None
     if config.get("kv_lora_rank") and not (config.get("qk_rope_head_dim") and config.get("qk_nope_head_dim")):
         return None  # an MLA config without its head sizes: reported as missing by the caller
@@ -65,7 +72,7 @@ def count(config: dict, architecture: str, hidden: int, layers: int, heads: int,
     experts, _ = first(config, *EXPERT_KEYS)
     per_token, _ = first(config, *EXPERTS_PER_TOKEN_KEYS)
     expert_size, _ = first(config, "moe_intermediate_size", "intermediate_size")
-    if not experts or not per_token or not expert_size:
+    if not all(_is_count(v) for v in (experts, per_token, expert_size)):
         return None
     shared = int(config.get("n_shared_experts") or 0)
     dense_layers = int(config.get("first_k_dense_replace") or 0) + len(config.get("mlp_only_layers") or ())

@@ -79,6 +79,7 @@ def main(argv=None, prog_name="aimc") -> int:
     try:
         code = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
         streams.flush_stdout()
+        streams.confirm_read()
     except UserError as error:
         for diagnostic in error.diagnostics:
             click.echo(diagnostic.format(), err=True)

@@ -13,6 +13,9 @@ import os
 import sys
 from typing import Any
 
+# How long aimc waits, after its last write to a pipe, for the reader to take what is still in the pipe's buffer.
+READ_WAIT_SECONDS = 10.0
+POLL_MILLISECONDS = 10
 # Errors a write to a stream (no file name attached) reports when the stream, not aimc, is the problem.
 _OUTPUT_ERRNOS = {errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EBADF, getattr(errno, "EDQUOT", -1)}
 
@@ -68,6 +71,53 @@ def flush_stdout() -> None:
     """Flush inside the command's error handling: the last piece of a stream fails here, not at interpreter exit."""
     if sys.stdout is not None:
         sys.stdout.flush()
+
+
+def confirm_read(wait_seconds: float = READ_WAIT_SECONDS) -> None:
+    """When stdout is a pipe, wait until its reader has taken everything aimc wrote; BrokenPipeError when the reader
+    closed its end with bytes still unread. A write that fits in the pipe's buffer (64 KiB on Linux) succeeds
+    whether or not anyone ever reads it, so without this a reader that stops after 100 bytes of a small stream
+    would leave aimc exiting 0. A reader that neither reads nor closes within `wait_seconds` is not waited for."""
+    fd = _pipe_fd()
+    if fd is None:
+        return
+    import select
+    import time
+
+    poller = select.poll()
+    poller.register(fd, 0)  # no event asked for: poll reports POLLERR on a pipe's write end once no reader is left
+    deadline = time.monotonic() + wait_seconds
+    while _unread(fd):
+        gone = any(events & select.POLLERR for _, events in poller.poll(POLL_MILLISECONDS))
+        if gone and _unread(fd):
+            raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe with output unread")
+        if gone or time.monotonic() > deadline:
+            return
+
+
+def _pipe_fd() -> int | None:
+    import stat
+
+    try:
+        fd = sys.stdout.fileno()
+        return fd if stat.S_ISFIFO(os.fstat(fd).st_mode) else None
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        return None
+
+
+def _unread(fd: int) -> int:
+    """Bytes written to the pipe that its reader has not read yet (FIONREAD works on either end on Linux, fs/pipe.c
+    pipe_ioctl); 0 where the system cannot say."""
+    import array
+    import fcntl
+    import termios
+
+    count = array.array("i", [0])
+    try:
+        fcntl.ioctl(fd, termios.FIONREAD, count, True)
+    except OSError:
+        return 0
+    return count[0]
 
 
 def discard_stdout() -> None:

@@ -13,6 +13,7 @@ from aimc.emit.file_names import file_name, unique_file_names  # noqa: F401 - fi
 from aimc.emit.scalars import SafeDumper as _Dumper
 from aimc.emit.yaml_text import Writer  # noqa: F401 - part of this API (one per stream)
 from aimc.errors import comment_text
+from aimc.load import limits
 from aimc.render import Rendered
 
 # Helm's install order: what others depend on comes first.
@@ -138,7 +139,7 @@ def _write_tree(items: list[Rendered], root: Path, output_format: str) -> tuple[
         path = root / rel
         _check_inside(root, path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text(encoding="utf-8") != body:
+        if not holds(path, body):
             tmp = path.with_name(path.name + ".tmp")
             tmp.write_text(body, encoding="utf-8")
             os.replace(tmp, path)
@@ -161,9 +162,17 @@ def _check_inside(root: Path, path: Path) -> None:
                                      "leads out of it")
 
 
+def holds(path: Path, body: str) -> bool:
+    """Whether the file at `path` holds exactly `body` (read through the bounded reader: a file of another kind, or
+    larger than any output, differs)."""
+    try:
+        return limits.read_file(path, "output") == body.encode("utf-8")
+    except (OSError, limits.InputTooLarge, limits.NotRegularFile):
+        return False
+
+
 def _is_ours(path: Path) -> bool:
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.readline().startswith(GENERATED_MARKER)
-    except (OSError, UnicodeDecodeError):
+        return limits.read_head(path, len(GENERATED_MARKER.encode("utf-8"))) == GENERATED_MARKER.encode("utf-8")
+    except (OSError, limits.NotRegularFile):
         return False

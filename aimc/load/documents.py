@@ -68,7 +68,7 @@ def discover(paths, collector: Collector, stdin_text: str | None = None, exclude
             continue
         if is_dir:
             _add_folder(files, seen, collector, given, exclude, root)
-        else:  # read_text refuses what is not a regular file
+        else:  # read_input refuses what is not a regular file
             _add(files, seen, collector, location, display_path(given, root), location.name)
     return files
 
@@ -130,15 +130,15 @@ def _add(files, seen, collector: Collector, path: str | Path, display: str, sour
         return
     seen.add(key)
     display, source = utf8_file_name(display), utf8_file_name(source)
-    text = read_text(path, display, collector)
+    text = read_input(path, display, collector)
     if text is not None:
         files.append(SourceFile(display, source, text))
 
 
-def read_text(path: str | Path, display: str, collector: Collector) -> str | None:
+def read_input(path: str | Path, display: str, collector: Collector) -> str | None:
     # Problems of a whole file are reported at line 1: every diagnostic names a file and a line.
     try:
-        raw = limits.read_file(path, MAX_FILE_BYTES)
+        raw = limits.read_file(path)
     except (limits.InputTooLarge, limits.NotRegularFile) as exc:
         collector.error(display, 1, "", exc.message())
         return None

@@ -1,6 +1,7 @@
 """Bounds on what aimc reads and writes, so hostile input ends in an error, never in a hang or an unbounded allocation.
 
-- input: at most MAX_INPUT_BYTES per file and on stdin, read as at most that many bytes plus one (a `yes |` pipe or
+- input: every file aimc opens is read here (`read_file`), at most the limit of its kind (KINDS: YAML inputs and stdin,
+  checkpoint JSON, benchmark results, rendered files), read as at most that many bytes plus one (a `yes |` pipe or
   a link to /dev/zero is never read whole); only regular files (a FIFO would block, a device never ends);
 - aliases: one document may expand to MAX_EXPANDED_NODES nodes (yaml_positions checks it), and all the documents
   with aliases that one load reads together to MAX_REPOSITORY_NODES: twenty small files each just under the
@@ -18,16 +19,32 @@ MAX_INPUT_BYTES = 20 * 1024 * 1024
 MAX_REPOSITORY_NODES = 2_000_000
 MAX_OUTPUT_BYTES = 512 * 1024 * 1024
 
+# The one bounded reader: every file aimc opens is read by `read_file` (or `read_or_fail`), as one of these kinds,
+# at most its size (the README's limits table lists them). Package data (schemas, built-in catalogs) is aimc's own,
+# read with importlib.resources, and is not input.
+KINDS = {
+    # kind: (at most this many bytes, what the message calls such files)
+    "input": (MAX_INPUT_BYTES, "input files (and stdin)"),
+    # A Hugging Face config.json is kilobytes; a weight index (model.safetensors.index.json) of the largest
+    # checkpoints is a few megabytes (one line per tensor).
+    "checkpoint": (32 * 1024 * 1024, "a checkpoint's config.json and weight index"),
+    # A result of `vllm bench serve` or sglang.bench_serving without per-request details is kilobytes; a Job's log
+    # holds one per run among the clients' messages.
+    "benchmark results": (64 * 1024 * 1024, "benchmark result files and Job logs"),
+    # A file `build -o DIR` or the pre-commit hook would replace, read to compare it with what would be written.
+    "output": (MAX_OUTPUT_BYTES, "rendered files compared before they are replaced"),
+}
+
 
 class InputTooLarge(Exception):
-    def __init__(self, size: int, exact: bool):
+    def __init__(self, size: int, exact: bool, kind: str = "input"):
         super().__init__(size)
-        self.size, self.exact = size, exact
+        self.size, self.exact, self.kind = size, exact, kind
 
     def message(self) -> str:
-        amount = f"{self.size:,} bytes" if self.exact else f"more than {MAX_INPUT_BYTES:,} bytes"
-        return (f"input is {amount}; input files (and stdin) are limited to {MAX_INPUT_BYTES // 1048576} MiB "
-                f"({MAX_INPUT_BYTES:,} bytes)")
+        limit, what = KINDS[self.kind]
+        amount = f"{self.size:,} bytes" if self.exact else f"more than {limit:,} bytes"
+        return f"input is {amount}; {what} are limited to {limit // 1048576} MiB ({limit:,} bytes)"
 
 
 class NotRegularFile(Exception):
@@ -42,28 +59,57 @@ class NotRegularFile(Exception):
         return f"{self.kind}, not a regular file: aimc reads only regular files"
 
 
-def read_stream(stream, limit: int = MAX_INPUT_BYTES) -> bytes:
-    """At most `limit` bytes of a binary stream; InputTooLarge when it holds more."""
+def read_stream(stream, kind: str = "input") -> bytes:
+    """At most the kind's limit of a binary stream; InputTooLarge when it holds more."""
+    limit = KINDS[kind][0]
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise InputTooLarge(len(data), exact=False)
+        raise InputTooLarge(len(data), exact=False, kind=kind)
     return data
 
 
-def read_file(path, limit: int = MAX_INPUT_BYTES) -> bytes:
-    """The bytes of a regular file (symbolic links followed), at most `limit`. NotRegularFile, InputTooLarge, or
-    OSError from the system."""
+def read_file(path, kind: str = "input") -> bytes:
+    """The bytes of a regular file (symbolic links followed), at most the kind's limit. NotRegularFile,
+    InputTooLarge, or OSError from the system."""
     mode = os.stat(path).st_mode
     if not stat.S_ISREG(mode):  # before opening: opening a FIFO blocks, and some devices act on open
         raise NotRegularFile(mode)
+    # O_NONBLOCK: should a FIFO take the file's place after the look above, opening it does not wait for a writer.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):  # replaced between the two looks
             raise NotRegularFile(info.st_mode)
-        if info.st_size > limit:
-            raise InputTooLarge(info.st_size, exact=True)
-        return read_stream(handle, limit)  # the size may grow, or lie (files under /proc say 0)
+        if info.st_size > KINDS[kind][0]:
+            raise InputTooLarge(info.st_size, exact=True, kind=kind)
+        return read_stream(handle, kind)  # the size may grow, or lie (files under /proc say 0)
+
+
+def read_head(path, size: int) -> bytes:
+    """The first `size` bytes of a regular file (NotRegularFile otherwise; OSError from the system): for a look at
+    a file's first line without reading all of it."""
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(mode)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise NotRegularFile(os.fstat(handle.fileno()).st_mode)
+        return handle.read(size)
+
+
+def read_or_fail(path, kind: str, shown: str | None = None) -> bytes:
+    """`read_file`, with every refusal a UserError naming the file (as `shown`, without a line: the whole file):
+    for commands that read one file and stop at the first problem."""
+    from aimc.errors import Diagnostic, UserError
+
+    shown = str(path) if shown is None else shown
+    try:
+        return read_file(path, kind)
+    except (InputTooLarge, NotRegularFile) as exc:
+        raise UserError([Diagnostic(shown, 0, "", f"cannot read: {exc.message()}")]) from None
+    except OSError as exc:
+        raise UserError([Diagnostic(shown, 0, "", f"cannot read: {exc.strerror or exc}")]) from None
 
 
 class ExpansionBudget:

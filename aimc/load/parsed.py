@@ -16,7 +16,7 @@ import yaml
 
 from aimc.errors import Collector, Diagnostic, UserError
 from aimc.load import origins
-from aimc.load.documents import Document, classify, display_path, non_string_key_diagnostic, read_text
+from aimc.load.documents import Document, classify, display_path, non_string_key_diagnostic, read_input
 from aimc.load.yaml_positions import PosDict, PosList, load_all, non_string_key
 from aimc.records import Record, compared_on
 
@@ -78,7 +78,7 @@ def _source_documents(path: str, shown: str, sources: dict) -> list | None:
     if path not in sources:
         sources[path] = None
         if os.path.isfile(path):
-            text = read_text(Path(path), shown, Collector())  # an unreadable file only costs the line numbers
+            text = read_input(Path(path), shown, Collector())  # an unreadable file only costs the line numbers
             try:
                 sources[path] = list(load_all(text)) if text is not None else None
             except (yaml.YAMLError, RecursionError):

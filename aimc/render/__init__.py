@@ -15,6 +15,7 @@ from aimc.render import (
     disruption,
     leaderworkerset,
     monitoring,
+    references,
     routing,
     service,
     sizing,
@@ -73,4 +74,5 @@ def check(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
     problems.extend(group_checks.warnings(endpoints, inventory))
     problems.extend(cache.storage_class_warnings(endpoints, inventory))
     problems.extend(traffic.problems(endpoints, inventory))
+    problems.extend(references.undefined_secret_references(endpoints, inventory))
     return problems

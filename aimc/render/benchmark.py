@@ -5,32 +5,33 @@ of fixed token lengths (no dataset download; only the tokenizer is fetched) and 
 pod runs one command per run of the scenario (each concurrency x request rate), sends the client's own output to
 stderr and prints each result file, one JSON object per line, on stdout, so `kubectl logs job/NAME` is what
 `aimc bench report` reads. With a results claim the files are also kept under /results/<endpoint>/<engine>/.
+
+The script and the clients' arguments: render/benchmark_script.py.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import shlex
+import re
 
 from aimc.model.benchmark import BenchmarkInputs, Scenario
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.records import thawed
-from aimc.render import Rendered, secrets, service
+from aimc.render import Rendered, deployment, secrets
 from aimc.render import labels as L
+from aimc.render.benchmark_script import COMMANDS, RESULTS_DIR, SCRIPT_NAME, WORK_DIR, base_url, script, script_args  # noqa: F401
 
-COMMANDS = {"vllm": ("vllm", "bench", "serve"), "sglang": ("python3", "-m", "sglang.bench_serving")}
-WORK_DIR = "/tmp/aimc-bench"  # an emptyDir: the client writes its result file here before it is printed
-RESULTS_DIR = "/results"  # the results claim, when there is one
 BACKOFF_LIMIT = 0  # a failed benchmark is a finding to read in its log, not something to retry silently
 TTL_SECONDS_AFTER_FINISHED = 86400  # a day to read the log before the Job and its pod are deleted
-HEALTH_POLL_SECONDS = 10
 RESOURCES = {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"memory": "8Gi"}}
 POST_SYNC = {"argocd.argoproj.io/hook": "PostSync",
              # The next sync deletes the previous run's Job (same name) before creating the new one.
              "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation"}
 SCENARIO_ANNOTATION = f"{L.GROUP}/benchmark-scenario"
+# What Kubernetes expands in args: $(NAME) not escaped by a $ (k8s.io/kubernetes third_party/forked/golang/expansion).
+_REFERENCE = re.compile(r"(?<!\$)(?:\$\$)*\$\(([^)]*)\)")
 
 
 def post_sync(endpoints, benchmarks: BenchmarkInputs | None, inventory: Inventory | None) -> list[Rendered]:
@@ -150,8 +151,9 @@ def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: Scena
     container = {
         "name": "benchmark",
         "image": engine.image,
-        "command": ["/bin/sh", "-c", script(resolved, engine, scenario, results_claim is not None)],
-        "env": environment(resolved, inventory),
+        "command": ["/bin/sh", "-c", script(resolved, engine, scenario, results_claim is not None), SCRIPT_NAME],
+        "args": script_args(resolved, engine, scenario),
+        "env": environment(resolved, engine, scenario, inventory),
         # No GPU: the load generator is a Python HTTP client. No CPU limit: throttling it would skew latencies.
         "resources": copy.deepcopy(RESOURCES),
         "volumeMounts": mounts,
@@ -168,109 +170,30 @@ def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: Scena
     }
 
 
-def environment(resolved: ResolvedEndpoint, inventory: Inventory | None) -> list[dict]:
+def environment(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: Scenario,
+                inventory: Inventory | None) -> list[dict]:
     """Python output unbuffered (log order), the Hugging Face token for a gated model's tokenizer, and the API key
-    when the endpoint requires one (VLLM_API_KEY from a Secret): both clients send OPENAI_API_KEY as a bearer token."""
+    when the endpoint requires one: both clients send OPENAI_API_KEY as a bearer token. The key is the Secret the
+    server reads: `--api-key "$(VAR)"`'s variable (vLLM prefers the flag, vllm/entrypoints/openai/api_server.py
+    `args.api_key or envs.VLLM_API_KEY`), else VLLM_API_KEY."""
     env: list[dict] = [{"name": "PYTHONUNBUFFERED", "value": "1"}]
     env += secrets.token_env(resolved, inventory)
-    for entry in resolved.endpoint.env:
-        if entry.get("name") == "VLLM_API_KEY" and "valueFrom" in entry:
-            env.append({"name": "OPENAI_API_KEY", "valueFrom": thawed(entry["valueFrom"])})
-    return env
+    sources = {entry["name"]: entry["valueFrom"] for entry in resolved.endpoint.env if "valueFrom" in entry}
+    flag = dict(zip(engine.args, engine.args[1:], strict=False)).get("--api-key", "")
+    variable = flag[2:-1] if flag.startswith("$(") and flag.endswith(")") else "VLLM_API_KEY"
+    if variable in sources:
+        env.append({"name": "OPENAI_API_KEY", "valueFrom": thawed(sources[variable])})
+    server_env = deployment.environment(resolved, engine, inventory)
+    return env + _referenced(server_env, script_args(resolved, engine, scenario), {entry["name"] for entry in env})
 
 
-def base_url(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> str:
-    """The engine's in-cluster address: the endpoint's Service, or the engine's own one when it has several."""
-    name = L.engine_object_name(resolved, engine.engine) if resolved.endpoint.multi_engine else resolved.endpoint.name
-    return f"http://{name}:{service.SERVICE_PORT}"
-
-
-def tag_pairs(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: Scenario) -> list[str]:
-    """`aimc_<key>=<value>` pairs written into every result, so a report knows what was measured."""
-    pairs = {"endpoint": resolved.endpoint.name, "namespace": resolved.namespace, "engine": engine.engine,
-             "model": resolved.endpoint.model, "recipe": engine.recipe.id,
-             "configuration": f"{engine.engine}/{engine.config.key}", "scenario": scenario.name, "image": engine.image}
-    return [f"aimc_{k}={v}" for k, v in pairs.items() if v]
-
-
-def client_args(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: Scenario, concurrency: int | None,
-                rate: float | None, result_file: str) -> list[str]:
-    """The load generator's arguments for one run (after COMMANDS[engine])."""
-    args = ["--base-url", base_url(resolved, engine),
-            # The weights' id finds the tokenizer; the served name is what requests carry (aimc's --served-model-name).
-            "--model", engine.recipe.huggingface_id or resolved.endpoint.model,
-            "--served-model-name", resolved.endpoint.model,
-            "--num-prompts", str(scenario.prompts),
-            "--random-input-len", str(scenario.input_tokens), "--random-output-len", str(scenario.output_tokens)]
-    if concurrency is not None:
-        args += ["--max-concurrency", str(concurrency)]
-    if rate is not None:
-        args += ["--request-rate", _number(rate)]
-    pairs = tag_pairs(resolved, engine, scenario)
-    if engine.engine == "vllm":
-        # `random`: random token ids, nothing downloaded; lengths in [L(1-r), L(1+r)]. `--ignore-eos`: vLLM's client
-        # (vllm/benchmarks/serve.py, 0.11.1) sends ignore_eos only when asked, so answers would stop at the model's
-        # end of sequence, short of --random-output-len; SGLang's client ignores EOS unless --disable-ignore-eos
-        # (python/sglang/bench_serving.py), so both engines are measured on the same number of output tokens.
-        args[0:0] = ["--backend", "openai", "--dataset-name", "random"]
-        args += ["--ignore-eos", "--random-range-ratio", _number(scenario.range_ratio),
-                 "--percentile-metrics", "ttft,tpot,itl,e2el", "--metric-percentiles", "50,90,99"]
-        if "--trust-remote-code" in engine.args:
-            args.append("--trust-remote-code")
-        directory, _, name = result_file.rpartition("/")
-        args += ["--disable-tqdm", "--save-result", "--result-dir", directory, "--result-filename", name,
-                 "--label", f"{resolved.endpoint.name}-{engine.engine}", "--metadata", *pairs]
-    else:
-        # `random-ids`: random token ids (`random` samples ShareGPT, a download). SGLang draws lengths in [r*L, L]:
-        # 1 - r gives the scenario's fixed length at r = 0 and its lower bound L(1-r) otherwise.
-        args[0:0] = ["--backend", "sglang", "--dataset-name", "random-ids"]
-        args += ["--random-range-ratio", _number(1 - scenario.range_ratio),
-                 "--disable-tqdm", "--output-file", result_file, "--tag", " ".join(pairs)]
-    return args
-
-
-def run_commands(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: Scenario) -> list[tuple[str, list[str]]]:
-    """(result file, full command) per run of the scenario."""
-    suffix = "json" if engine.engine == "vllm" else "jsonl"
-    out = []
-    for index, (concurrency, rate) in enumerate(scenario.runs(), 1):
-        file = f"{WORK_DIR}/{run_label(index, concurrency, rate)}.{suffix}"
-        args = client_args(resolved, engine, scenario, concurrency, rate, file)
-        out.append((file, [*COMMANDS[engine.engine], *args]))
-    return out
-
-
-def run_label(index: int, concurrency: int | None, rate: float | None) -> str:
-    parts = [f"run{index}"]
-    if concurrency is not None:
-        parts.append(f"c{concurrency}")
-    if rate is not None:
-        parts.append(f"r{_number(rate)}")
-    return "-".join(parts)
-
-
-def script(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: Scenario, keep: bool) -> str:
-    url = base_url(resolved, engine)
-    probe = "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)"
-    lines = [
-        "set -eu",
-        # A fresh sync (or `kubectl apply`) starts the Job before the engine has loaded its weights.
-        f"until python3 -c {shlex.quote(probe)} {shlex.quote(url + '/health')} >/dev/null 2>&1; do",
-        f"  echo {shlex.quote(f'aimc: waiting for {url}/health')} >&2; sleep {HEALTH_POLL_SECONDS}",
-        "done",
-    ]
-    keep_dir = f"{RESULTS_DIR}/{resolved.endpoint.name}/{engine.engine}"
-    if keep:
-        lines += ["stamp=$(date -u +%Y%m%dT%H%M%SZ)", f"mkdir -p {shlex.quote(keep_dir)}"]
-    for file, command in run_commands(resolved, engine, scenario):
-        lines.append(f"{shlex.join(command)} >&2")
-        lines.append(f"cat {shlex.quote(file)}; echo")  # vLLM writes no final newline
-        if keep:
-            stem = file.rpartition("/")[2]
-            lines.append(f"cp {shlex.quote(file)} {shlex.quote(keep_dir)}/{shlex.quote(scenario.name)}-\"$stamp\"-"
-                         f"{shlex.quote(stem)}")
-    return "\n".join(lines) + "\n"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+def _referenced(server_env: list[dict], texts, defined: set[str]) -> list[dict]:
+    """The server's variables that `$(NAME)` in `texts` names (and those their values name), in the server's order:
+    Kubernetes expands the Job's args with them as it expands the server's."""
+    wanted = {name for text in texts for name in _REFERENCE.findall(text)}
+    kept = []
+    for entry in reversed(server_env):  # a value may name only variables defined before it
+        if entry["name"] in wanted and entry["name"] not in defined:
+            kept.append(copy.deepcopy(entry))
+            wanted |= set(_REFERENCE.findall(entry.get("value", "")))
+    return kept[::-1]

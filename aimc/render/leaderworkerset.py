@@ -5,8 +5,11 @@ pods are the Deployment's (render/deployment.py is called, not copied): hardened
 the engine's environment; the pool's network adds the RCCL/Gloo socket interface and one RDMA device per pod.
 
 - vLLM: the leader starts a Ray head, waits until the group's pods have joined it, then runs the server (a shell is
-  needed for the three steps: every value in it is quoted with shlex and every `$` doubled, so neither the shell
-  nor Kubernetes' `$(VAR)` expansion can read a value as code); workers run `ray start --block` (exec form).
+  needed for the three steps). The script holds no value from the inputs and every `$` in it is doubled, so
+  Kubernetes expands nothing in it; the server's arguments are the container's `args`, handed to the script as its
+  positional parameters and run as `exec ... "$@"`. So Kubernetes expands `$(VAR)` in them exactly as in a
+  single-node Deployment's `args` (`--api-key: "$(API_KEY)"` reads the Secret), and the shell never parses them.
+  Workers run `ray start --block` (exec form).
 - SGLang: every pod runs the server (exec form); `$(LWS_WORKER_INDEX)` and `$(LWS_LEADER_ADDRESS)` in its arguments
   are expanded by Kubernetes from the variables LeaderWorkerSet sets.
 
@@ -34,6 +37,7 @@ ROLE_LABEL = f"{L.GROUP}/group-role"
 # Workers may start (image pull included) after the leader; the leader's startup probe waits for them.
 GROUP_JOIN_SECONDS = sizing.IMAGE_PULL_ALLOWANCE_SECONDS
 RAY_WAIT_SECONDS = 5
+LEADER_SCRIPT_NAME = "aimc-vllm-leader"  # $0 of the leader's script: what `ps` and shell errors show
 
 
 def rollout_strategy(engine: ResolvedEngine) -> dict:
@@ -107,8 +111,8 @@ def _leader_container(resolved, per_pod: ResolvedEngine, inventory, models) -> d
     if startup:
         startup["failureThreshold"] += GROUP_JOIN_SECONDS // startup["periodSeconds"]
     if per_pod.engine == "vllm":
-        main["command"] = ["sh", "-c", vllm_leader_script(per_pod)]
-        del main["args"]
+        # sh -c SCRIPT NAME ARGS...: NAME is $0, the container's args (the server's, as rendered for one pod) are "$@".
+        main["command"] = ["sh", "-c", vllm_leader_script(), LEADER_SCRIPT_NAME]
     return main
 
 
@@ -122,9 +126,10 @@ def _worker_container(resolved, per_pod: ResolvedEngine, inventory, models) -> d
     return main
 
 
-def vllm_leader_script(engine: ResolvedEngine) -> str:
-    """Ray head, wait for the group (LWS_GROUP_SIZE nodes alive), then the server in the foreground."""
-    server = " ".join(shlex.quote(part) for part in (*engine_args.LAUNCH_COMMANDS["vllm"], *engine.args))
+def vllm_leader_script() -> str:
+    """Ray head, wait for the group (LWS_GROUP_SIZE nodes alive), then the server in the foreground with the
+    script's positional parameters (the container's args) as its arguments. The same text for every endpoint."""
+    server = " ".join(shlex.quote(part) for part in engine_args.LAUNCH_COMMANDS["vllm"]) + ' "$@"'
     wait = ('import os, ray; ray.init(address="auto", logging_level="ERROR"); '
             'raise SystemExit(sum(n["Alive"] for n in ray.nodes()) < int(os.environ["LWS_GROUP_SIZE"]))')
     script = (f"ray start --head --port={RAY_PORT} && "

@@ -84,11 +84,12 @@ def read(paths, texts: dict | None = None) -> list[Result]:
 
 
 def _read_text(path: str, problems: list) -> str | None:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError as exc:
-        problems.append(Diagnostic(path, 0, "", f"cannot read: {exc.strerror or exc}"))
+    from aimc.load import limits
+
+    try:  # bounded: a link to /dev/zero, a FIFO or a huge file is refused, not read until memory runs out
+        return limits.read_or_fail(path, "benchmark results").decode("utf-8", errors="replace")
+    except UserError as error:
+        problems.extend(error.diagnostics)
         return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aimc.catalog.files import data_dir
+from aimc.catalog.files import data_text
 from aimc.errors import Diagnostic, UserError, did_you_mean
 from aimc.records import Record
 
@@ -50,7 +50,7 @@ def find(name: str) -> SchemaFile:
 
 
 def text_of(file: str) -> str:
-    return (data_dir("schemas") / file).read_text(encoding="utf-8")
+    return data_text("schemas", file)
 
 
 def list_text() -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from aimc.catalog.model_facts import builtin_catalog, from_spec
 from aimc.errors import Collector
 from aimc.load.documents import Document
+from aimc.load.yaml_positions import line_of
 from aimc.model.facts import ModelCatalog, ModelFacts
 
 
@@ -25,20 +26,27 @@ def model_catalog(documents: Iterable[Document], collector: Collector) -> ModelC
             collector.error(doc.file, doc.line, "spec.id", f"model '{spec['id']}' is also described at {seen[key]}")
             continue
         seen[key] = origin
-        problem = _problem(spec)
+        field, problem = _problem(spec)
         if problem:
-            collector.error(doc.file, doc.line, "spec", problem)
+            collector.error(doc.file, line_of(doc.data, ("spec", field) if field else ("spec",), doc.line),
+                            f"spec.{field}" if field else "spec", problem)
             continue
         local.append(from_spec(spec, origin))
     builtin = builtin_catalog()
     return ModelCatalog(builtin.models + tuple(local)) if local else builtin
 
 
-def _problem(spec: dict) -> str | None:
-    """What the schema cannot say about one AIMModel spec."""
+def _problem(spec: dict) -> tuple[str, str | None]:
+    """(field, what the schema cannot say about one AIMModel spec); the field is "" for the spec as a whole."""
     if "headDim" not in spec and "hiddenSize" not in spec and "kvLatentDim" not in spec:
-        return "give headDim (or hiddenSize, from which headDim = hiddenSize / attentionHeads) or kvLatentDim"
+        return "", "give headDim (or hiddenSize, from which headDim = hiddenSize / attentionHeads) or kvLatentDim"
+    if "headDim" not in spec and "kvLatentDim" not in spec and spec["hiddenSize"] < spec["attentionHeads"]:
+        # headDim = hiddenSize // attentionHeads would be 0 (a ZeroDivisionError in the KV-cache arithmetic).
+        return "hiddenSize", (f"hiddenSize {spec['hiddenSize']} is smaller than attentionHeads "
+                              f"{spec['attentionHeads']}, so headDim = hiddenSize / attentionHeads would be 0: give "
+                              "the model's hidden_size (or headDim)")
     local_layers = spec.get("slidingWindowLayers", 0) + spec.get("chunkedAttentionLayers", 0)
     if local_layers > spec["layers"]:
-        return f"slidingWindowLayers + chunkedAttentionLayers is {local_layers}, more than the {spec['layers']} layers"
-    return None
+        return "", (f"slidingWindowLayers + chunkedAttentionLayers is {local_layers}, more than the {spec['layers']} "
+                    "layers")
+    return "", None

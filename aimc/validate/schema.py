@@ -16,7 +16,7 @@ import json
 import re
 from functools import cache
 
-from aimc.catalog.files import data_dir
+from aimc.catalog.files import data_text
 from aimc.errors import MAX_VALUE_CHARS, Diagnostic, describe, did_you_mean, quote
 from aimc.load.yaml_positions import format_path, line_of
 from aimc.memo import catalog_cache
@@ -64,8 +64,7 @@ def kinds() -> frozenset[tuple[str]]:
 # compile); the schema dicts are shared, so nothing may change them.
 @catalog_cache(kinds)
 def load_schema(kind: str) -> dict:
-    with open(data_dir("schemas") / SCHEMA_FILES[kind], encoding="utf-8") as handle:
-        return json.load(handle)
+    return json.loads(data_text("schemas", SCHEMA_FILES[kind]))
 
 
 @catalog_cache(kinds)
