@@ -91,3 +91,86 @@ def test_plugin_overlay_says_how_to_point_the_application(tmp_path):
 def test_sidecar_image_carries_kustomize():
     dockerfile = (REPO / "plugin" / "Dockerfile").read_text()
     assert "/usr/local/bin/kustomize" in dockerfile and "kustomize version" in dockerfile
+
+
+# -- Kustomize loads only the repository's files ------------------------------------------------------------------
+
+OUTSIDE_KUSTOMIZATION = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cm.yaml]\n"
+OUTSIDE_OBJECT = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-outside}\ndata: {secret: stolen}\n"
+
+
+def _outside(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kustomization.yaml").write_text(OUTSIDE_KUSTOMIZATION)
+    (folder / "cm.yaml").write_text(OUTSIDE_OBJECT)
+    return folder
+
+
+def _with_resource(reference: str):
+    def edit(files):
+        files["overlays/prod/kustomization.yaml"] = files["overlays/prod/kustomization.yaml"].replace(
+            "  - inventory.yaml\n", f"  - inventory.yaml\n  - {reference}\n")
+    return edit
+
+
+def _line_of(repository, text: str) -> int:
+    lines = (repository / "overlays/prod/kustomization.yaml").read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def test_a_base_above_the_repository_is_refused_though_kustomize_would_load_it(tmp_path):
+    repository = overlays_repository(tmp_path / "origin", _with_resource("../../../outside"))
+    _outside(tmp_path / "cmp-server" / "outside")  # beside the unpacked repository, as ../../../outside reaches it
+    unpacked = tmp_path / "kustomize-alone" / "repo-1234"
+    shutil.copytree(repository, unpacked)
+    _outside(tmp_path / "kustomize-alone" / "outside")
+    alone = subprocess.run(["kubectl", "kustomize", str(unpacked / "overlays/prod")], capture_output=True, text=True)
+    assert alone.returncode == 0 and "from-outside" in alone.stdout, "Kustomize alone loads it"
+    run = run_like_cmp_server(repository, tmp_path, "overlays/prod", {})
+    assert run.returncode == 1 and run.stdout == "", run.stderr
+    line = _line_of(repository, "../../../outside")
+    assert (f"kustomization.yaml:{line}: resources[2]: '../../../outside' leads out of the repository: aimc reads "
+            "nothing outside the repository") in run.stderr
+
+
+def test_a_symlinked_folder_leading_out_of_the_repository_is_refused(tmp_path):
+    outside = _outside(tmp_path / "elsewhere")
+    repository = overlays_repository(tmp_path / "origin", _with_resource("../linked"))
+    os.symlink(outside, repository / "overlays" / "linked")
+    run = run_like_cmp_server(repository, tmp_path, "overlays/prod", {})
+    assert run.returncode == 1 and run.stdout == "", run.stderr
+    line = _line_of(repository, "../linked")
+    assert (f"kustomization.yaml:{line}: resources[2]: '../linked' resolves (through a symbolic link) outside the "
+            "repository") in run.stderr
+
+
+@pytest.mark.parametrize("reference", [
+    "https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.0.0",
+    "github.com/kubernetes-sigs/kustomize/examples/helloWorld?ref=v5.0.0",
+    "git@github.com:kubernetes-sigs/kustomize.git//examples/helloWorld",
+    "https://example.com/manifests/deployment.yaml"])
+def test_remote_bases_are_refused_before_kustomize_runs(tmp_path, reference):
+    repository = overlays_repository(tmp_path / "origin", _with_resource(reference))
+    run = run_like_cmp_server(repository, tmp_path, "overlays/prod", {})
+    assert run.returncode == 1 and run.stdout == "", run.stderr
+    line = _line_of(repository, reference)
+    assert (f"kustomization.yaml:{line}: resources[2]: '{reference}' is a remote reference (Kustomize would fetch it "
+            "over the network)") in run.stderr
+
+
+def test_remote_helm_charts_and_files_of_a_base_outside_are_refused(tmp_path):
+    def edit(files):
+        files["overlays/base/kustomization.yaml"] += (
+            "helmCharts:\n- name: x\n  repo: https://charts.example.com\n  version: 1.0.0\n"
+            "configMapGenerator:\n- name: leak\n  files: [passwd=../../../../../../etc/passwd]\n")
+
+    repository = overlays_repository(tmp_path / "origin", edit)
+    run = run_like_cmp_server(repository, tmp_path, "overlays/prod", {})
+    assert run.returncode == 1 and run.stdout == "", run.stderr
+    text = (repository / "overlays/base/kustomization.yaml").read_text().splitlines()
+    repo_line = next(n for n, line in enumerate(text, 1) if "repo: https" in line)
+    files_line = next(n for n, line in enumerate(text, 1) if "files: [passwd" in line)
+    assert f"../base/kustomization.yaml:{repo_line}: helmCharts[0].repo: 'https://charts.example.com' is a remote" \
+        in run.stderr
+    assert f"../base/kustomization.yaml:{files_line}: configMapGenerator[0].files[0]: '../../../../../../etc/passwd'" \
+        in run.stderr

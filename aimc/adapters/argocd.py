@@ -204,7 +204,7 @@ def _generate(env, cwd: Path) -> tuple[str, tuple[Diagnostic, ...]]:
     # A Kustomize overlay as the application's folder: Kustomize runs first (unless AIMC_PATHS names the inputs).
     kustomization = None if setting_given(env, "AIMC_PATHS") else argocd_kustomize.kustomization_in(cwd)
     if kustomization:
-        result = argocd_kustomize.compile_overlay(settings, cwd, env, kustomization)
+        result = argocd_kustomize.compile_overlay(settings, cwd, env, kustomization, root)
     else:
         result = pipeline.compile(settings)
     checks = Collector()

@@ -16,10 +16,11 @@ import subprocess
 from pathlib import Path
 
 from aimc import pipeline
+from aimc.adapters import kustomize_confine
+from aimc.adapters.kustomize_confine import KUSTOMIZATION_FILES
 from aimc.errors import Diagnostic, UserError
 from aimc.records import replace
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # Kustomize's own runtime limit is Argo CD's: the repo-server kills the plugin after 60 s by default.
 TIMEOUT_SECONDS = 50
 
@@ -69,13 +70,15 @@ def run_kustomize(cwd: Path, env, file: str) -> str:
     return run.stdout
 
 
-def compile_overlay(settings: pipeline.Options, cwd: Path, env, file: str) -> pipeline.Result:
+def compile_overlay(settings: pipeline.Options, cwd: Path, env, file: str, root: Path | None = None) -> pipeline.Result:
     """Run Kustomize in `cwd` and compile its output with the application's other settings (inventory, recipes,
-    namespace, strict). Objects aimc rendered earlier (the AimcCompiler plugin in a base) pass through."""
+    namespace, strict). Objects aimc rendered earlier (the AimcCompiler plugin in a base) pass through. Kustomize
+    runs only once every file and base the kustomizations name is inside the repository `root` (default: `cwd`)."""
     from aimc.adapters import kustomize as kustomize_adapter
     from aimc.adapters import stream
     from aimc.render import Rendered
 
+    kustomize_confine.check(cwd, root if root is not None else cwd, cwd)
     resources = kustomize_adapter.read_resources(run_kustomize(cwd, env, file))
     handed = stream.hand_over(resources, ".")
     result = pipeline.compile(replace(settings, paths=(), objects=handed.inputs, allow_empty=bool(handed.earlier)))
