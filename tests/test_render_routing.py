@@ -181,6 +181,42 @@ def test_a_wrong_object_fails_the_crd_check(aimc):
         crd_fixtures.validate(route)
 
 
+@needs_fixtures
+@pytest.mark.parametrize("length", [4096, 4097])
+def test_the_longest_model_id_accepted_gives_a_route_the_crd_accepts(aimc, tmp_path, length):
+    """A model id is the HTTPRoute's header value (at most 4,096 characters): 5,005 used to render and validate."""
+    model = "acme/" + "m" * (length - 5)
+    write_tree(tmp_path, {"cluster.yaml": (
+        "apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: lab}\nspec:\n"
+        "  nodePools: [{name: mi300x, hardware: MI300X, gpusPerNode: 8, nodeCount: 1}]\n"
+        "  gateway: {name: gw, namespace: gateway-system}\n"), "e.yaml": (
+        f"apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMModel\nmetadata: {{name: m}}\nspec: {{id: {model}, "
+        "parametersB: 8, layers: 32, attentionHeads: 32, kvHeads: 8, hiddenSize: 4096, maxContextLength: 8192}\n---\n"
+        f"apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {{name: m}}\n"
+        f"spec: {{model: {model}, hardware: MI300X}}\n")})
+    for command in ("build", "validate"):
+        result = aimc(command, str(tmp_path))
+        if length > 4096:
+            assert result.code == 1 and "is longer than 4,096 characters" in result.err, result.err
+            continue
+        assert result.code == 0, result.err
+    if length == 4096:
+        route = next(o for o in yaml.safe_load_all(aimc("build", str(tmp_path)).out) if o["kind"] == "HTTPRoute")
+        crd_fixtures.validate(route)
+        assert route["spec"]["rules"][0]["matches"][0]["headers"][0]["value"] == model
+
+
+def test_annotations_past_what_kubernetes_accepts_are_an_error(aimc, tmp_path):
+    big = "x" * (200 * 1024)
+    write_tree(tmp_path, {"e.yaml": (
+        "apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata:\n  name: qwen\n  annotations:\n"
+        f"    a.example.com/one: {big}\n    a.example.com/two: {big}\nspec: {{model: Qwen/Qwen3-32B, hardware: MI300X}}\n")})
+    result = aimc("build", "-i", str(REPO / "examples" / "cluster.yaml"), str(tmp_path))
+    assert result.code == 1
+    assert "e.yaml:5: metadata.annotations: the annotations hold 409,634 bytes: Kubernetes accepts at most 262,144" \
+        in result.err, result.err
+
+
 # -- endpoint picker and body-based router ---------------------------------------------------------------------
 
 def test_each_engine_gets_a_pool_and_its_endpoint_picker(aimc):

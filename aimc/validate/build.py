@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from aimc.errors import Collector
 from aimc.load.documents import Document
 from aimc.model.inputs import Catalog, Endpoint, Inputs, Inventory, PassthroughObject, Recipe
-from aimc.validate import benchmark, kube_values, schema
+from aimc.validate import benchmark, field_limits, kube_values, schema
 from aimc.validate.convert import origin_of
 from aimc.validate.endpoints import check_unique_endpoints, parse_endpoint
 from aimc.validate.inventory import choose_inventory, parse_inventory
@@ -103,6 +103,8 @@ def _document_problems(doc: Document, collector: Collector) -> bool:
         collector.extend(problems)
         return any(p.severity == "error" for p in problems)
     unusable, others = kube_values.problems(doc.kind, doc.data, doc.file, doc.line, schema.load_schema(doc.kind))
+    # Values that would not fit the field of the rendered object they land in (a header value, an annotation).
+    unusable = unusable + field_limits.problems(doc.kind, doc.data, doc.file, doc.line)
     collector.extend(unusable)
     collector.extend(others)
     return any(p.severity == "error" for p in unusable)
