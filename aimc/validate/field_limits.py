@@ -4,8 +4,8 @@
   HTTPHeaderMatch.value: at most 4,096 characters, gateway.networking.k8s.io_httproutes.yaml), the engine's
   `--served-model-name` argument and the `aim.engine.amd.com/model` annotation: at most 4,096 characters and no
   control character (an HTTP header value cannot hold CR, LF or NUL, RFC 9110 5.5);
-- a recipe's `model_id` and `huggingface_id` become the engine's `--model` argument and the cache path: no control
-  character;
+- a recipe's (or an AIM profile's) `model_id` and `huggingface_id` become the engine's `--model` argument and the
+  cache path: no control character;
 - NUL anywhere: no process argument, environment value (both C strings for execve) or header can carry it;
 - an endpoint's annotations are copied onto its objects: Kubernetes refuses more than 256 KiB of annotations on one
   object (TotalAnnotationSizeLimitB, k8s.io/apimachinery/pkg/api/validation/objectmeta.go).
@@ -44,7 +44,7 @@ def problems(kind: str, data, file: str, line: int) -> list[Diagnostic]:
         if size > MAX_ANNOTATION_BYTES:
             add(("metadata", "annotations"), f"the annotations hold {size:,} bytes: Kubernetes accepts at most "
                                              f"{MAX_ANNOTATION_BYTES:,} bytes of annotations on one object")
-    if kind == "recipe":
+    if kind in ("recipe", "profile"):
         for field in ("model_id", "huggingface_id"):
             value = data.get(field)
             if isinstance(value, str) and "\x00" not in value:
