@@ -38,6 +38,31 @@ def test_identical_objects_are_unchanged():
     assert not report.differs and report.unchanged == 1 and report.summary() == "no changes (1 objects unchanged)"
 
 
+def test_objects_with_equal_canonical_forms_skip_the_field_comparison(monkeypatch):
+    """Issue 24: DeepDiff runs only on objects whose canonical forms differ (it was 18 of 20 s of a 1,000-endpoint
+    diff); dict order is not a difference, a YAML type is."""
+    compared = []
+    real = diff.field_changes
+    monkeypatch.setattr(diff, "field_changes", lambda old, new: compared.append(old) or real(old, new))
+    reordered = dict(reversed(list(_deployment().items())))
+    report = diff.compare([_deployment(), _deployment(name="e")], [reordered, _deployment(name="e", gpus=True)],
+                          "a", "b")
+    assert report.unchanged == 1 and len(compared) == 1 and compared[0]["metadata"]["name"] == "e"
+    assert [(c.path, c.old, c.new) for c in report.objects[0].fields] == [
+        ('spec.template.spec.containers[vllm].resources.limits["amd.com/gpu"]', 4, True)]
+
+
+def test_only_reported_objects_are_copied_to_plain_dicts():
+    """Objects come from the compile as dicts that may be subclasses carrying positions; the report holds plain
+    copies of the objects it names, and only of those."""
+    class Positioned(dict):
+        pass
+
+    old, new = Positioned(_deployment(name="x")), Positioned(_deployment(name="y"))
+    report = diff.compare([old], [new], "a", "b")
+    assert [type(o.old or o.new) for o in report.objects] == [dict, dict]
+
+
 def test_named_lists_are_compared_by_name_so_reordering_env_is_no_change():
     reordered = _deployment(env=[{"name": "B", "value": "2"}, {"name": "A", "value": "1"}])
     assert _changes(_deployment(), reordered) == []
