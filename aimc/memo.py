@@ -153,7 +153,7 @@ def catalog_cache(known: Callable[[], frozenset[tuple[str, ...]]]):
                 raise ValueError(f"{function.__qualname__}{args!r}: not a name of the built-in catalog")
             return cached(*args)
 
-        reader.cache_info = cached.cache_info  # type: ignore[attr-defined]  # how many names were read
+        reader.__dict__["cache_info"] = cached.cache_info  # how many names were read (a function's own attribute)
         return reader
 
     return decorate
