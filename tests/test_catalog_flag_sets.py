@@ -10,9 +10,12 @@ from aimc.catalog import flag_set_files
 from aimc.catalog import flag_sets as flags
 from aimc.catalog.flag_sets import check_value, flag_set, unknown_flag_problem
 
+# The releases these checks were written against (both still shipped; the default images' are newer).
+RELEASE = {"vllm": "0.11.1", "sglang": "0.5.5.post3"}
+
 
 def check(engine, flag, value):
-    flagset = flag_set(engine)
+    flagset = flag_set(engine, RELEASE[engine])
     spec, negated = flagset.lookup(flag)
     return check_value(flagset, spec, negated, flag, value)
 
@@ -25,42 +28,42 @@ def test_pinned_versions_ship_as_package_data():
 
 
 def test_flag_sets_are_loaded_once_per_process():
-    assert flag_set("vllm") is flag_set("vllm")
+    assert flag_set("vllm", "0.11.1") is flag_set("vllm", "0.11.1")
 
 
 def test_lookup_knows_names_aliases_negations_and_dotted_keys():
-    vllm = flag_set("vllm")
+    vllm = flag_set("vllm", "0.11.1")
     assert vllm.lookup("--max-num-seqs")[0].name == "--max-num-seqs"
     assert vllm.lookup("-q")[0].name == "--quantization"
     assert vllm.lookup("--no-enable-prefix-caching") == (vllm.lookup("--enable-prefix-caching")[0], True)
     assert vllm.lookup("--compilation-config.mode")[0].name == "--compilation-config"
     assert vllm.lookup("--dtype.x") is None  # only JSON flags take dotted keys
     assert vllm.lookup("--max-batch-size") is None
-    assert flag_set("sglang").lookup("--tp-size")[0].name == "--tensor-parallel-size"
+    assert flag_set("sglang", "0.5.5.post3").lookup("--tp-size")[0].name == "--tensor-parallel-size"
 
 
 def test_canonical_turns_aliases_into_the_flags_own_name():
-    assert flag_set("vllm").canonical("-tp") == "--tensor-parallel-size"
-    assert flag_set("vllm").canonical("--no-enforce-eager") == "--no-enforce-eager"
-    assert flag_set("sglang").canonical("--model") == "--model-path"
+    assert flag_set("vllm", "0.11.1").canonical("-tp") == "--tensor-parallel-size"
+    assert flag_set("vllm", "0.11.1").canonical("--no-enforce-eager") == "--no-enforce-eager"
+    assert flag_set("sglang", "0.5.5.post3").canonical("--model") == "--model-path"
 
 
 def test_unknown_flag_suggests_the_closest_name():
-    assert unknown_flag_problem(flag_set("vllm"), "--max-batch-tokens") == (
+    assert unknown_flag_problem(flag_set("vllm", "0.11.1"), "--max-batch-tokens") == (
         "--max-batch-tokens is not a vllm 0.11.1 flag (did you mean '--max-num-batched-tokens'?)")
 
 
 def test_an_abbreviation_is_refused_with_the_full_name():
-    assert unknown_flag_problem(flag_set("vllm"), "--max-num-seq") == (
+    assert unknown_flag_problem(flag_set("vllm", "0.11.1"), "--max-num-seq") == (
         "--max-num-seq is not a vllm 0.11.1 flag: the engine would take it as an abbreviation of --max-num-seqs; "
         "write the full name --max-num-seqs")
     assert "abbreviates several (--max-num-batched-tokens, --max-num-partial-prefills, --max-num-seqs)" in \
-        unknown_flag_problem(flag_set("vllm"), "--max-num")
-    assert "abbreviation of --tensor-parallel-size" in unknown_flag_problem(flag_set("sglang"), "--tensor-par")
+        unknown_flag_problem(flag_set("vllm", "0.11.1"), "--max-num")
+    assert "abbreviation of --tensor-parallel-size" in unknown_flag_problem(flag_set("sglang", "0.5.5.post3"), "--tensor-par")
 
 
 def test_sglang_store_true_has_no_negation():
-    assert unknown_flag_problem(flag_set("sglang"), "--no-trust-remote-code") == (
+    assert unknown_flag_problem(flag_set("sglang", "0.5.5.post3"), "--no-trust-remote-code") == (
         "--no-trust-remote-code is not a sglang 0.5.5.post3 flag: --trust-remote-code has no --no- form there; "
         "set --trust-remote-code to false (or leave it out) instead")
 
@@ -69,7 +72,7 @@ def test_sglang_store_true_has_no_negation():
 def test_dtype_outside_choices_names_the_valid_values(engine):
     result = check(engine, "--dtype", "float8_e4m3")
     assert result.severity == "error"
-    assert result.problem.startswith(f"'float8_e4m3' is not a valid --dtype for {flag_set(engine).label}: use one of ")
+    assert result.problem.startswith(f"'float8_e4m3' is not a valid --dtype for {flag_set(engine, RELEASE[engine]).label}: use one of ")
     assert "bfloat16" in result.problem and "--kv-cache-dtype fp8" in result.problem
     assert check(engine, "--dtype", "bf16").problem.endswith("(did you mean 'bfloat16'?)")
     assert check(engine, "--dtype", "bfloat16").problem is None
@@ -167,5 +170,5 @@ def test_package_data_is_the_trimmed_reference():
 
 
 def test_a_flag_the_previous_release_had_says_so():
-    assert unknown_flag_problem(flag_set("vllm"), "--rope-scaling") == (
+    assert unknown_flag_problem(flag_set("vllm", "0.11.1"), "--rope-scaling") == (
         "--rope-scaling is not a vllm 0.11.1 flag: present in vLLM 0.10.2, absent in 0.11.1")

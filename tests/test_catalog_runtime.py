@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+from aimc.catalog import flag_set_files
 from aimc.catalog import runtime as rt
-from aimc.catalog.files import read_json
 from aimc.catalog.flag_sets import PINNED, flag_set
 
 
 def test_defaults_are_per_engine_and_architecture():
     catalog = rt.runtime()
-    assert catalog.default_image("sglang", "gfx942").image == "lmsysorg/sglang:v0.5.5.post3-rocm700-mi30x"
-    assert catalog.default_image("sglang", "gfx950").image == "lmsysorg/sglang:v0.5.5.post3-rocm700-mi35x"
-    assert catalog.default_image("sglang", "gfx90a") is None  # no official SGLang build for MI250
+    assert catalog.default_image("sglang", "gfx942").image == "lmsysorg/sglang:v0.5.16-rocm720-mi30x"
+    assert catalog.default_image("sglang", "gfx950").image == "lmsysorg/sglang:v0.5.16-rocm720-mi35x"
+    assert catalog.default_image("sglang", "gfx90a") is None  # no SGLang ROCm build for MI250
     assert {catalog.default_image("vllm", a).image for a in ("gfx90a", "gfx942", "gfx950")} == {
-        "rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103"}
+        "vllm/vllm-openai-rocm:v0.27.1"}
+
+
+def test_defaults_are_current_rocm_builds_with_their_sources():
+    """The default images are the newest of the engines' own ROCm images that AMD's 2026 benchmark matrix runs
+    (../shared/fixtures/perf/configs.jsonl), on ROCm 7.2; each image says where its facts come from."""
+    import json
+
+    from conftest import SHARED_FIXTURES
+
+    catalog = rt.runtime()
+    for facts in catalog.images:
+        assert facts.rocm and facts.source, facts.image
+    benchmarked = {json.loads(line)["image"] for line in (SHARED_FIXTURES / "perf" / "configs.jsonl").open()}
+    for (engine, _arch), image in catalog.defaults:
+        facts = catalog.image(image)
+        assert image in benchmarked and facts.rocm.startswith("7.2"), image
+        same_engine = [f for f in catalog.images if f.engine == engine and f.image in benchmarked]
+        assert facts.version == max((f.version for f in same_engine), key=rt.version_key), image
+
+
+def test_previous_defaults_stay_known():
+    for image in ("rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103", "lmsysorg/sglang:v0.5.5.post3-rocm700-mi30x",
+                  "lmsysorg/sglang:v0.5.5.post3-rocm700-mi35x"):
+        assert rt.runtime().image(image) is not None, image
 
 
 def test_every_default_is_a_catalogued_image_built_for_its_architecture():
@@ -25,17 +49,23 @@ def test_every_default_is_a_catalogued_image_built_for_its_architecture():
         assert facts.version == PINNED[engine]
 
 
-def test_vllm_needs_aiter_off_on_gfx90a_only():
-    facts = rt.runtime().image("rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103")
-    assert facts.env_for("gfx90a") == (("VLLM_ROCM_USE_AITER", "0"),)
-    assert facts.env_for("gfx942") == () and facts.env_for("gfx950") == ()
+def test_aiter_switches_per_architecture():
+    """The fork's 0.11.1 image turns AITER on itself and needs it off on gfx90a; vLLM's own images leave it off
+    (vllm/envs.py default) and AMD's benchmarks turn it on on gfx942 and gfx950, where it is compiled."""
+    fork = rt.runtime().image("rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103")
+    assert fork.env_for("gfx90a") == (("VLLM_ROCM_USE_AITER", "0"),)
+    assert fork.env_for("gfx942") == () and fork.env_for("gfx950") == ()
+    upstream = rt.runtime().image("vllm/vllm-openai-rocm:v0.27.1")
+    assert upstream.env_for("gfx942") == upstream.env_for("gfx950") == (("VLLM_ROCM_USE_AITER", "1"),)
+    assert upstream.env_for("gfx90a") == ()
+    assert rt.runtime().image("lmsysorg/sglang:v0.5.16-rocm720-mi30x").env_for("gfx942") == ()  # set in the image
 
 
 def test_every_listed_flag_set_ships_and_names_its_release():
     for engine, facts in rt.runtime().engines:
         assert facts.flag_set_versions
         for version in facts.flag_set_versions:
-            data = read_json(f"engines/{engine}-{version}.json")
+            data = flag_set_files.document("engines", engine, version)
             assert data["version"] == version and f"@v{version}" in data["source"]
             assert flag_set(engine, version).label == f"{engine} {version}"
 

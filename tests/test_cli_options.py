@@ -50,21 +50,23 @@ def test_explain_shows_the_flag_set_version_and_the_warnings(aimc, tmp_path):
     result = aimc("explain", ".", cwd=_repo(tmp_path))
     assert result.code == 0, result
     lines = result.out.splitlines()
-    assert "  engine flags checked against: vllm 0.11.1" in lines
+    assert "  engine flags checked against: vllm 0.27.1" in lines
     assert ALIAS_WARNINGS[0] in lines and ALIAS_WARNINGS[1] in lines
 
 
 def test_explain_shows_the_sglang_version(aimc):
     result = aimc("explain", str(REPO / "examples"))
-    assert "  engine flags checked against: sglang 0.5.5.post3" in result.out.splitlines()
+    assert "  engine flags checked against: sglang 0.5.16" in result.out.splitlines()
 
 
 def test_recipes_validate_strict_turns_translations_into_errors(aimc):
     recipe = REPO / "tests" / "cases" / "sglang-vllm-names" / "inputs" / "recipes" / "acme-tiny-mi300x-bf16.yaml"
     relaxed = aimc("recipes", "validate", str(recipe))
-    # Six translations, and the model without facts (as build warns).
-    assert relaxed.code == 0 and relaxed.err.count(": warning: ") == 7
+    # Six translations, SGLang 0.5.16's deprecation of --disable-cuda-graph (what --enforce-eager becomes; its
+    # successor is --cuda-graph-backend-{decode,prefill} disabled), and the model without facts (as build warns).
+    assert relaxed.code == 0 and relaxed.err.count(": warning: ") == 8
+    assert "--disable-cuda-graph is deprecated in sglang 0.5.16" in relaxed.err
     assert relaxed.err.count(": warning: model_id: no facts for model 'Acme/Tiny-1B'") == 1
     strict = aimc("recipes", "validate", "--strict", str(recipe))
-    assert strict.code == 1 and strict.err.splitlines()[-1] == "aimc: 7 errors"
+    assert strict.code == 1 and strict.err.splitlines()[-1] == "aimc: 8 errors"
 

@@ -80,7 +80,7 @@ def inventory(draw, hardware=()):
 
 FAKE_TOKEN = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"  # shaped like a Hugging Face token; must never render
 CONFIGS = [(r, c) for r in CATALOG.recipes for c in r.configs if c.enabled and r.model_id]
-SAFE_ARGS = {"vllm": ["--max-num-seqs", "--enforce-eager", "--enable-prefix-caching", "--swap-space"],
+SAFE_ARGS = {"vllm": ["--max-num-seqs", "--enforce-eager", "--enable-prefix-caching", "--seed"],
              "sglang": ["--max-running-requests", "--disable-radix-cache", "--enable-metrics"]}
 
 

@@ -20,9 +20,11 @@ RATIOS = ["true", "1", "1.0", "'1'"]
 
 
 def endpoint(name: str, ratio: str) -> str:
-    """One of two SGLang endpoints serving one model, half the traffic each."""
+    """One of two SGLang endpoints serving one model, half the traffic each. SGLang 0.5.5.post3's image: its
+    --hybrid-kvcache-ratio (a float that may also stand bare, nargs ?) is gone from 0.5.12 on."""
     return (f"apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {{name: {name}}}\n"
             "spec:\n  model: Qwen/Qwen3-32B\n  hardware: MI300X\n  gpuCount: 1\n  servingEngine: sglang\n"
+            "  image: lmsysorg/sglang:v0.5.5.post3-rocm700-mi30x\n"
             f"  traffic: {{weight: 50}}\n  customArgs: {{--hybrid-kvcache-ratio: {ratio}}}\n")
 
 

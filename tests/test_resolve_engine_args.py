@@ -65,7 +65,7 @@ def test_seed_design_aliases_warn_and_map():
 def test_underscores_are_dashes_for_vllm_only():
     assert "--max-model-len" in command(custom=(("--max_model_len", "1"),)).args
     sglang = command("sglang", custom=(("--context_length", "1"),))
-    assert sglang.diagnostics[0].message == ("--context_length is not a sglang 0.5.5.post3 flag "
+    assert sglang.diagnostics[0].message == ("--context_length is not a sglang 0.5.16 flag "
                                              "(did you mean '--context-length'?)")
 
 
@@ -148,15 +148,16 @@ def test_vllm_names_under_sglang_are_translated_with_a_warning_each():
     assert [(d.severity, d.field) for d in result.diagnostics] == [
         ("warning", "--max-model-len"), ("warning", "--gpu-memory-utilization"),
         ("warning", "--max-num-batched-tokens"), ("warning", "--max-num-seqs"), ("warning", "--kv-cache-dtype"),
-        ("warning", "--enforce-eager")]
+        ("warning", "--enforce-eager"), ("warning", "--enforce-eager")]  # and 0.5.16 deprecates --disable-cuda-graph
+    assert messages(result)[-1].endswith("--disable-cuda-graph is deprecated in sglang 0.5.16")
     assert messages(result)[0] == ("recipe.yaml:10: warning: --max-model-len: --max-model-len is vLLM's name; "
-                                   "sglang 0.5.5.post3 calls it --context-length: translated (write --context-length "
+                                   "sglang 0.5.16 calls it --context-length: translated (write --context-length "
                                    "to silence this warning)")
 
 
 def test_sglang_names_are_not_translated_under_vllm():
     result = command("vllm", recipe={"--context-length": "8192"})
-    assert result.diagnostics[0].message == ("--context-length is not a vllm 0.11.1 flag: it is SGLang's name; "
+    assert result.diagnostics[0].message == ("--context-length is not a vllm 0.27.1 flag: it is SGLang's name; "
                                              "vLLM calls it --max-model-len")
 
 

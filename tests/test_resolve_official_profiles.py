@@ -40,10 +40,10 @@ def _endpoint(name: str, data: dict, profile_id: str) -> str:
                            "metadata": {"name": name}, "spec": spec}, sort_keys=False)
 
 
-# Flags the default image's vLLM (0.11.1) removed and ignores: left out of the command line with a warning.
-DROPPED = {"--max-seq-len-to-capture"}
+# Flags the default image's vLLM (0.27.1) removed and ignores: left out of the command line with a warning.
+DROPPED = {"--max-seq-len-to-capture", "--swap-space"}
 # What vLLM itself refuses: the only reason an official profile may fail with the default image.
-VLLM_REFUSES = "--enable-auto-tool-choice requires --tool-call-parser: vLLM 0.11.1 refuses to start"
+VLLM_REFUSES = "--enable-auto-tool-choice requires --tool-call-parser: vLLM 0.27.1 refuses to start"
 
 
 def _expected_args(data: dict) -> list[list[str]]:
@@ -101,8 +101,9 @@ def test_every_official_profile_renders_for_an_endpoint_that_asks_for_it(tmp_pat
     assert {path.parent.name for path in failed.values()} == {"command-a-reasoning-08-2025"}
     # --max-seq-len-to-capture (80 profiles) is dropped with a warning naming the release that removed it.
     with_capture = {name for name, (_, data, _) in profiles.items() if "max-seq-len-to-capture" in data["engine_args"]}
-    assert len(with_capture) == 80
-    assert {name for name, r in resolved.items() if r.engines[0].dropped} == with_capture - set(failed)
+    with_swap = {name for name, (_, data, _) in profiles.items() if "swap-space" in data["engine_args"]}
+    assert (len(with_capture), len(with_swap)) == (80, 96)
+    assert {name for name, r in resolved.items() if r.engines[0].dropped} == (with_capture | with_swap) - set(failed)
     capture_warnings = [d for d in collector.warnings if "--max-seq-len-to-capture was removed in vLLM 0.11.0" in d.message]
     assert len(capture_warnings) == 80 and all(d.field == "engine_args.max-seq-len-to-capture" for d in capture_warnings)
     deployments = {o.obj["metadata"]["name"]: o.obj for o in render_all(resolution.endpoints)

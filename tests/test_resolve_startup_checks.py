@@ -123,7 +123,7 @@ def test_a_start_up_problem_points_at_the_line_that_wrote_the_flag(aimc, tmp_pat
     result = aimc("build", str(tmp_path))
     assert result.code == 1
     assert (f"{tmp_path}/e.yaml:8: spec.customArgs.--enable-auto-tool-choice: --enable-auto-tool-choice requires "
-            "--tool-call-parser: vLLM 0.11.1 refuses to start") in result.err
+            "--tool-call-parser: vLLM 0.27.1 refuses to start") in result.err
 
 
 # -- per version: each check runs where that release's source has it, and cites that release's line -------------

@@ -35,7 +35,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract_flag_set import REPOS, flag_of, trimmed  # after the path is set
+from extract_flag_set import REPOS, StandIns, flag_of, trimmed  # after the path is set
 
 TOOLS = {"vllm": "vllm bench serve", "sglang": "python3 -m sglang.bench_serving"}
 
@@ -113,21 +113,75 @@ def sglang_parser(wheel: zipfile.ZipFile) -> argparse.ArgumentParser:
     return namespace["parser"]
 
 
-def extract(wheel_path: str) -> dict:
+class _Captured(Exception):
+    def __init__(self, parser):
+        super().__init__("parser captured")
+        self.parser = parser
+
+
+def installed_parser(engine: str) -> tuple[argparse.ArgumentParser, str]:
+    """The client's real parser from the engine installed in this interpreter (the releases whose benchmark code
+    imports more than the AST route can stand in for: vLLM 0.17 on, SGLang 0.5.12 on), and where it comes from.
+    vLLM: `add_cli_args` of vllm.benchmarks.serve on the FlexibleArgumentParser `vllm bench serve` uses. SGLang: the
+    entry point (`sglang.benchmark.serving.cli_main` from 0.5.16, else bench_serving's `__main__` block) run until it
+    calls `parse_args`, which hands over the parser instead of parsing."""
+    if engine == "vllm":
+        from vllm.benchmarks.serve import add_cli_args
+        from vllm.utils.argparse_utils import FlexibleArgumentParser
+
+        parser = FlexibleArgumentParser(prog="vllm bench serve")
+        add_cli_args(parser)
+        return parser, "vllm/benchmarks/serve.py add_cli_args, run in the installed release"
+    original = argparse.ArgumentParser.parse_args
+
+    def capture(self, *args, **kwargs):
+        raise _Captured(self)
+
+    argparse.ArgumentParser.parse_args = capture
+    try:
+        import importlib.util
+
+        modern = importlib.util.find_spec("sglang.benchmark.serving") is not None
+        where = "sglang/benchmark/serving.py cli_main" if modern else "sglang/bench_serving.py __main__"
+        if modern:
+            from sglang.benchmark.serving import cli_main
+
+            cli_main()
+        else:
+            import runpy
+
+            runpy.run_module("sglang.bench_serving", run_name="__main__")
+    except _Captured as captured:
+        return captured.parser, f"{where} argparse, run in the installed release until parse_args"
+    finally:
+        argparse.ArgumentParser.parse_args = original
+    raise SystemExit("the benchmark client never called parse_args")
+
+
+def extract(wheel_path: str, installed: bool = False) -> dict:
+    """The client's flag set: from the wheel's source (AST route), or with `installed` from the same release
+    installed in this interpreter (`installed_parser`); the wheel names the release either way."""
     name = Path(wheel_path).name
     engine, version = name.split("-")[:2]
     if engine not in TOOLS:
         raise SystemExit(f"{name}: not a vllm or sglang wheel")
-    with zipfile.ZipFile(wheel_path) as wheel:
-        parser = vllm_parser(wheel) if engine == "vllm" else sglang_parser(wheel)
+    if installed:
+        import importlib.metadata
+
+        if importlib.metadata.version(engine) != version:
+            raise SystemExit(f"installed {engine} is {importlib.metadata.version(engine)}, the wheel {version}")
+        parser, where = installed_parser(engine)
+    else:
+        with zipfile.ZipFile(wheel_path) as wheel:
+            parser = vllm_parser(wheel) if engine == "vllm" else sglang_parser(wheel)
+        where = ("vllm/benchmarks/serve.py add_cli_args, vllm/benchmarks/datasets.py add_dataset_parser"
+                 if engine == "vllm" else "sglang/bench_serving.py __main__ argparse")
     flags = [f for f in (flag_of(a, set(), dotted_json=False) for a in parser._actions) if f]
     return {
         "engine": engine,
         "version": version,
         "tool": TOOLS[engine],
-        "source": f"{REPOS[engine]}@v{version} (PyPI wheel {name}; "
-                  + ("vllm/benchmarks/serve.py add_cli_args, vllm/benchmarks/datasets.py add_dataset_parser)"
-                     if engine == "vllm" else "sglang/bench_serving.py __main__ argparse)"),
+        "source": f"{REPOS[engine]}@v{version} (PyPI wheel {name}; {where})",
         # `vllm bench serve` is a subcommand of vLLM's FlexibleArgumentParser (`_` read as `-` in long flags);
         # bench_serving builds a plain argparse.ArgumentParser.
         "underscore_normalization": engine == "vllm",
@@ -140,8 +194,14 @@ def main(argv: list[str] | None = None) -> None:
     cli = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     cli.add_argument("wheel", help="the vllm or sglang wheel (pip download NAME==VERSION --no-deps)")
     cli.add_argument("--out", help="file to write (default: stdout)")
+    cli.add_argument("--installed", action="store_true",
+                     help="build the parser from the release installed in this interpreter (see installed_parser)")
+    cli.add_argument("--stand-in", action="append", default=[], metavar="PACKAGE",
+                     help="with --installed: import PACKAGE as an empty stand-in (extract_flag_set.StandIns)")
     args = cli.parse_args(argv)
-    data = extract(args.wheel)
+    if args.stand_in:
+        sys.meta_path.insert(0, StandIns(args.stand_in))
+    data = extract(args.wheel, args.installed)
     text = json.dumps(data, indent=0, sort_keys=True, ensure_ascii=False) + "\n"
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,8 @@ What it does:
      ENGINE==VERSION` of the release) on its PYTHONPATH, with `--previous` the newest stored release older than this
      one; `--stand-in torchvision` and extra `--pythonpath` folders are passed on (SGLang 0.5.1x needs both: its
      transformers pin and a torchvision it cannot load on a CPU-only machine);
-  2. runs `tools/extract_bench_flags.py` on `--wheel` (the same release's wheel: `pip download --no-deps`) for the
-     benchmark client's flags, when that script knows the wheel's layout;
+  2. runs `tools/extract_bench_flags.py --installed` on `--wheel` (the same release's wheel: `pip download
+     --no-deps`) in the same venv, for the benchmark client's flags;
   3. prints the flags added, removed and changed against the previous stored release, and every flag of a
      built-in recipe (recipes/) and of `--profiles` (AMD's official profiles) that the new release does not accept;
   4. rewrites aimc/catalog/engines/ (and bench/) in the stored layout (`aimc/catalog/flag_set_files.py`: the
@@ -43,12 +43,20 @@ CATALOG = REPO / "aimc" / "catalog"
 
 
 def stored_documents(folder: str, engine: str) -> dict[str, dict]:
-    """version -> full document of every stored release of `engine` in `aimc/catalog/<folder>/`."""
-    out = {}
-    for path in sorted((CATALOG / folder).glob(f"{engine}-*.json")):
-        version = path.name[len(engine) + 1:-len(".json")]
-        out[version] = flag_set_files.document.__wrapped__(folder, engine, version)
-    return out
+    """version -> full document of every stored release of `engine` in `aimc/catalog/<folder>/`, rebuilt from the
+    files as they are now (not through aimc's per-process cache: this tool writes them)."""
+    stored = {path.name[len(engine) + 1:-len(".json")]: json.loads(path.read_text(encoding="utf-8"))
+              for path in sorted((CATALOG / folder).glob(f"{engine}-*.json"))}
+
+    def rebuild(version: str) -> dict:
+        content = stored[version]
+        if "base" not in content:
+            return content
+        out = {key: value for key, value in content.items() if key not in ("base", "edits")}
+        out["flags"] = flag_set_files.apply_edits(rebuild(content["base"])["flags"], content["edits"])
+        return out
+
+    return {version: rebuild(version) for version in stored}
 
 
 def previous_of(documents: dict[str, dict], version: str) -> dict | None:
@@ -214,17 +222,25 @@ def main(argv: list[str] | None = None) -> None:
     write_layout("engines", list(documents.values()), new)
     add_to_runtime(args.engine, args.version)
     if args.wheel:
-        sys.path.insert(0, str(REPO / "tools"))
-        import extract_bench_flags
-
-        try:
-            extracted = extract_bench_flags.extract(args.wheel)
-        except (SystemExit, KeyError, NameError) as exc:  # the client's source moved: the script needs teaching
-            print(f"benchmark client flags not extracted from {Path(args.wheel).name}: {exc}", file=sys.stderr)
-            return
+        extracted = extract_bench(args)
         bench = stored_documents("bench", args.engine)
         bench[args.version] = extracted
         write_layout("bench", list(bench.values()), extracted)
+
+
+def extract_bench(args) -> dict:
+    """The benchmark client's flag set: `tools/extract_bench_flags.py --installed` in the scratch venv with the
+    release on its path (the real parser), else from the wheel's source alone (`--from-json` runs)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        script = str(REPO / "tools" / "extract_bench_flags.py")
+        if args.python and args.target:
+            command = [args.python, script, "--installed", args.wheel, "--out", f"{scratch}/bench.json",
+                       *[f"--stand-in={name}" for name in args.stand_in]]
+            path = os.pathsep.join([args.target, *args.pythonpath])
+            subprocess.run(command, check=True, cwd=scratch, env={**os.environ, "PYTHONPATH": path})
+        else:
+            subprocess.run([sys.executable, script, args.wheel, "--out", f"{scratch}/bench.json"], check=True)
+        return json.loads(Path(f"{scratch}/bench.json").read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":

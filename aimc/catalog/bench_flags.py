@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from aimc.catalog.files import read_json
+from aimc.catalog.flag_set_files import document
 from aimc.catalog.flag_sets import PINNED
 from aimc.memo import catalog_cache
 from aimc.records import frozen
@@ -30,7 +30,7 @@ def _engines() -> frozenset[tuple[str]]:
 def load(engine: str) -> Mapping[str, Any]:
     """The flag set of the benchmark client in the pinned image of `engine` (catalog data, read once per process);
     read-only, as every caller shares it."""
-    return frozen(read_json(f"bench/{engine}-{PINNED[engine]}.json"))
+    return frozen(document("bench", engine, PINNED[engine]))
 
 
 class _Refused(Exception):

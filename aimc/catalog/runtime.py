@@ -25,6 +25,8 @@ class ImageFacts(Record):
     version: str
     architectures: tuple[str, ...]
     environment: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # arch -> ((name, value), ...)
+    rocm: str = ""  # the ROCm release the image is built on
+    source: str = ""  # where the facts above are written
 
     def env_for(self, arch: str | None) -> tuple[tuple[str, str], ...]:
         return dict(self.environment).get(arch, ()) if arch is not None else ()
@@ -104,6 +106,7 @@ def runtime() -> Runtime:
         architectures=tuple(raw["architectures"]),
         environment=tuple((arch, tuple((k, str(v)) for k, v in env.items()))
                           for arch, env in sorted((raw.get("environment") or {}).items())),
+        rocm=str(raw.get("rocm", "")), source=str(raw.get("source", "")),
     ) for raw in data["images"])
     defaults = tuple(((engine, arch), image) for engine, per_arch in data["defaults"].items()
                      for arch, image in per_arch.items())
