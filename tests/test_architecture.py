@@ -296,3 +296,11 @@ def test_the_bounded_reader_finds_an_open_that_the_rule_forbids():
 
     assert _file_opens(ast.parse("with open(path) as f:\n    f.read()\nPath(p).read_text()\nos.fdopen(fd)\n")) == [
         (1, "open"), (3, "read_text"), (4, "fdopen")]
+
+
+def test_only_serialisers_read_a_rendered_object_unfrozen():
+    """`records.serialisable` hands out the tree behind a FrozenTree, for serialisers that only read it (emit, and the
+    typed model walk of k8s); any other caller could change an object every later stage shares."""
+    callers = sorted({_relative(p) for p, text in SOURCES.items()
+                      if re.search(r"\bserialisable\(", text) and not p.name == "records.py"})
+    assert callers and all(c.startswith(("aimc/emit/", "aimc/k8s/")) for c in callers), callers

@@ -147,3 +147,41 @@ def test_catalog_data_handed_out_shared_is_read_only():
     assert _mutations(client) == [] and _mutations(client["flags"]) == [] and _mutations(client["flags"][0]) == []
     architectures = hf_parameters.architectures()
     assert _mutations(architectures) == [] and _mutations(next(iter(architectures.values()))) == []
+
+
+# -- a rendered object is frozen too (issue 21: "a frozen record really is one") ----------------------------------
+
+def test_a_rendered_object_cannot_be_changed_through_any_path():
+    from aimc.records import FrozenList, FrozenTree
+    from aimc.render import Rendered
+
+    built = {"kind": "Deployment", "metadata": {"name": "x", "labels": {"a": "1"}},
+             "spec": {"template": {"spec": {"containers": [{"name": "engine", "args": ["--port", "8000"]}]}}}}
+    item = Rendered(built, "endpoints/x.yaml")
+    assert isinstance(item.obj, FrozenTree) and item.obj == built
+    container = item.obj["spec"]["template"]["spec"]["containers"][0]
+    assert isinstance(item.obj["spec"]["template"]["spec"]["containers"], FrozenList)
+    with pytest.raises(TypeError):
+        item.obj["kind"] = "Service"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        item.obj["metadata"]["labels"]["a"] = "2"
+    with pytest.raises(TypeError):
+        del item.obj["metadata"]
+    with pytest.raises(AttributeError):
+        container["args"].append("--x")
+    with pytest.raises(AttributeError):
+        item.obj.get("metadata").setdefault("annotations", {})
+    with pytest.raises(AttributeError):
+        item.obj = {}  # type: ignore[misc]
+    assert item.obj["spec"]["template"]["spec"]["containers"][0]["args"] == ["--port", "8000"]
+    assert item == Rendered(built, "endpoints/x.yaml") and item != Rendered({**built, "kind": "Service"}, "x")
+
+
+def test_every_object_of_a_build_is_frozen():
+    from aimc import pipeline
+    from aimc.records import FrozenTree
+
+    result = pipeline.compile(pipeline.Options(paths=(str(Path(__file__).resolve().parent.parent / "examples"),)))
+    assert result.objects and all(isinstance(item.obj, FrozenTree) for item in result.objects)
+    with pytest.raises(TypeError):
+        result.objects[0].obj["metadata"]["name"] = "changed"

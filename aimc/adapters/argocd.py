@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from aimc import pipeline
@@ -235,7 +236,7 @@ def api_version_checks(result, settings: pipeline.Options) -> tuple[list[Diagnos
         if reason is None:
             continue
         labels = (item.obj.get("metadata") or {}).get("labels") or {}
-        rendered = isinstance(labels, dict) and labels.get("app.kubernetes.io/managed-by") == "aimc"
+        rendered = isinstance(labels, Mapping) and labels.get("app.kubernetes.io/managed-by") == "aimc"
         file, line = (places if rendered else passthrough).get(item.source, (item.source, 0))
         diagnostic = Diagnostic(file, line, "", f"{kind} '{name}': {reason}")
         (errors if rendered else warnings).append(diagnostic if rendered else diagnostic.as_warning())

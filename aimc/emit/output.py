@@ -14,6 +14,7 @@ from aimc.emit.scalars import SafeDumper as _Dumper
 from aimc.emit.yaml_text import Writer  # noqa: F401 - part of this API (one per stream)
 from aimc.errors import comment_text
 from aimc.load import limits
+from aimc.records import serialisable
 from aimc.render import Rendered
 
 # Helm's install order: what others depend on comes first.
@@ -46,6 +47,7 @@ def ordered(items: list[Rendered]) -> list[Rendered]:
 def dump_yaml(obj, writer: yamlout.Writer | None = None) -> str:
     """One object as block YAML. yamlout writes exactly what PyYAML would, much faster; PyYAML handles the rest.
     `writer`: the one of the stream the object belongs to (it remembers the stream's scalars)."""
+    obj = serialisable(obj)
     fast = (writer or yamlout.Writer()).dump(obj)
     if fast is not None:
         return fast
@@ -83,7 +85,8 @@ def render_stream(items: list[Rendered], output_format: str) -> str:
 
 
 def plain(obj):
-    """Plain dicts and lists (the dumper does not know our position-carrying subclasses)."""
+    """Plain dicts and lists (the dumper does not know our position-carrying subclasses, nor read-only views)."""
+    obj = serialisable(obj)
     if isinstance(obj, dict):
         return {str(k): plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

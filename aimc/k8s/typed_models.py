@@ -10,6 +10,7 @@ import re
 
 from aimc.errors import Diagnostic
 from aimc.load.yaml_positions import line_of
+from aimc.records import serialisable
 
 # apiVersion/kind -> model class name, for the kinds aimc renders or users commonly pass through.
 _GROUP_PREFIX = {"": "V1", "v1": "V1"}
@@ -93,7 +94,7 @@ def from_model(model):
 def check_objects(objects) -> list[Diagnostic]:
     problems = []
     for item in objects:
-        obj = item.obj
+        obj = serialisable(item.obj)  # read only: walked against the typed models
         cls = model_class(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
         if cls is None:
             continue  # a kind the kubernetes package has no model for (CRDs): nothing to check against

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint
-from aimc.records import Record, compared_on
+from aimc.records import FrozenTree, Record, compared_on, force_setattr
 from aimc.render import (
     autoscaling,
     cache,
@@ -24,9 +25,12 @@ from aimc.resolve import group_checks, traffic
 
 
 class Rendered(Record):
-    """One object with the input file it came from (for `# Source:` comments and error messages)."""
+    """One object with the input file it came from (for `# Source:` comments and error messages).
 
-    obj: dict
+    The object is built as plain dicts and lists and held as a read-only view (`FrozenTree`): every later stage
+    (checks, ordering, adapters, emit) reads the same object and none can change it for the others."""
+
+    obj: Mapping[str, Any]  # a FrozenTree once built
     source: str
     file: str = ""  # the input file as the user names it, and the line, for error messages
     line: int = 0
@@ -34,6 +38,10 @@ class Rendered(Record):
     positions: Any = None  # equality ignores it
 
     __eq__, __ne__, __hash__ = compared_on("obj", "source", "file", "line")
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.obj, FrozenTree):
+            force_setattr(self, "obj", FrozenTree(self.obj))
 
 
 def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = None, models=None) -> list[Rendered]:
