@@ -268,7 +268,7 @@ def check_compiles_or_user_error(text: str) -> None:
         return
     assert result.objects
     for item in result.objects:
-        obj = item.obj
+        obj = emit.plain(item.obj)  # a plain tree for the validators
         if obj.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/managed-by") != "aimc":
             continue  # a pass-through object: the user's, and maybe a custom resource no schema knows
         key = (obj.get("apiVersion"), obj.get("kind"))

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from aimc import pipeline
+from aimc.emit.output import plain
 from aimc.render import leaderworkerset
 
 CASES = Path(__file__).parent / "cases"
@@ -42,7 +43,7 @@ def test_every_golden_leaderworkerset_validates_against_the_crd():
 def _build(case: str) -> list[dict]:
     inputs = CASES / case / "inputs"
     result = pipeline.compile(pipeline.Options(paths=(str(inputs),)))
-    return [r.obj for r in result.objects]
+    return [plain(r.obj) for r in result.objects]  # plain trees for the CRD validators
 
 
 def _kind(objects, kind):

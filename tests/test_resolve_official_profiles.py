@@ -15,6 +15,7 @@ import yaml
 from conftest import SHARED_FIXTURES, write_tree
 
 from aimc import pipeline
+from aimc.emit.output import plain
 from aimc.errors import Collector
 from aimc.render import render_all
 
@@ -106,7 +107,7 @@ def test_every_official_profile_renders_for_an_endpoint_that_asks_for_it(tmp_pat
     assert {name for name, r in resolved.items() if r.engines[0].dropped} == (with_capture | with_swap) - set(failed)
     capture_warnings = [d for d in collector.warnings if "--max-seq-len-to-capture was removed in vLLM 0.11.0" in d.message]
     assert len(capture_warnings) == 80 and all(d.field == "engine_args.max-seq-len-to-capture" for d in capture_warnings)
-    deployments = {o.obj["metadata"]["name"]: o.obj for o in render_all(resolution.endpoints)
+    deployments = {o.obj["metadata"]["name"]: plain(o.obj) for o in render_all(resolution.endpoints)
                    if o.obj["kind"] == "Deployment"}
     for name, (path, data, profile_id) in profiles.items():
         if name in failed:
