@@ -12,6 +12,7 @@ import io
 import os
 import subprocess
 import tarfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from aimc import pipeline
@@ -45,7 +46,7 @@ def open_side(spec: str | None, scratch: Path) -> Side:
     return Side(spec, target / prefix, f"{spec}:{prefix}", inside)
 
 
-def render_side(side: Side, options: pipeline.Options) -> tuple[list[dict], list[Diagnostic]]:
+def render_side(side: Side, options: pipeline.Options) -> tuple[list[Mapping], list[Diagnostic]]:
     """The objects (dicts that may carry source positions) and warnings of one side; errors are raised with file
     names that say which side."""
     if not side.root.is_dir():  # the current folder is new: it does not exist at the base revision

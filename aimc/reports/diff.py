@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
 from aimc.emit.output import plain
-from aimc.records import Record
+from aimc.records import Record, serialisable
 
 # Lists the API server merges by the items' `name` (patchMergeKey: name) or treats as keyed by name.
 NAMED_LISTS = frozenset({
@@ -69,12 +70,12 @@ class Report(Record):
         return f"{', '.join(parts)} ({self.unchanged} unchanged)"
 
 
-def object_key(obj: dict) -> tuple[str, str, str]:
+def object_key(obj: Mapping) -> tuple[str, str, str]:
     meta = obj.get("metadata") or {}
     return str(obj.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name") or "")
 
 
-def compare(base: list[dict], head: list[dict], base_label: str, head_label: str) -> Report:
+def compare(base: list[Mapping], head: list[Mapping], base_label: str, head_label: str) -> Report:
     """Every added, removed and changed object, in the order aimc emits objects (kind, namespace, name)."""
     old_by_key = {object_key(o): o for o in base}
     new_by_key = {object_key(o): o for o in head}
@@ -97,13 +98,13 @@ def compare(base: list[dict], head: list[dict], base_label: str, head_label: str
     return Report(base_label, head_label, tuple(diffs), unchanged)
 
 
-def _canonical(obj: dict) -> bytes:
+def _canonical(obj: Mapping) -> bytes:
     """The object as JSON with sorted keys: equal bytes mean equal objects, YAML types included (`true`, `1`, `1.0`
     and `"1"` encode differently, where Python's `==` takes `True == 1 == 1.0`). Objects with equal forms need no
     field-by-field comparison; DeepDiff, about 50x slower, runs only on the few that differ (issue 24)."""
     import msgspec
 
-    return msgspec.json.encode(obj, order="sorted")
+    return msgspec.json.encode(serialisable(obj), order="sorted")  # a serialiser: reads the tree, never writes
 
 
 def _emit_order(key: tuple[str, str, str]):
