@@ -47,6 +47,14 @@ file_name = hostile_text.map(lambda t: t.replace("/", "-").replace("\x00", "0"))
     lambda t: t not in (".", "..") and len(t.encode()) <= 200)
 
 
+def yaml_json(data) -> str:
+    """`data` as JSON that YAML reads back exactly and aimc's loader takes: characters as they are (YAML joins no
+    surrogate-pair escapes), except what a YAML stream cannot hold raw (controls, line breaks YAML 1.1 would fold,
+    a byte-order mark), which stay escapes."""
+    text = json.dumps(data, ensure_ascii=False)
+    return re.sub("[\x7f-\x9f\u2028\u2029\ufeff]", lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     """`aimc ARGS` in this process: (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
@@ -204,7 +212,7 @@ def test_build_passes_objects_through_with_any_file_name_and_value(file, folder,
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / folder / f"{file}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(config_map), encoding="utf-8")  # JSON's escapes: PyYAML's writer loses U+0085
+        path.write_text(yaml_json(config_map), encoding="utf-8")  # not PyYAML's writer: it loses U+0085
         code, out, err = run("build", "-f", output_format, str(Path(tmp)))
     if code == 1:  # a value the API server would refuse (a NUL, a lone control character) is an error
         assert_clean_error(code, err)
@@ -234,3 +242,39 @@ def test_recipes_show_names_a_recipe_folder_of_any_name_in_one_comment(folder):
     assert out.splitlines()[0].startswith("# ") and printable(out.splitlines()[0])
     [document] = [d for d in yaml.safe_load_all(out) if d is not None]
     assert document["recipe_id"] == recipe_id
+
+
+def _cells(row: str) -> int:
+    """The cells of a Markdown table row: the pieces between unescaped pipes."""
+    return len(re.split(r"(?<!\\)\|", row)) - 2
+
+
+@SETTINGS
+@given(key=hostile_text, old=hostile_text, new=hostile_text, added=hostile_text, label=file_name)
+def test_diff_markdown_and_text_hold_any_key_and_value_in_their_cells_and_fences(key, old, new, added, label):
+    def config_map(name: str, data: dict) -> str:
+        return yaml_json({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "n"},
+                          "data": data})
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base, head = Path(tmp) / label / "base", Path(tmp) / label / "head"
+        base.mkdir(parents=True)
+        head.mkdir()
+        (base / "c.yaml").write_text(config_map("c", {"k": old}))
+        (head / "c.yaml").write_text(config_map("c", {"k": new, "k2": key}))
+        (head / "d.yaml").write_text(config_map("d", {"v": added, "w": "```\n" + added}))
+        outputs = {fmt: run("diff", str(base), str(head), "-f", fmt) for fmt in ("json", "markdown", "text")}
+    for fmt, (code, _, err) in outputs.items():
+        assert code == 0, (fmt, err)
+    report = json.loads(outputs["json"][1])
+    changed = next(o for o in report["objects"] if o["status"] == "changed")
+    markdown = outputs["markdown"][1]
+    assert all(printable(line) for line in markdown.splitlines())
+    rows = [line for line in markdown.splitlines() if line.startswith("|")]
+    # The object table (header, rule, one row per object) and the changed object's field table, nothing else.
+    assert len(rows) == 2 + len(report["objects"]) + 2 + len(changed["changes"])
+    assert all(_cells(row) == 3 for row in rows), rows
+    # The added object's YAML: one fenced block that no line of it closes.
+    fences = [line for line in markdown.splitlines() if re.fullmatch(r"`{3,}(yaml)?", line)]
+    assert len(fences) == 2 and fences[0] == fences[1] + "yaml"
+    assert all(printable(line) for line in outputs["text"][1].splitlines())

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 
 from aimc.emit.output import plain
+from aimc.errors import comment_text
 from aimc.records import Record, serialisable
 
 # Lists the API server merges by the items' `name` (patchMergeKey: name) or treats as keyed by name.
@@ -225,14 +226,17 @@ def to_text(report: Report, colour: bool) -> str:
     import click
 
     def paint(text: str, status: str) -> str:
-        return click.style(text, fg=STATUS_COLOUR[status]) if colour else text
+        # One printable line: a revision, a path or a value holding a line break or an escape sequence is escaped
+        # before aimc's own colour is added.
+        text = text if text.isprintable() else comment_text(text)
+        return click.style(text, fg=STATUS_COLOUR[status]) if colour and status else text
 
-    lines = [f"aimc diff {report.base} → {report.head}"]
+    lines = [paint(f"aimc diff {report.base} → {report.head}", "")]
     for obj in report.objects:
         lines.append(paint(f"{STATUS_MARK[obj.status]} {obj.title} ({obj.status})", obj.status))
         for change in obj.fields:
             if change.change == "changed":
-                lines.append(f"    {change.path}: {show(change.old)} → {show(change.new)}")
+                lines.append(paint(f"    {change.path}: {show(change.old)} → {show(change.new)}", ""))
             elif change.change == "added":
                 lines.append(paint(f"    + {change.path}: {show(change.new)}", "added"))
             else:
@@ -266,13 +270,17 @@ def to_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
     LIMIT characters."""
     import jinja2
 
-    from aimc.emit import output as emit
+    from aimc.emit.scalars import markdown_text
 
     environment = jinja2.Environment(loader=jinja2.PackageLoader("aimc.reports", "templates"), autoescape=False,
                                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                                      undefined=jinja2.StrictUndefined)
+    # Text from the inputs (revisions, object titles, field paths, values) reaches the comment only through these
+    # filters: code spans and fences that it cannot close, Markdown escaped (emit/scalars.markdown_text).
     environment.filters["cell"] = _markdown_cell
-    environment.filters["yaml"] = lambda obj: emit.dump_yaml(obj).rstrip("\n")
+    environment.filters["code"] = _code
+    environment.filters["text"] = markdown_text
+    environment.filters["fenced_yaml"] = _fenced_yaml
     template = environment.get_template("diff.md.j2")
     for detail in ("full", "fields", "summary"):
         text = template.render(report=report, mark=MARKDOWN_MARK, detail=detail).rstrip("\n") + "\n"
@@ -286,9 +294,25 @@ MARKDOWN_MARK = {"added": "➕", "removed": "➖", "changed": "✏️"}
 
 def _markdown_cell(value, present: bool = True) -> str:
     """A value inside a table cell: code-formatted, pipes escaped, on one line."""
-    if not present:
-        return ""
-    text = show(value).replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
+    return _code(show(value), in_table=True) if present else ""
+
+
+def _code(text: str, in_table: bool = False) -> str:
+    """`text` as one code span: on one line and printable (a CR would end a table row, an escape sequence is no
+    text), fenced with more backticks than any run inside it (CommonMark), pipes escaped inside a table (GitHub
+    splits cells at every unescaped `|`, even in code)."""
+    text = text if text.isprintable() else comment_text(text)
+    if in_table:
+        text = text.replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _fenced_yaml(obj) -> str:
+    """An object's YAML as a fenced block whose fence no line of the YAML can close."""
+    from aimc.emit import output as emit
+
+    text = emit.dump_yaml(obj).rstrip("\n")
+    fence = "`" * max(3, max((len(run) + 1 for run in re.findall("`{3,}", text)), default=0))
+    return f"{fence}yaml\n{text}\n{fence}"
