@@ -115,3 +115,20 @@ def markdown_text(text: str, starts_block: bool = False) -> str:
         return escaped
     return _MARKDOWN_BLOCK_START.sub(lambda match: (match.group(1) + "\\" + match.group(2)) if match.group(1)
                                      else "\\" + match.group(3), escaped)
+
+
+def markdown_code(text: str, in_table: bool = False) -> str:
+    """`text` as one Markdown code span: on one line and printable (a CR would end a table row), fenced with more
+    backticks than any run inside it (CommonMark), pipes escaped inside a table (GitHub splits cells at every
+    unescaped `|`, even in code)."""
+    text = text if text.isprintable() else comment_text(text)
+    if in_table:
+        text = text.replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def markdown_fence(text: str) -> str:
+    """The fence of a code block holding `text`: longer than any run of backticks in it, so no line closes it."""
+    return "`" * max(3, max((len(run) + 1 for run in re.findall("`{3,}", text)), default=0))

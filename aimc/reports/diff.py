@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 
 from aimc.emit.output import plain
+from aimc.emit.scalars import markdown_code, markdown_fence, markdown_text
 from aimc.errors import comment_text
 from aimc.records import Record, serialisable
 
@@ -270,15 +271,13 @@ def to_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
     LIMIT characters."""
     import jinja2
 
-    from aimc.emit.scalars import markdown_text
-
     environment = jinja2.Environment(loader=jinja2.PackageLoader("aimc.reports", "templates"), autoescape=False,
                                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                                      undefined=jinja2.StrictUndefined)
     # Text from the inputs (revisions, object titles, field paths, values) reaches the comment only through these
     # filters: code spans and fences that it cannot close, Markdown escaped (emit/scalars.markdown_text).
     environment.filters["cell"] = _markdown_cell
-    environment.filters["code"] = _code
+    environment.filters["code"] = markdown_code
     environment.filters["text"] = markdown_text
     environment.filters["fenced_yaml"] = _fenced_yaml
     template = environment.get_template("diff.md.j2")
@@ -294,19 +293,7 @@ MARKDOWN_MARK = {"added": "➕", "removed": "➖", "changed": "✏️"}
 
 def _markdown_cell(value, present: bool = True) -> str:
     """A value inside a table cell: code-formatted, pipes escaped, on one line."""
-    return _code(show(value), in_table=True) if present else ""
-
-
-def _code(text: str, in_table: bool = False) -> str:
-    """`text` as one code span: on one line and printable (a CR would end a table row, an escape sequence is no
-    text), fenced with more backticks than any run inside it (CommonMark), pipes escaped inside a table (GitHub
-    splits cells at every unescaped `|`, even in code)."""
-    text = text if text.isprintable() else comment_text(text)
-    if in_table:
-        text = text.replace("|", "\\|")
-    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    return markdown_code(show(value), in_table=True) if present else ""
 
 
 def _fenced_yaml(obj) -> str:
@@ -314,5 +301,4 @@ def _fenced_yaml(obj) -> str:
     from aimc.emit import output as emit
 
     text = emit.dump_yaml(obj).rstrip("\n")
-    fence = "`" * max(3, max((len(run) + 1 for run in re.findall("`{3,}", text)), default=0))
-    return f"{fence}yaml\n{text}\n{fence}"
+    return f"{markdown_fence(text)}yaml\n{text}\n{markdown_fence(text)}"
