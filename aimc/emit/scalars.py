@@ -129,6 +129,7 @@ def markdown_code(text: str, in_table: bool = False) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def markdown_fence(text: str) -> str:
-    """The fence of a code block holding `text`: longer than any run of backticks in it, so no line closes it."""
-    return "`" * max(3, max((len(run) + 1 for run in re.findall("`{3,}", text)), default=0))
+def markdown_block(text: str, info: str = "") -> str:
+    """`text` as a fenced code block whose fence is longer than any run of backticks in it: no line closes it."""
+    fence = "`" * max(3, max((len(run) + 1 for run in re.findall("`{3,}", text)), default=0))
+    return f"{fence}{info}\n{text}\n{fence}"

@@ -17,8 +17,8 @@ import json
 import re
 from collections.abc import Mapping
 
-from aimc.emit.output import plain
-from aimc.emit.scalars import markdown_code, markdown_fence, markdown_text
+from aimc.emit.output import dump_yaml, plain
+from aimc.emit.scalars import markdown_block, markdown_code, markdown_text
 from aimc.errors import comment_text
 from aimc.records import Record, serialisable
 
@@ -279,7 +279,7 @@ def to_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
     environment.filters["cell"] = _markdown_cell
     environment.filters["code"] = markdown_code
     environment.filters["text"] = markdown_text
-    environment.filters["fenced_yaml"] = _fenced_yaml
+    environment.filters["fenced_yaml"] = lambda obj: markdown_block(dump_yaml(obj).rstrip("\n"), "yaml")
     template = environment.get_template("diff.md.j2")
     for detail in ("full", "fields", "summary"):
         text = template.render(report=report, mark=MARKDOWN_MARK, detail=detail).rstrip("\n") + "\n"
@@ -294,11 +294,3 @@ MARKDOWN_MARK = {"added": "➕", "removed": "➖", "changed": "✏️"}
 def _markdown_cell(value, present: bool = True) -> str:
     """A value inside a table cell: code-formatted, pipes escaped, on one line."""
     return markdown_code(show(value), in_table=True) if present else ""
-
-
-def _fenced_yaml(obj) -> str:
-    """An object's YAML as a fenced block whose fence no line of the YAML can close."""
-    from aimc.emit import output as emit
-
-    text = emit.dump_yaml(obj).rstrip("\n")
-    return f"{markdown_fence(text)}yaml\n{text}\n{markdown_fence(text)}"
