@@ -132,3 +132,62 @@ def test_an_sglang_group_is_sized_by_sglang_accounting():
     engines = [e for endpoint in result.resolution.endpoints for e in endpoint.engines]
     fits = [e.trace[0].fit for e in engines if e.group is not None and e.trace and e.trace[0].fit is not None]
     assert fits and {f.engine for f in fits} == {"sglang"}
+
+
+# -- pipeline parallelism on one node ---------------------------------------------------------------------------
+# Each engine starts one worker process per GPU, tensor × pipeline parallel of them, on the node's visible devices
+# (vLLM vllm/v1/executor/multiproc_executor.py: world_size = TP × PP, local ranks <= the device count; SGLang
+# srt/entrypoints/engine.py: one scheduler per tp_rank × pp_rank). A pod sees the GPUs it requests, no more.
+
+PP_CLUSTER = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: c}\n"
+              "spec:\n  nodePools: [{name: p, hardware: MI300X, gpusPerNode: 8, nodeCount: 1}]\n")
+PP_ENDPOINT = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: e}\n"
+               "spec:\n  model: Qwen/Qwen3-32B\n  hardware: MI300X\n  gpuCount: 4\n  recipe: qwen3-32b-pp\n")
+
+
+def _pp_recipe(args: str) -> str:
+    return ("recipe_id: qwen3-32b-pp\nmodel_id: Qwen/Qwen3-32B\nhuggingface_id: Qwen/Qwen3-32B\nhardware: MI300X\n"
+            "precision: bf16\nvllm_serve:\n  \"4_gpu\":\n    enabled: true\n    args:\n      --max-model-len: '32768'\n"
+            + args)
+
+
+def _engine_args(out: str) -> list[str]:
+    import yaml
+
+    deployment = next(d for d in yaml.safe_load_all(out) if d and d.get("kind") == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    return container["args"], container["resources"]["limits"]["amd.com/gpu"]
+
+
+def test_a_recipe_pipeline_parallel_size_on_one_node_splits_the_pods_gpus(aimc, tmp_path):
+    from conftest import write_tree
+
+    write_tree(tmp_path, {"c.yaml": PP_CLUSTER, "e.yaml": PP_ENDPOINT,
+                          "qwen3-32b-pp.yaml": _pp_recipe("      --pipeline-parallel-size: '2'\n")})
+    result = aimc("build", str(tmp_path))
+    assert result.code == 0, result.err
+    args, gpus = _engine_args(result.out)
+    tp = int(args[args.index("--tensor-parallel-size") + 1])
+    pp = int(args[args.index("--pipeline-parallel-size") + 1])
+    assert (tp, pp, gpus) == (2, 2, "4")  # was TP 4 × PP 2 = 8 workers on 4 GPUs
+    config = RecipeConfig("vllm", 4, True, (("--pipeline-parallel-size", "2"),), (), ("vllm_serve", "4_gpu"))
+    recipe = Recipe("r", "m", "m", "MI300X", "bf16", (config,), (), ORIGIN, False)
+    assert groups.node_tp(recipe, config) == 2
+
+
+def test_tp_times_pp_other_than_the_pods_gpus_is_an_error_at_the_line_that_set_it(aimc, tmp_path):
+    from conftest import write_tree
+
+    write_tree(tmp_path, {"c.yaml": PP_CLUSTER, "e.yaml": PP_ENDPOINT, "qwen3-32b-pp.yaml": _pp_recipe(
+        "      --pipeline-parallel-size: '2'\n      --tensor-parallel-size: '4'\n")})
+    result = aimc("build", str(tmp_path))
+    assert result.code == 1 and result.out == ""
+    assert "tensor-parallel size 4 × pipeline-parallel size 2 = 8, but the configuration has 4 GPUs" in result.err
+    assert f"({tmp_path}/qwen3-32b-pp.yaml:12: vllm_serve.4_gpu.args.--tensor-parallel-size)" in result.err
+    # the recipe is fine, customArgs add a pipeline-parallel size: the error is at the customArgs line
+    write_tree(tmp_path, {"qwen3-32b-pp.yaml": _pp_recipe(""),
+                          "e.yaml": PP_ENDPOINT + "  customArgs:\n    --pipeline-parallel-size: '2'\n"})
+    result = aimc("build", str(tmp_path))
+    assert result.code == 1 and result.out == ""
+    assert (f"{tmp_path}/e.yaml:10: spec.customArgs.--pipeline-parallel-size: pipeline-parallel size 2 × "
+            "tensor-parallel size 4 = 8 worker processes, one GPU each, but the pod has 4 GPUs") in result.err

@@ -28,7 +28,7 @@ class Reason(Enum):
     GROUP = "group"  # more GPUs than a node: no pool can hold the group of whole nodes (or no LeaderWorkerSet)
     HEADS = "heads"  # tensor parallelism does not divide the attention (or KV) heads
     MEMORY = "memory"  # weights, overhead and one sequence's KV cache exceed the budget
-    PARALLELISM = "parallelism"  # a multi-node group's TP × PP plan is inconsistent (resolve/groups.py)
+    PARALLELISM = "parallelism"  # TP × PP cannot be the GPUs of the pod or group (resolve/groups.py)
 
     @property
     def from_request(self) -> bool:

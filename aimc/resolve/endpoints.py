@@ -126,10 +126,14 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
     if isinstance(group, groups.GroupProblem):  # selection rejects these; kept as a guard
         collector.error(origin.file, origin.line, "", group.message)
         return None
+    tp = group.tp if group else groups.node_tp(recipe, config)
+    if isinstance(tp, groups.GroupProblem):  # selection rejects these too; kept as a guard
+        collector.error(origin.file, origin.line, "", tp.message)
+        return None
     command = engine_args.build_command(
-        request.engine, groups.without_pp(config) if group else config.args, group.tp if group else config.gpu_count,
+        request.engine, groups.without_pp(config) if group else config.args, tp,
         huggingface_id, endpoint.model, endpoint.overrides, endpoint.custom_args, where, request.custom_args,
-        image.flag_set_version)
+        image.flag_set_version, None if group else config.gpu_count)
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
     if group:
         written = tuple((ArgSource.RECIPE, f) for f, _ in config.args) + tuple(

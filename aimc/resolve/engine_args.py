@@ -39,22 +39,23 @@ class EngineCommand(Record):
 
 def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str, served_name: str,
                   overrides: YamlPairs, custom_args: YamlPairs, where: Where,
-                  engine_custom_args: YamlPairs = (), version: str | None = None) -> EngineCommand:
+                  engine_custom_args: YamlPairs = (), version: str | None = None,
+                  pod_gpus: int | None = None) -> EngineCommand:
     """The final argument list of one engine: merge (see `arg_merge.merge_args`), then check against the flag set
-    of `version` (default: the pinned one)."""
+    of `version` (default: the pinned one). `pod_gpus`: the GPUs of a pod that runs alone (None: a group member)."""
     merged = merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args, version)
-    return command_line(merged, gpu_count, huggingface_id, served_name, where, version)
+    return command_line(merged, gpu_count, huggingface_id, served_name, where, version, pod_gpus)
 
 
 def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served_name: str,
-                 where: Where, version: str | None = None) -> EngineCommand:
+                 where: Where, version: str | None = None, pod_gpus: int | None = None) -> EngineCommand:
     """aimc's own flags first, then the merged arguments that pass the flag-set and start-up checks."""
     engine = merged.engine
     problems = list(merged.problems)
     flags = flag_set(engine, version)
     dropped: list[str] = []
     checked_args = _check_args(flags, merged.args, problems, dropped)
-    startup_problems = startup_check(engine, flags.version, checked_args, gpu_count)
+    startup_problems = startup_check(engine, flags.version, checked_args, gpu_count, pod_gpus)
     if startup_problems:  # where each flag was written, only when a problem needs it
         sources = {arg.flag: (arg.source, arg.key) for arg in merged.args}
         for problem in startup_problems:

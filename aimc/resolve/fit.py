@@ -15,7 +15,7 @@ from aimc.errors import Diagnostic
 from aimc.model.inputs import Endpoint, EngineRequest, NodePool, Recipe, RecipeConfig
 from aimc.model.plan import Fit, Reason, TraceEntry, Verdict
 from aimc.records import replace
-from aimc.resolve import fit_sglang, fit_vllm, images
+from aimc.resolve import fit_sglang, fit_vllm, groups, images
 from aimc.resolve.fit_settings import Settings, config_settings, settings
 
 __all__ = ["Settings", "compute", "config_settings", "memory_check", "pool_memory", "recipe_fit_problems",
@@ -85,7 +85,10 @@ def memory_check(models: ModelCatalog):
         if model is None:
             return replace(entry, fit_unchecked=f"no facts for model '{endpoint.model}'")
         gpus = candidate.config.gpu_count
-        problem = topology_problem(model, gpus)
+        tp = groups.node_tp(candidate.recipe, candidate.config)
+        if isinstance(tp, groups.GroupProblem):
+            return replace(entry, verdict=Verdict.REJECTED, reason=Reason.PARALLELISM, why=tp.message)
+        problem = topology_problem(model, tp)
         if problem:
             return replace(entry, verdict=Verdict.REJECTED, reason=Reason.HEADS, why=problem)
         pool = candidate.pool
@@ -96,7 +99,7 @@ def memory_check(models: ModelCatalog):
         engine = candidate.config.engine
         fit = compute(model, candidate.recipe.precision, gpus, memory,
                       config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args),
-                      engine, version=engine_version(endpoint, engine, pool.hardware))
+                      engine, gpus // tp, version=engine_version(endpoint, engine, pool.hardware))
         if fit.fits:
             return replace(entry, fit=fit)
         return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=fit)

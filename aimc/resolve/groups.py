@@ -144,6 +144,25 @@ def plan_for(recipe: Recipe, config: RecipeConfig, pool: NodePool, attention_hea
     return result
 
 
+def node_tp(recipe: Recipe, config: RecipeConfig) -> int | GroupProblem:
+    """The tensor-parallel size of a configuration that runs on one node: its GPU count N, or N / P when the recipe
+    sets a pipeline-parallel size P (as `recipe_tp` reads it, and as a group plans it), so that TP × PP is the pod's
+    GPUs. A size that cannot be (P does not divide N, the recipe's TP × P != N) names the recipe's file and line."""
+    found = parallel_flags(config)
+    if "pp" not in found:
+        return config.gpu_count
+    values = {key: _int(value) for key, (_, value) in found.items()}
+    for key, number in values.items():
+        if number is None or number < 1:
+            return _at(recipe, config, found[key][0], f"{found[key][0]} {found[key][1]!s} is not a positive integer")
+    result = plan_group(config.gpu_count, config.gpu_count, values.get("tp"), values.get("pp"))
+    if isinstance(result, GroupProblem):
+        return _at(recipe, config, found[result.flag or "pp"][0], (
+            f"{result.message}; on one node tensor × pipeline parallelism must be the pod's {config.gpu_count} GPUs "
+            "(each engine starts one worker per GPU, TP × PP of them)"))
+    return result.tp
+
+
 def _at(recipe: Recipe, config: RecipeConfig, flag: str, message: str) -> GroupProblem:
     file, line, field = recipe.arg_place(config, flag)
     return GroupProblem(f"{message} ({file}:{line}: {field})", flag)
