@@ -11,7 +11,7 @@ from aimc.model.inputs import Inputs
 from aimc.records import Record
 from aimc.render import Rendered, benchmark, render_all
 from aimc.render import check as render_check
-from aimc.resolve import capacity, fit, fit_groups, generated
+from aimc.resolve import capacity, fit, fit_groups, gated, generated
 from aimc.resolve import endpoints as resolve_mod
 from aimc.validate import build as parse
 from aimc.validate.secrets import inline_token_errors
@@ -146,6 +146,7 @@ def _resolve_inputs(inputs: Inputs, collector: Collector, options: Options,
     resolution = resolve_mod.resolve(inputs, collector, options.default_namespace,
                                      checks=(fit_groups.memory_check(models),), explain_hint=explain_hint)
     collector.extend(fit.unchecked_warnings(resolution.endpoints, models))
+    collector.extend(gated.token_warnings(resolution.endpoints, models, inputs.inventory))
     collector.extend(generated.warnings(resolution.endpoints, models))
     if inputs.inventory is not None:
         plans = capacity.plan(resolution.endpoints, inputs.inventory)

@@ -96,5 +96,6 @@ def from_spec(entry: dict, source: str) -> ModelFacts:
         chunked_attention_layers=int(entry.get("chunkedAttentionLayers", 0)),
         architecture=entry.get("architecture"),
         native_precision=entry.get("nativePrecision") or NATIVE_PRECISION_OF_BITS.get(entry.get("nativeWeightBits", 0)),
+        gated=bool(entry.get("gated", False)),
     )
 

@@ -30,6 +30,13 @@ class ModelFacts(Record):
     chunked_attention_layers: int = 0
     architecture: str | None = None  # config.json's architectures[0]: parsers of generated recipes
     native_precision: str | None = None  # of the original checkpoint: what generation loads without quantizing
+    gated: bool = False  # the publisher's Hugging Face repositories need a token of an account that accepted a licence
+
+    def is_gated_repository(self, repository: str) -> bool:
+        """Whether downloading `repository` (this model's id or an alias) needs a token: the gate is the publisher's,
+        so it covers the repositories of the id's organisation (a renamed one included), not a third party's
+        re-publication (amd/...-FP8-KV)."""
+        return self.gated and repository.split("/")[0].lower() == self.id.split("/")[0].lower()
 
     def kv_bytes_per_token(self, kv_bytes: float = 2) -> float:
         """KV cache of one token over all layers: K and V per KV head, or the MLA latent."""
