@@ -46,6 +46,7 @@ metadata:
 spec:
   defaults:
     namespace: inference
+    hfTokenSecret: {name: hf-token, key: token}  # the Llama endpoints download gated repositories
   monitoring: {prometheusAdapter: true}  # the HPAs' metrics are served
   nodePools:
     - name: mi300x

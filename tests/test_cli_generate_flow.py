@@ -113,7 +113,7 @@ def test_generate_a_multi_node_recipe_validate_and_build_a_leaderworkerset(tmp_p
     which validates strictly and renders as a LeaderWorkerSet of 2 pods."""
     recipe_id = "llama-3-1-405b-instruct-mi250-bf16"
     endpoint = (f"apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {{name: llama}}\n"
-                f"spec: {{model: {LLAMA_405B}, recipe: {recipe_id}}}\n")
+                f"spec: {{model: {LLAMA_405B}, recipe: {recipe_id}, hfTokenSecret: {{name: hf-token}}}}\n")
     repo = write_tree(tmp_path, {"cluster.yaml": GROUP_CLUSTER, "endpoints/llama.yaml": endpoint})
     generated = aimc("recipes", "generate", LLAMA_405B, "--precision", "bf16", "--engine", "vllm", ".", cwd=repo)
     assert generated.code == 0, generated
