@@ -21,17 +21,18 @@ EXPECTED = {
                            "headDim": 128, "maxContextLength": 40960, "nativePrecision": "bf16", "parametersB": 32.8},
     "Qwen/Qwen3-30B-A3B": {"architecture": "Qwen3MoeForCausalLM", "layers": 48, "hiddenSize": 2048, "attentionHeads": 32,
                                "kvHeads": 4, "headDim": 128, "maxContextLength": 40960, "nativePrecision": "bf16",
-                               "parametersB": 30.5, "activeParametersB": 3.35, "experts": 128, "expertsPerToken": 8},
+                               "parametersB": 30.5, "activeParametersB": 3.04, "experts": 128, "expertsPerToken": 8},
     "deepseek-ai/DeepSeek-V3": {"architecture": "DeepseekV3ForCausalLM", "layers": 61, "hiddenSize": 7168,
                                     "attentionHeads": 128, "kvLatentDim": 576, "maxContextLength": 163840,
-                                    "nativePrecision": "fp8", "quantization": "fp8", "parametersB": 671, "activeParametersB": 37.5,
+                                    "nativePrecision": "fp8", "quantization": "fp8", "parametersB": 671, "activeParametersB": 36.6,
                                     "experts": 256, "expertsPerToken": 8},
     "deepseek-ai/DeepSeek-R1": {"architecture": "DeepseekV3ForCausalLM", "layers": 61, "kvLatentDim": 576,
                                     "maxContextLength": 163840, "nativePrecision": "fp8", "parametersB": 671},
     "openai/gpt-oss-120b": {"architecture": "GptOssForCausalLM", "layers": 36, "hiddenSize": 2880, "attentionHeads": 64,
                                 "kvHeads": 8, "headDim": 64, "maxContextLength": 131072, "nativePrecision": "fp4",
                                 "nativeWeightBits": 4, "quantization": "mxfp4", "parametersB": 117, "experts": 128,
-                                "expertsPerToken": 4, "slidingWindow": 128},
+                                "expertsPerToken": 4, "slidingWindow": 128, "slidingWindowLayers": 18,
+                                "activeParametersB": 5.13},
 }
 
 
@@ -173,3 +174,73 @@ def test_a_windowed_model_imports_its_windowed_layers_so_the_aimmodel_validates(
     assert imported.value("slidingWindowLayers") == 16
     document = yaml.safe_load(model_import.aimmodel_text(imported))
     assert schema.validate("model", document, "m.yaml", 1) == []
+
+
+# -- what the import writes always validates, and builds ---------------------------------------------------------
+
+REAL_CONFIGS = sorted(p.parent for root in (FIXTURES, SHARED_FIXTURES / "hf-configs-unverified")
+                      for p in root.glob("*/*/config.json")) if FIXTURES.is_dir() else []
+
+
+@pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared fixtures absent")
+@pytest.mark.parametrize("folder", REAL_CONFIGS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_real_config_imports_to_a_document_that_validates_and_builds(folder, aimc, tmp_path):
+    """gpt-oss-120b's config.json once gave `slidingWindow: 128` without `slidingWindowLayers`, which the AIMModel
+    schema refuses ("'slidingWindowLayers' is a dependency"). An import either writes a document that validates
+    and builds, or says which facts are missing; it never writes one that `build` refuses."""
+    result = aimc("models", "import", str(folder))
+    if result.code == 1:  # a refusal names what is missing (gemma-3: no max_position_embeddings, unknown layout)
+        assert result.out == "" and "missing:" in result.err
+        return
+    assert result.code == 0, result.err
+    model_id = f"{folder.parent.name}/{folder.name}"
+    endpoint = (f"apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {{name: e}}\n"
+                f"spec:\n  model: {model_id}\n  hardware: MI300X\n  gpuCount: 8\n")
+    (tmp_path / "model.yaml").write_text(result.out)
+    (tmp_path / "endpoint.yaml").write_text(endpoint)
+    (tmp_path / "cluster.yaml").write_text(
+        "apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: c}\nspec:\n"
+        "  nodePools: [{name: p, hardware: MI300X, gpusPerNode: 8, nodeCount: 1}]\n")
+    import yaml
+
+    from aimc.validate import schema
+
+    assert schema.validate("model", yaml.safe_load(result.out), "model.yaml", 1) == []
+    built = aimc("build", str(tmp_path))
+    assert built.code == 0, built.err
+    assert "kind: Deployment" in built.out
+
+
+def test_sliding_and_chunked_layers_are_counted_from_every_layout_key():
+    base = {"num_hidden_layers": 12, "hidden_size": 1024, "num_attention_heads": 8, "num_key_value_heads": 8,
+            "max_position_embeddings": 8192, "torch_dtype": "bfloat16"}
+    index = {"metadata": {"total_size": 2_000_000_000}}
+
+    def layout(**keys):
+        facts = hf_config.facts_of({**base, **keys}, index, "c.json")
+        return {f.field: f.value for f in facts if f.field in (
+            "slidingWindow", "slidingWindowLayers", "attentionChunkSize", "chunkedAttentionLayers")}
+
+    kinds = ["sliding_attention", "full_attention"] * 6
+    assert layout(sliding_window=128, layer_types=kinds) == {"slidingWindow": 128, "slidingWindowLayers": 6}
+    # transformers' Gemma 3 default (configuration_gemma3.py): sliding_window_pattern 6, every 6th layer full
+    assert layout(sliding_window=1024, model_type="gemma3_text") == {"slidingWindow": 1024, "slidingWindowLayers": 10}
+    assert layout(sliding_window=1024, sliding_window_pattern=4) == {"slidingWindow": 1024, "slidingWindowLayers": 9}
+    assert layout(sliding_window=4096) == {"slidingWindow": 4096, "slidingWindowLayers": 12}  # Mistral-7B-v0.1
+    assert layout(sliding_window=4096, use_sliding_window=False) == {}  # Qwen3: the window is off
+    assert layout(sliding_window=128, layer_types=["full_attention"] * 12) == {}
+    # Llama 4 (configuration_llama4.py): no_rope_layers marks the chunked layers; default every 4th layer global
+    assert layout(attention_chunk_size=8192) == {"attentionChunkSize": 8192, "chunkedAttentionLayers": 9}
+    assert layout(attention_chunk_size=8192, no_rope_layers=[1, 1, 0] * 4) == {
+        "attentionChunkSize": 8192, "chunkedAttentionLayers": 8}
+
+
+def test_the_gemma_3_layout_from_its_real_config():
+    folder = SHARED_FIXTURES / "hf-configs-unverified" / "google" / "gemma-3-27b-it"
+    if not folder.is_dir():
+        pytest.skip("fixture absent")
+    config = json.loads((folder / "config.json").read_text())
+    config["text_config"]["max_position_embeddings"] = 131072  # absent from the file (transformers' default)
+    facts = hf_config.facts_of(config, {"metadata": {"total_size": 54_000_000_000}}, "config.json")
+    values = {f.field: f.value for f in facts}
+    assert (values["slidingWindow"], values["slidingWindowLayers"]) == (1024, 52)  # 62 layers, every 6th full

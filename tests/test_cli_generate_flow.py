@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 from conftest import REPO, write_tree
 
@@ -62,6 +63,23 @@ def test_generate_reads_a_config_json_directly(aimc):
     assert [d["metadata"]["gpu_count"] for d in docs] == [1, 2, 4, 8]
     assert all(d["metadata"]["type"] == "unoptimized" and d["engine_args"]["tensor-parallel-size"] ==
                d["metadata"]["gpu_count"] for d in docs)
+
+
+def test_model_config_counts_the_sliding_window_layers_like_the_built_in_facts(aimc):
+    """gpt-oss-120b's config.json: 18 of 36 layers slide over 128 tokens (layer_types). Read from the file, the KV
+    cache of one sequence is what the built-in facts give (4.79 GiB at 131072 tokens), not 36 full layers (9.00)."""
+    from conftest import SHARED_FIXTURES
+
+    config = SHARED_FIXTURES / "hf-configs" / "openai" / "gpt-oss-120b" / "config.json"
+    if not config.is_file():
+        pytest.skip("fixture absent")
+    args = ("recipes", "generate", "openai/gpt-oss-120b", "--hardware", "MI300X", "--engine", "vllm")
+    from_file = aimc(*args, "--model-config", str(config))
+    built_in = aimc(*args)
+    assert from_file.code == 0 and built_in.code == 0, from_file.err + built_in.err
+    kv = "holds 24 sequences of 4.79 GiB -> 24 concurrent"  # was 12 sequences of 9.00 GiB from the file
+    assert kv in from_file.out.split('"1_gpu"')[0] and kv in built_in.out.split('"1_gpu"')[0]
+    assert "--max-num-seqs: '24'" in from_file.out
 
 
 def test_generate_for_a_model_without_facts_names_the_import_command(aimc):

@@ -224,7 +224,8 @@ def _parameters(view, prefix, architecture, index, precision, precision_source, 
                                   "size) or write parametersB into the AIMModel by hand"))
         return out
     if counted is not None and counted.active != counted.total:
-        out.append(Fact("activeParametersB", _billions(counted.active), "counted: the experts one token uses"))
+        out.append(Fact("activeParametersB", _billions(counted.active),
+                        "counted: the experts one token uses, without the input embedding (a lookup)"))
     return out
 
 
@@ -234,10 +235,18 @@ def _billions(count: float) -> float:
     return round(count / 1e9, 3) or float(f"{count / 1e9:.3g}")
 
 
+# Per-layer attention layouts whose config keys say less than the layer list: transformers' defaults by model_type.
+# Gemma 3 (models/gemma3/configuration_gemma3.py): sliding_window_pattern 6, layer i slides unless (i + 1) % 6 == 0;
+# Gemma 2 (configuration_gemma2.py): every other layer slides (layer_types, even layers sliding).
+SLIDING_WINDOW_PATTERN_DEFAULTS = {"gemma3_text": 6, "gemma3": 6, "gemma2": 2}
+# Llama 4 (models/llama4/configuration_llama4.py): no_rope_layers[i] is 1 on the layers that use RoPE and chunked local
+# attention; by default every no_rope_layer_interval-th layer (4) is a global NoPE layer.
+DEFAULT_NO_ROPE_LAYER_INTERVAL = 4
+
+
 def _layout(view: dict, prefix: str, layers: int | None, missing: list, shown: str) -> list[Fact]:
-    """MoE, sliding-window and chunked attention. The layers that keep only a window are counted from layer_types
-    when the config lists them; otherwise none is (0: the fit counts every layer's KV cache at full length, an upper
-    bound)."""
+    """MoE, and the layers that keep only a window (sliding or chunked attention) in the KV cache: always with their
+    number of layers, which the fit needs (a window without it would count every layer at full length)."""
     out = []
     experts, key = first(view, *hf_parameters.EXPERT_KEYS)
     if experts:
@@ -245,20 +254,47 @@ def _layout(view: dict, prefix: str, layers: int | None, missing: list, shown: s
         per_token, key = first(view, *hf_parameters.EXPERTS_PER_TOKEN_KEYS)
         if per_token:
             out.append(Fact("expertsPerToken", per_token, prefix + key))
+    if layers:
+        out += _sliding_window(view, prefix, layers, missing, shown)
+        out += _chunked_attention(view, prefix, layers)
+    return out
+
+
+def _sliding_window(view: dict, prefix: str, layers: int, missing: list, shown: str) -> list[Fact]:
     window = view.get("sliding_window")
-    if window and view.get("use_sliding_window", True) is not False:
-        kinds = view.get("layer_types") or []
-        on = sum(1 for kind in kinds if kind == "sliding_attention")
-        where = f" (on {on} of {len(kinds)} layers, layer_types)" if kinds else ""
-        out.append(Fact("slidingWindow", window, prefix + "sliding_window" + where))
-        if layers and on > layers:
+    if not window or view.get("use_sliding_window", True) is False:
+        return []
+    kinds = view.get("layer_types")
+    pattern, pattern_source = view.get("sliding_window_pattern"), f"{prefix}sliding_window_pattern"
+    if pattern is None and view.get("model_type") in SLIDING_WINDOW_PATTERN_DEFAULTS:
+        pattern = SLIDING_WINDOW_PATTERN_DEFAULTS[view["model_type"]]
+        pattern_source = f"transformers' default sliding_window_pattern {pattern} of model_type {view['model_type']}"
+    if isinstance(kinds, list) and kinds:
+        on, how = sum(1 for kind in kinds if kind == "sliding_attention"), f"{prefix}layer_types: sliding_attention"
+        if on > layers:
             missing.append(Diagnostic(shown, 1, prefix + "layer_types", f"{on} layers of sliding_attention, more "
                                       f"than the {layers} layers of num_hidden_layers"))
-        out.append(Fact("slidingWindowLayers", on, f"{prefix}layer_types: sliding_attention" if kinds else
-                        "no layer_types: every layer counted at full length (an upper bound)"))
+    elif isinstance(pattern, int) and pattern > 0:
+        on = layers - layers // pattern
+        how = f"{pattern_source}: every {pattern}th of {layers} layers is full attention"
+    else:  # Mistral-7B-v0.1: one window for every layer
+        on, how = layers, f"{prefix}sliding_window on every layer (no layer_types)"
+    if not on:
+        return []
+    return [Fact("slidingWindow", window, prefix + "sliding_window"), Fact("slidingWindowLayers", on, how)]
+
+
+def _chunked_attention(view: dict, prefix: str, layers: int) -> list[Fact]:
     chunk = view.get("attention_chunk_size")
-    if chunk:
-        out.append(Fact("attentionChunkSize", chunk, prefix + "attention_chunk_size"))
-        out.append(Fact("chunkedAttentionLayers", 0, "not in config.json: every layer counted at full length "
-                                                     "(an upper bound)"))
-    return out
+    if not chunk:
+        return []
+    no_rope = view.get("no_rope_layers")
+    if isinstance(no_rope, list) and no_rope:
+        on, how = sum(1 for flag in no_rope if flag), f"{prefix}no_rope_layers: the RoPE layers use chunked attention"
+    else:
+        interval = view.get("no_rope_layer_interval") or DEFAULT_NO_ROPE_LAYER_INTERVAL
+        on = layers - layers // interval
+        how = f"every {interval}th of {layers} layers is global (no_rope_layer_interval), the others chunked"
+    if not on:
+        return []
+    return [Fact("attentionChunkSize", chunk, prefix + "attention_chunk_size"), Fact("chunkedAttentionLayers", on, how)]

@@ -2,9 +2,13 @@
 (`architectures.yaml`): embeddings, attention (grouped-query or MLA), and the feed-forward block (dense gated MLP or
 routed experts). Norms and biases are left out (well under 0.1 % of any model here).
 
-Checked against the published totals: Qwen3-32B 32.8B, Qwen3-30B-A3B 30.5B (3.3B active), gpt-oss-120b 117B,
-DeepSeek-V3/R1 671B (the multi-token-prediction layer of the checkpoint is not served and not counted),
-Mistral-7B 7.25B.
+Checked against the published totals: Qwen3-32B 32.8B, Qwen3-30B-A3B 30.5B, gpt-oss-120b 117B, DeepSeek-V3/R1 671B
+(the multi-token-prediction layer of the checkpoint is not served and not counted), Mistral-7B 7.25B.
+
+Active parameters are the ones a token computes with: attention, the experts it is routed to, the output head — not
+the input embedding, a table lookup. That is OpenAI's count for gpt-oss-120b (5.13B active; the model card's
+arithmetic leaves the embedding out, ours: 5.13B); Qwen (3.3B for Qwen3-30B-A3B, ours 3.04B) and DeepSeek (36.7B for
+V3 "including 0.9B for Embedding", README_WEIGHTS.md; ours 36.6B) count the embedding in.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from aimc.records import Record, frozen
 
 class Count(Record):
     total: int
-    active: int  # per token: the routed experts a token uses, not all of them
+    active: int  # per token: the routed experts a token uses, not all of them, and not the input embedding
     how: str  # the arithmetic, for the comment of parametersB
 
 
@@ -85,7 +89,8 @@ def count(config: dict, architecture: str, hidden: int, layers: int, heads: int,
     if moe_layers < 0:  # more dense layers than layers: the config contradicts itself
         return None
     total = embeddings + layers * attention + moe_layers * moe_total + dense_layers * dense
-    active = embeddings + layers * attention + moe_layers * moe_active + dense_layers * dense
+    lookup = 0 if tied else vocab * hidden  # the input embedding: gathered, not multiplied
+    active = embeddings - lookup + layers * attention + moe_layers * moe_active + dense_layers * dense
     how = (f"embeddings {vocab} x {hidden} x {1 if tied else 2} + {layers} layers x {attention_how} + "
            f"{moe_layers} MoE layers x ({experts}{f' + {shared} shared' if shared else ''} experts x 3 x {hidden} x "
            f"{expert_size} + router)")
