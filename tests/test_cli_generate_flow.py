@@ -120,7 +120,7 @@ kind: ClusterInventory
 metadata: {name: c}
 spec:
   nodePools:
-    - {name: mi250, hardware: MI250, gpusPerNode: 8, nodeCount: 3, network: {rdmaResource: rdma/hca, interfaces: [eth1]}}
+    - {name: mi250, hardware: MI250, gpusPerNode: 8, nodeCount: 3, network: {rdmaResource: rdma/hca, hostNetwork: true, interfaces: [eth1]}}
   modelCache: {storageClassName: nfs}
 """
 LLAMA_405B = "meta-llama/Llama-3.1-405B-Instruct"

@@ -67,14 +67,18 @@ def test_only_the_leader_is_selected_and_probed():
     for pod in (leader["spec"], worker["spec"]):
         container = pod["containers"][0]
         assert container["resources"]["limits"]["amd.com/gpu"] == "8"
-        assert container["resources"]["limits"]["rdma/hca"] == "1"
-        assert {"name": "NCCL_SOCKET_IFNAME", "value": "eth1,eth2"} in container["env"]
-        assert {"name": "GLOO_SOCKET_IFNAME", "value": "eth1,eth2"} in container["env"]
+        assert container["resources"]["limits"]["rdma/hca_shared_devices_a"] == "1"
+        assert {"name": "NCCL_SOCKET_IFNAME", "value": "net1,net2"} in container["env"]
+        assert {"name": "GLOO_SOCKET_IFNAME", "value": "net1,net2"} in container["env"]
         volumes = {v["name"]: v for v in pod["volumes"]}
         assert volumes["dshm"]["emptyDir"]["medium"] == "Memory"
         assert volumes["model-cache"]["persistentVolumeClaim"]["claimName"].startswith("model-cache-")
         assert pod["automountServiceAccountToken"] is False
-        assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+        # every capability dropped but IPC_LOCK, which the pool's RDMA device needs
+        assert container["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": ["IPC_LOCK"]}
+        assert pod is leader["spec"] or pod is worker["spec"]
+    for template in (leader, worker):
+        assert template["metadata"]["annotations"]["k8s.v1.cni.cncf.io/networks"] == "roce-a,roce-b"
     assert worker_c["command"] == ["ray", "start", "--address=$(LWS_LEADER_ADDRESS):6379", "--block"]
 
 
@@ -209,3 +213,74 @@ def test_a_secret_flag_reading_an_undefined_variable_is_an_error(tmp_path):
         pipeline.compile(pipeline.Options(paths=(str(inputs),)))
     message = str(raised.value)
     assert "e.yaml:8: spec.customArgs.--api-key: '$(API_KEYS)' names no variable of the container" in message
+
+
+# -- how a group's pods reach the pool's network ------------------------------------------------------------------
+# A pod has only its own eth0 unless Multus attaches a secondary network named in the k8s.v1.cni.cncf.io/networks
+# annotation (Multus docs/how-to-use.md; the RDMA shared device plugin's and AMD's network operator's example
+# workloads use it), or it runs on the host's network (hostNetwork, with dnsPolicy ClusterFirstWithHostNet to still
+# resolve Services). RDMA pins memory: those example workloads add the IPC_LOCK capability. AMD's network device
+# plugin (ROCm/k8s-network-device-plugin) advertises its NICs as amd.com/nic (and virtual functions as amd.com/vnic).
+
+GROUP_ENDPOINT = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: big}\n"
+                  "spec: {model: meta-llama/Llama-3.1-405B-Instruct, gpuCount: 16, hfTokenSecret: {name: hf}}\n")
+
+
+def _group_build(tmp_path, network: str):
+    from aimc.errors import UserError
+
+    (tmp_path / "cluster.yaml").write_text(
+        "apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: c}\nspec:\n"
+        "  modelCache: {storageClassName: nfs}\n  nodePools:\n"
+        "    - name: mi250\n      hardware: MI250\n      gpusPerNode: 8\n      nodeCount: 2\n"
+        f"      network: {network}\n")
+    (tmp_path / "e.yaml").write_text(GROUP_ENDPOINT)
+    try:
+        result = pipeline.compile(pipeline.Options(paths=(str(tmp_path),)))
+    except UserError as error:
+        return str(error)
+    (group,) = [o.obj for o in result.objects if o.obj["kind"] == "LeaderWorkerSet"]
+    template = group["spec"]["leaderWorkerTemplate"]
+    return [template["leaderTemplate"], template["workerTemplate"]]
+
+
+def test_attachments_become_the_multus_annotation_of_every_pod_of_the_group(tmp_path):
+    pods = _group_build(tmp_path, "{attachments: [roce-a, net-ns/roce-b@rdma1], interfaces: [net1, rdma1]}")
+    for pod in pods:
+        assert pod["metadata"]["annotations"]["k8s.v1.cni.cncf.io/networks"] == "roce-a,net-ns/roce-b@rdma1"
+        env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+        assert env["NCCL_SOCKET_IFNAME"] == env["GLOO_SOCKET_IFNAME"] == "net1,rdma1"
+        assert "hostNetwork" not in pod["spec"]
+        assert "add" not in pod["spec"]["containers"][0]["securityContext"]["capabilities"]  # no RDMA resource
+
+
+def test_host_network_pods_keep_cluster_dns(tmp_path):
+    for pod in _group_build(tmp_path, "{hostNetwork: true, interfaces: [eth1]}"):
+        assert pod["spec"]["hostNetwork"] is True and pod["spec"]["dnsPolicy"] == "ClusterFirstWithHostNet"
+        assert "k8s.v1.cni.cncf.io/networks" not in pod["metadata"]["annotations"]
+
+
+def test_an_rdma_resource_adds_ipc_lock_and_nothing_else(tmp_path):
+    for pod in _group_build(tmp_path, "{rdmaResource: amd.com/nic, attachments: [amd-host-device-nad-nic], "
+                                      "interfaces: [ens7np0]}"):
+        main = pod["spec"]["containers"][0]
+        assert main["resources"]["limits"]["amd.com/nic"] == main["resources"]["requests"]["amd.com/nic"] == "1"
+        assert main["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": ["IPC_LOCK"]}
+        assert main["securityContext"]["privileged"] is False
+
+
+@pytest.mark.parametrize("network, line, message", [
+    ("{interfaces: [eth1]}", 11, "spec.nodePools[0].network.interfaces: eth1 cannot be seen from a pod: without host "
+                                 "networking a pod has only its own eth0"),
+    ("{interfaces: [eth0, eth1], rdmaResource: rdma/hca}", 11, "network.interfaces: eth1 cannot be seen"),
+    ("{hostNetwork: true, attachments: [roce], interfaces: [net1]}", 11,
+     "spec.nodePools[0].network.hostNetwork: hostNetwork and attachments exclude each other"),
+])
+def test_a_network_a_pod_cannot_use_is_an_error_at_its_line(tmp_path, network, line, message):
+    error = _group_build(tmp_path, network)
+    assert isinstance(error, str) and f"{tmp_path}/cluster.yaml:{line}: " in error and message in error
+
+
+def test_the_pods_own_eth0_needs_no_attachment(tmp_path):
+    pods = _group_build(tmp_path, "{interfaces: [eth0]}")
+    assert isinstance(pods, list)

@@ -114,6 +114,8 @@ class PoolNetwork(Record):
 
     rdma_resource: str | None = None  # an extended resource (e.g. rdma/hca) requested once per pod of a group
     interfaces: tuple[str, ...] = ()  # network interfaces RCCL/NCCL and Gloo use (NCCL_SOCKET_IFNAME)
+    attachments: tuple[str, ...] = ()  # Multus NetworkAttachmentDefinitions the pods join (k8s.v1.cni.cncf.io/networks)
+    host_network: bool = False  # the pods use the node's network namespace
 
 
 class NodePool(Record):

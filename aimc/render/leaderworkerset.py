@@ -2,7 +2,8 @@
 
 One group is one replica: `size` pods (the leader and size - 1 workers), each requesting a whole node's GPUs. The
 pods are the Deployment's (render/deployment.py is called, not copied): hardened, with /dev/shm, the model cache and
-the engine's environment; the pool's network adds the RCCL/Gloo socket interface and one RDMA device per pod.
+the engine's environment; the pool's network adds the RCCL/Gloo socket interface, the secondary networks (Multus) or
+host networking that make it visible in the pod, and one RDMA device per pod (with IPC_LOCK, which RDMA needs).
 
 - vLLM: the leader starts a Ray head, waits until the group's pods have joined it, then runs the server (a shell is
   needed for the three steps). The script holds no value from the inputs and every `$` in it is doubled, so
@@ -38,6 +39,8 @@ ROLE_LABEL = f"{L.GROUP}/group-role"
 GROUP_JOIN_SECONDS = sizing.IMAGE_PULL_ALLOWANCE_SECONDS
 RAY_WAIT_SECONDS = 5
 LEADER_SCRIPT_NAME = "aimc-vllm-leader"  # $0 of the leader's script: what `ps` and shell errors show
+MULTUS_NETWORKS = "k8s.v1.cni.cncf.io/networks"
+RDMA_CAPABILITY = "IPC_LOCK"
 
 
 def rollout_strategy(engine: ResolvedEngine) -> dict:
@@ -59,7 +62,7 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Invent
                            "leader": [leader["command"], leader.get("args")], "worker": [worker["command"],
                                                                                      worker.get("args")],
                            "env": leader.get("env", [])})
-    pod_annotations = {**annotations, f"{L.GROUP}/config-checksum": checksum}
+    pod_annotations = {**annotations, f"{L.GROUP}/config-checksum": checksum, **network_annotations(engine)}
     spec: dict = {}
     if not resolved.endpoint.autoscaling.enabled:
         spec["replicas"] = engine.replicas  # groups; an autoscaler owns the count otherwise
@@ -72,16 +75,38 @@ def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Invent
         "leaderTemplate": {
             "metadata": {"labels": {**L.labels(resolved, engine), ROLE_LABEL: "leader"},
                          "annotations": pod_annotations},
-            "spec": deployment.pod_spec(resolved, per_pod, inventory, leader),
+            "spec": _group_pod_spec(resolved, per_pod, inventory, leader),
         },
         "workerTemplate": {
             "metadata": {"labels": {**worker_labels(resolved, engine), ROLE_LABEL: "worker"},
                          "annotations": pod_annotations},
-            "spec": deployment.pod_spec(resolved, per_pod, inventory, worker),
+            "spec": _group_pod_spec(resolved, per_pod, inventory, worker),
         },
     }
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": L.metadata(name, resolved, engine, annotations),
             "spec": spec}
+
+
+def network_annotations(engine: ResolvedEngine) -> dict:
+    """Multus attaches the pool's secondary networks to a pod that names them in this annotation (a comma-separated
+    list of [namespace/]name[@interface], Multus docs/how-to-use.md), as AMD's network operator and the RDMA shared
+    device plugin document for RDMA workloads."""
+    network = engine.pool.network
+    if network is None or not network.attachments:
+        return {}
+    return {MULTUS_NETWORKS: ",".join(network.attachments)}
+
+
+def _group_pod_spec(resolved: ResolvedEndpoint, per_pod: ResolvedEngine, inventory, main: dict) -> dict:
+    """The Deployment's pod spec; on the node's network when the pool says so. A host-network pod resolves cluster
+    names only with dnsPolicy ClusterFirstWithHostNet (Kubernetes docs, "DNS for Services and Pods"): the workers
+    find the leader by its Service name (LWS_LEADER_ADDRESS)."""
+    spec = deployment.pod_spec(resolved, per_pod, inventory, main)
+    network = per_pod.pool.network
+    if network is not None and network.host_network:
+        spec["hostNetwork"] = True
+        spec["dnsPolicy"] = "ClusterFirstWithHostNet"
+    return spec
 
 
 def worker_labels(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
@@ -102,6 +127,9 @@ def _base_container(resolved, per_pod: ResolvedEngine, inventory, models) -> dic
     if network is not None and network.rdma_resource:
         for part in ("requests", "limits"):
             main["resources"][part][network.rdma_resource] = "1"
+        # RDMA registers (pins) memory for the NIC, which needs CAP_IPC_LOCK: the RDMA shared device plugin's and
+        # AMD's network operator's example workloads add it; it is the one capability added back after drop ALL.
+        main["securityContext"]["capabilities"]["add"] = [RDMA_CAPABILITY]
     return main
 
 

@@ -43,7 +43,7 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
             index=index,
             origin=origin,
             partition=partitions.parse_partition(raw.get("partition")),
-            network=_network(raw.get("network")),
+            network=_network(raw.get("network"), index, origin, collector),
         ))
     defaults = spec.get("defaults") or {}
     return Inventory(
@@ -61,11 +61,31 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
     )
 
 
-def _network(raw: dict | None) -> PoolNetwork | None:
-    """Declared (even empty) means the pool's networking was thought about: no warning for groups."""
+# The interface every pod has on the cluster network (the CNI's default name); any other interface of the node is in
+# the pod only through a secondary network (Multus) or host networking.
+POD_INTERFACE = "eth0"
+
+
+def _network(raw: dict | None, index: int, origin, collector: Collector) -> PoolNetwork | None:
+    """Declared (even empty) means the pool's networking was thought about: no warning for groups. Interfaces the
+    pod cannot see are an error: RCCL/Gloo would fail to find them (or bootstrap over the wrong network)."""
     if raw is None:
         return None
-    return PoolNetwork(raw.get("rdmaResource"), tuple(raw.get("interfaces") or ()))
+    network = PoolNetwork(raw.get("rdmaResource"), tuple(raw.get("interfaces") or ()),
+                          tuple(raw.get("attachments") or ()), bool(raw.get("hostNetwork", False)))
+    path, field = ("spec", "nodePools", index, "network"), f"spec.nodePools[{index}].network"
+    if network.host_network and network.attachments:
+        collector.error(origin.file, origin.line_of(*path, "hostNetwork"), f"{field}.hostNetwork",
+                        "hostNetwork and attachments exclude each other: Multus attaches no secondary network to a "
+                        "pod on the host's network; keep one of them")
+    unseen = [name for name in network.interfaces if name != POD_INTERFACE]
+    if unseen and not network.attachments and not network.host_network:
+        collector.error(origin.file, origin.line_of(*path, "interfaces"), f"{field}.interfaces",
+                        f"{', '.join(unseen)} cannot be seen from a pod: without host networking a pod has only its "
+                        f"own {POD_INTERFACE}, so RCCL and Gloo would not find {unseen[0]}; attach the network that "
+                        "carries it (network.attachments: [<NetworkAttachmentDefinition>], Multus) and name the "
+                        "interface as the pod sees it, or set network.hostNetwork: true")
+    return network
 
 
 def _model_cache(raw: dict | None) -> ModelCache | None:
