@@ -205,9 +205,13 @@ def test_fit_settings_equal_the_values_on_the_built_command_line(engine, recipe,
 # -- one table of bytes per parameter, hardware parsed once ---------------------------------------------------
 
 def test_one_bytes_per_parameter_table_for_fit_and_sizing():
+    from aimc.catalog import weight_bytes
     from aimc.render import sizing
+    from aimc.resolve import fit_sglang, fit_vllm
 
-    assert sizing.bytes_per_parameter is facts.bytes_per_parameter
+    # fit (both engines) and sizing count the same bytes: weight_bytes, which reads this one table
+    assert sizing.weight_bytes is fit_vllm.weight_bytes is fit_sglang.weight_bytes is weight_bytes.weight_bytes
+    assert weight_bytes.bytes_per_parameter is facts.bytes_per_parameter
     assert facts.bytes_per_parameter("fp32") == 4  # AIM profiles may be fp32: 4 bytes, in memory and on disk
     assert facts.bytes_per_parameter("bf16") == 2 and facts.bytes_per_parameter("fp4") == 0.5
 

@@ -27,7 +27,7 @@ CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_seq_len", "seq_le
 
 class Fact(Record):
     field: str  # the AIMModel spec field
-    value: int | float | str
+    value: int | float | str | dict
     source: str  # the config key it came from, or how it was computed
 
 
@@ -172,6 +172,9 @@ def facts_of(config: dict, index: dict | None, shown: str) -> tuple[Fact, ...]:
     quant = config.get("quantization_config") or view.get("quantization_config") or {}
     if quant.get("quant_method"):
         facts.append(Fact("quantization", str(quant["quant_method"]), "quantization_config.quant_method"))
+    if precision in ("fp8", "fp4", "int8", "int4") and layers and hidden and heads:
+        facts.extend(_quantized_layout(view, quant, precision, layers, hidden, heads, kv_heads or heads,
+                                       head_dim or hidden // heads))
     if missing:
         raise UserError(missing)
     return tuple(facts)
@@ -298,3 +301,38 @@ def _chunked_attention(view: dict, prefix: str, layers: int) -> list[Fact]:
     if not on:
         return []
     return [Fact("attentionChunkSize", chunk, prefix + "attention_chunk_size"), Fact("chunkedAttentionLayers", on, how)]
+
+
+# Module names of modules_to_not_convert -> the tensor group they keep at 16 bits (hf_parameters.tensor_groups).
+_KEPT_MODULES = (("embed_tokens", "embed_tokens"), ("lm_head", "lm_head"), ("self_attn", "self_attn"),
+                 ("mlp.router", "router"), ("mlp.gate", "router"))
+# Bytes of scale per quantized weight: MX formats (mxfp4) one 8-bit scale per 32 weights (OCP MX spec); block FP8
+# (weight_block_size [128, 128], DeepSeek-V3 README_WEIGHTS.md) one float32 per block.
+MX_SCALE_BYTES = 1 / 32
+
+
+def _quantized_layout(view: dict, quant: dict, precision: str, layers: int, hidden: int, heads: int,
+                      kv_heads: int, head_dim: int) -> list[Fact]:
+    """The 16-bit tensor groups of a quantized checkpoint: `modules_to_not_convert` where the config lists them
+    (gpt-oss), else the layout of block-FP8 checkpoints (DeepSeek-V3: embedding, head and MoE routers in bf16,
+    inference/model.py), else none known."""
+    groups = hf_parameters.tensor_groups(view, hidden, layers, heads, kv_heads, head_dim)
+    listed = [str(m) for m in quant.get("modules_to_not_convert") or ()]
+    block = quant.get("weight_block_size")
+    if listed:
+        kept = {group for pattern, group in _KEPT_MODULES if any(m.endswith(pattern) for m in listed)}
+        source = "quantization_config.modules_to_not_convert: " + ", ".join(sorted(kept))
+    elif block and len(block) == 2:
+        kept = {"embed_tokens", "lm_head", "router"}
+        source = "block FP8 layout (embedding, head and routers stay bf16)"
+    else:
+        return []
+    parameters = sum(groups[group] for group in kept)
+    if not parameters:
+        return []
+    scale = 4 / (block[0] * block[1]) if block and len(block) == 2 else (
+        MX_SCALE_BYTES if str(quant.get("quant_method", "")).lower().startswith("mx") else 0.0)
+    layout = {"precision": precision, "keptParametersB": round(parameters / 1e9, 3)}
+    if scale:
+        layout["scaleBytesPerWeight"] = scale
+    return [Fact("quantizedLayout", layout, source)]

@@ -99,6 +99,20 @@ def count(config: dict, architecture: str, hidden: int, layers: int, heads: int,
     return Count(total, active, how)
 
 
+def tensor_groups(config: dict, hidden: int, layers: int, heads: int, kv_heads: int, head_dim: int) -> dict[str, int]:
+    """Parameters of the tensor groups a quantized checkpoint may keep at 16 bits, by the module names of
+    `quantization_config.modules_to_not_convert` (Hugging Face's `model.embed_tokens`, `lm_head`,
+    `model.layers.*.self_attn`, `model.layers.*.mlp.router` / `.mlp.gate`)."""
+    vocab = int(config.get("vocab_size") or 0)
+    experts, _ = first(config, *EXPERT_KEYS)
+    dense_layers = int(config.get("first_k_dense_replace") or 0) + len(config.get("mlp_only_layers") or ())
+    router = (layers - dense_layers) * hidden * int(experts) if experts else 0
+    return {"embed_tokens": vocab * hidden,
+            "lm_head": 0 if config.get("tie_word_embeddings") else vocab * hidden,
+            "self_attn": layers * _attention(config, hidden, heads, kv_heads, head_dim)[0],
+            "router": router}
+
+
 def _attention(config: dict, hidden: int, heads: int, kv_heads: int, head_dim: int) -> tuple[int, str]:
     latent = config.get("kv_lora_rank")
     if latent:  # MLA: queries and keys/values go through low-rank projections

@@ -12,7 +12,7 @@ from functools import cache
 from types import MappingProxyType
 
 from aimc.catalog.files import read_yaml
-from aimc.model.facts import ModelCatalog, ModelFacts
+from aimc.model.facts import ModelCatalog, ModelFacts, QuantizedLayout
 from aimc.records import Record
 
 # Bytes per parameter of stored weights, by precision. One table for every use: the memory fit (weights in GPU
@@ -97,5 +97,14 @@ def from_spec(entry: dict, source: str) -> ModelFacts:
         architecture=entry.get("architecture"),
         native_precision=entry.get("nativePrecision") or NATIVE_PRECISION_OF_BITS.get(entry.get("nativeWeightBits", 0)),
         gated=bool(entry.get("gated", False)),
+        quantized_layout=_layout(entry.get("quantizedLayout")),
     )
+
+
+def _layout(raw: dict | None) -> QuantizedLayout | None:
+    if not raw:
+        return None
+    return QuantizedLayout(raw["precision"], float(raw["keptParametersB"]), raw.get("keptDtype", "bf16"),
+                           float(raw.get("keptBytesPerParameter", 2)), float(raw.get("scaleBytesPerWeight", 0)),
+                           raw.get("source", ""))
 

@@ -12,6 +12,18 @@ from aimc.records import Record, compared_on, field, force_setattr
 _EMPTY: Mapping = MappingProxyType({})
 
 
+class QuantizedLayout(Record):
+    """How the model's checkpoint of `precision` stores its weights (catalog/weight_bytes.py): `kept_parameters_b`
+    stay at 16 bits (embedding, head, routers, ...), the rest is quantized, with scales beside it."""
+
+    precision: str
+    kept_parameters_b: float
+    kept_dtype: str = "bf16"
+    kept_bytes_per_parameter: float = 2
+    scale_bytes_per_weight: float = 0.0  # per quantized weight: FP8 128x128 blocks 4/16384, MXFP4 1/32
+    source: str = ""
+
+
 class ModelFacts(Record):
     id: str
     aliases: tuple[str, ...]
@@ -31,6 +43,7 @@ class ModelFacts(Record):
     architecture: str | None = None  # config.json's architectures[0]: parsers of generated recipes
     native_precision: str | None = None  # of the original checkpoint: what generation loads without quantizing
     gated: bool = False  # the publisher's Hugging Face repositories need a token of an account that accepted a licence
+    quantized_layout: QuantizedLayout | None = None  # the quantized checkpoint's tensor groups, where known
 
     def is_gated_repository(self, repository: str) -> bool:
         """Whether downloading `repository` (this model's id or an alias) needs a token: the gate is the publisher's,

@@ -67,6 +67,7 @@ class Fit(Record):
     kv_split: int
     outside_gib: float  # HIP graphs, outside the fraction (0 with graphs off)
     windowed: str = ""  # e.g. "18 of 36 layers keep 8319 tokens"
+    weights_split: str = ""  # the checkpoint's tensor groups when not all of one width (catalog/weight_bytes.py)
 
     @property
     def budget_gib(self) -> float:
@@ -130,8 +131,10 @@ class Fit(Record):
         split = f" / {self.kv_split}" if self.kv_split > 1 else ""
         windowed = f"; {self.windowed}" if self.windowed else ""
         runtime = "activations and non-torch" if self.engine == "vllm" else "non-torch"
-        text = (f"weights {self.weights_gib:.2f} GiB × {self.weight_factor} + {runtime} {self.runtime_gib:.2f} GiB + "
-                f"KV {self.kv_gib:.2f} GiB (one {self.max_len}-token sequence{split}{windowed})")
+        stored = f" ({self.weights_split}, / {self.gpus} GPUs)" if self.weights_split else ""
+        text = (f"weights {self.weights_gib:.2f} GiB{stored} × {self.weight_factor} + {runtime} "
+                f"{self.runtime_gib:.2f} GiB + KV {self.kv_gib:.2f} GiB (one {self.max_len}-token sequence{split}"
+                f"{windowed})")
         if self.engine == "sglang" and self.kv_left_gib > 0:
             text += f"; KV pool {self.kv_left_gib:.2f} GiB"
             if self.kv_left_gib < self.kv_gib:

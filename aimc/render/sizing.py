@@ -10,7 +10,8 @@ import math
 import re
 from fractions import Fraction
 
-from aimc.catalog.model_facts import builtin_catalog, bytes_per_parameter
+from aimc.catalog.model_facts import builtin_catalog
+from aimc.catalog.weight_bytes import weight_bytes
 from aimc.memo import per_compile
 from aimc.model.inputs import ResourcesPerGpu
 from aimc.model.plan import ResolvedEngine
@@ -19,7 +20,8 @@ from aimc.records import asdict, replace
 # -- model weights ------------------------------------------------------------------------------------------
 
 def weight_gb(engine: ResolvedEngine, models=None) -> float | None:
-    """Weights to download and load, in GB (10^9 bytes): parameters × bytes per parameter of the recipe's precision.
+    """Weights to download and load, in GB (10^9 bytes): per tensor group of the recipe's precision's checkpoint
+    (catalog/weight_bytes.py; parameters × bytes per parameter where all are one width).
 
     `models` is the facts.ModelCatalog of the build (built-in facts plus the repository's AIMModel documents);
     None when the model has no facts."""
@@ -27,7 +29,7 @@ def weight_gb(engine: ResolvedEngine, models=None) -> float | None:
     found = catalog.lookup(engine.endpoint.model, engine.recipe.huggingface_id, engine.recipe.model_id)
     if found is None:
         return None
-    return found.parameters_b * bytes_per_parameter(engine.recipe.precision)
+    return weight_bytes(found, engine.recipe.precision).gb
 
 
 # -- startup budget -----------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ API_VERSION = "aim.engine.amd.com/v1alpha1"
 ORDER = ("architecture", "parametersB", "activeParametersB", "layers", "hiddenSize", "attentionHeads", "kvHeads",
          "headDim", "kvLatentDim", "maxContextLength", "nativePrecision", "nativeWeightBits", "quantization",
          "experts", "expertsPerToken", "slidingWindow", "slidingWindowLayers", "attentionChunkSize",
-         "chunkedAttentionLayers")
+         "chunkedAttentionLayers", "quantizedLayout")
 
 
 def document_name(model_id: str) -> str:

@@ -18,7 +18,8 @@ and the multimodal adjustment.
 
 from __future__ import annotations
 
-from aimc.catalog.model_facts import ModelFacts, bytes_per_parameter
+from aimc.catalog.model_facts import ModelFacts
+from aimc.catalog.weight_bytes import weight_bytes
 from aimc.model.plan import Fit
 from aimc.resolve.fit_kv import GIB, sequence_kv
 from aimc.resolve.fit_settings import Settings
@@ -72,7 +73,8 @@ def attention_backend(model: ModelFacts, tp: int, settings: Settings) -> str:
 def compute(model: ModelFacts, precision: str, tp: int, pp: int, memory_gib: float, settings: Settings,
             version: str | None = None) -> Fit:  # one accounting for every shipped release (see the docstring)
     gpus = tp * pp
-    weights = model.parameters_b * 1e9 * bytes_per_parameter(precision) / gpus / GIB
+    stored = weight_bytes(model, precision)  # per tensor group: a quantized checkpoint keeps some at 16 bits
+    weights = stored.gb * 1e9 / gpus / GIB
     max_len = settings.max_len or model.max_context
     chunked, graph_bs = defaults(memory_gib, tp)
     kv = sequence_kv(model, max_len, settings.kv_dtype, tp, pp, settings.batched_tokens or chunked)
@@ -85,4 +87,4 @@ def compute(model: ModelFacts, precision: str, tp: int, pp: int, memory_gib: flo
         fraction *= AITER_FACTOR
     graphs = 0.0 if settings.no_graphs else (settings.graph_max_bs or graph_bs) * 2 / 1024
     return Fit(model.id, "sglang", gpus, memory_gib, fraction, "; ".join(notes), weights, WEIGHT_FACTOR,
-               NON_TORCH_GIB, kv.gib, max_len, kv.split, graphs, kv.windowed)
+               NON_TORCH_GIB, kv.gib, max_len, kv.split, graphs, kv.windowed, stored.describe())

@@ -21,8 +21,9 @@ OpenAI server: 8192 on GPUs of 70 GiB or more, else 2048; from 0.34, 16384 on GP
 from __future__ import annotations
 
 from aimc.catalog.flag_sets import PINNED
-from aimc.catalog.model_facts import ModelFacts, bytes_per_parameter
+from aimc.catalog.model_facts import ModelFacts
 from aimc.catalog.runtime import version_key
+from aimc.catalog.weight_bytes import weight_bytes
 from aimc.model.plan import Fit
 from aimc.resolve.fit_kv import GIB, sequence_kv
 from aimc.resolve.fit_settings import Settings
@@ -54,7 +55,8 @@ def compute(model: ModelFacts, precision: str, tp: int, pp: int, memory_gib: flo
             version: str | None = None) -> Fit:
     """The fit by the accounting of vLLM `version` (a shipped flag-set version; default: the default image's)."""
     gpus = tp * pp
-    weights = model.parameters_b * 1e9 * bytes_per_parameter(precision) / gpus / GIB
+    stored = weight_bytes(model, precision)  # per tensor group: a quantized checkpoint keeps some at 16 bits
+    weights = stored.gb * 1e9 / gpus / GIB
     max_len = settings.max_len or model.max_context
     kv = sequence_kv(model, max_len, settings.kv_dtype, tp, pp, batched_tokens(memory_gib, settings, version))
     graphs = 0.0 if settings.no_graphs else GRAPHS_GIB
@@ -66,4 +68,4 @@ def compute(model: ModelFacts, precision: str, tp: int, pp: int, memory_gib: flo
             utilisation, runtime, graphs = 1.0, runtime + graphs, 0.0
             note = f"vLLM {version}'s default: sized from measured memory"
     return Fit(model.id, "vllm", gpus, memory_gib, utilisation, note, weights, WEIGHT_FACTOR, runtime, kv.gib,
-               max_len, kv.split, graphs, kv.windowed)
+               max_len, kv.split, graphs, kv.windowed, stored.describe())
