@@ -145,7 +145,11 @@ def hardened_pod_problems(pod: dict) -> list[str]:
             problems.append(f"{name}: privileged is not false")
         if context.get("allowPrivilegeEscalation") is not False:
             problems.append(f"{name}: allowPrivilegeEscalation is not false")
-        if (context.get("capabilities") or {}).get("drop") != ["ALL"] or (context.get("capabilities") or {}).get("add"):
+        capabilities = context.get("capabilities") or {}
+        # IPC_LOCK comes back only for a container that requests an RDMA device (RDMA pins memory): nothing else
+        rdma = any(r.startswith("rdma/") or r in ("amd.com/nic", "amd.com/vnic")
+                   for r in (container.get("resources") or {}).get("limits", {}))
+        if capabilities.get("drop") != ["ALL"] or capabilities.get("add", []) not in ([], ["IPC_LOCK"] if rdma else []):
             problems.append(f"{name}: capabilities not dropped")
         if context.get("seccompProfile", {}).get("type", pod_seccomp) != "RuntimeDefault":
             problems.append(f"{name}: seccomp profile is not RuntimeDefault")
@@ -201,6 +205,9 @@ def test_the_hardened_pod_check_catches_each_problem():
         {**safe, "volumes": [{"name": "h", "hostPath": {"path": "/"}}]},
         {**safe, "securityContext": {}},
         {**safe, "containers": [{"name": "c", "securityContext": {"privileged": True}}]},
+        {**safe, "containers": [{"name": "c", "securityContext": {
+            "privileged": False, "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"], "add": ["IPC_LOCK"]}}}]},  # IPC_LOCK without an RDMA device
     ]
     assert all(hardened_pod_problems(pod) for pod in unsafe)
 
