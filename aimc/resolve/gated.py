@@ -5,8 +5,8 @@ an AIMModel document may say so too) and which endpoints give the pod a token.
 
 from __future__ import annotations
 
-from aimc.model.facts import ModelCatalog
 from aimc.errors import Diagnostic
+from aimc.model.facts import ModelCatalog
 from aimc.model.inputs import Endpoint, Inventory
 
 # Variables the Hugging Face Hub client reads a token from (huggingface_hub constants: HF_TOKEN, and the older
