@@ -13,6 +13,7 @@ from aimc.errors import Diagnostic
 from aimc.memo import per_compile
 from aimc.model.inputs import YamlPairs
 from aimc.records import Record
+from aimc.resolve import world_size
 from aimc.resolve.arg_merge import ArgProblem, ArgSource, MergedArg, MergedArgs, merge_args
 from aimc.resolve.flag_migration import migrated
 from aimc.resolve.flag_names import SGLANG_TO_VLLM
@@ -55,7 +56,9 @@ def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served
     flags = flag_set(engine, version)
     dropped: list[str] = []
     checked_args = _check_args(flags, merged.args, problems, dropped)
-    startup_problems = startup_check(engine, flags.version, checked_args, gpu_count, pod_gpus)
+    startup_problems = startup_check(engine, flags.version, checked_args, gpu_count)
+    if pod_gpus is not None:  # a pod of its own: TP × PP must be its GPUs (a group's sizes are planned)
+        startup_problems[:0] = world_size.problems(engine, flags.version, checked_args, gpu_count, pod_gpus)
     if startup_problems:  # where each flag was written, only when a problem needs it
         sources = {arg.flag: (arg.source, arg.key) for arg in merged.args}
         for problem in startup_problems:

@@ -108,32 +108,12 @@ class StartupProblem(Record):
     severity: str = "error"
 
 
-def check(engine: str, version: str, args: dict, gpu_count: int, pod_gpus: int | None = None) -> list[StartupProblem]:
+def check(engine: str, version: str, args: dict, gpu_count: int) -> list[StartupProblem]:
     """Every start-up check of `engine` at the shipped flag-set `version` over the final flags (flag -> value; None
-    for a bare flag). `gpu_count` is the tensor-parallel size aimc sets; `pod_gpus` the GPUs of the pod when it runs
-    alone (None: a multi-node group, whose pipeline-parallel size aimc plans itself)."""
-    out = _world_size(engine, version, args, gpu_count, pod_gpus) if pod_gpus is not None else []
+    for a bare flag)."""
     if engine == "vllm":
-        return out + _vllm(version, args)
-    return out + _sglang(version, args, gpu_count)
-
-
-def _world_size(engine: str, version: str, args: dict, tp: int, pod_gpus: int) -> list[StartupProblem]:
-    """Both engines start one worker process per GPU, tensor × pipeline parallel of them on the node: vLLM's
-    executor (vllm/v1/executor/multiproc_executor.py: world_size = tensor_parallel_size × pipeline_parallel_size,
-    local ranks on this node's devices) fails when they outnumber the visible devices (local_world_size <= device
-    count), SGLang's launcher (srt/entrypoints/engine.py, one scheduler per tp_rank × pp_rank, gpu_id from the rank)
-    likewise. A pod sees exactly the GPUs it requests (the device plugin), so TP × PP must be that number."""
-    pp = _int(_first(args, "--pipeline-parallel-size", "--pp-size")) or 1
-    if pp <= 1 or tp * pp == pod_gpus:
-        return []
-    name = "vLLM" if engine == "vllm" else "SGLang"
-    return [StartupProblem("--pipeline-parallel-size", (
-        f"pipeline-parallel size {pp} × tensor-parallel size {tp} = {tp * pp} worker processes, one GPU each, but the "
-        f"pod has {pod_gpus} GPUs: {name} {version} fails to start (more local ranks than visible devices). On one "
-        f"node aimc sets the tensor-parallel size to the configuration's GPU count, so remove the pipeline-parallel "
-        f"size (pipeline parallelism is for multi-node groups, which aimc plans when a configuration needs more GPUs "
-        f"than a node has)"))]
+        return _vllm(version, args)
+    return _sglang(version, args, gpu_count)
 
 
 def _where(rule: str, version: str) -> str | None:
