@@ -106,7 +106,7 @@ class FrozenTree(Mapping):
             return bool(self._data == other._data)
         return bool(self._data == other) if isinstance(other, dict) else NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]  # like the dict it shows
+    __hash__ = None  # type: ignore[assignment]  # unhashable, like the dict it shows
 
     def __repr__(self) -> str:
         return f"FrozenTree({self._data!r})"
@@ -133,7 +133,7 @@ class FrozenList(Sequence):
             return bool(self._data == other._data)
         return bool(list(self._data) == other) if isinstance(other, list) else NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable, like the list it shows
 
     def __repr__(self) -> str:
         return f"FrozenList({self._data!r})"
