@@ -49,3 +49,14 @@ def test_unknown_fields_of_passed_through_objects_have_line_numbers(aimc, tmp_pa
     result = _build(aimc, tmp_path, {"cm.yaml": config_map}, "validate")
     assert result.code == 1
     assert "cm.yaml:7: binaryDataa: unknown field for V1ConfigMap (ConfigMap 'x')" in result.err
+
+
+def test_every_message_is_one_printable_line_whatever_its_file_field_or_quoted_value_holds():
+    """A model id, a field or a file name holding a line break or an escape sequence must not split `file:line` (a
+    fake `model.yaml:1:` line in a CI log) nor reach the terminal; text that needs no escape stays as it is."""
+    from aimc.errors import Diagnostic
+
+    warning = Diagnostic("a\nb.yaml", 3, "spec.x\ny", "no facts for model 'x\nmodel.yaml:1: fake\x1b[31m'", "warning")
+    assert warning.format() == ("a\\nb.yaml:3: warning: spec.x\\ny: no facts for model "
+                                "'x\\nmodel.yaml:1: fake\\x1b[31m'")
+    assert Diagnostic("c.yaml", 1, "f", "a \\d path").format() == "c.yaml:1: f: a \\d path"
