@@ -330,3 +330,14 @@ def test_a_committed_absolute_link_is_skipped_with_a_warning_not_a_crash(aimc, s
     for link in ("outside.yaml", "up.yaml"):
         assert (f"HEAD:deploy/endpoints/{link}: warning: symbolic link to an absolute path or out of the repository: "
                 "not read at this revision") in both.err, both.err
+
+
+@pytest.mark.parametrize("old, new", [(1, True), (1, 1.0), (1, "1"), (True, "true"), (0.0, -0.0), (None, "null")])
+def test_a_change_of_type_alone_is_a_change_as_a_value_in_a_list_and_in_a_mapping(old, new):
+    """DeepDiff matches list items by hash (1 == 1.0 == True, 0.0 == -0.0): the typed walk names what it misses."""
+    def obj(value):
+        return {"kind": "X", "metadata": {"name": "x"}, "spec": {"v": value, "args": ["--x", value]}}
+
+    assert _changes(obj(old), obj(new)) == [("spec.args[1] (--x)", "changed", old, new), ("spec.v", "changed", old, new)]
+    assert _changes(obj(new), obj(old)) == [("spec.args[1] (--x)", "changed", new, old), ("spec.v", "changed", new, old)]
+    assert _changes(obj(old), obj(old)) == []

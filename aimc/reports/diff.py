@@ -21,6 +21,7 @@ from aimc.emit.output import dump_yaml, plain
 from aimc.emit.scalars import markdown_block, markdown_code, markdown_text
 from aimc.errors import comment_text
 from aimc.records import Record, serialisable
+from aimc.reports.typed_compare import missed_by_deepdiff
 
 # Lists the API server merges by the items' `name` (patchMergeKey: name) or treats as keyed by name.
 NAMED_LISTS = frozenset({
@@ -122,16 +123,19 @@ def field_changes(old: dict, new: dict) -> tuple[FieldChange, ...]:
     keyed: set[tuple] = set()
     old_n, new_n = normalise(old, (), keyed), normalise(new, (), keyed)
     delta = DeepDiff(old_n, new_n, view="tree")
-    changes = []
+    changes, reported = [], []
     for report_type, levels in delta.items():
         change = _CHANGE_OF.get(report_type)
         if change is None:  # pragma: no cover - other report types (e.g. repetition) need ignore_order
             continue
         for level in levels:
-            path = format_path(level.path(output_format="list"), keyed) + _flag_of(level)
+            elements = level.path(output_format="list")
+            reported.append(tuple(elements))
             old_value = None if change == "added" else _value(level.t1)
             new_value = None if change == "removed" else _value(level.t2)
-            changes.append(FieldChange(path, change, old_value, new_value))
+            changes.append(FieldChange(format_path(elements, keyed) + _flag_of(level), change, old_value, new_value))
+    for elements, old_value, new_value, flag in missed_by_deepdiff(old_n, new_n, reported):  # 1 / 1.0 / true
+        changes.append(FieldChange(format_path(list(elements), keyed) + flag, "changed", old_value, new_value))
     return tuple(sorted(changes, key=lambda c: (_path_sort_key(c.path), c.change)))
 
 
