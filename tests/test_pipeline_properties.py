@@ -2,8 +2,10 @@
 UserError; it never raises anything else.
 
 Strategies generate valid inventories, endpoints and repository-local recipes from the built-in catalog's models,
-hardware and GPU counts, then mutate them (drop or replace fields, wrong types, random JSON values, unicode names,
-bytes flipped in the YAML text). The default suite runs a small, derandomised number of examples; the large run is
+hardware and GPU counts, then mutate them: benign changes (another valid value, keys in another order, a scalar of
+another YAML type) and damaging ones (drop or replace fields, wrong types, random JSON values, unicode names, an
+inline credential, bytes flipped in the YAML text), about one in two each, so that mutated repositories still render
+often enough for the checks of rendered objects to run (tests/test_pipeline_differential.py measures the rates). The default suite runs a small, derandomised number of examples; the large run is
 
     AIMC_HYPOTHESIS_EXAMPLES=10000 python3 -m pytest tests/test_pipeline_properties.py
 
@@ -23,6 +25,8 @@ from hypothesis import strategies as st
 from test_cli_boundaries import hardened_pod_problems, pod_specs
 from test_cli_build import CRD_SCHEMAS, NEWEST_KUBERNETES
 
+from aimc.catalog.model_facts import gpu
+from aimc.catalog.runtime import runtime
 from aimc.emit import output as emit
 from aimc.errors import UserError
 from aimc.pipeline import Options, compile
@@ -60,7 +64,8 @@ def node_pool(draw, index: int):
     pool = {"name": f"pool-{index}", "hardware": draw(st.sampled_from(HARDWARE)),
             "gpusPerNode": draw(st.sampled_from([1, 2, 4, 8])), "nodeCount": draw(st.integers(1, 4))}
     if draw(st.booleans()):
-        pool["nodeSelector"] = {"amd.com/gpu.product-name": draw(st.from_regex(r"\A[A-Za-z0-9_]{1,20}\Z"))}
+        pool["nodeSelector"] = {"amd.com/gpu.product-name": draw(st.from_regex(
+            r"\A[A-Za-z0-9]([A-Za-z0-9_]{0,18}[A-Za-z0-9])?\Z"))}
     if draw(st.booleans()):
         pool["tolerations"] = [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
     return pool
@@ -69,7 +74,8 @@ def node_pool(draw, index: int):
 @st.composite
 def inventory(draw, hardware=()):
     """Node pools; the first ones carry `hardware` (what the endpoints need), with 8 GPUs per node."""
-    pools = [{"name": f"need-{i}", "hardware": hw, "gpusPerNode": 8, "nodeCount": draw(st.integers(1, 4))}
+    # Room for every endpoint: 3 endpoints × 8 replicas × 8 GPUs, and the surge of a rolling update.
+    pools = [{"name": f"need-{i}", "hardware": hw, "gpusPerNode": 8, "nodeCount": draw(st.integers(48, 64))}
              for i, hw in enumerate(dict.fromkeys(hardware))]
     pools += [draw(node_pool(i)) for i in range(draw(st.integers(0 if pools else 1, 2)))]
     spec = {"nodePools": pools}
@@ -79,9 +85,24 @@ def inventory(draw, hardware=()):
 
 
 FAKE_TOKEN = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"  # shaped like a Hugging Face token; must never render
-CONFIGS = [(r, c) for r in CATALOG.recipes for c in r.configs if c.enabled and r.model_id]
-SAFE_ARGS = {"vllm": ["--max-num-seqs", "--enforce-eager", "--enable-prefix-caching", "--seed"],
-             "sglang": ["--max-running-requests", "--disable-radix-cache", "--enable-metrics"]}
+CONFIGS = [(r, c) for r in CATALOG.recipes for c in r.configs if c.enabled and r.model_id
+           and runtime().default_image(c.engine, gpu(r.hardware).arch)]  # an engine with an image there
+# Flags each engine accepts on any model, with values it accepts. SGLang's --hybrid-kvcache-ratio takes an optional
+# value, so `true` (the bare flag), `1`, `1.0` and `"1"` are all valid and render in two ways: values Python calls
+# equal, which a memo keyed on raw values once mixed up (issue 21).
+_COUNT = st.one_of(st.integers(1, 512), st.integers(1, 512).map(str))
+_SWITCH = st.one_of(st.booleans(), st.none())
+SAFE_ARGS = {"vllm": {"--max-num-seqs": _COUNT, "--enforce-eager": _SWITCH, "--enable-prefix-caching": _SWITCH,
+                      "--seed": st.integers(0, 1000)},
+             "sglang": {"--max-running-requests": _COUNT, "--disable-radix-cache": _SWITCH,
+                        "--enable-metrics": _SWITCH,
+                        "--hybrid-kvcache-ratio": st.sampled_from([True, 1, 1.0, "1", "0.5", 0.5])}}
+SECRET_NAMES = ("HF_TOKEN", "VLLM_API_KEY")
+
+
+def custom_args(engine: str):
+    return st.lists(st.sampled_from(sorted(SAFE_ARGS[engine])), max_size=2, unique=True).flatmap(
+        lambda flags: st.fixed_dictionaries({flag: SAFE_ARGS[engine][flag] for flag in flags}))
 
 
 @st.composite
@@ -98,20 +119,25 @@ def endpoint(draw, name: str, target=None):
         "replicas": st.integers(0, 8),
         "autoScaling": st.builds(lambda low, extra, on: {"enabled": on, "minReplicas": low, "maxReplicas": low + extra},
                                  st.integers(1, 4), st.integers(0, 4), st.booleans()),
-        "customArgs": st.dictionaries(st.sampled_from(SAFE_ARGS[engine]),
-                                      st.one_of(st.integers(1, 512).map(str), st.booleans(), st.none()), max_size=2),
+        "customArgs": custom_args(engine),
         "aimFrameworkOverrides": st.fixed_dictionaries({}, optional={
             "gpuMemoryUtilization": st.floats(0.5, 0.95), "trustRemoteCode": st.booleans(),
             "maxNumSeqs": st.integers(1, 512), "enablePrefixCaching": st.booleans(), "enforceEager": st.booleans()}),
-        "env": st.lists(st.fixed_dictionaries({"name": st.one_of(st.from_regex(r"\A[A-Z][A-Z0-9_]{0,15}\Z"),
-                                                                 st.sampled_from(["HF_TOKEN", "VLLM_API_KEY"])),
-                                               "value": st.one_of(st.text(max_size=20), st.just(FAKE_TOKEN))}),
-                        max_size=2, unique_by=lambda e: e["name"]),
+        # Credentials come from a Secret (an inline one is refused: the `inline_token` mutation covers that).
+        "env": st.lists(st.one_of(
+            st.fixed_dictionaries({"name": st.from_regex(r"\A[A-Z][A-Z0-9_]{0,15}\Z").filter(
+                lambda name: name not in SECRET_NAMES and not re.search("TOKEN|KEY|SECRET|PASSWORD", name)),
+                "value": st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20)}),
+            st.fixed_dictionaries({"name": st.sampled_from(SECRET_NAMES), "valueFrom": st.just(
+                {"secretKeyRef": {"name": "hf-token", "key": "token"}})})),
+            max_size=2, unique_by=lambda e: e["name"]),
     }
     for key, strategy in choices.items():
         if draw(st.booleans()):
             spec[key] = draw(strategy)
-    if draw(st.booleans()):
+    if "replicas" in spec and "autoScaling" in spec:  # with autoscaling, spec.replicas must be minReplicas
+        spec["replicas"] = spec["autoScaling"]["minReplicas"]
+    if draw(st.booleans()) or "customArgs" in spec:  # customArgs are one engine's flags: name the engine
         spec["servingEngine"] = engine
     elif draw(st.booleans()):
         spec["servingEngines"] = [engine if draw(st.booleans()) else {"engine": engine}]
@@ -135,11 +161,10 @@ def local_recipe(draw):
 
 
 @st.composite
-def repository(draw):
-    """An inventory and 1–3 endpoints with distinct names, mostly ones the catalog and inventory can serve;
-    sometimes a local recipe."""
+def repository(draw, servable: bool = True):
+    """An inventory and 1–3 endpoints with distinct names that the catalog and the inventory can serve (servable
+    False: endpoints of anything valid, which mostly nothing serves); sometimes a local recipe."""
     names = draw(st.lists(dns_label, min_size=1, max_size=3, unique=True))
-    servable = draw(st.integers(0, 4)) > 0
     targets = [draw(st.sampled_from(CONFIGS)) if servable else None for _ in names]
     hardware = [t[0].hardware for t in targets if t]
     documents = [draw(inventory(hardware))] + [draw(endpoint(n, t)) for n, t in zip(names, targets)]
@@ -184,30 +209,102 @@ def _drop(value, path):
     return [(_drop(v, rest) if i == head else v) for i, v in enumerate(value)]
 
 
+# Values of another YAML type that Python calls equal, or that read alike: a changed type must never pass unnoticed.
+# Keyed by (type, value): in a plain dict `True` and `1` would be one key (the bug of issue 21, in a test).
+RETYPED = {(bool, True): [1, "true"], (bool, False): [0, "false"], (int, 1): [True, 1.0, "1"],
+           (int, 0): [False, 0.0, "0"], (str, "1"): [1, True]}
+
+
+def _retypings(value) -> list:
+    return RETYPED.get((type(value), value), []) if isinstance(value, (bool, int, str)) else []
+
+
+def _leaves(document):
+    return [path for path in _paths(document) if path and not isinstance(_at(document, path), (dict, list))]
+
+
+def _at(document, path):
+    for part in path:
+        document = document[part]
+    return document
+
+
+def _endpoints(documents) -> list[int]:
+    return [i for i, d in enumerate(documents) if isinstance(d, dict) and d.get("kind") == "AIMEndpoint"]
+
+
+@st.composite
+def benign_change(draw, documents):
+    """A change that keeps a repository servable, mostly: another valid value of one endpoint field, the keys of a
+    mapping in another order, or a scalar of another YAML type (`1` -> `1.0`, `true` -> `1`)."""
+    index = draw(st.sampled_from(_endpoints(documents) or range(len(documents))))
+    document = documents[index]
+    action = draw(st.sampled_from(["redraw", "reorder", "retype"]))
+    if action == "redraw" and document.get("kind") == "AIMEndpoint":
+        spec = document["spec"]
+        engine = spec.get("servingEngine") if isinstance(spec.get("servingEngine"), str) else "vllm"
+        field = draw(st.sampled_from(["replicas", "customArgs", "labels", "weight"]))
+        if field == "replicas" and "autoScaling" not in spec:
+            spec = {**spec, "replicas": draw(st.integers(0, 8))}
+        elif field == "customArgs":
+            spec = {**spec, "customArgs": draw(custom_args(engine)), "servingEngine": engine}
+            spec.pop("servingEngines", None)
+        elif field == "weight":
+            spec = {**spec, "traffic": {"weight": draw(st.integers(0, 100))}}
+        else:
+            document = {**document, "metadata": {**document["metadata"], "labels": {"team": draw(
+                st.from_regex(r"\A[a-z0-9]{1,10}\Z"))}}}
+        document = {**document, "spec": spec}
+    elif action == "reorder":
+        mappings = [p for p in _paths(document) if isinstance(_at(document, p), dict) and len(_at(document, p)) > 1]
+        if mappings:
+            path = draw(st.sampled_from(mappings))
+            items = list(_at(document, path).items())
+            document = _replace(document, path, dict(draw(st.permutations(items))))
+    else:
+        retypable = [p for p in _leaves(document) if _retypings(_at(document, p))]
+        if retypable:
+            path = draw(st.sampled_from(retypable))
+            document = _replace(document, path, draw(st.sampled_from(_retypings(_at(document, path)))))
+    return [document if i == index else d for i, d in enumerate(documents)]
+
+
+@st.composite
+def damaging_change(draw, documents):
+    """Drop or replace a field, add one, unicode, a wrong type, or a credential written inline."""
+    documents = list(documents)
+    index = draw(st.sampled_from(range(len(documents))))
+    document = documents[index]
+    path = draw(st.sampled_from(list(_paths(document))[1:]))
+    action = draw(st.sampled_from(["drop", "replace", "add", "unicode", "wrong-type", "inline-token"]))
+    if action == "drop" and path:
+        document = _drop(document, path)
+    elif action == "replace":
+        document = _replace(document, path, draw(json_value))
+    elif action == "add":
+        target = path[:-1] if path else path
+        parent = _at(document, target)
+        if isinstance(parent, dict):
+            document = _replace(document, target, {**parent, draw(st.text(max_size=12)): draw(json_value)})
+    elif action == "unicode":
+        document = _replace(document, path, draw(st.text(min_size=1, max_size=70)))
+    elif action == "wrong-type":
+        document = _replace(document, path, draw(st.sampled_from([None, True, 0, -1, 2**40, 1.5, "", [], {}])))
+    elif document.get("kind") == "AIMEndpoint" and isinstance(document.get("spec"), dict):
+        name = draw(st.sampled_from(SECRET_NAMES + ("EXTRA_SETTING",)))
+        env = [{"name": name, "value": FAKE_TOKEN}]  # must be refused, never rendered
+        document = {**document, "spec": {**document["spec"], "env": env}}
+    documents[index] = document
+    return documents
+
+
 @st.composite
 def mutated(draw, documents):
+    """1–3 changes, each benign or damaging (about one in two)."""
     documents = list(documents)
     for _ in range(draw(st.integers(1, 3))):
-        index = draw(st.integers(0, len(documents) - 1))
-        document = documents[index]
-        path = draw(st.sampled_from(list(_paths(document))[1:]))
-        action = draw(st.sampled_from(["drop", "replace", "add", "unicode", "wrong-type"]))
-        if action == "drop" and path:
-            document = _drop(document, path)
-        elif action == "replace":
-            document = _replace(document, path, draw(json_value))
-        elif action == "add":
-            target = path[:-1] if path else path
-            parent = document
-            for part in target:
-                parent = parent[part]
-            if isinstance(parent, dict):
-                document = _replace(document, target, {**parent, draw(st.text(max_size=12)): draw(json_value)})
-        elif action == "unicode":
-            document = _replace(document, path, draw(st.text(min_size=1, max_size=70)))
-        else:
-            document = _replace(document, path, draw(st.sampled_from([None, True, 0, -1, 2**40, 1.5, "", [], {}])))
-        documents[index] = document
+        change = benign_change if draw(st.booleans()) else damaging_change
+        documents = draw(change(documents))
     return documents
 
 
@@ -217,19 +314,30 @@ def to_yaml(documents) -> str:
 
 @st.composite
 def mangled_text(draw, text: str):
-    """Byte-level damage to the YAML text: delete, duplicate or insert a character (tabs, colons, brackets, ...)."""
+    """Damage to the YAML text: delete, duplicate or insert a character (tabs, colons, brackets, ...), duplicate a
+    line; or changes YAML ignores, which must change nothing: a comment at the end of a line, a blank line, trailing
+    spaces, CRLF line ends."""
     for _ in range(draw(st.integers(1, 3))):
-        position = draw(st.integers(0, max(len(text) - 1, 0)))
-        action = draw(st.sampled_from(["delete", "insert", "duplicate-line"]))
-        if action == "delete":
-            text = text[:position] + text[position + 1:]
-        elif action == "insert":
-            text = text[:position] + draw(st.sampled_from(["\t", ":", "[", "{", "-", "&a", "*a", "'", '"', "\n", " ",
-                                                             "\ufeff", "#", "!!", "%"])) + text[position:]
-        else:
-            lines = text.split("\n")
-            line = draw(st.integers(0, len(lines) - 1))
+        lines = text.split("\n")
+        line = draw(st.sampled_from(range(len(lines))))
+        harmful = draw(st.booleans())  # about one change in two is one YAML ignores
+        action = draw(st.sampled_from(["delete", "insert", "duplicate-line"] if harmful else
+                                      ["comment", "blank-line", "trailing", "crlf"]))
+        if action in ("delete", "insert"):
+            position = sum(len(x) + 1 for x in lines[:line]) + draw(st.integers(0, len(lines[line])))
+            inserted = "" if action == "delete" else draw(st.sampled_from(
+                ["\t", ":", "[", "{", "-", "&a", "*a", "'", '"', "\n", " ", "\ufeff", "#", "!!", "%"]))
+            text = text[:position] + inserted + text[position + (action == "delete"):]
+        elif action == "duplicate-line":
             text = "\n".join(lines[: line + 1] + lines[line:])
+        elif action == "comment" and lines[line].strip() and "#" not in lines[line]:
+            text = "\n".join(lines[:line] + [lines[line] + "  # " + draw(st.text("abc x", max_size=8))] + lines[line + 1:])
+        elif action == "blank-line":
+            text = "\n".join(lines[: line + 1] + [""] + lines[line + 1:])
+        elif action == "trailing":
+            text = "\n".join(lines[:line] + [lines[line] + "   "] + lines[line + 1:])
+        elif action == "crlf":
+            text = text.replace("\r\n", "\n").replace("\n", "\r\n")
     return text
 
 

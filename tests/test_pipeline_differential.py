@@ -1,0 +1,219 @@
+"""Differential properties (issue 21): what aimc renders for an endpoint depends on that endpoint, its repository's
+inventory and recipes, and nothing else: not on the other endpoints, not on what the process built before, and
+`aimc diff` sees every change of the rendered bytes, a change of YAML type alone included.
+
+The repositories come from tests/test_pipeline_properties.py (servable ones; `benign_change` for a second, related
+repository: another value, another key order, or a scalar of another YAML type such as `true` -> `1`). The default run
+is small and derandomised; `AIMC_HYPOTHESIS_EXAMPLES=N` runs N examples per property with random seeds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import REPO
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+from test_pipeline_properties import API, benign_change, repository, to_yaml
+
+from aimc.emit import output as emit
+from aimc.errors import UserError
+from aimc.pipeline import Options, compile
+from aimc.reports import diff
+
+EXAMPLES = int(os.environ.get("AIMC_HYPOTHESIS_EXAMPLES", "0"))
+SETTINGS = settings(
+    deadline=None,
+    derandomize=not EXAMPLES,  # the default run is the same in every CI run
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+
+
+def examples(default: int):
+    """The default count (chosen so that this file runs in well under a minute), or AIMC_HYPOTHESIS_EXAMPLES."""
+    return settings(SETTINGS, max_examples=EXAMPLES or default)
+
+
+def build(documents):
+    """The objects of a build in this process, or None when the repository is refused."""
+    try:
+        return compile(Options(paths=("-",), stdin_text=to_yaml(documents))).objects
+    except UserError:
+        return None
+
+
+def stream(objects) -> str:
+    return emit.to_yaml_stream(list(objects))
+
+
+def built_alone(documents) -> str:
+    """`aimc build -` of the repository in a process of its own, which has built nothing else before."""
+    run = subprocess.run([sys.executable, "-m", "aimc", "build", "-"], input=to_yaml(documents), capture_output=True,
+                         text=True, cwd=REPO, check=False)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def instance(item) -> str | None:
+    return ((item.obj.get("metadata") or {}).get("labels") or {}).get("app.kubernetes.io/instance")
+
+
+def own_objects(objects, name: str) -> dict[tuple, str]:
+    """The objects of one endpoint (labelled with its name as instance), each as YAML. Objects several endpoints share
+    (the model's HTTPRoute and cache claim, the gateway's body-based router) carry no endpoint's name."""
+    return {diff.object_key(item.obj): emit.dump_yaml(item.obj) for item in objects if instance(item) == name}
+
+
+related_pairs = repository().flatmap(lambda a: st.tuples(st.just(a), benign_change(a)))
+
+
+def hybrid_ratio(first, second) -> list[dict]:
+    """The repository of issue 21: two SGLang endpoints of one model, half the traffic each, whose customArgs differ
+    in YAML type only (`true`, `1`): always among the examples of the properties below."""
+    pool = {"name": "mi300x", "hardware": "MI300X", "gpusPerNode": 8, "nodeCount": 2}
+    inventory = {"apiVersion": API, "kind": "ClusterInventory", "metadata": {"name": "c"}, "spec": {"nodePools": [pool]}}
+
+    def endpoint(name, ratio):
+        spec = {"model": "Qwen/Qwen3-32B", "hardware": "MI300X", "gpuCount": 1, "servingEngine": "sglang",
+                "traffic": {"weight": 50}, "customArgs": {"--hybrid-kvcache-ratio": ratio}}
+        return {"apiVersion": API, "kind": "AIMEndpoint", "metadata": {"name": name}, "spec": spec}
+
+    return [inventory, endpoint("qwen-a", first), endpoint("qwen-b", second)]
+
+
+TYPED_TWINS = [(hybrid_ratio(True, 1), hybrid_ratio(1, True)), (hybrid_ratio(1, "1"), hybrid_ratio(True, 1.0))]
+
+
+# -- 1. alone or together ------------------------------------------------------------------------------------
+
+@examples(15)
+@given(repository())
+@example(hybrid_ratio(True, 1))
+def test_each_endpoint_renders_alone_what_it_renders_in_the_whole_repository(documents):
+    whole = build(documents)
+    assume(whole is not None)
+    rest = [d for d in documents if d.get("kind") != "AIMEndpoint"]
+    for endpoint in (d for d in documents if d.get("kind") == "AIMEndpoint"):
+        alone = build([*rest, endpoint])
+        assert alone is not None, "the whole repository builds, so one of its endpoints builds alone"
+        name = endpoint["metadata"]["name"]
+        assert own_objects(alone, name) == own_objects(whole, name)
+        assert own_objects(whole, name), name
+
+
+# -- 2. nothing outlives a build -----------------------------------------------------------------------------
+
+
+
+@examples(6)
+@given(st.one_of(related_pairs, st.tuples(repository(), repository())))
+@example(TYPED_TWINS[0])
+@example(TYPED_TWINS[1])
+def test_a_build_gives_its_own_bytes_whatever_the_process_built_before(pair):
+    """B, A, B, A in one process: each build gives the bytes of a process that built nothing else."""
+    first, second = pair
+    in_process = [build(second), build(first), build(second), build(first)]
+    assume(None not in in_process)
+    expected_first, expected_second = built_alone(first), built_alone(second)
+    assert [stream(o) for o in in_process] == [expected_second, expected_first] * 2
+
+
+# -- 3. diff sees every change -------------------------------------------------------------------------------
+
+def typed(value) -> str:
+    """A leaf as JSON, which writes its type: `true`, `1`, `1.0`, `"1"` and `-0.0` are all different."""
+    return json.dumps(value)
+
+
+def changed_leaves(old, new, path=()):
+    """Paths of the leaves two normalised objects differ in (lists of other lengths: the list's path)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in old.keys() | new.keys():
+            if key in old and key in new:
+                yield from changed_leaves(old[key], new[key], (*path, key))
+            else:
+                yield (*path, key)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            yield from changed_leaves(a, b, (*path, index))
+    elif typed(old) != typed(new):
+        yield path
+
+
+def check_report(base: list[dict], head: list[dict]) -> None:
+    report = diff.compare(base, head, "base", "head")
+    old = {diff.object_key(o): o for o in base}
+    new = {diff.object_key(o): o for o in head}
+    assert {(o.kind, o.namespace, o.name) for o in report.objects if o.status == "added"} == new.keys() - old.keys()
+    assert {(o.kind, o.namespace, o.name) for o in report.objects if o.status == "removed"} == old.keys() - new.keys()
+    changed = {(o.kind, o.namespace, o.name): o for o in report.objects if o.status == "changed"}
+    for key in old.keys() & new.keys():
+        keyed: set[tuple] = set()
+        old_n, new_n = diff.normalise(old[key], (), keyed), diff.normalise(new[key], (), keyed)
+        leaves = [diff.format_path(list(path), keyed) for path in changed_leaves(old_n, new_n)]
+        if not leaves:
+            assert key not in changed
+            continue
+        assert key in changed, (key, leaves)
+        reported = [field.path.split(" (")[0] for field in changed[key].fields]
+        for leaf in leaves:
+            assert any(leaf.startswith(path) or path.startswith(leaf) for path in reported), (key, leaf, reported)
+
+
+@examples(6)
+@given(related_pairs)
+@example(TYPED_TWINS[0])
+@example(TYPED_TWINS[1])
+def test_diff_reports_no_change_exactly_when_the_builds_are_identical_and_names_every_changed_field(pair):
+    """Against each side built in a process of its own: a CI diff compiles both sides in one process."""
+    first, second = pair
+    base, head = build(first), build(second)
+    assume(base is not None and head is not None)
+    assert (stream(base), stream(head)) == (built_alone(first), built_alone(second))
+    report = diff.compare([o.obj for o in base], [o.obj for o in head], "base", "head")
+    identical = {diff.object_key(o.obj): typed(o.obj) for o in base} == {diff.object_key(o.obj): typed(o.obj)
+                                                                         for o in head}
+    assert report.differs != identical
+    check_report([o.obj for o in base], [o.obj for o in head])
+
+
+def test_the_diff_check_sees_a_change_of_type_alone():
+    def obj(value):
+        return {"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"args": ["--x", value], "v": value}}
+
+    for old, new in ((1, True), (1, 1.0), (1, "1"), (0.0, -0.0)):
+        assert sorted(changed_leaves(obj(old), obj(new)), key=str) == [("spec", "args", 1), ("spec", "v")]
+        check_report([obj(old)], [obj(new)])
+
+
+# -- 4. the generators reach rendering -----------------------------------------------------------------------
+
+def render_rate(strategy, count: int, text: bool = False) -> float:
+    outcomes = []
+
+    @settings(SETTINGS, max_examples=count)
+    @given(strategy)
+    def draw(example):
+        try:
+            compile(Options(paths=("-",), stdin_text=example if text else to_yaml(example)))
+            outcomes.append(True)
+        except UserError:
+            outcomes.append(False)
+
+    draw()
+    return sum(outcomes) / len(outcomes)
+
+
+def test_the_generators_reach_rendering():
+    """Valid repositories render (at least 80 %), and mutated and damaged ones often enough for the render-stage
+    properties of tests/test_pipeline_properties.py to run on them."""
+    from test_pipeline_properties import mangled_text, mutated
+
+    count = EXAMPLES or 30
+    assert render_rate(repository(), count) >= 0.8
+    assert render_rate(repository().flatmap(mutated), count) >= 0.2
+    assert render_rate(repository().map(to_yaml).flatmap(mangled_text), count, text=True) >= 0.2
