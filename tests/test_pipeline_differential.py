@@ -213,7 +213,7 @@ def test_the_generators_reach_rendering():
     properties of tests/test_pipeline_properties.py to run on them."""
     from test_pipeline_properties import mangled_text, mutated
 
-    count = EXAMPLES or 30
+    count = EXAMPLES or 40
     assert render_rate(repository(), count) >= 0.8
     assert render_rate(repository().flatmap(mutated), count) >= 0.2
     assert render_rate(repository().map(to_yaml).flatmap(mangled_text), count, text=True) >= 0.2
