@@ -228,10 +228,11 @@ def test_try_repo_validate_checks_every_cluster(try_repo_runs):
 
 
 def test_setup_snippets_pin_a_revision_that_exists():
-    """The README's and the hook manifest's `rev:` must be a tag of this repository or a commit placeholder: pre-commit
+    """The docs' and the hook manifest's `rev:` must be a tag of this repository or a commit placeholder: pre-commit
     fails on a tag that was never made (there was a `rev: v0.1.0` and no such tag)."""
     tags = set(subprocess.run(["git", "tag"], cwd=REPO, capture_output=True, text=True).stdout.split())
-    for source in (REPO / "README.md", REPO / ".pre-commit-hooks.yaml"):
+    for source in (REPO / "docs" / "integrations" / "pre-commit.md", REPO / "docs" / "getting-started" / "first-precommit-hook.md",
+                   REPO / ".pre-commit-hooks.yaml"):
         revs = re.findall(r"^[#\s]*rev:\s*(\S+)", source.read_text(), re.MULTILINE)
         assert revs, source
         for rev in revs:

@@ -93,7 +93,7 @@ def test_kubernetes_validate_knows_the_versions_we_claim():
 
     versions = set(kubernetes_validate.utils.all_versions())
     assert {OLDEST_KUBERNETES, NEWEST_KUBERNETES} <= versions
-    readme = (REPO / "README.md").read_text()
+    readme = (REPO / "docs" / "operations" / "workloads.md").read_text()
     assert f"Kubernetes {OLDEST_KUBERNETES.rsplit('.', 1)[0]} (oldest supported)" in readme
     assert f"{NEWEST_KUBERNETES.rsplit('.', 1)[0]} (newest)" in readme
 

@@ -71,7 +71,7 @@ def test_a_missing_input_file_is_exit_1_in_every_command(aimc, tmp_path, args):
 
 
 def test_color_always_wins_over_no_color_and_the_readme_says_so(aimc):
-    readme = " ".join((REPO / "README.md").read_text().split())
+    readme = " ".join((REPO / "docs" / "integrations" / "ci-diffs.md").read_text().split())
     assert "an explicit `--color always` wins over `NO_COLOR`" in readme
     from aimc.cli.diff import diff
 

@@ -348,8 +348,7 @@ def test_readme_routing_section_states_versions_and_flow():
     from aimc.render import routes_http, routes_pool
     from aimc.validate import routing
 
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("\n## Routing\n", 1)[1].split("\n## ", 1)[0]
+    section = (REPO / "docs" / "operations" / "routing.md").read_text()
     for text in (routing.ENDPOINT_PICKER_IMAGE, routing.BODY_BASED_ROUTER_IMAGE, routes_pool.API_VERSION,
                  routes_http.API_VERSION, "Gateway API v1.6", "Inference Extension v1.5.0", "X-Gateway-Model-Name"):
         assert text in section, text

@@ -142,7 +142,7 @@ def test_explain_shows_the_measured_figures_of_the_selected_configuration(aimc, 
 
 def test_the_readme_sample_report_is_what_aimc_prints():
     sample = (REPO / "tests" / "cases" / "bench-report-markdown" / "expected.yaml").read_text()
-    assert sample in (REPO / "README.md").read_text()
+    assert sample in (REPO / "docs" / "operations" / "benchmarks.md").read_text()
 
 
 # -- hostile results: an error at file:line naming the field, or output that is exactly what it claims ------------
