@@ -216,7 +216,7 @@ def anchor(words: list[str]) -> str:
 
 def cli_page() -> str:
     from aimc.cli import cli
-    root = click.Context(cli, info_name="aimc")
+    root = click.Context(cli, info_name="aimc", **cli.context_settings)
     lines = [GENERATED.format(source="the click commands in aimc/cli/"), "", "# Command options", "",
              "Every command and option, generated from the CLI itself (`aimc COMMAND --help` prints the same). "
              "What the commands do and how they fit together: [Commands](commands.md).", ""]
