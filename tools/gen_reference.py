@@ -12,6 +12,7 @@ Hand-written pages never go into docs/reference/schemas/ or docs/reference/cli.m
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from pathlib import Path
@@ -170,7 +171,8 @@ def walk(command: click.Command, ctx: click.Context, words: list[str]):
 def option_row(param: click.Parameter, ctx: click.Context) -> str | None:
     if not isinstance(param, click.Option) or param.hidden:
         return None
-    names = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
+    # Sorted, short first: click builds the help option anew per context, in an order that depends on what ran before.
+    names = ", ".join(f"`{o}`" for o in sorted([*param.opts, *param.secondary_opts], key=lambda o: (len(o) > 2, o)))
     record = param.get_help_record(ctx)
     help_text = record[1] if record else ""
     metavar = "" if param.is_flag else param.make_metavar(ctx) if _takes_ctx(param) else param.make_metavar()
@@ -248,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         for name in stale:
             print(f"{name}: stale: differs from what tools/gen_reference.py generates from its source")
+            path = ROOT / name
+            old = path.read_text(encoding="utf-8").splitlines(True) if path.is_file() else []
+            print("".join(list(difflib.unified_diff(old, wanted[path].splitlines(True), name, "generated"))[:30]))
         for name in extra:
             print(f"{name}: no schema generates this page any more: remove it")
         if stale or extra:
