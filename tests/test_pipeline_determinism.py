@@ -16,7 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO
+
+# ~50 processes: an end-to-end test, outside the fast loop (issue 25: the fast loop spent a third of its time here).
+pytestmark = pytest.mark.e2e
 
 RUNS = 20
 EXTRA_OBJECTS = """apiVersion: v1

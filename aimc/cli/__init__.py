@@ -12,6 +12,7 @@ import click
 
 from aimc import __version__
 from aimc.cli import streams
+from aimc.cli.examples import add_help_extras, examples_text
 from aimc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UserError
 
 # Command name -> "module:function". A command's module (and what it imports) loads only when that command is looked
@@ -44,6 +45,7 @@ class LazyGroup(click.Group):
             module, function = COMMANDS[cmd_name].split(":")
             command = getattr(importlib.import_module(module), function)
             _with_version(command)
+            add_help_extras(command, cmd_name)
             self.add_command(command, cmd_name)
         return self.commands.get(cmd_name)
 
@@ -56,7 +58,7 @@ def _with_version(command: click.Command) -> None:
         _with_version(sub)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=examples_text(""))
 @click.version_option(__version__, prog_name="aimc")
 @click.option("--traceback", is_flag=True,
               help="Show the Python traceback of an internal error (exit 3), for a bug report; also AIMC_TRACEBACK=1.")
