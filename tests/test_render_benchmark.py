@@ -99,10 +99,27 @@ def test_flag_sets_record_the_release_they_were_read_from():
     assert {"--dataset-name", "--random-input-len", "--output-file", "--tag", "--max-concurrency"} <= names
 
 
+def test_sglang_0_5_23s_client_is_shipped_with_the_flags_only_it_has():
+    """0.5.23's bench client (sglang/benchmark/serving.py cli_main) adds --goodput, --flush-cache-timeout,
+    --rust-client and --rust-worker-threads to 0.5.16's; the flag set is read from its wheel by
+    tools/extract_bench_flags.py."""
+    assert {("sglang", "0.5.16"), ("sglang", "0.5.23")} <= bench_flags.shipped()
+    flag_set = bench_flags.load("sglang", "0.5.23")
+    assert (flag_set["version"], flag_set["tool"]) == ("0.5.23", "python3 -m sglang.bench_serving")
+    assert "sgl-project/sglang@v0.5.23 (PyPI wheel sglang-0.5.23-" in flag_set["source"]
+    argv = ["--rust-client", "--rust-worker-threads", "4", "--goodput", "ttft:300", "--flush-cache-timeout", "5"]
+    assert bench_flags.problems("sglang", argv, "0.5.23") == []
+    assert bench_flags.problems("sglang", ["--rust-client"], "0.5.16")  # not a flag of 0.5.16's client
+    assert bench_flags.problems("sglang", ["--rust-worker-threads", "four"], "0.5.23")  # an int
+    assert bench_flags.load("sglang")["version"] == "0.5.16"  # the default image's client stays the default
+
+
 @pytest.mark.skipif(not os.environ.get("AIMC_BENCH_WHEELS"), reason="set AIMC_BENCH_WHEELS to a folder holding the "
-                    "vllm 0.11.1 and sglang 0.5.5.post3 wheels (pip download NAME==VERSION --no-deps)")
+                    "vllm 0.11.1 and sglang 0.5.5.post3 / 0.5.16 / 0.5.23 wheels (pip download NAME==VERSION "
+                    "--no-deps)")
 def test_shipped_flag_sets_are_what_the_tool_extracts_from_the_wheels():
-    """The wheel-only (AST) route, for the releases it reads; later ones are extracted with --installed in a venv
+    """The wheel-only (AST) route, for the releases it reads (SGLang 0.5.16's gives exactly the flags its
+    --installed extraction gave; 0.5.23's was written by it); the others are extracted with --installed in a venv
     that has the engine (tools/refresh_engine.py), and SHA256SUMS checks what is stored of them."""
     sys.path.insert(0, str(REPO / "tools"))
     import extract_bench_flags
@@ -111,10 +128,14 @@ def test_shipped_flag_sets_are_what_the_tool_extracts_from_the_wheels():
 
     for wheel in sorted(Path(os.environ["AIMC_BENCH_WHEELS"]).glob("*.whl")):
         engine, version = wheel.name.split("-")[:2]
-        if (engine, version) not in (("vllm", "0.11.1"), ("sglang", "0.5.5.post3")):
+        if (engine, version) not in (("vllm", "0.11.1"), ("sglang", "0.5.5.post3"), ("sglang", "0.5.16"),
+                                     ("sglang", "0.5.23")):
             continue
-        data = extract_bench_flags.extract(str(wheel))
-        assert document("bench", engine, version) == json.loads(json.dumps(data, sort_keys=True))
+        data = json.loads(json.dumps(extract_bench_flags.extract(str(wheel)), sort_keys=True))
+        stored = document("bench", engine, version)
+        if version == "0.5.16":  # its source names the --installed route it was stored from
+            data["source"] = stored["source"]
+        assert stored == data
 
 
 # -- the Job ----------------------------------------------------------------------------------------------------

@@ -10,7 +10,10 @@ on a real `argparse.ArgumentParser`:
     `add_dataset_parser` of `vllm/benchmarks/datasets.py` (with its `_ValidateDatasetArgs` action); `--backend`'s
     choices are the keys of `ASYNC_REQUEST_FUNCS` in `vllm/benchmarks/lib/endpoint_request_func.py`.
   * SGLang: the `if __name__ == "__main__":` block of `sglang/bench_serving.py` up to `parser.parse_args()`, with its
-    `LoRAPathAction`; `--backend`'s choices are the keys of `ASYNC_REQUEST_FUNCS` in the same file.
+    `LoRAPathAction`; `--backend`'s choices are the keys of `ASYNC_REQUEST_FUNCS` in the same file. From 0.5.16 on
+    (`sglang/benchmark/serving.py` exists; bench_serving.py only re-exports it): `cli_main` of that file up to
+    `parse_args`, with the module's functions and literal constants it names and `GOODPUT_SLO_METRICS` of
+    `sglang/benchmark/goodput.py` (0.5.16's result equals its `--installed` extraction flag for flag).
 Names those functions use only for defaults (e.g. `RandomMultiModalDataset.DEFAULT_*`) are stand-ins: defaults are
 not recorded. Actions become flags with `flag_of` of `tools/extract_flag_set.py`, so the format is the serving flag
 sets' (`aimc/catalog/engines/*.json`), plus `tool`, the command that parses them.
@@ -23,6 +26,9 @@ Usage:
         --out aimc/catalog/bench/vllm-0.11.1.json
     python tools/extract_bench_flags.py /tmp/wheels/sglang-0.5.5.post3-py3-none-any.whl \
         --out aimc/catalog/bench/sglang-0.5.5.post3.json
+    pip download sglang==0.5.23 --no-deps -d /tmp/wheels
+    python tools/extract_bench_flags.py /tmp/wheels/sglang-0.5.23-cp311-cp311-manylinux_2_34_x86_64.whl \
+        --out /tmp/sglang-0.5.23.json     # then store it: tools/refresh_engine.py's write_layout("bench", ...)
 """
 
 from __future__ import annotations
@@ -99,7 +105,52 @@ def vllm_parser(wheel: zipfile.ZipFile) -> argparse.ArgumentParser:
     return parser
 
 
+def _module_constant(tree: ast.Module, name: str):
+    """The value of a module-level literal `NAME = ...` (a tuple of names, say)."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise SystemExit(f"{name} not found")
+
+
+MODERN_SGLANG = "sglang/benchmark/serving.py"
+
+
+def modern_sglang_parser(wheel: zipfile.ZipFile) -> argparse.ArgumentParser:
+    """SGLang 0.5.16 on: `cli_main` of sglang/benchmark/serving.py (bench_serving.py only re-exports it) run up to
+    `parse_args`, with the module's own argparse helpers (`_finite_positive_float`, `_goodput_slo`,
+    `LoRAPathAction`) and `GOODPUT_SLO_METRICS` of sglang/benchmark/goodput.py, which `_goodput_slo` checks."""
+    import math
+
+    tree = _tree(wheel, MODERN_SGLANG)
+    namespace = _base_namespace()
+    # `Tuple` only appears in the helpers' annotations
+    namespace.update(math=math, Tuple=tuple, ASYNC_REQUEST_FUNCS=_dict_keys(tree, "ASYNC_REQUEST_FUNCS"))
+    if "sglang/benchmark/goodput.py" in wheel.namelist():
+        goodput = _tree(wheel, "sglang/benchmark/goodput.py")
+        namespace["GOODPUT_SLO_METRICS"] = _module_constant(goodput, "GOODPUT_SLO_METRICS")
+    cli_main = _top_level(tree, "cli_main")
+    body = []
+    for statement in cli_main.body:
+        if "parse_args" in ast.unparse(statement):
+            break
+        body.append(statement)
+    called = {node.id for statement in body for node in ast.walk(statement) if isinstance(node, ast.Name)}
+    helpers = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+               and node.name in called]
+    # module constants the parser reads for defaults (`_DEFAULT_SGLANG_FLUSH_CACHE_TIMEOUT` in 0.5.23), literals only
+    for node in tree.body:
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)] if isinstance(node, ast.Assign) else []
+        if any(name in called and name not in namespace for name in names):
+            for name in names:
+                namespace[name] = _module_constant(tree, name)
+    _run([*helpers, *body], namespace)
+    return namespace["parser"]
+
+
 def sglang_parser(wheel: zipfile.ZipFile) -> argparse.ArgumentParser:
+    if MODERN_SGLANG in wheel.namelist():
+        return modern_sglang_parser(wheel)
     tree = _tree(wheel, "sglang/bench_serving.py")
     namespace = _base_namespace()
     namespace["ASYNC_REQUEST_FUNCS"] = _dict_keys(tree, "ASYNC_REQUEST_FUNCS")
@@ -174,8 +225,9 @@ def extract(wheel_path: str, installed: bool = False) -> dict:
     else:
         with zipfile.ZipFile(wheel_path) as wheel:
             parser = vllm_parser(wheel) if engine == "vllm" else sglang_parser(wheel)
-        where = ("vllm/benchmarks/serve.py add_cli_args, vllm/benchmarks/datasets.py add_dataset_parser"
-                 if engine == "vllm" else "sglang/bench_serving.py __main__ argparse")
+            where = ("vllm/benchmarks/serve.py add_cli_args, vllm/benchmarks/datasets.py add_dataset_parser"
+                     if engine == "vllm" else "sglang/benchmark/serving.py cli_main argparse"
+                     if MODERN_SGLANG in wheel.namelist() else "sglang/bench_serving.py __main__ argparse")
     flags = [f for f in (flag_of(a, set(), dotted_json=False) for a in parser._actions) if f]
     return {
         "engine": engine,

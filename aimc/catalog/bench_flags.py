@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from aimc.catalog.flag_set_files import document
+from aimc.catalog.flag_set_files import document, stored_names
 from aimc.catalog.flag_sets import PINNED
 from aimc.memo import catalog_cache
 from aimc.records import frozen
@@ -22,15 +22,20 @@ _TYPES = {"int": int, "float": float, "str": str, "json": json.loads}
 
 
 @cache
-def _engines() -> frozenset[tuple[str]]:
-    return frozenset((engine,) for engine in PINNED)
+def shipped() -> frozenset[tuple[str, str]]:
+    """(engine, version) of every benchmark client flag set shipped in `aimc/catalog/bench/`."""
+    return frozenset((engine, version) for folder, engine, version in stored_names() if folder == "bench")
 
 
-@catalog_cache(_engines)
-def load(engine: str) -> Mapping[str, Any]:
-    """The flag set of the benchmark client in the pinned image of `engine` (catalog data, read once per process);
-    read-only, as every caller shares it."""
-    return frozen(document("bench", engine, PINNED[engine]))
+@catalog_cache(shipped)
+def _read(engine: str, version: str) -> Mapping[str, Any]:
+    return frozen(document("bench", engine, version))
+
+
+def load(engine: str, version: str | None = None) -> Mapping[str, Any]:
+    """The flag set of the benchmark client of `engine` `version` (default: the release of its pinned image) (catalog
+    data, read once per process); read-only, as every caller shares it."""
+    return _read(engine, version or PINNED[engine])
 
 
 class _Refused(Exception):
@@ -42,8 +47,8 @@ class _Parser(argparse.ArgumentParser):
         raise _Refused(message)
 
 
-def parser(engine: str) -> argparse.ArgumentParser:
-    flag_set = load(engine)
+def parser(engine: str, version: str | None = None) -> argparse.ArgumentParser:
+    flag_set = load(engine, version)
     out = _Parser(prog=flag_set["tool"], allow_abbrev=False, add_help=False)
     required = set(flag_set.get("required", ()))
     for flag in flag_set["flags"]:
@@ -63,10 +68,11 @@ def parser(engine: str) -> argparse.ArgumentParser:
     return out
 
 
-def problems(engine: str, argv: list[str]) -> list[str]:
-    """Why the client would refuse `argv` (its arguments after the command), or nothing."""
+def problems(engine: str, argv: list[str], version: str | None = None) -> list[str]:
+    """Why the client of `engine` `version` (default: the pinned image's) would refuse `argv` (its arguments after
+    the command), or nothing."""
     try:
-        parser(engine).parse_args(argv)
+        parser(engine, version).parse_args(argv)
     except _Refused as exc:
         return [str(exc)]
     return []
