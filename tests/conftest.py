@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-# `../shared/fixtures` beside the repository; from a git worktree further down, the nearest ancestor that has one.
-SHARED_FIXTURES = next((p / "shared" / "fixtures" for p in REPO.parents if (p / "shared" / "fixtures").is_dir()),
-                       REPO.parent / "shared" / "fixtures")
-# CI may place shared/ beside a clean clone; allow an explicit override.
-if os.environ.get("AIMC_SHARED_FIXTURES"):
-    SHARED_FIXTURES = Path(os.environ["AIMC_SHARED_FIXTURES"])
+# Upstream files the tests check aimc against (CRDs, Argo CD manifests, AIM profiles, real config.json files, perf
+# data), vendored so that a fresh clone runs the whole suite; tests/fixtures/PROVENANCE*.md say where each came from.
+# AIMC_SHARED_FIXTURES points the tests at another copy of the same layout (e.g. a newer upstream snapshot).
+SHARED_FIXTURES = Path(os.environ.get("AIMC_SHARED_FIXTURES") or REPO / "tests" / "fixtures")
+# The engines' full flag dumps that tools/trim_flag_sets.py trims into aimc/catalog/engines (tests/test_catalog_flag_sets).
+REFERENCE_ENGINES = REPO / "tests" / "fixtures" / "reference" / "engines"
 
 
 def pytest_addoption(parser):

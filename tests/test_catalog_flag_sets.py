@@ -151,11 +151,9 @@ def test_package_data_is_the_trimmed_reference():
     """tools/trim_flag_sets.py over the reference dumps gives the shipped files (skip when the reference is absent)."""
     import importlib.util
 
-    from conftest import REPO, SHARED_FIXTURES
+    from conftest import REFERENCE_ENGINES, REPO
 
-    reference = SHARED_FIXTURES.parent / "reference" / "engines"
-    if not reference.is_dir():
-        pytest.skip("shared reference absent")
+    reference = REFERENCE_ENGINES
     spec = importlib.util.spec_from_file_location("trim", REPO / "tools" / "trim_flag_sets.py")
     trim = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(trim)
