@@ -224,7 +224,8 @@ def cli_page() -> str:
              "What the commands do and how they fit together: [Commands](commands.md).", ""]
     for words, command, ctx in walk(cli, root, ["aimc"]):
         lines += command_section(words, command, ctx)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    # `aimc recipes --help` names the catalog's folder on this machine: the page names it relative to the checkout.
+    return "\n".join(lines).rstrip("\n").replace(str(ROOT) + "/", "") + "\n"
 
 
 # --- main --------------------------------------------------------------------------------------------------------------
