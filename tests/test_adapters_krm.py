@@ -134,3 +134,39 @@ def test_through_kpt_the_error_names_the_package_file_and_line(tmp_path):
     assert run.returncode != 0
     output = run.stdout + run.stderr
     assert f"endpoints/qwen.yaml:{line}: spec.gpuCount: 0 is less than the minimum of 1" in output, output
+
+
+def _pyyaml(resource_list) -> str:
+    from aimc.emit.scalars import SafeDumper
+
+    return yaml.dump(resource_list, Dumper=SafeDumper, sort_keys=False, default_flow_style=False, width=1 << 30)
+
+
+@pytest.mark.parametrize("value", ["plain", "true", "0o17", "é", "a\u2028b", "tab\there", "back\\slash", "two\nlines",
+                                   "", " lead", "\U0001f600", "x" * 300, "\x85", "\xa0", "\u2029", "\x07", "\ufeff",
+                                   "\\u00e9", "a\\xb"])
+def test_the_yaml_output_is_pyyamls_byte_for_byte(value):
+    """Issue 24: `dump` lays the ResourceList out with aimc's writer, which writes what PyYAML writes with
+    allow_unicode; the function's output has always been PyYAML's without it, so non-ASCII text still goes to PyYAML."""
+    from aimc.adapters import krm as krm_adapter
+
+    items = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "labels": {"a": "b"}},
+              "data": {"value": value, "n": 1, "f": 1.5, "b": True, "none": None, "list": [value, {"k": value}]}}]
+    resource_list = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items}
+    assert krm_adapter.dump(resource_list, as_json=False) == _pyyaml(resource_list)
+
+
+def test_an_ascii_resource_list_is_written_without_pyyamls_dumper(monkeypatch):
+    from aimc.adapters import krm as krm_adapter
+
+    output, _, _ = krm_adapter.run(yaml.safe_dump(resource_list([annotated(CLUSTER, "cluster.yaml"), annotated(QWEN, "qwen.yaml")])))
+    expected = _pyyaml(output)
+
+    real_dump = yaml.dump
+
+    def refuse_whole_lists(data, *args, **kwargs):  # aimc's writer still asks PyYAML how to write single scalars
+        assert not isinstance(data, dict), "PyYAML's dumper wrote the ResourceList"
+        return real_dump(data, *args, **kwargs)
+
+    monkeypatch.setattr(yaml, "dump", refuse_whole_lists)
+    assert krm_adapter.dump(output, as_json=False) == expected
