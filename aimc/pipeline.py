@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aimc.errors import Collector, Diagnostic, quote
@@ -50,8 +51,12 @@ class Result(Record):
     resolution: resolve_mod.Resolution
 
 
-def load_inputs(options: Options, collector: Collector) -> Inputs:
+def load_inputs(options: Options, collector: Collector,
+                keep: Callable[[documents.SourceFile], bool] | None = None) -> Inputs:
+    """The parsed inputs; `keep` (explain of named endpoints) picks the input files worth parsing from their text."""
     files = documents.discover(options.paths, collector, options.stdin_text, options.exclude, options.root)
+    if keep is not None:
+        files = [f for f in files if keep(f)]
     docs = documents.load(files, collector)
     if options.objects:
         from aimc.load import parsed

@@ -52,3 +52,29 @@ spec:
     assert "aimc explain" not in explained.out
     built = aimc("build", ".", cwd=tmp_path)
     assert built.code == 1 and "(run `aimc explain` for every candidate)" in built.err
+
+
+def test_explain_of_one_endpoint_parses_only_the_files_that_can_hold_it(tmp_path, monkeypatch):
+    """Issue 24: the other endpoints' files are not parsed, and the answer is the one the whole repository gives."""
+    from aimc import pipeline
+    from aimc.load import documents
+    from aimc.reports import explain as explain_mod
+
+    root = _examples_with_seed_aliases(tmp_path) / "examples"
+    options = pipeline.Options(paths=(str(root),))
+    whole, whole_ok, _ = explain_mod._explain(options, {"qwen3-32b"})
+    parsed = []
+    real = documents.load_file
+    monkeypatch.setattr(documents, "load_file", lambda f, *a, **k: parsed.append(f.path) or real(f, *a, **k))
+    assert explain_mod.explain(options, ["qwen3-32b"]) == (whole, whole_ok) and whole_ok
+    names = sorted(p.rsplit("/", 1)[-1] for p in parsed)
+    assert "qwen3-32b.yaml" in names and "qwen3-32b-tuned.yaml" in names  # the name is in its text: parsed
+    assert "cluster.yaml" in names and "llama-3-8b.yaml" not in names and "mistral-small-24b.yaml" not in names
+
+
+def test_explain_of_an_unknown_endpoint_reads_the_whole_repository_to_name_them_all(tmp_path):
+    from aimc import pipeline
+    from aimc.reports import explain as explain_mod
+
+    text, ok = explain_mod.explain(pipeline.Options(paths=(str(REPO / "examples"),)), ["nope"])
+    assert not ok and "endpoints: llama-3-8b, llama-405b, mistral-small-24b, qwen3-32b, qwen3-32b-multi" in text
