@@ -8,6 +8,14 @@ kustomization.yaml listing every file, and time `kubectl kustomize DIR` on it: K
 those objects, the floor of what a GitOps tool does with them. Every run reports wall time and peak memory (maximum
 resident set size of the child, from wait4); the figures are the median and the spread (min-max).
 
+Then the paired rows (issue 24): the paths a team runs on every pull request, each timed against a build (or
+Kustomize) in the same run, A B A B ..., so that the ratio of each pair holds while the shared machine's speed drifts:
+`diff A B` (two folders, one endpoint changed), `diff HEAD` (a Git revision against the working tree), `validate`,
+`explain --endpoint X` on the 1,000-endpoint repository, `krm` on a ResourceList of 100 endpoints, and `build` of 10
+and 100 endpoints against `kubectl kustomize` of the same objects (start-up). `--diff-memory 10000` adds the peak
+memory of a diff of two 10,000-endpoint trees. `--quick` runs everything once on small repositories: CI runs it only
+to check that the benchmark works (tests/test_bench_scripts.py), its figures mean nothing.
+
 Kustomize's time grows faster than linearly with the number of objects (about a minute for the 3,700 objects of
 1,000 endpoints on a 2-core machine), so by default it is not run above 1,000 endpoints (--kustomize-max).
 """
@@ -38,8 +46,10 @@ FLOOR_IMPORTS = ("click", "yaml", "jsonschema_rs", "msgspec")
 BUDGETS = "budgets: 10: aimc <= 2x kustomize; 1000: aimc <= 0.5x kustomize; 10000: <= 11x the 1000 time, peak < 1 GiB"
 
 
-def aimc_command() -> list[str]:
-    """The installed console script when it sits next to this Python, else `python -m aimc`."""
+def aimc_command(checkout: bool = False) -> list[str]:
+    """The installed console script when it sits next to this Python, else (or with --checkout) `python -m aimc`."""
+    if checkout:
+        return [sys.executable, "-m", "aimc"]
     script = Path(sys.executable).with_name("aimc")
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
@@ -141,13 +151,27 @@ def parse_args(argv):
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
     parser.add_argument("--markdown", action="store_true", help="also print the figures as a Markdown table")
     parser.add_argument("--keep", metavar="DIR", help="generate the repositories in DIR and keep them")
+    parser.add_argument("--paired", type=int, default=1000, metavar="N",
+                        help="endpoints of the repository the paired rows use (default: %(default)s; 0: no paired rows)")
+    parser.add_argument("--pairs", type=int, default=5, help="A/B pairs per paired row (default: %(default)s)")
+    parser.add_argument("--diff-memory", type=int, default=0, metavar="N",
+                        help="also the peak memory of `aimc diff` of two N-endpoint trees (e.g. 10000)")
+    parser.add_argument("--checkout", action="store_true",
+                        help="time the aimc of this checkout (python -m aimc, PYTHONPATH) rather than the installed one")
+    parser.add_argument("--quick", action="store_true",
+                        help="every row once on small repositories: checks that the benchmark runs, figures mean nothing")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.quick:
+        args.sizes, args.runs, args.paired, args.pairs = "10", 1, 20, 1
+        args.diff_memory = min(args.diff_memory, 20)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    aimc = aimc_command()
+    aimc = aimc_command(args.checkout)
+    if args.checkout:  # every child, the generator's and the Kustomize folder's too
+        os.environ["PYTHONPATH"] = CHILD_ENV["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
     kubectl = shutil.which("kubectl")
     print(f"# aimc: {' '.join(aimc)}; kustomize: {kubectl or 'kubectl not found, skipped'}")
     print(f"# machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
@@ -182,9 +206,15 @@ def main(argv=None) -> int:
             ratio = f", ratio {result['ratio']:.2f}" if "ratio" in result else ""
             print(f"{size:>6} endpoints, {result['objects']:>6} objects, {result['aimc']['output_bytes'] / 1e6:6.2f} MB:"
                   f"  aimc {figure(result['aimc'])};  kustomize {figure(result['kustomize'])}{ratio}", flush=True)
+        if args.paired:
+            import paired  # bench/paired.py
+
+            results["paired"] = paired.run_all(aimc, kubectl, work, catalog, args.paired, args.pairs, args.diff_memory,
+                                               CHILD_ENV)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+    paired_rows = results.pop("paired", None)
     ratios = ", ".join(f"{size}: {r['ratio']:.2f}" for size, r in results.items() if "ratio" in r)
     cpu_ratios = ", ".join(f"{size}: {r['aimc']['cpu_median_s'] / r['kustomize']['cpu_median_s']:.2f}"
                            for size, r in results.items() if r["kustomize"])
@@ -197,6 +227,11 @@ def main(argv=None) -> int:
     print(f"# {BUDGETS}")
     if args.markdown:
         print(markdown_table(results))
+    if paired_rows is not None:
+        import paired
+
+        print(paired.markdown_table(paired_rows))
+        results["paired"] = paired_rows
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": machine(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                 time.gmtime()), "command": aimc, "results": results}, indent=2)
