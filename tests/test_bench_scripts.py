@@ -1,7 +1,9 @@
-"""bench/generate.py writes a repository that `aimc build` accepts (the benchmark itself is not part of the suite)."""
+"""bench/generate.py writes a repository that `aimc build` accepts; bench/run.py works in its quick mode (its figures
+are not part of the suite)."""
 
 import sys
 
+import pytest
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -39,3 +41,25 @@ def test_the_start_up_floor_imports_only_what_every_build_imports(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stderr.rstrip().endswith("[]")
+
+
+@pytest.mark.e2e
+def test_the_benchmark_runs_in_quick_mode(tmp_path):
+    """CI runs bench/run.py --quick only to check that it works (issue 24): every paired row is measured against its
+    yardstick and written to the JSON file; the figures of a quick run mean nothing."""
+    import json
+    import shutil
+    import subprocess
+
+    report = tmp_path / "bench.json"
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--checkout", "--json",
+                           str(report)], capture_output=True, text=True, cwd=REPO, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    rows = json.loads(report.read_text())["results"]["paired"]
+    expected = {"diff A B", "diff HEAD", "validate", "explain --endpoint", "krm"}
+    if shutil.which("kubectl"):
+        expected |= {"build 10 vs kustomize", "build 100 vs kustomize"}
+    assert expected <= set(rows)
+    for name in expected:
+        assert rows[name]["cpu_ratio"]["median"] > 0 and rows[name]["pairs"] == 1
+    assert "| diff A B | build |" in done.stdout
