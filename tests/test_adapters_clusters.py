@@ -166,3 +166,20 @@ def test_application_set_gives_each_cluster_folder_its_application():
     env = {f"ARGOCD_ENV_{e['name']}": e["value"] for e in source["plugin"]["env"]}
     assert env["ARGOCD_ENV_AIMC_PATHS"] == ". ../../endpoints"
     assert argocd.settings_from_env(env).paths == (".", "../../endpoints")
+
+
+def test_finding_the_clusters_parses_only_files_that_name_an_inventory(repo, monkeypatch):
+    """Issue 24: validate compiles every cluster anyway; looking for the clusters first parses only the files whose
+    text names the kind (or holds a backslash, which may be an escape that spells it)."""
+    from aimc import pipeline
+    from aimc.adapters import clusters
+    from aimc.load import documents
+
+    (repo / "endpoints" / "escaped.yaml").write_text('kind: "Cluster\\x49nventory"\n')
+    parsed = []
+    real = documents.load_file
+    monkeypatch.setattr(documents, "load_file", lambda f, *a, **k: parsed.append(f.path) or real(f, *a, **k))
+    found = clusters.split(pipeline.Options(paths=(str(repo),)))
+    assert [c.folder.rsplit("/", 2)[-2:] for c in found] == [["clusters", "dev"], ["clusters", "prod"]]
+    names = sorted(p.rsplit("/", 1)[-1] for p in parsed)
+    assert names == ["cluster.yaml", "cluster.yaml", "escaped.yaml"], names
