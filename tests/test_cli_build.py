@@ -230,3 +230,30 @@ def test_every_error_of_every_file_is_reported(aimc, tmp_path):
 @pytest.mark.parametrize("args", [["--version"], ["build", "--help"], ["recipes", "list", "--help"]])
 def test_version_and_help(aimc, args):
     assert aimc(*args).code == 0
+
+
+def test_the_typed_model_walk_reads_each_type_name_once_per_check(monkeypatch):
+    """Issue 24: one check remembers how each of the package's type names reads (not the objects' values), and still
+    reports every unknown field and wrong type of every object."""
+    import re
+    from types import SimpleNamespace
+
+    from aimc.k8s import typed_models as k8s_models
+
+    parsed = []
+
+    class Counting:
+        def fullmatch(self, name):
+            parsed.append(name)
+            return re.fullmatch(r"[Ll]ist\[(.*)\]", name)
+
+    monkeypatch.setattr(k8s_models, "_LIST_TYPE", Counting())
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "bogus": 1},
+                  "spec": {"replicas": 1, "selector": {"matchLabels": {"a": "b"}},
+                           "template": {"spec": {"containers": [{"name": "c", "ports": "8000"}]}}}}
+    items = [SimpleNamespace(obj=deployment, positions=None, file="f.yaml", source="f.yaml", line=3)] * 3
+    problems = k8s_models.check_objects(items)
+    assert [(p.field, p.message) for p in problems] == 3 * [
+        ("metadata.bogus", "unknown field for V1ObjectMeta (Deployment 'd')"),
+        ("spec.template.spec.containers[0].ports", "expected a list, got str (Deployment 'd')")]
+    assert sorted(parsed) == sorted(set(parsed)) and "V1ObjectMeta" in parsed

@@ -35,44 +35,76 @@ def model_class(api_version: str, kind: str):
 def to_model(data, type_name: str, path: str, unknown: list, parts: tuple = ()):
     """Build a typed model from plain data, recording unknown fields as (path, message, parts): `parts` is the path
     as keys and indexes, to find the field's line in a passed-through document."""
-    from kubernetes.client import models
+    return _Walker().to_model(data, type_name, path, unknown, parts)
 
-    if data is None:
-        return None
-    # Type names: `list[X]` / `dict(str, X)` in older releases of the package, `List[X]` / `Dict[str, X]` in newer.
-    match = re.fullmatch(r"[Ll]ist\[(.*)\]", type_name)
-    if match:
-        if not isinstance(data, list):
-            unknown.append((path, f"expected a list, got {type(data).__name__}", parts))
+
+_SCALAR_TYPES = frozenset({"str", "int", "float", "bool", "object", "datetime", "date", "bytes"})
+# Type names: `list[X]` / `dict(str, X)` in older releases of the package, `List[X]` / `Dict[str, X]` in newer.
+_LIST_TYPE = re.compile(r"[Ll]ist\[(.*)\]")
+_DICT_TYPE = re.compile(r"dict\([^,]*, (.*)\)|Dict\[[^,]*, (.*)\]")
+
+
+class _Walker:
+    """One check's walk. What it remembers is read from the `kubernetes` package (how each of its type names reads,
+    each model's JSON names), never from the objects walked, and lives as long as the check: a 1,000-endpoint
+    validate otherwise parsed the same few hundred type names half a million times (issue 24)."""
+
+    def __init__(self) -> None:
+        from kubernetes.client import models
+
+        self.models = models
+        self.types: dict[str, tuple] = {}
+
+    def _type(self, type_name: str) -> tuple:
+        """("list", inner) | ("dict", inner) | ("scalar",) | ("model", class, JSON name -> attribute)."""
+        known = self.types.get(type_name)
+        if known is None:
+            if match := _LIST_TYPE.fullmatch(type_name):
+                known = ("list", match.group(1))
+            elif match := _DICT_TYPE.fullmatch(type_name):
+                known = ("dict", match.group(1) or match.group(2))
+            elif type_name in _SCALAR_TYPES:
+                known = ("scalar",)
+            else:
+                cls = getattr(self.models, type_name)
+                known = ("model", cls, {v: k for k, v in cls.attribute_map.items()})
+            self.types[type_name] = known
+        return known
+
+    def to_model(self, data, type_name: str, path: str, unknown: list, parts: tuple = ()):
+        if data is None:
             return None
-        return [to_model(v, match.group(1), f"{path}[{i}]", unknown, (*parts, i)) for i, v in enumerate(data)]
-    match = re.fullmatch(r"dict\([^,]*, (.*)\)|Dict\[[^,]*, (.*)\]", type_name)
-    if match:
+        known = self._type(type_name)
+        shape = known[0]
+        if shape == "list":
+            if not isinstance(data, list):
+                unknown.append((path, f"expected a list, got {type(data).__name__}", parts))
+                return None
+            return [self.to_model(v, known[1], f"{path}[{i}]", unknown, (*parts, i)) for i, v in enumerate(data)]
+        if shape == "dict":
+            if not isinstance(data, dict):
+                unknown.append((path, f"expected a mapping, got {type(data).__name__}", parts))
+                return None
+            return {k: self.to_model(v, known[1], f"{path}.{k}", unknown, (*parts, k)) for k, v in data.items()}
+        if shape == "scalar":
+            return data
+        cls, json_to_attr = known[1], known[2]
         if not isinstance(data, dict):
-            unknown.append((path, f"expected a mapping, got {type(data).__name__}", parts))
+            unknown.append((path, f"expected a mapping for {type_name}", parts))
             return None
-        inner = match.group(1) or match.group(2)
-        return {k: to_model(v, inner, f"{path}.{k}", unknown, (*parts, k)) for k, v in data.items()}
-    if type_name in ("str", "int", "float", "bool", "object", "datetime", "date", "bytes"):
-        return data
-    cls = getattr(models, type_name)
-    if not isinstance(data, dict):
-        unknown.append((path, f"expected a mapping for {type_name}", parts))
-        return None
-    json_to_attr = {v: k for k, v in cls.attribute_map.items()}
-    kwargs = {}
-    for key, value in data.items():
-        attr = json_to_attr.get(key)
-        if attr is None:
-            unknown.append((f"{path}.{key}" if path else key, f"unknown field for {type_name}", (*parts, key)))
-            continue
-        kwargs[attr] = to_model(value, cls.openapi_types[attr], f"{path}.{key}" if path else key, unknown,
-                                (*parts, key))
-    try:
-        return cls(**kwargs)
-    except (TypeError, ValueError) as exc:  # the models validate types (pydantic in recent releases)
-        unknown.append((path or "(object)", f"rejected by {type_name}: {str(exc).splitlines()[0]}", parts))
-        return None
+        kwargs = {}
+        for key, value in data.items():
+            attr = json_to_attr.get(key)
+            if attr is None:
+                unknown.append((f"{path}.{key}" if path else key, f"unknown field for {type_name}", (*parts, key)))
+                continue
+            kwargs[attr] = self.to_model(value, cls.openapi_types[attr], f"{path}.{key}" if path else key, unknown,
+                                         (*parts, key))
+        try:
+            return cls(**kwargs)
+        except (TypeError, ValueError) as exc:  # the models validate types (pydantic in recent releases)
+            unknown.append((path or "(object)", f"rejected by {type_name}: {str(exc).splitlines()[0]}", parts))
+            return None
 
 
 def from_model(model):
@@ -93,13 +125,14 @@ def from_model(model):
 
 def check_objects(objects) -> list[Diagnostic]:
     problems = []
+    walker = _Walker()
     for item in objects:
         obj = serialisable(item.obj)  # read only: walked against the typed models
         cls = model_class(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
         if cls is None:
             continue  # a kind the kubernetes package has no model for (CRDs): nothing to check against
         unknown: list = []
-        to_model(obj, cls.__name__, "", unknown)
+        walker.to_model(obj, cls.__name__, "", unknown)
         name = (obj.get("metadata") or {}).get("name", "?")
         for path, message, parts in unknown:
             # A passed-through object keeps its positions: point at the field itself (rendered ones, at their spec).
