@@ -16,9 +16,10 @@ import subprocess
 from pathlib import Path
 
 from aimc import pipeline
-from aimc.adapters import kustomize_confine
+from aimc.adapters import kustomize_confine, processes
 from aimc.adapters.kustomize_confine import KUSTOMIZATION_FILES
 from aimc.errors import Diagnostic, UserError
+from aimc.load import limits
 from aimc.records import replace
 
 # Kustomize's own runtime limit is Argo CD's: the repo-server kills the plugin after 60 s by default.
@@ -51,14 +52,17 @@ def run_kustomize(cwd: Path, env, file: str) -> str:
                                                  "use the sidecar image of plugin/Dockerfile (it carries kustomize), "
                                                  "or set AIMC_PATHS to the folders that hold the specs")])
     try:
-        run = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False,
-                             env={k: v for k, v in env.items() if not k.startswith("ARGOCD_ENV_")})
+        run = processes.run(command, kind="kustomize output", cwd=cwd, timeout=TIMEOUT_SECONDS,
+                            env={k: v for k, v in env.items() if not k.startswith("ARGOCD_ENV_")})
     except subprocess.TimeoutExpired:
-        raise UserError([Diagnostic(file, 0, "", f"`{' '.join(command[-2:])}` did not finish in "
+        raise UserError([Diagnostic(file, 0, "", f"`{_shown(command)}` did not finish in "
                                                  f"{TIMEOUT_SECONDS} s")]) from None
+    except limits.InputTooLarge as exc:
+        raise UserError([Diagnostic(file, 0, "", f"`{_shown(command)}` printed too much: "
+                                                 f"{exc.message()}")]) from None
     if run.returncode != 0:
         # Kustomize's own message says which file and field; keep it short for the Argo CD UI.
-        said = " ".join(run.stderr.split())[:500] or f"exit code {run.returncode}"
+        said = " ".join(run.stderr.decode(errors="replace").split())[:500] or f"exit code {run.returncode}"
         if "external plugin" in said:
             # A KRM function config needs --enable-exec as well: without it Kustomize skips the function silently
             # (kyaml/runfn/runfn.go) and the specs would reach the cluster uncompiled.
@@ -67,7 +71,20 @@ def run_kustomize(cwd: Path, env, file: str) -> str:
                      "--enable-alpha-plugins (exec plugin) or --enable-alpha-plugins --enable-exec (KRM function, "
                      "config annotated config.kubernetes.io/function)")
         raise UserError([Diagnostic(file, 0, "", f"Kustomize failed ({os.path.basename(command[0])}): {said}")])
-    return run.stdout
+    return _text(run.stdout, file)
+
+
+def _shown(command: list[str]) -> str:
+    """`kustomize build .` or `kubectl kustomize .`: the program's name, not its path."""
+    return " ".join([os.path.basename(command[0]), *command[1:]])
+
+
+def _text(output: bytes, file: str) -> str:
+    try:
+        return output.decode()
+    except UnicodeDecodeError as exc:
+        raise UserError([Diagnostic(file, 0, "", f"Kustomize printed bytes that are not UTF-8 (at byte {exc.start})"
+                                                 ": aimc reads UTF-8 only")]) from None
 
 
 def compile_overlay(settings: pipeline.Options, cwd: Path, env, file: str, root: Path | None = None) -> pipeline.Result:

@@ -8,16 +8,16 @@ compile allows an empty result.
 
 from __future__ import annotations
 
-import io
 import os
-import subprocess
 import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from aimc import pipeline
+from aimc.adapters import processes
 from aimc.emit import output as emit
 from aimc.errors import Diagnostic, UserError
+from aimc.load import limits
 from aimc.records import Record, replace
 
 WORKING_TREE = "working tree"
@@ -94,7 +94,6 @@ def _extract(commit: str, target: Path) -> tuple[str, ...]:
     """The tree of `commit` under `target`; returns the links it refused to create (absolute or leading out)."""
     # From a subfolder, git archive would take only that subfolder: archive the whole tree from the top.
     top = _git("rev-parse", "--show-toplevel").decode().strip()
-    archive = _git("-C", top, "archive", "--format=tar", commit)
     target.mkdir(parents=True)
     refused: list[str] = []
 
@@ -105,12 +104,32 @@ def _extract(commit: str, target: Path) -> tuple[str, ...]:
             refused.append(member.name)
             return None
 
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(target, filter=only_safe)
-        else:  # pragma: no cover - Python without the extraction filters
-            tar.extractall(target)
+    # Extracted as it arrives (a stream, "r|"): the archive is never held in memory, and is bounded.
+    outcome: list[processes.Finished] = []
+    command = ["git", "-C", top, "archive", "--format=tar", commit]
+    try:
+        # The ignore: typeshed's tarfile wants a seekable, writable file object, stream mode ("r|") only reads.
+        with processes.streamed(command, outcome, kind="revision tree", env=_git_environment()) as archive, \
+                tarfile.open(fileobj=archive, mode="r|") as tar:  # type: ignore[call-overload]
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(target, filter=only_safe)
+            else:  # pragma: no cover - Python before 3.11.4, without the extraction filters
+                tar.extractall(target)
+    except limits.InputTooLarge as exc:
+        raise UserError([Diagnostic(commit[:12], 0, "", f"cannot read the revision: {exc.message()}")]) from None
+    except tarfile.TarError as exc:  # git stopped early (its message says why), or printed something else
+        if outcome and outcome[0].returncode > 0:
+            raise _GitError(outcome[0].stderr.decode(errors="replace")) from None
+        raise UserError([Diagnostic(commit[:12], 0, "", f"cannot read the revision: `git archive` printed an "
+                                                        f"archive aimc cannot read ({exc})")]) from None
+    if outcome[0].returncode != 0:
+        raise _GitError(outcome[0].stderr.decode(errors="replace"))
     return tuple(sorted(refused))
+
+
+def _git_environment() -> dict[str, str]:
+    """Never a credential prompt: a revision that needs a fetch fails with git's message instead of waiting."""
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
 
 
 class _GitError(Exception):
@@ -121,8 +140,9 @@ class _GitError(Exception):
 
 def _git(*args: str) -> bytes:
     try:
-        run = subprocess.run(["git", *args], capture_output=True, check=False,
-                             env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+        run = processes.run(["git", *args], kind="git answer", env=_git_environment())
+    except limits.InputTooLarge as exc:
+        raise UserError([Diagnostic("git", 0, "", f"git {args[0]}: {exc.message()}")]) from None
     except FileNotFoundError:
         raise UserError([Diagnostic("git", 0, "", "the git command is not installed; compare two folders "
                                                   "instead")]) from None

@@ -6,7 +6,8 @@
 - aliases: one document may expand to MAX_EXPANDED_NODES nodes (yaml_positions checks it), and all the documents
   with aliases that one load reads together to MAX_REPOSITORY_NODES: twenty small files each just under the
   per-document limit would otherwise cost minutes and hundreds of megabytes of output;
-- output: a manifest stream stops with an error past MAX_OUTPUT_BYTES.
+- output: a manifest stream stops with an error past MAX_OUTPUT_BYTES;
+- programs: what git and Kustomize print is read through adapters/processes.py, bounded by the same KINDS.
 The README's Robustness section lists these limits and the refusals.
 """
 
@@ -33,6 +34,13 @@ KINDS = {
     "benchmark results": (64 * 1024 * 1024, "benchmark result files and Job logs"),
     # A file `build -o DIR` or the pre-commit hook would replace, read to compare it with what would be written.
     "output": (MAX_OUTPUT_BYTES, "rendered files compared before they are replaced"),
+    # What programs aimc runs print (adapters/processes.py). An overlay's objects are compiled like stdin is.
+    "kustomize output": (MAX_INPUT_BYTES, "the objects `kustomize build` prints for an Argo CD overlay application"),
+    # `aimc diff REV` extracts the revision's whole tree (git archive, a tar stream) to read its files: a
+    # repository of specs is megabytes; this stops a tree of stray large files before it fills the disk.
+    "revision tree": (1024 * 1024 * 1024, "revision trees that `aimc diff` extracts (`git archive`)"),
+    # rev-parse and the like print a line.
+    "git answer": (1024 * 1024, "answers of git commands other than `git archive`"),
 }
 
 
