@@ -122,8 +122,9 @@ def test_recipes_generate_prints_exactly_the_documents_meant(file, model_id, pro
         path = Path(tmp) / "models" / f"{file}.yaml"
         path.parent.mkdir()
         path.write_text(yaml.safe_dump(model), encoding="utf-8")
-        args = ["recipes", "generate", model_id, str(path.parent), "-H", "MI300X", "-p", "bf16"]
-        code, out, err = run(*args, *(["-f", "profile"] if profile else []))
+        # `--` before the arguments: a model id may begin with `-`, which any command line would read as an option.
+        args = ["recipes", "generate", "-H", "MI300X", "-p", "bf16", *(["-f", "profile"] if profile else [])]
+        code, out, err = run(*args, "--", model_id, str(path.parent))
         if code == 0:
             documents = [d for d in yaml.safe_load_all(out) if d is not None]
             # `aimc recipes validate` accepts what generate printed (the recipe under its own id's file name).
