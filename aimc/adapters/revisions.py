@@ -108,9 +108,9 @@ def _extract(commit: str, target: Path) -> tuple[str, ...]:
     outcome: list[processes.Finished] = []
     command = ["git", "-C", top, "archive", "--format=tar", commit]
     try:
-        # The ignore: typeshed's tarfile wants a seekable, writable file object, stream mode ("r|") only reads.
+        # typeshed's tarfile.open wants a seekable, writable file object; stream mode ("r|") only reads from it.
         with processes.streamed(command, outcome, kind="revision tree", env=_git_environment()) as archive, \
-                tarfile.open(fileobj=archive, mode="r|") as tar:  # type: ignore[call-overload]
+                tarfile.open(fileobj=archive, mode="r|") as tar:  # type: ignore[call-overload]  # see above
             if hasattr(tarfile, "data_filter"):
                 tar.extractall(target, filter=only_safe)
             else:  # pragma: no cover - Python before 3.11.4, without the extraction filters
