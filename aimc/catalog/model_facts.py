@@ -98,6 +98,8 @@ def from_spec(entry: dict, source: str) -> ModelFacts:
         native_precision=entry.get("nativePrecision") or NATIVE_PRECISION_OF_BITS.get(entry.get("nativeWeightBits", 0)),
         gated=bool(entry.get("gated", False)),
         quantized_layout=_layout(entry.get("quantizedLayout")),
+        active_parameters_b=float(entry["activeParametersB"]) if entry.get("activeParametersB") else None,
+        hidden_size=int(entry["hiddenSize"]) if entry.get("hiddenSize") else None,
     )
 
 

@@ -22,6 +22,7 @@ COMMANDS = {
     "bench": "aimc.cli.bench:bench",
     "build": "aimc.cli.build:build",
     "diff": "aimc.cli.diff:diff",
+    "estimate": "aimc.cli.estimate:estimate",
     "explain": "aimc.cli.build:explain",
     "krm": "aimc.cli.adapters:krm",
     "kustomize": "aimc.cli.adapters:kustomize",

@@ -29,6 +29,11 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
               ("one file per object", "aimc build examples/ -o rendered/"),
               ("as a JSON List, warnings as errors", "aimc build --strict --format json examples/"),
               ("from a YAML stream on stdin", "cat examples/endpoints/*.yaml examples/cluster.yaml | aimc build -")),
+    "estimate": (("latency and throughput of Llama-3.1-70B in FP8 on 8 MI300X at three loads",
+                  ("aimc estimate meta-llama/Llama-3.1-70B-Instruct --hardware MI300X --precision fp8 --gpus 8 "
+                   "--input-tokens 1024 --output-tokens 512 --concurrency 1 8 64")),
+                 ("as JSON", ("aimc estimate Qwen/Qwen3-32B --hardware MI355X --gpus 1 --input-tokens 2048 "
+                              "--output-tokens 256 --concurrency 16 --format json"))),
     "diff": (("what a branch changes against main", "aimc diff main HEAD"),
              ("the working tree against the last commit, as Markdown for a pull request",
               "aimc diff HEAD --format markdown"),

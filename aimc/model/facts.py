@@ -44,6 +44,13 @@ class ModelFacts(Record):
     native_precision: str | None = None  # of the original checkpoint: what generation loads without quantizing
     gated: bool = False  # the publisher's Hugging Face repositories need a token of an account that accepted a licence
     quantized_layout: QuantizedLayout | None = None  # the quantized checkpoint's tensor groups, where known
+    # Parameters each token runs through (MoE: the routed experts it picks plus the shared part); None: all of them.
+    active_parameters_b: float | None = None
+    hidden_size: int | None = None  # config.json's hidden_size: the width tensor parallelism all-reduces per token
+
+    @property
+    def active_b(self) -> float:
+        return self.active_parameters_b or self.parameters_b
 
     def is_gated_repository(self, repository: str) -> bool:
         """Whether downloading `repository` (this model's id or an alias) needs a token: the gate is the publisher's,

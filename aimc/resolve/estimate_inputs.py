@@ -1,0 +1,79 @@
+"""`aimc estimate`: from the command line's values to predictions, with every problem a user error naming the
+option (a model without facts, a GPU without peaks, a configuration that does not fit)."""
+
+from __future__ import annotations
+
+from aimc.catalog import model_facts as facts_mod
+from aimc.errors import Collector, Diagnostic, UserError, quote
+from aimc.model.facts import ModelCatalog
+from aimc.perf.calibration import shipped
+from aimc.perf.serving import Prediction, Workload, predict
+from aimc.records import Record
+from aimc.resolve import fit as fit_mod
+from aimc.resolve.fit_settings import Settings
+from aimc.resolve.performance import Unpredictable, configuration
+
+PRECISIONS = tuple(facts_mod.BYTES_PER_PARAMETER)
+
+
+class Request(Record):
+    model: str
+    hardware: str
+    precision: str | None
+    engine: str
+    gpus: int
+    input_tokens: int
+    output_tokens: int
+    concurrency: tuple[int, ...]
+    max_num_seqs: int | None = None
+    kv_cache_dtype: str | None = None
+    facts_file: str | None = None
+
+
+def _fail(option: str, message: str) -> UserError:
+    return UserError([Diagnostic(option, 0, "", message)])
+
+
+def _models(facts_file: str | None) -> ModelCatalog:
+    if facts_file is None:
+        return facts_mod.builtin_catalog()
+    from aimc.load import documents
+    from aimc.validate.build import parse_inputs
+
+    collector = Collector()
+    docs = documents.load(documents.discover([facts_file], collector), collector)
+    models = parse_inputs([d for d in docs if d.kind == "model"], collector).models
+    collector.raise_if_errors()
+    if not any(d.kind == "model" for d in docs):
+        raise _fail("--model-facts", f"{quote(facts_file)} holds no AIMModel document")
+    return models
+
+
+def predictions(request: Request) -> tuple[list[Prediction], str]:
+    """One prediction per concurrency, and the header line that says what was predicted."""
+    facts = _models(request.facts_file).lookup(request.model)
+    if facts is None:
+        raise _fail("MODEL", f"no facts for model {quote(request.model)}: pass --model-facts FILE (an AIMModel "
+                             "document, e.g. from `aimc models import`)")
+    gpu = facts_mod.gpu(request.hardware)
+    if gpu is None:
+        raise _fail("--hardware", f"unknown GPU {quote(request.hardware)}: one of "
+                                  f"{', '.join(sorted(facts_mod.hardware()))}")
+    precision = request.precision or facts.native_precision or "bf16"
+    if precision not in PRECISIONS:
+        raise _fail("--precision", f"unknown precision {quote(precision)}: one of {', '.join(PRECISIONS)}")
+    settings = Settings(None, request.input_tokens + request.output_tokens, request.kv_cache_dtype,
+                        max_num_seqs=request.max_num_seqs)
+    fit = fit_mod.compute(facts, precision, request.gpus, gpu.memory_gib, settings, request.engine)
+    config = configuration(facts, gpu.name, precision, request.engine, request.gpus, 1, gpu.memory_gib, settings,
+                           fit)
+    if isinstance(config, Unpredictable):
+        raise _fail("--gpus" if "tensor parallelism" in config.reason or "fit" in config.reason else "--hardware",
+                    f"{facts.id} in {precision} on {request.gpus} x {gpu.name} ({request.engine}): {config.reason}")
+    calibration = shipped()
+    out = [predict(config, Workload(request.input_tokens, request.output_tokens, c), calibration)
+           for c in request.concurrency]
+    header = (f"{facts.id} in {precision} on {request.gpus} x {gpu.name}, {request.engine}; "
+              f"{request.input_tokens} input / {request.output_tokens} output tokens; "
+              f"KV cache holds {config.kv_capacity_tokens or 0} tokens")
+    return out, header
