@@ -25,6 +25,7 @@ def test_wheel_ships_recipes_and_schemas_and_builds_the_example(tmp_path):
     assert "aimc/_data/recipes/README.md" in names  # named by `aimc recipes --help` and by unknown-model errors
     assert "aimc/catalog/hardware.yaml" in names
     assert "aimc/reports/templates/diff.md.j2" in names  # aimc diff --format markdown
+    assert "aimc/k8s/model_shapes.json" in names  # aimc validate's table of the kubernetes package's models
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     work = tmp_path / "elsewhere"

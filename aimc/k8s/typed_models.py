@@ -1,7 +1,7 @@
 """Load rendered objects into the `kubernetes` package's typed models and report fields they do not know.
 
-Only `validate` imports this (the `kubernetes` package takes ~0.4 s to import). We use the models' own
-`openapi_types` / `attribute_map`, never the API client.
+Only `validate` imports this, and the `kubernetes` package (~0.2 s to import) only for the objects the table of
+model_shapes.py cannot vouch for. We use the models' own `openapi_types` / `attribute_map`, never the API client.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from aimc.errors import Diagnostic
+from aimc.k8s import model_shapes
 from aimc.load.yaml_positions import line_of
 from aimc.records import serialisable
 
@@ -16,16 +17,22 @@ from aimc.records import serialisable
 _GROUP_PREFIX = {"": "V1", "v1": "V1"}
 
 
-def model_class(api_version: str, kind: str):
-    from kubernetes.client import models
-
+def candidate_names(api_version: str, kind: str) -> list[str]:
+    """The package's model names an apiVersion/kind may have, the first found wins: `V1Deployment`, and for a group
+    `V1NetworkingIngress`-style names first."""
     group, _, version = api_version.rpartition("/")
     version_prefix = version[0].upper() + version[1:]
     candidates = [f"{version_prefix}{kind}"]
     if group:
         group_word = "".join(p.capitalize() for p in group.split(".")[0].split("-"))
         candidates.insert(0, f"{version_prefix}{group_word}{kind}")
-    for name in candidates:
+    return candidates
+
+
+def model_class(api_version: str, kind: str):
+    from kubernetes.client import models
+
+    for name in candidate_names(api_version, kind):
         cls = getattr(models, name, None)
         if cls is not None:
             return cls
@@ -124,19 +131,43 @@ def from_model(model):
 
 
 def check_objects(objects) -> list[Diagnostic]:
-    problems = []
-    walker = _Walker()
+    """Every object's unknown fields and rejections by the package's models. Objects the table of model_shapes
+    certifies skip the models (and their import): the models would accept them without a word."""
+    problems: list[Diagnostic] = []
+    shapes = model_shapes.Shapes.for_installed_package()
+    walker = None
     for item in objects:
         obj = serialisable(item.obj)  # read only: walked against the typed models
-        cls = model_class(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
-        if cls is None:
-            continue  # a kind the kubernetes package has no model for (CRDs): nothing to check against
-        unknown: list = []
-        walker.to_model(obj, cls.__name__, "", unknown)
-        name = (obj.get("metadata") or {}).get("name", "?")
-        for path, message, parts in unknown:
-            # A passed-through object keeps its positions: point at the field itself (rendered ones, at their spec).
-            where = item.positions if getattr(item, "positions", None) is not None else obj
-            problems.append(Diagnostic(item.file or item.source, line_of(where, parts, item.line), path,
-                                       f"{message} ({obj.get('kind')} '{name}')"))
+        api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+        if shapes is not None and _certified(shapes, obj, api_version, kind):
+            continue
+        walker = walker or _Walker()
+        problems += _problems(walker, item, obj, api_version, kind)
+    return problems
+
+
+def _certified(shapes: model_shapes.Shapes, obj: dict, api_version: str, kind: str) -> bool:
+    """True when the table vouches for the object: its model takes it whole, or the package has no model for it."""
+    for name in candidate_names(api_version, kind):
+        found = shapes.lookup(name)
+        if found == "model":
+            return shapes.accepts(obj, name)
+        if found == "other":
+            return False
+    return True  # a kind the kubernetes package has no model for (CRDs): nothing to check against
+
+
+def _problems(walker: _Walker, item, obj: dict, api_version: str, kind: str) -> list[Diagnostic]:
+    cls = model_class(api_version, kind)
+    if cls is None:
+        return []  # a kind the kubernetes package has no model for (CRDs): nothing to check against
+    unknown: list = []
+    walker.to_model(obj, cls.__name__, "", unknown)
+    problems = []
+    name = (obj.get("metadata") or {}).get("name", "?")
+    for path, message, parts in unknown:
+        # A passed-through object keeps its positions: point at the field itself (rendered ones, at their spec).
+        where = item.positions if getattr(item, "positions", None) is not None else obj
+        problems.append(Diagnostic(item.file or item.source, line_of(where, parts, item.line), path,
+                                   f"{message} ({obj.get('kind')} '{name}')"))
     return problems
