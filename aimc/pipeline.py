@@ -149,7 +149,8 @@ def _resolve_inputs(inputs: Inputs, collector: Collector, options: Options,
     models = inputs.models
     inputs = generated.with_generated(inputs, models)  # models with facts and no recipe: generated candidates
     resolution = resolve_mod.resolve(inputs, collector, options.default_namespace,
-                                     checks=(fit_groups.memory_check(models),), explain_hint=explain_hint)
+                                     checks=(fit_groups.memory_check(models, inputs.inventory),),
+                                     explain_hint=explain_hint)
     collector.extend(fit.unchecked_warnings(resolution.endpoints, models))
     collector.extend(gated.token_warnings(resolution.endpoints, models, inputs.inventory))
     collector.extend(generated.warnings(resolution.endpoints, models))

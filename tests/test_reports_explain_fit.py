@@ -19,7 +19,7 @@ def test_explain_shows_memory_rejections(aimc):
     result = aimc("explain", str(CASES / "error-memory-fit" / "inputs"))
     assert result.code == 1
     assert ("qwen3-32b-mi250-one-gcd vllm 1_gpu on pool mi250: rejected (memory): needs 72.6 GiB per GPU, "
-            "has 58.9 GiB (64 GiB × 0.92)") in result.out  # vLLM 0.27.1's default utilisation
+            "has 58.9 GiB (64 GiB × 0.92, vLLM 0.27.1's default)") in result.out
 
 
 def test_smallest_fitting_configuration_wins_without_gpu_count(aimc):

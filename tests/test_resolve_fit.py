@@ -28,7 +28,7 @@ def fit_of(model_id, precision, gpus, hardware, engine="vllm", **settings):
 def test_qwen3_32b_bf16_does_not_fit_one_mi250_gcd_but_fits_two():
     one = fit_of("Qwen/Qwen3-32B", "bf16", 1, "MI250", max_len=32768)
     assert not one.fits
-    assert one.summary() == "needs 72.6 GiB per GPU, has 58.9 GiB (64 GiB × 0.92)"  # vLLM 0.27.1: u 0.92
+    assert one.summary() == "needs 72.6 GiB per GPU, has 58.9 GiB (64 GiB × 0.92, vLLM 0.27.1's default)"
     assert one.arithmetic() == ("weights 61.09 GiB × 1.02 + activations and non-torch 2.30 GiB + KV 8.00 GiB "
                                 "(one 32768-token sequence); HIP graphs 1.00 GiB outside the budget")
     two = fit_of("Qwen/Qwen3-32B", "bf16", 2, "MI250", max_len=32768)

@@ -68,6 +68,7 @@ class Fit(Record):
     outside_gib: float  # HIP graphs, outside the fraction (0 with graphs off)
     windowed: str = ""  # e.g. "18 of 36 layers keep 8319 tokens"
     weights_split: str = ""  # the checkpoint's tensor groups when not all of one width (catalog/weight_bytes.py)
+    defaults: str = ""  # the engine release's defaults the arithmetic used (resolve/fit_defaults.py), for explain
 
     @property
     def budget_gib(self) -> float:

@@ -71,6 +71,8 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
             detail = explain_detail(entry)
             lines.append(f"  - {entry.candidate.label()}: {explain_verdict(entry)}"
                          + (f": {detail}" if detail else ""))
+            if entry.verdict is Verdict.REJECTED and entry.fit is not None and entry.fit.defaults:
+                lines.append(f"    defaults the fit used: {entry.fit.defaults}")  # a newer release may fit
         engine = resolved.get((endpoint.name, selection.engine))
         if engine is not None:
             lines.extend(f"  {line}" for line in group_lines(engine))
@@ -129,14 +131,16 @@ def explain_detail(entry: TraceEntry) -> str:
 
 
 def explain_facts(selection: Selection) -> list[str]:
-    """The selected configuration's memory per GPU, or why it was not checked."""
+    """The selected configuration's memory per GPU and the engine release's defaults it assumed (the release of the
+    image: a newer image can change them), or why it was not checked."""
     selected = selection.selected
     lines = []
     if selected is not None and selected.candidate.recipe.generated:
         lines.append("generated: no written recipe or profile serves this model; configurations generated from its "
                      "facts rank after every written one, then as usual (fewest GPUs first)")
     if selected is not None and selected.fit is not None:
-        return [*lines, f"memory per GPU: {selected.fit.describe()}"]
+        defaults = [f"defaults the fit used: {selected.fit.defaults}"] if selected.fit.defaults else []
+        return [*lines, f"memory per GPU: {selected.fit.describe()}", *defaults]
     if selected is not None and selected.fit_unchecked:
         return [*lines, f"memory per GPU: fit not checked: {selected.fit_unchecked}"]
     return lines

@@ -24,6 +24,7 @@ from aimc.resolve import (
     images,
     pinned_pool,
     precision,
+    release_env,
     rollout,
     selection_errors,
 )
@@ -135,6 +136,8 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         huggingface_id, endpoint.model, endpoint.overrides, endpoint.custom_args, where, request.custom_args,
         image.flag_set_version, None if group else config.gpu_count)
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
+    env_problems += release_env.post_capture_warnings(request.engine, image.flag_set_version, command.args, recipe,
+                                                      config, endpoint)
     if group:
         written = tuple((ArgSource.RECIPE, f) for f, _ in config.args) + tuple(
             (ArgSource.CUSTOM_ARGS, f) for f, _ in (*endpoint.custom_args, *request.custom_args))

@@ -12,7 +12,7 @@ from aimc.catalog import model_facts as facts_mod
 from aimc.catalog import runtime as rt
 from aimc.catalog.model_facts import COMPUTE_PARTITIONS, ModelCatalog, ModelFacts
 from aimc.errors import Diagnostic
-from aimc.model.inputs import Endpoint, EngineRequest, NodePool, Recipe, RecipeConfig
+from aimc.model.inputs import Endpoint, EngineRequest, Inventory, NodePool, Recipe, RecipeConfig
 from aimc.model.plan import Fit, Reason, TraceEntry, Verdict
 from aimc.records import replace
 from aimc.resolve import fit_sglang, fit_vllm, groups, images
@@ -31,13 +31,14 @@ def compute(model: ModelFacts, precision: str, gpus: int, memory_gib: float, set
     return ENGINES[engine](model, precision, gpus // pp, pp, memory_gib, settings, version)
 
 
-def engine_version(endpoint: Endpoint | None, engine: str, hardware: str) -> str | None:
-    """The shipped release whose defaults the fit uses: the endpoint's own image's (catalogued, or its declared
-    engineVersion), else the default image's on the hardware's architecture. An inventory's default images are
-    not consulted here (their version is known only once the image is chosen, after selection)."""
+def engine_version(endpoint: Endpoint | None, engine: str, hardware: str,
+                   inventory: Inventory | None = None) -> str | None:
+    """The shipped release whose defaults the fit uses: that of the image the pod will run (the endpoint's own, else
+    the inventory's default for the hardware: catalogued, or its declared engineVersion), else the default image's
+    on the hardware's architecture (None: the default image's release, `fit_defaults.release`)."""
     catalog = rt.runtime()
     known = catalog.engine(engine).flag_set_versions
-    image = endpoint.image if endpoint is not None else None
+    image = images.supplied(endpoint, engine, hardware, inventory) if endpoint is not None else None
     facts = catalog.image(image.image) if image is not None else None
     if facts is not None and facts.engine == engine:
         return rt.nearest_version(known, facts.version)
@@ -75,9 +76,10 @@ def model_facts(models: ModelCatalog, endpoint: Endpoint, recipe: Recipe) -> Mod
     return models.lookup(endpoint.model, recipe.huggingface_id, recipe.model_id)
 
 
-def memory_check(models: ModelCatalog):
+def memory_check(models: ModelCatalog, inventory: Inventory | None = None):
     """A candidate filter for `resolve(checks=...)`: (endpoint, request, entry) -> entry. A candidate that fits is
-    kept with its arithmetic, so `explain` shows it; one that cannot be checked is kept with the reason."""
+    kept with its arithmetic, so `explain` shows it; one that cannot be checked is kept with the reason. The
+    inventory gives the default images whose release the arithmetic follows."""
 
     def check(endpoint: Endpoint, request: EngineRequest, entry: TraceEntry) -> TraceEntry:
         candidate = entry.candidate
@@ -99,7 +101,7 @@ def memory_check(models: ModelCatalog):
         engine = candidate.config.engine
         fit = compute(model, candidate.recipe.precision, gpus, memory,
                       config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args),
-                      engine, gpus // tp, version=engine_version(endpoint, engine, pool.hardware))
+                      engine, gpus // tp, version=engine_version(endpoint, engine, pool.hardware, inventory))
         if fit.fits:
             return replace(entry, fit=fit)
         return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=fit)

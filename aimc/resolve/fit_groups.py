@@ -9,23 +9,25 @@ min(TP, KV heads) within its stage (MLA latent KV is not split by TP), so S = PP
 from __future__ import annotations
 
 from aimc.catalog.model_facts import ModelCatalog, ModelFacts
-from aimc.model.inputs import Endpoint, EngineRequest
+from aimc.model.inputs import Endpoint, EngineRequest, Inventory
 from aimc.model.plan import Fit, GroupPlan, Reason, TraceEntry, Verdict
 from aimc.records import replace
 from aimc.resolve import fit, groups
 
 
 def compute_group(model: ModelFacts, precision: str, plan: GroupPlan, memory_gib: float,
-                  settings: fit.Settings, engine: str = "vllm") -> Fit:
-    base = fit.compute(model, precision, plan.tp * plan.pp, memory_gib, settings, engine)
+                  settings: fit.Settings, engine: str = "vllm", version: str | None = None) -> Fit:
+    """The fit per GPU of the group by the accounting of `engine` at release `version` (default: the default
+    image's)."""
+    base = fit.compute(model, precision, plan.tp * plan.pp, memory_gib, settings, engine, version=version)
     split = plan.pp * model.kv_split(plan.tp)
     return replace(base, kv_gib=base.kv_gib * base.kv_split / split, kv_split=split)
 
 
-def memory_check(models: ModelCatalog):
+def memory_check(models: ModelCatalog, inventory: Inventory | None = None):
     """`fit.memory_check` for configurations on one node; for a group, its plan (rejected when inconsistent) and its
     fit per GPU. Same shape: (endpoint, request, entry) -> entry."""
-    single = fit.memory_check(models)
+    single = fit.memory_check(models, inventory)
 
     def check(endpoint: Endpoint, request: EngineRequest, entry: TraceEntry) -> TraceEntry:
         candidate = entry.candidate
@@ -47,10 +49,13 @@ def memory_check(models: ModelCatalog):
         memory = fit.pool_memory(pool)
         if memory is None:
             return replace(entry, fit_unchecked=f"no memory figure for {pool.hardware}")
-        # The engine's own accounting (SGLang groups are not sized like vLLM ones), on the one merged command line.
+        # The engine's own accounting (SGLang groups are not sized like vLLM ones) at the release of the image, on
+        # the one merged command line.
+        engine = candidate.config.engine
         result = compute_group(model, candidate.recipe.precision, plan, memory,
                                fit.config_settings(candidate.config, endpoint.overrides, endpoint.custom_args,
-                                                   request.custom_args), candidate.config.engine)
+                                                   request.custom_args), engine,
+                               fit.engine_version(endpoint, engine, pool.hardware, inventory))
         if result.fits:
             return replace(entry, fit=result)
         return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=result)

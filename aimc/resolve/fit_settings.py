@@ -24,7 +24,7 @@ class Settings(Record):
     graph_max_bs: int | None = None  # SGLang --cuda-graph-max-bs
     attention_backend: str | None = None  # SGLang --attention-backend
     speculative: str | None = None  # SGLang --speculative-algorithm
-    max_num_seqs: int | None = None  # vLLM --max-num-seqs, SGLang --max-running-requests (the performance model)
+    max_num_seqs: int | None = None  # vLLM --max-num-seqs, SGLang --max-running-requests (fit and performance model)
 
 
 _VALUE_FLAGS = {
@@ -37,9 +37,10 @@ _VALUE_FLAGS = {
     "--cuda-graph-max-bs": "graph_max_bs", "--cuda-graph-max-bs-decode": "graph_max_bs",  # SGLang 0.5.16 on
     "--attention-backend": "attention_backend",
     "--speculative-algorithm": "speculative",
-    "--max-num-seqs": "max_num_seqs", "--max-running-requests": "max_num_seqs",
+    "--max-num-seqs": "max_num_seqs", "--max-running-requests": "max_num_seqs", "--max-batch-size": "max_num_seqs",
 }
-_BARE_FLAGS = {"--enforce-eager": "no_graphs", "--disable-cuda-graph": "no_graphs"}
+_BARE_FLAGS = {"--enforce-eager": "no_graphs", "--disable-cuda-graph": "no_graphs",
+               "--disable-decode-cuda-graph": "no_graphs"}  # SGLang 0.5.14 on; prefill graphs are off on HIP anyway
 _NUMBERS = {"utilisation": "float", "max_len": "int", "batched_tokens": "int", "graph_max_bs": "int",
             "max_num_seqs": "int"}
 

@@ -136,6 +136,11 @@ def _wrong_architecture(facts: rt.ImageFacts, engine: str, pool: NodePool, arch:
             f"({arch or 'unknown architecture'}): {instead}")
 
 
+def supplied(endpoint: Endpoint, engine: str, hardware: str, inventory: Inventory | None) -> ImageRef | None:
+    """The image the inputs give for this engine on this hardware: the endpoint's, else the inventory's default."""
+    return _supplied(endpoint, engine, hardware, inventory)[0]
+
+
 def _supplied(endpoint: Endpoint, engine: str, hardware: str,
               inventory: Inventory | None) -> tuple[ImageRef | None, str]:
     """The image the inputs give for this engine on this hardware (endpoint first), and the file it is written in."""
