@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing.util
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,32 @@ REFERENCE_ENGINES = REPO / "tests" / "fixtures" / "reference" / "engines"
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/cases/*/expected.yaml and errors.txt from the current output")
+
+
+# Every way a test could start a process: the fast loop (`-m "not e2e"`) starts none (see _no_process_outside_e2e).
+PROCESS_STARTERS = ((subprocess.Popen, "_execute_child"), (os, "fork"), (os, "forkpty"), (os, "posix_spawn"),
+                    (os, "posix_spawnp"), (os, "system"), (multiprocessing.util, "spawnv_passfds"))
+
+
+@pytest.fixture(autouse=True)
+def _no_process_outside_e2e(request, monkeypatch):
+    """A test that starts a process (aimc, git, kubectl, a shell, Go's YAML reader...) is marked `e2e`.
+
+    Each process costs ~0.15 s of CPU (a Python interpreter and its imports), and such tests once made up a third of
+    the fast loop; the same check through the in-process `aimc` fixture costs ~10 ms. Failing here, at the first
+    process, keeps a new test from slowing the fast loop unnoticed. The lint gate (`lint`: ruff and mypy) is the one
+    deliberate exception.
+    """
+    if request.node.get_closest_marker("e2e") or request.node.get_closest_marker("lint"):
+        return
+
+    def refuse(*args, **kwargs):
+        pytest.fail(f"{request.node.nodeid} starts a process (the fast loop starts none): mark the test "
+                    "@pytest.mark.e2e, or check the same thing in this process (the `aimc` fixture)", pytrace=False)
+
+    for owner, name in PROCESS_STARTERS:
+        if hasattr(owner, name):
+            monkeypatch.setattr(owner, name, refuse)
 
 
 @pytest.fixture

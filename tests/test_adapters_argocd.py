@@ -187,6 +187,7 @@ def snapshot(root: Path) -> dict:
             for p in root.rglob("*") if not p.is_symlink()}
 
 
+@pytest.mark.e2e
 def test_contract_success_at_the_repository_root(tmp_path):
     repository = examples_repository(tmp_path / "origin")
     run = run_like_cmp_server(repository, tmp_path, ".", {})
@@ -198,6 +199,7 @@ def test_contract_success_at_the_repository_root(tmp_path):
     assert {o["kind"] for o in objects} >= {"Deployment", "Service"}
 
 
+@pytest.mark.e2e
 def test_contract_app_path_in_a_subfolder_reaches_the_rest_of_the_repository(tmp_path):
     files = {f"apps/prod/{p.relative_to(REPO / 'examples/endpoints').as_posix()}": p.read_text()
              for p in sorted((REPO / "examples" / "endpoints").glob("*.yaml"))}
@@ -211,6 +213,7 @@ def test_contract_app_path_in_a_subfolder_reaches_the_rest_of_the_repository(tmp
     assert "qwen3-32b-vllm" in names and not any(n.startswith("not-this-app") for n in names)
 
 
+@pytest.mark.e2e
 def test_contract_namespace_defaults_to_the_application_namespace(tmp_path):
     repository = git_repository(tmp_path / "origin", {
         "cluster.yaml": (REPO / "examples" / "cluster.yaml").read_text().replace("    namespace: inference\n", ""),
@@ -221,6 +224,7 @@ def test_contract_namespace_defaults_to_the_application_namespace(tmp_path):
     assert {o["metadata"]["namespace"] for o in parse_like_argocd(run.stdout)} == {"apps", "gateway-system"}
 
 
+@pytest.mark.e2e
 def test_contract_bad_input_fails_with_file_and_line_and_no_output(tmp_path):
     repository = examples_repository(tmp_path / "origin")
     (repository / "endpoints" / "broken.yaml").write_text(ENDPOINT.format(name="broken", gpus=0))
@@ -231,6 +235,7 @@ def test_contract_bad_input_fails_with_file_and_line_and_no_output(tmp_path):
     assert len(run.stderr.splitlines()) <= 5
 
 
+@pytest.mark.e2e
 def test_contract_strict_turns_warnings_into_errors(tmp_path):
     repository = examples_repository(tmp_path / "origin")
     tuned = repository / "endpoints" / "qwen3-32b-tuned.yaml"  # the seed's documented flag aliases: a warning
@@ -240,6 +245,7 @@ def test_contract_strict_turns_warnings_into_errors(tmp_path):
     assert run.returncode == 1 and run.stdout == "" and "--max-batch-size" in run.stderr
 
 
+@pytest.mark.e2e
 def test_contract_dot_dot_escape_is_refused(tmp_path):
     repository = examples_repository(tmp_path / "origin", prefix="apps/prod/")
     run = run_like_cmp_server(repository, tmp_path, "apps/prod", {"AIMC_PATHS": "../../.."})
@@ -247,12 +253,14 @@ def test_contract_dot_dot_escape_is_refused(tmp_path):
     assert "ARGOCD_ENV_AIMC_PATHS entry 1: leaves the repository" in run.stderr
 
 
+@pytest.mark.e2e
 def test_contract_empty_application_is_an_error_not_an_empty_stream(tmp_path):
     repository = git_repository(tmp_path / "origin", {"README.md": "nothing here\n", "ci.yaml": "jobs: {}\n"})
     run = run_like_cmp_server(repository, tmp_path, ".", {})
     assert run.returncode == 1 and run.stdout == "" and "empty stream" in run.stderr
 
 
+@pytest.mark.e2e
 def test_contract_excluding_every_endpoint_is_an_error_not_the_router_alone(tmp_path):
     # The examples' inventory renders the body-based router: excluding every file but the inventory used to print
     # only the router's objects with exit 0, and auto-prune would then delete every endpoint.
@@ -262,6 +270,7 @@ def test_contract_excluding_every_endpoint_is_an_error_not_the_router_alone(tmp_
     assert "no AIMEndpoint and no Kubernetes object found: refusing to render only the" in run.stderr
 
 
+@pytest.mark.e2e
 def test_contract_kube_version_too_old_for_an_api_version(tmp_path):
     repository = examples_repository(tmp_path / "origin")
     (repository / "hpa.yaml").write_text(HPA_V2)

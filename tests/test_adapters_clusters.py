@@ -86,6 +86,7 @@ def test_argo_cd_one_application_per_cluster_folder(repo):
         assert _objects(plugin.stdout) == _objects(direct.stdout)
 
 
+@pytest.mark.e2e
 def test_the_example_application_follows_the_several_clusters_layout(repo):
     """plugin/application.yaml, followed as written on the README's layout (tests/data/multi-cluster): its path and
     settings find prod's inventory, its own endpoints and the shared ones — the objects of

@@ -48,6 +48,7 @@ def direct_build() -> list[dict]:
     return [d for d in yaml.safe_load_all(run.stdout) if d]
 
 
+@pytest.mark.e2e
 def test_transformer_compiles_endpoints_and_passes_other_items_through():
     config_map = annotated({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "extra"}}, "cm.yaml", 0)
     items = [annotated(CLUSTER, "cluster.yaml"), annotated(QWEN, "qwen.yaml"), config_map]
@@ -59,6 +60,7 @@ def test_transformer_compiles_endpoints_and_passes_other_items_through():
     assert rendered == direct_build()  # no tracking annotation leaks from the endpoint into what aimc renders
 
 
+@pytest.mark.e2e
 def test_generator_reads_paths_and_does_not_echo_its_own_config(tmp_path):
     config = {**FUNCTION_CONFIG, "paths": ["examples/endpoints/qwen3-32b.yaml"], "inventory": "examples/cluster.yaml"}
     code, output, stderr = krm(resource_list([annotated(config, "aimc.yaml")], config), as_json=True)
@@ -66,6 +68,7 @@ def test_generator_reads_paths_and_does_not_echo_its_own_config(tmp_path):
     assert output["items"] == direct_build()
 
 
+@pytest.mark.e2e
 def test_config_map_function_config_is_accepted():
     config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "aimc"},
               "data": {"paths": "examples/endpoints/qwen3-32b.yaml", "inventory": "examples/cluster.yaml",
@@ -75,6 +78,7 @@ def test_config_map_function_config_is_accepted():
     assert output["items"] == direct_build()
 
 
+@pytest.mark.e2e
 def test_errors_are_results_with_severity_resource_field_and_file_and_exit_1():
     broken = {**QWEN, "spec": {**QWEN["spec"], "gpuCount": 0}}
     items = [annotated(CLUSTER, "cluster.yaml"), annotated(broken, "endpoints/qwen.yaml", 1)]
@@ -88,6 +92,7 @@ def test_errors_are_results_with_severity_resource_field_and_file_and_exit_1():
     assert "AIMEndpoint/qwen3-32b" in stderr and "spec.gpuCount" in stderr
 
 
+@pytest.mark.e2e
 def test_warnings_are_results_and_do_not_fail():
     # The seed's flag aliases (--max-batch-size): a warning. examples/ uses the engines' own names.
     tuned = yaml.safe_load((REPO / "tests/cases/seed-flag-aliases/inputs/endpoints/qwen3-32b-tuned.yaml").read_text())
@@ -98,6 +103,7 @@ def test_warnings_are_results_and_do_not_fail():
     assert warnings[0]["field"]["path"].startswith("spec.customArgs")
 
 
+@pytest.mark.e2e
 def test_not_a_resource_list_is_an_error():
     run = subprocess.run([sys.executable, "-m", "aimc", "krm"], input="kind: Pod\n", capture_output=True, text=True,
                          env=ENV, cwd=REPO)
@@ -105,6 +111,7 @@ def test_not_a_resource_list_is_an_error():
     assert yaml.safe_load(run.stdout)["results"][0]["severity"] == "error"
 
 
+@pytest.mark.e2e
 def test_an_error_names_the_file_kpt_tracks_with_the_line_in_it(tmp_path):
     """kpt's path and index annotations name the real file (relative to the package, the function's working
     directory): the error names it with the line of the field in that document, not a line of the ResourceList."""

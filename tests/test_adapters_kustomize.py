@@ -221,6 +221,7 @@ def test_an_overlay_patch_is_reported_at_the_base_file_line_it_changes(plugin_ho
     assert f"{source}:{line}: spec.gpuCount: 0 is less than the minimum of 1" in run.stderr
 
 
+@pytest.mark.e2e
 def test_plugin_rejects_an_unknown_config_field(tmp_path):
     (tmp_path / "config.yaml").write_text(CONFIG + "inventroy: x.yaml\n")
     run = subprocess.run([sys.executable, "-m", "aimc", "kustomize", "plugin", str(tmp_path / "config.yaml")],
@@ -229,6 +230,7 @@ def test_plugin_rejects_an_unknown_config_field(tmp_path):
     assert "AimcCompiler/aimc:5: inventroy: unknown field" in run.stderr
 
 
+@pytest.mark.e2e
 def test_plugin_refuses_to_output_an_empty_stream(tmp_path):
     (tmp_path / "config.yaml").write_text(CONFIG)
     run = subprocess.run([sys.executable, "-m", "aimc", "kustomize", "plugin", str(tmp_path / "config.yaml")],

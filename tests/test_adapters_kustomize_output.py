@@ -78,6 +78,7 @@ def test_the_exec_plugin_runs_in_kubectl_and_its_output_passes_the_check(tmp_pat
     assert checked.stderr.startswith("aimc: ") and "no aimc spec left uncompiled" in checked.stderr
 
 
+@pytest.mark.e2e
 def test_check_output_names_the_specs_and_refuses_an_empty_output(tmp_path):
     endpoint = yaml.safe_load((REPO / "examples" / "endpoints" / "qwen3-32b.yaml").read_text())
     plain = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}

@@ -227,6 +227,7 @@ def test_try_repo_validate_checks_every_cluster(try_repo_runs):
         in output
 
 
+@pytest.mark.e2e
 def test_setup_snippets_pin_a_revision_that_exists():
     """The docs' and the hook manifest's `rev:` must be a tag of this repository or a commit placeholder: pre-commit
     fails on a tag that was never made (there was a `rev: v0.1.0` and no such tag)."""

@@ -10,6 +10,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import generate
 
 
+@pytest.mark.e2e
 def test_generated_repository_builds(aimc, tmp_path):
     catalog = generate.builtin_catalog()
     repo = generate.generate(10, tmp_path / "repo", catalog)
@@ -22,6 +23,7 @@ def test_generated_repository_builds(aimc, tmp_path):
     assert "servingEngines: [vllm, sglang]" in texts and "autoScaling" in texts and "customArgs" in texts
 
 
+@pytest.mark.e2e
 def test_generation_is_deterministic(tmp_path):
     catalog = generate.builtin_catalog()
     first = generate.generate(30, tmp_path / "a", catalog)
@@ -30,6 +32,7 @@ def test_generation_is_deterministic(tmp_path):
     assert read(first) == read(second)
 
 
+@pytest.mark.e2e
 def test_the_start_up_floor_imports_only_what_every_build_imports(tmp_path):
     import subprocess
 

@@ -133,6 +133,7 @@ def test_deprecated_flag_is_a_warning():
     assert (result.problem, result.severity) == ("--disable-log-requests is deprecated in vllm 0.11.1", "warning")
 
 
+@pytest.mark.e2e
 def test_a_flag_set_is_read_only_when_its_engine_is_used():
     import subprocess
     import sys

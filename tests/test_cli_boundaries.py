@@ -44,6 +44,7 @@ def _run_guarded(tmp_path: Path, *args: str, cwd: Path | None = None) -> subproc
                           text=True, timeout=300, check=False)
 
 
+@pytest.mark.e2e
 def test_the_network_guard_works(tmp_path):
     (tmp_path / "guard").mkdir()
     (tmp_path / "guard" / "network_guard.py").write_text(NETWORK_GUARD)
@@ -53,6 +54,7 @@ def test_the_network_guard_works(tmp_path):
     assert result.returncode != 0 and "aimc tried to use the network" in result.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("args", [
     ("build", "examples"),
     ("build", "--format", "json", "examples"),
@@ -79,6 +81,7 @@ def _snapshot(root: Path, skip: Path) -> dict[str, tuple]:
     return out
 
 
+@pytest.mark.e2e
 def test_build_writes_nothing_outside_the_output_dir(tmp_path):
     inputs = tmp_path / "repo"
     shutil.copytree(REPO / "examples", inputs)
@@ -107,6 +110,7 @@ def test_build_writes_nothing_outside_the_output_dir(tmp_path):
     assert not any(out.rglob("*qwen3-32b-multi*"))
 
 
+@pytest.mark.e2e
 def test_output_dir_refuses_to_write_through_a_symlink_leading_outside(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -189,6 +189,7 @@ def test_committed_render_folder_among_inputs_is_not_passed_through(aimc, tmp_pa
     assert len(names) == len(set(names))
 
 
+@pytest.mark.e2e
 def test_build_does_not_import_kubernetes_deepdiff_or_jinja2():
     code = ("import sys; from aimc.cli import main; rc = main(['build', 'examples']);"
             "bad = [m for m in ('kubernetes', 'deepdiff', 'jinja2') if m in sys.modules];"

@@ -6,6 +6,7 @@ import sys
 import tomllib
 
 import click
+import pytest
 from conftest import REPO
 
 
@@ -14,6 +15,7 @@ def _python(code: str) -> subprocess.CompletedProcess:
                           check=False)
 
 
+@pytest.mark.e2e
 def test_build_imports_no_other_command_family():
     """Commands load their module on look-up: a build pays neither for the adapters, diff, recipes and schema
     commands nor for what those import."""
@@ -36,6 +38,7 @@ def test_help_lists_every_command_under_its_own_name(aimc):
         assert cli.get_command(click.Context(cli), name).name == name
 
 
+@pytest.mark.e2e
 def test_console_script_runs_without_the_cyclic_collector():
     """The process is short-lived and its data acyclic: the collector's passes over a growing heap only cost time."""
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
@@ -47,6 +50,7 @@ def test_console_script_runs_without_the_cyclic_collector():
     assert _python(code).stdout.startswith("aimc, version")
 
 
+@pytest.mark.e2e
 def test_importing_aimc_as_a_library_keeps_the_collector():
     code = "import gc, aimc.__main__, aimc.cli, aimc.pipeline; print(gc.isenabled())"
     assert _python(code).stdout == "True\n"

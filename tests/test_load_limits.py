@@ -39,6 +39,7 @@ CASES = [("zero", 0, "a character device, not a regular file"), ("fifo", 0, "a F
                                     "to 64 MiB")]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind,size,what", CASES, ids=[c[0] for c in CASES])
 def test_bench_report_results_compare_and_write_recipe(tmp_path, kind, size, what):
     hostile = _hostile(tmp_path, kind, size)
@@ -46,6 +47,7 @@ def test_bench_report_results_compare_and_write_recipe(tmp_path, kind, size, wha
     _refused(run_aimc("bench", "report", str(RESULT), "--compare", str(hostile), cwd=tmp_path), hostile, what)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind,what", [("zero", "a character device"), ("fifo", "a FIFO"),
                                        ("big", "input is 314,572,800 bytes; input files (and stdin) are limited")])
 def test_write_recipe_into_a_file_that_is_not_a_recipe(tmp_path, kind, what):
@@ -57,6 +59,7 @@ def test_write_recipe_into_a_file_that_is_not_a_recipe(tmp_path, kind, what):
         assert os.path.getsize(hostile) == 300 * 1024 * 1024  # left as it was
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind,size,what", [
     ("zero", 0, "a character device, not a regular file"), ("fifo", 0, "a FIFO, not a regular file"),
     ("big", 600 * 1024 * 1024, "input is 629,145,600 bytes; a checkpoint's config.json and weight index are "
@@ -73,6 +76,7 @@ def test_models_import_config_json(tmp_path, kind, size, what):
     assert f"{checkpoint / 'config.json'}: " in err and (what in err or "no config.json there" in err), err
 
 
+@pytest.mark.e2e
 def test_the_weight_index_is_bounded_too(tmp_path):
     checkpoint = tmp_path / "checkpoint"
     shutil.copytree(REPO / "tests" / "data" / "hf-configs" / "mistralai" / "Mistral-7B-Instruct-v0.3", checkpoint)

@@ -9,6 +9,7 @@ expected files. Inputs too large to commit (the 50 MB file) are generated in a t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import resource
@@ -53,6 +54,7 @@ def assert_clean_failure(result: subprocess.CompletedProcess) -> str:
     return err
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_bad_input_fails_with_the_expected_message(case: Path, update_golden):
     result = run_aimc("build", case.name, cwd=CORPUS)
@@ -61,6 +63,30 @@ def test_bad_input_fails_with_the_expected_message(case: Path, update_golden):
         expected.write_bytes(result.stderr)
     err = assert_clean_failure(result)
     assert err == expected.read_text(encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _at_most_a_gibibyte_more():
+    """This process's address space grows by at most MEMORY_LIMIT meanwhile: an input that escapes its bound (a
+    billion laughs) is a MemoryError, aimc's exit 3, rather than a worker that swallows the machine."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    in_use = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (in_use + MEMORY_LIMIT, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_bad_input_fails_with_the_expected_message_in_this_process(case: Path, aimc):
+    """The same messages through the CLI in this process: the fast loop checks every case (the test above, `e2e`, runs
+    each in a process of its own, as a user would, and under a hard memory limit)."""
+    with _at_most_a_gibibyte_more():
+        result = aimc("build", case.name, cwd=CORPUS)
+    assert result.code == 1, result.err
+    assert result.out == "", "a failing build must print no manifests"
+    assert result.err == (CORPUS / f"{case.stem}.expected").read_text(encoding="utf-8")
 
 
 def test_every_expected_file_has_its_case():
@@ -80,18 +106,21 @@ def _fifty_megabytes(path: Path) -> Path:
     return path
 
 
+@pytest.mark.e2e
 def test_a_50_megabyte_file_is_refused(tmp_path):
     big = _fifty_megabytes(tmp_path / "big.yaml")
     err = assert_clean_failure(run_aimc("build", "big.yaml", cwd=tmp_path))
     assert err.startswith(f"big.yaml:1: input is {big.stat().st_size:,} bytes; input files (and stdin) are limited to 20 MiB")
 
 
+@pytest.mark.e2e
 def test_a_50_megabyte_stream_on_stdin_is_refused(tmp_path):
     big = _fifty_megabytes(tmp_path / "big.yaml")
     err = assert_clean_failure(run_aimc("build", "-", cwd=tmp_path, stdin=big.read_bytes()))
     assert err.startswith("<stdin>:1: input is more than 20,971,520 bytes; input files (and stdin) are limited to 20 MiB")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", ["non-utf8", "binary", "deep-nesting-flow", "billion-laughs", "tab-indent"])
 def test_bad_bytes_on_stdin_fail_like_the_file(case):
     """`aimc build -` reads bytes and checks them exactly like a file's (encoding, NUL bytes, YAML)."""
@@ -101,6 +130,7 @@ def test_bad_bytes_on_stdin_fail_like_the_file(case):
     assert err == expected.replace(f"{case}.yaml:", "<stdin>:")
 
 
+@pytest.mark.e2e
 def test_a_byte_order_mark_at_the_start_is_accepted(tmp_path):
     """Decision: a UTF-8 BOM at the very start of a file is legal YAML and is skipped (the output is the same as
     without it); a BOM anywhere else is an error (see the corpus case byte-order-mark-mid-file)."""
@@ -117,6 +147,7 @@ def test_a_byte_order_mark_at_the_start_is_accepted(tmp_path):
     assert with_bom.stdout
 
 
+@pytest.mark.e2e
 def test_a_variable_reference_warns_and_fails_under_strict(tmp_path):
     """`$(HF_TOKEN)` in a flag or env value makes Kubernetes paste that variable into it: a warning naming it, an
     error under --strict; the documented `--api-key: "$(API_KEY)"` is not warned about."""
@@ -151,6 +182,7 @@ def _endless_stdin(*args: str, cwd: Path) -> subprocess.CompletedProcess:
         yes.wait()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("args", [("build", "-"), ("krm",), ("kustomize", "plugin")])
 def test_an_endless_stdin_is_refused_after_the_limit(args, tmp_path):
     result = _endless_stdin(*args, cwd=tmp_path)
@@ -160,6 +192,7 @@ def test_an_endless_stdin_is_refused_after_the_limit(args, tmp_path):
     assert "Traceback" not in err
 
 
+@pytest.mark.e2e
 def test_only_regular_files_are_read(tmp_path):
     """A link to /dev/zero would be read forever, a FIFO would block: both are refused, named."""
     (tmp_path / "cluster.yaml").write_bytes((REPO / "examples" / "cluster.yaml").read_bytes())
@@ -182,6 +215,7 @@ def _half_a_million_nodes(name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("command", [("build", "."), ("argocd", "generate")])
 def test_the_alias_budget_is_repository_wide(command, tmp_path):
     """Twenty documents each under the per-document alias limit: the repository-wide budget refuses the third,
@@ -208,6 +242,7 @@ def _repository_with_a_linked_folder(root: Path) -> Path:
     return app
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("command", [("build", "."), ("argocd", "generate")])
 def test_a_symlinked_folder_is_named_in_a_warning(command, tmp_path):
     """Symbolic links to folders are never followed; the user hears of it (plain and Argo CD mode)."""
@@ -251,6 +286,7 @@ OUTPUT_COMMANDS = [("build", "."), ("build", "--format", "json", "."), ("argocd"
                    ("plan", "."), ("schema", "AIMEndpoint"), ("recipes", "list"), ("diff", ".", ".")]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("args", OUTPUT_COMMANDS, ids=[" ".join(a) for a in OUTPUT_COMMANDS])
 @pytest.mark.parametrize("stdout", ["broken-pipe", "closed", "full"])
 def test_stdout_that_cannot_be_written_is_exit_1(args, stdout, tmp_path):
@@ -304,6 +340,7 @@ def _endpoints(root: Path, count: int) -> Path:
     return root
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("count", [1, 40, 250], ids=["small", "medium", "large"])
 def test_a_reader_that_stops_after_100_bytes_is_exit_1_at_every_size(tmp_path, count):
     """A stream that fits in the pipe's buffer used to be written whole before the reader went away: exit 0."""
@@ -323,6 +360,7 @@ def test_a_reader_that_stops_after_100_bytes_is_exit_1_at_every_size(tmp_path, c
     assert "Traceback" not in err and "Exception ignored" not in err
 
 
+@pytest.mark.e2e
 def test_a_reader_that_takes_everything_is_exit_0_without_waiting(tmp_path):
     import time
 
@@ -355,6 +393,7 @@ BAD_INPUT = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))
 def test_bad_input_is_exit_1_not_an_internal_error(case, tmp_path):
     args, variables, expected = BAD_INPUT[case]
@@ -382,6 +421,7 @@ def test_a_file_in_a_folder_that_cannot_be_searched_is_an_error(aimc, tmp_path, 
     assert run.code == 1 and run.err.startswith("locked/qwen.yaml: cannot read: Permission denied"), run.err
 
 
+@pytest.mark.e2e
 def test_a_huge_value_is_cut_in_messages(tmp_path):
     """A 5 MB metadata.name is not printed whole: values are cut at 80 characters, with their length."""
     (tmp_path / "bad.yaml").write_text("apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata:\n"
@@ -391,6 +431,7 @@ def test_a_huge_value_is_cut_in_messages(tmp_path):
     assert f"'{'n' * 80}'... (5,000,000 characters)" in err
 
 
+@pytest.mark.e2e
 def test_output_does_not_depend_on_the_locale(tmp_path):
     """Non-ASCII file names and values give the same bytes under `LC_ALL=C PYTHONUTF8=0` as under UTF-8."""
     (tmp_path / "cluster.yaml").write_bytes((REPO / "examples" / "cluster.yaml").read_bytes())
@@ -410,6 +451,7 @@ def test_output_does_not_depend_on_the_locale(tmp_path):
     assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
 
 
+@pytest.mark.e2e
 def test_strict_errors_do_not_advise_silencing_a_warning():
     """Under --strict a warning is an error: its message must not talk about silencing a warning."""
     err = assert_clean_failure(run_aimc("build", "--strict", "tests/cases/seed-flag-aliases/inputs", cwd=REPO))
@@ -417,6 +459,7 @@ def test_strict_errors_do_not_advise_silencing_a_warning():
     assert "(write --max-num-seqs instead: --strict makes this warning an error)" in err
 
 
+@pytest.mark.e2e
 def test_a_line_break_in_a_file_name_does_not_split_a_message(tmp_path):
     (tmp_path / "a\nb\x1b[31m.yaml").write_text("x: [\n")
     err = assert_clean_failure(run_aimc("build", ".", cwd=tmp_path))

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -109,6 +110,7 @@ def test_each_endpoint_renders_alone_what_it_renders_in_the_whole_repository(doc
 
 
 
+@pytest.mark.e2e
 @examples(6)
 @given(st.one_of(related_pairs, st.tuples(repository(), repository())))
 @example(TYPED_TWINS[0])
@@ -164,6 +166,7 @@ def check_report(base: list[dict], head: list[dict]) -> None:
             assert any(leaf.startswith(path) or path.startswith(leaf) for path in reported), (key, leaf, reported)
 
 
+@pytest.mark.e2e
 @examples(6)
 @given(related_pairs)
 @example(TYPED_TWINS[0])

@@ -476,6 +476,7 @@ tricky_strings = st.one_of(st.sampled_from(TRICKY_WORDS), st.text(alphabet="0123
                                                                    max_size=8))
 
 
+@pytest.mark.e2e
 @settings(SETTINGS, max_examples=min(EXAMPLES, 200))
 @given(st.lists(tricky_strings, min_size=1, max_size=60, unique=True))
 def test_strings_read_back_the_same_by_go_yaml(strings):

@@ -58,6 +58,7 @@ def container_args(objects: dict[tuple, str], name: str) -> str:
     return text[text.index("args:"):text.index("ports:")]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("first, second", [(a, b) for a in RATIOS for b in RATIOS if a != b])
 def test_each_endpoint_renders_the_same_alone_and_beside_one_with_an_equal_value_of_another_type(
         tmp_path, built_alone, first, second):

@@ -57,6 +57,7 @@ def test_an_origin_equals_another_read_from_an_equal_place_whatever_its_document
     assert {Origin("e.yaml", "e.yaml", 3, data), Origin("e.yaml", "e.yaml", 3)} == {Origin("e.yaml", "e.yaml", 3)}
 
 
+@pytest.mark.e2e
 def test_a_build_does_not_import_dataclasses():
     # The reason records are Structs: dataclass creation was a fifth of a small build's start-up.
     code = ("import sys, aimc.pipeline, aimc.cli.build; "

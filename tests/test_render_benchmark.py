@@ -320,6 +320,7 @@ spec:
 """
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("engine", ["vllm", "sglang"])
 def test_the_job_asks_for_the_model_name_the_server_was_given_and_runs_no_input(aimc, tmp_path, engine):
     import kube_expansion

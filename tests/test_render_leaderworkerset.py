@@ -166,6 +166,7 @@ def _secret_endpoints(tmp_path: Path) -> list[dict]:
     return [r.obj for r in result.objects]
 
 
+@pytest.mark.e2e
 def test_a_secret_read_with_var_reaches_vllm_in_a_group_as_in_a_deployment(tmp_path):
     """The leader's script used to double every `$`, so `--api-key: "$(API_KEY)"` reached vLLM as the literal text."""
     import kube_expansion

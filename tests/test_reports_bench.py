@@ -297,6 +297,7 @@ def test_write_recipe_refuses_an_edit_that_would_not_validate(aimc, tmp_path):
     assert recipe.read_text() == text
 
 
+@pytest.mark.e2e
 def test_eight_concurrent_writers_keep_all_eight_entries(tmp_path):
     """Each used to read the file, then truncate and rewrite it: 1-3 of 8 entries survived, each reporting success."""
     import os

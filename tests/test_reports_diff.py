@@ -136,6 +136,7 @@ def spec_repo(tmp_path, monkeypatch):
     return repo
 
 
+@pytest.mark.e2e
 def test_diff_of_two_revisions_reports_the_changed_field(aimc, spec_repo):
     result = aimc("diff", "HEAD~2", "HEAD~1", "-p", "deploy", cwd=spec_repo)
     assert result.code == 0, result.err
@@ -146,6 +147,7 @@ def test_diff_of_two_revisions_reports_the_changed_field(aimc, spec_repo):
     assert "\x1b[" not in result.out  # not a terminal
 
 
+@pytest.mark.e2e
 def test_diff_reports_an_added_endpoint_as_added_objects(aimc, spec_repo):
     result = aimc("diff", "HEAD~1", "HEAD", "-p", "deploy", "--format", "json", cwd=spec_repo)
     report = json.loads(result.out)
@@ -157,12 +159,14 @@ def test_diff_reports_an_added_endpoint_as_added_objects(aimc, spec_repo):
     assert report["summary"]["removed"] == report["summary"]["changed"] == 0 and report["summary"]["unchanged"] > 0
 
 
+@pytest.mark.e2e
 def test_exit_code_is_1_only_when_something_differs(aimc, spec_repo):
     assert aimc("diff", "HEAD~1", "HEAD", "-p", "deploy", "--exit-code", cwd=spec_repo).code == 1
     same = aimc("diff", "HEAD", "-p", "deploy", "--exit-code", cwd=spec_repo)  # HEAD vs the clean working tree
     assert same.code == 0 and "\nno changes (" in same.out
 
 
+@pytest.mark.e2e
 def test_head_defaults_to_the_working_tree_and_paths_follow_the_current_folder(aimc, spec_repo):
     (spec_repo / "deploy/endpoints/llama-3-8b.yaml").unlink()
     result = aimc("diff", "HEAD", "--exit-code", cwd=spec_repo / "deploy")
@@ -171,6 +175,7 @@ def test_head_defaults_to_the_working_tree_and_paths_follow_the_current_folder(a
     assert "- Deployment inference/llama-3-8b-vllm (removed)" in result.out
 
 
+@pytest.mark.e2e
 def test_a_path_missing_at_the_base_renders_nothing_there(aimc, spec_repo):
     (spec_repo / "team-b").mkdir()
     shutil.copy(spec_repo / "deploy/cluster.yaml", spec_repo / "team-b/cluster.yaml")
@@ -184,6 +189,7 @@ def test_a_path_missing_at_the_base_renders_nothing_there(aimc, spec_repo):
     assert json.loads(from_inside.out)["summary"] == json.loads(result.out)["summary"]
 
 
+@pytest.mark.e2e
 def test_errors_name_the_revision_file_and_line(aimc, spec_repo):
     (spec_repo / "deploy/endpoints/qwen3-32b.yaml").write_text(ENDPOINT.replace("precision: bf16", "precision: bf17"))
     commit_all(spec_repo, "typo")
@@ -195,6 +201,7 @@ def test_errors_name_the_revision_file_and_line(aimc, spec_repo):
     assert "Traceback" not in unknown.err
 
 
+@pytest.mark.e2e
 def test_markdown_comment_through_the_command(aimc, spec_repo):
     result = aimc("diff", "HEAD~2", "HEAD", "-p", "deploy", "--format", "markdown", cwd=spec_repo)
     assert result.code == 0, result.err
@@ -249,6 +256,7 @@ def test_markdown_leaves_out_detail_to_fit_in_a_comment():
     assert "| `4` | `8` |" not in summary and "`Deployment ns/new`" in summary and "field changes are left out" in summary
 
 
+@pytest.mark.e2e
 def test_diff_module_imports_deepdiff_and_jinja2_only_when_used():
     code = ("import sys; import aimc.reports.diff, aimc.adapters.revisions, aimc.reports.schemas, aimc.adapters.precommit;"
             "print([m for m in ('deepdiff', 'jinja2', 'kubernetes') if m in sys.modules])")
@@ -256,6 +264,7 @@ def test_diff_module_imports_deepdiff_and_jinja2_only_when_used():
     assert run.stdout.strip() == "[]", run.stderr
 
 
+@pytest.mark.e2e
 def test_build_options_apply_at_both_sides(aimc, spec_repo):
     """--inventory (here outside the input path) is read from each side: a changed node selector shows up."""
     git(spec_repo, "mv", "deploy/cluster.yaml", "cluster.yaml")
@@ -270,6 +279,7 @@ def test_build_options_apply_at_both_sides(aimc, spec_repo):
     assert "llama-3-8b" not in result.out  # the MI250 pool did not change
 
 
+@pytest.mark.e2e
 def test_sides_render_without_changing_the_working_directory(aimc, spec_repo, monkeypatch):
     """Each side's paths are relative to its root, passed to the compiler: the process never changes directory,
     and errors name the file the same way at both sides."""
@@ -316,6 +326,7 @@ def test_one_empty_side_stays_a_valid_comparison(aimc, tmp_path):
     assert json.loads(result.out)["summary"]["added"] > 0
 
 
+@pytest.mark.e2e
 def test_a_committed_absolute_link_is_skipped_with_a_warning_not_a_crash(aimc, spec_repo):
     os.symlink("/etc/hostname", spec_repo / "deploy/endpoints/outside.yaml")
     os.symlink("../../../../etc/hostname", spec_repo / "deploy/endpoints/up.yaml")

@@ -274,6 +274,7 @@ def test_validate_reports_errors_through_jsonschema():
     assert [p.message for p in problems] == ["missing required field 'model'"]
 
 
+@pytest.mark.e2e
 def test_build_of_valid_inputs_does_not_import_jsonschema():
     """Importing jsonschema costs about 0.2 s, most of the start-up budget of a small build: only invalid documents
     (whose messages jsonschema writes) may pay it."""
