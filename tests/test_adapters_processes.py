@@ -21,6 +21,7 @@ def _small(monkeypatch, kind: str, size: int) -> None:
     monkeypatch.setitem(limits.KINDS, kind, (size, limits.KINDS[kind][1]))
 
 
+@pytest.mark.e2e
 def test_output_past_the_limit_stops_the_program_and_says_so(monkeypatch):
     _small(monkeypatch, "kustomize output", 1000)
     started = time.monotonic()
@@ -33,12 +34,14 @@ def test_output_past_the_limit_stops_the_program_and_says_so(monkeypatch):
                                       "Argo CD overlay application are limited to 0 MiB (1,000 bytes)")
 
 
+@pytest.mark.e2e
 def test_output_at_the_limit_is_read_whole(monkeypatch):
     _small(monkeypatch, "kustomize output", 1000)
     done = processes.run([PYTHON, "-c", "print('x' * 999)"], kind="kustomize output")
     assert (done.returncode, done.stdout) == (0, b"x" * 999 + b"\n")
 
 
+@pytest.mark.e2e
 def test_a_chatty_error_stream_neither_blocks_nor_is_kept_whole():
     # 8 MiB on stderr: far past a pipe's buffer, so a reader of stdout alone would wait forever.
     done = processes.run([PYTHON, "-c", "import sys\nsys.stderr.write('e' * (8 << 20))\nprint('ok')"],
@@ -47,16 +50,19 @@ def test_a_chatty_error_stream_neither_blocks_nor_is_kept_whole():
     assert done.stderr == b"e" * processes.STDERR_KEPT
 
 
+@pytest.mark.e2e
 def test_a_program_reading_its_input_gets_end_of_file_not_the_terminal():
     done = processes.run([PYTHON, "-c", "import sys\nprint(repr(sys.stdin.read()))"], kind="git answer", timeout=60)
     assert done.stdout == b"''\n"
 
 
+@pytest.mark.e2e
 def test_the_timeout_kills_the_program():
     with pytest.raises(subprocess.TimeoutExpired):
         processes.run([PYTHON, "-c", "import time\ntime.sleep(60)"], kind="git answer", timeout=0.5)
 
 
+@pytest.mark.e2e
 def test_a_stream_is_bounded_and_what_is_left_unread_is_drained(monkeypatch):
     _small(monkeypatch, "revision tree", 10_000)
     outcome: list[processes.Finished] = []
@@ -113,6 +119,7 @@ def test_a_revision_is_extracted_from_the_stream_as_before(tmp_path, monkeypatch
     assert side.refused_links == ()  # the link is outside endpoints/, the folder compared
 
 
+@pytest.mark.e2e
 def test_a_stream_that_is_no_archive_is_an_error_not_a_crash(tmp_path, monkeypatch):
     monkeypatch.setattr(revisions, "_git", lambda *args: str(tmp_path).encode())
 
@@ -128,6 +135,7 @@ def test_a_stream_that_is_no_archive_is_an_error_not_a_crash(tmp_path, monkeypat
         caught.value.diagnostics[0].message
 
 
+@pytest.mark.e2e
 def test_kustomize_printing_too_much_is_an_error_naming_the_application(tmp_path, monkeypatch):
     fake = tmp_path / "bin" / "kustomize"
     fake.parent.mkdir()
@@ -141,6 +149,7 @@ def test_kustomize_printing_too_much_is_an_error_naming_the_application(tmp_path
     assert diagnostic.message.startswith("`kustomize build .` printed too much: input is more than 100,000 bytes")
 
 
+@pytest.mark.e2e
 def test_kustomize_output_that_is_not_utf8_is_an_error(tmp_path):
     fake = tmp_path / "bin" / "kustomize"
     fake.parent.mkdir()

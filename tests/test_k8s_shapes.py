@@ -235,6 +235,7 @@ def test_another_release_of_the_package_sends_every_object_through_the_models(mo
     assert walked == ["V1Service"]
 
 
+@pytest.mark.e2e
 def test_the_installed_version_is_read_without_importing_the_package():
     code = ("import sys; from aimc.k8s import model_shapes; v = model_shapes.installed_kubernetes_version();"
             "import kubernetes; assert v == kubernetes.__version__, v")
@@ -244,6 +245,7 @@ def test_the_installed_version_is_read_without_importing_the_package():
     assert run.returncode == 0, run.stderr
 
 
+@pytest.mark.e2e
 @needs_table
 def test_validate_of_valid_objects_does_not_import_the_kubernetes_package():
     code = ("import sys; from aimc.cli import main; rc = main(['validate', 'examples']);"
