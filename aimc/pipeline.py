@@ -10,16 +10,15 @@ from aimc.load import documents
 from aimc.memo import one_compile
 from aimc.model.inputs import Inputs
 from aimc.records import Record
-from aimc.render import Rendered, benchmark, render_all
-from aimc.render import check as render_check
 from aimc.resolve import capacity, fit, fit_groups, gated, generated
 from aimc.resolve import endpoints as resolve_mod
 from aimc.validate import build as parse
 from aimc.validate.secrets import inline_token_errors
 
-if TYPE_CHECKING:  # the build path does not import what only Argo CD needs
+if TYPE_CHECKING:  # the build path does not import what only Argo CD needs; explain and plan render nothing
     from aimc.k8s.versions import KubeVersion
     from aimc.load.parsed import ParsedObject
+    from aimc.render import Rendered
 
 
 class Options(Record):
@@ -88,6 +87,11 @@ def compile(options: Options) -> Result:
 
 
 def _compile(options: Options) -> Result:
+    # Imported here: `explain` and `plan` load and resolve through this module but render nothing (the render
+    # modules are about a quarter of explain's imports, issue 24).
+    from aimc.render import Rendered, benchmark, render_all
+    from aimc.render import check as render_check
+
     collector = Collector()
     inputs = load_inputs(options, collector)
     _check_namespace_option(options.default_namespace, collector)

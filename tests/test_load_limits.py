@@ -89,3 +89,46 @@ def test_the_weight_index_is_bounded_too(tmp_path):
     result = run_aimc("models", "import", str(checkpoint), cwd=tmp_path)
     err = result.stderr.decode()
     assert result.returncode == 1 and f"{index}: cannot read: input is 104,857,600 bytes" in err, err
+
+
+class _Recording:
+    """A binary stream that records how many bytes each read asked for."""
+
+    def __init__(self, data: bytes):
+        import io
+
+        self.stream, self.asked = io.BytesIO(data), []
+
+    def read(self, size: int) -> bytes:
+        self.asked.append(size)
+        return self.stream.read(size)
+
+
+def test_a_file_is_read_by_the_size_it_states_not_by_its_kinds_limit():
+    """Issue 24: asking for the limit (20 MiB) made the reader allocate it for every file, 26 ms of 1,000 files.
+    A file that holds what it says is read in one request of its size plus one byte."""
+    from aimc.load import limits
+
+    stream = _Recording(b"x" * 100)
+    assert limits.read_stream(stream, "input", expected=100) == b"x" * 100
+    assert stream.asked == [101]
+
+
+@pytest.mark.parametrize("stated", [0, 10])
+def test_a_file_that_holds_more_than_it_states_is_read_on_to_the_limit(stated):
+    """Files under /proc state 0 bytes; a file may grow between the look and the read."""
+    from aimc.load import limits
+
+    assert limits.read_stream(_Recording(b"y" * 5000), "input", expected=stated) == b"y" * 5000
+    limit = limits.KINDS["input"][0]
+    with pytest.raises(limits.InputTooLarge):
+        limits.read_stream(_Recording(b"z" * (limit + 10)), "input", expected=stated)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux /proc")
+def test_a_proc_file_that_states_no_size_is_read_whole():
+    from aimc.load import limits
+
+    assert os.stat("/proc/self/status").st_size == 0
+    data = limits.read_file("/proc/self/status")
+    assert data.startswith(b"Name:") and b"\nPid:" in data and b"\nVmPeak:" in data and data.endswith(b"\n")

@@ -62,3 +62,28 @@ def test_an_unreadable_start_is_an_error_not_a_crash(tmp_path):
     assert list(walk.folders(str(tmp_path / "gone"), lambda *p: problems.append(p))) == []
     assert problems and problems[0][0] == "error"
     assert collector.errors == []
+
+
+def test_each_folder_is_shown_as_display_path_shows_it(tmp_path, monkeypatch):
+    """Issue 24: a folder's shown path is the top's plus its relative path, not display_path per folder; the same
+    text for relative and absolute inputs, inside and outside the working directory (hidden folders such as `..x`
+    are not walked)."""
+    repo = tmp_path / "work" / "repo"
+    for folder in ("a/b", "..x/c", "...", "a/..y", "a/x..", "b"):
+        os.makedirs(repo / folder, exist_ok=True)
+        (repo / folder / "f.yaml").write_text("kind: x\n", encoding="utf-8")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    cases = [(repo.parent, "repo", None), (repo.parent, "./repo/", None), (repo.parent, str(repo), None),
+             (repo, ".", None), (repo, str(repo), None), (outside, str(repo), None), (outside, "../work/repo", None),
+             (outside, "repo", str(repo.parent)), (repo / "a", "..", None), (repo / "a", str(repo) + "/a/..", None)]
+    shown = set()
+    for cwd, given, root in cases:
+        monkeypatch.chdir(cwd)
+        folder_shown = documents._folder_display(given, root)
+        top = os.path.join(root, given) if root else given
+        for _, rel_dir, _ in walk.folders(top):
+            expected = documents.display_path(given if rel_dir == "." else os.path.join(given, rel_dir), root)
+            assert folder_shown(rel_dir) == expected, (cwd, given, rel_dir)
+            shown.add(expected)
+    assert {".", "a/x..", "repo/a/b", "../work/repo/a/b", str(repo / "a" / "b")} <= shown

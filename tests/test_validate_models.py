@@ -44,14 +44,14 @@ def test_the_model_catalog_is_built_once_per_compile(monkeypatch):
 
 def test_render_sizes_with_the_catalog_validate_built(monkeypatch):
     seen = []
-    from aimc import pipeline
+    from aimc import render
 
-    real = pipeline.render_all
+    real = render.render_all
 
     def spy(endpoints, inventory, models):
         seen.append(models)
         return real(endpoints, inventory, models)
 
-    monkeypatch.setattr(pipeline, "render_all", spy)
+    monkeypatch.setattr(render, "render_all", spy)  # the pipeline imports it when it renders
     result = compile(Options(paths=(str(CASE),)))
     assert seen == [result.inputs.models] and seen[0] is result.inputs.models
