@@ -9,8 +9,8 @@ aimc/k8s/model_shapes.py certify, without the package, the objects the models ce
 cannot vouch for goes through the models themselves, which write every message.
 
 So the table is conservative: a field whose annotation is not one of the few read here (strict str, int, bool,
-float-or-int, int-or-str, Any, Dict[str, Any], lists, string-keyed dicts and models of those), whose Python name is
-not its pydantic field name, or that has a field validator, is `?` (never certified when present); a model with any
+float-or-int, int-or-str, Any, Dict[str, Any], lists, string-keyed dicts and models of those), or that has a field
+validator, is `?` (never certified when present); a model with any
 validator other than the generated input-name wrapper is `null` (never certified).
 
 Types, as written in the table: `s` str, `i` int, `b` bool, `f` float, `n` float or int, `is` int or str, `a` anything, `d` a
@@ -102,12 +102,13 @@ def _openapi_agrees(code: str, openapi: str) -> bool:
 
 
 def _field_by_alias(cls, attr: str):
-    """The pydantic field behind an openapi attribute name: itself, or the one that accepts it as an alias."""
+    """(name, info) of the pydantic field behind an openapi attribute name: itself, or the one that accepts it as an
+    alias (the generated name wrapper renames `_exec` to `exec`, an alias of `var_exec`: v1_probe.py)."""
     if attr in cls.model_fields:
-        return cls.model_fields[attr]
-    (info,) = [i for i in cls.model_fields.values()
-               if i.alias == attr or attr in getattr(i.validation_alias, "choices", ())]
-    return info
+        return attr, cls.model_fields[attr]
+    (found,) = [(name, i) for name, i in cls.model_fields.items()
+                if i.alias == attr or attr in getattr(i.validation_alias, "choices", ())]
+    return found
 
 
 def _model(cls) -> dict | None:
@@ -120,9 +121,10 @@ def _model(cls) -> dict | None:
     fields = {}
     for attr, openapi in cls.openapi_types.items():
         json_name = cls.attribute_map[attr]
-        info = cls.model_fields.get(attr)
-        if info is None or attr in validated:  # a renamed field (`_exec`) or one with a validator: never certified
-            fields[json_name] = ["?", 0, int(_field_by_alias(cls, attr).is_required())]
+        # A Python keyword's field (`_exec`) is stored under another name (`var_exec`) that takes it as an alias.
+        name, info = _field_by_alias(cls, attr)
+        if name in validated:  # a field with a validator: never certified
+            fields[json_name] = ["?", 0, int(info.is_required())]
             continue
         code, nullable = _type(info.annotation, tuple(info.metadata))
         if not _openapi_agrees(code, openapi):
