@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aimc.model.adapters import Adapter
 from aimc.model.benchmark import BenchmarkInputs
 from aimc.model.facts import ModelCatalog
 from aimc.model.origin import Origin
@@ -100,6 +101,7 @@ class Endpoint(Record):
     shm_size: str | None = None
     traffic: Traffic = Traffic()  # spec.traffic.weight and servingEngines[].weight (model/routing.py)
     node_pool: str | None = None  # spec.nodePool: the only pool the endpoint may run on
+    adapters: tuple[Adapter, ...] = ()  # spec.adapters: LoRA adapters served on the base model (model/adapters.py)
 
 
 class Partition(Record):

@@ -10,6 +10,7 @@ from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint
 from aimc.records import FrozenTree, Record, compared_on, force_setattr
 from aimc.render import (
+    adapter_fetch,
     autoscaling,
     cache,
     deployment,
@@ -79,6 +80,7 @@ def check(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
         problems.extend(autoscaling.check(resolved, inventory))
         problems.extend(sizing.resource_problems(resolved, inventory))
     problems.extend(cache.sharing_warnings(endpoints, inventory))
+    problems.extend(adapter_fetch.problems(endpoints, inventory))
     problems.extend(group_checks.warnings(endpoints, inventory))
     problems.extend(cache.storage_class_warnings(endpoints, inventory))
     problems.extend(traffic.problems(endpoints, inventory))

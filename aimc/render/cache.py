@@ -17,11 +17,13 @@ from aimc.model.inputs import Inventory, ModelCache
 from aimc.model.origin import Origin
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.render import sizing
+from aimc.resolve import lora_flags
 
 VOLUME_NAME = "model-cache"
 # Where huggingface_hub (used by both engines to download weights) keeps its cache when HF_HOME is set. The engine
-# images run as root, whose default cache is the same path: reusing it keeps cached paths familiar.
-HF_HOME = {"vllm": "/root/.cache/huggingface", "sglang": "/root/.cache/huggingface"}
+# images run as root, whose default cache is the same path: reusing it keeps cached paths familiar. The adapters'
+# paths on the engines' command lines start there too (resolve/lora_flags.py).
+HF_HOME = {"vllm": lora_flags.HF_HOME, "sglang": lora_flags.HF_HOME}
 DEFAULT_ACCESS_MODE = "ReadWriteMany"  # several pods, on several nodes, share one model's cache
 CACHE_HEADROOM = 1.2  # tokenizer, config and a partial download next to the weights
 CACHE_MIN_GI = 20

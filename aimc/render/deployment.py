@@ -7,7 +7,7 @@ from typing import Any
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.records import thawed
-from aimc.render import cache, probes, secrets, sizing
+from aimc.render import adapter_fetch, cache, probes, secrets, sizing
 from aimc.render import labels as L
 from aimc.resolve import engine_args
 
@@ -61,6 +61,7 @@ def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inve
         # No `<SERVICE>_PORT` variables: a Service named `vllm` would set VLLM_PORT, which vLLM reads as its own.
         "enableServiceLinks": False,
         "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        **({"initContainers": fetch} if (fetch := adapter_fetch.init_containers(resolved, engine, inventory)) else {}),
         "containers": [main],
         "volumes": [
             {"name": SHM_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": sizing.shm_size(engine)}},

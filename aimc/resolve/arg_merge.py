@@ -35,6 +35,8 @@ OWNED_FLAGS = {
                "--tp-size": "spec.gpuCount"},
 }
 TP_FLAGS = {"--tensor-parallel-size", "-tp", "--tp-size"}
+# With spec.adapters, the flags that list them are aimc's (resolve/lora_flags.py OWNED, both engines' names).
+ADAPTER_OWNED = frozenset({"--enable-lora", "--lora-modules", "--lora-paths"})
 
 # Flags aimc adds before the recipe's (which, like overrides and customArgs, may change or remove them): SGLang
 # serves /metrics only with --enable-metrics, and autoscaling and monitoring read it.
@@ -61,6 +63,7 @@ class ArgSource(Enum):
     RECIPE = "recipe"  # key: the flag as the recipe writes it
     OVERRIDE = "override"  # key: the aimFrameworkOverrides name
     CUSTOM_ARGS = "customArgs"  # key: the flag as written in customArgs
+    ADAPTERS = "adapters"  # key: the flag, written by aimc from spec.adapters (resolve/lora_flags.py)
 
 
 class MergedArg(Record):
@@ -92,15 +95,21 @@ class MergedArgs(Record):
 @per_compile(limit=8192)
 def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = (),
                custom_args: YamlPairs = (), engine_custom_args: YamlPairs = (),
-               version: str | None = None) -> MergedArgs:
+               version: str | None = None, adapter_args: tuple = ()) -> MergedArgs:
     """Merge a configuration's args (pairs or a mapping) with an endpoint's overrides and customArgs, then the
     customArgs of its `servingEngines` entry (which win over the endpoint's), with the flag names of the engine's
-    flag-set `version` (default: the pinned one): how `false` is spelt differs (`--no-enable-x`, `--disable-x`)."""
+    flag-set `version` (default: the pinned one): how `false` is spelt differs (`--no-enable-x`, `--disable-x`).
+    `adapter_args`: the flags of spec.adapters (resolve/lora_flags.py), after the recipe's; customArgs may change
+    their sizes, not the flags that list the adapters."""
     merge = _Merge(flag_set(engine, version), gpu_count)
     for flag, value in DEFAULT_FLAGS[engine].items():
         merge.put(flag, value, ArgSource.RECIPE, flag)  # aimc's own defaults, checked like the recipe's flags
     for raw_flag, value in (recipe_args.items() if isinstance(recipe_args, dict) else recipe_args):
         merge.recipe_arg(raw_flag, value)
+    for flag, value in adapter_args:
+        merge.put(flag, value, ArgSource.ADAPTERS, flag)
+        if flag in ADAPTER_OWNED:
+            merge.adapter_owned.add(flag)
     for name, raw in sorted_pairs(overrides):
         merge.override(name, raw)
     for layer in (custom_args, engine_custom_args):
@@ -158,6 +167,7 @@ class _Merge:
         self.custom_keys: dict[str, str] = {}  # family -> the key that set it, in the customArgs being read
         self.problems: list[ArgProblem] = []
         self.notes: list[str] = []
+        self.adapter_owned: set[str] = set()  # flags spec.adapters wrote that customArgs may not change
         # Each flag's family, looked up once per merge: `put` compares the new flag with every flag set so far
         # (~60,000 flag-set lookups, 0.2 s, for 1,000 endpoints). Keyed on flag strings; lives as long as this merge.
         self._families: dict[str, str] = {}
@@ -248,6 +258,10 @@ class _Merge:
         if earlier != str(raw_flag):
             self.report(ArgSource.CUSTOM_ARGS, raw_flag, f"customArgs names {self.family(flag)} twice, as {earlier} "
                         f"and {raw_flag}: keep one (which would win must not depend on the order keys are written in)")
+            return
+        if self.family(flag) in self.adapter_owned:
+            self.report(ArgSource.CUSTOM_ARGS, raw_flag, f"{flag} cannot be set in customArgs of an endpoint with "
+                        "spec.adapters: aimc writes it from spec.adapters; change the adapters there")
             return
         if flag in self.owned:
             instead = self.owned[flag]

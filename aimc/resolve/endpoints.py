@@ -22,6 +22,8 @@ from aimc.resolve import (
     group_args,
     groups,
     images,
+    lora_checks,
+    lora_flags,
     pinned_pool,
     precision,
     release_env,
@@ -112,6 +114,9 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         if source is ArgSource.OVERRIDE:
             path = ("spec", "aimFrameworkOverrides", flag)
             return origin.file, origin.line_of(*path), format_path(path)
+        if source is ArgSource.ADAPTERS:
+            path = ("spec", "adapters")
+            return origin.file, origin.line_of(*path), format_path(path)
         if request.custom_args and any(f == flag for f, _ in request.custom_args):
             path = (*request.path, "customArgs", flag)
         else:
@@ -134,7 +139,12 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
     command = engine_args.build_command(
         request.engine, groups.without_pp(config) if group else config.args, tp,
         huggingface_id, endpoint.model, endpoint.overrides, endpoint.custom_args, where, request.custom_args,
-        image.flag_set_version, None if group else config.gpu_count)
+        image.flag_set_version, None if group else config.gpu_count,
+        lora_flags.adapter_args(request.engine, endpoint.adapters, image.flag_set_version))
+    if endpoint.adapters:
+        final = dict(command.checked)
+        collector.extend(lora_checks.rank_problems(endpoint, request.engine, image.flag_set_version, final))
+        collector.extend(lora_checks.unknown_rank_warnings(endpoint, request.engine, image.flag_set_version, final))
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
     env_problems += release_env.post_capture_warnings(request.engine, image.flag_set_version, command.args, recipe,
                                                       config, endpoint)

@@ -13,7 +13,7 @@ from aimc.errors import Diagnostic
 from aimc.memo import per_compile
 from aimc.model.inputs import YamlPairs
 from aimc.records import Record
-from aimc.resolve import world_size
+from aimc.resolve import lora_checks, world_size
 from aimc.resolve.arg_merge import ArgProblem, ArgSource, MergedArg, MergedArgs, merge_args
 from aimc.resolve.flag_migration import migrated
 from aimc.resolve.flag_names import SGLANG_TO_VLLM
@@ -36,15 +36,17 @@ class EngineCommand(Record):
     diagnostics: tuple[Diagnostic, ...]
     notes: tuple[str, ...]  # what the merge replaced, removed, overrode (shown by `explain`)
     dropped: tuple[str, ...] = ()  # recipe flags the engine version removed and ignores, left out (with why)
+    checked: tuple[tuple[str, object], ...] = ()  # the merged flags that passed the checks, flag -> value
 
 
 def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str, served_name: str,
                   overrides: YamlPairs, custom_args: YamlPairs, where: Where,
                   engine_custom_args: YamlPairs = (), version: str | None = None,
-                  pod_gpus: int | None = None) -> EngineCommand:
+                  pod_gpus: int | None = None, adapter_args: tuple = ()) -> EngineCommand:
     """The final argument list of one engine: merge (see `arg_merge.merge_args`), then check against the flag set
     of `version` (default: the pinned one). `pod_gpus`: the GPUs of a pod that runs alone (None: a group member)."""
-    merged = merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args, version)
+    merged = merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args, version,
+                        adapter_args)
     return command_line(merged, gpu_count, huggingface_id, served_name, where, version, pod_gpus)
 
 
@@ -57,6 +59,7 @@ def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served
     dropped: list[str] = []
     checked_args = _check_args(flags, merged.args, problems, dropped)
     startup_problems = startup_check(engine, flags.version, checked_args, gpu_count)
+    startup_problems += lora_checks.flag_problems(engine, flags.version, checked_args)
     if pod_gpus is not None:  # a pod of its own: TP × PP must be its GPUs (a group's sizes are planned)
         startup_problems[:0] = world_size.problems(engine, flags.version, checked_args, gpu_count, pod_gpus)
     if startup_problems:  # where each flag was written, only when a problem needs it
@@ -75,7 +78,7 @@ def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served
         elif value is not None:
             final.append(value)
     diagnostics = tuple(Diagnostic(*where(p.source, p.key), p.message, p.severity) for p in problems)
-    return EngineCommand(tuple(final), diagnostics, merged.notes, tuple(dropped))
+    return EngineCommand(tuple(final), diagnostics, merged.notes, tuple(dropped), tuple(checked_args.items()))
 
 
 def _check_args(flags: FlagSet, args: tuple[MergedArg, ...], problems: list[ArgProblem], dropped: list[str]) -> dict:

@@ -7,6 +7,7 @@ from aimc.load.documents import Document
 from aimc.model.inputs import AutoScaling, Endpoint, EngineRequest
 from aimc.model.origin import Origin
 from aimc.validate import routing
+from aimc.validate.adapters import parse_adapters
 from aimc.validate.convert import canonical, image_ref, origin_of, pairs, resources_per_gpu, secret_key_ref, str_pairs
 
 
@@ -23,6 +24,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
         ok = False
     # Wrong bounds are reported and kept as written: what the endpoint selects and runs does not depend on them.
     autoscaling = _autoscaling(spec.get("autoScaling"), spec.get("replicas"), origin, collector)
+    adapters = parse_adapters(spec, origin, collector)
     if not ok or engines is None:
         return None
     return Endpoint(
@@ -52,6 +54,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
         shm_size=str(spec["shmSize"]) if spec.get("shmSize") else None,
         traffic=routing.parse_traffic(spec, origin, collector),
         node_pool=spec.get("nodePool"),
+        adapters=adapters,
     )
 
 
