@@ -279,3 +279,18 @@ class ModelRoute(Record):
     model: str  # the served model name: the value of the routing header
     namespace: str | None
     backends: tuple[Backend, ...]
+
+
+class AdapterRoute(Record):
+    """One HTTPRoute for LoRA adapter names served by the same weighted backends (resolve/adapter_routes.py): each
+    rule matches at most 64 of the names (the HTTPRoute CRD's limit on a rule's matches), a route holds at most 16
+    rules."""
+
+    name: str
+    namespace: str | None
+    rules: tuple[tuple[str, ...], ...]  # the adapter names each rule matches
+    backends: tuple[Backend, ...]
+
+    @property
+    def adapters(self) -> tuple[str, ...]:
+        return tuple(name for rule in self.rules for name in rule)

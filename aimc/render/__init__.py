@@ -22,7 +22,7 @@ from aimc.render import (
     service,
     sizing,
 )
-from aimc.resolve import group_checks, traffic
+from aimc.resolve import adapter_routes, group_checks, traffic
 
 
 class Rendered(Record):
@@ -84,5 +84,6 @@ def check(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
     problems.extend(group_checks.warnings(endpoints, inventory))
     problems.extend(cache.storage_class_warnings(endpoints, inventory))
     problems.extend(traffic.problems(endpoints, inventory))
+    problems.extend(adapter_routes.problems(endpoints, inventory))
     problems.extend(references.undefined_secret_references(endpoints, inventory))
     return problems

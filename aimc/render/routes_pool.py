@@ -22,6 +22,7 @@ EXT_PROC_PORT = 9002
 HEALTH_PORT = 9003
 METRICS_PORT = 9090
 CONFIG_FILE = "default-plugins.yaml"
+LORA_SCORER = "lora-affinity-scorer"
 COMPONENT = "endpoint-picker"
 # Sized like the upstream chart (v1.5.0 values.yaml, checked there at high request rates): no CPU limit, so
 # scheduling bursts are never throttled; a memory limit, so a leak cannot starve the node.
@@ -41,7 +42,7 @@ def picker_name(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> str:
 def render(resolved: ResolvedEndpoint, engine: ResolvedEngine, gateway: Gateway) -> list[dict]:
     name, namespace = picker_name(resolved, engine), resolved.namespace
     labels = P.labels(resolved.endpoint.labels, COMPONENT, resolved.endpoint.name, name)
-    config = plugins_config(engine.engine)
+    config = plugins_config(engine.engine, lora=bool(resolved.endpoint.adapters))
     rules = [P.read_rule("", "pods"), P.read_rule("inference.networking.k8s.io", "inferencepools"),
              # The alpha group too, as the upstream manifests grant it (objectives, rewrites, older pools).
              P.read_rule("inference.networking.x-k8s.io", "inferenceobjectives", "inferencemodelrewrites",
@@ -71,24 +72,33 @@ def inference_pool(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> dict:
     }
 
 
-def plugins_config(engine: str) -> str:
+def plugins_config(engine: str, lora: bool = False) -> str:
     """The upstream chart's default scheduling (queue, KV-cache and prefix-cache scorers), reading the engine's own
-    metric names."""
+    metric names. `lora` (the endpoint serves adapters) on vLLM adds the LoRA-affinity scorer, which prefers pods
+    that have the requested adapter loaded (pkg/epp/scheduling/framework/plugins/scorer/lora_affinity.go) from vLLM's
+    `vllm:lora_requests_info` metric, at weight 1 beside prefix 3, queue 2 and KV cache 2 as in the picker's own full
+    default profile; SGLang publishes no such metric, so its pickers score without it."""
     extractor: dict = {"type": "core-metrics-extractor"}
+    scorers: list[dict] = [{"type": "queue-scorer"}, {"type": "kv-cache-utilization-scorer"},
+                           {"type": "prefix-cache-scorer"}]
+    profile: list[dict] = [{"pluginRef": "queue-scorer", "weight": 2},
+                           {"pluginRef": "kv-cache-utilization-scorer", "weight": 2},
+                           {"pluginRef": "prefix-cache-scorer", "weight": 3}]
+    if lora and engine == "vllm":
+        scorers.append({"type": LORA_SCORER})
+        profile.append({"pluginRef": LORA_SCORER, "weight": 1})
     if engine != "vllm":
         extractor["parameters"] = {"defaultEngine": engine}
     config = {
         "apiVersion": "inference.networking.x-k8s.io/v1alpha1",
         "kind": "EndpointPickerConfig",
         "plugins": [
-            {"type": "queue-scorer"}, {"type": "kv-cache-utilization-scorer"}, {"type": "prefix-cache-scorer"},
+            *scorers,
             {"type": "metrics-data-source",
              "parameters": {"scheme": "http", "path": "/metrics", "insecureSkipVerify": True}},
             extractor,
         ],
-        "schedulingProfiles": [{"name": "default", "plugins": [
-            {"pluginRef": "queue-scorer", "weight": 2}, {"pluginRef": "kv-cache-utilization-scorer", "weight": 2},
-            {"pluginRef": "prefix-cache-scorer", "weight": 3}]}],
+        "schedulingProfiles": [{"name": "default", "plugins": profile}],
     }
     return yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
 

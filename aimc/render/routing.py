@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aimc.model.inputs import Inventory
 from aimc.model.origin import Origin
-from aimc.render import routes_bbr, routes_http, routes_pool, routes_provider
-from aimc.resolve import traffic
+from aimc.render import routes_adapters, routes_bbr, routes_http, routes_pool, routes_provider
+from aimc.resolve import adapter_routes, traffic
 
 
 def render(endpoints, inventory: Inventory | None) -> list[tuple[dict, Origin]]:
@@ -29,6 +29,8 @@ def render(endpoints, inventory: Inventory | None) -> list[tuple[dict, Origin]]:
                 service = routes_http.backend_ref(backend, gateway)["name"]
                 out += [(obj, backend.endpoint.endpoint.origin)
                         for obj in routes_provider.service_objects(backend.endpoint, backend.engine, service, gateway)]
+    for adapters in adapter_routes.adapter_routes(endpoints):
+        out.append((routes_adapters.render(adapters, gateway), adapters.backends[0].endpoint.endpoint.origin))
     if gateway.body_based_routing:
         out += [(obj, gateway.origin) for obj in routes_bbr.render(gateway) + routes_provider.router_objects(gateway)]
     return out

@@ -3,8 +3,8 @@ and line it came from instead of a crash-looping pod (like resolve/startup_check
 
 - vLLM: `--max-cpu-loras` below `--max-loras` (vllm/config/lora.py, `LoRAConfig` validation: "max_cpu_loras must be
   >= max_loras"); an adapter whose rank is above `--max-lora-rank` fails to load ("LoRA rank R is greater than
-  max_lora_rank M", vllm/lora/worker_manager.py `_load_adapter`), and `--max-lora-rank` can be no more than the largest of its choices
-  (`MaxLoRARanks`).
+  max_lora_rank M", vllm/lora/worker_manager.py `_load_adapter`), and `--max-lora-rank` can be no more than the
+  largest of its choices (`MaxLoRARanks`).
 - SGLang: `--max-loaded-loras` below `--max-loras-per-batch`, or below the number of `--lora-paths`
   (`check_lora_server_args`, sglang/srt/server_args.py up to 0.5.16, srt/arg_groups/lora_hook.py in 0.5.23);
   an adapter of a rank above `--max-lora-rank` cannot be loaded into the memory pool sized for that rank.

@@ -18,8 +18,9 @@ def parse_adapters(spec: dict, origin: Origin, collector: Collector) -> tuple[Ad
         field = f"spec.adapters[{index}].name"
         if adapter.name in seen:
             collector.error(origin.file, origin.line_of(*path, "name"), field,
-                            f"adapter name {quote(adapter.name)} is given twice (also spec.adapters[{seen[adapter.name]}]"
-                            "): each adapter needs a name of its own, the name clients send as the model")
+                            f"adapter name {quote(adapter.name)} is given twice (also "
+                            f"spec.adapters[{seen[adapter.name]}]): each adapter needs a name of its own, the name "
+                            "clients send as the model")
             continue
         if adapter.name == spec.get("model"):
             collector.error(origin.file, origin.line_of(*path, "name"), field,
