@@ -370,3 +370,71 @@ def test_the_golden_adapter_case_validates_against_the_crds(aimc):
             assert not crd_cel.evaluate(obj).failures
             checked += 1
     assert checked >= 3  # the model's route, the adapters' route, the pools
+
+
+# -- memory fit ---------------------------------------------------------------------------------------------------
+
+def test_the_fit_counts_the_slots_the_flags_reserve(aimc, tmp_path):
+    result = run(aimc, tmp_path, endpoint(), command="explain")
+    assert result.code == 0, result.err
+    # Qwen3-32B, TP 2, rank 64: per layer q,k,v A 3×5120 + B (8192+2×1024)/2, o A 8192/2 + B 5120, gate/up A 2×5120
+    # + B 2×25600/2, down A 25600/2 + B 5120 = 83,456 values × 64 layers × rank 64 × 2 bytes = 0.637 GiB a slot.
+    assert "LoRA slots 1.27 GiB (2 slots × rank 64, attention and MLP projections)" in result.out  # vLLM
+    assert "LoRA slots 1.91 GiB (3 slots × rank 64, attention and MLP projections)" in result.out  # SGLang
+
+
+def test_slots_that_do_not_fit_reject_the_configuration(aimc, tmp_path):
+    adapters = "  adapters:\n" + "".join(
+        f"    - {{name: a{i}, source: 'hf://acme/a{i}', rank: 512}}\n" for i in range(8))
+    text = endpoint(adapters=adapters, engines="", extra="  customArgs: {--max-loras: 16}\n").replace(
+        "gpuCount: 2", "gpuCount: 1")
+    result = run(aimc, tmp_path, text)
+    assert result.code == 1
+    assert "LoRA slots 128.00 GiB (16 slots × rank 512, attention and MLP projections)" in result.err, result.err
+    assert run(aimc, tmp_path, text.replace("rank: 512", "rank: 8")).code == 0
+
+
+def test_without_ranks_sglang_slots_are_not_counted_and_said_so(aimc, tmp_path):
+    adapters = "  adapters: [{name: a, source: 'hf://acme/a'}]\n"
+    result = run(aimc, tmp_path, endpoint(adapters=adapters, engines="  servingEngine: sglang\n"), command="explain")
+    assert "LoRA slots 0.00 GiB (2 slots, not counted: the adapters' ranks are not all given)" in result.out
+    assert "warning: spec.adapters[0]: adapter 'a' gives no rank: SGLang 0.5.16 reads it from the adapters at " \
+           "start, but the memory fit cannot count the LoRA slots" in result.out
+
+
+def test_a_model_without_mlp_facts_counts_attention_only_and_says_so(aimc, tmp_path):
+    model = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMModel\nmetadata: {name: q}\nspec: {id: Qwen/Qwen3-32B,"
+             " parametersB: 32.8, layers: 64, hiddenSize: 5120, attentionHeads: 64, kvHeads: 8, headDim: 128, "
+             "maxContextLength: 40960}\n---\n")
+    result = run(aimc, tmp_path, model + endpoint(engines=""), command="explain")
+    assert ("LoRA slots 0.45 GiB (2 slots × rank 64, attention projections only: no intermediateSize in the facts "
+            "of Qwen/Qwen3-32B)") in result.out, result.out
+
+
+# -- explain and plan ---------------------------------------------------------------------------------------------
+
+def test_explain_shows_each_adapter_and_how_clients_address_it(aimc, tmp_path):
+    out = run(aimc, tmp_path, endpoint(engines=""), command="explain").out
+    assert "adapters: 2, 2 at once on the GPU (--max-loras), slots of rank 64 (--max-lora-rank)" in out
+    assert ("adapter support-bot: hf://acme/qwen3-32b-support-lora@v2, rank 64, about 1024 MiB of 16-bit weights; "
+            f"downloaded once into the model cache by the fetch-adapters init container at "
+            f"{PATH}/qwen3-32b-support-lora/v2") in out
+    assert ("clients: no gateway routes the adapters; send requests to the Service qwen-tuned.llm:8000 with "
+            "\"model\": one of sql-assistant, support-bot") in out
+    routed = run(aimc, tmp_path, endpoint(engines=""), cluster=CACHE + POOL_GATEWAY, command="explain").out
+    assert ("clients: send \"model\": the adapter's name through gateway 'gateway-system/gw'; HTTPRoute "
+            "'qwen-tuned-adapters' (2 names in 1 rules) matches it in the X-Gateway-Model-Name header") in routed
+
+
+def test_plan_lists_the_adapters_as_text_and_json(aimc, tmp_path):
+    import json
+
+    text = run(aimc, tmp_path, endpoint(), command="plan").out
+    assert "ADAPTER        ENDPOINT    ENGINES      RANK  SOURCE" in text
+    assert "support-bot    qwen-tuned  vllm,sglang  64    hf://acme/qwen3-32b-support-lora@v2" in text
+    result = aimc("plan", str(tmp_path), "--format", "json")
+    assert json.loads(result.out)["adapters"][0] == {
+        "adapter": "sql-assistant", "endpoint": "qwen-tuned", "namespace": "llm", "engines": ["vllm", "sglang"],
+        "rank": 16, "source": "hf://acme/qwen3-32b-sql-lora", "path": f"{PATH}/qwen3-32b-sql-lora/main"}
+    plain = run(aimc, tmp_path, endpoint(adapters=""), command="plan").out
+    assert "ADAPTER" not in plain

@@ -100,6 +100,7 @@ def from_spec(entry: dict, source: str) -> ModelFacts:
         quantized_layout=_layout(entry.get("quantizedLayout")),
         active_parameters_b=float(entry["activeParametersB"]) if entry.get("activeParametersB") else None,
         hidden_size=int(entry["hiddenSize"]) if entry.get("hiddenSize") else None,
+        intermediate_size=int(entry["intermediateSize"]) if entry.get("intermediateSize") else None,
     )
 
 

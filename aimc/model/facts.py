@@ -47,6 +47,7 @@ class ModelFacts(Record):
     # Parameters each token runs through (MoE: the routed experts it picks plus the shared part); None: all of them.
     active_parameters_b: float | None = None
     hidden_size: int | None = None  # config.json's hidden_size: the width tensor parallelism all-reduces per token
+    intermediate_size: int | None = None  # intermediate_size of a dense gated MLP (LoRA slots); None: not known
 
     @property
     def active_b(self) -> float:

@@ -69,6 +69,8 @@ class Fit(Record):
     windowed: str = ""  # e.g. "18 of 36 layers keep 8319 tokens"
     weights_split: str = ""  # the checkpoint's tensor groups when not all of one width (catalog/weight_bytes.py)
     defaults: str = ""  # the engine release's defaults the arithmetic used (resolve/fit_defaults.py), for explain
+    lora_gib: float = 0.0  # the GPU slots LoRA adapters reserve (resolve/fit_lora.py), inside the fraction
+    lora_note: str = ""  # how the slots were counted, e.g. "3 slots × rank 64, attention and MLP"
 
     @property
     def budget_gib(self) -> float:
@@ -76,7 +78,7 @@ class Fit(Record):
 
     @property
     def static_gib(self) -> float:
-        return self.weight_factor * self.weights_gib + self.runtime_gib
+        return self.weight_factor * self.weights_gib + self.runtime_gib + self.lora_gib
 
     @property
     def kv_left_gib(self) -> float:
@@ -133,9 +135,10 @@ class Fit(Record):
         windowed = f"; {self.windowed}" if self.windowed else ""
         runtime = "activations and non-torch" if self.engine == "vllm" else "non-torch"
         stored = f" ({self.weights_split}, / {self.gpus} GPUs)" if self.weights_split else ""
+        lora = f" + LoRA slots {self.lora_gib:.2f} GiB ({self.lora_note})" if self.lora_note else ""
         text = (f"weights {self.weights_gib:.2f} GiB{stored} × {self.weight_factor} + {runtime} "
-                f"{self.runtime_gib:.2f} GiB + KV {self.kv_gib:.2f} GiB (one {self.max_len}-token sequence{split}"
-                f"{windowed})")
+                f"{self.runtime_gib:.2f} GiB{lora} + KV {self.kv_gib:.2f} GiB (one {self.max_len}-token sequence"
+                f"{split}{windowed})")
         if self.engine == "sglang" and self.kv_left_gib > 0:
             text += f"; KV pool {self.kv_left_gib:.2f} GiB"
             if self.kv_left_gib < self.kv_gib:

@@ -8,6 +8,7 @@ from aimc import pipeline
 from aimc.errors import Collector
 from aimc.load.documents import SourceFile
 from aimc.model.plan import Selection, TraceEntry, Verdict
+from aimc.reports import adapters
 from aimc.reports import bench_evidence as evidence
 from aimc.resolve import candidates as select
 
@@ -54,6 +55,7 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
         return "aimc: no ClusterInventory found among the inputs; pass --inventory FILE\n", False, False
     resolution = pipeline.resolve_inputs(inputs, collector, options, explain_hint=False)
     resolved = {(r.endpoint.name, e.engine): e for r in resolution.endpoints for e in r.engines}
+    endpoints_by_name = {r.endpoint.name: r for r in resolution.endpoints}
     lines: list[str] = []
     ok = True
     for selection in resolution.selections:
@@ -84,6 +86,8 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
             for note in engine.notes:
                 lines.append(f"  note: {note}")
             lines.append(f"  engine flags checked against: {engine.flag_set}")
+            lines.extend(f"  {line}" for line in adapters.explain_lines(
+                endpoints_by_name[endpoint.name], engine, inputs.inventory, inputs.models, resolution.endpoints))
             lines.extend(f"  dropped: {flag}" for flag in engine.dropped)
             evidence_lines = evidence.explain_lines(engine.recipe, engine.engine, engine.config.key)
             lines.extend(f"  {line}" for line in evidence_lines)

@@ -172,9 +172,9 @@ def as_text(plans: tuple[PoolPlan, ...]) -> str:
             endpoint_rows.append((d.name, d.engine, pool_shown, str(d.gpus_per_pod), str(d.pods_per_replica), replicas,
                                   str(d.surge_pods), str(d.min_gpus), str(d.max_gpus),
                                   f"{_share(d.max_gpus, entry.pool.capacity):.1f}%"))
-    text = _table(pool_rows, numeric={2, 3, 4, 5, 6})
+    text = table(pool_rows, numeric={2, 3, 4, 5, 6})
     if len(endpoint_rows) > 1:
-        text += "\n" + _table(endpoint_rows, numeric={3, 4, 6, 7, 8, 9})
+        text += "\n" + table(endpoint_rows, numeric={3, 4, 6, 7, 8, 9})
     return text
 
 
@@ -182,7 +182,7 @@ def _share(gpus: int, capacity: int) -> float:
     return round(100.0 * gpus / capacity, 1) if capacity else 0.0
 
 
-def _table(rows, numeric=frozenset()) -> str:
+def table(rows, numeric=frozenset()) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:

@@ -15,7 +15,7 @@ from aimc.errors import Diagnostic
 from aimc.model.inputs import Endpoint, EngineRequest, Inventory, NodePool, Recipe, RecipeConfig
 from aimc.model.plan import Fit, Reason, TraceEntry, Verdict
 from aimc.records import replace
-from aimc.resolve import fit_sglang, fit_vllm, groups, images
+from aimc.resolve import fit_lora, fit_sglang, fit_vllm, groups, images
 from aimc.resolve.fit_settings import Settings, config_settings, settings
 
 __all__ = ["Settings", "compute", "config_settings", "memory_check", "pool_memory", "recipe_fit_problems",
@@ -99,9 +99,12 @@ def memory_check(models: ModelCatalog, inventory: Inventory | None = None):
         if memory is None:
             return replace(entry, fit_unchecked=f"no memory figure for {pool.hardware}")
         engine = candidate.config.engine
+        version = engine_version(endpoint, engine, pool.hardware, inventory)
         fit = compute(model, candidate.recipe.precision, gpus, memory,
                       config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args),
-                      engine, gpus // tp, version=engine_version(endpoint, engine, pool.hardware, inventory))
+                      engine, gpus // tp, version=version)
+        fit = fit_lora.with_adapters(fit, model, endpoint, engine, tp, candidate.config.args, gpus,
+                                     endpoint.custom_args, request.custom_args, version)
         if fit.fits:
             return replace(entry, fit=fit)
         return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=fit)

@@ -12,7 +12,7 @@ from aimc.catalog.model_facts import ModelCatalog, ModelFacts
 from aimc.model.inputs import Endpoint, EngineRequest, Inventory
 from aimc.model.plan import Fit, GroupPlan, Reason, TraceEntry, Verdict
 from aimc.records import replace
-from aimc.resolve import fit, groups
+from aimc.resolve import fit, fit_lora, groups
 
 
 def compute_group(model: ModelFacts, precision: str, plan: GroupPlan, memory_gib: float,
@@ -52,10 +52,12 @@ def memory_check(models: ModelCatalog, inventory: Inventory | None = None):
         # The engine's own accounting (SGLang groups are not sized like vLLM ones) at the release of the image, on
         # the one merged command line.
         engine = candidate.config.engine
+        version = fit.engine_version(endpoint, engine, pool.hardware, inventory)
         result = compute_group(model, candidate.recipe.precision, plan, memory,
                                fit.config_settings(candidate.config, endpoint.overrides, endpoint.custom_args,
-                                                   request.custom_args), engine,
-                               fit.engine_version(endpoint, engine, pool.hardware, inventory))
+                                                   request.custom_args), engine, version)
+        result = fit_lora.with_adapters(result, model, endpoint, engine, plan.tp, groups.without_pp(candidate.config),
+                                        plan.tp, endpoint.custom_args, request.custom_args, version)
         if result.fits:
             return replace(entry, fit=result)
         return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=result)

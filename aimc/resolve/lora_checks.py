@@ -79,11 +79,16 @@ def rank_problems(endpoint: Endpoint, engine: str, version: str, args: dict) -> 
 
 def unknown_rank_warnings(endpoint: Endpoint, engine: str, version: str, args: dict) -> list[Diagnostic]:
     """vLLM reserves --max-lora-rank (default 16) for every adapter and refuses a larger one only when it loads it:
-    an adapter without a rank may fail at run time."""
-    if engine != "vllm":
-        return []
-    limit = _int(args.get("--max-lora-rank")) or lora_flags.VLLM_DEFAULT_RANK
+    an adapter without a rank may fail at run time. SGLang sizes its slots from the adapters' own configs, which
+    aimc does not see: the memory fit leaves them out."""
     origin = endpoint.origin
+    if engine != "vllm":
+        unsized = [a for a in endpoint.adapters if a.rank is None]
+        return [Diagnostic(origin.file, origin.line_of(*unsized[0].path), f"spec.adapters[{unsized[0].index}]", (
+            f"adapter '{unsized[0].name}' gives no rank: SGLang {version} reads it from the adapters at start, but "
+            "the memory fit cannot count the LoRA slots it reserves; set rank (r of its adapter_config.json)"),
+            "warning")] if unsized else []
+    limit = _int(args.get("--max-lora-rank")) or lora_flags.VLLM_DEFAULT_RANK
     return [Diagnostic(origin.file, origin.line_of(*adapter.path), f"spec.adapters[{adapter.index}]", (
         f"adapter '{adapter.name}' gives no rank: vLLM {version} reserves rank {limit} (--max-lora-rank) and fails "
         f"to load an adapter of a larger rank; set rank (r of its adapter_config.json)"), "warning")

@@ -1,0 +1,76 @@
+"""The GPU memory LoRA adapters take (spec.adapters): the slots the engine reserves when it starts, one per adapter it
+may run in a batch (vLLM --max-loras, SGLang --max-loras-per-batch), each sized for the largest rank it accepts
+(--max-lora-rank), whatever the adapters loaded later. An adapter's own weights fill a slot when it runs; the
+others wait in host memory (vLLM --max-cpu-loras) and on the model cache.
+
+A slot holds, per layer and LoRA-capable projection, an A matrix (rank × input) and a B matrix (output × rank) in
+the model's 16-bit dtype (`--lora-dtype auto`). Tensor parallelism splits them as it splits the projection
+(vllm/lora/layers: column-parallel layers keep A whole and split B, row-parallel ones split A and keep B whole;
+SGLang's LoRA memory pool is laid out the same way): q, k, v (three A of hidden, B of the heads' widths) and o
+(A of the heads' width, B of hidden) for attention; gate and up (two A of hidden, B of intermediate) and down (A of
+intermediate, B of hidden) for a dense MLP. The MLP is counted only where the model's facts give intermediateSize
+(dense gated MLPs): for the others the note says the figure is the attention's alone.
+"""
+
+from __future__ import annotations
+
+from aimc.model.facts import ModelFacts
+from aimc.model.inputs import Endpoint
+from aimc.model.plan import Fit
+from aimc.records import replace
+from aimc.resolve import lora_flags
+from aimc.resolve.arg_merge import merge_args
+
+GIB = 2**30
+LORA_BYTES = 2  # --lora-dtype auto: the model's dtype, 16-bit for every served checkpoint's activations
+
+
+def slot_bytes(model: ModelFacts, rank: int, tp: int) -> tuple[float, bool]:
+    """Bytes of one slot on one GPU at `rank`, and whether the MLP was counted."""
+    hidden = model.hidden_size or model.attention_heads * (model.head_dim or 0)
+    head_dim = model.head_dim or hidden // model.attention_heads
+    query = model.attention_heads * head_dim
+    kv = (model.kv_heads or model.attention_heads) * head_dim
+    kv_per_gpu = kv / model.kv_split(tp) if model.kv_heads else kv / tp
+    attention = 3 * hidden + query / tp + 2 * kv_per_gpu + query / tp + hidden
+    mlp = 0.0
+    if model.intermediate_size:
+        inter = model.intermediate_size
+        mlp = 2 * hidden + 2 * inter / tp + inter / tp + hidden
+    return model.layers * rank * (attention + mlp) * LORA_BYTES, bool(model.intermediate_size)
+
+
+def flag_values(endpoint: Endpoint, engine: str, config_args, gpu_count: int, custom_args, engine_custom_args,
+                version: str | None) -> tuple[int, int | None]:
+    """(GPU slots, rank) the command line reserves: aimc's flags for the adapters, as customArgs may change them."""
+    adapter_args = lora_flags.adapter_args(engine, endpoint.adapters, version)
+    merged = merge_args(engine, config_args, gpu_count, endpoint.overrides, custom_args, engine_custom_args, version,
+                        adapter_args)
+    values = {arg.flag: arg.value for arg in merged.args}
+    default_slots = 1 if engine == "vllm" else lora_flags.SGLANG_DEFAULT_SLOTS
+    slots = _int(values.get(lora_flags.SLOTS_FLAG[engine])) or default_slots
+    rank = _int(values.get("--max-lora-rank"))
+    if rank is None and engine == "vllm":
+        rank = lora_flags.VLLM_DEFAULT_RANK
+    return slots, rank
+
+
+def with_adapters(fit: Fit, model: ModelFacts, endpoint: Endpoint, engine: str, tp: int, config_args,
+                  gpu_count: int, custom_args=(), engine_custom_args=(), version: str | None = None) -> Fit:
+    """`fit` with the adapters' slots counted; unchanged without adapters."""
+    if not endpoint.adapters:
+        return fit
+    slots, rank = flag_values(endpoint, engine, config_args, gpu_count, custom_args, engine_custom_args, version)
+    if rank is None:  # SGLang without every rank given reads them at start: the slots cannot be sized here
+        return replace(fit, lora_note=f"{slots} slots, not counted: the adapters' ranks are not all given")
+    per_slot, with_mlp = slot_bytes(model, rank, tp)
+    counted = "attention and MLP projections" if with_mlp else (
+        f"attention projections only: no intermediateSize in the facts of {model.id}")
+    return replace(fit, lora_gib=slots * per_slot / GIB, lora_note=f"{slots} slots × rank {rank}, {counted}")
+
+
+def _int(value) -> int | None:
+    try:
+        return int(str(value)) if value is not None and not isinstance(value, tuple) else None
+    except ValueError:
+        return None
