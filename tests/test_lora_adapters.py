@@ -438,3 +438,10 @@ def test_plan_lists_the_adapters_as_text_and_json(aimc, tmp_path):
         "rank": 16, "source": "hf://acme/qwen3-32b-sql-lora", "path": f"{PATH}/qwen3-32b-sql-lora/main"}
     plain = run(aimc, tmp_path, endpoint(adapters=""), command="plan").out
     assert "ADAPTER" not in plain
+
+
+def test_an_endpoint_alone_with_its_adapters_takes_their_requests_whatever_its_model_weight(aimc, tmp_path):
+    """A canary (or a blue/green endpoint at weight 0) shares its base model's route, not its own adapters'."""
+    objects = build(aimc, tmp_path, endpoint(engines="", extra="  traffic: {weight: 0}\n"), CACHE + POOL_GATEWAY)
+    rule = routes(objects)["qwen-tuned-adapters"]["spec"]["rules"][0]
+    assert [ref["weight"] for ref in rule["backendRefs"]] == [100]

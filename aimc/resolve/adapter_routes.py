@@ -16,6 +16,7 @@ from collections import defaultdict
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory
 from aimc.model.plan import AdapterRoute, ResolvedEndpoint
+from aimc.records import replace
 from aimc.resolve import traffic
 
 MAX_MATCHES_PER_RULE = 64  # HTTPRoute spec.rules[].matches maxItems
@@ -48,8 +49,19 @@ def adapter_routes(endpoints) -> tuple[AdapterRoute, ...]:
             rules = tuple(tuple(chunk[i:i + MAX_MATCHES_PER_RULE])
                           for i in range(0, len(chunk), MAX_MATCHES_PER_RULE))
             name = base if number == 1 else traffic.route_name(f"{base}-{number}")
-            routes.append(AdapterRoute(name, members[0].namespace, rules, traffic.backends(members)))
+            routes.append(AdapterRoute(name, members[0].namespace, rules, _backends(members)))
     return tuple(sorted(routes, key=lambda r: (r.namespace or "", r.name)))
+
+
+def _backends(members: list[ResolvedEndpoint]) -> tuple:
+    """The weighted backends of the endpoints offering the names. The endpoints' weights split a name offered by
+    several; alone, an endpoint takes every request for its adapters, whatever its share of the base model's route
+    (a canary, or a blue/green endpoint at weight 0, still serves its own adapters)."""
+    if len(members) == 1:
+        (alone,) = members
+        endpoint = replace(alone.endpoint, traffic=replace(alone.endpoint.traffic, weight=None))
+        return traffic.backends([replace(alone, endpoint=endpoint)])
+    return traffic.backends(members)
 
 
 def _diag(resolved: ResolvedEndpoint, index: int, message: str, severity: str = "error") -> Diagnostic:
