@@ -358,7 +358,8 @@ def test_readme_routing_section_states_versions_and_flow():
 def test_examples_show_one_gateway_four_models_and_a_90_10_canary(aimc):
     objects = [d for d in yaml.safe_load_all(aimc("build", "examples").out) if d]
     routes = of_kind(objects, "HTTPRoute")
-    assert len(routes) == 4  # with the multi-node Llama 3.1 405B
+    assert len(routes) == 5  # four models with the multi-node Llama 3.1 405B, and qwen3-32b-adapters' adapter names
+    assert "qwen3-32b-adapters-adapters" in routes
     assert {r["spec"]["parentRefs"][0]["name"] for r in routes.values()} == {"inference-gateway"}
     qwen = weights(routes["qwen-qwen3-32b"])
     assert sorted(w for _, w in qwen if w) == [10, 90]

@@ -77,7 +77,8 @@ def test_explain_of_an_unknown_endpoint_reads_the_whole_repository_to_name_them_
     from aimc.reports import explain as explain_mod
 
     text, ok = explain_mod.explain(pipeline.Options(paths=(str(REPO / "examples"),)), ["nope"])
-    assert not ok and "endpoints: llama-3-8b, llama-405b, mistral-small-24b, qwen3-32b, qwen3-32b-multi" in text
+    assert not ok and ("endpoints: llama-3-8b, llama-405b, mistral-small-24b, qwen3-32b, qwen3-32b-adapters, "
+                       "qwen3-32b-multi") in text
 
 
 def _golden_endpoints():
