@@ -269,28 +269,32 @@ def test_an_init_container_fetches_the_adapters_into_the_model_cache_once(aimc, 
     assert "os.path.exists(marker)" in script and "snapshot_download" in script
 
 
-def test_the_fetch_script_downloads_once_and_checks_cache_adapters(tmp_path):
-    """The init container's script, run here with a stand-in for huggingface_hub: a second start downloads
-    nothing; a cache:// adapter that is not there fails the pod with its name."""
-    import subprocess
+def test_the_fetch_script_downloads_once_and_checks_cache_adapters(tmp_path, monkeypatch):
+    """The init container's script, run here (in this process) with a stand-in for huggingface_hub: a second start
+    downloads nothing; a cache:// adapter that is not there fails the pod with its name."""
     import sys
+    import types
 
     from aimc.render.adapter_fetch import SCRIPT
 
-    fake = tmp_path / "fake" / "huggingface_hub"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text(
-        "import os\ndef snapshot_download(repo_id, revision, local_dir):\n"
-        "    os.makedirs(local_dir, exist_ok=True)\n"
-        "    open(os.path.join(local_dir, 'calls'), 'a').write(f'{repo_id}@{revision}\\n')\n")
-    folder = tmp_path / "cache" / "a"
-    env = {"PYTHONPATH": str(fake.parent), "PATH": "/usr/bin:/bin"}
+    calls = []
+    fake = types.ModuleType("huggingface_hub")
+
+    def snapshot_download(repo_id, revision, local_dir):
+        (tmp_path / "cache" / "a").mkdir(parents=True, exist_ok=True)
+        calls.append((repo_id, revision, local_dir))
+
+    fake.snapshot_download = snapshot_download  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "huggingface_hub", fake)
+    folder = str(tmp_path / "cache" / "a")
     for _ in range(2):
-        subprocess.run([sys.executable, "-c", SCRIPT, "hf", "acme/a", "v2", str(folder)], check=True, env=env)
-    assert (folder / "calls").read_text() == "acme/a@v2\n"
-    missing = subprocess.run([sys.executable, "-c", SCRIPT, "cache", "cache://x", "", str(tmp_path / "x")],
-                             env=env, capture_output=True, text=True)
-    assert missing.returncode == 1 and "adapter cache://x: no adapter_config.json" in missing.stderr
+        monkeypatch.setattr(sys, "argv", ["-c", "hf", "acme/a", "v2", folder])
+        exec(compile(SCRIPT, "<fetch-adapters>", "exec"), {})
+    assert calls == [("acme/a", "v2", folder)]
+    monkeypatch.setattr(sys, "argv", ["-c", "cache", "cache://x", "", str(tmp_path / "x")])
+    with pytest.raises(SystemExit) as stopped:
+        exec(compile(SCRIPT, "<fetch-adapters>", "exec"), {})
+    assert str(stopped.value).startswith("adapter cache://x: no adapter_config.json in ")
 
 
 def test_a_cache_adapter_without_the_shared_cache_is_an_error(aimc, tmp_path):
