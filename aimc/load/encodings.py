@@ -26,6 +26,8 @@ def other_unicode(raw: bytes) -> str | None:
 def utf8_file_name(name: str) -> str:
     """A file name read as UTF-8 whatever the locale: under `LC_ALL=C PYTHONUTF8=0` Python decodes names as ASCII
     (non-ASCII bytes become surrogate escapes), which would change `# Source:` comments and messages."""
+    if name.isascii():  # the same in every locale (most names): no round trip
+        return name
     try:
         return os.fsencode(name).decode("utf-8", "surrogateescape")
     except UnicodeError:  # pragma: no cover - a name Python could not have decoded in the first place
