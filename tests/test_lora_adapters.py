@@ -449,3 +449,64 @@ def test_an_endpoint_alone_with_its_adapters_takes_their_requests_whatever_its_m
     objects = build(aimc, tmp_path, endpoint(engines="", extra="  traffic: {weight: 0}\n"), CACHE + POOL_GATEWAY)
     rule = routes(objects)["qwen-tuned-adapters"]["spec"]["rules"][0]
     assert [ref["weight"] for ref in rule["backendRefs"]] == [100]
+
+
+# -- the property generators ---------------------------------------------------------------------------------------
+
+def test_the_property_generators_draw_adapters_that_render():
+    """tests/test_pipeline_properties.py's repositories (which the differential properties of
+    tests/test_pipeline_differential.py run on: alone vs together, order, diff) hold endpoints with adapters, and
+    those render with their flags."""
+    from hypothesis import HealthCheck, given, settings
+    from test_pipeline_properties import repository, to_yaml
+
+    from aimc.errors import UserError
+    from aimc.pipeline import Options, compile
+
+    seen = {"with": 0, "rendered": 0}
+
+    @settings(max_examples=40, derandomize=True, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(repository())
+    def draw(documents):
+        if not any(d.get("kind") == "AIMEndpoint" and "adapters" in d["spec"] for d in documents):
+            return
+        seen["with"] += 1
+        try:
+            objects = compile(Options(paths=("-",), stdin_text=to_yaml(documents))).objects
+        except UserError:
+            return
+        seen["rendered"] += 1
+        assert any("--enable-lora" in str(o.obj) for o in objects)
+
+    draw()
+    assert seen["with"] >= 10 and seen["rendered"] >= 0.8 * seen["with"], seen
+
+
+def test_hostile_adapter_text_is_refused_at_its_line_or_reaches_the_output_as_itself(aimc, tmp_path):
+    """Any text as an adapter's name or source: refused with the file, line and field, or (when it is a valid name)
+    printed as exactly that value in the route's match and the engine's argument, never adding a line or a
+    document."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from test_printing_properties import hostile_text, yaml_json
+
+    @settings(max_examples=30, derandomize=True, database=None, deadline=None)
+    @given(name=st.one_of(hostile_text, st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._/-]{0,20}[A-Za-z0-9]\Z")),
+           source=st.one_of(hostile_text.map(lambda t: "hf://acme/" + t), st.just("hf://acme/x")))
+    def check(name, source):
+        entry = yaml_json({"name": name, "source": source})
+        result = run(aimc, tmp_path, endpoint(adapters=f"  adapters:\n    - {entry}\n", engines=""),
+                     CACHE + SERVICE_GATEWAY)
+        if result.code == 1:
+            assert "endpoints.yaml:9: spec.adapters[0]" in result.err, result.err
+            assert result.out == ""
+            return
+        assert result.code == 0, result.err
+        objects = [d for d in yaml.safe_load_all(result.out) if d]
+        route = routes(objects)["qwen-tuned-adapters"]
+        assert [m["headers"][0]["value"] for m in route["spec"]["rules"][0]["matches"]] == [name]
+        args = args_of(objects, "qwen-tuned-vllm")
+        assert after(args, "--lora-modules")[0].startswith(f"{name}=")
+
+    check()

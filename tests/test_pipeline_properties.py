@@ -100,6 +100,16 @@ SAFE_ARGS = {"vllm": {"--max-num-seqs": _COUNT, "--enforce-eager": _SWITCH, "--e
 SECRET_NAMES = ("HF_TOKEN", "VLLM_API_KEY")
 
 
+def adapters(endpoint_name: str):
+    """LoRA adapters (spec.adapters) named after their endpoint, so that two endpoints of a repository never offer one
+    name (that needs weights, a property of its own: tests/test_lora_adapters.py), from Hugging Face (cache:// needs
+    the inventory's model cache, which these inventories do not have); small ranks, which fit beside any model."""
+    entry = st.fixed_dictionaries({"source": st.from_regex(r"\Ahf://acme/[a-z0-9]{1,8}(@v[0-9])?\Z")},
+                                  optional={"rank": st.sampled_from([1, 8, 16])})
+    return st.lists(entry, min_size=1, max_size=3).map(
+        lambda entries: [{"name": f"{endpoint_name}-lora-{i}", **e} for i, e in enumerate(entries)])
+
+
 def custom_args(engine: str):
     return st.lists(st.sampled_from(sorted(SAFE_ARGS[engine])), max_size=2, unique=True).flatmap(
         lambda flags: st.fixed_dictionaries({flag: SAFE_ARGS[engine][flag] for flag in flags}))
@@ -120,6 +130,7 @@ def endpoint(draw, name: str, target=None):
         "autoScaling": st.builds(lambda low, extra, on: {"enabled": on, "minReplicas": low, "maxReplicas": low + extra},
                                  st.integers(1, 4), st.integers(0, 4), st.booleans()),
         "customArgs": custom_args(engine),
+        "adapters": adapters(name),
         "aimFrameworkOverrides": st.fixed_dictionaries({}, optional={
             "gpuMemoryUtilization": st.floats(0.5, 0.95), "trustRemoteCode": st.booleans(),
             "maxNumSeqs": st.integers(1, 512), "enablePrefixCaching": st.booleans(), "enforceEager": st.booleans()}),
@@ -243,12 +254,14 @@ def benign_change(draw, documents):
     if action == "redraw" and document.get("kind") == "AIMEndpoint":
         spec = document["spec"]
         engine = spec.get("servingEngine") if isinstance(spec.get("servingEngine"), str) else "vllm"
-        field = draw(st.sampled_from(["replicas", "customArgs", "labels", "weight"]))
+        field = draw(st.sampled_from(["replicas", "customArgs", "labels", "weight", "adapters"]))
         if field == "replicas" and "autoScaling" not in spec:
             spec = {**spec, "replicas": draw(st.integers(0, 8))}
         elif field == "customArgs":
             spec = {**spec, "customArgs": draw(custom_args(engine)), "servingEngine": engine}
             spec.pop("servingEngines", None)
+        elif field == "adapters":
+            spec = {**spec, "adapters": draw(adapters(document["metadata"]["name"]))}
         elif field == "weight":
             spec = {**spec, "traffic": {"weight": draw(st.integers(0, 100))}}
         else:
