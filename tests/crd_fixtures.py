@@ -32,7 +32,8 @@ def available(kind: str | None = None) -> bool:
 
 @cache
 def crd(kind: str) -> dict:
-    return yaml.safe_load(CRD_FILES[kind].read_text())
+    # libyaml's loader: the CRDs are up to 1 MB of YAML, which the pure-Python loader takes seconds to read.
+    return yaml.load(CRD_FILES[kind].read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def schema(api_version: str, kind: str) -> dict | None:
@@ -51,8 +52,30 @@ def schema(api_version: str, kind: str) -> dict | None:
 
 def validate(obj: dict) -> None:
     """jsonschema against the CRD's schema (the x-kubernetes-* keywords and CEL rules are not checked)."""
+    raise_best_error(_validator(obj["apiVersion"], obj["kind"]), obj)
+
+
+def raise_best_error(validator, obj: dict) -> None:
+    """What `jsonschema.validate(obj, schema)` does, with a validator made once per schema: `validate` checks the
+    schema against its metaschema on every call, most of its time on a CRD's schema of thousands of lines."""
     import jsonschema
 
-    found = schema(obj["apiVersion"], obj["kind"])
-    assert found is not None, f"no CRD schema serves {obj['apiVersion']} {obj['kind']}"
-    jsonschema.validate(obj, found)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(obj))
+    if error is not None:
+        raise error
+
+
+@cache
+def _validator(api_version: str, kind: str):
+    found = schema(api_version, kind)
+    assert found is not None, f"no CRD schema serves {api_version} {kind}"
+    return checked_validator(found)
+
+
+def checked_validator(found: dict):
+    """The validator `jsonschema.validate` would use for `found`, after the same check of the schema itself."""
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(found)
+    cls.check_schema(found)
+    return cls(found)
