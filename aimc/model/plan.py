@@ -257,6 +257,7 @@ class ResolvedEngine(Record):
     runtime: ImageChoice | None = None  # the image's engine version, architecture and environment (resolve/images)
     dropped: tuple[str, ...] = ()  # recipe flags the engine version removed and ignores, left out
     group: GroupPlan | None = None  # a multi-node group (rendered as a LeaderWorkerSet); None: one pod per replica
+    launch: tuple[str, ...] = ()  # the command that starts the server, as the image's release wants it
 
 
 class ResolvedEndpoint(Record):

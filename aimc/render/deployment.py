@@ -80,7 +80,7 @@ def container(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inv
     out: dict[str, Any] = {
         "name": engine.engine,
         "image": engine.image,
-        "command": list(engine_args.LAUNCH_COMMANDS[engine.engine]),
+        "command": list(engine.launch or engine_args.LAUNCH_COMMANDS[engine.engine]),
         "args": list(engine.args),
         "ports": [{"name": "http", "containerPort": engine.port, "protocol": "TCP"}],
     }

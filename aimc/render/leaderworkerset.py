@@ -140,7 +140,7 @@ def _leader_container(resolved, per_pod: ResolvedEngine, inventory, models) -> d
         startup["failureThreshold"] += GROUP_JOIN_SECONDS // startup["periodSeconds"]
     if per_pod.engine == "vllm":
         # sh -c SCRIPT NAME ARGS...: NAME is $0, the container's args (the server's, as rendered for one pod) are "$@".
-        main["command"] = ["sh", "-c", vllm_leader_script(), LEADER_SCRIPT_NAME]
+        main["command"] = ["sh", "-c", vllm_leader_script(per_pod.launch or None), LEADER_SCRIPT_NAME]
     return main
 
 
@@ -154,10 +154,11 @@ def _worker_container(resolved, per_pod: ResolvedEngine, inventory, models) -> d
     return main
 
 
-def vllm_leader_script() -> str:
-    """Ray head, wait for the group (LWS_GROUP_SIZE nodes alive), then the server in the foreground with the
-    script's positional parameters (the container's args) as its arguments. The same text for every endpoint."""
-    server = " ".join(shlex.quote(part) for part in engine_args.LAUNCH_COMMANDS["vllm"]) + ' "$@"'
+def vllm_leader_script(launch: tuple[str, ...] | None = None) -> str:
+    """Ray head, wait for the group (LWS_GROUP_SIZE nodes alive), then the server (`launch`, by default the module
+    entry point) in the foreground with the script's positional parameters (the container's args) as its arguments.
+    The same text for every endpoint of one vLLM release."""
+    server = " ".join(shlex.quote(part) for part in launch or engine_args.LAUNCH_COMMANDS["vllm"]) + ' "$@"'
     wait = ('import os, ray; ray.init(address="auto", logging_level="ERROR"); '
             'raise SystemExit(sum(n["Alive"] for n in ray.nodes()) < int(os.environ["LWS_GROUP_SIZE"]))')
     script = (f"ray start --head --port={RAY_PORT} && "

@@ -140,7 +140,7 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         request.engine, groups.without_pp(config) if group else config.args, tp,
         huggingface_id, endpoint.model, endpoint.overrides, endpoint.custom_args, where, request.custom_args,
         image.flag_set_version, None if group else config.gpu_count,
-        lora_flags.adapter_args(request.engine, endpoint.adapters, image.flag_set_version))
+        lora_flags.adapter_args(request.engine, endpoint.adapters, image.flag_set_version), group.nodes if group else 1)
     if endpoint.adapters:
         final = dict(command.checked)
         collector.extend(lora_checks.rank_problems(endpoint, request.engine, image.flag_set_version, final))
@@ -180,4 +180,5 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         runtime=image,
         dropped=command.dropped,
         group=group,
+        launch=engine_args.launch_command(request.engine, image.flag_set_version),
     )

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aimc.catalog.flag_sets import FlagSet, check_value, flag_set, unknown_flag_problem
-from aimc.catalog.runtime import runtime
+from aimc.catalog.runtime import runtime, version_key
 from aimc.errors import Diagnostic
 from aimc.memo import per_compile
 from aimc.model.inputs import YamlPairs
 from aimc.records import Record
-from aimc.resolve import lora_checks, world_size
+from aimc.resolve import lora_checks, node_checks, world_size
 from aimc.resolve.arg_merge import ArgProblem, ArgSource, MergedArg, MergedArgs, merge_args
 from aimc.resolve.flag_migration import migrated
 from aimc.resolve.flag_names import SGLANG_TO_VLLM
@@ -24,8 +24,24 @@ LAUNCH_COMMANDS = {
     "vllm": ("python3", "-m", "vllm.entrypoints.openai.api_server"),
     "sglang": ("python3", "-m", "sglang.launch_server"),
 }
+# vLLM 0.34 deprecates the module entry point ("The `python -m vllm.entrypoints.openai.api_server` command is
+# deprecated and may be removed in a future release. Please use `vllm serve` instead.", vllm/entrypoints/openai/
+# api_server.py:50 of 0.34.0; 0.27.1 has no such warning). `vllm serve` takes the same options, --model included
+# (the positional model tag only overrides it when given, vllm/entrypoints/cli/serve.py:56).
+VLLM_SERVE = ("vllm", "serve")
+VLLM_SERVE_SINCE = "0.34.0"
 MODEL_FLAG = {"vllm": "--model", "sglang": "--model-path"}
 TP_FLAG = {"vllm": "--tensor-parallel-size", "sglang": "--tp-size"}
+
+
+
+def launch_command(engine: str, version: str) -> tuple[str, ...]:
+    """The command that starts the server of `engine` at the shipped flag-set `version`: the entry point that
+    release supports."""
+    if engine == "vllm" and version_key(version) >= version_key(VLLM_SERVE_SINCE):
+        return VLLM_SERVE
+    return LAUNCH_COMMANDS[engine]
+
 
 # (source, key) -> (file, line, field) of where a flag's value was written, for diagnostics.
 Where = Callable[[ArgSource, str], tuple[str, int, str]]
@@ -42,16 +58,18 @@ class EngineCommand(Record):
 def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str, served_name: str,
                   overrides: YamlPairs, custom_args: YamlPairs, where: Where,
                   engine_custom_args: YamlPairs = (), version: str | None = None,
-                  pod_gpus: int | None = None, adapter_args: tuple = ()) -> EngineCommand:
+                  pod_gpus: int | None = None, adapter_args: tuple = (), nodes: int = 1) -> EngineCommand:
     """The final argument list of one engine: merge (see `arg_merge.merge_args`), then check against the flag set
-    of `version` (default: the pinned one). `pod_gpus`: the GPUs of a pod that runs alone (None: a group member)."""
+    of `version` (default: the pinned one). `pod_gpus`: the GPUs of a pod that runs alone (None: a group member);
+    `nodes`: how many nodes one replica spans."""
     merged = merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args, version,
                         adapter_args)
-    return command_line(merged, gpu_count, huggingface_id, served_name, where, version, pod_gpus)
+    return command_line(merged, gpu_count, huggingface_id, served_name, where, version, pod_gpus, nodes)
 
 
 def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served_name: str,
-                 where: Where, version: str | None = None, pod_gpus: int | None = None) -> EngineCommand:
+                 where: Where, version: str | None = None, pod_gpus: int | None = None,
+                 nodes: int = 1) -> EngineCommand:
     """aimc's own flags first, then the merged arguments that pass the flag-set and start-up checks."""
     engine = merged.engine
     problems = list(merged.problems)
@@ -62,6 +80,7 @@ def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served
     startup_problems += lora_checks.flag_problems(engine, flags.version, checked_args)
     if pod_gpus is not None:  # a pod of its own: TP × PP must be its GPUs (a group's sizes are planned)
         startup_problems[:0] = world_size.problems(engine, flags.version, checked_args, gpu_count, pod_gpus)
+    startup_problems += node_checks.problems(engine, flags.version, checked_args, nodes)
     if startup_problems:  # where each flag was written, only when a problem needs it
         sources = {arg.flag: (arg.source, arg.key) for arg in merged.args}
         for problem in startup_problems:
