@@ -178,9 +178,12 @@ def test_an_engine_version_without_the_lora_flags_is_an_error_naming_the_flag_se
         options = {k: v for k, v in found.options.items() if k != "--lora-paths"}
         return replace(found, options=MappingProxyType(options))
 
-    monkeypatch.setattr(flag_sets, "flag_set", without_lora_paths)
-    for module in ("aimc.resolve.engine_args", "aimc.resolve.arg_merge"):
+    # Every module that binds flag_set at import is patched before flag_sets itself: one first imported after it
+    # would bind the patched function, and monkeypatch would then "restore" that for the tests that follow.
+    for module in ("aimc.resolve.engine_args", "aimc.resolve.arg_merge", "aimc.resolve.lora_flags",
+                   "aimc.resolve.startup_checks"):
         monkeypatch.setattr(f"{module}.flag_set", without_lora_paths)
+    monkeypatch.setattr(flag_sets, "flag_set", without_lora_paths)
     from aimc.memo import one_compile  # the per-compile memo keys on the version, not the monkeypatched object
     with one_compile():
         result = run(aimc, tmp_path, endpoint(engines="  servingEngine: sglang\n"))

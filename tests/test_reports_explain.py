@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from conftest import REPO, write_tree
 
 
@@ -143,3 +144,17 @@ def test_explain_of_one_endpoint_reports_errors_in_its_own_files(aimc, tmp_path)
     (repo / "shared.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: [1\n")
     shared = aimc("explain", "examples", "--endpoint", "mistral-small-24b", cwd=tmp_path)
     assert shared.code == 1 and "examples/shared.yaml:" in shared.out, shared.out
+
+
+@pytest.mark.e2e
+def test_explain_of_an_endpoint_without_adapters_imports_no_renderer():
+    """Issue 24: explain renders nothing; the render package is a quarter of its imports (pipeline imports it only to
+    compile, the adapters' lines only for an endpoint with adapters)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from aimc.cli import main; rc = main(['explain', 'examples', '--endpoint', 'qwen3-32b']);"
+            "bad = sorted(m for m in sys.modules if m.startswith(('aimc.render', 'aimc.emit.files')));"
+            "print(bad, file=sys.stderr); sys.exit(1 if bad or rc else 0)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr

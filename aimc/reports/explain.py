@@ -8,7 +8,6 @@ from aimc import pipeline
 from aimc.errors import Collector
 from aimc.load.documents import SourceFile
 from aimc.model.plan import Selection, TraceEntry, Verdict
-from aimc.reports import adapters
 from aimc.resolve import candidates as select
 
 
@@ -85,8 +84,8 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
             for note in engine.notes:
                 lines.append(f"  note: {note}")
             lines.append(f"  engine flags checked against: {engine.flag_set}")
-            lines.extend(f"  {line}" for line in adapters.explain_lines(
-                endpoints_by_name[endpoint.name], engine, inputs.inventory, inputs.models, resolution.endpoints))
+            lines.extend(f"  {line}" for line in _adapter_lines(endpoints_by_name[endpoint.name], engine, inputs,
+                                                                resolution.endpoints))
             lines.extend(f"  dropped: {flag}" for flag in engine.dropped)
             lines.extend(f"  {line}" for line in _measured(engine))
         else:
@@ -103,6 +102,16 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
     if any(d.severity == "error" for d in shown):
         ok = False
     return "\n".join(lines) + ("\n" if lines else ""), ok, found
+
+
+def _adapter_lines(resolved, engine, inputs, endpoints) -> list[str]:
+    """The LoRA adapters' lines. reports.adapters imports the render package (a quarter of explain's imports): only
+    for an endpoint that has adapters (its explain_lines says nothing of the others)."""
+    if not resolved.endpoint.adapters:
+        return []
+    from aimc.reports import adapters
+
+    return adapters.explain_lines(resolved, engine, inputs.inventory, inputs.models, endpoints)
 
 
 def _measured(engine) -> list[str]:
