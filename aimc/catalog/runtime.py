@@ -12,6 +12,7 @@ import re
 from functools import cache
 
 from aimc.catalog.files import read_yaml
+from aimc.memo import per_compile
 from aimc.records import Record
 
 _VERSION_PART = re.compile(r"(\d+)|([a-z]+)")
@@ -129,6 +130,9 @@ def version_key(version: str) -> tuple:
     return tuple((0, int(num)) if num else (1, text) for num, text in _VERSION_PART.findall(str(version).lower()))
 
 
+# Memoised for the compile: the fit asks for every candidate (1,077 at 1,000 endpoints, bench/generate.py) and each
+# answer parses and compares every shipped version (~40 ms of the build); a repository names a handful of versions.
+@per_compile(limit=1024)
 def nearest_version(known: tuple[str, ...], version: str) -> str:
     """The known version closest to `version`: on the same major.minor line if there is one (0.11.2 -> 0.11.1,
     0.10.1 -> 0.10.2), else the newest older one, else the oldest known. `known` is ascending."""

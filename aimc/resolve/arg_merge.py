@@ -17,12 +17,11 @@ string, `None` for a bare flag, or a tuple of strings for a flag that takes seve
 from __future__ import annotations
 
 import json
-from enum import Enum
 
 from aimc.catalog.flag_sets import FlagSet, flag_set
 from aimc.memo import per_compile
 from aimc.model.inputs import ArgValue, YamlPairs
-from aimc.records import Record
+from aimc.resolve.arg_records import ArgProblem, ArgSource, MergedArg, MergedArgs, RecipeStage
 from aimc.resolve.flag_names import SGLANG_KV_DTYPE, engine_name
 
 # Flags whose value aimc decides; in a recipe they are replaced (the published recipes set --port), in
@@ -57,42 +56,6 @@ OVERRIDE_FLAGS = {
 INVERTED_OVERRIDES = {("enablePrefixCaching", "sglang")}
 
 
-class ArgSource(Enum):
-    """Where a flag's value was written: it decides which file and line a problem points at."""
-
-    RECIPE = "recipe"  # key: the flag as the recipe writes it
-    OVERRIDE = "override"  # key: the aimFrameworkOverrides name
-    CUSTOM_ARGS = "customArgs"  # key: the flag as written in customArgs
-    ADAPTERS = "adapters"  # key: the flag, written by aimc from spec.adapters (resolve/lora_flags.py)
-
-
-class MergedArg(Record):
-    flag: str
-    value: ArgValue
-    source: ArgSource
-    key: str
-
-
-class ArgProblem(Record):
-    source: ArgSource
-    key: str
-    message: str
-    severity: str = "error"
-
-
-class MergedArgs(Record):
-    """The merged arguments in command-line order (before the flag-set checks), what the merge found wrong, and
-    notes for `explain` (what was replaced, removed, overridden)."""
-
-    engine: str
-    args: tuple[MergedArg, ...]
-    problems: tuple[ArgProblem, ...]
-    notes: tuple[str, ...]
-
-
-# Memoised for the compile: thousands of endpoints share a few configurations and usually the same overrides. Measured
-# at 1,000 endpoints (bench/generate.py): 2,242 merges, 783 distinct; the memo saves ~105-200 ms, its keys ~12 ms.
-@per_compile(limit=8192)
 def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = (),
                custom_args: YamlPairs = (), engine_custom_args: YamlPairs = (),
                version: str | None = None, adapter_args: tuple = ()) -> MergedArgs:
@@ -101,11 +64,18 @@ def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = 
     flag-set `version` (default: the pinned one): how `false` is spelt differs (`--no-enable-x`, `--disable-x`).
     `adapter_args`: the flags of spec.adapters (resolve/lora_flags.py), after the recipe's; customArgs may change
     their sizes, not the flags that list the adapters."""
-    merge = _Merge(flag_set(engine, version), gpu_count)
-    for flag, value in DEFAULT_FLAGS[engine].items():
-        merge.put(flag, value, ArgSource.RECIPE, flag)  # aimc's own defaults, checked like the recipe's flags
-    for raw_flag, value in (recipe_args.items() if isinstance(recipe_args, dict) else recipe_args):
-        merge.recipe_arg(raw_flag, value)
+    # The memo's key names the version itself and every argument by position: the fit (which asks for the pinned
+    # version by default) and the command line (which names the image's) then share one merge per configuration.
+    return _merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args,
+                       flag_set(engine, version).version, adapter_args)
+
+
+# Memoised for the compile: thousands of endpoints share a few configurations and usually the same overrides. Measured
+# at 1,000 endpoints (bench/generate.py): 2,242 merges, 783 distinct; the memo saves ~105-200 ms, its keys ~12 ms.
+@per_compile(limit=8192)
+def _merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs, custom_args: YamlPairs,
+                engine_custom_args: YamlPairs, version: str, adapter_args: tuple) -> MergedArgs:
+    merge = _Merge(flag_set(engine, version), gpu_count, _recipe_stage(engine, recipe_args, gpu_count, version))
     for flag, value in adapter_args:
         merge.put(flag, value, ArgSource.ADAPTERS, flag)
         if flag in ADAPTER_OWNED:
@@ -119,6 +89,20 @@ def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = 
     ordered = sorted(merge.args, key=merge.position)
     args = tuple(MergedArg(flag, merge.args[flag], *merge.sources[flag]) for flag in ordered)
     return MergedArgs(engine, args, tuple(merge.problems), tuple(merge.notes))
+
+
+# Memoised for the compile: the endpoints of one configuration differ only in their overrides and customArgs. Measured
+# at 1,000 endpoints (bench/generate.py): 783 merges start from 180 distinct recipe stages; the memo saves ~15 ms.
+@per_compile(limit=1024)
+def _recipe_stage(engine: str, recipe_args, gpu_count: int, version: str) -> RecipeStage:
+    merge = _Merge(flag_set(engine, version), gpu_count)
+    for flag, value in DEFAULT_FLAGS[engine].items():
+        merge.put(flag, value, ArgSource.RECIPE, flag)  # aimc's own defaults, checked like the recipe's flags
+    for raw_flag, value in (recipe_args.items() if isinstance(recipe_args, dict) else recipe_args):
+        merge.recipe_arg(raw_flag, value)
+    return RecipeStage(tuple(merge.args.items()), tuple(merge.holders.items()), tuple(merge.sources.items()),
+                        tuple(merge.recipe_order.items()), tuple(merge.problems), tuple(merge.notes),
+                        tuple(merge._families.items()))
 
 
 def sorted_pairs(pairs) -> tuple:
@@ -148,29 +132,26 @@ def value_text(value):
     return str(value)
 
 
-def _set(args: dict, flag: str, value, same_family) -> None:
-    """Set a flag, removing its twin (a later `--x` cancels an earlier `--no-x` or `--disable-x`)."""
-    for twin in [other for other in args if same_family(other)]:
-        args.pop(twin)  # re-inserting keeps the newest setting last, as on a command line
-    args[flag] = value
-
-
 class _Merge:
     """The precedence merge of one engine's arguments; remembers where each flag's value came from."""
 
-    def __init__(self, flags: FlagSet, gpu_count: int):
+    def __init__(self, flags: FlagSet, gpu_count: int, start: RecipeStage | None = None):
+        """An empty merge, or one that goes on from a recipe stage (fresh copies of its tables)."""
         self.flags, self.gpu_count = flags, gpu_count
         self.owned = OWNED_FLAGS[flags.engine]
-        self.args: dict[str, ArgValue] = {}
-        self.sources: dict[str, tuple[ArgSource, str]] = {}  # flag -> where its value was written
-        self.recipe_order: dict[str, int] = {}  # family -> its place among aimc's defaults and the recipe's flags
+        self.args: dict[str, ArgValue] = dict(start.args) if start else {}
+        self.holders: dict[str, str] = dict(start.holders) if start else {}  # family -> its one flag in `args`
+        # flag -> where its value was written
+        self.sources: dict[str, tuple[ArgSource, str]] = dict(start.sources) if start else {}
+        # family -> its place among aimc's defaults and the recipe's flags
+        self.recipe_order: dict[str, int] = dict(start.recipe_order) if start else {}
         self.custom_keys: dict[str, str] = {}  # family -> the key that set it, in the customArgs being read
-        self.problems: list[ArgProblem] = []
-        self.notes: list[str] = []
+        self.problems: list[ArgProblem] = list(start.problems) if start else []
+        self.notes: list[str] = list(start.notes) if start else []
         self.adapter_owned: set[str] = set()  # flags spec.adapters wrote that customArgs may not change
-        # Each flag's family, looked up once per merge: `put` compares the new flag with every flag set so far
-        # (~60,000 flag-set lookups, 0.2 s, for 1,000 endpoints). Keyed on flag strings; lives as long as this merge.
-        self._families: dict[str, str] = {}
+        # Each flag's family, looked up in the flag set once per merge (`put`, `remove` and `position` ask again).
+        # Keyed on flag strings; lives as long as this merge.
+        self._families: dict[str, str] = dict(start.families) if start else {}
 
     def report(self, source: ArgSource, key: str, message: str, severity: str = "error") -> None:
         self.problems.append(ArgProblem(source, key, message, severity))
@@ -184,8 +165,13 @@ class _Merge:
         return known
 
     def put(self, flag: str, value: ArgValue, source: ArgSource, key: str) -> None:
+        """Set a flag, removing its twin (a later `--x` cancels an earlier `--no-x` or `--disable-x`)."""
         mine = self.family(flag)
-        _set(self.args, flag, value, lambda other: self.family(other) == mine)
+        held = self.holders.get(mine)
+        if held is not None:
+            self.args.pop(held)  # re-inserting keeps the newest setting last, as on a command line
+        self.args[flag] = value
+        self.holders[mine] = flag
         self.sources[flag] = (source, key)
         if source is ArgSource.RECIPE:
             self.recipe_order.setdefault(mine, len(self.recipe_order))
@@ -199,6 +185,7 @@ class _Merge:
         removed = [f for f in flags if f and f in self.args]
         for flag in removed:
             self.args.pop(flag)
+            self.holders.pop(self.family(flag))
             self.sources.pop(flag, None)
         return removed
 
