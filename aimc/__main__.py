@@ -9,10 +9,16 @@ does this, before anything is imported: a program that imports aimc as a library
 """
 
 import gc
+import sys
 
 
 def main() -> None:
     gc.disable()
+    from aimc.cli import fast
+
+    code = fast.main(sys.argv[1:])  # `aimc build`, read without importing click when it can be (cli/fast.py)
+    if code is not None:
+        sys.exit(code)
     from aimc.cli import entry
 
     entry()

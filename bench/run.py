@@ -42,7 +42,7 @@ DEFAULT_RUNS = {10: 7, 100: 5, 1000: 3, 10000: 2}
 DEFAULT_SIZES = (10, 100, 1000, 10000)
 # What every `aimc build` imports before aimc's own code runs: Python plus these, timed alone, is the start-up floor
 # that no change inside aimc can go below (tests/test_bench_scripts.py checks that a build imports all of them).
-FLOOR_IMPORTS = ("click", "yaml", "jsonschema_rs", "msgspec")
+FLOOR_IMPORTS = ("yaml", "jsonschema_rs", "msgspec")  # not click: `aimc build` reads its options itself
 BUDGETS = "budgets: 10: aimc <= 2x kustomize; 1000: aimc <= 0.5x kustomize; 10000: <= 11x the 1000 time, peak < 1 GiB"
 
 

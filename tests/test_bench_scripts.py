@@ -38,7 +38,7 @@ def test_the_start_up_floor_imports_only_what_every_build_imports(tmp_path):
 
     import run
 
-    code = ("import sys; from aimc.cli import main; main(['build', sys.argv[1]]); "
+    code = ("import sys; from aimc.cli import fast; fast.main(['build', sys.argv[1]]); "
             f"print([m for m in {run.FLOOR_IMPORTS!r} if m not in sys.modules], file=sys.stderr)")
     repo = generate.generate(10, tmp_path / "repo", generate.builtin_catalog())
     done = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True)

@@ -1,135 +1,21 @@
 """The command line: parse options, call the pipeline, print, return an exit code. No logic lives here.
 
-`main` owns the exit codes; every command lives in a module of this package by family."""
+The click application (`cli`, `main`, `entry`) lives in `app`; its names are read from here on first use, so that
+`aimc build`'s own parser (`fast`, which runs before click is imported) can live in this package without paying for
+click. Every command lives in a module of this package by family."""
 
 from __future__ import annotations
 
 import importlib
-import os
-import sys
+from typing import Any
 
-import click
-
-from aimc import __version__
-from aimc.cli import streams
-from aimc.cli.examples import add_help_extras, examples_text
-from aimc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UserError
-
-# Command name -> "module:function". A command's module (and what it imports) loads only when that command is looked
-# up: `aimc build`, the start-up-bound command that Argo CD and pre-commit run, does not pay for the other families.
-COMMANDS = {
-    "argocd": "aimc.cli.adapters:argocd",
-    "bench": "aimc.cli.bench:bench",
-    "build": "aimc.cli.build:build",
-    "diff": "aimc.cli.diff:diff",
-    "estimate": "aimc.cli.estimate:estimate",
-    "explain": "aimc.cli.build:explain",
-    "krm": "aimc.cli.adapters:krm",
-    "kustomize": "aimc.cli.adapters:kustomize",
-    "models": "aimc.cli.models:models",
-    "plan": "aimc.cli.build:plan",
-    "precommit": "aimc.cli.adapters:precommit",
-    "recipes": "aimc.cli.recipes:recipes",
-    "schema": "aimc.cli.schema:schema",
-    "validate": "aimc.cli.build:validate",
-}
+# The names of the click application read through this package (any other name is a submodule, or missing: the
+# import system asks for `streams` before importing it, and that must not import click).
+APPLICATION_NAMES = frozenset({"COMMANDS", "LazyGroup", "cli", "entry", "main"})
 
 
-class LazyGroup(click.Group):
-    """A click group that imports a command's module on first look-up (`--help` looks every command up)."""
-
-    def list_commands(self, ctx):
-        return sorted({*self.commands, *COMMANDS})
-
-    def get_command(self, ctx, cmd_name):
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            module, function = COMMANDS[cmd_name].split(":")
-            command = getattr(importlib.import_module(module), function)
-            _with_version(command)
-            add_help_extras(command, cmd_name)
-            self.add_command(command, cmd_name)
-        return self.commands.get(cmd_name)
-
-
-def _with_version(command: click.Command) -> None:
-    """`--version` on every command and subcommand too (the README says "everywhere"), not only on `aimc`."""
-    if not any(isinstance(p, click.Option) and "--version" in p.opts for p in command.params):
-        click.version_option(__version__, prog_name="aimc")(command)
-    for sub in getattr(command, "commands", {}).values():
-        _with_version(sub)
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=examples_text(""))
-@click.version_option(__version__, prog_name="aimc")
-@click.option("--traceback", is_flag=True,
-              help="Show the Python traceback of an internal error (exit 3), for a bug report; also AIMC_TRACEBACK=1.")
-@click.pass_context
-def cli(ctx, traceback):
-    """aimc: compile AIMEndpoint specs into plain Kubernetes manifests for AMD Instinct GPUs."""
-    ctx.obj = {"traceback": traceback}
-
-
-
-def main(argv=None, prog_name="aimc") -> int:
-    """Entry point: user errors exit 1 with one line each, usage errors 2, bugs 3 (with --traceback for details)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    show_traceback = "--traceback" in argv or os.environ.get("AIMC_TRACEBACK") == "1"
-    streams.utf8_streams()
-    closed = streams.closed_stdout_message()
-    if closed:
-        click.echo(closed, err=True)
-        return EXIT_USER_ERROR
-    try:
-        code = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
-        streams.flush_stdout()
-        streams.confirm_read()
-    except UserError as error:
-        for diagnostic in error.diagnostics:
-            click.echo(diagnostic.format(), err=True)
-        count = sum(1 for d in error.diagnostics if d.severity == "error")
-        click.echo(f"aimc: {count} error{'s' if count != 1 else ''}", err=True)
-        return EXIT_USER_ERROR
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("aimc: aborted", err=True)
-        return EXIT_USER_ERROR
-    except click.ClickException as exc:
-        exc.show()
-        return EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_USER_ERROR
-    except SystemExit:
-        if not streams.click_saw_broken_pipe():
-            raise
-        return _output_error(BrokenPipeError(), show_traceback)
-    except OSError as exc:  # `| head -c 100000`, `> /dev/full`: the output did not arrive whole
-        return _output_error(exc, show_traceback)
-    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit 3
-        return _internal_error(exc, show_traceback)
-    return code if isinstance(code, int) else EXIT_OK
-
-
-def _output_error(exc: OSError, show_traceback: bool) -> int:
-    message = streams.output_error_message(exc)
-    if message is None:
-        return _internal_error(exc, show_traceback)
-    streams.discard_stdout()
-    click.echo(message, err=True)
-    return EXIT_USER_ERROR
-
-
-def _internal_error(exc: Exception, show_traceback: bool) -> int:
-    if show_traceback:
-        import traceback
-
-        traceback.print_exc()
-    click.echo(f"aimc: internal error: {type(exc).__name__}: {exc}", err=True)
-    click.echo("aimc: this is a bug in aimc; rerun with --traceback and report it", err=True)
-    return EXIT_INTERNAL
-
-
-def entry() -> None:
-    sys.exit(main())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    entry()
+def __getattr__(name: str) -> Any:
+    """`from aimc.cli import main` (and cli, entry, COMMANDS): the click application's names (PEP 562)."""
+    if name not in APPLICATION_NAMES:
+        raise AttributeError(f"module 'aimc.cli' has no attribute {name!r}")
+    return getattr(importlib.import_module("aimc.cli.app"), name)

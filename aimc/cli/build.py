@@ -17,24 +17,10 @@ from aimc.errors import EXIT_OK, EXIT_USER_ERROR, UserError
               help="Write one file per object (<namespace>/<kind>-<name>.yaml) instead of printing a stream.")
 def build(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, output_format, output_dir):
     """Render the endpoints under PATHS (default: .; '-' reads a YAML stream on stdin)."""
-    from aimc import pipeline
-    from aimc.emit import output as emit
-    from aimc.load import limits
+    from aimc.cli import fast  # the same body as the parser that runs without click (`aimc build` from a shell)
 
-    result = pipeline.compile(compile_options(paths, inventory, recipes, namespace, strict, exclude,
-                                       allow_overcommit=allow_overcommit))
-    print_warnings(result.warnings)
-    if output_dir:
-        written, removed = emit.write_tree(list(result.objects), output_dir, output_format)
-        click.echo(f"aimc: wrote {len(written)} files to {output_dir}"
-                   + (f", removed {len(removed)} stale ones" if removed else ""), err=True)
-    elif output_format == "yaml":
-        for chunk in limits.bounded_chunks(emit.yaml_stream_chunks(list(result.objects))):
-            click.echo(chunk, nl=False)
-    else:
-        for chunk in limits.bounded_chunks([emit.render_stream(list(result.objects), output_format)]):
-            click.echo(chunk, nl=False)
-    return EXIT_OK
+    return fast.run_build(fast.BuildArgs(tuple(paths), inventory, tuple(recipes), namespace, tuple(exclude), strict,
+                                         allow_overcommit, output_format, output_dir), click.echo)
 
 
 @click.command()
