@@ -513,3 +513,17 @@ def test_hostile_adapter_text_is_refused_at_its_line_or_reaches_the_output_as_it
         assert after(args, "--lora-modules")[0].startswith(f"{name}=")
 
     check()
+
+
+def test_the_model_cache_claim_has_room_for_the_adapters_downloaded_into_it(aimc, tmp_path):
+    """Qwen3-32B bf16 alone: 80Gi (its weights × 1.2). 70 adapters of rank 16 at 256 MiB each (64 layers × 16 ×
+    131,072 values of their projections × 2 bytes) add 17.5 GiB: 100Gi."""
+    def claim(objects):
+        (found,) = [o for o in objects if o["kind"] == "PersistentVolumeClaim"]
+        return found["spec"]["resources"]["requests"]["storage"]
+
+    assert claim(build(aimc, tmp_path, endpoint(adapters="", engines=""))) == "80Gi"
+    assert claim(build(aimc, tmp_path, endpoint(adapters=many(70), engines=""))) == "100Gi"
+    cached = "  adapters:\n" + "".join(
+        f"    - {{name: t{i}, source: 'cache://adapters/t{i}', rank: 16}}\n" for i in range(70))
+    assert claim(build(aimc, tmp_path, endpoint(adapters=cached, engines=""))) == "80Gi"  # already on the cache

@@ -12,12 +12,13 @@ import hashlib
 import math
 import re
 
+from aimc.catalog.model_facts import builtin_catalog
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory, ModelCache
 from aimc.model.origin import Origin
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.render import sizing
-from aimc.resolve import lora_flags
+from aimc.resolve import fit_lora, lora_flags
 
 VOLUME_NAME = "model-cache"
 # Where huggingface_hub (used by both engines to download weights) keeps its cache when HF_HOME is set. The engine
@@ -66,7 +67,7 @@ def scratch_size(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: 
     unschedulable."""
     if uses_pvc(resolved, inventory) or sizing.weight_gb(engine, models) is None:
         return None
-    return default_size(engine, models)
+    return default_size(engine, models, resolved.endpoint.adapters)
 
 
 def mount(engine: ResolvedEngine) -> dict:
@@ -83,20 +84,25 @@ def render_claims(endpoints, inventory: Inventory | None, models=None) -> list[t
     if settings is None:
         return []
     claims: dict = {}
+    adapters: dict = {}  # the adapters each claim holds, by their folder: several endpoints may share one
     for resolved in endpoints:
         if not uses_pvc(resolved, inventory):
             continue
         for engine in resolved.engines:
             checkpoint = engine.recipe.huggingface_id or engine.endpoint.model
             key = (resolved.namespace, claim_name(checkpoint))
-            if key not in claims:
-                claims[key] = (_claim(key[1], resolved.namespace, checkpoint, engine, settings, models),
-                               resolved.endpoint.origin)
-    return [claims[key] for key in sorted(claims, key=lambda k: (k[0] or "", k[1]))]
+            claims.setdefault(key, (checkpoint, engine, resolved.endpoint.origin))
+            adapters.setdefault(key, {}).update({a.cache_path: a for a in resolved.endpoint.adapters})
+    out = []
+    for key in sorted(claims, key=lambda k: (k[0] or "", k[1])):
+        checkpoint, engine, origin = claims[key]
+        held = tuple(adapters[key][path] for path in sorted(adapters[key]))
+        out.append((_claim(key[1], key[0], checkpoint, engine, settings, models, held), origin))
+    return out
 
 
 def _claim(name: str, namespace: str | None, checkpoint: str, engine: ResolvedEngine, settings: ModelCache,
-           models=None) -> dict:
+           models=None, adapters=()) -> dict:
     metadata: dict = {"name": name}
     if namespace:
         metadata["namespace"] = namespace
@@ -110,7 +116,7 @@ def _claim(name: str, namespace: str | None, checkpoint: str, engine: ResolvedEn
     spec: dict = {"accessModes": [_access_mode(settings)]}
     if settings.storage_class_name:
         spec["storageClassName"] = settings.storage_class_name
-    spec["resources"] = {"requests": {"storage": settings.size or default_size(engine, models)}}
+    spec["resources"] = {"requests": {"storage": settings.size or default_size(engine, models, adapters)}}
     return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata, "spec": spec}
 
 
@@ -118,12 +124,16 @@ def _access_mode(settings: ModelCache) -> str:
     return settings.access_mode if settings.access_mode is not None else DEFAULT_ACCESS_MODE
 
 
-def default_size(engine: ResolvedEngine, models=None) -> str:
-    """Weights × 1.2 in GiB, rounded up to 10 Gi, at least 20 Gi; 500Gi for a model missing from the catalog."""
+def default_size(engine: ResolvedEngine, models=None, adapters=()) -> str:
+    """Weights (and the LoRA adapters downloaded beside them, resolve/fit_lora.py) × 1.2 in GiB, rounded up to
+    10 Gi, at least 20 Gi; 500Gi for a model missing from the catalog."""
     gb = sizing.weight_gb(engine, models)
     if gb is None:
         return CACHE_UNKNOWN_MODEL_SIZE
-    gib = gb * 1e9 / 2**30 * CACHE_HEADROOM
+    model = (models if models is not None else builtin_catalog()).lookup(
+        engine.endpoint.model, engine.recipe.huggingface_id, engine.recipe.model_id)
+    extra = fit_lora.download_bytes(model, adapters) if adapters and model is not None else 0.0
+    gib = (gb * 1e9 + extra) / 2**30 * CACHE_HEADROOM
     return f"{max(CACHE_MIN_GI, math.ceil(gib / 10) * 10)}Gi"
 
 

@@ -40,6 +40,13 @@ def slot_bytes(model: ModelFacts, rank: int, tp: int) -> tuple[float, bool]:
     return model.layers * rank * (attention + mlp) * LORA_BYTES, bool(model.intermediate_size)
 
 
+def download_bytes(model: ModelFacts, adapters) -> float:
+    """What the Hugging Face adapters put on the model cache: each one's A and B matrices at its rank (at vLLM's
+    default rank 16, the largest it loads unasked, when no rank is given), in 16 bits."""
+    return sum(slot_bytes(model, adapter.rank or lora_flags.VLLM_DEFAULT_RANK, 1)[0]
+               for adapter in adapters if adapter.from_hub)
+
+
 def flag_values(endpoint: Endpoint, engine: str, config_args, gpu_count: int, custom_args, engine_custom_args,
                 version: str | None) -> tuple[int, int | None]:
     """(GPU slots, rank) the command line reserves: aimc's flags for the adapters, as customArgs may change them."""
