@@ -314,3 +314,36 @@ def test_eight_concurrent_writers_keep_all_eight_entries(tmp_path):
         assert writer.wait(timeout=120) == 0, writer.stderr.read()
     entries = yaml.safe_load(recipe.read_text())["benchmarks"]
     assert sorted(e["concurrency"] for e in entries) == list(range(1, 9))
+
+
+# -- the CI gate: --fail-on-regression ---------------------------------------------------------------------------
+
+def test_fail_on_regression_passes_an_improvement_and_fails_a_regression(aimc):
+    """vllm-latency.json is faster than vllm-latency-base.json: as the new run it passes, as the old one it fails,
+    with one error per figure naming the result's file:line, the figure, the change and both values."""
+    new, old = str(DATA / "vllm-latency.json"), str(DATA / "vllm-latency-base.json")
+    assert aimc("bench", "report", new, "--compare", old, "--fail-on-regression", "5").code == 0
+    worse = aimc("bench", "report", old, "--compare", new, "--fail-on-regression", "5")
+    assert worse.code == 1 and worse.out.startswith("endpoint")  # the report is still printed
+    lines = worse.err.splitlines()
+    assert f"{old}:1: ttft_p50_ms: qwen3-32b vllm latency concurrency 1: TTFT p50 rose 13.6% (47.62 -> 54.11), " \
+           "more than the 5% --fail-on-regression allows" in lines
+    assert any(line.startswith(f"{old}:1: output_throughput:") and "fell 8.9%" in line for line in lines)
+    assert lines[-1] == "aimc: 8 errors"
+
+
+def test_fail_on_regression_threshold(aimc):
+    new, old = str(DATA / "vllm-latency.json"), str(DATA / "vllm-latency-base.json")
+    run = aimc("bench", "report", old, "--compare", new, "--fail-on-regression", "12")
+    assert run.code == 1 and "ttft_p50_ms" in run.err and "output_throughput" not in run.err  # 13.6 % > 12 > 8.9 %
+    assert aimc("bench", "report", old, "--compare", new, "--fail-on-regression", "15").code == 0
+
+
+def test_fail_on_regression_needs_something_to_compare(aimc):
+    only = aimc("bench", "report", str(DATA / "vllm-latency.json"), "--fail-on-regression", "5")
+    assert only.code == 2 and "needs --compare" in only.err
+    unrelated = aimc("bench", "report", str(DATA / "sglang-throughput.jsonl"), "--compare",
+                     str(DATA / "vllm-latency.json"), "--fail-on-regression", "5")
+    assert unrelated.code == 1 and "nothing to gate" in unrelated.err
+    assert aimc("bench", "report", str(DATA / "vllm-latency.json"), "--compare", str(DATA / "vllm-latency.json"),
+                "--fail-on-regression", "-1").code == 2

@@ -80,11 +80,16 @@ def _endpoint_with_claim(claim: str) -> dict:
               help="Earlier results (file or Job log, repeatable): show each figure's change against them.")
 @click.option("--write-recipe", "recipe_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Record the figures measured with this recipe in its `benchmarks` field (see `aimc explain`).")
-def report(results, output_format, base, recipe_file):
+@click.option("--fail-on-regression", "regression_percent", type=click.FloatRange(0, 1000), default=None,
+              metavar="PCT", help="With --compare: exit 1 when a throughput fell or a latency rose by more than PCT "
+                                  "percent (a CI gate).")
+def report(results, output_format, base, recipe_file, regression_percent):
     """Throughput, TTFT and inter-token latency of vllm bench serve / sglang.bench_serving results or Job logs."""
     from aimc.cli.common import read_stdin
     from aimc.reports import bench as bench_report
 
+    if regression_percent is not None and not base:
+        raise click.UsageError("--fail-on-regression needs --compare BASE: the results to compare against")
     texts = {"-": read_stdin()} if "-" in results else None
     found = bench_report.read(results, texts)
     if base:
@@ -95,4 +100,11 @@ def report(results, output_format, base, recipe_file):
 
         count = bench_evidence.write_recipe(recipe_file, found)
         click.echo(f"aimc: wrote {count} measurement{'s' if count != 1 else ''} to {recipe_file}", err=True)
+    if regression_percent is not None:
+        from aimc.errors import UserError
+        from aimc.reports import bench_gate
+
+        problems = bench_gate.regressions(found, regression_percent)
+        if problems:
+            raise UserError(problems)
     return EXIT_OK
