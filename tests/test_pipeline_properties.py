@@ -116,6 +116,18 @@ def custom_args(engine: str):
         lambda flags: st.fixed_dictionaries({flag: SAFE_ARGS[engine][flag] for flag in flags}))
 
 
+# spec.objective with targets loose enough for any configuration the recipes hold (a servable repository stays
+# servable): the workload's shape, its kind (concurrency or request rate) and the targets present all vary.
+objective = st.builds(
+    lambda lengths, load, ttft, tpot: {"workload": {"inputTokens": lengths[0], "outputTokens": lengths[1], **load},
+                                       **ttft, **tpot},
+    st.tuples(st.integers(1, 4096), st.integers(1, 1024)),
+    st.one_of(st.fixed_dictionaries({"concurrency": st.integers(1, 32)}),
+              st.fixed_dictionaries({"requestsPerSecond": st.floats(0.01, 2, allow_nan=False)})),
+    st.one_of(st.just({}), st.fixed_dictionaries({"maxTtftSeconds": st.floats(600, 86400)})),
+    st.fixed_dictionaries({"maxTpotSeconds": st.floats(60, 3600)}))
+
+
 @st.composite
 def endpoint(draw, name: str, target=None):
     """An endpoint; with a target (recipe, configuration) one that the target can serve, else anything valid."""
@@ -143,12 +155,15 @@ def endpoint(draw, name: str, target=None):
             st.fixed_dictionaries({"name": st.sampled_from(SECRET_NAMES), "valueFrom": st.just(
                 {"secretKeyRef": {"name": "hf-token", "key": "token"}})})),
             max_size=2, unique_by=lambda e: e["name"]),
+        "objective": objective,
     }
     for key, strategy in choices.items():
         if draw(st.booleans()):
             spec[key] = draw(strategy)
     if "replicas" in spec and "autoScaling" in spec:  # with autoscaling, spec.replicas must be minReplicas
         spec["replicas"] = spec["autoScaling"]["minReplicas"]
+    if "objective" in spec and "gpuCount" not in spec:  # the objective then chooses the replica count
+        spec.pop("replicas", None)
     if draw(st.booleans()) or "customArgs" in spec:  # customArgs are one engine's flags: name the engine
         spec["servingEngine"] = engine
     elif draw(st.booleans()):
@@ -255,8 +270,12 @@ def benign_change(draw, documents):
     if action == "redraw" and document.get("kind") == "AIMEndpoint":
         spec = document["spec"]
         engine = spec.get("servingEngine") if isinstance(spec.get("servingEngine"), str) else "vllm"
-        field = draw(st.sampled_from(["replicas", "customArgs", "labels", "weight", "adapters"]))
-        if field == "replicas" and "autoScaling" not in spec:
+        field = draw(st.sampled_from(["replicas", "customArgs", "labels", "weight", "adapters", "objective"]))
+        if field == "objective":
+            spec = {**spec, "objective": draw(objective)}
+            if "gpuCount" not in spec:
+                spec.pop("replicas", None)
+        elif field == "replicas" and "autoScaling" not in spec and "objective" not in spec:
             spec = {**spec, "replicas": draw(st.integers(0, 8))}
         elif field == "customArgs":
             spec = {**spec, "customArgs": draw(custom_args(engine)), "servingEngine": engine}

@@ -12,6 +12,7 @@ from aimc.model.adapters import Adapter
 from aimc.model.benchmark import BenchmarkInputs
 from aimc.model.facts import ModelCatalog
 from aimc.model.origin import Origin
+from aimc.model.performance import Objective
 from aimc.model.routing import Gateway, Traffic
 from aimc.records import Record
 
@@ -102,6 +103,7 @@ class Endpoint(Record):
     traffic: Traffic = Traffic()  # spec.traffic.weight and servingEngines[].weight (model/routing.py)
     node_pool: str | None = None  # spec.nodePool: the only pool the endpoint may run on
     adapters: tuple[Adapter, ...] = ()  # spec.adapters: LoRA adapters served on the base model (model/adapters.py)
+    objective: Objective | None = None  # spec.objective: the workload and latency targets (resolve/objective.py)
 
 
 class Partition(Record):

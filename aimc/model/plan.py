@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import Enum
 
 from aimc.model.inputs import Endpoint, EngineRequest, NodePool, Recipe, RecipeConfig, StrPairs
+from aimc.model.performance import Assessment
 from aimc.records import Record
 
 
@@ -197,6 +198,7 @@ class TraceEntry(Record):
     why: str = ""  # what the candidate has against what was asked (a rejection other than memory)
     fit: Fit | None = None
     fit_unchecked: str = ""  # e.g. "no facts for model 'acme/x'"
+    objective: Assessment | None = None  # the prediction against spec.objective (resolve/objective.py)
 
 
 class Selection(Record):
@@ -258,6 +260,7 @@ class ResolvedEngine(Record):
     dropped: tuple[str, ...] = ()  # recipe flags the engine version removed and ignores, left out
     group: GroupPlan | None = None  # a multi-node group (rendered as a LeaderWorkerSet); None: one pod per replica
     launch: tuple[str, ...] = ()  # the command that starts the server, as the image's release wants it
+    objective: Assessment | None = None  # the selected configuration against spec.objective
 
 
 class ResolvedEndpoint(Record):

@@ -18,6 +18,7 @@ figures; the spread around them (which request waits for which prefill) is not m
 
 from __future__ import annotations
 
+from aimc.model.performance import Prediction
 from aimc.perf import physics
 from aimc.perf.calibration import Calibration
 from aimc.perf.physics import Configuration
@@ -33,27 +34,6 @@ class Workload(Record):
     input_tokens: float
     output_tokens: float
     concurrency: int
-
-
-class Prediction(Record):
-    concurrency: int
-    batch: int  # requests running at once (the rest wait)
-    ttft_s: float
-    tpot_s: float
-    requests_per_s: float
-    output_tokens_per_s: float  # one replica
-    total_tokens_per_s: float  # one replica, prompt + output
-    gpus: int
-    source: str = "model"  # "model" or "measured"
-    note: str = ""  # where a measured figure comes from, or how the model was scaled
-
-    @property
-    def output_tokens_per_s_per_gpu(self) -> float:
-        return self.output_tokens_per_s / self.gpus
-
-    @property
-    def total_tokens_per_s_per_gpu(self) -> float:
-        return self.total_tokens_per_s / self.gpus
 
 
 def max_batch(config: Configuration, workload: Workload) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from aimc.errors import comment_text
-from aimc.perf.serving import Prediction
+from aimc.model.performance import Prediction
 
 HEADERS = ("conc", "running", "TTFT s", "TPOT ms", "req/s", "out tok/s", "out tok/s/GPU", "total tok/s/GPU", "source")
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from aimc import pipeline
 from aimc.errors import Collector
 from aimc.load.documents import SourceFile
+from aimc.model.performance import Assessment
 from aimc.model.plan import Selection, TraceEntry, Verdict
 from aimc.resolve import candidates as select
 
@@ -63,6 +64,9 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
         lines.append(f"endpoint {endpoint.name} ({endpoint.origin.file}:{endpoint.origin.line}), "
                      f"engine {selection.engine}")
         lines.append(f"  asks for: {select.describe_request(endpoint, selection.request)}")
+        if endpoint.objective is not None:
+            lines.append(f"  objective: {endpoint.objective.describe()} (spec.objective; medians predicted by the "
+                         "performance model, docs/concepts/performance.md)")
         for line in explain_facts(selection):
             lines.append(f"  {line}")
         if not selection.trace:
@@ -73,6 +77,8 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
                          + (f": {detail}" if detail else ""))
             if entry.verdict is Verdict.REJECTED and entry.fit is not None and entry.fit.defaults:
                 lines.append(f"    defaults the fit used: {entry.fit.defaults}")  # a newer release may fit
+            if entry.objective is not None:
+                lines.append(f"      predicted: {prediction_line(entry.objective)}")
         engine = resolved.get((endpoint.name, selection.engine))
         if engine is not None:
             lines.extend(f"  {line}" for line in group_lines(engine))
@@ -132,6 +138,16 @@ def _concerns(diagnostic, inputs, names) -> bool:
     other_files = {e.origin.file for e in inputs.endpoints if e.name not in names}
     own_files = {e.origin.file for e in inputs.endpoints if e.name in names}
     return diagnostic.file in own_files or diagnostic.file not in other_files
+
+
+def prediction_line(assessment: Assessment) -> str:
+    """`meets (TTFT 0.1 s of 2 s, ...): 2 replicas × 2 GPUs = 4 GPUs, 32 requests per replica: TTFT ..., (model)`."""
+    gpus = assessment.prediction.gpus
+    verdict = "meets" if assessment.meets else "misses"
+    return (f"{verdict} ({assessment.margin}): {assessment.replicas} replica{'s' if assessment.replicas != 1 else ''}"
+            f" × {gpus} GPU{'s' if gpus != 1 else ''} = {assessment.total_gpus()} GPUs, "
+            f"{assessment.per_replica_concurrency} request{'s' if assessment.per_replica_concurrency != 1 else ''} "
+            f"in flight per replica: {assessment.prediction.figures()}")
 
 
 def explain_verdict(entry: TraceEntry) -> str:

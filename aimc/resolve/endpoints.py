@@ -24,6 +24,7 @@ from aimc.resolve import (
     images,
     lora_checks,
     lora_flags,
+    objective,
     pinned_pool,
     precision,
     release_env,
@@ -68,6 +69,13 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
         for request in endpoint.engines:
             filters = tuple(partial(check, endpoint, request) for check in (precision.precision_check, *checks))
             selection = select.select(endpoint, request, inputs.catalog, inventory, filters, screen)
+            if endpoint.objective is not None:  # re-ranked by the prediction against spec.objective
+                outcome = objective.apply(selection, endpoint, request, inputs.models)
+                collector.extend(outcome.diagnostics)
+                selection = outcome.selection
+                if outcome.failed:
+                    selections.append(selection)
+                    continue
             selections.append(selection)
             if selection.chosen is None:
                 error = selection_errors.no_candidate_error(selection, inputs.catalog, inventory, explain_hint)
@@ -81,9 +89,26 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
             if engine is not None:
                 engines.append(engine)
         if len(engines) == len(endpoint.engines):
+            endpoint, engines = _objective_replicas(endpoint, engines)
             namespace = endpoint.namespace or (inventory.default_namespace if inventory else None) or default_namespace
             resolved.append(ResolvedEndpoint(endpoint, tuple(engines), namespace))
     return Resolution(tuple(resolved), tuple(selections), tuple(collector.warnings))
+
+
+def _objective_replicas(endpoint: Endpoint, engines: list[ResolvedEngine]) -> tuple[Endpoint, list[ResolvedEngine]]:
+    """spec.objective without a GPU count chose the replica count: it becomes the engine's replicas, and with
+    autoscaling on the autoscaler's minimum (its maximum never below it)."""
+    chosen = [e.objective for e in engines if e.objective is not None and not select.wanted_gpu_count(
+        endpoint, next(r for r in endpoint.engines if r.engine == e.engine))]
+    if not chosen:
+        return endpoint, engines
+    replicas = max(a.replicas for a in chosen)
+    scaling = endpoint.autoscaling
+    if scaling.enabled:
+        endpoint = replace(endpoint, autoscaling=replace(scaling, min_replicas=replicas,
+                                                         max_replicas=max(scaling.max_replicas, replicas)))
+    return endpoint, [replace(e, endpoint=endpoint, replicas=replicas if e.objective is not None else e.replicas)
+                      for e in engines]
 
 
 def _check_names(endpoint: Endpoint, collector: Collector) -> None:
@@ -181,4 +206,5 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         dropped=command.dropped,
         group=group,
         launch=engine_args.launch_command(request.engine, image.flag_set_version),
+        objective=selection.trace[0].objective,
     )

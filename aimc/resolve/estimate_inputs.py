@@ -6,8 +6,9 @@ from __future__ import annotations
 from aimc.catalog import model_facts as facts_mod
 from aimc.errors import Collector, Diagnostic, UserError, quote
 from aimc.model.facts import ModelCatalog
+from aimc.model.performance import Prediction
 from aimc.perf.calibration import shipped
-from aimc.perf.serving import Prediction, Workload, predict
+from aimc.perf.serving import Workload, predict
 from aimc.records import Record
 from aimc.resolve import fit as fit_mod
 from aimc.resolve.fit_settings import Settings

@@ -9,6 +9,7 @@ from aimc.model.origin import Origin
 from aimc.validate import routing
 from aimc.validate.adapters import parse_adapters
 from aimc.validate.convert import canonical, image_ref, origin_of, pairs, resources_per_gpu, secret_key_ref, str_pairs
+from aimc.validate.objective import parse_objective
 
 
 def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
@@ -25,6 +26,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
     # Wrong bounds are reported and kept as written: what the endpoint selects and runs does not depend on them.
     autoscaling = _autoscaling(spec.get("autoScaling"), spec.get("replicas"), origin, collector)
     adapters = parse_adapters(spec, origin, collector)
+    objective = parse_objective(spec, origin, collector)
     if not ok or engines is None:
         return None
     return Endpoint(
@@ -55,6 +57,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
         traffic=routing.parse_traffic(spec, origin, collector),
         node_pool=spec.get("nodePool"),
         adapters=adapters,
+        objective=objective,
     )
 
 
