@@ -204,3 +204,65 @@ def test_estimate_model_facts_file_and_hostile_id(aimc, tmp_path):
     bad = aimc("estimate", "acme/x", "--model-facts", str(broken), "--hardware", "MI300X", "--gpus", "1",
                "--input-tokens", "1", "--output-tokens", "1", "-c", "1")
     assert bad.code == 1 and f"{broken}:" in bad.err and "Traceback" not in bad.err
+
+
+# -- measured evidence (resolve/evidence.py) -------------------------------------------------------------------
+
+MEASURED = """
+benchmarks:
+  - configuration: vllm/8_gpu
+    scenario: latency
+    concurrency: 1
+    requestRate: inf
+    completed: 32
+    requestThroughput: 0.4
+    outputThroughput: 50.0
+    totalThroughput: 450.0
+    ttftMs: {p50: 50.0, p99: 70.0}
+    itlMs: {p50: 20.0, p99: 25.0}
+"""
+
+
+def _recipes_with_evidence(tmp_path):
+    """The built-in Llama-3.3-70B FP8 MI300X recipe, as a repository's own, with one measurement of vllm/8_gpu in
+    the built-in `latency` scenario (1024 + 128 tokens, one request at a time)."""
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    text = (REPO / "recipes" / "llama-3-3-70b-instruct-mi300x-fp8.yaml").read_text()
+    (folder / "llama-3-3-70b-instruct-mi300x-fp8.yaml").write_text(text + MEASURED)
+    return folder
+
+
+def test_a_measurement_of_the_workload_replaces_the_model(aimc, tmp_path):
+    folder = _recipes_with_evidence(tmp_path)
+    args = ("estimate", LLAMA_70B, "--hardware", "MI300X", "--precision", "fp8", "--gpus", "8", "--input-tokens",
+            "1024", "--output-tokens", "128", "--recipes", str(folder), "--format", "json")
+    [exact] = json.loads(aimc(*args, "-c", "1").out)
+    assert exact["source"] == "measured" and exact["ttftSeconds"] == 0.05 and exact["tpotSeconds"] == 0.02
+    assert exact["outputTokensPerSecond"] == 50.0
+    # Another load: the model, scaled by measured / predicted at the measured load (same ratio at every load).
+    [model_1] = json.loads(aimc(*args[:-4], "--format", "json", "-c", "1").out)
+    [model_8] = json.loads(aimc(*args[:-4], "--format", "json", "-c", "8").out)
+    [scaled_8] = json.loads(aimc(*args, "-c", "8").out)
+    assert scaled_8["source"] == "model"
+    assert scaled_8["tpotSeconds"] == pytest.approx(model_8["tpotSeconds"] * 0.02 / model_1["tpotSeconds"], rel=2e-3)
+    text = aimc(*args[:-2], "-c", "8").out
+    assert "model scaled by the measurement of latency (1024 + 128 tokens) at concurrency 1" in text
+
+
+def test_objective_selection_reads_measured_evidence(aimc, tmp_path):
+    """A measurement of a configuration at the objective's load is what the objective is judged on."""
+    from conftest import write_tree
+
+    folder = _recipes_with_evidence(tmp_path)
+    endpoint = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: llama}\nspec:\n"
+                "  model: meta-llama/Llama-3.3-70B-Instruct\n  precision: fp8\n  gpuCount: 8\n  objective:\n"
+                "    workload: {inputTokens: 1024, outputTokens: 128, concurrency: 1}\n    maxTpotSeconds: 0.015\n")
+    inventory = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: ClusterInventory\nmetadata: {name: c}\nspec:\n"
+                 "  nodePools: [{name: p, hardware: MI300X, gpusPerNode: 8, nodeCount: 1}]\n")
+    root = write_tree(tmp_path / "repo", {"endpoint.yaml": endpoint, "inventory.yaml": inventory})
+    model_only = aimc("build", str(root))
+    assert model_only.code == 0 and "spec.objective" not in model_only.err  # the model predicts ~8.6 ms
+    measured = aimc("build", str(root), "--recipes", str(folder))
+    assert measured.code == 0
+    assert "predicted to miss TPOT <= 0.015 s" in measured.err and "(measured)" in measured.err

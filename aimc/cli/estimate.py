@@ -43,17 +43,21 @@ class _ManyValues(click.Command):
 @click.option("--kv-cache-dtype", default=None, metavar="DTYPE", help="e.g. fp8 (default: the model's 16 bits).")
 @click.option("--model-facts", "facts_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="An AIMModel document with the facts of a model aimc does not ship.")
+@click.option("--recipes", "recipe_dir", type=click.Path(), default=None, metavar="DIR",
+              help="Repository-local recipes: figures their `benchmarks` recorded for this configuration replace or "
+                   "scale the model's (source: measured).")
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A text table or a JSON list (one object per concurrency).")
 def estimate(model, hardware, precision, engine, gpus, input_tokens, output_tokens, concurrency, max_num_seqs,
-             kv_cache_dtype, facts_file, output_format):
+             kv_cache_dtype, facts_file, recipe_dir, output_format):
     """Predict median TTFT, TPOT and throughput of MODEL on --gpus GPUs per concurrency (the calibrated
     performance model: docs/concepts/performance.md)."""
     from aimc.reports import estimate as report
     from aimc.resolve import estimate_inputs
 
     request = estimate_inputs.Request(model, hardware, precision, engine, gpus, input_tokens, output_tokens,
-                                      tuple(sorted(set(concurrency))), max_num_seqs, kv_cache_dtype, facts_file)
+                                      tuple(sorted(set(concurrency))), max_num_seqs, kv_cache_dtype, facts_file,
+                                      recipe_dir)
     predictions, header = estimate_inputs.predictions(request)
     click.echo(report.format_predictions(predictions, output_format, header), nl=False)
     return EXIT_OK

@@ -147,7 +147,8 @@ def prediction_line(assessment: Assessment) -> str:
     return (f"{verdict} ({assessment.margin}): {assessment.replicas} replica{'s' if assessment.replicas != 1 else ''}"
             f" × {gpus} GPU{'s' if gpus != 1 else ''} = {assessment.total_gpus()} GPUs, "
             f"{assessment.per_replica_concurrency} request{'s' if assessment.per_replica_concurrency != 1 else ''} "
-            f"in flight per replica: {assessment.prediction.figures()}")
+            f"in flight per replica: {assessment.prediction.figures()}"
+            + (f"; {assessment.prediction.note}" if assessment.prediction.note else ""))
 
 
 def explain_verdict(entry: TraceEntry) -> str:

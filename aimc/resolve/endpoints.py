@@ -70,7 +70,8 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
             filters = tuple(partial(check, endpoint, request) for check in (precision.precision_check, *checks))
             selection = select.select(endpoint, request, inputs.catalog, inventory, filters, screen)
             if endpoint.objective is not None:  # re-ranked by the prediction against spec.objective
-                outcome = objective.apply(selection, endpoint, request, inputs.models)
+                outcome = objective.apply(selection, endpoint, request, inputs.models,
+                                          inputs.benchmarks.scenarios if inputs.benchmarks else ())
                 collector.extend(outcome.diagnostics)
                 selection = outcome.selection
                 if outcome.failed:

@@ -8,9 +8,11 @@ from aimc.errors import Collector, Diagnostic, UserError, quote
 from aimc.model.facts import ModelCatalog
 from aimc.model.performance import Prediction
 from aimc.perf.calibration import shipped
-from aimc.perf.serving import Workload, predict
+from aimc.perf.serving import Workload
 from aimc.records import Record
+from aimc.resolve import evidence
 from aimc.resolve import fit as fit_mod
+from aimc.resolve.candidates import model_matches, same_hardware
 from aimc.resolve.fit_settings import Settings
 from aimc.resolve.performance import Unpredictable, configuration
 
@@ -29,6 +31,7 @@ class Request(Record):
     max_num_seqs: int | None = None
     kv_cache_dtype: str | None = None
     facts_file: str | None = None
+    recipe_dir: str | None = None  # repository-local recipes, whose `benchmarks` are measured evidence
 
 
 def _fail(option: str, message: str) -> UserError:
@@ -48,6 +51,29 @@ def _models(facts_file: str | None) -> ModelCatalog:
     if not any(d.kind == "model" for d in docs):
         raise _fail("--model-facts", f"{quote(facts_file)} holds no AIMModel document")
     return models
+
+
+def _measured(request: Request, model_ids: tuple[str, ...], precision: str) -> tuple:
+    """Measurements recorded for this configuration by a recipe (built-in, or under --recipes) that serves the
+    model on this hardware in this precision."""
+    from aimc.load import documents
+    from aimc.validate.build import parse_inputs
+    from aimc.validate.recipes import builtin_catalog
+
+    collector = Collector()
+    docs = documents.load(documents.discover([request.recipe_dir], collector), collector) if request.recipe_dir else []
+    inputs = parse_inputs([d for d in docs if d.kind == "scenario"], collector, recipe_documents=docs,
+                          builtin=builtin_catalog(frozenset(m.lower() for m in model_ids)))
+    collector.raise_if_errors()
+    local = inputs.benchmarks.scenarios if inputs.benchmarks else ()
+    for recipe in inputs.catalog.recipes:
+        if (recipe.general or not any(model_matches(recipe, m) for m in model_ids)
+                or not same_hardware(recipe.hardware, request.hardware) or recipe.precision != precision):
+            continue
+        found = evidence.measurements(recipe, request.engine, f"{request.gpus}_gpu", local)
+        if found:
+            return found
+    return ()
 
 
 def predictions(request: Request) -> tuple[list[Prediction], str]:
@@ -72,8 +98,9 @@ def predictions(request: Request) -> tuple[list[Prediction], str]:
         raise _fail("--gpus" if "tensor parallelism" in config.reason or "fit" in config.reason else "--hardware",
                     f"{facts.id} in {precision} on {request.gpus} x {gpu.name} ({request.engine}): {config.reason}")
     calibration = shipped()
-    out = [predict(config, Workload(request.input_tokens, request.output_tokens, c), calibration)
-           for c in request.concurrency]
+    measured = _measured(request, (request.model, facts.id, *facts.aliases), precision)
+    out = [evidence.predict_with(config, Workload(request.input_tokens, request.output_tokens, c), calibration,
+                                 measured) for c in request.concurrency]
     header = (f"{facts.id} in {precision} on {request.gpus} x {gpu.name}, {request.engine}; "
               f"{request.input_tokens} input / {request.output_tokens} output tokens; "
               f"KV cache holds {config.kv_capacity_tokens or 0} tokens")

@@ -19,9 +19,9 @@ from aimc.model.performance import Assessment, Objective, Prediction
 from aimc.model.plan import Selection, TraceEntry, Verdict
 from aimc.perf.calibration import Calibration, shipped
 from aimc.perf.physics import Configuration
-from aimc.perf.serving import Workload, predict
+from aimc.perf.serving import Workload
 from aimc.records import Record, replace
-from aimc.resolve import fit, groups
+from aimc.resolve import evidence, fit, groups
 from aimc.resolve.candidates import wanted_gpu_count
 from aimc.resolve.performance import Unpredictable, configuration
 
@@ -78,12 +78,13 @@ def _largest(test, high: int) -> int:
 
 
 def assess(config: Configuration, objective: Objective, calibration: Calibration,
-           replicas: int | None = None) -> Assessment:
+           replicas: int | None = None, measured: tuple[evidence.Measurement, ...] = ()) -> Assessment:
     """The candidate against the objective: with `replicas` given, at that many replicas; else at the fewest
     replicas that meet it (or at one request per replica when even that misses)."""
 
     def at(concurrency: int) -> Prediction:
-        return predict(config, Workload(objective.input_tokens, objective.output_tokens, concurrency), calibration)
+        workload = Workload(objective.input_tokens, objective.output_tokens, concurrency)
+        return evidence.predict_with(config, workload, calibration, measured)
 
     if replicas is None:
         most = objective.concurrency or MAX_PER_REPLICA
@@ -122,8 +123,9 @@ def _assessment(objective: Objective, prediction: Prediction, replicas: int, sha
     return Assessment(prediction, replicas, share, meets, ", ".join(parts))
 
 
-def apply(selection: Selection, endpoint: Endpoint, request: EngineRequest, models,
+def apply(selection: Selection, endpoint: Endpoint, request: EngineRequest, models, scenarios: tuple = (),
           calibration: Calibration | None = None) -> Outcome:
+    """`scenarios`: the repository's AIMBenchmarkScenario documents, which say the loads of recorded measurements."""
     objective = endpoint.objective
     if objective is None or selection.chosen is None:
         return Outcome(selection)
@@ -131,7 +133,7 @@ def apply(selection: Selection, endpoint: Endpoint, request: EngineRequest, mode
     origin = endpoint.origin
     place = (origin.file, origin.line_of("spec", "objective"), "spec.objective")
     if wanted_gpu_count(endpoint, request):
-        return _check_fixed(selection, endpoint, request, models, calibration, place)
+        return _check_fixed(selection, endpoint, request, models, calibration, place, scenarios)
     judged, unpredictable = [], []
     for entry in selection.trace:
         if entry.verdict is Verdict.REJECTED:
@@ -142,7 +144,8 @@ def apply(selection: Selection, endpoint: Endpoint, request: EngineRequest, mode
             unpredictable.append(f"{entry.candidate.label()}: {config.reason}")
             judged.append(entry)
             continue
-        judged.append(replace(entry, objective=assess(config, objective, calibration)))
+        measured = _measured(entry, scenarios)
+        judged.append(replace(entry, objective=assess(config, objective, calibration, measured=measured)))
     scored = [(e.objective.total_gpus(), i, e) for i, e in enumerate(judged)
               if e.objective is not None and e.objective.meets]
     if not any(e.objective is not None for e in judged):
@@ -169,8 +172,13 @@ def _closeness(entry: TraceEntry) -> float:
     return entry.objective.prediction.ttft_s + entry.objective.prediction.tpot_s
 
 
+def _measured(entry: TraceEntry, scenarios: tuple) -> tuple[evidence.Measurement, ...]:
+    candidate = entry.candidate
+    return evidence.measurements(candidate.recipe, candidate.config.engine, candidate.config.key, scenarios)
+
+
 def _check_fixed(selection: Selection, endpoint: Endpoint, request: EngineRequest, models, calibration: Calibration,
-                 place: tuple[str, int, str]) -> Outcome:
+                 place: tuple[str, int, str], scenarios: tuple = ()) -> Outcome:
     """A GPU count given: the selected configuration is checked at its replicas, never changed."""
     objective = endpoint.objective
     assert objective is not None
@@ -179,7 +187,7 @@ def _check_fixed(selection: Selection, endpoint: Endpoint, request: EngineReques
     if isinstance(config, Unpredictable):
         return Outcome(selection, (Diagnostic(*place, f"cannot be checked: {config.reason}", "warning"),))
     replicas = request.replicas if request.replicas is not None else endpoint.replicas
-    judged = assess(config, objective, calibration, max(replicas, 1))
+    judged = assess(config, objective, calibration, max(replicas, 1), _measured(chosen, scenarios))
     out = replace(selection, trace=(replace(chosen, objective=judged), *selection.trace[1:]))
     if judged.meets:
         return Outcome(out)
