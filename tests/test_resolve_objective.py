@@ -152,4 +152,9 @@ def test_without_objective_nothing_changes(aimc, tmp_path):
         "  objective:\n", "")})
     gpus, replicas, _ = _workload(aimc, plain)
     assert (gpus, replicas) == (1, 1)
-    assert "predicted:" not in aimc("explain", str(plain)).out
+    text = aimc("explain", str(plain)).out
+    assert "predicted:" not in text  # no objective: nothing judged against one
+    # Every kept candidate is still predicted, at the built-in latency scenario, with its source.
+    predicted = [line for line in text.splitlines() if "predicted (latency scenario: 1024 + 128 tokens, 1 request "
+                                                          "in flight): TTFT" in line]
+    assert len(predicted) == 4 and all(line.endswith("(model)") for line in predicted)

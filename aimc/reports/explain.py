@@ -71,6 +71,7 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
             lines.append(f"  {line}")
         if not selection.trace:
             lines.append("  no candidate configuration")
+        workload, workload_line = _default_workload(selection, inputs)
         for entry in selection.trace:
             detail = explain_detail(entry)
             lines.append(f"  - {entry.candidate.label()}: {explain_verdict(entry)}"
@@ -79,6 +80,8 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
                 lines.append(f"    defaults the fit used: {entry.fit.defaults}")  # a newer release may fit
             if entry.objective is not None:
                 lines.append(f"      predicted: {prediction_line(entry.objective)}")
+            elif entry.verdict is not Verdict.REJECTED:
+                lines.append(f"      predicted {workload_line}: {_predicted(entry, selection, inputs, workload)}")
         engine = resolved.get((endpoint.name, selection.engine))
         if engine is not None:
             lines.extend(f"  {line}" for line in group_lines(engine))
@@ -138,6 +141,33 @@ def _concerns(diagnostic, inputs, names) -> bool:
     other_files = {e.origin.file for e in inputs.endpoints if e.name not in names}
     own_files = {e.origin.file for e in inputs.endpoints if e.name in names}
     return diagnostic.file in own_files or diagnostic.file not in other_files
+
+
+def _default_workload(selection: Selection, inputs) -> tuple:
+    """Without spec.objective, candidates are predicted at the endpoint's benchmark scenario (spec.benchmark), else
+    the built-in `latency` one, at its first concurrency."""
+    from aimc.perf.serving import Workload
+    from aimc.validate import scenarios
+
+    local = inputs.benchmarks.scenarios if inputs.benchmarks else ()
+    asked = inputs.benchmarks.request_for(selection.endpoint.name, selection.endpoint.namespace) \
+        if inputs.benchmarks else None
+    scenario = asked.scenario if asked is not None else scenarios.find("latency", local)
+    assert scenario is not None  # a built-in scenario
+    concurrency = next((c for c in scenario.concurrency if c), 1)
+    return (Workload(scenario.input_tokens, scenario.output_tokens, concurrency),
+            (f"({scenario.name} scenario: {scenario.input_tokens} + {scenario.output_tokens} tokens, "
+             f"{concurrency} request{'s' if concurrency != 1 else ''} in flight)"))
+
+
+def _predicted(entry: TraceEntry, selection: Selection, inputs, workload) -> str:
+    from aimc.resolve import objective
+
+    local = inputs.benchmarks.scenarios if inputs.benchmarks else ()
+    found = objective.predict_entry(entry, selection.endpoint, selection.request, inputs.models, workload, local)
+    if isinstance(found, objective.Unpredictable):
+        return f"no prediction: {found.reason}"
+    return found.figures() + (f"; {found.note}" if found.note else "")
 
 
 def prediction_line(assessment: Assessment) -> str:

@@ -58,6 +58,16 @@ def candidate_configuration(entry: TraceEntry, endpoint: Endpoint, request: Engi
                          settings, entry.fit)
 
 
+def predict_entry(entry: TraceEntry, endpoint: Endpoint, request: EngineRequest, models, workload: Workload,
+                  scenarios: tuple = ()) -> Prediction | Unpredictable:
+    """One candidate's prediction at a workload (measured evidence included): what `explain` shows of the
+    candidates of an endpoint without an objective."""
+    config = candidate_configuration(entry, endpoint, request, models)
+    if isinstance(config, Unpredictable):
+        return config
+    return evidence.predict_with(config, workload, shipped(), _measured(entry, scenarios))
+
+
 def _meets(objective: Objective, prediction: Prediction) -> bool:
     return ((objective.max_ttft_s is None or prediction.ttft_s <= objective.max_ttft_s)
             and (objective.max_tpot_s is None or prediction.tpot_s <= objective.max_tpot_s))
