@@ -1,9 +1,6 @@
 """Frozen records (aimc/records.py) of the plan: the candidates resolve considered, its verdict on each, and what it
-decided.
-
-Resolve fills these; `reports.explain` formats them and `resolve.candidates` quotes them in errors. Nothing here is
-text to be parsed again: a verdict is an enum, a rejection a `Reason`, the memory arithmetic a `Fit`.
-"""
+decided. Resolve fills these; `reports.explain` formats them and `resolve.candidates` quotes them in errors. Nothing
+here is text to be parsed again: a verdict is an enum, a rejection a `Reason`, the memory arithmetic a `Fit`."""
 
 from __future__ import annotations
 
