@@ -219,3 +219,23 @@ def test_post_capture_kv_sizing_is_silent_where_it_changes_nothing(aimc, tmp_pat
     for case in ("old", "fraction", "off"):  # no switch before 0.5.16; a given fraction; switched off
         result = aimc("build", str(tmp_path / case))
         assert result.code == 0 and "POST_CAPTURE" not in result.err, (case, result)
+
+
+# -- SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION: 0.5.23 keeps a given fraction ------------------------------------
+
+def test_sglang_0_5_23_keeps_an_explicit_fraction_when_the_environment_says_so(aimc, tmp_path):
+    pool = ("    - {name: cpx, hardware: MI300X, gpusPerNode: 64, nodeCount: 1,\n"
+            "       partition: {compute: CPX, memory: NPS4}}\n")
+    recipe = LLAMA_8B + "      --mem-fraction-static: '0.75'\n"
+    honour = "  env: [{name: SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION, value: 'true'}]\n"
+    new = "{image: 'lmsysorg/sglang:v0.5.23-rocm720-mi30x', engineVersion: '0.5.23'}"
+    old = "{image: 'lmsysorg/sglang:v0.5.16-rocm720-mi30x'}"
+    for name, image, env, code in (("kept", new, honour, 0), ("unset", new, "", 1), ("older", old, honour, 1)):
+        _tree(tmp_path / name, recipe, _llama_8b_endpoint(image) + env, pool)
+        result = aimc("explain", str(tmp_path / name))
+        assert result.code == code, (name, result)
+        if code == 0:  # 24 GiB × 0.75 holds the 15.9 GiB of weights
+            assert ("  memory per GPU: needs 15.9 GiB per GPU, has 18.0 GiB (24 GiB × 0.75, kept with aiter above "
+                    "8192 tokens: SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION)") in result.out
+        else:  # × 0.85: 15.3 GiB
+            assert "has 15.3 GiB (24 GiB × 0.637, 0.75 × 0.85 with aiter above 8192 tokens)" in result.out, name

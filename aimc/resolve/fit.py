@@ -17,9 +17,10 @@ from aimc.model.plan import Fit, Reason, TraceEntry, Verdict
 from aimc.records import replace
 from aimc.resolve import fit_lora, fit_sglang, fit_vllm, groups, images
 from aimc.resolve.fit_settings import Settings, config_settings, settings
+from aimc.resolve.release_env import AITER_KEEPS_FRACTION, switched_on
 
-__all__ = ["Settings", "compute", "config_settings", "memory_check", "pool_memory", "recipe_fit_problems",
-           "settings", "topology_problem", "unchecked_warnings"]
+__all__ = ["Settings", "candidate_settings", "compute", "config_settings", "memory_check", "pool_memory",
+           "recipe_fit_problems", "settings", "topology_problem", "unchecked_warnings"]
 
 ENGINES = {"vllm": fit_vllm.compute, "sglang": fit_sglang.compute}
 
@@ -100,8 +101,7 @@ def memory_check(models: ModelCatalog, inventory: Inventory | None = None):
             return replace(entry, fit_unchecked=f"no memory figure for {pool.hardware}")
         engine = candidate.config.engine
         version = engine_version(endpoint, engine, pool.hardware, inventory)
-        fit = compute(model, candidate.recipe.precision, gpus, memory,
-                      config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args),
+        fit = compute(model, candidate.recipe.precision, gpus, memory, candidate_settings(endpoint, request, entry),
                       engine, gpus // tp, version=version)
         fit = fit_lora.with_adapters(fit, model, endpoint, engine, tp, candidate.config.args, gpus,
                                      endpoint.custom_args, request.custom_args, version)
@@ -110,6 +110,14 @@ def memory_check(models: ModelCatalog, inventory: Inventory | None = None):
         return replace(entry, verdict=Verdict.REJECTED, reason=Reason.MEMORY, fit=fit)
 
     return check
+
+
+def candidate_settings(endpoint: Endpoint, request: EngineRequest, entry: TraceEntry) -> Settings:
+    """What the candidate's merged command line and its pod's environment say about memory."""
+    candidate = entry.candidate
+    merged = config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args)
+    return replace(merged, aiter_keeps_fraction=switched_on(AITER_KEEPS_FRACTION, candidate.recipe,
+                                                            candidate.config, endpoint))
 
 
 def recipe_fit_problems(recipe: Recipe, models: ModelCatalog) -> list[tuple[RecipeConfig, str]]:

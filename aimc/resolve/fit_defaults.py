@@ -83,6 +83,11 @@ SGLANG_GRAPH_RESERVE_FOLLOWS = (("0", False), ("0.5.16", True))
 # 0.5.23 caps a defaulted decode graph batch at --max-running-requests (memory_hook.py:183).
 SGLANG_GRAPH_BS_CAPPED = (("0", False), ("0.5.23", True))
 
+# SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION (0.5.23, off by default, sglang/srt/environ.py:1071): a
+# --mem-fraction-static given on the command line is used as is, not × 0.85 with aiter above 8192 tokens
+# (arg_groups/attention_hook.py:253).
+SGLANG_AITER_KEEPS_EXPLICIT = (("0", False), ("0.5.23", True))
+
 # --max-running-requests when unset: pool tokens / context length × 512, within 2048..4096
 # (model_runner.py:1593 of 0.5.5.post3); 0.5.23 also keeps it at most half the pool's tokens
 # (mem_cache/kv_cache_configurator.py:3123-3132).

@@ -54,8 +54,7 @@ def memory_check(models: ModelCatalog, inventory: Inventory | None = None):
         engine = candidate.config.engine
         version = fit.engine_version(endpoint, engine, pool.hardware, inventory)
         result = compute_group(model, candidate.recipe.precision, plan, memory,
-                               fit.config_settings(candidate.config, endpoint.overrides, endpoint.custom_args,
-                                                   request.custom_args), engine, version)
+                               fit.candidate_settings(endpoint, request, entry), engine, version)
         result = fit_lora.with_adapters(result, model, endpoint, engine, plan.tp, groups.without_pp(candidate.config),
                                         plan.tp, endpoint.custom_args, request.custom_args, version)
         if result.fits:

@@ -26,6 +26,7 @@ class Settings(Record):
     attention_backend: str | None = None  # SGLang --attention-backend
     speculative: str | None = None  # SGLang --speculative-algorithm
     max_num_seqs: int | None = None  # vLLM --max-num-seqs, SGLang --max-running-requests (fit and performance model)
+    aiter_keeps_fraction: bool = False  # SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION set true (release_env)
 
 
 _VALUE_FLAGS = {

@@ -15,7 +15,7 @@ chunked-prefill size and a largest decode graph batch, reserves (in MiB) 512 + 1
 decoding term), and sets f = round((memory − reserved) / memory, 3): 0.867 on one MI300X, 0.795 on one MI250 GCD.
 What changed between releases (the tiers, the speculative term, the graph batch capped by --max-running-requests)
 is in `fit_defaults`, each row citing its release. The prefill (piecewise) graph reserve of 0.5.12 on does not apply:
-every release turns those graphs off on HIP (server_args.py:1318 of 0.5.12, "non-CUDA hardware" of 0.5.16). Not
+every release turns those graphs off on HIP (server_args.py:1321 of 0.5.12, "non-CUDA hardware" of 0.5.16). Not
 modelled: DP attention, DeepEP buffers and the multimodal adjustment.
 
 SGLANG_ENABLE_POST_CAPTURE_KV_SIZING (0.5.16 on) is not modelled either: SGLang plans it only when `device` is
@@ -92,8 +92,12 @@ def compute(model: ModelFacts, precision: str, tp: int, pp: int, memory_gib: flo
     if default is not None:
         notes.append(f"SGLang {version}'s default {default:.3f}")
     if attention_backend(model, tp, settings) == "aiter" and max_len > AITER_CONTEXT:
-        notes.append(f"{fraction:g} × {AITER_FACTOR} with aiter above {AITER_CONTEXT} tokens")
-        fraction *= AITER_FACTOR
+        if default is None and settings.aiter_keeps_fraction and fit_defaults.by_release(
+                fit_defaults.SGLANG_AITER_KEEPS_EXPLICIT, version):
+            notes.append(f"kept with aiter above {AITER_CONTEXT} tokens: SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION")
+        else:
+            notes.append(f"{fraction:g} × {AITER_FACTOR} with aiter above {AITER_CONTEXT} tokens")
+            fraction *= AITER_FACTOR
     graphs = 0.0 if settings.no_graphs else graph_bs * 2 / 1024
     result = Fit(model.id, "sglang", gpus, memory_gib, fraction, "; ".join(notes), weights, WEIGHT_FACTOR,
                  NON_TORCH_GIB, kv.gib, max_len, kv.split, graphs, kv.windowed, stored.describe())

@@ -5,7 +5,7 @@ source line.
 SGLang refuses data-parallel replicas across nodes: every release asserts `not (dp_size > 1 and nnodes != 1)` in its
 `check_server_args`. Up to 0.5.16 attention DP (`--enable-dp-attention`) is exempt. 0.5.23 made attention DP its own
 size (`--attn-dp-size`) and turns the deprecated `--dp-size N --enable-dp-attention` into `--attn-dp-size N` with
-`--dp-size 1` (`_handle_deprecated_dp_attention`, arg_groups/parallel_hook.py:39) — unless `--attn-dp-size` is given
+`--dp-size 1` (`handle_deprecated_dp_attention`, arg_groups/parallel_hook.py:39) — unless `--attn-dp-size` is given
 too, when `--dp-size` stays and is refused.
 """
 

@@ -20,6 +20,7 @@ from aimc.errors import Diagnostic
 from aimc.model.inputs import Endpoint, Recipe, RecipeConfig
 
 POST_CAPTURE = "SGLANG_ENABLE_POST_CAPTURE_KV_SIZING"
+AITER_KEEPS_FRACTION = "SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION"  # read by the fit (fit_defaults)
 POST_CAPTURE_SINCE = "0.5.16"
 _TRUE = ("true", "1", "yes", "y")  # SGLang's EnvBool.parse (environ.py)
 
@@ -62,3 +63,16 @@ def post_capture_warnings(engine: str, version: str | None, args: tuple[str, ...
                 out.append(Diagnostic(endpoint.origin.file, endpoint.origin.line_of("spec", "env", index),
                                       f"spec.env[{index}]", message, "warning"))
     return out
+
+
+def switched_on(name: str, recipe: Recipe, config: RecipeConfig, endpoint: Endpoint | None) -> bool:
+    """Whether the pod's environment sets the engine switch `name` true: the recipe's, the configuration's, then the
+    endpoint's variables, the last one written winning as in the rendered container."""
+    value = None
+    for key, written in (*recipe.env, *config.env):
+        if key == name:
+            value = written
+    for entry in endpoint.env if endpoint is not None else ():
+        if isinstance(entry, Mapping) and entry.get("name") == name:
+            value = entry.get("value")
+    return value is not None and str(value).strip().lower() in _TRUE
