@@ -527,3 +527,67 @@ def test_the_model_cache_claim_has_room_for_the_adapters_downloaded_into_it(aimc
     cached = "  adapters:\n" + "".join(
         f"    - {{name: t{i}, source: 'cache://adapters/t{i}', rank: 16}}\n" for i in range(70))
     assert claim(build(aimc, tmp_path, endpoint(adapters=cached, engines=""))) == "80Gi"  # already on the cache
+
+
+# -- architectures an engine version cannot serve LoRA on ---------------------------------------------------------
+
+OLD_VLLM = '  image: {image: "rocm/vllm:rocm6.4.1_vllm_0.10.2_20250915", engineVersion: "0.10.2"}\n'
+OSS_ADAPTER = "  adapters:\n    - {name: oss-sql, source: 'hf://acme/oss-sql-lora', rank: 16}\n"
+
+
+def oss(name: str, extra: str) -> str:
+    return (f"apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {{name: {name}}}\nspec:\n"
+            f"  model: openai/gpt-oss-120b\n  gpuCount: 1\n{extra}{OSS_ADAPTER}---\n")
+
+
+def test_an_architecture_whose_vllm_class_lacks_supports_lora_is_an_error_at_spec_adapters(aimc, tmp_path):
+    """gpt-oss on vLLM 0.10.2: GptOssForCausalLM does not implement SupportsLoRA there, vLLM refuses to start."""
+    result = run(aimc, tmp_path, oss("oss", OLD_VLLM))
+    assert result.code == 1
+    assert ("endpoints.yaml:8: spec.adapters: vLLM 0.10.2 cannot serve LoRA adapters on GptOssForCausalLM (the "
+            "architecture of openai/gpt-oss-120b)") in result.err, result.err
+    assert "vllm/model_executor/models/gpt_oss.py:616" in result.err
+    assert "use an image of vLLM 0.11.1 or later" in result.err
+
+
+def test_the_same_architecture_on_a_vllm_release_with_supports_lora_serves_the_adapters(aimc, tmp_path):
+    newer = OLD_VLLM.replace("0.10.2_20250915", "0.11.1_20251103").replace('"0.10.2"', '"0.11.1"')
+    for extra in ("", newer):
+        objects = build(aimc, tmp_path, oss("oss", extra))
+        assert "--enable-lora" in args_of(objects, "oss-vllm")
+
+
+def test_every_recorded_lora_exclusion_names_a_catalog_architecture_and_a_vllm_flag_set():
+    from aimc.catalog import model_facts, runtime
+    from aimc.resolve import lora_architectures
+
+    architectures = {m.architecture for m in model_facts.builtin_models()}
+    versions = runtime.runtime().engine("vllm").flag_set_versions
+    for version, architecture in lora_architectures.VLLM_WITHOUT_LORA:
+        assert architecture in architectures and version in versions
+        assert lora_architectures.VLLM_FIRST_WITH_LORA[architecture] in versions
+
+
+def test_llama4_on_vllm_0_10_2_is_refused_and_not_on_0_11_1():
+    from types import SimpleNamespace
+
+    from aimc.catalog import model_facts
+    from aimc.model.adapters import Adapter
+    from aimc.resolve import lora_architectures
+
+    maverick = model_facts.builtin_catalog().lookup("meta-llama/Llama-4-Maverick-17B-128E-Instruct")
+    assert maverick is not None and maverick.architecture == "Llama4ForConditionalGeneration"
+
+    class Origin:
+        file = "endpoints.yaml"
+
+        @staticmethod
+        def line_of(*path):
+            return 7 if path == ("spec", "adapters") else 1
+
+    endpoint = SimpleNamespace(adapters=(Adapter("a", "hf://acme/a", 16, 0),), origin=Origin())
+    [problem] = lora_architectures.problems(endpoint, "vllm", "0.10.2", maverick)
+    assert (problem.line, problem.field) == (7, "spec.adapters")
+    assert "vllm/model_executor/models/mllama4.py:713" in problem.message
+    assert lora_architectures.problems(endpoint, "vllm", "0.11.1", maverick) == []
+    assert lora_architectures.problems(endpoint, "sglang", "0.5.16", maverick) == []

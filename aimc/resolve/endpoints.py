@@ -11,7 +11,7 @@ from functools import partial
 
 from aimc.errors import Collector, Diagnostic
 from aimc.load.yaml_positions import format_path
-from aimc.model.inputs import Endpoint, EngineRequest, Inputs, Inventory, JsonPath
+from aimc.model.inputs import Endpoint, EngineRequest, Inputs, JsonPath
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection, TraceEntry
 from aimc.records import Record, replace
 from aimc.resolve import candidates as select
@@ -22,6 +22,7 @@ from aimc.resolve import (
     group_args,
     groups,
     images,
+    lora_architectures,
     lora_checks,
     lora_flags,
     objective,
@@ -86,7 +87,7 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
                     error = pinned_pool.unserved(error, endpoint, inventory, unpinned)
                 collector.add(error)
                 continue
-            engine = _resolve_engine(endpoint, request, selection, inventory, collector)
+            engine = _resolve_engine(endpoint, request, selection, inputs, collector)
             if engine is not None:
                 engines.append(engine)
         if len(engines) == len(endpoint.engines):
@@ -126,8 +127,10 @@ def _check_names(endpoint: Endpoint, collector: Collector) -> None:
                         f"{MAX_NAME} characters; use at most {MAX_NAME - longest + len(endpoint.name)} characters")
 
 
-def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selection, inventory: Inventory,
+def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selection, inputs: Inputs,
                     collector: Collector) -> ResolvedEngine | None:
+    inventory = inputs.inventory
+    assert inventory is not None  # resolve() returns before any engine without an inventory
     chosen = selection.chosen
     assert chosen is not None and chosen.pool is not None  # called for a selected candidate, which has its pool
     recipe, config, pool = chosen.recipe, chosen.config, chosen.pool
@@ -169,6 +172,8 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         lora_flags.adapter_args(request.engine, endpoint.adapters, image.flag_set_version), group.nodes if group else 1)
     if endpoint.adapters:
         final = dict(command.checked)
+        model = inputs.models.lookup(endpoint.model, recipe.huggingface_id, recipe.model_id)
+        collector.extend(lora_architectures.problems(endpoint, request.engine, image.flag_set_version, model))
         collector.extend(lora_checks.rank_problems(endpoint, request.engine, image.flag_set_version, final))
         collector.extend(lora_checks.unknown_rank_warnings(endpoint, request.engine, image.flag_set_version, final))
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
