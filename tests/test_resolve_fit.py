@@ -209,11 +209,23 @@ def test_one_bytes_per_parameter_table_for_fit_and_sizing():
     from aimc.render import sizing
     from aimc.resolve import fit_sglang, fit_vllm
 
-    # fit (both engines) and sizing count the same bytes: weight_bytes, which reads this one table
-    assert sizing.weight_bytes is fit_vllm.weight_bytes is fit_sglang.weight_bytes is weight_bytes.weight_bytes
+    # fit (both engines) and sizing count the same bytes: weight_bytes (sizing its total, weight_gb), which reads
+    # this one table
+    assert fit_vllm.weight_bytes is fit_sglang.weight_bytes is weight_bytes.weight_bytes
+    assert sizing.weight_gb_of is weight_bytes.weight_gb
     assert weight_bytes.bytes_per_parameter is facts.bytes_per_parameter
     assert facts.bytes_per_parameter("fp32") == 4  # AIM profiles may be fp32: 4 bytes, in memory and on disk
     assert facts.bytes_per_parameter("bf16") == 2 and facts.bytes_per_parameter("fp4") == 0.5
+
+
+def test_the_total_weights_are_the_sum_of_the_tensor_groups_for_every_model_and_precision():
+    from aimc.catalog import weight_bytes
+
+    models = facts.builtin_catalog().models
+    assert any(model.quantized_layout is not None for model in models)  # both ways of counting are exercised
+    for model in models:
+        for precision in (*facts.BYTES_PER_PARAMETER, "mxfp4", "unknown"):
+            assert weight_bytes.weight_gb(model, precision) == weight_bytes.weight_bytes(model, precision).gb
 
 
 def test_hardware_catalog_is_parsed_once_for_fit_and_environment_checks(monkeypatch):

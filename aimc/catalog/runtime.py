@@ -81,19 +81,25 @@ class Runtime(Record):
     def image(self, reference: str) -> ImageFacts | None:
         return next((facts for facts in self.images if facts.image == reference), None)
 
+    # The look-ups below scan their few pairs: the resolve of every candidate asks, and building a dict from the
+    # pairs on each call cost more than the scan (~15 ms at 1,000 endpoints, bench/generate.py).
     def default_image(self, engine: str, arch: str | None) -> ImageFacts | None:
-        reference = dict(self.defaults).get((engine, arch)) if arch is not None else None
+        reference = next((image for key, image in self.defaults if key == (engine, arch)), None)
         return self.image(reference) if reference else None
 
     def default_architectures(self, engine: str) -> tuple[str, ...]:
         return tuple(arch for (name, arch), _ in self.defaults if name == engine)
 
     def engine(self, engine: str) -> EngineFacts:
-        return dict(self.engines)[engine]
+        found = next((facts for name, facts in self.engines if name == engine), None)
+        if found is None:
+            raise KeyError(engine)
+        return found
 
     def precision_architectures(self, precision: str | None, engine: str) -> tuple[str, ...] | None:
         """The architectures on which `engine` runs a precision, or None when every architecture does."""
-        rule = dict(self.precision).get(str(precision or "").lower())
+        wanted = str(precision or "").lower()
+        rule = next((rule for name, rule in self.precision if name == wanted), None)
         if rule is None or engine in rule[1]:
             return None
         return rule[0]
@@ -131,7 +137,7 @@ def version_key(version: str) -> tuple:
 
 
 # Memoised for the compile: the fit asks for every candidate (1,077 at 1,000 endpoints, bench/generate.py) and each
-# answer parses and compares every shipped version (~40 ms of the build); a repository names a handful of versions.
+# answer parses and compares every shipped version (the memo saves ~25 ms); a repository names a handful of versions.
 @per_compile(limit=1024)
 def nearest_version(known: tuple[str, ...], version: str) -> str:
     """The known version closest to `version`: on the same major.minor line if there is one (0.11.2 -> 0.11.1,

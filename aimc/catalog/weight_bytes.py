@@ -53,3 +53,13 @@ def weight_bytes(model: ModelFacts, precision: str) -> WeightBytes:
     if layout.scale_bytes_per_weight:
         groups.append(WeightGroup("scales", quantized, layout.scale_bytes_per_weight))
     return WeightBytes(tuple(groups))
+
+
+def weight_gb(model: ModelFacts, precision: str) -> float:
+    """`weight_bytes(model, precision).gb`, without building the groups when every weight is one width (render asks
+    about seven times per engine: ~10 ms at 1,000 endpoints, bench/generate.py)."""
+    layout = model.quantized_layout
+    width = bytes_per_parameter(precision)
+    if layout is None or layout.precision != precision or width >= layout.kept_bytes_per_parameter:
+        return model.parameters_b * width  # the one group's figure, as its sum
+    return weight_bytes(model, precision).gb

@@ -12,6 +12,7 @@ GROUP = "aim.engine.amd.com"
 ENDPOINT_LABEL = f"{GROUP}/endpoint"
 ENGINE_LABEL = f"{GROUP}/engine"
 MAX_LABEL_VALUE = 63
+_NOT_IN_LABEL = re.compile(r"[^A-Za-z0-9._-]")  # what a label value cannot hold
 GROUP_PREFIX = f"{GROUP}/"
 MODEL_LABEL, HARDWARE_LABEL = f"{GROUP}/model", f"{GROUP}/hardware"
 PRECISION_LABEL, GPU_COUNT_LABEL = f"{GROUP}/precision", f"{GROUP}/gpu-count"
@@ -75,7 +76,7 @@ def fact_labels(resolved: ResolvedEndpoint, engine: ResolvedEngine | None = None
 
 def label_value(text: str) -> str:
     """A valid label value: `Qwen/Qwen3-32B` -> `Qwen_Qwen3-32B`; at most 63 characters, a short hash when cut."""
-    value = re.sub(r"[^A-Za-z0-9._-]", "_", text).strip("._-")
+    value = _NOT_IN_LABEL.sub("_", text).strip("._-")
     if len(value) <= MAX_LABEL_VALUE:
         return value
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]

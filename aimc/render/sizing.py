@@ -11,7 +11,7 @@ import re
 from fractions import Fraction
 
 from aimc.catalog.model_facts import builtin_catalog
-from aimc.catalog.weight_bytes import weight_bytes
+from aimc.catalog.weight_bytes import weight_gb as weight_gb_of
 from aimc.memo import per_compile
 from aimc.model.inputs import ResourcesPerGpu
 from aimc.model.plan import ResolvedEngine
@@ -29,7 +29,7 @@ def weight_gb(engine: ResolvedEngine, models=None) -> float | None:
     found = catalog.lookup(engine.endpoint.model, engine.recipe.huggingface_id, engine.recipe.model_id)
     if found is None:
         return None
-    return weight_bytes(found, engine.recipe.precision).gb
+    return weight_gb_of(found, engine.recipe.precision)
 
 
 # -- startup budget -----------------------------------------------------------------------------------------

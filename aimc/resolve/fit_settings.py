@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-from aimc.memo import per_compile
 from aimc.model.inputs import RecipeConfig
 from aimc.records import Record
 from aimc.resolve.arg_merge import MergedArgs, merge_args
@@ -84,15 +83,8 @@ def arg_effect(flag, value):
 def config_settings(config: RecipeConfig, overrides=(), custom_args=(), engine_custom_args=()) -> Settings:
     """`settings` of one configuration's arguments merged with an endpoint's overrides and customArgs (the engine
     entry's customArgs last: they win over the endpoint's)."""
-    return _merged_settings(config.engine, config.args, config.gpu_count, overrides, custom_args, engine_custom_args)
-
-
-# Memoised for the compile: the fit asks for every candidate, and candidates of one configuration with the same
-# overrides and customArgs share their settings. Measured at 1,000 endpoints (bench/generate.py): 1,121 calls, ~400
-# distinct; the memo saves ~10 ms.
-@per_compile(limit=8192)
-def _merged_settings(engine: str, recipe_args, gpu_count: int, overrides, custom_args, engine_custom_args) -> Settings:
-    return settings(merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args))
+    return settings(merge_args(config.engine, config.args, config.gpu_count, overrides, custom_args,
+                               engine_custom_args))
 
 
 def _canonical(flag) -> str:
