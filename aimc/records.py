@@ -75,6 +75,9 @@ def thawed(value: Any) -> Any:
     return value
 
 
+_ABSENT = object()  # a key a mapping does not hold (None may be a value)
+
+
 class FrozenTree(Mapping):
     """A read-only view of a tree of plain dicts and lists (a rendered Kubernetes object): reading it gives read-only
     views of its inner mappings and lists, so nothing reached through a record can change it for the others.
@@ -100,6 +103,12 @@ class FrozenTree(Mapping):
 
     def __contains__(self, key) -> bool:
         return key in self._data
+
+    def get(self, key, default=None):
+        """Mapping.get without its detour through __getitem__ and KeyError: checks and ordering read every object's
+        metadata this way (~35 ms of a 10,000-endpoint build, bench/generate.py)."""
+        value = self._data.get(key, _ABSENT)
+        return default if value is _ABSENT else _view(value)
 
     def __eq__(self, other) -> bool:
         if isinstance(other, FrozenTree):

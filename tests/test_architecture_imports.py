@@ -13,8 +13,9 @@ MODULES = sorted((REPO / "aimc").rglob("*.py"))
 
 # The pipeline's direction (design.md): a module imports only from its own layer or lower ones. Every import counts,
 # at the top of a module, inside a function or under `if TYPE_CHECKING:`. `aimc` itself holds only the version.
-# `memo` (per-compile memos, aimc/memo.py) sits at the bottom with records and errors: every stage may memoise.
-LAYERS = (("aimc", "records", "errors", "memo"), ("load",), ("model", "k8s"), ("catalog",), ("perf",), ("validate",), ("resolve",),
+# `memo` (per-compile memos, aimc/memo.py) sits at the bottom with records and errors: every stage may memoise;
+# `digest` (SHA-256 without OpenSSL) too: every stage may hash.
+LAYERS = (("aimc", "records", "errors", "memo", "digest"), ("load",), ("model", "k8s"), ("catalog",), ("perf",), ("validate",), ("resolve",),
           ("render",), ("emit",), ("pipeline",), ("adapters", "reports"), ("cli", "__main__"))
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 

@@ -18,7 +18,6 @@ type, choices or aliases changed is replaced as a whole); edits are in ascending
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 from functools import cache
 from importlib import resources
@@ -26,6 +25,7 @@ from itertools import pairwise
 
 from aimc.catalog.files import read_json
 from aimc.catalog.runtime import version_key
+from aimc.digest import sha256_hex
 from aimc.memo import catalog_cache
 
 _DELTA_KEYS = ("base", "edits")
@@ -106,7 +106,7 @@ def text_of(content: dict) -> str:
 
 def checksum(full: dict) -> str:
     """sha256 of a full document's text, as the extractor wrote it (recorded in SHA256SUMS when extracted)."""
-    return hashlib.sha256(text_of(full).encode("utf-8")).hexdigest()
+    return sha256_hex(text_of(full))
 
 
 @cache

@@ -12,9 +12,9 @@ The script and the clients' arguments: render/benchmark_script.py.
 from __future__ import annotations
 
 import copy
-import hashlib
 import re
 
+from aimc.digest import sha256_hex
 from aimc.model.benchmark import BenchmarkInputs, Scenario
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
@@ -118,7 +118,7 @@ def job_name(resolved: ResolvedEndpoint, engine: ResolvedEngine, scenario: Scena
     name = f"{resolved.endpoint.name}-{engine.engine}-bench-{scenario.name}"
     if len(name) <= L.MAX_LABEL_VALUE:
         return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    digest = sha256_hex(name)[:8]
     return name[:L.MAX_LABEL_VALUE - len(digest) - 1].rstrip("-") + "-" + digest
 
 

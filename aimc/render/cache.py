@@ -8,11 +8,11 @@ path is an emptyDir: the weights live as long as the pod.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 
 from aimc.catalog.model_facts import builtin_catalog
+from aimc.digest import sha256_hex
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory, ModelCache
 from aimc.model.origin import Origin
@@ -47,7 +47,7 @@ def claim_name(checkpoint: str) -> str:
     name = NAME_PREFIX + slug
     if len(name) <= MAX_NAME:
         return name
-    digest = hashlib.sha256(checkpoint.encode()).hexdigest()[:8]
+    digest = sha256_hex(checkpoint)[:8]
     return name[:MAX_NAME - len(digest) - 1].rstrip("-") + "-" + digest
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 
+from aimc.digest import sha256_hex
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 
 GROUP = "aim.engine.amd.com"
@@ -79,7 +79,7 @@ def label_value(text: str) -> str:
     value = _NOT_IN_LABEL.sub("_", text).strip("._-")
     if len(value) <= MAX_LABEL_VALUE:
         return value
-    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    digest = sha256_hex(text)[:8]
     return value[:MAX_LABEL_VALUE - len(digest) - 1].rstrip("._-") + "-" + digest
 
 
@@ -112,7 +112,7 @@ _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure
 def checksum(configuration: dict) -> str:
     """sha256 of the canonical JSON of a resolved configuration."""
     canonical = _CANONICAL_JSON.encode(configuration)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return "sha256:" + sha256_hex(canonical)
 
 
 def engine_object_name(resolved: ResolvedEndpoint, engine: str) -> str:

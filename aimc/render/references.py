@@ -26,13 +26,16 @@ def undefined_secret_references(endpoints, inventory: Inventory | None) -> list[
     problems: list[Diagnostic] = []
     for resolved in endpoints:
         for engine in resolved.engines:
+            references = [(flag, value, match.group(1)) for flag, value in zip(engine.args, engine.args[1:],
+                                                                                strict=False)
+                          if flag in SECRET_FLAGS and (match := _WHOLE_REFERENCE.fullmatch(value))]
+            if not references:  # the usual engine: its environment is not built again just to be read
+                continue
             defined = {entry["name"] for entry in deployment.environment(resolved, engine, inventory)}
             if engine.group is not None:
                 defined |= GROUP_VARIABLES
-            for flag, value in zip(engine.args, engine.args[1:], strict=False):
-                match = _WHOLE_REFERENCE.fullmatch(value) if flag in SECRET_FLAGS else None
-                if match and match.group(1) not in defined:
-                    problems.append(_error(resolved, engine, flag, value, sorted(defined)))
+            problems += [_error(resolved, engine, flag, value, sorted(defined))
+                         for flag, value, name in references if name not in defined]
     return problems
 
 

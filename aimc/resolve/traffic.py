@@ -7,11 +7,11 @@ backend of the route. Pure: resolved endpoints in, routes or diagnostics out.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections import defaultdict
 
+from aimc.digest import sha256_hex
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory
 from aimc.model.plan import Backend, ModelRoute, ResolvedEndpoint
@@ -28,7 +28,7 @@ def route_name(model: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", model.lower()).strip("-")
     if slug and len(slug) <= MAX_NAME:
         return slug
-    digest = hashlib.sha256(model.encode()).hexdigest()[:8]
+    digest = sha256_hex(model)[:8]
     return (slug[:MAX_NAME - len(digest) - 1].rstrip("-") + "-" + digest) if slug else f"model-{digest}"
 
 
