@@ -18,6 +18,14 @@ SHARED_FIXTURES = Path(os.environ.get("AIMC_SHARED_FIXTURES") or REPO / "tests" 
 REFERENCE_ENGINES = REPO / "tests" / "fixtures" / "reference" / "engines"
 
 
+def pytest_xdist_auto_num_workers(config):
+    """pyproject.toml's addopts ask for `-n auto`: a run of the suite (or of folders) takes a worker per CPU, a run of
+    named test files or tests stays in this process, where the workers' start-up (each one imports and collects
+    again, ~2 s) would cost more than it saves. `-n N` on the command line decides instead, `-n 0` is never parallel."""
+    named = bool(config.args) and all("::" in arg or arg.endswith(".py") for arg in config.args)
+    return 0 if named else None  # None: pytest-xdist's own count (PYTEST_XDIST_AUTO_NUM_WORKERS, else the CPUs)
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/cases/*/expected.yaml and errors.txt from the current output")

@@ -24,3 +24,20 @@ def test_a_test_outside_e2e_cannot_start_a_process(start):
 @pytest.mark.e2e
 def test_an_e2e_test_can():
     assert subprocess.run([sys.executable, "-c", "pass"], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("args, workers", [
+    (["tests"], None),  # no arguments: pyproject's testpaths, the whole suite on xdist's count of CPUs
+    (["tests/", "tests/test_memo.py"], None),
+    (["tests/test_memo.py"], 0),
+    (["tests/test_memo.py::test_a", "tests/test_records.py"], 0),
+])
+def test_the_suite_runs_on_every_cpu_and_named_files_in_this_process(args, workers):
+    import tomllib
+    from types import SimpleNamespace
+
+    from conftest import REPO, pytest_xdist_auto_num_workers
+
+    options = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    assert "-n auto" in options
+    assert pytest_xdist_auto_num_workers(SimpleNamespace(args=args)) == workers
