@@ -21,9 +21,10 @@ REFERENCE_ENGINES = REPO / "tests" / "fixtures" / "reference" / "engines"
 def pytest_xdist_auto_num_workers(config):
     """pyproject.toml's addopts ask for `-n auto`: a run of the suite (or of folders) takes a worker per CPU, a run of
     named test files or tests stays in this process, where the workers' start-up (each one imports and collects
-    again, ~2 s) would cost more than it saves. `-n N` on the command line decides instead, `-n 0` is never parallel."""
+    again, ~2 s) would cost more than it saves. `-n` on the command line (`-n auto`, `-n 2`, `-n 0`) decides instead."""
+    typed = any(arg.startswith(("-n", "--numprocesses")) for arg in config.invocation_params.args)
     named = bool(config.args) and all("::" in arg or arg.endswith(".py") for arg in config.args)
-    return 0 if named else None  # None: pytest-xdist's own count (PYTEST_XDIST_AUTO_NUM_WORKERS, else the CPUs)
+    return 0 if named and not typed else None  # None: xdist's count (PYTEST_XDIST_AUTO_NUM_WORKERS, else the CPUs)
 
 
 def pytest_addoption(parser):

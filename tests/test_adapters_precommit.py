@@ -167,6 +167,11 @@ def try_repo_runs(hook_repo, tmp_path_factory) -> dict:
     return results
 
 
+# The try-repo tests share one worker under pytest-xdist (`--dist loadgroup`): each worker has its own session, and
+# try_repo_runs on a second one would install the hooks' virtualenvs again (~50 s of CPU).
+TRY_REPO_WORKER = pytest.mark.xdist_group("pre-commit-try-repo")
+
+
 def _target(root: Path) -> Path:
     """A repository of valid specs with a render folder committed by `aimc build . -o rendered`."""
     from aimc.cli import main
@@ -184,12 +189,14 @@ def _target(root: Path) -> Path:
     return repo
 
 
+@TRY_REPO_WORKER
 @pytest.mark.e2e
 def test_try_repo_validate_passes_on_valid_specs(try_repo_runs):
     code, output = try_repo_runs["stale"]
     assert re.search(r"aimc validate \(strict\)\.+Passed", output), output
 
 
+@TRY_REPO_WORKER
 @pytest.mark.e2e
 def test_try_repo_validate_fails_with_file_and_line(try_repo_runs):
     code, output = try_repo_runs["invalid"]
@@ -198,6 +205,7 @@ def test_try_repo_validate_fails_with_file_and_line(try_repo_runs):
     assert "endpoints/qwen.yaml:11: spec.precision: 'bf17' is not valid (did you mean 'bf16'?)" in output
 
 
+@TRY_REPO_WORKER
 @pytest.mark.e2e
 def test_try_repo_rendered_hook_fails_on_a_stale_render(try_repo_runs):
     code, output = try_repo_runs["stale"]
@@ -218,6 +226,7 @@ def test_rendered_check_takes_the_build_options(aimc, specs):
     assert checked.code == 0, checked.err
 
 
+@TRY_REPO_WORKER
 @pytest.mark.e2e
 def test_try_repo_validate_checks_every_cluster(try_repo_runs):
     code, output = try_repo_runs["clusters"]

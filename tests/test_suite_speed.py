@@ -26,13 +26,15 @@ def test_an_e2e_test_can():
     assert subprocess.run([sys.executable, "-c", "pass"], check=False).returncode == 0
 
 
-@pytest.mark.parametrize("args, workers", [
-    (["tests"], None),  # no arguments: pyproject's testpaths, the whole suite on xdist's count of CPUs
-    (["tests/", "tests/test_memo.py"], None),
-    (["tests/test_memo.py"], 0),
-    (["tests/test_memo.py::test_a", "tests/test_records.py"], 0),
+@pytest.mark.parametrize("args, command_line, workers", [
+    (["tests"], [], None),  # no arguments: pyproject's testpaths, the whole suite on xdist's count of CPUs
+    (["tests/", "tests/test_memo.py"], ["tests/", "tests/test_memo.py"], None),
+    (["tests/test_memo.py"], ["tests/test_memo.py"], 0),
+    (["tests/test_memo.py::test_a", "tests/test_records.py"], ["tests/test_memo.py::test_a", "tests/test_records.py"], 0),
+    (["tests/test_memo.py"], ["-n", "auto", "tests/test_memo.py"], None),  # asked for on the command line
+    (["tests/test_memo.py"], ["--numprocesses=auto", "tests/test_memo.py"], None),
 ])
-def test_the_suite_runs_on_every_cpu_and_named_files_in_this_process(args, workers):
+def test_the_suite_runs_on_every_cpu_and_named_files_in_this_process(args, command_line, workers):
     import tomllib
     from types import SimpleNamespace
 
@@ -40,4 +42,5 @@ def test_the_suite_runs_on_every_cpu_and_named_files_in_this_process(args, worke
 
     options = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
     assert "-n auto" in options
-    assert pytest_xdist_auto_num_workers(SimpleNamespace(args=args)) == workers
+    config = SimpleNamespace(args=args, invocation_params=SimpleNamespace(args=tuple(command_line)))
+    assert pytest_xdist_auto_num_workers(config) == workers
