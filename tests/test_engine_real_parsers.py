@@ -4,7 +4,9 @@ image holds (tools/parse_with_engine.py inside a scratch venv).
 Needs the engine wheels installed, which CI does not do (gigabytes, and torch): set AIMC_ENGINE_PARSERS to a file of
 lines `ENGINE VERSION PYTHON [PYTHONPATH [STAND-IN ...]]`, e.g. `vllm 0.27.1 /tmp/eng/venv/bin/python
 /tmp/eng/t/vllm-0.27.1` and `sglang 0.5.16 /tmp/eng/venv/bin/python /tmp/eng/t/sglang-0.5.16:/tmp/eng/t/tf-5.12.1
-torchvision` (tools/extract_flag_set.py's docstring says how such venvs are made). Releases not listed are skipped.
+torchvision` (tools/extract_flag_set.py's docstring says how such venvs are made; SGLang 0.5.16 also needs
+`kernels>=0.14.1,<0.15` from its METADATA on that path, a newer one fails at import). Releases not listed are
+skipped. An e2e test: it starts the engines' Python.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ PARSERS = os.environ.get("AIMC_ENGINE_PARSERS")
 LAUNCH = {("python3", "-m", "vllm.entrypoints.openai.api_server"): "vllm",
           ("python3", "-m", "sglang.launch_server"): "sglang"}
 
-pytestmark = pytest.mark.skipif(not PARSERS, reason=(
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not PARSERS, reason=(
     "set AIMC_ENGINE_PARSERS to a file of 'ENGINE VERSION PYTHON [PYTHONPATH [STAND-IN ...]]' lines naming scratch "
-    "venvs with the engines installed: the real parsers need the engine wheels, which CI does not install"))
+    "venvs with the engines installed: the real parsers need the engine wheels, which CI does not install"))]
 
 
 def _venvs() -> dict[tuple[str, str], tuple[str, str, list[str]]]:
