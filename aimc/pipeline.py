@@ -10,7 +10,7 @@ from aimc.load import documents
 from aimc.memo import one_compile
 from aimc.model.inputs import Inputs
 from aimc.records import Record
-from aimc.resolve import capacity, fit, fit_groups, gated, generated
+from aimc.resolve import capacity, fit, fit_groups, gated, generated, kube_target
 from aimc.resolve import endpoints as resolve_mod
 from aimc.validate import build as parse
 from aimc.validate.secrets import inline_token_errors
@@ -158,6 +158,8 @@ def _resolve_inputs(inputs: Inputs, collector: Collector, options: Options,
     collector.extend(fit.unchecked_warnings(resolution.endpoints, models))
     collector.extend(gated.token_warnings(resolution.endpoints, models, inputs.inventory))
     collector.extend(generated.warnings(resolution.endpoints, models))
+    collector.extend(kube_target.dra_problems(resolution.endpoints, inputs.inventory, options.kube_version))
+    collector.extend(kube_target.image_volume_problems(resolution.endpoints, inputs.inventory, options.kube_version))
     if inputs.inventory is not None:
         plans = capacity.plan(resolution.endpoints, inputs.inventory)
         collector.extend(capacity.overcommit_diagnostics(plans, options.allow_overcommit))

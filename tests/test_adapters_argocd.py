@@ -172,7 +172,9 @@ def run_like_cmp_server(repository: Path, tmp_path: Path, app_path: str, setting
         # The examples' gateway: RBAC of the endpoint pickers, their pools and the models' routes.
         "rbac.authorization.k8s.io/v1,inference.networking.k8s.io/v1,gateway.networking.k8s.io/v1,"
         # The examples' multi-node endpoint: the LeaderWorkerSet controller.
-        "leaderworkerset.x-k8s.io/v1",
+        "leaderworkerset.x-k8s.io/v1,"
+        # The examples' shared (ReadWriteMany) model cache: its download Jobs.
+        "batch/v1",
         "ARGOCD_APP_PARAMETERS": "[]",
         **{f"ARGOCD_ENV_{name}": value for name, value in settings.items()},
     }

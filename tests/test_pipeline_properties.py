@@ -69,19 +69,41 @@ def node_pool(draw, index: int):
             r"\A[A-Za-z0-9]([A-Za-z0-9_]{0,18}[A-Za-z0-9])?\Z"))}
     if draw(st.booleans()):
         pool["tolerations"] = [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
-    return pool
+    return {**pool, **draw(allocation())}
+
+
+def allocation():
+    """A pool's GPUs through the device plugin (the default, or said) or through DRA claims (render/claims.py)."""
+    return st.one_of(st.just({}), st.just({"allocation": "devicePlugin"}), st.just({"allocation": "dra"}),
+                     st.just({"allocation": "dra", "dra": {"deviceClassName": "gpu.amd.com"}}))
+
+
+def model_source():
+    """An OCI model image (resolve/model_source.py): a pinned tag or a digest, sometimes a folder inside it."""
+    image = st.one_of(st.from_regex(r"\Aregistry\.example\.com/models/[a-z0-9]{1,8}:v[0-9]{1,3}\Z"),
+                      st.from_regex(r"\A[a-z]{1,8}/[a-z0-9]{1,8}@sha256:[0-9a-f]{64}\Z"))
+    return st.fixed_dictionaries({"image": image}, optional={"path": st.from_regex(r"\A[A-Za-z0-9_-]{1,8}(/[a-z]{1,4})?\Z")})
 
 
 @st.composite
 def inventory(draw, hardware=()):
     """Node pools; the first ones carry `hardware` (what the endpoints need), with 8 GPUs per node."""
     # Room for every endpoint: 3 endpoints × 8 replicas × 8 GPUs, and the surge of a rolling update.
-    pools = [{"name": f"need-{i}", "hardware": hw, "gpusPerNode": 8, "nodeCount": draw(st.integers(48, 64))}
-             for i, hw in enumerate(dict.fromkeys(hardware))]
+    pools = [{"name": f"need-{i}", "hardware": hw, "gpusPerNode": 8, "nodeCount": draw(st.integers(48, 64)),
+              **draw(allocation())} for i, hw in enumerate(dict.fromkeys(hardware))]
     pools += [draw(node_pool(i)) for i in range(draw(st.integers(0 if pools else 1, 2)))]
     spec = {"nodePools": pools}
     if draw(st.booleans()):
         spec["defaults"] = {"namespace": draw(dns_label)}
+    if draw(st.booleans()):  # a target that serves every option the generators use (DRA: 1.34, image volumes)
+        spec["kubernetes"] = draw(st.sampled_from([{"version": "v1.35.2"}, {"version": "1.36.0+k3s1"}, {
+            "version": "1.34", "featureGates": {"ImageVolume": True}}]))
+    if draw(st.booleans()):  # a shared cache (ReadWriteMany: download Jobs, render/download.py) or a per-pod one
+        spec["modelCache"] = draw(st.fixed_dictionaries({"storageClassName": st.just("nfs-csi")}, optional={
+            "accessMode": st.sampled_from(["ReadWriteMany", "ReadWriteOnce"])}))
+    if draw(st.booleans()):
+        spec.setdefault("defaults", {})["modelSources"] = draw(st.dictionaries(
+            st.sampled_from(MODELS), model_source(), max_size=2))
     return {"apiVersion": API, "kind": "ClusterInventory", "metadata": {"name": draw(dns_label)}, "spec": spec}
 
 
@@ -104,7 +126,8 @@ SECRET_NAMES = ("HF_TOKEN", "VLLM_API_KEY")
 def adapters(endpoint_name: str):
     """LoRA adapters (spec.adapters) named after their endpoint, so that two endpoints of a repository never offer one
     name (that needs weights, a property of its own: tests/test_lora_adapters.py), from Hugging Face (cache:// needs
-    the inventory's model cache, which these inventories do not have); small ranks, which fit beside any model."""
+    the inventory's shared model cache, which these inventories do not always have); small ranks, which fit beside
+    any model."""
     entry = st.fixed_dictionaries({"source": st.from_regex(r"\Ahf://acme/[a-z0-9]{1,8}(@v[0-9])?\Z")},
                                   optional={"rank": st.sampled_from([1, 8, 16])})
     return st.lists(entry, min_size=1, max_size=3).map(
@@ -144,6 +167,7 @@ def endpoint(draw, name: str, target=None):
                                  st.integers(1, 4), st.integers(0, 4), st.booleans()),
         "customArgs": custom_args(engine),
         "adapters": adapters(name),
+        "modelSource": model_source(),
         "aimFrameworkOverrides": st.fixed_dictionaries({}, optional={
             "gpuMemoryUtilization": st.floats(0.5, 0.95), "trustRemoteCode": st.booleans(),
             "maxNumSeqs": st.integers(1, 512), "enablePrefixCaching": st.booleans(), "enforceEager": st.booleans()}),

@@ -17,11 +17,13 @@ from aimc.load import limits
 from aimc.records import serialisable
 from aimc.render import Rendered
 
-# Helm's install order: what others depend on comes first.
+# Helm's install order: what others depend on comes first. ResourceClaimTemplate is not Helm's: placed with the claims,
+# before the workloads whose pods claim from it (render/claims.py).
 KIND_ORDER = (
     "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy", "PodDisruptionBudget",
     "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass", "PersistentVolume",
-    "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole", "ClusterRoleList", "ClusterRoleBinding",
+    "PersistentVolumeClaim", "ResourceClaimTemplate", "CustomResourceDefinition", "ClusterRole", "ClusterRoleList",
+    "ClusterRoleBinding",
     "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding", "RoleBindingList", "Service", "DaemonSet", "Pod",
     "ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler", "StatefulSet", "Job",
     "CronJob", "IngressClass", "Ingress", "APIService",

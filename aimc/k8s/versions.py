@@ -20,6 +20,9 @@ INTRODUCED = {
     ("discovery.k8s.io/v1", "EndpointSlice"): (1, 21),
     ("networking.k8s.io/v1", "Ingress"): (1, 19),
     ("networking.k8s.io/v1", "IngressClass"): (1, 19),
+    # Dynamic Resource Allocation went GA in 1.34 (Kubernetes docs, "Dynamic Resource Allocation": "FEATURE STATE:
+    # Kubernetes v1.34 [stable]"): resource.k8s.io/v1 is served from then on.
+    ("resource.k8s.io/v1", "ResourceClaimTemplate"): (1, 34),
 }
 # (apiVersion, kind) -> first Kubernetes minor version that no longer serves it.
 REMOVED = {

@@ -74,6 +74,15 @@ class ImageRef(Record):
     engine: str | None = None  # inventory defaults only
 
 
+class ModelSource(Record):
+    """spec.modelSource (or the inventory's spec.defaults.modelSources entry): an OCI image holding the model."""
+
+    image: str
+    path: str | None = None  # the model's folder inside the image; None: its root
+    where: JsonPath = ()  # where it was written, for error lines
+    from_inventory: bool = False
+
+
 class Endpoint(Record):
     name: str
     namespace: str | None
@@ -104,6 +113,7 @@ class Endpoint(Record):
     node_pool: str | None = None  # spec.nodePool: the only pool the endpoint may run on
     adapters: tuple[Adapter, ...] = ()  # spec.adapters: LoRA adapters served on the base model (model/adapters.py)
     objective: Objective | None = None  # spec.objective: the workload and latency targets (resolve/objective.py)
+    model_source: ModelSource | None = None  # spec.modelSource; None: the inventory's default, else a download
 
 
 class Partition(Record):
@@ -135,6 +145,12 @@ class NodePool(Record):
     origin: Origin
     partition: Partition | None = None  # gpus_per_node then counts logical GPUs
     network: PoolNetwork | None = None  # None: nothing declared (a multi-node group warns)
+    allocation: str = "devicePlugin"  # or "dra": GPUs through ResourceClaims (render/claims.py)
+    device_class: str | None = None  # the DeviceClass of a DRA pool's claims; None: AMD's default
+
+    @property
+    def uses_dra(self) -> bool:
+        return self.allocation == "dra"
 
     @property
     def capacity(self) -> int:
@@ -164,6 +180,16 @@ class Capabilities(Record):
     leader_worker_set: bool = True  # the LeaderWorkerSet controller (multi-node groups) is installed
 
 
+class KubernetesTarget(Record):
+    """spec.kubernetes of the inventory: the cluster's version (as written) and the feature gates it sets."""
+
+    version: str | None = None
+    feature_gates: tuple[tuple[str, bool], ...] = ()
+
+    def gate(self, name: str) -> bool | None:
+        return dict(self.feature_gates).get(name)
+
+
 class Inventory(Record):
     name: str
     pools: tuple[NodePool, ...]
@@ -176,6 +202,8 @@ class Inventory(Record):
     monitoring: Monitoring = Monitoring()
     gateway: Gateway | None = None  # spec.gateway (model/routing.py); None: no routing objects at all
     capabilities: Capabilities = Capabilities()
+    kubernetes: KubernetesTarget = KubernetesTarget()
+    model_sources: tuple[tuple[str, ModelSource], ...] = ()  # spec.defaults.modelSources: model id -> source
 
 
 class RecipeConfig(Record):

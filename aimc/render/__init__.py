@@ -13,8 +13,10 @@ from aimc.render import (
     adapter_fetch,
     autoscaling,
     cache,
+    claims,
     deployment,
     disruption,
+    download,
     leaderworkerset,
     monitoring,
     references,
@@ -53,6 +55,7 @@ def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = No
     for engine in resolved.engines:
         workload = leaderworkerset if engine.group is not None else deployment  # a group: whole nodes
         objects.append(workload.render(resolved, engine, inventory, models))
+        objects.extend(claims.render(resolved, engine))
         objects.extend(autoscaling.render(resolved, engine, inventory))
         objects.extend(disruption.render(resolved, engine))
     objects.extend(service.render(resolved))
@@ -66,8 +69,11 @@ def render_all(endpoints, inventory: Inventory | None = None, models=None) -> li
     for resolved in endpoints:
         out.extend(render_endpoint(resolved, inventory, models))
     # Model-cache claims are shared by every endpoint of a namespace that loads the model: rendered once.
+    # Download once: one Job per namespace, checkpoint and revision fills a shared cache (render/download.py).
+    jobs = download.render_jobs(endpoints, inventory)
+    claims = download.in_download_wave(cache.render_claims(endpoints, inventory, models), jobs)
     out.extend(Rendered(obj, origin.source, origin.file, origin.line_of("metadata", "name"))
-               for obj, origin in cache.render_claims(endpoints, inventory, models))
+               for obj, origin in claims + jobs)
     out.extend(Rendered(obj, o.source, o.file, o.line_of("metadata", "name"))
                for obj, o in routing.render(endpoints, inventory))
     return out

@@ -74,7 +74,8 @@ def problems(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
             continue
         origin = resolved.endpoint.origin
         why = ("the inventory declares no spec.modelCache" if cache.cache_settings(inventory) is None
-               else "the endpoint sets spec.modelCache.enabled: false")
+               else "the endpoint sets spec.modelCache.enabled: false" if not resolved.endpoint.use_model_cache
+               else "the model comes from an OCI image (spec.modelSource), so the endpoint mounts no model cache")
         out += [Diagnostic(origin.file, origin.line_of(*adapter.path, "source"),
                            f"spec.adapters[{adapter.index}].source",
                            f"adapter '{adapter.name}' is read from the model cache ({adapter.source}), but {why}: "

@@ -19,6 +19,7 @@ from aimc.model.origin import Origin
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.render import sizing
 from aimc.resolve import fit_lora, lora_flags
+from aimc.resolve.model_source import source_for
 
 VOLUME_NAME = "model-cache"
 # Where huggingface_hub (used by both engines to download weights) keeps its cache when HF_HOME is set. The engine
@@ -38,7 +39,9 @@ def cache_settings(inventory: Inventory | None) -> ModelCache | None:
 
 
 def uses_pvc(resolved: ResolvedEndpoint, inventory: Inventory | None) -> bool:
-    return cache_settings(inventory) is not None and resolved.endpoint.use_model_cache
+    """An endpoint whose model comes in an OCI image (resolve/model_source.py) downloads nothing: no cache claim."""
+    return (cache_settings(inventory) is not None and resolved.endpoint.use_model_cache
+            and source_for(resolved.endpoint, inventory) is None)
 
 
 def claim_name(checkpoint: str) -> str:
@@ -65,7 +68,8 @@ def scratch_size(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: 
     container's ephemeral-storage request, sized like a cache claim, so the scheduler picks a node with room for them
     (instead of evicting the pod mid-download). None when the model has no facts: a guess could make the pod
     unschedulable."""
-    if uses_pvc(resolved, inventory) or sizing.weight_gb(engine, models) is None:
+    if uses_pvc(resolved, inventory) or source_for(resolved.endpoint, inventory) is not None or \
+            sizing.weight_gb(engine, models) is None:
         return None
     return default_size(engine, models, resolved.endpoint.adapters)
 

@@ -7,9 +7,10 @@ from typing import Any
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.records import thawed
-from aimc.render import adapter_fetch, cache, probes, secrets, sizing
+from aimc.render import adapter_fetch, cache, claims, download, model_image, probes, secrets, sizing
 from aimc.render import labels as L
 from aimc.resolve import engine_args
+from aimc.resolve.model_source import source_for
 
 SHM_VOLUME = "dshm"
 
@@ -68,6 +69,13 @@ def pod_spec(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inve
             cache.volume(resolved, engine, inventory, models),
         ],
     }
+    source = source_for(resolved.endpoint, inventory)
+    if source is not None:
+        spec["volumes"].append(model_image.volume(source))
+    if download.applies(resolved, inventory):  # a Job downloads into the shared cache: wait for it, first
+        spec["initContainers"] = [download.init_container(engine), *spec.get("initContainers", [])]
+    if claims.uses_dra(engine):
+        spec["resourceClaims"] = claims.pod_claims(resolved, engine)
     if pool.node_selector:
         spec["nodeSelector"] = {k: str(v) for k, v in pool.node_selector}
     if pool.tolerations:
@@ -93,6 +101,9 @@ def container(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inv
         out["resources"]["requests"]["ephemeral-storage"] = scratch
     out.update(probes.probes(engine, models))
     out["volumeMounts"] = [{"name": SHM_VOLUME, "mountPath": "/dev/shm"}, cache.mount(engine)]
+    source = source_for(resolved.endpoint, inventory)
+    if source is not None:
+        out["volumeMounts"].append(model_image.mount(source))
     out["securityContext"] = {
         # Not runAsNonRoot: the ROCm vLLM and SGLang images run as root, and root (as owner) is what opens the GPU
         # device nodes once every capability is dropped. Devices come from the device plugin, never hostPath.
@@ -107,17 +118,22 @@ def resources(engine: ResolvedEngine, inventory: Inventory | None) -> dict:
     """GPUs (requests = limits), CPU and memory per GPU; no CPU limit (throttling an engine's scheduler stalls it)."""
     per_gpu = sizing.resources_per_gpu(engine, inventory.resources if inventory else None)
     count, gpu = engine.gpu_count, engine.pool.gpu_resource
-    return {
-        "requests": {"cpu": sizing.multiply(per_gpu.cpu, count),
-                     "memory": sizing.multiply(per_gpu.memory, count), gpu: str(count)},
-        "limits": {"memory": sizing.multiply(per_gpu.memory_limit, count), gpu: str(count)},
-    }
+    requests = {"cpu": sizing.multiply(per_gpu.cpu, count), "memory": sizing.multiply(per_gpu.memory, count)}
+    limits = {"memory": sizing.multiply(per_gpu.memory_limit, count)}
+    if claims.uses_dra(engine):  # the GPUs come from the pod's claim (render/claims.py), not an extended resource
+        return {"requests": requests, "limits": limits, "claims": claims.container_claims()}
+    return {"requests": {**requests, gpu: str(count)}, "limits": {**limits, gpu: str(count)}}
 
 
 def environment(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None = None) -> list[dict]:
     """aimc's own variables, then the recipe's, then the endpoint's `env` (later ones win on a name clash)."""
     merged: dict[str, dict] = {}
-    own = cache.env(engine) + secrets.token_env(resolved, inventory)
+    if source_for(resolved.endpoint, inventory) is not None:  # the model is mounted: no download, so no token
+        own = cache.env(engine) + model_image.env()
+    elif download.applies(resolved, inventory):  # the Job downloads (with the token); the pod reads the cache only
+        own = cache.env(engine) + [dict(download.OFFLINE_ENV)]
+    else:
+        own = cache.env(engine) + secrets.token_env(resolved, inventory)
     for entry in own:
         merged[entry["name"]] = entry
     for name, value in engine.env:

@@ -55,6 +55,7 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
     resolution = pipeline.resolve_inputs(inputs, collector, options, explain_hint=False)
     resolved = {(r.endpoint.name, e.engine): e for r in resolution.endpoints for e in r.engines}
     endpoints_by_name = {r.endpoint.name: r for r in resolution.endpoints}
+    owners = {(r.endpoint.name, e.engine): r for r in resolution.endpoints for e in r.engines}
     lines: list[str] = []
     ok = True
     for selection in resolution.selections:
@@ -90,6 +91,8 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
                 lines.append(f"  engine: {engine.runtime.engine} {engine.runtime.version} ({engine.runtime.how}), "
                              f"architecture {engine.runtime.arch or 'unknown'} ({engine.pool.hardware})")
             lines.append(f"  args: {' '.join(engine.args)}")
+            owner = owners[(endpoint.name, selection.engine)]
+            lines.extend(f"  {line}" for line in _delivery_lines(owner, engine, inputs.inventory))
             for note in engine.notes:
                 lines.append(f"  note: {note}")
             lines.append(f"  engine flags checked against: {engine.flag_set}")
@@ -121,6 +124,14 @@ def _adapter_lines(resolved, engine, inputs, endpoints) -> list[str]:
     from aimc.reports import adapters
 
     return adapters.explain_lines(resolved, engine, inputs.inventory, inputs.models, endpoints)
+
+
+def _delivery_lines(resolved, engine, inventory) -> list[str]:
+    """How the engine gets its model and GPUs. reports.delivery_lines imports render modules: only when an engine is
+    explained, as for the adapters' lines."""
+    from aimc.reports import delivery_lines
+
+    return delivery_lines.lines(resolved, engine, inventory)
 
 
 def _measured(engine) -> list[str]:

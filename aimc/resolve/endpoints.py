@@ -25,6 +25,7 @@ from aimc.resolve import (
     lora_architectures,
     lora_checks,
     lora_flags,
+    model_source,
     objective,
     pinned_pool,
     precision,
@@ -165,9 +166,10 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
     if isinstance(tp, groups.GroupProblem):  # selection rejects these too; kept as a guard
         collector.error(origin.file, origin.line, "", tp.message)
         return None
+    loaded = model_source.model_argument(endpoint, inventory, huggingface_id)  # an OCI model image: its mount
     command = engine_args.build_command(
         request.engine, groups.without_pp(config) if group else config.args, tp,
-        huggingface_id, endpoint.model, endpoint.overrides, endpoint.custom_args, where, request.custom_args,
+        loaded, endpoint.model, endpoint.overrides, endpoint.custom_args, where, request.custom_args,
         image.flag_set_version, None if group else config.gpu_count,
         lora_flags.adapter_args(request.engine, endpoint.adapters, image.flag_set_version), group.nodes if group else 1)
     if endpoint.adapters:

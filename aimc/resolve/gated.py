@@ -8,6 +8,7 @@ from __future__ import annotations
 from aimc.errors import Diagnostic
 from aimc.model.facts import ModelCatalog
 from aimc.model.inputs import Endpoint, Inventory
+from aimc.resolve.model_source import source_for
 
 # Variables the Hugging Face Hub client reads a token from (huggingface_hub constants: HF_TOKEN, and the older
 # HUGGING_FACE_HUB_TOKEN); an endpoint that sets one itself (from a Secret, as validate/secrets.py requires) has one.
@@ -25,8 +26,8 @@ def token_warnings(endpoints, models: ModelCatalog, inventory: Inventory | None)
     out = []
     for resolved in endpoints:
         endpoint = resolved.endpoint
-        if has_token(endpoint, inventory):
-            continue
+        if has_token(endpoint, inventory) or source_for(endpoint, inventory) is not None:
+            continue  # a token, or the model in an OCI image (nothing downloads from the Hub)
         gated = sorted({repository for engine in resolved.engines
                         for repository in (engine.recipe.huggingface_id or endpoint.model,)
                         if _is_gated(models, repository)})

@@ -5,9 +5,11 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
+from aimc.errors import Collector, quote
 from aimc.load.documents import Document
-from aimc.model.inputs import ImageRef, ResourcesPerGpu, SecretKeyRef, StrPairs, YamlPairs
+from aimc.model.inputs import ImageRef, ModelSource, ResourcesPerGpu, SecretKeyRef, StrPairs, YamlPairs
 from aimc.model.origin import Origin
+from aimc.validate.kube_values import image_problem
 
 
 def origin_of(doc: Document) -> Origin:
@@ -83,3 +85,23 @@ def image_defaults(raw: dict[str, Any] | None) -> tuple[ImageRef, ...]:
         else:
             out.append(image_ref(value, base, engine))
     return tuple(ref for ref in out if ref is not None)  # (None only for a null image, which the schema refuses)
+
+
+def model_source(raw: dict | None, where: tuple, origin: Origin, collector: Collector,
+                 from_inventory: bool = False) -> ModelSource | None:
+    """spec.modelSource (or an inventory default) -> ModelSource; an image that is no pinned reference is an error at
+    its line (a tag other than latest, or a digest: every pod of every sync mounts the same weights)."""
+    if raw is None:
+        return None
+    problem = image_problem(raw["image"])
+    if problem:
+        path = (*where, "image")
+        collector.error(origin.file, origin.line_of(*path), ".".join(map(str, path)), problem)
+    folder = raw.get("path")
+    if folder is not None and any(part in (".", "..") for part in folder.split("/")):
+        path = (*where, "path")
+        collector.error(origin.file, origin.line_of(*path), ".".join(map(str, path)),
+                        f"{quote(folder)} is not a plain folder of the image: '..' would leave it (Kubernetes refuses "
+                        "'..' in a subPath) and '.' names nothing; give the folder from the image's root, e.g. "
+                        "models/qwen3")
+    return ModelSource(raw["image"], folder, tuple(where), from_inventory)

@@ -8,7 +8,16 @@ from aimc.model.inputs import AutoScaling, Endpoint, EngineRequest
 from aimc.model.origin import Origin
 from aimc.validate import routing
 from aimc.validate.adapters import parse_adapters
-from aimc.validate.convert import canonical, image_ref, origin_of, pairs, resources_per_gpu, secret_key_ref, str_pairs
+from aimc.validate.convert import (
+    canonical,
+    image_ref,
+    model_source,
+    origin_of,
+    pairs,
+    resources_per_gpu,
+    secret_key_ref,
+    str_pairs,
+)
 from aimc.validate.objective import parse_objective
 
 
@@ -58,6 +67,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
         node_pool=spec.get("nodePool"),
         adapters=adapters,
         objective=objective,
+        model_source=model_source(spec.get("modelSource"), ("spec", "modelSource"), origin, collector),
     )
 
 

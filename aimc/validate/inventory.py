@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from aimc.errors import Collector
 from aimc.load.documents import Document
-from aimc.model.inputs import Capabilities, Inventory, ModelCache, Monitoring, NodePool, PoolNetwork
+from aimc.model.inputs import (
+    Capabilities,
+    Inventory,
+    KubernetesTarget,
+    ModelCache,
+    ModelSource,
+    Monitoring,
+    NodePool,
+    PoolNetwork,
+)
 from aimc.validate import partitions, routing, schema
 from aimc.validate.convert import (
     canonical,
     image_defaults,
+    model_source,
     optional_text,
     origin_of,
     resources_per_gpu,
@@ -44,7 +54,10 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
             origin=origin,
             partition=partitions.parse_partition(raw.get("partition")),
             network=_network(raw.get("network"), index, origin, collector),
+            allocation=raw.get("allocation", "devicePlugin"),
+            device_class=(raw.get("dra") or {}).get("deviceClassName"),
         ))
+        _check_allocation(raw, index, origin, collector)
     defaults = spec.get("defaults") or {}
     return Inventory(
         name=data["metadata"]["name"],
@@ -58,7 +71,38 @@ def parse_inventory(doc: Document, collector: Collector) -> Inventory:
         monitoring=_monitoring(spec.get("monitoring")),
         gateway=routing.parse_gateway(spec, origin, collector),
         capabilities=Capabilities(bool((spec.get("capabilities") or {}).get("leaderWorkerSet", True))),
+        kubernetes=_kubernetes(spec.get("kubernetes")),
+        model_sources=_model_sources(defaults.get("modelSources"), origin, collector),
     )
+
+
+def _model_sources(raw: dict | None, origin, collector: Collector) -> tuple[tuple[str, ModelSource], ...]:
+    out = []
+    for model, entry in sorted((raw or {}).items()):
+        source = model_source(entry, ("spec", "defaults", "modelSources", model), origin, collector, True)
+        if source is not None:
+            out.append((model, source))
+    return tuple(out)
+
+
+def _kubernetes(raw: dict | None) -> KubernetesTarget:
+    raw = raw or {}
+    gates = tuple(sorted((str(k), bool(v)) for k, v in (raw.get("featureGates") or {}).items()))
+    return KubernetesTarget(optional_text(raw.get("version")), gates)
+
+
+def _check_allocation(raw: dict, index: int, origin, collector: Collector) -> None:
+    """`dra` settings belong to a DRA pool; a DRA pool's pods request no extended resource, so gpuResource would be
+    ignored: both are errors rather than silently dropped settings."""
+    path, field = ("spec", "nodePools", index), f"spec.nodePools[{index}]"
+    dra = raw.get("allocation") == "dra"
+    if "dra" in raw and not dra:
+        collector.error(origin.file, origin.line_of(*path, "dra"), f"{field}.dra",
+                        "dra settings apply only to a pool with allocation: dra; add allocation: dra or remove dra")
+    if dra and "gpuResource" in raw:
+        collector.error(origin.file, origin.line_of(*path, "gpuResource"), f"{field}.gpuResource",
+                        "a pool with allocation: dra gets its GPUs through ResourceClaims, not an extended resource: "
+                        "remove gpuResource (name the DeviceClass in dra.deviceClassName)")
 
 
 # The interface every pod has on the cluster network (the CNI's default name); any other interface of the node is in

@@ -97,7 +97,8 @@ def check_pool_labels(raw: dict, index: int, origin: Origin, partition: Partitio
                             f"{where}.nodeSelector.{label}",
                             f"'{selector[label]}' contradicts the pool's partition {partition.compute}/"
                             f"{partition.memory}: the node labeller writes '{expected}' on such nodes")
-    if not named and not mixed:
+    # A DRA pool's claims select devices of the partition profile themselves (render/claims.py): no label needed.
+    if not named and not mixed and raw.get("allocation") != "dra":
         collector.warn(origin.file, origin.line_of("spec", "nodePools", index, "partition"), f"{where}.nodeSelector",
                        f"the pool is {partition.compute}/{partition.memory}, but its nodeSelector names no partition "
                        f"label: its pods may land on nodes of another mode, where one amd.com/gpu has other memory; "
