@@ -5,7 +5,6 @@ download; a per-pod cache keeps each pod's own download."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
@@ -148,23 +147,31 @@ def test_input_values_reach_the_job_only_as_arguments_with_dollars_doubled(aimc,
     assert len([o for o in objs if o["kind"] == "Job"]) == 1
 
 
-def test_the_download_script_reads_its_values_from_argv_only():
-    """The script runs under Python with made-up arguments up to the Hub call (a stub huggingface_hub records it)."""
+def test_the_download_script_reads_its_values_from_argv_only(monkeypatch, tmp_path):
+    """The script runs (in this process) with made-up arguments against a stub huggingface_hub that records the
+    calls: the values come from argv, unchanged, and the safetensors rule drops the .bin copies."""
+    import types
+
     from aimc.render.download import DOWNLOAD_SCRIPT
-    stub = ("import sys, types\nmod = types.ModuleType('huggingface_hub')\ncalls = []\n"
-            "class HfApi:\n    def list_repo_files(self, repo, revision):\n        calls.append(('list', repo, revision))\n"
-            "        return ['model.safetensors', 'pytorch_model.bin']\n"
-            "def snapshot_download(**kw):\n    calls.append(('get', kw))\nmod.HfApi = HfApi\n"
-            "mod.snapshot_download = snapshot_download\nsys.modules['huggingface_hub'] = mod\n")
-    check = "\nprint(calls)\nprint(open(marker).read())\n"
-    import tempfile
-    with tempfile.TemporaryDirectory() as folder:
-        marker = f"{folder}/sub/m.done"
-        out = subprocess.run([sys.executable, "-c", stub + DOWNLOAD_SCRIPT + check, "org/$(x)", "v1", marker],
-                             capture_output=True, text=True, check=True).stdout
-    assert "('list', 'org/$(x)', 'v1')" in out
-    assert "'ignore_patterns': ['original/**/*', '*.bin', '*.pt', '*.pth']" in out
-    assert out.strip().endswith("org/$(x)@v1")
+
+    calls: list = []
+
+    class HfApi:
+        def list_repo_files(self, repo, revision):
+            calls.append(("list", repo, revision))
+            return ["model.safetensors", "pytorch_model.bin"]
+
+    stub = types.ModuleType("huggingface_hub")
+    stub.HfApi = HfApi  # type: ignore[attr-defined]
+    stub.snapshot_download = lambda **kw: calls.append(("get", kw))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "huggingface_hub", stub)
+    marker = tmp_path / "sub" / "m.done"
+    monkeypatch.setattr(sys, "argv", ["-c", "org/$(x)", "v1", str(marker)])
+    exec(compile(DOWNLOAD_SCRIPT, "download-script", "exec"), {"__name__": "__main__"})
+    assert calls == [("list", "org/$(x)", "v1"), ("get", {"repo_id": "org/$(x)", "revision": "v1",
+                                                          "ignore_patterns": ["original/**/*", "*.bin", "*.pt",
+                                                                              "*.pth"]})]
+    assert marker.read_text() == "org/$(x)@v1\n"
 
 
 def test_the_rendered_objects_load_into_the_kubernetes_typed_models(tmp_path):
