@@ -291,7 +291,10 @@ def benign_change(draw, documents):
     index = draw(st.sampled_from(_endpoints(documents) or range(len(documents))))
     document = documents[index]
     action = draw(st.sampled_from(["redraw", "reorder", "retype"]))
-    if action == "redraw" and document.get("kind") == "AIMEndpoint":
+    # A redraw needs an endpoint's shape: an earlier (damaging) change of `mutated` may have dropped or retyped it.
+    shaped = isinstance(document.get("spec"), dict) and isinstance(document.get("metadata"), dict) and \
+        isinstance(document["metadata"].get("name"), str)
+    if action == "redraw" and document.get("kind") == "AIMEndpoint" and shaped:
         spec = document["spec"]
         engine = spec.get("servingEngine") if isinstance(spec.get("servingEngine"), str) else "vllm"
         field = draw(st.sampled_from(["replicas", "customArgs", "labels", "weight", "adapters", "objective"]))

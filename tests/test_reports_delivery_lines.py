@@ -12,14 +12,15 @@ def _explain_lines(aimc, case: str) -> list[str]:
     return [line.strip() for line in result.out.splitlines() if line.startswith(("  model:", "  GPUs:"))]
 
 
-def test_explain_names_the_download_job_the_build_renders(aimc):
+def test_explain_names_what_the_download_job_fetches_and_where(aimc):
     built = [d for d in yaml.safe_load_all(aimc("build", "tests/cases/download-once/inputs").out) if d]
-    rendered = {d["metadata"]["name"] for d in built if d["kind"] == "Job"}
+    rendered = {d["metadata"]["annotations"]["aim.engine.amd.com/revision"] for d in built if d["kind"] == "Job"}
     lines = _explain_lines(aimc, "download-once")
     assert len(lines) == 3  # chat, batch and pinned
-    named = {line.split("by Job ")[1].split()[0] for line in lines}
-    assert named == rendered and len(rendered) == 2
-    assert any("(revision 9216db5781bf21249d130ec9da846c4624c16137)" in line for line in lines)
+    said = {line.split(" at revision ")[1].split()[0] for line in lines}
+    assert said == rendered == {"main", "9216db5781bf21249d130ec9da846c4624c16137"}
+    assert all("into the shared cache model-cache-qwen-qwen3-32b by its download Job for Qwen/Qwen3-32B" in line
+               for line in lines)
 
 
 def test_explain_shows_the_model_image_and_where_it_was_set(aimc):

@@ -1,6 +1,7 @@
 """What `explain` says about how an engine gets its model and its GPUs, when that is not the default download and the
 device plugin: an OCI model image (render/model_image.py), the shared cache's download Job (render/download.py), DRA
-claims (render/claims.py). The same functions as the renderers decide, so the two cannot disagree."""
+claims (render/claims.py). The same functions as the renderers decide, so the two cannot disagree; nothing here
+depends on the other endpoints (explain of one endpoint says what the whole repository's says)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,7 @@ from aimc.render import cache, claims, download
 from aimc.resolve.model_source import MOUNT_PATH, source_for
 
 
-def job_names(endpoints, inventory: Inventory | None) -> dict[tuple[str, str, str], str]:
-    """(namespace, checkpoint, revision) -> the name of the download Job rendered for it (one engine of those that
-    share it runs it: render/download.py)."""
-    out = {}
-    for job, _ in download.render_jobs(endpoints, inventory):
-        meta = job["metadata"]
-        out[(meta.get("namespace", ""), meta["annotations"][download.MODEL_ANNOTATION],
-             meta["annotations"][download.REVISION_ANNOTATION])] = meta["name"]
-    return out
-
-
-def lines(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None,
-          jobs: dict[tuple[str, str, str], str]) -> list[str]:
+def lines(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Inventory | None) -> list[str]:
     out = []
     source = source_for(resolved.endpoint, inventory)
     if source is not None:
@@ -31,10 +20,11 @@ def lines(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory: Invento
         out.append(f"model: OCI image {source.image}{folder} mounted read-only at {MOUNT_PATH} ({where}); "
                    "no download, no token")
     elif download.applies(resolved, inventory):
-        key = (resolved.namespace or "", download.checkpoint(engine), download.revision(engine))
-        out.append(f"model: downloaded once by Job {jobs[key]} into the shared cache "
-                   f"{cache.claim_name(download.checkpoint(engine))} (revision {download.revision(engine)}); "
-                   "the pods wait for it and run offline")
+        # The Job is named here by what it downloads, not by its name: which of the engines sharing it runs it (and
+        # so its name's hash) depends on the whole repository, and explain of one endpoint must say the same.
+        out.append(f"model: downloaded once into the shared cache {cache.claim_name(download.checkpoint(engine))} by "
+                   f"its download Job for {download.checkpoint(engine)} at revision {download.revision(engine)} "
+                   f"({download.NAME_PREFIX}...); the pods wait for it and run offline")
     if claims.uses_dra(engine):
         device_class = engine.pool.device_class or claims.DEFAULT_DEVICE_CLASS
         out.append(f"GPUs: DRA claim per pod of {claims.pod_gpus(engine)} device(s) of class {device_class} "
