@@ -17,9 +17,9 @@ def test_explain_names_what_the_download_job_fetches_and_where(aimc):
     rendered = {d["metadata"]["annotations"]["aim.engine.amd.com/revision"] for d in built if d["kind"] == "Job"}
     lines = _explain_lines(aimc, "download-once")
     assert len(lines) == 3  # chat, batch and pinned
-    said = {line.split(" at revision ")[1].split()[0] for line in lines}
+    said = {line.split(" at revision ")[1].split(";")[0] for line in lines}
     assert said == rendered == {"main", "9216db5781bf21249d130ec9da846c4624c16137"}
-    assert all("into the shared cache model-cache-qwen-qwen3-32b by its download Job for Qwen/Qwen3-32B" in line
+    assert all("downloaded once into the shared model cache by its download Job for Qwen/Qwen3-32B" in line
                for line in lines)
 
 

@@ -19,14 +19,14 @@ from aimc.model.origin import Origin
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.render import sizing
 from aimc.resolve import fit_lora, lora_flags
-from aimc.resolve.model_source import source_for
+from aimc.resolve.model_source import SHARED_ACCESS_MODE, source_for
 
 VOLUME_NAME = "model-cache"
 # Where huggingface_hub (used by both engines to download weights) keeps its cache when HF_HOME is set. The engine
 # images run as root, whose default cache is the same path: reusing it keeps cached paths familiar. The adapters'
 # paths on the engines' command lines start there too (resolve/lora_flags.py).
 HF_HOME = {"vllm": lora_flags.HF_HOME, "sglang": lora_flags.HF_HOME}
-DEFAULT_ACCESS_MODE = "ReadWriteMany"  # several pods, on several nodes, share one model's cache
+DEFAULT_ACCESS_MODE = SHARED_ACCESS_MODE  # several pods, on several nodes, share one model's cache
 CACHE_HEADROOM = 1.2  # tokenizer, config and a partial download next to the weights
 CACHE_MIN_GI = 20
 CACHE_UNKNOWN_MODEL_SIZE = "500Gi"

@@ -31,10 +31,11 @@ from aimc.model.origin import Origin
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.records import thawed
 from aimc.render import cache, secrets
+from aimc.resolve import model_source
+from aimc.resolve.model_source import checkpoint, revision
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 WAVE = "-1"  # before the serving objects (wave 0)
-DEFAULT_REVISION = "main"
 MODEL_ANNOTATION, REVISION_ANNOTATION = "aim.engine.amd.com/model", "aim.engine.amd.com/revision"
 NAME_PREFIX = "model-download-"
 MAX_NAME = 63
@@ -63,25 +64,8 @@ WAIT_SCRIPT = 'until [ -f "$1" ]; do echo "waiting for the model download ($1)";
 
 def applies(resolved: ResolvedEndpoint, inventory: Inventory | None) -> bool:
     """The endpoint mounts the shared cache claim and that cache is ReadWriteMany (a per-pod cache: each pod
-    downloads, as before)."""
-    settings = cache.cache_settings(inventory)
-    return settings is not None and cache.uses_pvc(resolved, inventory) and \
-        (settings.access_mode or cache.DEFAULT_ACCESS_MODE) == "ReadWriteMany"
-
-
-def checkpoint(engine: ResolvedEngine) -> str:
-    return engine.recipe.huggingface_id or engine.endpoint.model
-
-
-def revision(engine: ResolvedEngine) -> str:
-    """The engine's `--revision`, as its command line has it, else `main`."""
-    args = engine.args
-    for index, arg in enumerate(args):
-        if arg == "--revision" and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith("--revision="):
-            return arg.split("=", 1)[1]
-    return DEFAULT_REVISION
+    downloads, as before): resolve/model_source.py decides, for explain too."""
+    return model_source.shared_download(resolved.endpoint, inventory)
 
 
 def _hash(*parts: str) -> str:

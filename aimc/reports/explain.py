@@ -127,8 +127,8 @@ def _adapter_lines(resolved, engine, inputs, endpoints) -> list[str]:
 
 
 def _delivery_lines(resolved, engine, inventory) -> list[str]:
-    """How the engine gets its model and GPUs. reports.delivery_lines imports render modules: only when an engine is
-    explained, as for the adapters' lines."""
+    """How the engine gets its model and GPUs (reports/delivery_lines.py, which imports the renderers only for a DRA
+    pool)."""
     from aimc.reports import delivery_lines
 
     return delivery_lines.lines(resolved, engine, inventory)

@@ -11,6 +11,7 @@ ID").
 from __future__ import annotations
 
 from aimc.model.inputs import Endpoint, Inventory, ModelSource
+from aimc.model.plan import ResolvedEngine
 
 # The model's folder in the engine container: a fixed path (nothing from the inputs reaches the command line here).
 MOUNT_PATH = "/models/model"
@@ -33,3 +34,32 @@ def source_for(endpoint: Endpoint, inventory: Inventory | None) -> ModelSource |
 def model_argument(endpoint: Endpoint, inventory: Inventory | None, huggingface_id: str) -> str:
     """What the engine's model flag names: the mounted folder of an OCI model image, else the checkpoint to download."""
     return MOUNT_PATH if source_for(endpoint, inventory) is not None else huggingface_id
+
+
+# -- the shared cache's download (render/download.py renders it; explain reads it without the renderers) ----------
+
+SHARED_ACCESS_MODE = "ReadWriteMany"  # pods on several nodes share one claim: the one cache a Job can fill for all
+DEFAULT_REVISION = "main"  # huggingface_hub's DEFAULT_REVISION
+
+
+def shared_download(endpoint: Endpoint, inventory: Inventory | None) -> bool:
+    """The endpoint loads its model from the inventory's ReadWriteMany cache (the default access mode), which one
+    download Job fills; a per-pod cache, an opted-out endpoint or an OCI model image download nothing shared."""
+    settings = inventory.model_cache if inventory is not None else None
+    return (settings is not None and endpoint.use_model_cache and source_for(endpoint, inventory) is None
+            and (settings.access_mode or SHARED_ACCESS_MODE) == SHARED_ACCESS_MODE)
+
+
+def checkpoint(engine: ResolvedEngine) -> str:
+    return engine.recipe.huggingface_id or engine.endpoint.model
+
+
+def revision(engine: ResolvedEngine) -> str:
+    """The engine's `--revision` (vLLM and SGLang both accept it), as its command line has it, else `main`."""
+    args = engine.args
+    for index, arg in enumerate(args):
+        if arg == "--revision" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--revision="):
+            return arg.split("=", 1)[1]
+    return DEFAULT_REVISION
