@@ -69,7 +69,7 @@ def node_pool(draw, index: int):
             r"\A[A-Za-z0-9]([A-Za-z0-9_]{0,18}[A-Za-z0-9])?\Z"))}
     if draw(st.booleans()):
         pool["tolerations"] = [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
-    return {**pool, **draw(allocation())}
+    return pool
 
 
 def allocation():
@@ -89,21 +89,12 @@ def model_source():
 def inventory(draw, hardware=()):
     """Node pools; the first ones carry `hardware` (what the endpoints need), with 8 GPUs per node."""
     # Room for every endpoint: 3 endpoints × 8 replicas × 8 GPUs, and the surge of a rolling update.
-    pools = [{"name": f"need-{i}", "hardware": hw, "gpusPerNode": 8, "nodeCount": draw(st.integers(48, 64)),
-              **draw(allocation())} for i, hw in enumerate(dict.fromkeys(hardware))]
+    pools = [{"name": f"need-{i}", "hardware": hw, "gpusPerNode": 8, "nodeCount": draw(st.integers(48, 64))}
+             for i, hw in enumerate(dict.fromkeys(hardware))]
     pools += [draw(node_pool(i)) for i in range(draw(st.integers(0 if pools else 1, 2)))]
     spec = {"nodePools": pools}
     if draw(st.booleans()):
         spec["defaults"] = {"namespace": draw(dns_label)}
-    if draw(st.booleans()):  # a target that serves every option the generators use (DRA: 1.34, image volumes)
-        spec["kubernetes"] = draw(st.sampled_from([{"version": "v1.35.2"}, {"version": "1.36.0+k3s1"}, {
-            "version": "1.34", "featureGates": {"ImageVolume": True}}]))
-    if draw(st.booleans()):  # a shared cache (ReadWriteMany: download Jobs, render/download.py) or a per-pod one
-        spec["modelCache"] = draw(st.fixed_dictionaries({"storageClassName": st.just("nfs-csi")}, optional={
-            "accessMode": st.sampled_from(["ReadWriteMany", "ReadWriteOnce"])}))
-    if draw(st.booleans()):
-        spec.setdefault("defaults", {})["modelSources"] = draw(st.dictionaries(
-            st.sampled_from(MODELS), model_source(), max_size=2))
     return {"apiVersion": API, "kind": "ClusterInventory", "metadata": {"name": draw(dns_label)}, "spec": spec}
 
 
@@ -167,7 +158,6 @@ def endpoint(draw, name: str, target=None):
                                  st.integers(1, 4), st.integers(0, 4), st.booleans()),
         "customArgs": custom_args(engine),
         "adapters": adapters(name),
-        "modelSource": model_source(),
         "aimFrameworkOverrides": st.fixed_dictionaries({}, optional={
             "gpuMemoryUtilization": st.floats(0.5, 0.95), "trustRemoteCode": st.booleans(),
             "maxNumSeqs": st.integers(1, 512), "enablePrefixCaching": st.booleans(), "enforceEager": st.booleans()}),
@@ -221,7 +211,31 @@ def repository(draw, servable: bool = True):
     documents = [draw(inventory(hardware))] + [draw(endpoint(n, t)) for n, t in zip(names, targets)]
     if draw(st.booleans()):
         documents.append(draw(local_recipe()))
-    return documents
+    return draw(delivery(documents))
+
+
+@st.composite
+def delivery(draw, documents):
+    """Issue 29's options, drawn after everything else (so the other fields' samples stay as they were): a target
+    Kubernetes version, a shared or per-pod model cache (download Jobs), OCI model sources (the inventory's per model
+    and endpoints' own), DRA pools."""
+    if not draw(st.booleans()):
+        return documents
+    inventory_doc, *rest = documents
+    spec = dict(inventory_doc["spec"])
+    spec["nodePools"] = [{**pool, **draw(allocation())} for pool in spec["nodePools"]]
+    if draw(st.booleans()):  # a target that serves every option the generators use (DRA: 1.34, image volumes)
+        spec["kubernetes"] = draw(st.sampled_from([{"version": "v1.35.2"}, {"version": "1.36.0+k3s1"}, {
+            "version": "1.34", "featureGates": {"ImageVolume": True}}]))
+    if draw(st.booleans()):  # a shared cache (ReadWriteMany: download Jobs, render/download.py) or a per-pod one
+        spec["modelCache"] = draw(st.fixed_dictionaries({"storageClassName": st.just("nfs-csi")}, optional={
+            "accessMode": st.sampled_from(["ReadWriteMany", "ReadWriteOnce"])}))
+    if draw(st.booleans()):
+        spec["defaults"] = {**spec.get("defaults", {}), "modelSources": draw(st.dictionaries(
+            st.sampled_from(MODELS), model_source(), max_size=2))}
+    endpoints = [{**d, "spec": {**d["spec"], "modelSource": draw(model_source())}}
+                 if d.get("kind") == "AIMEndpoint" and draw(st.booleans()) else d for d in rest]
+    return [{**inventory_doc, "spec": spec}, *endpoints]
 
 
 # -- mutations ----------------------------------------------------------------------------------------------
