@@ -135,13 +135,15 @@ def _patterns(node):
 
 
 PATTERNS = sorted({p for kind in schema_mod.SCHEMA_FILES for p in _patterns(schema_mod.load_schema(kind))})
+# What the validators use: the shipped patterns with their `$` anchors at the very end of the text (strict_ends).
+STRICT_PATTERNS = sorted({schema_mod.strict_end_pattern(p) for p in PATTERNS})
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_every_shipped_pattern_means_what_python_re_means(data):
     """A string that matches (from the pattern itself), then the same with tricky characters added or replaced."""
-    pattern = data.draw(st.sampled_from(PATTERNS))
+    pattern = data.draw(st.sampled_from(PATTERNS + STRICT_PATTERNS))
     text = data.draw(st.from_regex(pattern) | st.text(max_size=8))
     index = data.draw(st.integers(0, len(text)))
     text = data.draw(st.sampled_from([text, text[:index] + data.draw(st.sampled_from(TRICKY)) + text[index:]]))
@@ -153,12 +155,42 @@ def test_every_shipped_pattern_means_what_python_re_means(data):
     assert verdict == (re.search(pattern, text) is not None), (pattern, text)
 
 
-@pytest.mark.parametrize("pattern", PATTERNS)
+@pytest.mark.parametrize("pattern", PATTERNS + STRICT_PATTERNS)
 def test_shipped_patterns_agree_on_strings_of_a_million_characters(pattern):
     """fancy-regex gives up (answers no match) where a lookahead makes it backtrack over a million characters."""
     fast = compile_fast({"pattern": pattern})
     for text in ("0" * 10**6 + "1", "0" * 10**6 + "1\n", "a" * 10**6 + "\n"):
         assert fast.is_valid(text) == (re.search(pattern, text) is not None), (pattern, text[-3:])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_a_value_a_pattern_takes_is_refused_with_a_newline_after_it(data):
+    """`^[a-z0-9]+$` reads, to Python's `re`, 'up to the end or a final newline': `res\\n` would pass as a claim
+    name or a label and reach the cluster. The validators read every `$` anchor as the schema's dialect does."""
+    pattern = data.draw(st.sampled_from([p for p in PATTERNS if p.endswith("$")]))
+    text = data.draw(st.from_regex(pattern, fullmatch=True).filter(lambda t: not t.endswith("\n")))
+    strict = schema_mod.strict_end_pattern(pattern)
+    assert re.search(strict, text) and compile_fast({"pattern": strict}).is_valid(text)
+    assert not re.search(strict, text + "\n") and not compile_fast({"pattern": strict}).is_valid(text + "\n")
+
+
+@pytest.mark.parametrize("pattern, shown", [
+    (r"^a$", r"^a\Z"), (r"^[$a]+$", r"^[$a]+\Z"), (r"^a\$$", r"^a\$\Z"), (r"^(a$|b)", r"^(a\Z|b)"),
+    (r"^\\$", r"^\\\Z"), (r"^[a\]$]$", r"^[a\]$]\Z"), (r"^[]$]$", r"^[]$]\Z"), (r"^[^]$]x$", r"^[^]$]x\Z"),
+])
+def test_only_dollar_anchors_become_the_very_end_and_messages_show_them_as_written(pattern, shown):
+    assert schema_mod.strict_end_pattern(pattern) == shown
+    assert schema_mod.shown_pattern(shown) == pattern
+
+
+def test_a_claim_name_with_a_final_newline_is_refused_at_its_line():
+    document = {"apiVersion": "aim.engine.amd.com/v1alpha1", "kind": "AIMEndpoint", "metadata": {"name": "e"},
+                "spec": {"model": "m", "benchmark": {"resultsClaim": "res\n"}}}
+    assert not schema_mod.is_valid("endpoint", document)
+    [diagnostic] = schema_mod.validate("endpoint", document, "e.yaml", 1)
+    assert diagnostic.field == "spec.benchmark.resultsClaim"
+    assert "does not match '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'" in diagnostic.message
 
 
 def test_python_space_is_exactly_the_whitespace_of_python_re():

@@ -70,7 +70,7 @@ def load_schema(kind: str) -> dict:
 @catalog_cache(kinds)
 def fast_validator(kind: str):
     """The jsonschema-rs validator of a shipped schema, compiled once per process."""
-    return compile_fast(load_schema(kind))
+    return compile_fast(strict_ends(load_schema(kind)))
 
 
 def compile_fast(schema):
@@ -83,25 +83,65 @@ def compile_fast(schema):
 
 def for_jsonschema_rs(schema):
     """A copy of the schema whose regular expressions mean, for jsonschema-rs, what Python's `re` reads in them."""
+    return _patterns_replaced(schema, python_pattern)
+
+
+def strict_ends(schema):
+    """A copy of the schema whose `$` anchors mean the end of the text, as in ECMA-262 (the schemas' own dialect,
+    what editors and Kubernetes' validation read) and not 'the end, or before a final newline' as Python's `re`
+    reads them: `^[a-z0-9]+$` must refuse `name\n` (a newline carried into a claimName or a label)."""
+    return _patterns_replaced(schema, strict_end_pattern)
+
+
+def _patterns_replaced(schema, translate):
     if not isinstance(schema, dict):
         return schema  # true / false
     adjusted = {}
     for keyword, value in schema.items():
         if keyword == "pattern":
-            value = python_pattern(value)
+            value = translate(value)
         elif keyword == "patternProperties":
-            value = {python_pattern(pattern): for_jsonschema_rs(sub) for pattern, sub in value.items()}
+            value = {translate(pattern): _patterns_replaced(sub, translate) for pattern, sub in value.items()}
         elif keyword in SCHEMA_MAPS:
-            value = {name: for_jsonschema_rs(sub) for name, sub in value.items()}
+            value = {name: _patterns_replaced(sub, translate) for name, sub in value.items()}
         elif keyword in SCHEMA_LISTS:
-            value = [for_jsonschema_rs(sub) for sub in value]
+            value = [_patterns_replaced(sub, translate) for sub in value]
         elif keyword in SCHEMA_VALUES:
-            value = for_jsonschema_rs(value)
+            value = _patterns_replaced(value, translate)
         elif keyword == "multipleOf" and not isinstance(value, int):
             # jsonschema divides floats (0.3 is not a multiple of 0.1); jsonschema-rs does not.
             raise DialectError(f"multipleOf {value!r}: only integers mean the same to both engines")
         adjusted[keyword] = value
     return adjusted
+
+
+def strict_end_pattern(pattern: str) -> str:
+    """`pattern` with every `$` anchor (not escaped, not in a class) written `\\Z`: the very end of the text."""
+    return "".join("\\Z" if anchor and token == "$" else token for token, anchor in _tokens(pattern))
+
+
+def shown_pattern(pattern: str) -> str:
+    """The pattern as the schema file writes it: `strict_end_pattern` undone, for messages."""
+    return "".join("$" if anchor and token == "\\Z" else token for token, anchor in _tokens(pattern))
+
+
+def _tokens(pattern: str):
+    """(token, outside a class) for each escape (two characters) and other character of the pattern, as Python's
+    `re` reads classes: a `]` right after `[` or `[^` is a literal."""
+    index, in_class = 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        size = 2 if char == "\\" else 1
+        if in_class:
+            yield pattern[index:index + size], False
+            in_class = not (char == "]" and index != class_start)
+        elif char == "[":
+            class_start = index + (2 if pattern.startswith("[^", index) else 1)
+            yield pattern[index:class_start], False
+            in_class, size = True, class_start - index
+        else:
+            yield pattern[index:index + size], True
+        index += size
 
 
 def python_pattern(pattern: str) -> str:
@@ -114,6 +154,8 @@ def python_pattern(pattern: str) -> str:
             escape = pattern[index + 1:index + 2]
             if escape == "s":
                 out.append(PYTHON_SPACE if in_class else f"[{PYTHON_SPACE}]")
+            elif escape == "Z" and not in_class:  # Python's very end of the text (strict_ends writes it)
+                out.append(r"\z")
             elif escape == "S" and not in_class:
                 out.append(f"[^{PYTHON_SPACE}]")
             elif escape in UNTRANSLATED_ESCAPES or escape == "S":  # "" (a trailing backslash) is in every string
@@ -161,7 +203,7 @@ def is_valid(kind: str, data) -> bool:
 def validator(kind: str):
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(load_schema(kind))
+    return Draft202012Validator(strict_ends(load_schema(kind)))
 
 
 def validate(kind: str, data, file: str, default_line: int) -> list[Diagnostic]:
@@ -252,7 +294,8 @@ def _message(error) -> str:
             return f"'{error.instance}' is not a flag: engine flags are written with their dashes, e.g. '{dashed}'"
     if validator_name == "pattern":
         hint = error.schema.get("description", "")
-        return f"{quote(error.instance)} does not match {error.validator_value!r}" + (f" ({hint})" if hint else "")
+        shown = shown_pattern(error.validator_value)
+        return f"{quote(error.instance)} does not match {shown!r}" + (f" ({hint})" if hint else "")
     if validator_name == "propertyNames":
         return f"invalid key: {_cut_instance(error.message, error.instance)}"
     return _cut_instance(error.message, error.instance)
