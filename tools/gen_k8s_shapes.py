@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pkgutil
 import re
 import sys
 import types
@@ -139,7 +140,11 @@ def table() -> dict:
 
     # Names the module answers besides its models (`_exports`, ...): typed_models looks kinds up by attribute, so a
     # kind that spells one of them goes through the models' own lookup, whatever it finds.
-    others = sorted(set(dir(models)) - set(models.__all__))
+    # Its submodules (v1_deployment, ...) join dir() once something imports them (the models do, when built): they
+    # are left out, so the table is the same whatever this process did before. No kind can spell one: typed_models
+    # writes a type name with the version's first letter upper-case.
+    submodules = {module.name for module in pkgutil.iter_modules(models.__path__)}
+    others = sorted(set(dir(models)) - set(models.__all__) - submodules)
     shapes = {name: _model(getattr(models, name)) for name in sorted(models.__all__)}
     return {"kubernetes": kubernetes.__version__, "generator": "tools/gen_k8s_shapes.py", "module_names": others,
             "models": shapes}
