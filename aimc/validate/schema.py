@@ -21,6 +21,7 @@ from aimc.errors import MAX_VALUE_CHARS, Diagnostic, describe, did_you_mean, quo
 from aimc.load.yaml_positions import format_path, line_of
 from aimc.memo import catalog_cache
 from aimc.validate import field_homes
+from aimc.validate.pattern_ends import shown_pattern, strict_end_pattern
 
 SCHEMA_FILES = {
     "endpoint": "aimendpoint.json",
@@ -113,35 +114,6 @@ def _patterns_replaced(schema, translate):
             raise DialectError(f"multipleOf {value!r}: only integers mean the same to both engines")
         adjusted[keyword] = value
     return adjusted
-
-
-def strict_end_pattern(pattern: str) -> str:
-    """`pattern` with every `$` anchor (not escaped, not in a class) written `\\Z`: the very end of the text."""
-    return "".join("\\Z" if anchor and token == "$" else token for token, anchor in _tokens(pattern))
-
-
-def shown_pattern(pattern: str) -> str:
-    """The pattern as the schema file writes it: `strict_end_pattern` undone, for messages."""
-    return "".join("$" if anchor and token == "\\Z" else token for token, anchor in _tokens(pattern))
-
-
-def _tokens(pattern: str):
-    """(token, outside a class) for each escape (two characters) and other character of the pattern, as Python's
-    `re` reads classes: a `]` right after `[` or `[^` is a literal."""
-    index, in_class = 0, False
-    while index < len(pattern):
-        char = pattern[index]
-        size = 2 if char == "\\" else 1
-        if in_class:
-            yield pattern[index:index + size], False
-            in_class = not (char == "]" and index != class_start)
-        elif char == "[":
-            class_start = index + (2 if pattern.startswith("[^", index) else 1)
-            yield pattern[index:class_start], False
-            in_class, size = True, class_start - index
-        else:
-            yield pattern[index:index + size], True
-        index += size
 
 
 def python_pattern(pattern: str) -> str:
