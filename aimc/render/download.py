@@ -23,9 +23,9 @@ Kubernetes expands no `$(VAR)` in them.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
+from aimc.digest import sha256_hex
 from aimc.model.inputs import Inventory
 from aimc.model.origin import Origin
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
@@ -69,7 +69,7 @@ def applies(resolved: ResolvedEndpoint, inventory: Inventory | None) -> bool:
 
 
 def _hash(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:8]
+    return sha256_hex("\0".join(parts))[:8]
 
 
 def _slug(text: str) -> str:
