@@ -8,7 +8,7 @@ from __future__ import annotations
 from aimc.model.plan import AdapterRoute
 from aimc.model.routing import Gateway
 from aimc.render import labels as L
-from aimc.render import routes_bbr, routes_http, routes_provider
+from aimc.render import routes_http, routes_provider
 
 
 def render(route: AdapterRoute, gateway: Gateway) -> dict:
@@ -31,12 +31,9 @@ def render(route: AdapterRoute, gateway: Gateway) -> dict:
         "kind": "HTTPRoute",
         "metadata": metadata,
         "spec": {
-            "parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway.name,
-                            "namespace": gateway.namespace}],
+            "parentRefs": routes_http.parent_refs(gateway),
             "rules": [{
-                "matches": [{"path": {"type": "PathPrefix", "value": "/"},
-                             "headers": [{"type": "Exact", "name": routes_bbr.HEADER, "value": name}]}
-                            for name in names],
+                "matches": [routes_http.model_match(name) for name in names],
                 "backendRefs": [dict(b) for b in backends],
                 **timeouts,
             } for names in route.rules],

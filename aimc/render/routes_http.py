@@ -37,11 +37,9 @@ def render(route: ModelRoute, gateway: Gateway) -> dict:
         "kind": "HTTPRoute",
         "metadata": metadata,
         "spec": {
-            "parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway.name,
-                            "namespace": gateway.namespace}],
+            "parentRefs": parent_refs(gateway),
             "rules": [{
-                "matches": [{"path": {"type": "PathPrefix", "value": "/"},
-                             "headers": [{"type": "Exact", "name": routes_bbr.HEADER, "value": route.model}]}],
+                "matches": [model_match(route.model)],
                 "backendRefs": [backend_ref(b, gateway) for b in route.backends],
                 **({"timeouts": {"request": REQUEST_TIMEOUT}} if routes_provider.route_timeouts(gateway) else {}),
             }],
@@ -57,3 +55,15 @@ def backend_ref(backend: Backend, gateway: Gateway) -> dict:
     # Without the extension: the engine's own Service when the endpoint has several, else the endpoint's.
     name = L.engine_object_name(resolved, engine.engine) if resolved.endpoint.multi_engine else resolved.endpoint.name
     return {"kind": "Service", "name": name, "port": SERVICE_PORT, "weight": backend.weight}
+
+
+def parent_refs(gateway) -> list[dict]:
+    """The Gateway a route attaches to."""
+    return [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway.name,
+             "namespace": gateway.namespace}]
+
+
+def model_match(model: str) -> dict:
+    """Requests whose body names `model`: the body-based router copies the body's model into a header."""
+    return {"path": {"type": "PathPrefix", "value": "/"},
+            "headers": [{"type": "Exact", "name": routes_bbr.HEADER, "value": model}]}
