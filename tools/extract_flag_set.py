@@ -10,6 +10,11 @@ Usage (inside the venv that has the engine):
     python tools/extract_flag_set.py vllm --out aimc/catalog/engines/vllm-0.10.2.json
     python tools/extract_flag_set.py vllm --previous aimc/catalog/engines/vllm-0.10.2.json --out /tmp/vllm-0.11.1.json
     python tools/extract_flag_set.py sglang --out /tmp/sglang-0.5.5.post3.json
+    python tools/extract_flag_set.py vllm-router --out aimc/catalog/routers/vllm-router-0.1.17.json
+
+vllm-router (the P/D router in front of vLLM's disaggregated roles, aimc/catalog/routers.yaml) needs only its wheel
+and the wheel's pure-Python requirements: `python3 -m venv /tmp/vr && /tmp/vr/bin/pip install vllm-router==0.1.17`.
+Its flag set is stored whole under aimc/catalog/routers/ with its checksum in that folder's SHA256SUMS.
 
 Options:
     --out FILE        where to write the flag set (default: stdout)
@@ -106,7 +111,9 @@ KEEP = ("name", "aliases", "takes_value", "type", "value_type", "choices", "narg
         "negation_aliases", "deprecated", "human_readable_int", "none_literal_accepted", "dotted_keys",
         "validated_values", "validated_open")
 
-REPOS = {"vllm": "vllm-project/vllm", "sglang": "sgl-project/sglang"}
+REPOS = {"vllm": "vllm-project/vllm", "sglang": "sgl-project/sglang", "vllm-router": "vllm-project/router"}
+# The distribution whose version and wheel name the flag set records.
+DISTRIBUTIONS = {"vllm": "vllm", "sglang": "sglang", "vllm-router": "vllm-router"}
 
 
 # --- building the parsers -------------------------------------------------------------------------------------------
@@ -138,6 +145,16 @@ def build_sglang_parser():
 
     parser = argparse.ArgumentParser()
     ServerArgs.add_cli_args(parser)
+    return parser, set()
+
+
+def build_vllm_router_parser():
+    """vLLM's P/D router (vllm-project/router): its Python launcher's argparse, `RouterArgs.add_cli_args`
+    (py_src/vllm_router/router_args.py), which `python -m vllm_router.launch_router` parses with. Plain argparse."""
+    from vllm_router.router_args import RouterArgs
+
+    parser = argparse.ArgumentParser()
+    RouterArgs.add_cli_args(parser)
     return parser, set()
 
 
@@ -528,7 +545,7 @@ def removed_since(previous_file: str, engine: str, version: str, flags: list) ->
         present.update([flag["name"], *flag.get("aliases", ())])
         if flag.get("negation"):
             present.add(flag["negation"])
-    label = {"vllm": "vLLM", "sglang": "SGLang"}[engine]
+    label = {"vllm": "vLLM", "sglang": "SGLang", "vllm-router": "vllm-router"}[engine]
     note = f"present in {label} {previous['version']}, absent in {version}"
     return {f["name"]: note for f in previous["flags"]
             if f.get("type") != "help" and f["name"] not in present}
@@ -541,16 +558,18 @@ def extract(engine: str, previous: str | None = None, wheel: str | None = None) 
         parser, deprecated = build_vllm_parser()
     elif engine == "sglang":
         parser, deprecated = build_sglang_parser()
+    elif engine == "vllm-router":
+        parser, deprecated = build_vllm_router_parser()
     else:
-        raise SystemExit(f"unknown engine {engine!r}: vllm or sglang")
-    version = importlib.metadata.version(engine)
+        raise SystemExit(f"unknown engine {engine!r}: vllm, sglang or vllm-router")
+    version = importlib.metadata.version(DISTRIBUTIONS[engine])
     flags = [f for f in (flag_of(a, deprecated, dotted_json=engine == "vllm") for a in parser._actions) if f]
     if engine == "vllm":
         add_vllm_post_parse(flags)
     return {
         "engine": engine,
         "version": version,
-        "source": source_of(engine, version, wheel_name(engine, wheel)),
+        "source": source_of(engine, version, wheel_name(DISTRIBUTIONS[engine], wheel)),
         # vLLM's FlexibleArgumentParser turns `_` into `-` in long flag names; plain argparse does not.
         "underscore_normalization": type(parser).__name__ == "FlexibleArgumentParser",
         "flags": [trimmed(f) for f in flags],
@@ -601,7 +620,7 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def main(argv: list[str] | None = None) -> None:
     cli = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    cli.add_argument("engine", choices=("vllm", "sglang"))
+    cli.add_argument("engine", choices=("vllm", "sglang", "vllm-router"))
     cli.add_argument("--stand-in", action="append", default=[], metavar="PACKAGE",
                      help="import PACKAGE as an empty stand-in (see StandIns)")
     cli.add_argument("--out", help="file to write (default: stdout)")

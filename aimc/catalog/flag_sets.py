@@ -130,7 +130,11 @@ def shipped() -> frozenset[tuple[str, str]]:
 @catalog_cache(shipped)
 def read_flag_set(engine: str, version: str) -> FlagSet:
     """One shipped flag set, read once per process on first use (catalog data: the same for every compile)."""
-    data = document("engines", engine, version)
+    return flag_set_of(engine, document("engines", engine, version))
+
+
+def flag_set_of(engine: str, data: dict) -> FlagSet:
+    """The FlagSet of one document as tools/extract_flag_set.py writes it (read-only: shared by every caller)."""
     options: dict = {}
     long_names = []
     for raw in data["flags"]:
@@ -144,7 +148,6 @@ def read_flag_set(engine: str, version: str) -> FlagSet:
             long_names.append(spec.negation)
         for option in spec.negation_aliases:  # accepted, but no longer how the engine spells it: not suggested
             options[option] = (spec, True)
-    # Read-only: one FlagSet is shared by every caller of the process.
     return FlagSet(engine, data["version"], data["source"], data["underscore_normalization"],
                    MappingProxyType(options), tuple(sorted(long_names)), frozen(data.get("removed", {})))
 
@@ -152,8 +155,8 @@ def read_flag_set(engine: str, version: str) -> FlagSet:
 def removal_note(flags: FlagSet, flag: str) -> str | None:
     """Which release last had a flag this one lacks: the file's own `removed` (against the release it was
     extracted after), else the newest older shipped release that had it."""
-    if flag in flags.removed:
-        return flags.removed[flag]
+    if flag in flags.removed or (flags.engine, flags.version) not in shipped():  # a router's: no earlier release
+        return flags.removed.get(flag)
     last = earlier_flags(flags.engine, flags.version).get(flag)  # parses every older release: errors only
     if last is None:
         return None
