@@ -1,7 +1,8 @@
 """The one loader of aimc's built-in data.
 
-Two places hold it, both read through importlib.resources so that a wheel, an editable install and a source checkout
-behave the same:
+Two places hold it, both found from this file's own folder, which is the package's folder in a wheel, an editable
+install and a source checkout alike (aimc is not importable from a zip file). Not through `importlib.resources`:
+importing it (with `tempfile`, `shutil`, `zipfile` behind it) cost ~5 ms of every start-up (issue 24).
 
 - the catalog files inside this package (`aimc/catalog/hardware.yaml`, `models.yaml`, `engines/*.json`), read with
   `read_yaml` / `read_json`;
@@ -17,13 +18,16 @@ process, the same for every compile, and no module keeps a mutable global that t
 from __future__ import annotations
 
 import json
-from importlib import resources
+import os
 from pathlib import Path
 from typing import Any
 
+CATALOG_DIR = Path(__file__).parent  # the package aimc.catalog
+PACKAGE_DIR = CATALOG_DIR.parent  # the package aimc
+
 
 def _catalog_text(name: str) -> str:
-    return resources.files("aimc.catalog").joinpath(name).read_text(encoding="utf-8")
+    return (CATALOG_DIR / name).read_text(encoding="utf-8")
 
 
 def read_yaml(name: str) -> Any:
@@ -44,7 +48,7 @@ def read_yaml_documents(name: str) -> list[Any]:
 
 def catalog_names(folder: str) -> list[str]:
     """The file names in a folder of the catalog package (e.g. `engines`)."""
-    return sorted(entry.name for entry in resources.files("aimc.catalog").joinpath(folder).iterdir())
+    return sorted(os.listdir(CATALOG_DIR / folder))
 
 
 def read_json(name: str) -> Any:
@@ -60,8 +64,7 @@ def data_text(folder: str, name: str) -> str:
 
 def data_dir(name: str) -> Path:
     """Folder of shipped data (`recipes` or `schemas`): inside the wheel, else at the top of a source checkout."""
-    package = Path(str(resources.files("aimc")))
-    packaged = package / "_data" / name
+    packaged = PACKAGE_DIR / "_data" / name
     if packaged.is_dir():
         return packaged
-    return package.parent / name
+    return PACKAGE_DIR.parent / name

@@ -17,13 +17,12 @@ type, choices or aliases changed is replaced as a whole); edits are in ascending
 
 from __future__ import annotations
 
-import difflib
 import json
+import os
 from functools import cache
-from importlib import resources
 from itertools import pairwise
 
-from aimc.catalog.files import read_json
+from aimc.catalog.files import CATALOG_DIR, read_json
 from aimc.catalog.runtime import version_key
 from aimc.digest import sha256_hex
 from aimc.memo import catalog_cache
@@ -36,9 +35,9 @@ def stored_names() -> frozenset[tuple[str, ...]]:
     """(folder, engine, version) of every stored flag-set file: the names `document` may be asked for."""
     out = set()
     for folder in ("engines", "bench"):
-        for entry in resources.files("aimc.catalog").joinpath(folder).iterdir():
-            if entry.name.endswith(".json"):
-                engine, _, version = entry.name[:-len(".json")].partition("-")
+        for name in os.listdir(CATALOG_DIR / folder):
+            if name.endswith(".json"):
+                engine, _, version = name[:-len(".json")].partition("-")
                 out.add((folder, engine, version))
     return frozenset(out)
 
@@ -72,7 +71,9 @@ def apply_edits(flags: list, edits: list) -> list:
 
 def edits_between(base_flags: list, flags: list) -> list:
     """The fewest `[i, j, replacement]` edits (by difflib's matching of whole flags) turning `base_flags` into
-    `flags`."""
+    `flags`. Only tools/refresh_engine.py writes edits, so a build does not import difflib."""
+    import difflib
+
     def keys(items):
         return [json.dumps(item, sort_keys=True) for item in items]
 

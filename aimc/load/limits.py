@@ -22,7 +22,7 @@ MAX_OUTPUT_BYTES = 512 * 1024 * 1024
 
 # The one bounded reader: every file aimc opens is read by `read_file` (or `read_or_fail`), as one of these kinds,
 # at most its size (the README's limits table lists them). Package data (schemas, built-in catalogs) is aimc's own,
-# read with importlib.resources, and is not input.
+# read from the package's folder (catalog/files.py), and is not input.
 KINDS = {
     # kind: (at most this many bytes, what the message calls such files)
     "input": (MAX_INPUT_BYTES, "input files (and stdin)"),
