@@ -26,6 +26,7 @@ def test_wheel_ships_recipes_and_schemas_and_builds_the_example(tmp_path):
     assert "aimc/catalog/hardware.yaml" in names
     assert "aimc/reports/templates/diff.md.j2" in names  # aimc diff --format markdown
     assert "aimc/k8s/model_shapes.json" in names  # aimc validate's table of the kubernetes package's models
+    assert "aimc/catalog/preparsed.json" in names  # the built-in catalog parsed ahead of time
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     work = tmp_path / "elsewhere"
@@ -39,5 +40,9 @@ def test_wheel_ships_recipes_and_schemas_and_builds_the_example(tmp_path):
                             capture_output=True, text=True)
     readme = site / "aimc" / "_data" / "recipes" / "README.md"
     assert readme.is_file() and str(readme) in helped.stdout, helped.stdout
+    served = subprocess.run([sys.executable, "-c", "from aimc.catalog import preparsed; from aimc.validate import "
+                             "recipes; print(all(preparsed.recipe_documents(f) for f in recipes._builtin_files()))"],
+                            cwd=work, env={"PYTHONPATH": str(site)}, capture_output=True, text=True)
+    assert served.stdout == "True\n", served.stderr  # the wheel's recipes (under _data/) match their entries
     assert str(site) in subprocess.run([sys.executable, "-c", "import aimc; print(aimc.__file__)"], cwd=work,
                                        env={"PYTHONPATH": str(site)}, capture_output=True, text=True).stdout

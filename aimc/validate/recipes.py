@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import PurePosixPath
 
+from aimc.catalog import preparsed
 from aimc.catalog.files import data_dir
 from aimc.errors import Collector
 from aimc.load.documents import Document, SourceFile, discover, load_file
@@ -122,8 +123,10 @@ def _builtin_recipes(path: str) -> tuple[Recipe, ...]:
     and compiling the recipe schema cost every run."""
     source_file = next(f for f in _builtin_files() if f.path == path)
     collector = Collector()
-    recipes = [parse_recipe(doc, collector, builtin=True) for doc in load_file(source_file, collector)
-               if doc.kind in ("recipe", "profile")]
+    documents = preparsed.recipe_documents(source_file)  # the YAML parsed ahead of time, if made from this text
+    if documents is None:
+        documents = load_file(source_file, collector)
+    recipes = [parse_recipe(doc, collector, builtin=True) for doc in documents if doc.kind in ("recipe", "profile")]
     _raise_on_errors(collector)
     return tuple(r for r in recipes if r is not None)
 
