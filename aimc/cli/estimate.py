@@ -46,18 +46,53 @@ class _ManyValues(click.Command):
 @click.option("--recipes", "recipe_dir", type=click.Path(), default=None, metavar="DIR",
               help="Repository-local recipes: figures their `benchmarks` recorded for this configuration replace or "
                    "scale the model's (source: measured).")
+@click.option("--prefill-gpus", type=click.IntRange(1, 1024), default=None, metavar="N",
+              help="Also predict a disaggregated layout: GPUs of one prefill replica (with --decode-gpus), compared "
+                   "with the aggregated one on as many GPUs.")
+@click.option("--decode-gpus", type=click.IntRange(1, 1024), default=None, metavar="N",
+              help="GPUs of one decode replica of the disaggregated layout.")
+@click.option("--prefill-replicas", type=click.IntRange(1, 1024), default=1, show_default=True, metavar="N",
+              help="Prefill replicas of the disaggregated layout.")
+@click.option("--decode-replicas", type=click.IntRange(1, 1024), default=1, show_default=True, metavar="N",
+              help="Decode replicas of the disaggregated layout.")
+@click.option("--transfer-gbs", type=click.FloatRange(0.1, 10_000), default=None, metavar="GB/S",
+              help="KV transfer bandwidth per GPU in GB/s (default: 41.4, MoRI-IO over one 400G NIC per GPU).")
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A text table or a JSON list (one object per concurrency).")
 def estimate(model, hardware, precision, engine, gpus, input_tokens, output_tokens, concurrency, max_num_seqs,
-             kv_cache_dtype, facts_file, recipe_dir, output_format):
+             kv_cache_dtype, facts_file, recipe_dir, prefill_gpus, decode_gpus, prefill_replicas, decode_replicas,
+             transfer_gbs, output_format):
     """Predict median TTFT, TPOT and throughput of MODEL on --gpus GPUs per concurrency (the calibrated
     performance model: docs/concepts/performance.md)."""
     from aimc.reports import estimate as report
     from aimc.resolve import estimate_inputs
 
+    roles = _roles(prefill_gpus, decode_gpus, prefill_replicas, decode_replicas, transfer_gbs)
     request = estimate_inputs.Request(model, hardware, precision, engine, gpus, input_tokens, output_tokens,
                                       tuple(sorted(set(concurrency))), max_num_seqs, kv_cache_dtype, facts_file,
-                                      recipe_dir)
+                                      recipe_dir, roles)
+    if roles is not None:
+        compared, header = estimate_inputs.comparison(request)
+        click.echo(report.format_comparison(compared, output_format, header), nl=False)
+        return EXIT_OK
     predictions, header = estimate_inputs.predictions(request)
     click.echo(report.format_predictions(predictions, output_format, header), nl=False)
     return EXIT_OK
+
+
+def _roles(prefill_gpus, decode_gpus, prefill_replicas, decode_replicas, transfer_gbs):
+    """The disaggregated layout the options ask for, or None."""
+    if prefill_gpus is None and decode_gpus is None:
+        for name, value, default in (("--prefill-replicas", prefill_replicas, 1),
+                                     ("--decode-replicas", decode_replicas, 1), ("--transfer-gbs", transfer_gbs, None)):
+            if value != default:
+                raise click.UsageError(f"{name} describes a disaggregated layout: give --prefill-gpus and "
+                                       "--decode-gpus too")
+        return None
+    if prefill_gpus is None or decode_gpus is None:
+        missing = "--decode-gpus" if prefill_gpus is not None else "--prefill-gpus"
+        raise click.UsageError(f"a disaggregated layout needs both --prefill-gpus and --decode-gpus: give {missing}")
+    from aimc.resolve.estimate_disaggregated import TRANSFER_GB_S, Roles
+
+    return Roles(prefill_gpus, decode_gpus, prefill_replicas, decode_replicas,
+                 TRANSFER_GB_S if transfer_gbs is None else transfer_gbs)

@@ -65,6 +65,11 @@ def _kv_bytes_per_token(config: Configuration, context: float) -> float:
     return tokens * per_layer / model.kv_split(config.tp)
 
 
+def prompt_kv_bytes(config: Configuration, tokens: float) -> float:
+    """The KV cache one GPU holds for a prompt of `tokens` (what a prefill rank hands to decode)."""
+    return _kv_bytes_per_token(config, tokens)
+
+
 def _width(model: ModelFacts) -> int:
     """The hidden width: all-reduced per token, and the attention's query width (heads × head dim) where given."""
     if model.hidden_size:

@@ -3,7 +3,9 @@
 JSON: a list, one object per concurrency, with the medians a load generator reports for a fixed-length workload:
 `ttftSeconds` (time to first token), `tpotSeconds` (time per output token after the first), `outputTokensPerSecond`
 (one replica), `outputTokensPerSecondPerGpu` and `totalTokensPerSecondPerGpu` (prompt + output tokens), and `source`:
-"model" for a prediction, "measured" for a figure a recipe's `benchmarks` recorded for that load.
+"model" for a prediction, "measured" for a figure a recipe's `benchmarks` recorded for that load. With a
+disaggregated layout (--prefill-gpus, --decode-gpus): an object with `aggregated` and `disaggregated`, each giving
+its replicas and GPUs and `predictions`, that list for the whole deployment.
 """
 
 from __future__ import annotations
@@ -34,14 +36,50 @@ def as_json(prediction: Prediction) -> dict:
 def format_predictions(predictions: list[Prediction], output_format: str, header: str) -> str:
     if output_format == "json":
         return json.dumps([as_json(p) for p in predictions], indent=2, allow_nan=False) + "\n"
+    return "\n".join([comment_text(header), *_table(predictions), *_notes(predictions), LEGEND]) + "\n"
+
+
+def format_comparison(compared, output_format: str, header: str) -> str:
+    """The aggregated and the disaggregated layout of resolve/estimate_disaggregated.py, each with its replicas
+    and its predictions (figures of the whole deployment): JSON one object, text two tables."""
+    together, apart = list(compared.aggregated), list(compared.disaggregated)
+    layout, per_replica = compared.layout, together[0].gpus // compared.aggregated_replicas
+    if output_format == "json":
+        document = {
+            "aggregated": {"replicas": compared.aggregated_replicas, "gpusPerReplica": per_replica,
+                           "predictions": [as_json(p) for p in together]},
+            "disaggregated": {"prefill": {"replicas": layout.prefill_replicas, "gpusPerReplica": layout.prefill.gpus},
+                              "decode": {"replicas": layout.decode_replicas, "gpusPerReplica": layout.decode.gpus},
+                              "transferGBPerSecondPerGpu": layout.transfer_gb_s,
+                              "predictions": [as_json(p) for p in apart]}}
+        return json.dumps(document, indent=2, allow_nan=False) + "\n"
+    return "\n".join([
+        comment_text(header),
+        comment_text(f"aggregated: {compared.aggregated_replicas} replica(s) of {per_replica} GPUs, the "
+                     "concurrency spread over them"),
+        *_table(together), *_notes(together),
+        comment_text(f"disaggregated: {layout.prefill_replicas} prefill replica(s) of {layout.prefill.gpus} GPUs, "
+                     f"{layout.decode_replicas} decode replica(s) of {layout.decode.gpus} GPUs "
+                     f"({layout.gpus} GPUs); 'running' counts decoding requests"),
+        *_table(apart),
+        LEGEND, DISAGGREGATED_LEGEND]) + "\n"
+
+
+LEGEND = ("Medians of a fixed-length workload: TTFT time to first token, TPOT time per output token after the "
+          "first; 'running' is how many requests the engine runs at once.")
+DISAGGREGATED_LEGEND = ("Disaggregated figures are the performance model's extension (docs/concepts/performance.md): "
+                        "not calibrated on measured disaggregated runs.")
+
+
+def _notes(predictions: list[Prediction]) -> list[str]:
+    return [comment_text(p.note) for p in predictions if p.note]
+
+
+def _table(predictions: list[Prediction]) -> list[str]:
     table = [list(HEADERS)] + [[str(p.concurrency), str(p.batch), f"{p.ttft_s:.3f}", f"{p.tpot_s * 1000:.1f}",
                                 f"{p.requests_per_s:.2f}", f"{p.output_tokens_per_s:.0f}",
                                 f"{p.output_tokens_per_s_per_gpu:.0f}", f"{p.total_tokens_per_s_per_gpu:.0f}",
                                 p.source] for p in predictions]
     widths = [max(len(row[i]) for row in table) for i in range(len(HEADERS))]
-    lines = ["  ".join(cell.rjust(widths[i]) if i < len(HEADERS) - 1 else cell for i, cell in enumerate(row)).rstrip()
-             for row in table]
-    notes = [p.note for p in predictions if p.note]
-    legend = ("Medians of a fixed-length workload: TTFT time to first token, TPOT time per output token after the "
-              "first; 'running' is how many requests the engine runs at once.")
-    return "\n".join([comment_text(header), *lines, *map(comment_text, notes), legend]) + "\n"
+    return ["  ".join(cell.rjust(widths[i]) if i < len(HEADERS) - 1 else cell for i, cell in enumerate(row)).rstrip()
+            for row in table]

@@ -3,6 +3,8 @@ option (a model without facts, a GPU without peaks, a configuration that does no
 
 from __future__ import annotations
 
+from typing import Any
+
 from aimc.catalog import model_facts as facts_mod
 from aimc.errors import Collector, Diagnostic, UserError, quote
 from aimc.model.facts import ModelCatalog
@@ -32,6 +34,7 @@ class Request(Record):
     kv_cache_dtype: str | None = None
     facts_file: str | None = None
     recipe_dir: str | None = None  # repository-local recipes, whose `benchmarks` are measured evidence
+    roles: Any = None  # estimate_disaggregated.Roles: also predict the disaggregated layout
 
 
 def _fail(option: str, message: str) -> UserError:
@@ -76,8 +79,15 @@ def _measured(request: Request, model_ids: tuple[str, ...], precision: str) -> t
     return ()
 
 
-def predictions(request: Request) -> tuple[list[Prediction], str]:
-    """One prediction per concurrency, and the header line that says what was predicted."""
+class Setup(Record):
+    facts: Any  # ModelFacts
+    gpu: Any  # the hardware catalog's GPU
+    precision: str
+    settings: Settings
+    config: Any  # the aggregated replica's Configuration
+
+
+def _setup(request: Request) -> Setup:
     facts = _models(request.facts_file).lookup(request.model)
     if facts is None:
         raise _fail("MODEL", f"no facts for model {quote(request.model)}: pass --model-facts FILE (an AIMModel "
@@ -97,6 +107,13 @@ def predictions(request: Request) -> tuple[list[Prediction], str]:
     if isinstance(config, Unpredictable):
         raise _fail("--gpus" if "tensor parallelism" in config.reason or "fit" in config.reason else "--hardware",
                     f"{facts.id} in {precision} on {request.gpus} x {gpu.name} ({request.engine}): {config.reason}")
+    return Setup(facts, gpu, precision, settings, config)
+
+
+def predictions(request: Request) -> tuple[list[Prediction], str]:
+    """One prediction per concurrency, and the header line that says what was predicted."""
+    setup = _setup(request)
+    facts, gpu, precision, config = setup.facts, setup.gpu, setup.precision, setup.config
     calibration = shipped()
     measured = _measured(request, (request.model, facts.id, *facts.aliases), precision)
     out = [evidence.predict_with(config, Workload(request.input_tokens, request.output_tokens, c), calibration,
@@ -105,3 +122,21 @@ def predictions(request: Request) -> tuple[list[Prediction], str]:
               f"{request.input_tokens} input / {request.output_tokens} output tokens; "
               f"KV cache holds {config.kv_capacity_tokens or 0} tokens")
     return out, header
+
+
+def comparison(request: Request):
+    """The disaggregated layout of `request.roles` and the aggregated one on as many GPUs, per concurrency."""
+    from aimc.resolve import estimate_disaggregated
+
+    setup = _setup(request)
+    compared = estimate_disaggregated.compare(
+        setup.facts, setup.gpu.name, setup.gpu.memory_gib, setup.precision, request.engine, request.gpus,
+        setup.config, setup.settings, request.roles, request.input_tokens, request.output_tokens,
+        request.concurrency)
+    layout = compared.layout
+    header = (f"{setup.facts.id} in {setup.precision} on {setup.gpu.name}, {request.engine}; "
+              f"{request.input_tokens} input / {request.output_tokens} output tokens; aggregated: "
+              f"{compared.aggregated_replicas} x {request.gpus} GPUs; disaggregated: {layout.prefill_replicas} "
+              f"prefill x {layout.prefill.gpus} + {layout.decode_replicas} decode x {layout.decode.gpus} GPUs, KV "
+              f"transfer at {layout.transfer_gb_s:g} GB/s per GPU")
+    return compared, header
