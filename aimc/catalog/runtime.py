@@ -28,6 +28,9 @@ class ImageFacts(Record):
     environment: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # arch -> ((name, value), ...)
     rocm: str = ""  # the ROCm release the image is built on
     source: str = ""  # where the facts above are written
+    # The KV transfer backends of disaggregated serving the image ships, its default first (resolve/disaggregation.py)
+    transfer_backends: tuple[str, ...] = ()
+    transfer_source: str = ""  # where that is written
 
     def env_for(self, arch: str | None) -> tuple[tuple[str, str], ...]:
         return dict(self.environment).get(arch, ()) if arch is not None else ()
@@ -114,6 +117,8 @@ def runtime() -> Runtime:
         environment=tuple((arch, tuple((k, str(v)) for k, v in env.items()))
                           for arch, env in sorted((raw.get("environment") or {}).items())),
         rocm=str(raw.get("rocm", "")), source=str(raw.get("source", "")),
+        transfer_backends=tuple((raw.get("transfer") or {}).get("backends") or ()),
+        transfer_source=str((raw.get("transfer") or {}).get("source", "")),
     ) for raw in data["images"])
     defaults = tuple(((engine, arch), image) for engine, per_arch in data["defaults"].items()
                      for arch, image in per_arch.items())

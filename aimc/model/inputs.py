@@ -10,10 +10,12 @@ from typing import Any
 
 from aimc.model.adapters import Adapter
 from aimc.model.benchmark import BenchmarkInputs
+from aimc.model.disaggregation import Disaggregation
 from aimc.model.facts import ModelCatalog
 from aimc.model.origin import Origin
 from aimc.model.performance import Objective
 from aimc.model.routing import Gateway, Traffic
+from aimc.model.scaling import AutoScaling
 from aimc.records import Record
 
 JsonPath = tuple[str | int, ...]  # a field's path inside its document, for error lines
@@ -23,16 +25,6 @@ YamlPairs = tuple[tuple[str, Any], ...]  # a mapping whose values are kept as wr
 ArgValue = str | tuple[str | None, ...] | bool | None
 ArgPairs = tuple[tuple[str, ArgValue], ...]
 KubeObject = dict[str, Any]  # a Kubernetes sub-object passed through as given (EnvVar, Toleration)
-
-
-class AutoScaling(Record):
-    enabled: bool = False
-    min_replicas: int = 1
-    max_replicas: int = 1
-    provider: str = "hpa"
-    metric_name: str | None = None
-    metric_target: float | None = None
-    scale_down_stabilization_seconds: int | None = None
 
 
 class EngineRequest(Record):
@@ -114,6 +106,7 @@ class Endpoint(Record):
     adapters: tuple[Adapter, ...] = ()  # spec.adapters: LoRA adapters served on the base model (model/adapters.py)
     objective: Objective | None = None  # spec.objective: the workload and latency targets (resolve/objective.py)
     model_source: ModelSource | None = None  # spec.modelSource; None: the inventory's default, else a download
+    disaggregation: Disaggregation | None = None  # spec.disaggregation: prefill and decode apart (model/disaggregation)
 
 
 class Partition(Record):
@@ -130,6 +123,7 @@ class PoolNetwork(Record):
     interfaces: tuple[str, ...] = ()  # network interfaces RCCL/NCCL and Gloo use (NCCL_SOCKET_IFNAME)
     attachments: tuple[str, ...] = ()  # Multus NetworkAttachmentDefinitions the pods join (k8s.v1.cni.cncf.io/networks)
     host_network: bool = False  # the pods use the node's network namespace
+    rdma_devices: tuple[str, ...] = ()  # RDMA devices (e.g. mlx5_0) a disaggregated role's KV transfer uses
 
 
 class NodePool(Record):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from aimc.model.disaggregation import ResolvedDisaggregation
 from aimc.model.inputs import Endpoint, EngineRequest, NodePool, Recipe, RecipeConfig, StrPairs
 from aimc.model.performance import Assessment
 from aimc.records import Record
@@ -258,43 +259,16 @@ class ResolvedEngine(Record):
     group: GroupPlan | None = None  # a multi-node group (rendered as a LeaderWorkerSet); None: one pod per replica
     launch: tuple[str, ...] = ()  # the command that starts the server, as the image's release wants it
     objective: Assessment | None = None  # the selected configuration against spec.objective
+    role: str = ""  # prefill or decode of a disaggregated endpoint; `endpoint` is then the role's view (<name>-<role>)
 
 
 class ResolvedEndpoint(Record):
     endpoint: Endpoint
-    engines: tuple[ResolvedEngine, ...]
+    engines: tuple[ResolvedEngine, ...]  # a disaggregated endpoint: its prefill and decode roles
     namespace: str | None
-
-
-# -- routes (resolve/traffic.py): one per served model and namespace ----------------------------------------------
-
-class Backend(Record):
-    """One engine of one endpoint behind a model's route, with its weight on that route."""
-
-    endpoint: ResolvedEndpoint
-    engine: ResolvedEngine
-    weight: int
-
-
-class ModelRoute(Record):
-    """Everything one HTTPRoute holds: a served model name, its namespace and its weighted backends."""
-
-    name: str  # the HTTPRoute's name, from the model name
-    model: str  # the served model name: the value of the routing header
-    namespace: str | None
-    backends: tuple[Backend, ...]
-
-
-class AdapterRoute(Record):
-    """One HTTPRoute for LoRA adapter names served by the same weighted backends (resolve/adapter_routes.py): each
-    rule matches at most 64 of the names (the HTTPRoute CRD's limit on a rule's matches), a route holds at most 16
-    rules."""
-
-    name: str
-    namespace: str | None
-    rules: tuple[tuple[str, ...], ...]  # the adapter names each rule matches
-    backends: tuple[Backend, ...]
+    disaggregation: ResolvedDisaggregation | None = None  # the transfer and the front door of the roles
 
     @property
-    def adapters(self) -> tuple[str, ...]:
-        return tuple(name for rule in self.rules for name in rule)
+    def served(self) -> tuple[ResolvedEngine, ...]:
+        """One per engine clients reach: a decode role stands for its engine's front door (same name and port)."""
+        return tuple(e for e in self.engines if e.role in ("", "decode"))

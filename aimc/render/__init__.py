@@ -15,6 +15,7 @@ from aimc.render import (
     cache,
     claims,
     deployment,
+    disaggregation,
     disruption,
     download,
     leaderworkerset,
@@ -51,6 +52,10 @@ def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = No
     """Every object of one endpoint except the shared model-cache claims (see `render_all`). `models`: the build's
     facts.ModelCatalog, which sizes the startup budget and cache claims (default: the built-in facts)."""
     origin = resolved.endpoint.origin
+    line = origin.line_of("metadata", "name")  # once: every object of the endpoint points at its name
+    if resolved.disaggregation is not None:  # prefill and decode apart, the router in front
+        return [Rendered(obj, origin.source, origin.file, line)
+                for obj in disaggregation.render(resolved, inventory, models)]
     objects = []
     for engine in resolved.engines:
         workload = leaderworkerset if engine.group is not None else deployment  # a group: whole nodes
@@ -60,7 +65,6 @@ def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = No
         objects.extend(disruption.render(resolved, engine))
     objects.extend(service.render(resolved))
     objects.extend(monitoring.render(resolved, inventory))
-    line = origin.line_of("metadata", "name")  # once: every object of the endpoint points at its name
     return [Rendered(obj, origin.source, origin.file, line) for obj in objects]
 
 
@@ -83,8 +87,9 @@ def check(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
     """Problems only visible once endpoints are resolved against the inventory (errors and warnings)."""
     problems: list[Diagnostic] = []
     for resolved in endpoints:
-        problems.extend(autoscaling.check(resolved, inventory))
-        problems.extend(sizing.resource_problems(resolved, inventory))
+        for view in disaggregation.views(resolved):  # a disaggregated endpoint's roles scale and size apart
+            problems.extend(autoscaling.check(view, inventory))
+            problems.extend(sizing.resource_problems(view, inventory))
     problems.extend(cache.sharing_warnings(endpoints, inventory))
     problems.extend(adapter_fetch.problems(endpoints, inventory))
     problems.extend(group_checks.warnings(endpoints, inventory))

@@ -43,7 +43,7 @@ def post_sync(endpoints, benchmarks: BenchmarkInputs | None, inventory: Inventor
         if wanted is None:
             continue
         line = endpoint.origin.line_of("spec", "benchmark")
-        for engine in resolved.engines:
+        for engine in resolved.served:  # through the Service: a disaggregated endpoint is benchmarked once
             job = render(resolved, engine, wanted.scenario, inventory, wanted.results_claim, post_sync=True)
             out.append(Rendered(job, endpoint.origin.source, endpoint.origin.file, line))
     return out
@@ -78,7 +78,7 @@ def jobs(endpoints, benchmarks: BenchmarkInputs | None, inventory: Inventory | N
         use = chosen or (wanted.scenario if wanted else catalog.find(catalog.DEFAULT_SCENARIO, local))
         assert use is not None  # the default scenario is built in
         claim = results_claim or (wanted.results_claim if wanted else None)
-        for engine in resolved.engines:
+        for engine in resolved.served:
             out.append(Rendered(render(resolved, engine, use, inventory, claim), endpoint.origin.source,
                                 endpoint.origin.file, endpoint.origin.line_of("metadata", "name")))
     return out

@@ -5,7 +5,7 @@ extension, else their Services)."""
 
 from __future__ import annotations
 
-from aimc.model.plan import AdapterRoute
+from aimc.model.routes import AdapterRoute
 from aimc.model.routing import Gateway
 from aimc.render import labels as L
 from aimc.render import routes_http, routes_provider

@@ -8,7 +8,7 @@ between the model's engines by weight: InferencePools with the inference extensi
 
 from __future__ import annotations
 
-from aimc.model.plan import Backend, ModelRoute
+from aimc.model.routes import Backend, ModelRoute
 from aimc.model.routing import Gateway
 from aimc.render import labels as L
 from aimc.render import routes_bbr, routes_pool, routes_provider

@@ -18,7 +18,7 @@ def render(endpoints, inventory: Inventory | None) -> list[tuple[dict, Origin]]:
     out = []
     if gateway.inference_extension:
         for resolved in endpoints:
-            for engine in resolved.engines:
+            for engine in resolved.served:  # a disaggregated endpoint: its router's pods
                 objects = routes_pool.render(resolved, engine, gateway)
                 objects += routes_provider.pool_objects(resolved, engine, gateway)
                 out += [(obj, resolved.endpoint.origin) for obj in objects]

@@ -9,6 +9,7 @@ from aimc.errors import Collector
 from aimc.load.documents import SourceFile
 from aimc.model.performance import Assessment
 from aimc.model.plan import Selection, TraceEntry, Verdict
+from aimc.reports import disaggregation_lines
 from aimc.resolve import candidates as select
 
 
@@ -53,17 +54,18 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
     if inputs.inventory is None:
         return "aimc: no ClusterInventory found among the inputs; pass --inventory FILE\n", False, False
     resolution = pipeline.resolve_inputs(inputs, collector, options, explain_hint=False)
-    resolved = {(r.endpoint.name, e.engine): e for r in resolution.endpoints for e in r.engines}
-    endpoints_by_name = {r.endpoint.name: r for r in resolution.endpoints}
-    owners = {(r.endpoint.name, e.engine): r for r in resolution.endpoints for e in r.engines}
+    # Keyed on the engine's own endpoint: a disaggregated role's is its view `<name>-<role>` (its selection's).
+    resolved = {(e.endpoint.name, e.engine): e for r in resolution.endpoints for e in r.engines}
+    owners = {(e.endpoint.name, e.engine): r for r in resolution.endpoints for e in r.engines}
     lines: list[str] = []
     ok = True
     for selection in resolution.selections:
         endpoint = selection.endpoint
-        if names and endpoint.name not in names:
+        if names and endpoint.name not in names and disaggregation_lines.owner_name(selection) not in names:
             continue
         lines.append(f"endpoint {endpoint.name} ({endpoint.origin.file}:{endpoint.origin.line}), "
                      f"engine {selection.engine}")
+        lines.extend(f"  {line}" for line in disaggregation_lines.role_lines(selection))
         lines.append(f"  asks for: {select.describe_request(endpoint, selection.request)}")
         if endpoint.objective is not None:
             lines.append(f"  objective: {endpoint.objective.describe()} (spec.objective; medians predicted by the "
@@ -96,15 +98,16 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
             for note in engine.notes:
                 lines.append(f"  note: {note}")
             lines.append(f"  engine flags checked against: {engine.flag_set}")
-            lines.extend(f"  {line}" for line in _adapter_lines(endpoints_by_name[endpoint.name], engine, inputs,
-                                                                resolution.endpoints))
+            lines.extend(f"  {line}" for line in _adapter_lines(owner, engine, inputs, resolution.endpoints))
             lines.extend(f"  dropped: {flag}" for flag in engine.dropped)
             lines.extend(f"  {line}" for line in _measured(engine))
+            lines.extend(f"  {line}" for line in disaggregation_lines.joined_lines(owner, engine))
         else:
             ok = False
             lines.append("  RESULT: no configuration (see the errors below)")
         lines.append("")
-    found = any(s.endpoint.name in names for s in resolution.selections)
+    found = any(s.endpoint.name in names or disaggregation_lines.owner_name(s) in names
+                for s in resolution.selections)
     if names and not found:
         known = sorted({e.name for e in inputs.endpoints})
         lines.append(f"aimc: no endpoint named {', '.join(sorted(names))}; endpoints: {', '.join(known)}")

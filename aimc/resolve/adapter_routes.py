@@ -15,7 +15,8 @@ from collections import defaultdict
 
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory
-from aimc.model.plan import AdapterRoute, ResolvedEndpoint
+from aimc.model.plan import ResolvedEndpoint
+from aimc.model.routes import AdapterRoute
 from aimc.records import replace
 from aimc.resolve import traffic
 

@@ -58,28 +58,32 @@ INVERTED_OVERRIDES = {("enablePrefixCaching", "sglang")}
 
 def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = (),
                custom_args: YamlPairs = (), engine_custom_args: YamlPairs = (),
-               version: str | None = None, adapter_args: tuple = ()) -> MergedArgs:
+               version: str | None = None, adapter_args: tuple = (), role_args: tuple = ()) -> MergedArgs:
     """Merge a configuration's args (pairs or a mapping) with an endpoint's overrides and customArgs, then the
     customArgs of its `servingEngines` entry (which win over the endpoint's), with the flag names of the engine's
     flag-set `version` (default: the pinned one): how `false` is spelt differs (`--no-enable-x`, `--disable-x`).
     `adapter_args`: the flags of spec.adapters (resolve/lora_flags.py), after the recipe's; customArgs may change
-    their sizes, not the flags that list the adapters."""
+    their sizes, not the flags that list the adapters. `role_args`: the flags of a disaggregated role
+    (resolve/disaggregation_args.py), which customArgs may not change."""
     # The memo's key names the version itself and every argument by position: the fit (which asks for the pinned
     # version by default) and the command line (which names the image's) then share one merge per configuration.
     return _merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args,
-                       flag_set(engine, version).version, adapter_args)
+                       flag_set(engine, version).version, adapter_args, role_args)
 
 
 # Memoised for the compile: thousands of endpoints share a few configurations and usually the same overrides. Measured
 # at 1,000 endpoints (bench/generate.py): 2,242 merges, 783 distinct; the memo saves ~105-200 ms, its keys ~12 ms.
 @per_compile(limit=8192)
 def _merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs, custom_args: YamlPairs,
-                engine_custom_args: YamlPairs, version: str, adapter_args: tuple) -> MergedArgs:
+                engine_custom_args: YamlPairs, version: str, adapter_args: tuple, role_args: tuple) -> MergedArgs:
     merge = _Merge(flag_set(engine, version), gpu_count, _recipe_stage(engine, recipe_args, gpu_count, version))
     for flag, value in adapter_args:
         merge.put(flag, value, ArgSource.ADAPTERS, flag)
         if flag in ADAPTER_OWNED:
             merge.adapter_owned.add(flag)
+    for flag, value in role_args:
+        merge.put(flag, value, ArgSource.DISAGGREGATION, flag)
+        merge.role_owned.add(merge.family(flag))
     for name, raw in sorted_pairs(overrides):
         merge.override(name, raw)
     for layer in (custom_args, engine_custom_args):
@@ -149,6 +153,7 @@ class _Merge:
         self.problems: list[ArgProblem] = list(start.problems) if start else []
         self.notes: list[str] = list(start.notes) if start else []
         self.adapter_owned: set[str] = set()  # flags spec.adapters wrote that customArgs may not change
+        self.role_owned: set[str] = set()  # flags of a disaggregated role, which customArgs may not change
         # Each flag's family, looked up in the flag set once per merge (`put`, `remove` and `position` ask again).
         # Keyed on flag strings; lives as long as this merge.
         self._families: dict[str, str] = dict(start.families) if start else {}
@@ -249,6 +254,10 @@ class _Merge:
         if self.family(flag) in self.adapter_owned:
             self.report(ArgSource.CUSTOM_ARGS, raw_flag, f"{flag} cannot be set in customArgs of an endpoint with "
                         "spec.adapters: aimc writes it from spec.adapters; change the adapters there")
+            return
+        if self.family(flag) in self.role_owned:
+            self.report(ArgSource.CUSTOM_ARGS, raw_flag, f"{flag} cannot be set in customArgs of a disaggregated "
+                        "endpoint: aimc writes it for each role from spec.disaggregation; change it there")
             return
         if flag in self.owned:
             instead = self.owned[flag]

@@ -18,6 +18,7 @@ class ArgSource(Enum):
     OVERRIDE = "override"  # key: the aimFrameworkOverrides name
     CUSTOM_ARGS = "customArgs"  # key: the flag as written in customArgs
     ADAPTERS = "adapters"  # key: the flag, written by aimc from spec.adapters (resolve/lora_flags.py)
+    DISAGGREGATION = "disaggregation"  # key: the flag, written by aimc for a role (resolve/disaggregation_args.py)
 
 
 class MergedArg(Record):

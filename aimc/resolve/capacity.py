@@ -93,17 +93,22 @@ def plan(endpoints: tuple[ResolvedEndpoint, ...], inventory: Inventory) -> tuple
 
 
 def demand(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> Demand:
-    scaling = resolved.endpoint.autoscaling
+    # The engine's own endpoint: a disaggregated role's view scales on its own (and is counted as engine/role).
+    scaling = engine.endpoint.autoscaling
     low, high = (scaling.min_replicas, scaling.max_replicas) if scaling.enabled else (engine.replicas, engine.replicas)
     origin = resolved.endpoint.origin
     pinned = resolved.endpoint.node_pool is not None
     if engine.group is not None:  # groups of whole nodes, surging whole groups
-        return Demand(resolved.endpoint.name, resolved.namespace, engine.engine, engine.pool.name,
+        return Demand(resolved.endpoint.name, resolved.namespace, _engine_label(engine), engine.pool.name,
                       engine.group.gpus_per_node, low, high, engine.rollout.max_surge, f"{origin.file}:{origin.line}",
                       engine.group.nodes, pinned)
     # The surge the Deployment is rendered with: render reads the same plan value.
-    return Demand(resolved.endpoint.name, resolved.namespace, engine.engine, engine.pool.name, engine.gpu_count,
+    return Demand(resolved.endpoint.name, resolved.namespace, _engine_label(engine), engine.pool.name, engine.gpu_count,
                   low, high, engine.rollout.max_surge, f"{origin.file}:{origin.line}", pinned=pinned)
+
+
+def _engine_label(engine: ResolvedEngine) -> str:
+    return f"{engine.engine}/{engine.role}" if engine.role else engine.engine
 
 
 def overcommit_diagnostics(plans: tuple[PoolPlan, ...], allow: bool) -> list[Diagnostic]:

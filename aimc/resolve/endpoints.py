@@ -17,6 +17,7 @@ from aimc.records import Record, replace
 from aimc.resolve import candidates as select
 from aimc.resolve import (
     checkpoint,
+    disaggregation,
     engine_args,
     env_checks,
     group_args,
@@ -34,6 +35,7 @@ from aimc.resolve import (
     selection_errors,
 )
 from aimc.resolve.arg_merge import ArgSource
+from aimc.resolve.disaggregation import RoleArgs
 
 DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 MAX_NAME = 63
@@ -51,12 +53,19 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
     """Resolve every endpoint. `checks` are extra candidate filters from other modules, given the endpoint and the
     engine request first (see `candidates.select`). `explain_hint` False: errors do not advise `aimc explain`
     (they are shown inside it)."""
-    resolved, selections = [], []
+    resolved: list[ResolvedEndpoint] = []
+    selections: list[Selection] = []
     inventory = inputs.inventory
     if inventory is None:  # nowhere to place an endpoint: the pipeline reports that before it resolves
         assert not inputs.endpoints, "endpoints without an inventory reached resolve"
         return Resolution((), (), tuple(collector.warnings))
     screen = select.Screen(inputs.catalog, inventory)  # one memo of the built-in filters for every endpoint
+
+    def one_engine(view: Endpoint, request: EngineRequest, extra_checks: tuple = (),
+                   role: RoleArgs | None = None) -> ResolvedEngine | None:
+        return _select_and_resolve(view, request, inputs, checks + extra_checks, screen, collector, selections,
+                                   explain_hint, role)
+
     for endpoint in inputs.endpoints:
         _check_names(endpoint, collector)
         precision_errors = precision.endpoint_problems(endpoint)
@@ -67,35 +76,47 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
         if pool_problem is not None:
             collector.add(pool_problem)
             continue
-        engines = []
-        for request in endpoint.engines:
-            filters = tuple(partial(check, endpoint, request) for check in (precision.precision_check, *checks))
-            selection = select.select(endpoint, request, inputs.catalog, inventory, filters, screen)
-            if endpoint.objective is not None:  # re-ranked by the prediction against spec.objective
-                outcome = objective.apply(selection, endpoint, request, inputs.models,
-                                          inputs.benchmarks.scenarios if inputs.benchmarks else ())
-                collector.extend(outcome.diagnostics)
-                selection = outcome.selection
-                if outcome.failed:
-                    selections.append(selection)
-                    continue
-            selections.append(selection)
-            if selection.chosen is None:
-                error = selection_errors.no_candidate_error(selection, inputs.catalog, inventory, explain_hint)
-                if endpoint.node_pool and inventory is not None:
-                    unpinned = select.select(replace(endpoint, node_pool=None), request, inputs.catalog, inventory,
-                                             filters, screen)
-                    error = pinned_pool.unserved(error, endpoint, inventory, unpinned)
-                collector.add(error)
-                continue
-            engine = _resolve_engine(endpoint, request, selection, inputs, collector)
-            if engine is not None:
-                engines.append(engine)
+        if endpoint.disaggregation is not None:
+            outcome = disaggregation.resolve(endpoint, inventory, one_engine, collector)
+            if outcome is not None:
+                namespace = endpoint.namespace or inventory.default_namespace or default_namespace
+                resolved.append(ResolvedEndpoint(endpoint, outcome.roles, namespace, outcome.plan))
+            continue
+        engines = [engine for engine in (one_engine(endpoint, request) for request in endpoint.engines) if engine]
         if len(engines) == len(endpoint.engines):
             endpoint, engines = _objective_replicas(endpoint, engines)
             namespace = endpoint.namespace or (inventory.default_namespace if inventory else None) or default_namespace
             resolved.append(ResolvedEndpoint(endpoint, tuple(engines), namespace))
     return Resolution(tuple(resolved), tuple(selections), tuple(collector.warnings))
+
+
+def _select_and_resolve(endpoint: Endpoint, request: EngineRequest, inputs: Inputs, checks: tuple, screen,
+                        collector: Collector, selections: list[Selection], explain_hint: bool,
+                        role: RoleArgs | None = None) -> ResolvedEngine | None:
+    """Select a configuration for one engine request of an endpoint (or of a disaggregated role's view), then build
+    its command line, image and placement; None with the errors collected."""
+    inventory = inputs.inventory
+    assert inventory is not None
+    filters = tuple(partial(check, endpoint, request) for check in (precision.precision_check, *checks))
+    selection = select.select(endpoint, request, inputs.catalog, inventory, filters, screen)
+    if endpoint.objective is not None:  # re-ranked by the prediction against spec.objective
+        outcome = objective.apply(selection, endpoint, request, inputs.models,
+                                  inputs.benchmarks.scenarios if inputs.benchmarks else ())
+        collector.extend(outcome.diagnostics)
+        selection = outcome.selection
+        if outcome.failed:
+            selections.append(selection)
+            return None
+    selections.append(selection)
+    if selection.chosen is None:
+        error = selection_errors.no_candidate_error(selection, inputs.catalog, inventory, explain_hint)
+        if endpoint.node_pool and inventory is not None:
+            unpinned = select.select(replace(endpoint, node_pool=None), request, inputs.catalog, inventory,
+                                     filters, screen)
+            error = pinned_pool.unserved(error, endpoint, inventory, unpinned)
+        collector.add(error)
+        return None
+    return _resolve_engine(endpoint, request, selection, inputs, collector, role)
 
 
 def _objective_replicas(endpoint: Endpoint, engines: list[ResolvedEngine]) -> tuple[Endpoint, list[ResolvedEngine]]:
@@ -129,7 +150,7 @@ def _check_names(endpoint: Endpoint, collector: Collector) -> None:
 
 
 def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selection, inputs: Inputs,
-                    collector: Collector) -> ResolvedEngine | None:
+                    collector: Collector, role: RoleArgs | None = None) -> ResolvedEngine | None:
     inventory = inputs.inventory
     assert inventory is not None  # resolve() returns before any engine without an inventory
     chosen = selection.chosen
@@ -147,6 +168,9 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         if source is ArgSource.ADAPTERS:
             path = ("spec", "adapters")
             return origin.file, origin.line_of(*path), format_path(path)
+        if source is ArgSource.DISAGGREGATION:
+            path = ("spec", "disaggregation")
+            return origin.file, origin.line_of(*path), format_path(path)
         if request.custom_args and any(f == flag for f, _ in request.custom_args):
             path = (*request.path, "customArgs", flag)
         else:
@@ -156,6 +180,10 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
     image, image_diagnostics = images.choose(endpoint, request, pool, inventory)
     collector.extend(image_diagnostics)
     if image is None:
+        return None
+    role_args, role_problems = role.args_for(image, pool) if role is not None else ((), ())
+    collector.extend(role_problems)
+    if any(problem.severity == "error" for problem in role_problems):
         return None
     huggingface_id = recipe.huggingface_id or endpoint.model
     group = groups.plan_for(recipe, config, pool) if groups.is_group(pool, config.gpu_count) else None
@@ -171,7 +199,8 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         request.engine, groups.without_pp(config) if group else config.args, tp,
         loaded, endpoint.model, endpoint.overrides, endpoint.custom_args, where, request.custom_args,
         image.flag_set_version, None if group else config.gpu_count,
-        lora_flags.adapter_args(request.engine, endpoint.adapters, image.flag_set_version), group.nodes if group else 1)
+        lora_flags.adapter_args(request.engine, endpoint.adapters, image.flag_set_version), group.nodes if group else 1,
+        role_args)
     if endpoint.adapters:
         final = dict(command.checked)
         model = inputs.models.lookup(endpoint.model, recipe.huggingface_id, recipe.model_id)
@@ -215,4 +244,5 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         group=group,
         launch=engine_args.launch_command(request.engine, image.flag_set_version),
         objective=selection.trace[0].objective,
+        role=role.role if role is not None else "",
     )

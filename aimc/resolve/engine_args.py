@@ -58,12 +58,13 @@ class EngineCommand(Record):
 def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str, served_name: str,
                   overrides: YamlPairs, custom_args: YamlPairs, where: Where,
                   engine_custom_args: YamlPairs = (), version: str | None = None,
-                  pod_gpus: int | None = None, adapter_args: tuple = (), nodes: int = 1) -> EngineCommand:
+                  pod_gpus: int | None = None, adapter_args: tuple = (), nodes: int = 1,
+                  role_args: tuple = ()) -> EngineCommand:
     """The final argument list of one engine: merge (see `arg_merge.merge_args`), then check against the flag set
     of `version` (default: the pinned one). `pod_gpus`: the GPUs of a pod that runs alone (None: a group member);
-    `nodes`: how many nodes one replica spans."""
+    `nodes`: how many nodes one replica spans; `role_args`: the flags of a disaggregated role."""
     merged = merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args, version,
-                        adapter_args)
+                        adapter_args, role_args)
     return command_line(merged, gpu_count, huggingface_id, served_name, where, version, pod_gpus, nodes)
 
 

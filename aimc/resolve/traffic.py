@@ -14,7 +14,8 @@ from collections import defaultdict
 from aimc.digest import sha256_hex
 from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory
-from aimc.model.plan import Backend, ModelRoute, ResolvedEndpoint
+from aimc.model.plan import ResolvedEndpoint
+from aimc.model.routes import Backend, ModelRoute
 from aimc.model.routing import DEFAULT_WEIGHT
 
 MAX_BACKENDS = 16  # HTTPRoute: backendRefs of one rule (Gateway API v1.6 CRD)
@@ -49,13 +50,13 @@ def backends(members: list[ResolvedEndpoint]) -> tuple[Backend, ...]:
     of the endpoints' engine-weight sums, so every weight stays a whole number and endpoints with one engine keep
     their weight as written (90 and 10 stay 90 and 10: a weight change in Git is one changed field)."""
     def total(resolved):
-        return sum(resolved.endpoint.traffic.engine_weight(e.engine) for e in resolved.engines)
+        return sum(resolved.endpoint.traffic.engine_weight(e.engine) for e in resolved.served)
 
     scale = math.lcm(*(total(r) for r in members if _weight(r) and total(r))) if members else 1
     out = []
     for resolved in members:
         share = scale // total(resolved) if total(resolved) else 0
-        for engine in resolved.engines:
+        for engine in resolved.served:  # a disaggregated endpoint's router stands for its engine
             weight = _weight(resolved) * resolved.endpoint.traffic.engine_weight(engine.engine) * share
             out.append(Backend(resolved, engine, weight))
     return tuple(out)

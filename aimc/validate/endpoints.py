@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aimc.errors import Collector
 from aimc.load.documents import Document
-from aimc.model.inputs import AutoScaling, Endpoint, EngineRequest
+from aimc.model.inputs import Endpoint, EngineRequest
 from aimc.model.origin import Origin
 from aimc.validate import routing
 from aimc.validate.adapters import parse_adapters
@@ -18,7 +18,9 @@ from aimc.validate.convert import (
     secret_key_ref,
     str_pairs,
 )
+from aimc.validate.disaggregation import parse_disaggregation
 from aimc.validate.objective import parse_objective
+from aimc.validate.scaling import autoscaling
 
 
 def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
@@ -33,9 +35,12 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
     if engines is None:
         ok = False
     # Wrong bounds are reported and kept as written: what the endpoint selects and runs does not depend on them.
-    autoscaling = _autoscaling(spec.get("autoScaling"), spec.get("replicas"), origin, collector)
+    scaling = autoscaling(spec.get("autoScaling"), spec.get("replicas"), origin, collector)
     adapters = parse_adapters(spec, origin, collector)
     objective = parse_objective(spec, origin, collector)
+    disaggregation = parse_disaggregation(spec, origin, collector)
+    if "disaggregation" in spec and disaggregation is None:
+        ok = False
     if not ok or engines is None:
         return None
     return Endpoint(
@@ -52,7 +57,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
         recipe=spec.get("recipe"),
         metric=spec.get("metric"),
         replicas=spec.get("replicas", 1),
-        autoscaling=autoscaling,
+        autoscaling=scaling,
         custom_args=pairs(spec.get("customArgs")),
         overrides=pairs(spec.get("aimFrameworkOverrides")),
         image=image_ref(spec.get("image"), ("spec", "image")),
@@ -68,6 +73,7 @@ def parse_endpoint(doc: Document, collector: Collector) -> Endpoint | None:
         adapters=adapters,
         objective=objective,
         model_source=model_source(spec.get("modelSource"), ("spec", "modelSource"), origin, collector),
+        disaggregation=disaggregation,
     )
 
 
@@ -89,43 +95,6 @@ def _engine_requests(spec: dict, origin: Origin, collector: Collector) -> tuple[
         seen.add(request.engine)
         requests.append(request)
     return tuple(requests)
-
-
-def _autoscaling(raw: dict | None, replicas: int | None, origin: Origin, collector: Collector) -> AutoScaling:
-    """`replicas` is the autoscaler's minimum when `minReplicas` is absent (an HPA of min 1 / max 1 under
-    `replicas: 2` would silently serve half the intended capacity); both given and different is ambiguous."""
-    if not raw:
-        return AutoScaling()
-    enabled = bool(raw.get("enabled", False))
-    minimum = raw.get("minReplicas")
-    if enabled and replicas is not None and minimum is not None and minimum != replicas:
-        collector.error(origin.file, origin.line_of("spec", "autoScaling", "minReplicas"),
-                        "spec.autoScaling.minReplicas",
-                        f"minReplicas ({minimum}) differs from spec.replicas ({replicas}); with autoscaling, "
-                        "spec.replicas is the minimum: remove one of them or make them equal")
-    if minimum is None:
-        minimum = replicas if enabled and replicas is not None else 1
-    maximum = raw.get("maxReplicas", minimum)
-    if minimum > maximum and "minReplicas" in raw:
-        collector.error(origin.file, origin.line_of("spec", "autoScaling", "minReplicas"), "spec.autoScaling",
-                        f"minReplicas ({minimum}) is greater than maxReplicas ({maximum}); minReplicas must be "
-                        "≤ maxReplicas")
-    elif minimum > maximum:
-        collector.error(origin.file, origin.line_of("spec", "autoScaling", "maxReplicas"),
-                        "spec.autoScaling.maxReplicas",
-                        f"maxReplicas ({maximum}) is below the minimum (spec.replicas: {minimum}); maxReplicas must "
-                        f"be ≥ {minimum}")
-    metric = raw.get("metric") or {}
-    target = metric.get("target")
-    return AutoScaling(
-        enabled=enabled,
-        min_replicas=minimum,
-        max_replicas=maximum,
-        provider=raw.get("provider", "hpa"),
-        metric_name=metric.get("name"),
-        metric_target=float(target) if target is not None else None,
-        scale_down_stabilization_seconds=raw.get("scaleDownStabilizationSeconds"),
-    )
 
 
 def check_unique_endpoints(endpoints: list[Endpoint], collector: Collector) -> None:

@@ -116,7 +116,8 @@ def _network(raw: dict | None, index: int, origin, collector: Collector) -> Pool
     if raw is None:
         return None
     network = PoolNetwork(raw.get("rdmaResource"), tuple(raw.get("interfaces") or ()),
-                          tuple(raw.get("attachments") or ()), bool(raw.get("hostNetwork", False)))
+                          tuple(raw.get("attachments") or ()), bool(raw.get("hostNetwork", False)),
+                          tuple(raw.get("rdmaDevices") or ()))
     path, field = ("spec", "nodePools", index, "network"), f"spec.nodePools[{index}].network"
     if network.host_network and network.attachments:
         collector.error(origin.file, origin.line_of(*path, "hostNetwork"), f"{field}.hostNetwork",
