@@ -189,10 +189,12 @@ def error_of(aimc, tmp_path, endpoints: str, **kwargs) -> str:
 
 
 def test_a_transfer_backend_the_image_lacks_is_an_error_at_its_line(aimc, tmp_path):
-    roles = ROLES + "    transfer: nixl\n"
-    err = error_of(aimc, tmp_path, endpoint(roles))
-    assert "endpoints.yaml:10: spec.disaggregation.transfer: image 'lmsysorg/sglang:v0.5.16-rocm720-mi35x'" in err
-    assert "ships mori, mooncake" in err and "not 'nixl'" in err
+    image = "  image: lmsysorg/sglang:v0.5.5.post3-rocm700-mi35x\n"
+    err = error_of(aimc, tmp_path, endpoint(ROLES + "    transfer: nixl\n", extra=image))
+    assert "endpoints.yaml:11: spec.disaggregation.transfer: image 'lmsysorg/sglang:v0.5.5.post3-rocm700-mi35x'" in err
+    assert "ships mooncake (" in err and "not 'nixl'" in err
+    objects = build(aimc, tmp_path, endpoint(ROLES + "    transfer: nixl\n"))  # 0.5.16 ships NIXL
+    assert after(container(objects, "qwen-pd-decode-sglang")["args"], "--disaggregation-transfer-backend") == ["nixl"]
 
 
 def test_an_image_without_catalogued_backends_needs_transfer(aimc, tmp_path):

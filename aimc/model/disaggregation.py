@@ -62,9 +62,13 @@ class FrontDoor(Record):
     image: str
     command: tuple[str, ...]
     args: tuple[str, ...]
-    port: int
+    port: int  # its serving port: the engine's, so routes keep the engine's port
     replicas: int = 1
     why: str = ""  # what it is, for explain
+    watches_pods: bool = True  # it finds the roles' pods through the Kubernetes API (a Role to read pods)
+    # Further ports the endpoint's Service exposes on the front door, (name, port): e.g. where workers register
+    extra_ports: tuple[tuple[str, int], ...] = ()
+    env: tuple[tuple[str, str], ...] = ()  # further environment of its container
 
 
 class ResolvedDisaggregation(Record):

@@ -54,10 +54,13 @@ def render(resolved: ResolvedEndpoint, inventory: Inventory | None, models=None)
         objects.extend(autoscaling.render(view, engine, inventory))
         objects.extend(disruption.render(view, engine))
         objects.extend(monitoring.render(view, inventory))
+    endpoint_service = service.render(resolved)
     if plan.front_door is not None:
         objects.extend(front_door(resolved, plan.front_door))
-    objects.extend(service.render(resolved))
-    return objects
+        for port_name, port in plan.front_door.extra_ports:  # the Service reaches the front door only
+            endpoint_service[0]["spec"]["ports"].append(
+                {"name": port_name, "port": port, "targetPort": port_name, "protocol": "TCP"})
+    return objects + endpoint_service
 
 
 def _annotate_pods(workload: dict, engine: ResolvedEngine, plan: ResolvedDisaggregation) -> None:
@@ -103,14 +106,16 @@ def front_door(resolved: ResolvedEndpoint, door: FrontDoor) -> list[dict]:
     object_labels[L.ENGINE_LABEL] = engine.engine
     pod_labels = L.own_labels(object_labels, resolved.endpoint.labels)
     access = P.rbac(name, namespace, P.labels(resolved.endpoint.labels, COMPONENT, resolved.endpoint.name, name),
-                    [P.read_rule("", "pods")])
+                    [P.read_rule("", "pods")]) if door.watches_pods else []
     container = {
         "name": COMPONENT,
         "image": door.image,
         "command": list(door.command),
         "args": list(door.args),
-        "env": [P.field_env(NAMESPACE_ENV, "metadata.namespace")],
-        "ports": [{"name": "http", "containerPort": door.port, "protocol": "TCP"}],
+        "env": [P.field_env(NAMESPACE_ENV, "metadata.namespace"), *({"name": k, "value": v} for k, v in door.env)],
+        "ports": [{"name": "http", "containerPort": door.port, "protocol": "TCP"},
+                  *({"name": port_name, "containerPort": port, "protocol": "TCP"}
+                    for port_name, port in door.extra_ports)],
         # sgl-router's own probes (sgl-router src/server.rs public routes): /liveness answers while the process
         # runs, /readiness once it has healthy workers to send requests to.
         "livenessProbe": {"httpGet": {"path": "/liveness", "port": "http"}, "periodSeconds": 10,
@@ -130,8 +135,8 @@ def front_door(resolved: ResolvedEndpoint, door: FrontDoor) -> list[dict]:
             "template": {
                 "metadata": {"labels": pod_labels, "annotations": {f"{L.GROUP}/config-checksum": checksum}},
                 "spec": {
-                    "serviceAccountName": name,
-                    "automountServiceAccountToken": True,  # it watches the roles' pods
+                    **({"serviceAccountName": name} if door.watches_pods else {}),
+                    "automountServiceAccountToken": door.watches_pods,  # only to watch the roles' pods
                     "enableServiceLinks": False,
                     "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [container],
