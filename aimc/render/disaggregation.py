@@ -107,6 +107,7 @@ def front_door(resolved: ResolvedEndpoint, door: FrontDoor) -> list[dict]:
     pod_labels = L.own_labels(object_labels, resolved.endpoint.labels)
     access = P.rbac(name, namespace, P.labels(resolved.endpoint.labels, COMPONENT, resolved.endpoint.name, name),
                     [P.read_rule("", "pods")]) if door.watches_pods else []
+    tmp_volume, tmp_mount = P.tmp_volume()
     container = {
         "name": COMPONENT,
         "image": door.image,
@@ -122,7 +123,11 @@ def front_door(resolved: ResolvedEndpoint, door: FrontDoor) -> list[dict]:
                           "timeoutSeconds": 5, "failureThreshold": 3},
         "readinessProbe": {"httpGet": {"path": "/readiness", "port": "http"}, "periodSeconds": 5,
                            "timeoutSeconds": 5, "failureThreshold": 3},
-        "securityContext": {"allowPrivilegeEscalation": False, "privileged": False, "capabilities": {"drop": ["ALL"]}},
+        # Hardened like the routing components (render/routes_pods.py): a pod that calls the API runs as a non-root
+        # user on a read-only root filesystem; the router needs neither root nor a writable image (it logs to
+        # stdout), a small /tmp is there for the Python launcher.
+        "securityContext": P.container_security(),
+        "volumeMounts": [tmp_mount],
     }
     checksum = L.checksum({"image": door.image, "command": container["command"], "args": container["args"]})
     workload = {
@@ -138,8 +143,9 @@ def front_door(resolved: ResolvedEndpoint, door: FrontDoor) -> list[dict]:
                     **({"serviceAccountName": name} if door.watches_pods else {}),
                     "automountServiceAccountToken": door.watches_pods,  # only to watch the roles' pods
                     "enableServiceLinks": False,
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "securityContext": P.pod_security(),
                     "containers": [container],
+                    "volumes": [tmp_volume],
                 },
             },
         },
