@@ -30,10 +30,13 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from msgspec import Struct
+from msgspec.structs import astuple
 
-__all__ = ["catalog_cache", "compile_table", "one_compile", "per_compile", "typed_key"]
+__all__ = ["catalog_cache", "compile_table", "interned", "one_compile", "per_compile", "per_compile_records",
+           "typed_key"]
 
 Result = TypeVar("Result")
+RecordT = TypeVar("RecordT", bound=Struct)
 
 
 class Memo:
@@ -89,8 +92,12 @@ def _walked(value) -> tuple:
         named = getattr(value, "memo_name", None)
         if named is not None:  # a record of the built-in catalog that its name identifies (a flag set)
             return kind, typed_key(named)
-        # every field, also those a record's own equality leaves out
-        return kind, tuple([typed_key(getattr(value, name)) for name in value.__struct_fields__])
+        # every field, also those a record's own equality leaves out; a record of plain values in one marshal call
+        fields = astuple(value)
+        try:
+            return kind, marshal.dumps(fields, 2)
+        except ValueError:
+            return kind, tuple([typed_key(field) for field in fields])
     if isinstance(value, Enum):
         return kind, value.name
     raise TypeError(f"no typed memo key for a {kind.__name__}")  # a bug: a new type must be added above
@@ -136,6 +143,67 @@ def per_compile(limit: int) -> Callable[[Callable[..., Result]], Callable[..., R
         return memoised
 
     return decorate
+
+
+def per_compile_records(limit: int, records: int = 1) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
+    """`per_compile` for a pure function whose first `records` arguments are frozen records that an earlier memo of
+    the compile handed out (a merge, the settings read from it, a model's facts): each is keyed on its identity, the
+    remaining arguments on `typed_key`. The same object holds the same values of the same types, so an identity
+    key cannot find another value's result; keying a record by identity costs a dictionary lookup where walking
+    its fields costs more than most of these functions. The entry keeps the records alive, so that no other object
+    takes their identity while the compile lasts. Results are shared between callers: they must be immutable."""
+
+    def decorate(function: Callable[..., Result]) -> Callable[..., Result]:
+        @functools.wraps(function)
+        def memoised(*args) -> Result:
+            memo = _ACTIVE.get()
+            if memo is None:
+                return function(*args)
+            table = memo.tables.get(function)
+            if table is None:
+                table = memo.tables[function] = {}
+            held = args[:records]
+            rest = args[records:]
+            try:
+                plain: Hashable = marshal.dumps(rest, 2)  # `typed_key` without its call, for plain values
+            except ValueError:
+                plain = typed_key(rest)
+            key = (id(args[0]), plain) if records == 1 else (*map(id, held), plain)
+            entry = table.get(key)
+            if entry is not None:
+                return entry[1]
+            result = function(*args)
+            if len(table) >= limit:
+                table.clear()
+            table[key] = (held, result)
+            return result
+
+        return memoised
+
+    return decorate
+
+
+def interned(record: RecordT, limit: int = 8192) -> RecordT:
+    """For the current compile, the first record met of equal fields of the same types as `record` (itself if it is
+    the first): records read from distinct inputs that say the same (the memory settings of two endpoints' merges)
+    then share one identity, which `per_compile_records` keys on. Outside a compile, `record` itself."""
+    memo = _ACTIVE.get()
+    if memo is None:
+        return record
+    table = memo.tables.get(interned)
+    if table is None:
+        table = memo.tables[interned] = {}
+    try:  # a record of plain values (the usual one) in one marshal call, as `typed_key` would after a failed try
+        key: Hashable = (record.__class__, marshal.dumps(astuple(record), 2))
+    except ValueError:
+        key = typed_key(record)
+    found = table.get(key)
+    if found is not None:
+        return found
+    if len(table) >= limit:
+        table.clear()
+    table[key] = record
+    return record
 
 
 def catalog_cache(known: Callable[[], frozenset[tuple[str, ...]]]):

@@ -85,12 +85,18 @@ class FrozenTree(Mapping):
     A view, not a copy: `frozen` would copy every one of the ~260 values of an object, about 7 % of a large build's
     CPU, while most objects are only read once, by the serialiser. The tree given to the constructor must be the
     caller's own (render builds a fresh one per object) and is not kept by it. The serialisers of the emit and k8s
-    stages read the tree itself through `serialisable` (tests/test_architecture.py allows no other caller)."""
+    stages read the tree itself through `serialisable` (tests/test_architecture.py allows no other caller).
+
+    Final, like FrozenList: with no subclass, `value.__class__ is FrozenTree` says what `isinstance` says, without
+    the detour through `Mapping`'s ABC machinery that every rendered object paid several times."""
 
     __slots__ = ("_data",)
 
+    def __init_subclass__(cls, **kwargs):
+        raise TypeError("FrozenTree is final: its identity checks (`__class__ is FrozenTree`) rely on it")
+
     def __init__(self, data: Mapping) -> None:
-        self._data: Mapping = data._data if isinstance(data, FrozenTree) else data
+        self._data: Mapping = data._data if data.__class__ is FrozenTree else data
 
     def __getitem__(self, key):
         return _view(self._data[key])
@@ -111,7 +117,7 @@ class FrozenTree(Mapping):
         return default if value is _ABSENT else _view(value)
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, FrozenTree):
+        if other.__class__ is FrozenTree:
             return bool(self._data == other._data)
         return bool(self._data == other) if isinstance(other, dict) else NotImplemented
 
@@ -122,9 +128,12 @@ class FrozenTree(Mapping):
 
 
 class FrozenList(Sequence):
-    """A read-only view of a list inside a `FrozenTree`."""
+    """A read-only view of a list inside a `FrozenTree`. Final (see FrozenTree)."""
 
     __slots__ = ("_data",)
+
+    def __init_subclass__(cls, **kwargs):
+        raise TypeError("FrozenList is final: its identity checks (`__class__ is FrozenList`) rely on it")
 
     def __init__(self, data: Sequence) -> None:
         self._data: Sequence = data
@@ -138,7 +147,7 @@ class FrozenList(Sequence):
         return len(self._data)
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, FrozenList):
+        if other.__class__ is FrozenList:
             return bool(self._data == other._data)
         return bool(list(self._data) == other) if isinstance(other, list) else NotImplemented
 
@@ -160,4 +169,5 @@ def _view(value: Any) -> Any:
 def serialisable(tree: Any) -> Any:
     """The plain tree behind a `FrozenTree` or `FrozenList` (anything else as it is), for a serialiser that only reads
     it: emit's writers and the typed-model walk of k8s (tests/test_architecture.py allows no other caller)."""
-    return tree._data if isinstance(tree, (FrozenTree, FrozenList)) else tree
+    kind = tree.__class__  # the two classes are final: no isinstance through the ABCs
+    return tree._data if kind is FrozenTree or kind is FrozenList else tree

@@ -121,3 +121,37 @@ def _same(a, b) -> bool:
 @given(json_values, json_values)
 def test_two_values_share_a_key_exactly_when_they_are_the_same_typed_value(a, b):
     assert (typed_key(a) == typed_key(b)) == _same(a, b)
+
+
+def test_a_record_memo_keys_records_by_identity_and_the_rest_by_type():
+    from aimc.memo import per_compile_records
+
+    calls = []
+
+    @per_compile_records(limit=4)
+    def scaled(record, factor):
+        calls.append((record, factor))
+        return (record.cpu, factor)
+
+    one, twin = ResourcesPerGpu("1"), ResourcesPerGpu("1")
+    with one_compile():
+        assert scaled(one, 2) == scaled(one, 2) and len(calls) == 1
+        scaled(twin, 2)  # equal, but another record: computed again (an identity key never finds another value)
+        scaled(one, True)  # True is not 2, nor 1
+        scaled(one, 1)
+        assert [(r is one, f) for r, f in calls[1:]] == [(False, 2), (True, True), (True, 1)]
+        assert [type(f) for _, f in calls[2:]] == [bool, int]
+    scaled(one, 2)
+    assert len(calls) == 5  # outside a compile: computed each time
+
+
+def test_interned_records_share_one_identity_per_typed_value_for_the_compile():
+    from aimc.memo import interned
+
+    first, same, other_type = ResourcesPerGpu("1"), ResourcesPerGpu("1"), ResourcesPerGpu(1)  # type: ignore[arg-type]
+    assert interned(same) is same  # outside a compile: itself
+    with one_compile():
+        assert interned(first) is first and interned(same) is first
+        assert interned(other_type) is other_type  # 1 is not "1"
+    with one_compile():
+        assert interned(same) is same  # a new compile starts empty

@@ -186,3 +186,17 @@ def test_every_object_of_a_build_is_frozen():
     assert result.objects and all(isinstance(item.obj, FrozenTree) for item in result.objects)
     with pytest.raises(TypeError):
         result.objects[0].obj["metadata"]["name"] = "changed"
+
+
+def test_frozen_views_are_final_so_their_identity_checks_hold():
+    import pytest
+
+    from aimc.records import FrozenList, FrozenTree, serialisable
+
+    for view in (FrozenTree, FrozenList):
+        with pytest.raises(TypeError):
+            type("Sub", (view,), {})
+    tree = {"a": [1, {"b": 2}]}
+    view = FrozenTree(tree)
+    assert serialisable(view) is tree and serialisable(view["a"]) is tree["a"] and serialisable(tree) is tree
+    assert FrozenTree(view)._data is tree  # a view of a view shows the same tree

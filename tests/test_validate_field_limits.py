@@ -38,3 +38,19 @@ def test_annotations_are_counted_in_bytes_like_kubernetes():
     assert _problems("endpoint", base % ("x" * (262_144 - 1))) == []
     [message] = _problems("endpoint", base % ("é" * 131_072))
     assert message.startswith("4: metadata.annotations: the annotations hold 262,145 bytes")
+
+
+def test_a_nul_is_found_wherever_it_is_and_a_clean_document_is_not_walked():
+    nul_places = ['a: "x\\0y"\n', '"k\\0": 1\n', 'a: [1, {b: "\\0"}]\n', 'a: {b: [c, "\\x00"]}\n']
+    for text in nul_places:
+        [(_, data)] = list(load_all(text))
+        assert field_limits._may_hold_nul(data), text
+        assert field_limits.problems("object", data, "f.yaml", 1), text
+    [(_, clean)] = list(load_all('a: [1, {b: "\\\\u0000 is text"}]\nc: x\n'))
+    assert field_limits._may_hold_nul(clean)  # the escape written as text: the walk decides, and finds nothing
+    assert field_limits.problems("object", clean, "f.yaml", 1) == []
+    [(_, plain)] = list(load_all("a: [1, {b: c}]\nd: 2.5\n"))
+    assert not field_limits._may_hold_nul(plain)
+    # a document JSON cannot write (a key that is not text or a number) is walked
+    assert field_limits._may_hold_nul({True: "x", "a": "b"})
+    assert field_limits.problems("object", {True: "x\0"}, "f.yaml", 1)

@@ -44,7 +44,7 @@ class Rendered(Record):
     __eq__, __ne__, __hash__ = compared_on("obj", "source", "file", "line")
 
     def __post_init__(self) -> None:
-        if not isinstance(self.obj, FrozenTree):
+        if self.obj.__class__ is not FrozenTree:  # (final: an identity check, not isinstance through the ABC)
             force_setattr(self, "obj", FrozenTree(self.obj))
 
 

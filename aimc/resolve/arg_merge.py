@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 
 from aimc.catalog.flag_sets import FlagSet, flag_set
-from aimc.memo import per_compile
+from aimc.memo import per_compile_records
 from aimc.model.inputs import ArgValue, YamlPairs
 from aimc.resolve.arg_records import ArgProblem, ArgSource, MergedArg, MergedArgs, RecipeStage
 from aimc.resolve.flag_names import SGLANG_KV_DTYPE, engine_name
@@ -67,16 +67,20 @@ def merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs = 
     (resolve/disaggregation_args.py), which customArgs may not change."""
     # The memo's key names the version itself and every argument by position: the fit (which asks for the pinned
     # version by default) and the command line (which names the image's) then share one merge per configuration.
-    return _merge_args(engine, recipe_args, gpu_count, overrides, custom_args, engine_custom_args,
+    if recipe_args.__class__ is not tuple:  # a mapping or a list can change: keyed by identity, only a tuple
+        recipe_args = tuple(recipe_args.items() if isinstance(recipe_args, dict) else recipe_args)
+    return _merge_args(recipe_args, engine, gpu_count, overrides, custom_args, engine_custom_args,
                        flag_set(engine, version).version, adapter_args, role_args)
 
 
 # Memoised for the compile: thousands of endpoints share a few configurations and usually the same overrides. Measured
-# at 1,000 endpoints (bench/generate.py): 2,242 merges, 783 distinct; the memo saves ~105-200 ms, its keys ~12 ms.
-@per_compile(limit=8192)
-def _merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs, custom_args: YamlPairs,
+# at 1,000 endpoints (bench/generate.py): 2,242 merges, 783 distinct; the memo saves ~105-200 ms. The recipe's
+# arguments are keyed by identity (a configuration's `args`, one immutable tuple for every endpoint that uses it; a
+# tuple built for one call simply misses): marshalling them for every call cost ~6 ms of its keys.
+@per_compile_records(limit=8192)
+def _merge_args(recipe_args, engine: str, gpu_count: int, overrides: YamlPairs, custom_args: YamlPairs,
                 engine_custom_args: YamlPairs, version: str, adapter_args: tuple, role_args: tuple) -> MergedArgs:
-    merge = _Merge(flag_set(engine, version), gpu_count, _recipe_stage(engine, recipe_args, gpu_count, version))
+    merge = _Merge(flag_set(engine, version), gpu_count, _recipe_stage(recipe_args, engine, gpu_count, version))
     for flag, value in adapter_args:
         merge.put(flag, value, ArgSource.ADAPTERS, flag)
         if flag in ADAPTER_OWNED:
@@ -97,8 +101,8 @@ def _merge_args(engine: str, recipe_args, gpu_count: int, overrides: YamlPairs, 
 
 # Memoised for the compile: the endpoints of one configuration differ only in their overrides and customArgs. Measured
 # at 1,000 endpoints (bench/generate.py): 783 merges start from 180 distinct recipe stages; the memo saves ~8 ms.
-@per_compile(limit=1024)
-def _recipe_stage(engine: str, recipe_args, gpu_count: int, version: str) -> RecipeStage:
+@per_compile_records(limit=1024)
+def _recipe_stage(recipe_args, engine: str, gpu_count: int, version: str) -> RecipeStage:
     merge = _Merge(flag_set(engine, version), gpu_count)
     for flag, value in DEFAULT_FLAGS[engine].items():
         merge.put(flag, value, ArgSource.RECIPE, flag)  # aimc's own defaults, checked like the recipe's flags

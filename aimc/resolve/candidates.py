@@ -43,6 +43,8 @@ HARDWARE_EQUIVALENTS = {"MI250X": "MI250"}
 
 
 def same_hardware(a: str, b: str) -> bool:
+    if a == b:  # the usual pair, a pool and a recipe for the same GPU spelt alike
+        return True
     a, b = a.upper(), b.upper()
     return HARDWARE_EQUIVALENTS.get(a, a) == HARDWARE_EQUIVALENTS.get(b, b)
 

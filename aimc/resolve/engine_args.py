@@ -10,7 +10,7 @@ from collections.abc import Callable
 from aimc.catalog.flag_sets import FlagSet, check_value, flag_set, unknown_flag_problem
 from aimc.catalog.runtime import runtime, version_key
 from aimc.errors import Diagnostic
-from aimc.memo import per_compile
+from aimc.memo import compile_table, per_compile, typed_key
 from aimc.model.inputs import YamlPairs
 from aimc.records import Record
 from aimc.resolve import lora_checks, node_checks, world_size
@@ -35,6 +35,7 @@ TP_FLAG = {"vllm": "--tensor-parallel-size", "sglang": "--tp-size"}
 
 
 
+@per_compile(limit=256)  # every engine of every endpoint asks, about a few releases (two version parses each)
 def launch_command(engine: str, version: str) -> tuple[str, ...]:
     """The command that starts the server of `engine` at the shipped flag-set `version`: the entry point that
     release supports."""
@@ -106,8 +107,9 @@ def _check_args(flags: FlagSet, args: tuple[MergedArg, ...], problems: list[ArgP
     of a recipe that this version removed and ignores is left out with a warning (`dropped`); typed in customArgs it
     stays an error."""
     out: dict = {}
+    table = compile_table(check_arg)  # once for the command line, not once a flag
     for arg in args:
-        problem, drop, flag, value = check_arg(flags, arg)
+        problem, drop, flag, value = check_arg(flags, arg, table)
         if drop is not None:
             dropped.append(drop)
         if problem is not None:
@@ -122,16 +124,32 @@ def _check_args(flags: FlagSet, args: tuple[MergedArg, ...], problems: list[ArgP
 ArgOutcome = tuple[ArgProblem | None, str | None, str | None, object]
 
 
-def check_arg(flags: FlagSet, arg: MergedArg) -> ArgOutcome:
+def check_arg(flags: FlagSet, arg: MergedArg, table: dict | None = None) -> ArgOutcome:
     """One merged argument against the flag set (see `_check_args`). A recipe's flag that this version renamed, or
     spells differently, is written in this version's spelling with a warning naming the release (flag_migration)."""
-    return _outcome(flags.engine, flags.version, arg.flag, arg.value, arg.source.value, arg.key)
+    # Memoised for the compile: the endpoints of a configuration check the same recipe flags and values. Measured at
+    # 1,000 endpoints (bench/generate.py): 7,286 checks, 148 distinct; the memo saves ~25 ms. The key is built here
+    # rather than by `per_compile` (marshal of every argument, ~11 ms of those checks): a flag set is named by its
+    # engine and version, the flag is text, and a written key or value is paired with its type, a value other than
+    # text, a boolean or None by its `typed_key`, so `true`, `1` and `"1"` never share an entry.
+    if table is None:
+        table = compile_table(check_arg)
+    value, key = arg.value, arg.key
+    memo_key = (flags.engine, flags.version, arg.flag, arg.source,
+                value.__class__, value if value.__class__ in _PLAIN_KEYS else typed_key(value),
+                key.__class__, key if key.__class__ is str else typed_key(key))
+    found = table.get(memo_key)
+    if found is None:
+        found = _outcome(flags.engine, flags.version, arg.flag, value, arg.source.value, key)
+        if len(table) >= 8192:
+            table.clear()
+        table[memo_key] = found
+    return found
 
 
-# Memoised for the compile: the endpoints of a configuration check the same recipe flags and values. Its arguments
-# are plain data, cheap to key (a flag set is named by its engine and version). Measured at 1,000 endpoints
-# (bench/generate.py): 7,286 checks, 148 distinct; the memo saves ~40-70 ms, its keys cost ~20 ms.
-@per_compile(limit=8192)
+_PLAIN_KEYS = (str, bool, type(None))  # values a memo key may hold as they are (with their type beside them)
+
+
 def _outcome(engine_name: str, version: str, flag: str, value, source_name: str, key: str) -> ArgOutcome:
     flags, engine, source = flag_set(engine_name, version), runtime().engine(engine_name), ArgSource(source_name)
     found = flags.lookup(flag)

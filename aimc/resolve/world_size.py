@@ -27,6 +27,8 @@ def problems(engine: str, version: str, args: dict, tp: int, pod_gpus: int) -> l
 
 
 def _int(value) -> int | None:
+    if value is None:  # the usual pod: no pipeline-parallel size (without raising and catching a ValueError)
+        return None
     try:
         return int(str(value))
     except ValueError:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+import msgspec
+
 from aimc.errors import Diagnostic, quote
 from aimc.load.yaml_positions import format_path, line_of
 
@@ -29,7 +31,7 @@ def problems(kind: str, data, file: str, line: int) -> list[Diagnostic]:
     def add(path: tuple, message: str) -> None:
         out.append(Diagnostic(file, line_of(data, path, line), format_path(path), message))
 
-    for path, text in _nul_strings(data, ()):
+    for path, text in (_nul_strings(data, ()) if _may_hold_nul(data) else ()):
         add(path, f"{quote(text)} holds a NUL character: no process argument, environment value or HTTP header can "
                   "carry one; remove it")
     if kind == "endpoint":
@@ -63,6 +65,17 @@ def _model_id_problem(model: str, limit: int | None) -> str | None:
         return (f"{quote(model)} is longer than {limit:,} characters: the model id is the value of the HTTPRoute "
                 f"header match that routes it (Gateway API allows at most {limit:,})")
     return None
+
+
+def _may_hold_nul(data) -> bool:
+    """False when no string of the document can hold a NUL, found without walking it in Python: JSON writes a NUL
+    as `\\u0000` (RFC 8259 7: control characters are escaped), and msgspec writes the document in C, about five
+    times faster than `_nul_strings` walks it. True also for a document JSON cannot write (a key that is no string
+    or number), and for a text that only reads `\\u0000`: `_nul_strings` then decides."""
+    try:
+        return b"\\u0000" in msgspec.json.encode(data)
+    except (TypeError, ValueError, OverflowError, RecursionError, msgspec.EncodeError):
+        return True
 
 
 def _nul_strings(value, path: tuple):
