@@ -2,7 +2,8 @@
 image holds (tools/parse_with_engine.py inside a scratch venv).
 
 Needs the engine wheels installed, which CI does not do (gigabytes, and torch): set AIMC_ENGINE_PARSERS to a file of
-lines `ENGINE VERSION PYTHON [PYTHONPATH [STAND-IN ...]]`, e.g. `vllm 0.27.1 /tmp/eng/venv/bin/python
+lines `ENGINE VERSION PYTHON [PYTHONPATH [STAND-IN ...]]` (the routers of disaggregated endpoints too: `vllm-router
+0.1.17 /tmp/vr/bin/python`, a venv with `pip install vllm-router==0.1.17`), e.g. `vllm 0.27.1 /tmp/eng/venv/bin/python
 /tmp/eng/t/vllm-0.27.1` and `sglang 0.5.16 /tmp/eng/venv/bin/python /tmp/eng/t/sglang-0.5.16:/tmp/eng/t/tf-5.12.1
 torchvision` (tools/extract_flag_set.py's docstring says how such venvs are made; SGLang 0.5.16 also needs
 `kernels>=0.14.1,<0.15` from its METADATA on that path, a newer one fails at import). Releases not listed are
@@ -21,11 +22,14 @@ import pytest
 import yaml
 from conftest import REPO
 
+from aimc.catalog import routers
 from aimc.catalog import runtime as rt
 
 PARSERS = os.environ.get("AIMC_ENGINE_PARSERS")
 LAUNCH = {("python3", "-m", "vllm.entrypoints.openai.api_server"): "vllm",
           ("python3", "-m", "sglang.launch_server"): "sglang"}
+# The routers in front of disaggregated roles (aimc/catalog/routers.yaml): image -> (flag-set name, release).
+ROUTERS = {facts.image: (f"{engine}-router", facts.version) for engine, facts in routers.routers().items()}
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not PARSERS, reason=(
     "set AIMC_ENGINE_PARSERS to a file of 'ENGINE VERSION PYTHON [PYTHONPATH [STAND-IN ...]]' lines naming scratch "
@@ -57,6 +61,9 @@ def _command_lines() -> dict[tuple[str, str], list[tuple[str, list[str]]]]:
                 facts = catalog.image(container.get("image", ""))
                 if engine and facts is not None and facts.engine == engine:
                     out[(engine, facts.version)].append((expected.parent.name, list(container.get("args") or ())))
+                router = ROUTERS.get(container.get("image", ""))
+                if router is not None:
+                    out[router].append((expected.parent.name, list(container.get("args") or ())))
     return out
 
 
