@@ -261,11 +261,6 @@ def test_a_decode_role_that_cannot_hold_the_objectives_requests_is_rejected(aimc
     assert "the decode role needs 1000 requests in flight of 40000 tokens each" in err
 
 
-def test_vllm_is_refused_until_its_side_exists(aimc, tmp_path):
-    err = error_of(aimc, tmp_path, endpoint(engine="vllm"))
-    assert "spec.disaggregation: aimc does not render disaggregated serving for vllm yet" in err
-
-
 def test_a_name_too_long_for_the_role_objects_is_an_error(aimc, tmp_path):
     err = error_of(aimc, tmp_path, endpoint(name="a" * 50))
     assert "metadata.name" in err and "'<name>-<role>-<engine>'" in err

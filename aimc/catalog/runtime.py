@@ -31,6 +31,8 @@ class ImageFacts(Record):
     # The KV transfer backends of disaggregated serving the image ships, its default first (resolve/disaggregation.py)
     transfer_backends: tuple[str, ...] = ()
     transfer_source: str = ""  # where that is written
+    # The architectures its transfer backends are known to run on (empty: every one the image is built for)
+    transfer_architectures: tuple[str, ...] = ()
 
     def env_for(self, arch: str | None) -> tuple[tuple[str, str], ...]:
         return dict(self.environment).get(arch, ()) if arch is not None else ()
@@ -119,6 +121,7 @@ def runtime() -> Runtime:
         rocm=str(raw.get("rocm", "")), source=str(raw.get("source", "")),
         transfer_backends=tuple((raw.get("transfer") or {}).get("backends") or ()),
         transfer_source=str((raw.get("transfer") or {}).get("source", "")),
+        transfer_architectures=tuple((raw.get("transfer") or {}).get("architectures") or ()),
     ) for raw in data["images"])
     defaults = tuple(((engine, arch), image) for engine, per_arch in data["defaults"].items()
                      for arch, image in per_arch.items())

@@ -65,12 +65,17 @@ def render(resolved: ResolvedEndpoint, inventory: Inventory | None, models=None)
 
 def _annotate_pods(workload: dict, engine: ResolvedEngine, plan: ResolvedDisaggregation) -> None:
     support = disaggregation_engines.support(engine.engine)
-    extra = dict(support.role_annotations(engine.role, plan.transfer)) if support is not None else {}
-    if not extra:
+    if support is None:
         return
     spec = workload["spec"]
-    template = spec["leaderWorkerTemplate"]["leaderTemplate"] if "leaderWorkerTemplate" in spec else spec["template"]
-    template["metadata"]["annotations"].update(extra)
+    group = spec.get("leaderWorkerTemplate")
+    templates = [group["leaderTemplate"], group["workerTemplate"]] if group else [spec["template"]]
+    extra = dict(support.role_annotations(engine.role, plan.transfer))
+    if extra:
+        templates[0]["metadata"]["annotations"].update(extra)
+    env = support.role_env(engine.role, plan.transfer) if support.role_env is not None else ()
+    for template in templates if env else ():  # every pod of a group runs a rank of the engine
+        template["spec"]["containers"][0].setdefault("env", []).extend({"name": k, "value": v} for k, v in env)
 
 
 def _with_network(workload: dict, engine: ResolvedEngine) -> dict:

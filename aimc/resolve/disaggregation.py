@@ -87,7 +87,7 @@ def resolve(endpoint: Endpoint, inventory: Inventory, one_engine: OneEngine, col
     if transfer is None:
         return None
     collector.extend(network_problems(endpoint, prefill, decode))
-    front = support.front_door(endpoint, prefill, decode)
+    front = support.front_door(endpoint, prefill, decode, transfer)
     notes = tuple(filter(None, (KvNeed.note(endpoint, r) for r in spec.roles)))
     return Outcome((prefill, decode), ResolvedDisaggregation(transfer, front, notes))
 
@@ -162,7 +162,7 @@ def _role_args(endpoint: Endpoint, role: str, support, image: ImageChoice,
     transfer, problems = choose_transfer(endpoint, image, pool)
     if transfer is None:
         return (), problems
-    return support.role_args(role, transfer), problems
+    return support.role_args(endpoint, role, transfer), problems
 
 
 def choose_transfer(endpoint: Endpoint, image: ImageChoice, pool: NodePool) -> tuple[Transfer | None,
@@ -174,6 +174,14 @@ def choose_transfer(endpoint: Endpoint, image: ImageChoice, pool: NodePool) -> t
     facts = rt.runtime().image(image.image)
     shipped = facts.transfer_backends if facts is not None else ()
     devices = pool.network.rdma_devices if pool.network is not None else ()
+    if facts is not None and facts.transfer_architectures and image.arch not in facts.transfer_architectures:
+        return None, (Diagnostic(origin.file, origin.line_of(*PATH), ".".join(PATH), (
+            f"node pool '{pool.name}' has {pool.hardware} ({image.arch}), where no KV transfer of image "
+            f"'{image.image}' is known to run: it is shown on {', '.join(facts.transfer_architectures)} only "
+            f"({facts.transfer_source}); serve this endpoint aggregated (remove spec.disaggregation) or on a pool "
+            "of those GPUs")),)
+    support = disaggregation_engines.support(image.engine)
+    renders = support.renders if support is not None else ()
     if spec.transfer is not None:
         if facts is not None and spec.transfer not in shipped:
             path = (*PATH, "transfer")
@@ -182,14 +190,23 @@ def choose_transfer(endpoint: Endpoint, image: ImageChoice, pool: NodePool) -> t
             return None, (Diagnostic(origin.file, origin.line_of(*path), ".".join(path),
                                      f"image '{image.image}' ({image.source}) {having}, not '{spec.transfer}': "
                                      "choose one it ships, or supply an image that has it (spec.image)"),)
+        if renders and spec.transfer not in renders:  # an image aimc does not know: the engine's side decides
+            path = (*PATH, "transfer")
+            return None, (Diagnostic(origin.file, origin.line_of(*path), ".".join(path),
+                                     f"aimc renders {image.engine}'s disaggregated serving over "
+                                     f"{', '.join(renders)} only, not '{spec.transfer}': set "
+                                     f"spec.disaggregation.transfer to {' or '.join(renders)}, or leave it out"),)
         return Transfer(spec.transfer, "spec.disaggregation.transfer", spec.bootstrap_port, devices), ()
     if facts is not None and shipped:
         why = f"the default of image '{image.image}' in aimc's runtime catalog ({facts.transfer_source})"
         return Transfer(shipped[0], why, spec.bootstrap_port, devices), ()
+    if facts is not None and support is not None and support.without_backend:
+        instead = support.without_backend  # a catalogued image that ships none: the engine says which would
+    else:
+        instead = "set spec.disaggregation.transfer to one the image ships (e.g. mooncake, nixl or mori)"
     return None, (Diagnostic(origin.file, origin.line_of(*PATH), ".".join(PATH),
                              f"aimc's runtime catalog names no KV transfer backend for image '{image.image}' "
-                             f"({image.source}): set spec.disaggregation.transfer to one the image ships "
-                             "(e.g. mooncake, nixl or mori)"),)
+                             f"({image.source}): {instead}"),)
 
 
 def _agreed_transfer(endpoint: Endpoint, prefill: ResolvedEngine, decode: ResolvedEngine,
