@@ -25,8 +25,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cli_boundaries import hardened_pod_problems, pod_specs
 from test_cli_build import CRD_SCHEMAS, NEWEST_KUBERNETES
+from flag_strategies import custom_args, image_version
 
 from aimc.catalog.model_facts import gpu
+from aimc.catalog.flag_sets import PINNED
 from aimc.catalog.runtime import runtime
 from aimc.emit import output as emit
 from aimc.errors import UserError
@@ -88,16 +90,6 @@ def inventory(draw, hardware=()):
 FAKE_TOKEN = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"  # shaped like a Hugging Face token; must never render
 CONFIGS = [(r, c) for r in CATALOG.recipes for c in r.configs if c.enabled and r.model_id
            and runtime().default_image(c.engine, gpu(r.hardware).arch)]  # an engine with an image there
-# Flags each engine accepts on any model, with values it accepts. SGLang's --hybrid-kvcache-ratio takes an optional
-# value, so `true` (the bare flag), `1`, `1.0` and `"1"` are all valid and render in two ways: values Python calls
-# equal, which a memo keyed on raw values once mixed up (issue 21).
-_COUNT = st.one_of(st.integers(1, 512), st.integers(1, 512).map(str))
-_SWITCH = st.one_of(st.booleans(), st.none())
-SAFE_ARGS = {"vllm": {"--max-num-seqs": _COUNT, "--enforce-eager": _SWITCH, "--enable-prefix-caching": _SWITCH,
-                      "--seed": st.integers(0, 1000)},
-             "sglang": {"--max-running-requests": _COUNT, "--disable-radix-cache": _SWITCH,
-                        "--enable-metrics": _SWITCH,
-                        "--hybrid-kvcache-ratio": st.sampled_from([True, 1, 1.0, "1", "0.5", 0.5])}}
 SECRET_NAMES = ("HF_TOKEN", "VLLM_API_KEY")
 
 
@@ -111,11 +103,6 @@ def adapters(endpoint_name: str):
         lambda entries: [{"name": f"{endpoint_name}-lora-{i}", **e} for i, e in enumerate(entries)])
 
 
-def custom_args(engine: str):
-    return st.lists(st.sampled_from(sorted(SAFE_ARGS[engine])), max_size=2, unique=True).flatmap(
-        lambda flags: st.fixed_dictionaries({flag: SAFE_ARGS[engine][flag] for flag in flags}))
-
-
 # spec.objective with targets loose enough for any configuration the recipes hold (a servable repository stays
 # servable): the workload's shape, its kind (concurrency or request rate) and the targets present all vary.
 objective = st.builds(
@@ -126,6 +113,20 @@ objective = st.builds(
               st.fixed_dictionaries({"requestsPerSecond": st.floats(0.01, 2, allow_nan=False)})),
     st.one_of(st.just({}), st.fixed_dictionaries({"maxTtftSeconds": st.floats(600, 86400)})),
     st.fixed_dictionaries({"maxTpotSeconds": st.floats(60, 3600)}))
+
+
+def engine_images(engine: str, hardware: str | None) -> list[str]:
+    """The images of aimc's runtime catalog that hold `engine` (built for the hardware's architecture, when given):
+    releases older than the default one, whose flag sets differ (runtime.yaml)."""
+    arch = gpu(hardware).arch if hardware else None
+    return [i.image for i in runtime().images if i.engine == engine and (arch is None or arch in i.architectures)]
+
+
+def flag_versions(engine: str, hardware, image=None) -> set[str]:
+    """The flag-set versions an endpoint's engine may be checked against: its image's, else aimc's default image's on
+    each of the hardware it may run on (resolve/images.py's order)."""
+    versions = {image_version(engine, str(hw), image if isinstance(image, str) else None) for hw in hardware}
+    return {v for v in versions if v} or {PINNED[engine]}  # no image there: it renders nowhere anyway
 
 
 @st.composite
@@ -142,7 +143,8 @@ def endpoint(draw, name: str, target=None):
         "replicas": st.integers(0, 8),
         "autoScaling": st.builds(lambda low, extra, on: {"enabled": on, "minReplicas": low, "maxReplicas": low + extra},
                                  st.integers(1, 4), st.integers(0, 4), st.booleans()),
-        "customArgs": custom_args(engine),
+        "image": st.sampled_from(engine_images(engine, recipe.hardware if target else None)),
+        "customArgs": None,  # drawn below: from the flag set of the engine version the endpoint will run
         "adapters": adapters(name),
         "aimFrameworkOverrides": st.fixed_dictionaries({}, optional={
             "gpuMemoryUtilization": st.floats(0.5, 0.95), "trustRemoteCode": st.booleans(),
@@ -159,12 +161,17 @@ def endpoint(draw, name: str, target=None):
     }
     for key, strategy in choices.items():
         if draw(st.booleans()):
+            if key == "customArgs":  # the flags of the engine version it will run: on its hardware, or on any
+                hardware = [spec["hardware"]] if "hardware" in spec else HARDWARE
+                strategy = custom_args(engine, flag_versions(engine, hardware, spec.get("image")))
             spec[key] = draw(strategy)
+            if key == "image" and target:  # an image is built for some architectures: the recipe's hardware it is
+                spec.setdefault("hardware", recipe.hardware)
     if "replicas" in spec and "autoScaling" in spec:  # with autoscaling, spec.replicas must be minReplicas
         spec["replicas"] = spec["autoScaling"]["minReplicas"]
     if "objective" in spec and "gpuCount" not in spec:  # the objective then chooses the replica count
         spec.pop("replicas", None)
-    if draw(st.booleans()) or "customArgs" in spec:  # customArgs are one engine's flags: name the engine
+    if draw(st.booleans()) or "customArgs" in spec or "image" in spec:  # one engine's flags or image: name it
         spec["servingEngine"] = engine
     elif draw(st.booleans()):
         spec["servingEngines"] = [engine if draw(st.booleans()) else {"engine": engine}]
@@ -260,6 +267,14 @@ def _endpoints(documents) -> list[int]:
     return [i for i, d in enumerate(documents) if isinstance(d, dict) and d.get("kind") == "AIMEndpoint"]
 
 
+def _pool_hardware(documents) -> list:
+    """The hardware of every node pool of the repository's inventories (where an endpoint without its own may run)."""
+    pools = [pool for d in documents if isinstance(d, dict) and d.get("kind") == "ClusterInventory"
+             and isinstance(d.get("spec"), dict) and isinstance(d["spec"].get("nodePools"), list)
+             for pool in d["spec"]["nodePools"]]
+    return [pool["hardware"] for pool in pools if isinstance(pool, dict) and "hardware" in pool] or HARDWARE
+
+
 @st.composite
 def benign_change(draw, documents):
     """A change that keeps a repository servable, mostly: another valid value of one endpoint field, the keys of a
@@ -278,7 +293,9 @@ def benign_change(draw, documents):
         elif field == "replicas" and "autoScaling" not in spec and "objective" not in spec:
             spec = {**spec, "replicas": draw(st.integers(0, 8))}
         elif field == "customArgs":
-            spec = {**spec, "customArgs": draw(custom_args(engine)), "servingEngine": engine}
+            hardware = [spec["hardware"]] if isinstance(spec.get("hardware"), str) else _pool_hardware(documents)
+            versions = flag_versions(engine, hardware, spec.get("image"))
+            spec = {**spec, "customArgs": draw(custom_args(engine, versions)), "servingEngine": engine}
             spec.pop("servingEngines", None)
         elif field == "adapters":
             spec = {**spec, "adapters": draw(adapters(document["metadata"]["name"]))}
