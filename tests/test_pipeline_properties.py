@@ -74,6 +74,19 @@ def node_pool(draw, index: int):
     return pool
 
 
+def allocation():
+    """A pool's GPUs through the device plugin (the default, or said) or through DRA claims (render/claims.py)."""
+    return st.one_of(st.just({}), st.just({"allocation": "devicePlugin"}), st.just({"allocation": "dra"}),
+                     st.just({"allocation": "dra", "dra": {"deviceClassName": "gpu.amd.com"}}))
+
+
+def model_source():
+    """An OCI model image (resolve/model_source.py): a pinned tag or a digest, sometimes a folder inside it."""
+    image = st.one_of(st.from_regex(r"\Aregistry\.example\.com/models/[a-z0-9]{1,8}:v[0-9]{1,3}\Z"),
+                      st.from_regex(r"\A[a-z]{1,8}/[a-z0-9]{1,8}@sha256:[0-9a-f]{64}\Z"))
+    return st.fixed_dictionaries({"image": image}, optional={"path": st.from_regex(r"\A[A-Za-z0-9_-]{1,8}(/[a-z]{1,4})?\Z")})
+
+
 @st.composite
 def inventory(draw, hardware=()):
     """Node pools; the first ones carry `hardware` (what the endpoints need), with 8 GPUs per node."""
@@ -204,7 +217,31 @@ def repository(draw, servable: bool = True):
     documents = [draw(inventory(hardware))] + [draw(endpoint(n, t)) for n, t in zip(names, targets)]
     if draw(st.booleans()):
         documents.append(draw(local_recipe()))
-    return documents
+    return draw(delivery(documents))
+
+
+@st.composite
+def delivery(draw, documents):
+    """Issue 29's options, drawn after everything else (so the other fields' samples stay as they were): a target
+    Kubernetes version, a shared or per-pod model cache (download Jobs), OCI model sources (the inventory's per model
+    and endpoints' own), DRA pools."""
+    if not draw(st.booleans()):
+        return documents
+    inventory_doc, *rest = documents
+    spec = dict(inventory_doc["spec"])
+    spec["nodePools"] = [{**pool, **draw(allocation())} for pool in spec["nodePools"]]
+    if draw(st.booleans()):  # a target that serves every option the generators use (DRA: 1.34, image volumes)
+        spec["kubernetes"] = draw(st.sampled_from([{"version": "v1.35.2"}, {"version": "1.36.0+k3s1"}, {
+            "version": "1.34", "featureGates": {"ImageVolume": True}}]))
+    if draw(st.booleans()):  # a shared cache (ReadWriteMany: download Jobs, render/download.py) or a per-pod one
+        spec["modelCache"] = draw(st.fixed_dictionaries({"storageClassName": st.just("nfs-csi")}, optional={
+            "accessMode": st.sampled_from(["ReadWriteMany", "ReadWriteOnce"])}))
+    if draw(st.booleans()):
+        spec["defaults"] = {**spec.get("defaults", {}), "modelSources": draw(st.dictionaries(
+            st.sampled_from(MODELS), model_source(), max_size=2))}
+    endpoints = [{**d, "spec": {**d["spec"], "modelSource": draw(model_source())}}
+                 if d.get("kind") == "AIMEndpoint" and draw(st.booleans()) else d for d in rest]
+    return [{**inventory_doc, "spec": spec}, *endpoints]
 
 
 # -- mutations ----------------------------------------------------------------------------------------------
