@@ -13,8 +13,9 @@ a flag is drawn only with values its parser takes:
   `"1"`: issue 21), choices from the parser's own choices; a flag whose value is optional also bare;
 - free text and JSON flags are not drawn: their values mean paths, names or documents aimc cannot make up.
 
-Flags aimc sets itself (the model, port, tensor-parallel size, a group's ranks, the adapter list) are never drawn:
-customArgs may not set them (resolve/arg_merge.py, resolve/group_args.py, resolve/lora_flags.py say which).
+Flags aimc sets itself (the model, port, tensor- and pipeline-parallel sizes, a group's ranks, the adapter list) are
+never drawn: customArgs may not set them (resolve/arg_merge.py, resolve/group_args.py, resolve/lora_flags.py and
+resolve/world_size.py say which).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aimc.catalog import runtime as rt
 from aimc.catalog.flag_sets import FlagSpec, flag_set
 from aimc.resolve import group_args, lora_flags
 from aimc.resolve.arg_merge import ADAPTER_OWNED, OWNED_FLAGS
+from aimc.resolve.groups import PP_NAMES
 from aimc.resolve.images import architecture
 
 _COUNT = st.one_of(st.integers(1, 512), st.integers(1, 512).map(str))
@@ -37,9 +39,11 @@ _HUMAN_COUNT = st.sampled_from(["1k", "32k", "2K"])  # vLLM's human_readable_int
 
 
 def aimc_owned(engine: str) -> frozenset[str]:
-    """Flags customArgs may not set: aimc writes them from the endpoint's fields."""
+    """Flags customArgs may not set: aimc writes them from the endpoint's fields. The pipeline-parallel size is part
+    of aimc's plan too: a group's is planned (resolve/group_args.py), a pod alone has tensor × pipeline = its GPUs
+    with the tensor size aimc sets (resolve/world_size.py), so only 1 would do."""
     return frozenset(OWNED_FLAGS[engine]) | ADAPTER_OWNED | set(lora_flags.OWNED[engine]) | set(
-        group_args.OWNED[engine])
+        group_args.OWNED[engine]) | set(PP_NAMES)
 
 
 def image_version(engine: str, hardware: str | None, image: str | None = None) -> str | None:

@@ -72,6 +72,11 @@ def own_objects(objects, name: str) -> dict[tuple, str]:
 related_pairs = repository().flatmap(lambda a: st.tuples(st.just(a), benign_change(a)))
 
 
+# SGLang 0.5.5.post3 is the shipped release whose --hybrid-kvcache-ratio takes an optional number (its flag set; 0.5.12
+# made it a deprecated switch and 0.5.16, the default image's, removed it): the image that holds it, for MI300X.
+HYBRID_RATIO_IMAGE = "lmsysorg/sglang:v0.5.5.post3-rocm700-mi30x"
+
+
 def hybrid_ratio(first, second) -> list[dict]:
     """The repository of issue 21: two SGLang endpoints of one model, half the traffic each, whose customArgs differ
     in YAML type only (`true`, `1`): always among the examples of the properties below."""
@@ -80,13 +85,49 @@ def hybrid_ratio(first, second) -> list[dict]:
 
     def endpoint(name, ratio):
         spec = {"model": "Qwen/Qwen3-32B", "hardware": "MI300X", "gpuCount": 1, "servingEngine": "sglang",
-                "traffic": {"weight": 50}, "customArgs": {"--hybrid-kvcache-ratio": ratio}}
+                "image": HYBRID_RATIO_IMAGE, "traffic": {"weight": 50}, "customArgs": {"--hybrid-kvcache-ratio": ratio}}
         return {"apiVersion": API, "kind": "AIMEndpoint", "metadata": {"name": name}, "spec": spec}
 
     return [inventory, endpoint("qwen-a", first), endpoint("qwen-b", second)]
 
 
 TYPED_TWINS = [(hybrid_ratio(True, 1), hybrid_ratio(1, True)), (hybrid_ratio(1, "1"), hybrid_ratio(True, 1.0))]
+DIGEST = "sha256:" + "0" * 64
+
+
+def delivered(source: str = "registry.example.com/models/qwen3-32b:v1", device_class: str = "gpu.amd.com",
+              access: str = "ReadWriteMany") -> list[dict]:
+    """Issue 29's options in one repository, always among the examples below (the generators draw them too, but a
+    default run draws few repositories): a DRA pool of whole MI300X (partition SPX, a device class) beside a
+    device-plugin pool, Kubernetes 1.35, a shared model cache (so a download Job for the endpoint that downloads),
+    an OCI model image as the inventory's default for one model and an endpoint's own for another."""
+    pools = [{"name": "mi300x", "hardware": "MI300X", "gpusPerNode": 8, "nodeCount": 4, "allocation": "dra",
+              "dra": {"deviceClassName": device_class}, "partition": {"compute": "SPX"}},
+             {"name": "mi355x", "hardware": "MI355X", "gpusPerNode": 8, "nodeCount": 4}]
+    spec = {"kubernetes": {"version": "1.35"}, "modelCache": {"storageClassName": "nfs-csi", "accessMode": access},
+            "defaults": {"modelSources": {"Qwen/Qwen3-32B": {"image": source}}}, "nodePools": pools}
+    inventory = {"apiVersion": API, "kind": "ClusterInventory", "metadata": {"name": "c"}, "spec": spec}
+
+    def endpoint(name, model, hardware, **extra):
+        return {"apiVersion": API, "kind": "AIMEndpoint", "metadata": {"name": name},
+                "spec": {"model": model, "hardware": hardware, "gpuCount": 1, **extra}}
+
+    llama = "meta-llama/Llama-3.1-8B-Instruct"
+    own = {"image": f"registry.example.com/models/llama@{DIGEST}", "path": "weights"}
+    return [inventory, endpoint("qwen", "Qwen/Qwen3-32B", "MI300X"),
+            endpoint("llama", llama, "MI300X", modelSource=own), endpoint("llama-download", llama, "MI355X")]
+
+
+DELIVERY_PAIR = (delivered(), delivered("registry.example.com/models/qwen3-32b:v2", "gpu.example.com", "ReadWriteOnce"))
+
+
+def test_the_explicit_examples_build():
+    """An explicit example that no longer builds is skipped by the properties' `assume`, silently: the typed twins of
+    issue 21 did, once the default SGLang image dropped --hybrid-kvcache-ratio."""
+    for repository_ in (*(r for pair in TYPED_TWINS for r in pair), *DELIVERY_PAIR):
+        assert build(repository_) is not None
+    kinds = {item.obj["kind"] for item in build(delivered())}
+    assert {"ResourceClaimTemplate", "Job", "PersistentVolumeClaim"} <= kinds
 
 
 # -- 1. alone or together ------------------------------------------------------------------------------------
@@ -94,6 +135,7 @@ TYPED_TWINS = [(hybrid_ratio(True, 1), hybrid_ratio(1, True)), (hybrid_ratio(1, 
 @examples(15)
 @given(repository())
 @example(hybrid_ratio(True, 1))
+@example(delivered())
 def test_each_endpoint_renders_alone_what_it_renders_in_the_whole_repository(documents):
     whole = build(documents)
     assume(whole is not None)
@@ -115,6 +157,7 @@ def test_each_endpoint_renders_alone_what_it_renders_in_the_whole_repository(doc
 @given(st.one_of(related_pairs, st.tuples(repository(), repository())))
 @example(TYPED_TWINS[0])
 @example(TYPED_TWINS[1])
+@example(DELIVERY_PAIR)
 def test_a_build_gives_its_own_bytes_whatever_the_process_built_before(pair):
     """B, A, B, A in one process: each build gives the bytes of a process that built nothing else."""
     first, second = pair
@@ -171,6 +214,7 @@ def check_report(base: list[dict], head: list[dict]) -> None:
 @given(related_pairs)
 @example(TYPED_TWINS[0])
 @example(TYPED_TWINS[1])
+@example(DELIVERY_PAIR)
 def test_diff_reports_no_change_exactly_when_the_builds_are_identical_and_names_every_changed_field(pair):
     """Against each side built in a process of its own: a CI diff compiles both sides in one process."""
     first, second = pair
@@ -221,3 +265,86 @@ def test_the_generators_reach_rendering():
     assert render_rate(repository(), count) >= 0.8
     assert render_rate(repository().flatmap(mutated), count) >= 0.2
     assert render_rate(repository().map(to_yaml).flatmap(mangled_text), count, text=True) >= 0.2
+
+
+def generated_outcomes(count: int) -> list[tuple[list[dict], list[dict] | None, tuple]]:
+    """(documents, rendered objects or None, error diagnostics) of `count` drawn valid repositories."""
+    outcomes = []
+
+    @settings(SETTINGS, max_examples=count)
+    @given(repository())
+    def draw(documents):
+        try:
+            built = compile(Options(paths=("-",), stdin_text=to_yaml(documents)))
+            outcomes.append((documents, [emit.plain(item.obj) for item in built.objects], ()))
+        except UserError as error:
+            outcomes.append((documents, None, tuple(error.diagnostics)))
+
+    draw()
+    return outcomes
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    """The drawn repositories both checks below read (drawn once: compiling them is most of the time)."""
+    return generated_outcomes(EXAMPLES or 60)
+
+
+def test_the_generators_draw_only_flags_of_the_engine_version_each_endpoint_runs(drawn):
+    """customArgs come from the flag set of the engine version in the endpoint's image (tests/flag_strategies.py):
+    no drawn repository is refused for a flag its release lacks (a fixed list drew SGLang's --hybrid-kvcache-ratio
+    after the default SGLang 0.5.16 image had dropped it), and endpoints run the images of older releases too."""
+    images = set()
+    for documents, _, diagnostics in drawn:
+        images.update(d["spec"].get("image") for d in documents if d.get("kind") == "AIMEndpoint")
+        unknown = [d.message for d in diagnostics if "customArgs" in d.field and " is not a " in d.message]
+        assert not unknown, unknown
+    assert len(images - {None}) >= 3, images
+
+
+def test_the_flags_drawn_are_each_releases_own():
+    """Every release's flags that customArgs may set with a value of their type, and no other: a flag a release
+    dropped is drawn for the releases that have it only, and aimc's own flags never."""
+    from flag_strategies import aimc_owned, custom_args, drawable
+
+    from aimc.catalog.flag_sets import flag_set, shipped
+
+    for engine, version in shipped():
+        table = drawable(engine, version)
+        assert set(table) <= set(flag_set(engine, version).options) and not set(table) & aimc_owned(engine)
+        assert len(table) >= 100, (engine, version)
+    assert "--hybrid-kvcache-ratio" in drawable("sglang", "0.5.5.post3")
+    assert "--hybrid-kvcache-ratio" not in drawable("sglang", "0.5.16")
+    drawn_flags: set[str] = set()
+
+    @settings(SETTINGS, max_examples=200)
+    @given(custom_args("sglang", {"0.5.16", "0.5.5.post3"}))
+    def draw(args):
+        drawn_flags.update(args)
+
+    draw()
+    assert "--hybrid-kvcache-ratio" not in drawn_flags and len(drawn_flags) >= 50
+    assert drawn_flags <= set(drawable("sglang", "0.5.16")) & set(drawable("sglang", "0.5.5.post3"))
+
+
+def test_the_generators_draw_issue_29s_options_and_they_render(drawn):
+    """The repositories the differential properties run on hold DRA pools (claims instead of device-plugin limits,
+    partitions, device classes), OCI model images (the inventory's default per model and endpoints' own, image
+    volumes), shared model caches (download Jobs) and target Kubernetes versions, and those render."""
+    seen: dict[str, int] = dict.fromkeys(("kubernetes", "claims", "partition claims", "other device class",
+                                          "image volumes", "inventory model source", "download jobs"), 0)
+    for documents, objects, _ in drawn:
+        if objects is None:
+            continue
+        inventory = documents[0]["spec"]
+        text = json.dumps(objects)
+        claims = [o for o in objects if o["kind"] == "ResourceClaimTemplate"]
+        seen["kubernetes"] += "kubernetes" in inventory
+        seen["claims"] += bool(claims)
+        seen["partition claims"] += "partitionProfile" in json.dumps(claims)
+        seen["other device class"] += bool(claims) and '"deviceClassName": "gpu.amd.com"' not in json.dumps(claims)
+        seen["image volumes"] += '"image": {"reference"' in text
+        seen["inventory model source"] += "modelSources" in inventory.get("defaults", {})
+        seen["download jobs"] += any(o["kind"] == "Job" and o["metadata"]["name"].startswith("model-download-")
+                                     for o in objects)
+    assert min(seen.values()) >= 2, seen

@@ -2,10 +2,13 @@
 UserError; it never raises anything else.
 
 Strategies generate valid inventories, endpoints and repository-local recipes from the built-in catalog's models,
-hardware and GPU counts, then mutate them: benign changes (another valid value, keys in another order, a scalar of
-another YAML type) and damaging ones (drop or replace fields, wrong types, random JSON values, unicode names, an
-inline credential, bytes flipped in the YAML text), two benign in three, so that mutated repositories still render
-often enough for the checks of rendered objects to run (tests/test_pipeline_differential.py measures the rates). The default suite runs a small, derandomised number of examples; the large run is
+hardware, GPU counts and images (customArgs from the flag set of each endpoint's engine version:
+tests/flag_strategies.py; issue 29's DRA pools, OCI model images, shared model caches and target Kubernetes versions:
+`delivery`), then mutate them: benign changes (another valid value, keys in another order, a scalar of another YAML
+type) and damaging ones (drop or replace fields, wrong types, random JSON values, unicode names, an inline credential,
+bytes flipped in the YAML text), two benign in three, so that mutated repositories still render often enough for the
+checks of rendered objects to run (tests/test_pipeline_differential.py measures the rates). The default suite runs a
+small, derandomised number of examples; the large run is
 
     AIMC_HYPOTHESIS_EXAMPLES=10000 python3 -m pytest tests/test_pipeline_properties.py
 
@@ -21,14 +24,14 @@ import crd_fixtures
 import kube_schemas
 import pytest
 import yaml
+from flag_strategies import custom_args, image_version
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cli_boundaries import hardened_pod_problems, pod_specs
 from test_cli_build import CRD_SCHEMAS, NEWEST_KUBERNETES
-from flag_strategies import custom_args, image_version
 
-from aimc.catalog.model_facts import gpu
 from aimc.catalog.flag_sets import PINNED
+from aimc.catalog.model_facts import COMPUTE_PARTITIONS, gpu
 from aimc.catalog.runtime import runtime
 from aimc.emit import output as emit
 from aimc.errors import UserError
@@ -74,17 +77,31 @@ def node_pool(draw, index: int):
     return pool
 
 
-def allocation():
-    """A pool's GPUs through the device plugin (the default, or said) or through DRA claims (render/claims.py)."""
-    return st.one_of(st.just({}), st.just({"allocation": "devicePlugin"}), st.just({"allocation": "dra"}),
-                     st.just({"allocation": "dra", "dra": {"deviceClassName": "gpu.amd.com"}}))
+def allocation(hardware: str, gpus_per_node: int, keep_memory: bool = False):
+    """How a pool hands out its GPUs: the device plugin (the default, or said) or DRA claims (render/claims.py) of the
+    default DeviceClass or another; a GPU AMD partitions gets a partition mode now and then (a DRA claim then selects
+    the driver's partitionProfile attribute), one whose logical GPUs gpusPerNode counts whole. `keep_memory`: only
+    SPX, the whole GPU, so that what a pool must serve still fits (DPX and more divide the memory)."""
+    modes = gpu(hardware).partitions if gpu(hardware) else ()
+    modes = [m for m in modes if gpus_per_node % COMPUTE_PARTITIONS[m] == 0 and (m == "SPX" or not keep_memory)]
+    partitions = [{"compute": m} for m in modes] + [{"compute": m, "memory": "NPS1"} for m in modes] + (
+        [{"compute": "CPX", "memory": "NPS4"}] if "CPX" in modes else [])
+    device_class = st.one_of(st.from_regex(r"\A[a-z0-9]{1,8}(\.[a-z0-9]{1,8}){0,2}\Z"), st.just("gpu.amd.com"))
+    dra = st.one_of(device_class.map(lambda name: {"allocation": "dra", "dra": {"deviceClassName": name}}),
+                    st.sampled_from([{"allocation": "dra"}, {"allocation": "dra", "dra": {}}]))
+    kind = st.one_of(st.just({}), st.just({"allocation": "devicePlugin"}), dra)
+    if not partitions:
+        return kind
+    return st.tuples(kind, st.one_of(st.just({}), st.sampled_from(partitions).map(lambda p: {"partition": p}))).map(
+        lambda parts: {**parts[0], **parts[1]})
 
 
 def model_source():
     """An OCI model image (resolve/model_source.py): a pinned tag or a digest, sometimes a folder inside it."""
     image = st.one_of(st.from_regex(r"\Aregistry\.example\.com/models/[a-z0-9]{1,8}:v[0-9]{1,3}\Z"),
                       st.from_regex(r"\A[a-z]{1,8}/[a-z0-9]{1,8}@sha256:[0-9a-f]{64}\Z"))
-    return st.fixed_dictionaries({"image": image}, optional={"path": st.from_regex(r"\A[A-Za-z0-9_-]{1,8}(/[a-z]{1,4})?\Z")})
+    path = st.from_regex(r"\A[A-Za-z0-9_-]{1,8}(/[a-z]{1,4})?\Z")
+    return st.fixed_dictionaries({"image": image}, optional={"path": path})
 
 
 @st.composite
@@ -109,7 +126,8 @@ SECRET_NAMES = ("HF_TOKEN", "VLLM_API_KEY")
 def adapters(endpoint_name: str):
     """LoRA adapters (spec.adapters) named after their endpoint, so that two endpoints of a repository never offer one
     name (that needs weights, a property of its own: tests/test_lora_adapters.py), from Hugging Face (cache:// needs
-    the inventory's model cache, which these inventories do not have); small ranks, which fit beside any model."""
+    the inventory's shared model cache, which these inventories do not always have); small ranks, which fit beside
+    any model."""
     entry = st.fixed_dictionaries({"source": st.from_regex(r"\Ahf://acme/[a-z0-9]{1,8}(@v[0-9])?\Z")},
                                   optional={"rank": st.sampled_from([1, 8, 16])})
     return st.lists(entry, min_size=1, max_size=3).map(
@@ -222,14 +240,13 @@ def repository(draw, servable: bool = True):
 
 @st.composite
 def delivery(draw, documents):
-    """Issue 29's options, drawn after everything else (so the other fields' samples stay as they were): a target
-    Kubernetes version, a shared or per-pod model cache (download Jobs), OCI model sources (the inventory's per model
-    and endpoints' own), DRA pools."""
-    if not draw(st.booleans()):
-        return documents
+    """Issue 29's options, each drawn on its own: DRA pools (device class, partition), a target Kubernetes version, a
+    shared or per-pod model cache (a shared one renders download Jobs), OCI model sources (the inventory's default per
+    model and endpoints' own)."""
     inventory_doc, *rest = documents
     spec = dict(inventory_doc["spec"])
-    spec["nodePools"] = [{**pool, **draw(allocation())} for pool in spec["nodePools"]]
+    spec["nodePools"] = [{**pool, **draw(allocation(pool["hardware"], pool["gpusPerNode"], pool["name"].startswith(
+        "need-")))} for pool in spec["nodePools"]]
     if draw(st.booleans()):  # a target that serves every option the generators use (DRA: 1.34, image volumes)
         spec["kubernetes"] = draw(st.sampled_from([{"version": "v1.35.2"}, {"version": "1.36.0+k3s1"}, {
             "version": "1.34", "featureGates": {"ImageVolume": True}}]))
@@ -238,7 +255,7 @@ def delivery(draw, documents):
             "accessMode": st.sampled_from(["ReadWriteMany", "ReadWriteOnce"])}))
     if draw(st.booleans()):
         spec["defaults"] = {**spec.get("defaults", {}), "modelSources": draw(st.dictionaries(
-            st.sampled_from(MODELS), model_source(), max_size=2))}
+            st.sampled_from(MODELS), model_source(), min_size=1, max_size=2))}
     endpoints = [{**d, "spec": {**d["spec"], "modelSource": draw(model_source())}}
                  if d.get("kind") == "AIMEndpoint" and draw(st.booleans()) else d for d in rest]
     return [{**inventory_doc, "spec": spec}, *endpoints]
@@ -319,11 +336,17 @@ def benign_change(draw, documents):
     index = draw(st.sampled_from(_endpoints(documents) or range(len(documents))))
     document = documents[index]
     action = draw(st.sampled_from(["redraw", "reorder", "retype"]))
-    if action == "redraw" and document.get("kind") == "AIMEndpoint":
+    # A redraw needs an endpoint's shape: an earlier (damaging) change of `mutated` may have dropped or retyped it.
+    shaped = isinstance(document.get("spec"), dict) and isinstance(document.get("metadata"), dict) and \
+        isinstance(document["metadata"].get("name"), str)
+    if action == "redraw" and document.get("kind") == "AIMEndpoint" and shaped:
         spec = document["spec"]
-        engine = spec.get("servingEngine") if isinstance(spec.get("servingEngine"), str) else "vllm"
-        field = draw(st.sampled_from(["replicas", "customArgs", "labels", "weight", "adapters", "objective"]))
-        if field == "objective":
+        engine = spec.get("servingEngine") if spec.get("servingEngine") in ("vllm", "sglang") else "vllm"
+        field = draw(st.sampled_from(["replicas", "customArgs", "labels", "weight", "adapters", "objective",
+                                      "modelSource"]))
+        if field == "modelSource":  # another OCI model image (issue 29)
+            spec = {**spec, "modelSource": draw(model_source())}
+        elif field == "objective":
             spec = {**spec, "objective": draw(objective)}
             if "gpuCount" not in spec:
                 spec.pop("replicas", None)

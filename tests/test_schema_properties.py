@@ -38,6 +38,11 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
 API = "aim.engine.amd.com/v1alpha1"
 INVENTORY = {"apiVersion": API, "kind": "ClusterInventory", "metadata": {"name": "lab"},
              "spec": {"nodePools": [{"name": "mi300x", "hardware": "MI300X", "gpusPerNode": 8, "nodeCount": 2}]}}
+# Issue 29's options of the inventory, beside the endpoint's own modelSource drawn from its schema: a DRA pool of whole
+# GPUs, a target Kubernetes version with image volumes and DRA, a shared model cache (download Jobs).
+DELIVERY_INVENTORY = {**INVENTORY, "spec": {
+    "kubernetes": {"version": "1.35"}, "modelCache": {"storageClassName": "nfs-csi", "accessMode": "ReadWriteMany"},
+    "nodePools": [{**INVENTORY["spec"]["nodePools"][0], "allocation": "dra", "partition": {"compute": "SPX"}}]}}
 MISTRAL = json.loads((REPO / "tests/data/hf-configs/mistralai/Mistral-7B-Instruct-v0.3/config.json").read_text())
 DIAGNOSTIC = re.compile(r"^[^\n]*:\d+: \S|^aimc recipes generate: |^[^\s:]+: ")
 
@@ -68,12 +73,23 @@ def accepted(kind: str):
 
 def build(tmp: str, *documents: dict) -> tuple[int, str, str]:
     path = Path(tmp) / "inputs.yaml"
-    path.write_text("---\n".join(json.dumps(d) for d in documents), encoding="utf-8")  # JSON is YAML, exactly
+    # JSON is YAML, exactly; each document on lines of its own (a `---` after a document on its line is no marker)
+    path.write_text("".join(f"---\n{json.dumps(d)}\n" for d in documents), encoding="utf-8")
     return run("build", str(path))
 
 
 def endpoint(model: str = "Qwen/Qwen3-32B", **spec) -> dict:
     return {"apiVersion": API, "kind": "AIMEndpoint", "metadata": {"name": "e"}, "spec": {"model": model, **spec}}
+
+
+def test_the_documents_the_properties_write_reach_the_compiler():
+    """`build` writes the drawn documents: a valid pair builds (a `---` written after a JSON document on the same line
+    made every input invalid YAML, so the properties below never reached the compiler)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for inventory in (INVENTORY, DELIVERY_INVENTORY):
+            code, out, err = build(tmp, inventory, endpoint(gpuCount=1))
+            assert code == 0 and "kind: Deployment" in out, err
+    assert "kind: ResourceClaimTemplate" in out
 
 
 @SETTINGS
@@ -99,10 +115,10 @@ def test_any_inventory_the_schema_accepts_builds_or_fails_with_file_and_line(inv
 
 
 @SETTINGS
-@given(document=accepted("endpoint"))
-def test_any_endpoint_the_schema_accepts_builds_or_fails_with_file_and_line(document):
+@given(document=accepted("endpoint"), inventory=st.sampled_from([INVENTORY, DELIVERY_INVENTORY]))
+def test_any_endpoint_the_schema_accepts_builds_or_fails_with_file_and_line(document, inventory):
     with tempfile.TemporaryDirectory() as tmp:
-        assert_built_or_refused(*build(tmp, INVENTORY, document))
+        assert_built_or_refused(*build(tmp, inventory, document))
 
 
 # -- inputs without a schema: config.json and benchmark results -----------------------------------------------------
