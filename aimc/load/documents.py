@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from aimc.errors import Collector, Diagnostic
-from aimc.load import helm_hint, limits, walk
+from aimc.load import limits, walk
 from aimc.load.classify import API_GROUP, API_VERSION, OWN_KINDS, TOOL_KINDS, classify  # noqa: F401 (public here too)
 from aimc.load.encodings import other_unicode, utf8_file_name
 from aimc.load.yaml_positions import MAX_DEPTH, format_path, load_all, non_string_key
@@ -230,6 +230,8 @@ def load_file(source_file: SourceFile, collector: Collector, budget=None) -> lis
                 continue
             out.append(Document(source_file.path, source_file.source, index, line, kind, data))
     except yaml.MarkedYAMLError as exc:
+        from aimc.load import helm_hint  # only for a file that is not YAML
+
         collector.add(helm_hint.with_hint(_yaml_diagnostic(source_file.path, exc, source_file.text), source_file.text,
                                           source_file.source))
         return []

@@ -18,7 +18,6 @@ from aimc.render import (
     disaggregation,
     disruption,
     download,
-    leaderworkerset,
     monitoring,
     references,
     routing,
@@ -58,8 +57,12 @@ def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = No
                 for obj in disaggregation.render(resolved, inventory, models)]
     objects = []
     for engine in resolved.engines:
-        workload = leaderworkerset if engine.group is not None else deployment  # a group: whole nodes
-        objects.append(workload.render(resolved, engine, inventory, models))
+        if engine.group is not None:  # a group: whole nodes, one LeaderWorkerSet (imported only for groups)
+            from aimc.render import leaderworkerset
+
+            objects.append(leaderworkerset.render(resolved, engine, inventory, models))
+        else:
+            objects.append(deployment.render(resolved, engine, inventory, models))
         objects.extend(claims.render(resolved, engine))
         objects.extend(autoscaling.render(resolved, engine, inventory))
         objects.extend(disruption.render(resolved, engine))

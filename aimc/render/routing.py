@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aimc.model.inputs import Inventory
 from aimc.model.origin import Origin
-from aimc.render import routes_adapters, routes_bbr, routes_http, routes_pool, routes_provider
 from aimc.resolve import adapter_routes, traffic
 
 
@@ -15,6 +14,9 @@ def render(endpoints, inventory: Inventory | None) -> list[tuple[dict, Origin]]:
     gateway = inventory.gateway if inventory is not None else None
     if gateway is None:
         return []
+    # Imported here: a build without a gateway (most) does not load the six modules of routing objects.
+    from aimc.render import routes_adapters, routes_bbr, routes_http, routes_pool, routes_provider
+
     out = []
     if gateway.inference_extension:
         for resolved in endpoints:

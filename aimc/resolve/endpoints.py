@@ -32,7 +32,6 @@ from aimc.resolve import (
     precision,
     release_env,
     rollout,
-    selection_errors,
 )
 from aimc.resolve.arg_merge import ArgSource
 from aimc.resolve.disaggregation import RoleArgs
@@ -109,6 +108,8 @@ def _select_and_resolve(endpoint: Endpoint, request: EngineRequest, inputs: Inpu
             return None
     selections.append(selection)
     if selection.chosen is None:
+        from aimc.resolve import selection_errors  # and difflib: only when an endpoint gets no candidate
+
         error = selection_errors.no_candidate_error(selection, inputs.catalog, inventory, explain_hint)
         if endpoint.node_pool and inventory is not None:
             unpinned = select.select(replace(endpoint, node_pool=None), request, inputs.catalog, inventory,

@@ -10,7 +10,6 @@ from aimc.model.inputs import Endpoint, Inventory
 from aimc.model.plan import Selection
 from aimc.records import replace
 from aimc.resolve.candidates import same_hardware
-from aimc.resolve.selection_errors import EXPLAIN_HINT
 
 
 def problem(endpoint: Endpoint, inventory: Inventory | None) -> Diagnostic | None:
@@ -38,6 +37,8 @@ def problem(endpoint: Endpoint, inventory: Inventory | None) -> Diagnostic | Non
 def unserved(diagnostic: Diagnostic, endpoint: Endpoint, inventory: Inventory, unpinned: Selection) -> Diagnostic:
     """The selection error of an endpoint pinned to a pool, with why the pool is at stake: what the pool is, and the
     configuration the endpoint would get without the pin (`unpinned`: the same selection on every pool)."""
+    from aimc.resolve.selection_errors import EXPLAIN_HINT  # an error path: not loaded by a build that has none
+
     pool = next(p for p in inventory.pools if p.name == endpoint.node_pool)
     mode = f", {pool.partition.compute}/{pool.partition.memory}" if pool.partition else ""
     hint = EXPLAIN_HINT if diagnostic.message.endswith(EXPLAIN_HINT) else ""

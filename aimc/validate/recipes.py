@@ -13,11 +13,12 @@ from aimc.load.documents import Document, SourceFile, discover, load_file
 from aimc.memo import catalog_cache
 from aimc.model.inputs import ArgValue, Catalog, Recipe, RecipeConfig
 from aimc.validate.convert import origin_of, scalar_text, str_pairs
-from aimc.validate.profiles import parse_profile
 
 
 def parse_recipe(doc: Document, collector: Collector, builtin: bool) -> Recipe | None:
     if doc.kind == "profile":
+        from aimc.validate.profiles import parse_profile  # imported for profiles only: a build rarely has one
+
         return parse_profile(doc, builtin)
     data, origin = doc.data, origin_of(doc)
     stem = PurePosixPath(doc.source).stem

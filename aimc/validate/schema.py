@@ -20,7 +20,6 @@ from aimc.catalog.files import data_text
 from aimc.errors import MAX_VALUE_CHARS, Diagnostic, describe, did_you_mean, quote
 from aimc.load.yaml_positions import format_path, line_of
 from aimc.memo import catalog_cache
-from aimc.validate import field_homes
 from aimc.validate.pattern_ends import shown_pattern, strict_end_pattern
 
 SCHEMA_FILES = {
@@ -188,6 +187,8 @@ def validate(kind: str, data, file: str, default_line: int) -> list[Diagnostic]:
         for leaf in _leaves(error):
             diagnostic = _diagnostic(leaf, data, file, default_line)
             if leaf.validator == "additionalProperties":
+                from aimc.validate import field_homes  # messages only
+
                 diagnostic = field_homes.with_home(diagnostic, _unknown_keys(leaf), list(leaf.absolute_path),
                                                    _homes(kind))
             diagnostics.append(diagnostic)
@@ -224,6 +225,8 @@ def _diagnostic(error, data, file: str, default_line: int) -> Diagnostic:
 
 @catalog_cache(kinds)
 def _homes(kind: str) -> dict:
+    from aimc.validate import field_homes
+
     return field_homes.homes(load_schema(kind))
 
 
