@@ -22,7 +22,7 @@ spec:
     - name: pool
       hardware: %s
       gpusPerNode: 8
-      nodeCount: 2
+      nodeCount: 4
 %s"""
 RDMA = "      network: {rdmaResource: amd.com/nic, rdmaDevices: [ionic_0, ionic_1]}\n"
 GATEWAY = "  gateway: {name: gw, namespace: gateway-system, inferenceExtension: true}\n"
@@ -204,3 +204,33 @@ def test_disaggregation_on_mi250_is_refused_with_its_source(aimc, tmp_path):
     err = error_of(aimc, tmp_path, endpoint(precision="bf16"), hardware="MI250X")
     assert "spec.disaggregation: node pool 'pool' has MI250X (gfx90a)" in err
     assert "shown on gfx942, gfx950 only" in err and "InferenceX" in err
+
+
+# -- spec.objective: the layout against the targets, beside aggregated serving -------------------------------------
+
+OBJECTIVE = ("  objective:\n    workload: {inputTokens: 8192, outputTokens: 1024, concurrency: 32}\n"
+             "    maxTtftSeconds: 2\n    maxTpotSeconds: 0.05\n")
+
+
+def test_a_layout_predicted_to_miss_the_objective_warns_and_names_aggregated_serving(aimc, tmp_path):
+    """One prefill server of 4 GPUs cannot prefill 32 clients' 8192-token prompts fast enough: TTFT misses, while
+    aggregated serving on the same 12 GPUs (3 × 4) is predicted to meet both targets."""
+    result = run(aimc, tmp_path, endpoint(extra=OBJECTIVE))
+    assert result.code == 0, result.err
+    assert "endpoints.yaml:8: warning: spec.objective: the disaggregated layout is predicted to miss" in result.err
+    assert "aggregated serving on as many GPUs is predicted to meet it (3 x 4 GPUs): remove spec.disaggregation" \
+        in result.err
+    strict = aimc("build", "--strict", str(tmp_path))
+    assert strict.code == 1 and "spec.objective: the disaggregated layout is predicted to miss" in strict.err
+    explained = aimc("explain", str(tmp_path), "-e", "llama-pd")
+    assert "disaggregated, 1 prefill x 4 + 2 decode x 4 GPUs: TTFT" in explained.out
+    assert ": misses (the performance model's disaggregated extension, not calibrated" in explained.out
+    assert "aggregated on as many GPUs, 3 x 4 GPUs of the decode configuration" in explained.out
+
+
+def test_enough_prefill_servers_meet_the_objective(aimc, tmp_path):
+    roles = ROLES.replace("prefill: {replicas: 1", "prefill: {replicas: 3")
+    result = run(aimc, tmp_path, endpoint(roles, extra=OBJECTIVE))
+    assert result.code == 0 and "spec.objective" not in result.err, result.err
+    explained = aimc("explain", str(tmp_path), "-e", "llama-pd")
+    assert "disaggregated, 3 prefill x 4 + 2 decode x 4 GPUs" in explained.out and ": meets (" in explained.out

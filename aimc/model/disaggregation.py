@@ -75,3 +75,4 @@ class ResolvedDisaggregation(Record):
     transfer: Transfer
     front_door: FrontDoor | None  # None: the engine's own pairing needs no separate workload
     notes: tuple[str, ...] = ()  # why each role is what it is, for explain
+    objective: tuple[str, ...] = ()  # the layout against spec.objective, beside aggregated serving (explain)

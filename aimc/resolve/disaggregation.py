@@ -38,7 +38,7 @@ from aimc.model.inputs import AutoScaling, Endpoint, EngineRequest, Inventory, N
 from aimc.model.plan import ImageChoice, Reason, ResolvedEngine, TraceEntry, Verdict
 from aimc.model.routing import Traffic
 from aimc.records import Record, replace
-from aimc.resolve import disaggregation_engines
+from aimc.resolve import disaggregation_engines, disaggregation_objective
 
 PATH = ("spec", "disaggregation")
 
@@ -58,7 +58,8 @@ class Outcome(Record):
 OneEngine = Callable[..., ResolvedEngine | None]  # (view, request, extra_checks, role) -> engine
 
 
-def resolve(endpoint: Endpoint, inventory: Inventory, one_engine: OneEngine, collector: Collector) -> Outcome | None:
+def resolve(endpoint: Endpoint, inventory: Inventory, one_engine: OneEngine, collector: Collector,
+            models=None) -> Outcome | None:
     spec = endpoint.disaggregation
     assert spec is not None
     engine = endpoint.engines[0].engine  # validate: one engine only
@@ -89,7 +90,9 @@ def resolve(endpoint: Endpoint, inventory: Inventory, one_engine: OneEngine, col
     collector.extend(network_problems(endpoint, prefill, decode))
     front = support.front_door(endpoint, prefill, decode, transfer)
     notes = tuple(filter(None, (KvNeed.note(endpoint, r) for r in spec.roles)))
-    return Outcome((prefill, decode), ResolvedDisaggregation(transfer, front, notes))
+    against, problems = disaggregation_objective.assess(endpoint, spec.roles, (prefill, decode), models)
+    collector.extend(problems)
+    return Outcome((prefill, decode), ResolvedDisaggregation(transfer, front, notes, against))
 
 
 def role_endpoint(endpoint: Endpoint, role: Role) -> Endpoint:

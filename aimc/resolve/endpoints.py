@@ -76,7 +76,7 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
             collector.add(pool_problem)
             continue
         if endpoint.disaggregation is not None:
-            outcome = disaggregation.resolve(endpoint, inventory, one_engine, collector)
+            outcome = disaggregation.resolve(endpoint, inventory, one_engine, collector, inputs.models)
             if outcome is not None:
                 namespace = endpoint.namespace or inventory.default_namespace or default_namespace
                 resolved.append(ResolvedEndpoint(endpoint, outcome.roles, namespace, outcome.plan))
