@@ -1,6 +1,6 @@
 """Benchmark `aimc build` against `kubectl kustomize` on generated repositories of 10 to 10,000 endpoints.
 
-    python3 bench/run.py [--sizes 10,100,1000,10000] [--runs N] [--json FILE] [--markdown]
+    python3 bench/run.py [--sizes 10,100,1000,10000] [--runs N] [--json FILE] [--markdown] [--checkout] [--no-site]
 
 For each size: generate a repository (bench/generate.py), time `aimc build REPO` as a whole process (the console
 script, as Argo CD and pre-commit run it) several times, then write aimc's own output with `aimc build -o DIR`, add a
@@ -15,6 +15,11 @@ Kustomize) in the same run, A B A B ..., so that the ratio of each pair holds wh
 and 100 endpoints against `kubectl kustomize` of the same objects (start-up). `--diff-memory 10000` adds the peak
 memory of a diff of two 10,000-endpoint trees. `--quick` runs everything once on small repositories: CI runs it only
 to check that the benchmark works (tests/test_bench_scripts.py), its figures mean nothing.
+
+Start-up is measured as users pay it: the child Pythons run every `.pth` file of the machine's site-packages (on
+the development machine one of them, a sandbox's certificate hook, imports `certifi` and `importlib.resources`).
+`--no-site` runs them as `python -S` with the site-packages folders on PYTHONPATH instead, which isolates aimc's own
+start-up from the machine's site configuration; quote both.
 
 Kustomize's time grows faster than linearly with the number of objects (about a minute for the 3,700 objects of
 1,000 endpoints on a 2-core machine), so by default it is not run above 1,000 endpoints (--kustomize-max).
@@ -46,10 +51,16 @@ FLOOR_IMPORTS = ("yaml", "jsonschema_rs", "msgspec")  # not click: `aimc build` 
 BUDGETS = "budgets: 10: aimc <= 2x kustomize; 1000: aimc <= 0.5x kustomize; 10000: <= 11x the 1000 time, peak < 1 GiB"
 
 
-def aimc_command(checkout: bool = False) -> list[str]:
-    """The installed console script when it sits next to this Python, else (or with --checkout) `python -m aimc`."""
-    if checkout:
-        return [sys.executable, "-m", "aimc"]
+def python_command(no_site: bool = False) -> list[str]:
+    """This Python; with --no-site, `python -S` (see `isolate_from_site`)."""
+    return [sys.executable, "-S"] if no_site else [sys.executable]
+
+
+def aimc_command(checkout: bool = False, no_site: bool = False) -> list[str]:
+    """The installed console script when it sits next to this Python, else (or with --checkout or --no-site)
+    `python -m aimc`."""
+    if checkout or no_site:
+        return [*python_command(no_site), "-m", "aimc"]
     script = Path(sys.executable).with_name("aimc")
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
@@ -59,6 +70,19 @@ def aimc_command(checkout: bool = False) -> list[str]:
 # Installed packages carry their bytecode (pip compiles it); a PYTHONDONTWRITEBYTECODE inherited from a development
 # shell would make every run of a source checkout recompile aimc, which no user's run does.
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def isolate_from_site(checkout: bool) -> None:
+    """--no-site: every Python child runs as `python -S` with the site-packages folders on PYTHONPATH, so that no
+    `.pth` file runs at its start. Such files are the machine's, not aimc's: a sandbox's certificate hook (importing
+    `certifi` and `importlib.resources`, ~30 ms of `python -c pass` on the development machine), setuptools'
+    distutils shim, editable installs. A user's Python usually runs a few of them too: the figures without them
+    isolate aimc's own start-up, the default figures are what this machine's users would see."""
+    import site
+
+    folders = [f for f in (*site.getsitepackages(), site.getusersitepackages()) if os.path.isdir(f)]
+    front = [str(Path(__file__).resolve().parent.parent)] if checkout else []
+    os.environ["PYTHONPATH"] = CHILD_ENV["PYTHONPATH"] = os.pathsep.join(front + folders)
 
 
 def timed_run(command: list[str], stdout_path: Path) -> tuple[float, float, float]:
@@ -158,6 +182,9 @@ def parse_args(argv):
                         help="also the peak memory of `aimc diff` of two N-endpoint trees (e.g. 10000)")
     parser.add_argument("--checkout", action="store_true",
                         help="time the aimc of this checkout (python -m aimc, PYTHONPATH) rather than the installed one")
+    parser.add_argument("--no-site", action="store_true",
+                        help="run every Python child as `python -S`, site-packages on PYTHONPATH: no .pth file runs "
+                             "(with --checkout when aimc is installed in editable mode, which a .pth file makes)")
     parser.add_argument("--quick", action="store_true",
                         help="every row once on small repositories: checks that the benchmark runs, figures mean nothing")
     return parser.parse_args(argv)
@@ -169,8 +196,10 @@ def main(argv=None) -> int:
         args.sizes, args.runs, args.paired, args.pairs = "10", 1, 20, 1
         args.diff_memory = min(args.diff_memory, 20)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    aimc = aimc_command(args.checkout)
-    if args.checkout:  # every child, the generator's and the Kustomize folder's too
+    aimc = aimc_command(args.checkout, args.no_site)
+    if args.no_site:
+        isolate_from_site(args.checkout)
+    elif args.checkout:  # every child, the generator's and the Kustomize folder's too
         os.environ["PYTHONPATH"] = CHILD_ENV["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
     kubectl = shutil.which("kubectl")
     print(f"# aimc: {' '.join(aimc)}; kustomize: {kubectl or 'kubectl not found, skipped'}")
@@ -197,7 +226,8 @@ def main(argv=None) -> int:
                 result["kustomize"] = measure(command, runs, work / "kustomize.yaml")
                 result["ratio"] = result["aimc"]["median_s"] / result["kustomize"]["median_s"]
             if size == sizes[0] and result["kustomize"]:
-                floor = measure([sys.executable, "-c", "import " + ", ".join(FLOOR_IMPORTS)], runs, work / "floor")
+                floor = measure([*python_command(args.no_site), "-c", "import " + ", ".join(FLOOR_IMPORTS)], runs,
+                                work / "floor")
                 result["floor"] = floor
                 print(f"# start-up floor, Python importing {', '.join(FLOOR_IMPORTS)} and nothing else: "
                       f"{floor['median_s']:.3f} s, {floor['median_s'] / result['kustomize']['median_s']:.2f}x "

@@ -47,6 +47,19 @@ def test_the_start_up_floor_imports_only_what_every_build_imports(tmp_path):
 
 
 @pytest.mark.e2e
+def test_the_benchmark_runs_without_the_site_packages_pth_files(tmp_path):
+    """--no-site: aimc (and the start-up floor) run as `python -S`, the site-packages folders on PYTHONPATH, so no
+    .pth file of the machine runs at their start; the build still works (every child finds msgspec, PyYAML...)."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--checkout", "--no-site", "--sizes", "10",
+                           "--runs", "1", "--paired", "0"], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    assert f"# aimc: {sys.executable} -S -m aimc;" in done.stdout
+    assert "    10 endpoints" in done.stdout
+
+
+@pytest.mark.e2e
 def test_the_benchmark_runs_in_quick_mode(tmp_path):
     """CI runs bench/run.py --quick only to check that it works (issue 24): every paired row is measured against its
     yardstick and written to the JSON file; the figures of a quick run mean nothing."""
