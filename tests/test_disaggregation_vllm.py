@@ -83,6 +83,10 @@ def test_each_role_runs_the_mori_io_connector_in_its_kv_role(aimc, tmp_path):
     # The five keys vLLM 0.17.0 to 0.34.0 all read (moriio_common.py MoRIIOConfig.from_vllm_config).
     assert set(prefill["kv_connector_extra_config"]) == {"proxy_ip", "proxy_ping_port", "http_port",
                                                          "handshake_port", "notify_port"}
+    # The roles' MoRI ports differ (the router CI's pairs), so a prefill and a decode pod on one host network coexist.
+    ports = [(c["handshake_port"], c["notify_port"]) for c in (prefill["kv_connector_extra_config"],
+                                                                decode["kv_connector_extra_config"])]
+    assert ports == [(6301, 61005), (7301, 62005)]
     for role in ("prefill", "decode"):
         main = pod(objects, f"llama-pd-{role}-vllm")["spec"]["containers"][0]
         extra = transfer_config(objects, role)["kv_connector_extra_config"]

@@ -1,6 +1,7 @@
 """vLLM's disaggregated serving on ROCm: the MoRI-IO KV connector on each role, and vLLM's router in front of them.
 
-- Connector: `--kv-transfer-config` (a JSON flag in every shipped vLLM flag set) naming `MoRIIOConnector`, which
+- Connector: `--kv-transfer-config` (a JSON flag in every shipped vLLM flag set) naming `MoRIIOConnector`, in its
+  default WRITE mode (the prefill server writes the KV cache into the decode server's blocks), which
   vLLM registers from 0.17.0 on (vllm/distributed/kv_transfer/kv_connector/factory.py of the 0.17.0 to 0.34.0 wheels;
   0.11.1 has none). The prefill role is the `kv_producer`, the decode role the `kv_consumer`. Its
   `kv_connector_extra_config` carries the five keys every one of those releases reads
@@ -37,10 +38,12 @@ WITHOUT_BACKEND = ("vLLM registers its MoRI-IO connector from 0.17.0 on (vllm/di
                    "image of 0.17.0 or later")
 # The router's ZMQ registration port: InferenceX's PROXY_PING_PORT (server_vllm.sh, job.slurm) and the router CI's.
 DISCOVERY_PORT = 36367
-# MoRIIOConstants.DEFAULT_HANDSHAKE_PORT / DEFAULT_NOTIFY_PORT (moriio_common.py of 0.27.1), written out because
-# 0.17.0 and 0.21.0 read both keys without a default. Each role has its own pods, so both roles use the same ones.
-HANDSHAKE_PORT = 6301
-NOTIFY_PORT = 61005
+# MoRI-IO's handshake and notify ports per role (the notify port is offset by each rank), written out because 0.17.0
+# and 0.21.0 read both keys without a default: the prefill role's are MoRIIOConstants' defaults (moriio_common.py of
+# 0.27.1), the decode role's those of the router's own ROCm CI (run_moriio_rdma_accuracy_test.sh), so that a prefill
+# and a decode pod on one host network do not collide.
+HANDSHAKE_PORTS = {PREFILL: 6301, DECODE: 7301}
+NOTIFY_PORTS = {PREFILL: 61005, DECODE: 62005}
 # InferenceX and the router's ROCm CI route both stages by consistent hashing of the request.
 POLICY = "consistent_hash"
 DISCOVERY_PORT_NAME = "discovery"
@@ -54,7 +57,7 @@ def router_service(endpoint_name: str) -> str:
 def kv_transfer_config(role: str, transfer: Transfer, endpoint_name: str) -> str:
     connector, _router_connector = CONNECTORS[transfer.backend]
     extra = {"proxy_ip": router_service(endpoint_name), "proxy_ping_port": DISCOVERY_PORT,
-             "http_port": PORTS["vllm"], "handshake_port": HANDSHAKE_PORT, "notify_port": NOTIFY_PORT}
+             "http_port": PORTS["vllm"], "handshake_port": HANDSHAKE_PORTS[role], "notify_port": NOTIFY_PORTS[role]}
     config = {"kv_connector": connector, "kv_role": KV_ROLES[role], "kv_connector_extra_config": extra}
     return json.dumps(config, separators=(",", ":"))
 
