@@ -238,3 +238,45 @@ def test_enough_prefill_servers_meet_the_objective(aimc, tmp_path):
     assert result.code == 0 and "spec.objective" not in result.err, result.err
     explained = aimc("explain", str(tmp_path), "-e", "llama-pd")
     assert "disaggregated, 3 prefill x 4 + 2 decode x 4 GPUs" in explained.out and ": meets (" in explained.out
+
+
+# -- a role wider than one node ----------------------------------------------------------------------------------
+
+WIDE_RECIPE = """\
+recipe_id: team-llama-405b-mi300x-fp8-wide
+model_id: meta-llama/Llama-3.1-405B-Instruct
+huggingface_id: amd/Llama-3.1-405B-Instruct-FP8-KV
+hardware: MI300X
+precision: fp8
+vllm_serve:
+  "8_gpu":
+    enabled: true
+    args: {--max-model-len: '32768', --kv-cache-dtype: 'fp8'}
+  "16_gpu":
+    enabled: true
+    args: {--max-model-len: '32768', --kv-cache-dtype: 'fp8'}
+"""
+
+
+def test_a_decode_role_across_two_nodes_runs_the_connector_and_the_devices_on_every_pod(aimc, tmp_path):
+    """A 16-GPU decode role on 8-GPU nodes is a LeaderWorkerSet: vLLM's server (with the connector) runs on the
+    leader, every pod of the group gets the pool's RDMA devices for MoRI."""
+    roles = "  disaggregation:\n    prefill: {gpuCount: 8}\n    decode: {gpuCount: 16}\n"
+    text = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: big-pd}\nspec:\n"
+            "  model: meta-llama/Llama-3.1-405B-Instruct\n  precision: fp8\n  servingEngine: vllm\n"
+            "  recipe: team-llama-405b-mi300x-fp8-wide\n" + roles)
+    write_tree(tmp_path, {"cluster.yaml": CLUSTER % ("", "MI300X", RDMA), "endpoints.yaml": text,
+                          "recipes/team-llama-405b-mi300x-fp8-wide.yaml": WIDE_RECIPE})
+    result = aimc("build", str(tmp_path))
+    assert result.code == 0, result.err
+    objects = [d for d in yaml.safe_load_all(result.out) if d]
+    group = find(objects, "LeaderWorkerSet", "big-pd-decode-vllm")["spec"]["leaderWorkerTemplate"]
+    assert group["size"] == 2
+    leader = group["leaderTemplate"]["spec"]["containers"][0]
+    worker = group["workerTemplate"]["spec"]["containers"][0]
+    for container in (leader, worker):
+        assert {"name": "MORI_RDMA_DEVICES", "value": "ionic_0,ionic_1"} in container["env"]
+    serve = " ".join([*leader.get("command", []), *leader.get("args", [])])
+    assert '"kv_role":"kv_consumer"' in serve and "MoRIIOConnector" in serve
+    prefill = pod(objects, "big-pd-prefill-vllm")["spec"]["containers"][0]
+    assert '"kv_role":"kv_producer"' in after(prefill["args"], "--kv-transfer-config")
