@@ -373,22 +373,27 @@ def test_pods_are_hardened(aimc):
     assert {d["spec"]["template"]["spec"]["containers"][0]["name"] for d in deployments} >= {"vllm", "epp", "bbr"}
     for obj in deployments:
         pod = obj["spec"]["template"]["spec"]
-        # Only the routing components (endpoint picker, body-based router) call the Kubernetes API.
+        # Only the routing components (endpoint picker, body-based router) and a disaggregated endpoint's router
+        # (which watches its roles' pods) call the Kubernetes API.
         routing = "aim.engine.amd.com/endpoint" not in obj["spec"]["selector"]["matchLabels"]
-        assert pod["automountServiceAccountToken"] is routing
+        router = obj["metadata"]["labels"]["app.kubernetes.io/component"] == "router"
+        assert pod["automountServiceAccountToken"] is (routing or router)
         for key in ("hostNetwork", "hostPID", "hostIPC"):
             assert key not in pod
         assert not any("hostPath" in volume for volume in pod["volumes"])
         context = pod["containers"][0]["securityContext"]
         assert context["allowPrivilegeEscalation"] is False and context["privileged"] is False
-        assert context["capabilities"] == {"drop": ["ALL"]}
-        if routing:  # distroless images: non-root, read-only root filesystem, requests and probes
+        # IPC_LOCK only for a container with an RDMA device (RDMA pins memory): a disaggregated role's KV transfer
+        rdma = "amd.com/nic" in pod["containers"][0].get("resources", {}).get("limits", {})
+        assert context["capabilities"] == ({"drop": ["ALL"], "add": ["IPC_LOCK"]} if rdma else {"drop": ["ALL"]})
+        if routing or router:  # non-root, read-only root filesystem, probes
             assert pod["securityContext"] == {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532,
                                               "seccompProfile": {"type": "RuntimeDefault"}}
             assert context["readOnlyRootFilesystem"] is True
             container = pod["containers"][0]
-            assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
             assert "readinessProbe" in container and "livenessProbe" in container
+            if routing:  # sized as the upstream charts size them
+                assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
         else:
             assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
             assert "runAsNonRoot" not in context  # the ROCm engine images run as root (README, Rendered workloads)

@@ -85,7 +85,7 @@ def test_unknown_model_says_how_to_proceed_and_suggests_no_other_model(aimc, rep
      "no enabled sglang configuration for meta-llama/Llama-3.1-405B-Instruct (only vllm: MI250 bf16 (16, 32 GPUs), "
      "MI300X fp8 (4, 8 GPUs)"),
     # Hardware no node pool has: what exists, which pools lack it.
-    ("  model: Qwen/Qwen3-32B\n  hardware: MI355X\n", 6, "spec.hardware",
+    ("  model: Qwen/Qwen3-32B\n  hardware: MI325X\n", 6, "spec.hardware",
      "available for Qwen/Qwen3-32B (vllm): MI250 bf16 (2, 4, 8 GPUs)"),
 ])
 def test_selection_errors_point_at_the_field_and_list_what_exists(aimc, repo, spec, line, field, exists):
