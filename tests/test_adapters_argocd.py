@@ -352,7 +352,8 @@ def test_api_versions_the_target_cannot_serve_are_errors_for_rendered_objects(mo
     from aimc import pipeline
 
     monkeypatch.chdir(REPO)
-    result = pipeline.compile(pipeline.Options(paths=("examples",), exclude=("endpoints/qwen3-32b-tuned.yaml",)))
+    result = pipeline.compile(pipeline.Options(paths=("examples",), exclude=("endpoints/qwen3-32b-tuned.yaml",
+                                                                             "endpoints/qwen3-32b-disaggregated.yaml")))
     endpoint = next(e for e in result.inputs.endpoints if e.name == "qwen3-32b")  # autoScaling: an HPA
     settings = argocd.settings_from_env({"KUBE_VERSION": "1.22.3"})
     errors, warnings = argocd.api_version_checks(result, settings)

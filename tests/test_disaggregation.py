@@ -4,6 +4,8 @@ inconsistent request."""
 
 from __future__ import annotations
 
+import json
+
 import crd_fixtures
 import pytest
 import yaml
@@ -271,3 +273,33 @@ def test_sglang_on_mi250_without_an_image_is_an_error(aimc, tmp_path):
     write_tree(tmp_path, {"cluster.yaml": CLUSTER % ("", pool), "endpoints.yaml": endpoint()})
     result = aimc("build", str(tmp_path))
     assert result.code == 1 and "endpoints.yaml:" in result.err and "sglang" in result.err.lower()
+
+
+# -- hostile strings ---------------------------------------------------------------------------------------------
+
+HOSTILE = ["a\nb", "---", "x\n---\nkind: Secret", "$(rm -rf /)", "a; rm -rf /", "`id`", "é" * 40, "x" * 5000,
+           "mooncake\u202e", "MORI"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_transfer_backend_is_refused_at_its_line(aimc, tmp_path, value):
+    roles = ROLES + f"    transfer: {json.dumps(value)}\n"
+    err = error_of(aimc, tmp_path, endpoint(roles))
+    assert "spec.disaggregation.transfer" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", HOSTILE[:-1])  # (an upper-case device name is a name)
+def test_a_hostile_rdma_device_is_refused(aimc, tmp_path, value):
+    pool = f"      network: {{rdmaResource: amd.com/nic, rdmaDevices: [{json.dumps(value)}]}}\n"
+    result = run(aimc, tmp_path, endpoint(), pool=pool)
+    assert result.code == 1 and result.out == "" and "Traceback" not in result.err
+    assert "rdmaDevices" in result.err
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_role_recipe_fails_cleanly_and_renders_nothing(aimc, tmp_path, value):
+    roles = ROLES.replace("prefill: {replicas: 1, gpuCount: 2}",
+                          f"prefill: {{replicas: 1, gpuCount: 2, recipe: {json.dumps(value)}}}")
+    err = error_of(aimc, tmp_path, endpoint(roles))
+    assert "spec.disaggregation.prefill.recipe" in err or "spec.recipe" in err
+    assert "Traceback" not in err and "\n---\n" not in err

@@ -211,7 +211,42 @@ def endpoint(draw, name: str, target=None):
         metadata["namespace"] = draw(dns_label)
     if draw(st.booleans()):
         metadata["labels"] = {"team": draw(st.from_regex(r"\A[a-z0-9]{1,10}\Z"))}
+    # Drawn after every other field (the other fields' derandomised samples stay as they were): an SGLang endpoint
+    # whose two roles fit on one node of the `need` pools (8 GPUs, no RDMA declared: a warning, not an error).
+    if target and engine == "sglang" and 2 * config.gpu_count <= 8 and draw(st.booleans()):
+        spec = draw(disaggregated(spec, config.gpu_count, engine))
     return {"apiVersion": API, "kind": "AIMEndpoint", "metadata": metadata, "spec": spec}
+
+
+def role(gpu_count: int, engine: str, versions):
+    """One role of spec.disaggregation: its replicas or autoscaling, sometimes its own flags (not the ones aimc
+    writes for a role)."""
+    return st.fixed_dictionaries({"gpuCount": st.just(gpu_count)}, optional={
+        "replicas": st.integers(1, 3), "customArgs": custom_args(engine, versions).map(without_role_flags),
+        "autoScaling": st.builds(lambda low, extra: {"enabled": True, "minReplicas": low, "maxReplicas": low + extra},
+                                 st.integers(1, 2), st.integers(0, 2))}).map(
+        # with autoscaling, the role's replicas must be its minimum
+        lambda r: {**r, "replicas": r["autoScaling"]["minReplicas"]} if "autoScaling" in r and "replicas" in r else r)
+
+
+def without_role_flags(flags: dict) -> dict:
+    return {k: v for k, v in flags.items() if not str(k).startswith("--disaggregation")}
+
+
+@st.composite
+def disaggregated(draw, spec: dict, gpu_count: int, engine: str):
+    """The endpoint served disaggregated (spec.disaggregation): one engine, no endpoint-wide replicas, autoscaling or
+    adapters (validate/disaggregation.py), a transfer backend every catalogued image of the engine ships or none."""
+    spec = {k: v for k, v in spec.items() if k not in ("replicas", "autoScaling", "adapters", "servingEngines")}
+    if "customArgs" in spec:
+        spec["customArgs"] = without_role_flags(spec["customArgs"])
+    versions = flag_versions(engine, [spec["hardware"]] if "hardware" in spec else HARDWARE, spec.get("image"))
+    plan = {"prefill": draw(role(gpu_count, engine, versions)), "decode": draw(role(gpu_count, engine, versions))}
+    if draw(st.booleans()):
+        plan["transfer"] = "mooncake"
+    if draw(st.booleans()):
+        plan["bootstrapPort"] = draw(st.integers(1024, 65535))
+    return {**spec, "servingEngine": engine, "disaggregation": plan}
 
 
 @st.composite
@@ -344,7 +379,12 @@ def benign_change(draw, documents):
         engine = spec.get("servingEngine") if spec.get("servingEngine") in ("vllm", "sglang") else "vllm"
         field = draw(st.sampled_from(["replicas", "customArgs", "labels", "weight", "adapters", "objective",
                                       "modelSource"]))
-        if field == "modelSource":  # another OCI model image (issue 29)
+        plan = spec.get("disaggregation")
+        if isinstance(plan, dict) and field in ("replicas", "adapters") and isinstance(plan.get("decode"), dict):
+            # a disaggregated endpoint has neither: its decode role's replicas instead
+            decode = {k: v for k, v in plan["decode"].items() if k != "autoScaling"}
+            spec = {**spec, "disaggregation": {**plan, "decode": {**decode, "replicas": draw(st.integers(1, 3))}}}
+        elif field == "modelSource":  # another OCI model image (issue 29)
             spec = {**spec, "modelSource": draw(model_source())}
         elif field == "objective":
             spec = {**spec, "objective": draw(objective)}
