@@ -303,3 +303,25 @@ def test_a_hostile_role_recipe_fails_cleanly_and_renders_nothing(aimc, tmp_path,
     err = error_of(aimc, tmp_path, endpoint(roles))
     assert "spec.disaggregation.prefill.recipe" in err or "spec.recipe" in err
     assert "Traceback" not in err and "\n---\n" not in err
+
+
+def test_a_role_wider_than_a_node_is_a_multi_node_group_of_its_own(aimc, tmp_path):
+    roles = """\
+  disaggregation:
+    prefill: {replicas: 1, gpuCount: 2}
+    decode: {replicas: 1, gpuCount: 8}
+"""
+    cluster = CLUSTER % ("", (POOL % RDMA).replace("gpusPerNode: 8", "gpusPerNode: 4"))
+    write_tree(tmp_path, {"cluster.yaml": cluster, "endpoints.yaml": endpoint(roles)})
+    result = aimc("build", str(tmp_path))
+    assert result.code == 0, result.err
+    objects = [d for d in yaml.safe_load_all(result.out) if d]
+    group = find(objects, "LeaderWorkerSet", "qwen-pd-decode-sglang")
+    assert group["spec"]["leaderWorkerTemplate"]["size"] == 2
+    leader = group["spec"]["leaderWorkerTemplate"]["leaderTemplate"]
+    args = leader["spec"]["containers"][0]["args"]
+    assert after(args, "--disaggregation-mode") == ["decode"] and after(args, "--nnodes") == ["2"]
+    assert find(objects, "Deployment", "qwen-pd-prefill-sglang")  # the prefill role fits one node
+    plan = aimc("plan", str(tmp_path))
+    rows = [line.split() for line in plan.out.splitlines() if line.startswith("llm/qwen-pd")]
+    assert [(r[1], r[3], r[4]) for r in rows] == [("sglang/prefill", "2", "1"), ("sglang/decode", "4", "2")]
