@@ -18,7 +18,8 @@ def test_every_router_flag_set_is_the_extractors_output_of_its_release():
         document = read_json(f"routers/{facts.flag_set}.json")
         assert document["version"] == facts.version, engine
         assert flag_set_files.checksum(document) == sums[f"{facts.flag_set}.json"], engine
-        assert facts.image.endswith(f":v{facts.version}"), "the image tag names the release of the flag set"
+        # the image tag names the release of the flag set; the SGLang router runs in the roles' image (none)
+        assert facts.image is None or facts.image.endswith(f":v{facts.version}"), engine
 
 
 def test_the_vllm_router_takes_the_pd_flags_aimc_writes():
@@ -39,3 +40,15 @@ def test_a_router_argument_list_its_parser_refuses_is_reported():
     assert any(p.startswith("--port takes a whole number") for p in found)
     assert "'stray' is not a flag (the router takes no positional arguments)" in found
     assert len(found) == 5
+
+
+def test_the_sglang_router_takes_the_pd_flags_aimc_writes():
+    """The router command of the golden case, against sglang-router 0.3.2's own parser (extracted)."""
+    import yaml
+
+    objects = yaml.safe_load_all((REPO / "tests/cases/disaggregation-sglang/expected.yaml").read_text())
+    router = next(o for o in objects if o and o["kind"] == "Deployment" and o["metadata"]["name"] == "qwen-pd-router")
+    main = router["spec"]["template"]["spec"]["containers"][0]
+    assert tuple(main["command"]) == R.router("sglang").command
+    assert R.problems(R.router_flags("sglang"), tuple(main["args"])) == []
+    assert R.problems(R.router_flags("sglang"), ("--pd-disaggregation", "--prefill-selector")) != []

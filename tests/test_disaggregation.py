@@ -325,3 +325,16 @@ def test_a_role_wider_than_a_node_is_a_multi_node_group_of_its_own(aimc, tmp_pat
     plan = aimc("plan", str(tmp_path))
     rows = [line.split() for line in plan.out.splitlines() if line.startswith("llm/qwen-pd")]
     assert [(r[1], r[3], r[4]) for r in rows] == [("sglang/prefill", "2", "1"), ("sglang/decode", "4", "2")]
+
+
+def test_router_arguments_its_parser_refuses_are_an_error(aimc, tmp_path, monkeypatch):
+    from aimc.model.disaggregation import FrontDoor
+    from aimc.resolve import disaggregation_sglang
+
+    def broken(endpoint, prefill, decode):
+        return FrontDoor(decode.image, disaggregation_sglang.ROUTER_LAUNCH, ("--pd-disaggregation", "--port", "http"),
+                         30000)
+
+    monkeypatch.setattr(disaggregation_sglang, "front_door", broken)
+    err = error_of(aimc, tmp_path, endpoint())
+    assert "spec.disaggregation: the router's arguments do not parse with sglang-router 0.3.2: --port" in err

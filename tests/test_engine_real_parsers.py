@@ -29,7 +29,11 @@ PARSERS = os.environ.get("AIMC_ENGINE_PARSERS")
 LAUNCH = {("python3", "-m", "vllm.entrypoints.openai.api_server"): "vllm",
           ("python3", "-m", "sglang.launch_server"): "sglang"}
 # The routers in front of disaggregated roles (aimc/catalog/routers.yaml): image -> (flag-set name, release).
-ROUTERS = {facts.image: (f"{engine}-router", facts.version) for engine, facts in routers.routers().items()}
+ROUTERS = {facts.image: (f"{engine}-router", facts.version) for engine, facts in routers.routers().items()
+           if facts.image}
+# A router that runs in its roles' own image (the SGLang router) is known by its command instead.
+ROUTER_COMMANDS = {facts.command: (f"{engine}-router", facts.version) for engine, facts in routers.routers().items()
+                   if not facts.image}
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not PARSERS, reason=(
     "set AIMC_ENGINE_PARSERS to a file of 'ENGINE VERSION PYTHON [PYTHONPATH [STAND-IN ...]]' lines naming scratch "
@@ -61,7 +65,7 @@ def _command_lines() -> dict[tuple[str, str], list[tuple[str, list[str]]]]:
                 facts = catalog.image(container.get("image", ""))
                 if engine and facts is not None and facts.engine == engine:
                     out[(engine, facts.version)].append((expected.parent.name, list(container.get("args") or ())))
-                router = ROUTERS.get(container.get("image", ""))
+                router = ROUTERS.get(container.get("image", "")) or ROUTER_COMMANDS.get(command)
                 if router is not None:
                     out[router].append((expected.parent.name, list(container.get("args") or ())))
     return out

@@ -11,10 +11,13 @@ Usage (inside the venv that has the engine):
     python tools/extract_flag_set.py vllm --previous aimc/catalog/engines/vllm-0.10.2.json --out /tmp/vllm-0.11.1.json
     python tools/extract_flag_set.py sglang --out /tmp/sglang-0.5.5.post3.json
     python tools/extract_flag_set.py vllm-router --out aimc/catalog/routers/vllm-router-0.1.17.json
+    python tools/extract_flag_set.py sglang-router --out aimc/catalog/routers/sglang-router-0.3.2.json
 
 vllm-router (the P/D router in front of vLLM's disaggregated roles, aimc/catalog/routers.yaml) needs only its wheel
 and the wheel's pure-Python requirements: `python3 -m venv /tmp/vr && /tmp/vr/bin/pip install vllm-router==0.1.17`.
-Its flag set is stored whole under aimc/catalog/routers/ with its checksum in that folder's SHA256SUMS.
+Its flag set is stored whole under aimc/catalog/routers/ with its checksum in that folder's SHA256SUMS. sglang-router
+(the SGLang router, shipped inside the SGLang images) the same way: its launcher's parser needs none of the wheel's
+requirements, so the unpacked wheel on PYTHONPATH (`pip download sglang-router==0.3.2 --no-deps`, unzip) is enough.
 
 Options:
     --out FILE        where to write the flag set (default: stdout)
@@ -111,9 +114,10 @@ KEEP = ("name", "aliases", "takes_value", "type", "value_type", "choices", "narg
         "negation_aliases", "deprecated", "human_readable_int", "none_literal_accepted", "dotted_keys",
         "validated_values", "validated_open")
 
-REPOS = {"vllm": "vllm-project/vllm", "sglang": "sgl-project/sglang", "vllm-router": "vllm-project/router"}
+REPOS = {"vllm": "vllm-project/vllm", "sglang": "sgl-project/sglang", "vllm-router": "vllm-project/router",
+         "sglang-router": "sgl-project/sglang"}
 # The distribution whose version and wheel name the flag set records.
-DISTRIBUTIONS = {"vllm": "vllm", "sglang": "sglang", "vllm-router": "vllm-router"}
+DISTRIBUTIONS = {"vllm": "vllm", "sglang": "sglang", "vllm-router": "vllm-router", "sglang-router": "sglang-router"}
 
 
 # --- building the parsers -------------------------------------------------------------------------------------------
@@ -152,6 +156,17 @@ def build_vllm_router_parser():
     """vLLM's P/D router (vllm-project/router): its Python launcher's argparse, `RouterArgs.add_cli_args`
     (py_src/vllm_router/router_args.py), which `python -m vllm_router.launch_router` parses with. Plain argparse."""
     from vllm_router.router_args import RouterArgs
+
+    parser = argparse.ArgumentParser()
+    RouterArgs.add_cli_args(parser)
+    return parser, set()
+
+
+def build_sglang_router_parser():
+    """SGLang's P/D router (sgl-project/sglang sgl-router, PyPI sglang-router): its Python launcher's argparse,
+    `RouterArgs.add_cli_args` (py_src/sglang_router/router_args.py), which `python -m sglang_router.launch_router`
+    parses with (after taking `--prefill URL [PORT]` out itself). Plain argparse."""
+    from sglang_router.router_args import RouterArgs
 
     parser = argparse.ArgumentParser()
     RouterArgs.add_cli_args(parser)
@@ -545,7 +560,7 @@ def removed_since(previous_file: str, engine: str, version: str, flags: list) ->
         present.update([flag["name"], *flag.get("aliases", ())])
         if flag.get("negation"):
             present.add(flag["negation"])
-    label = {"vllm": "vLLM", "sglang": "SGLang", "vllm-router": "vllm-router"}[engine]
+    label = {"vllm": "vLLM", "sglang": "SGLang", "vllm-router": "vllm-router", "sglang-router": "sglang-router"}[engine]
     note = f"present in {label} {previous['version']}, absent in {version}"
     return {f["name"]: note for f in previous["flags"]
             if f.get("type") != "help" and f["name"] not in present}
@@ -560,8 +575,10 @@ def extract(engine: str, previous: str | None = None, wheel: str | None = None) 
         parser, deprecated = build_sglang_parser()
     elif engine == "vllm-router":
         parser, deprecated = build_vllm_router_parser()
+    elif engine == "sglang-router":
+        parser, deprecated = build_sglang_router_parser()
     else:
-        raise SystemExit(f"unknown engine {engine!r}: vllm, sglang or vllm-router")
+        raise SystemExit(f"unknown engine {engine!r}: vllm, sglang, vllm-router or sglang-router")
     version = importlib.metadata.version(DISTRIBUTIONS[engine])
     flags = [f for f in (flag_of(a, deprecated, dotted_json=engine == "vllm") for a in parser._actions) if f]
     if engine == "vllm":
@@ -620,7 +637,7 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def main(argv: list[str] | None = None) -> None:
     cli = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    cli.add_argument("engine", choices=("vllm", "sglang", "vllm-router"))
+    cli.add_argument("engine", choices=("vllm", "sglang", "vllm-router", "sglang-router"))
     cli.add_argument("--stand-in", action="append", default=[], metavar="PACKAGE",
                      help="import PACKAGE as an empty stand-in (see StandIns)")
     cli.add_argument("--out", help="file to write (default: stdout)")

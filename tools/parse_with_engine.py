@@ -3,7 +3,7 @@
     python tools/parse_with_engine.py vllm < lines.json     # lines.json: a JSON list of argument lists
 
 Builds the parser exactly as `tools/extract_flag_set.py` does (vLLM's `make_arg_parser` with the CPU platform forced,
-SGLang's `ServerArgs.add_cli_args`, vllm-router's `RouterArgs.add_cli_args`) and prints a JSON list with, per argument list, null when it parses or the
+SGLang's `ServerArgs.add_cli_args`, vllm-router's and sglang-router's `RouterArgs.add_cli_args`) and prints a JSON list with, per argument list, null when it parses or the
 parser's error message. `tests/test_engine_real_parsers.py` runs it over every command line of the golden cases.
 """
 
@@ -16,9 +16,16 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract_flag_set import StandIns, build_sglang_parser, build_vllm_parser, build_vllm_router_parser
+from extract_flag_set import (
+    StandIns,
+    build_sglang_parser,
+    build_sglang_router_parser,
+    build_vllm_parser,
+    build_vllm_router_parser,
+)
 
-BUILDERS = {"vllm": build_vllm_parser, "sglang": build_sglang_parser, "vllm-router": build_vllm_router_parser}
+BUILDERS = {"vllm": build_vllm_parser, "sglang": build_sglang_parser, "vllm-router": build_vllm_router_parser,
+            "sglang-router": build_sglang_router_parser}
 
 
 def problems(engine: str, lines: list[list[str]]) -> list[str | None]:

@@ -15,7 +15,7 @@ from aimc.records import Record
 
 class RouterFacts(Record):
     engine: str  # the engine whose roles it fronts
-    image: str
+    image: str | None  # None: it runs in the roles' own image (the SGLang router)
     version: str
     command: tuple[str, ...]
     flag_set: str  # the stem of its flag-set file under routers/
@@ -25,7 +25,7 @@ class RouterFacts(Record):
 @cache
 def routers() -> Mapping[str, RouterFacts]:
     """engine -> its router, read once per process (catalog data: the same for every compile)."""
-    out = {engine: RouterFacts(engine, raw["image"], str(raw["version"]), tuple(raw["command"]), raw["flagSet"],
+    out = {engine: RouterFacts(engine, raw.get("image"), str(raw["version"]), tuple(raw["command"]), raw["flagSet"],
                                raw["source"])
            for engine, raw in read_yaml("routers.yaml").items()}
     return MappingProxyType(out)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from aimc.catalog import routers
 from aimc.catalog import runtime as rt
 from aimc.errors import Collector, Diagnostic
 from aimc.model.disaggregation import (
@@ -89,6 +90,8 @@ def resolve(endpoint: Endpoint, inventory: Inventory, one_engine: OneEngine, col
         return None
     collector.extend(network_problems(endpoint, prefill, decode))
     front = support.front_door(endpoint, prefill, decode, transfer)
+    if front is not None:
+        collector.extend(router_problems(endpoint, engine, front.args))
     notes = tuple(filter(None, (KvNeed.note(endpoint, r) for r in spec.roles)))
     against, problems = disaggregation_objective.assess(endpoint, spec.roles, (prefill, decode), models)
     collector.extend(problems)
@@ -250,3 +253,18 @@ def network_problems(endpoint: Endpoint, prefill: ResolvedEngine, decode: Resolv
             f"node pool '{name}' ({pool_line}) declares no RDMA (network.rdmaResource or network.rdmaDevices) "
             f"and {what}: declare the pool's fast interconnect", "warning" if shared else "error"))
     return problems
+
+
+def router_problems(endpoint: Endpoint, engine: str, args: tuple[str, ...]) -> list[Diagnostic]:
+    """The front door's arguments against its release's own parser (catalog/routers.yaml): aimc writes them, so a
+    refusal is aimc's bug, reported at the endpoint's spec.disaggregation rather than left to a crash-looping pod."""
+    if routers.router(engine) is None:
+        return []
+    flags = routers.router_flags(engine)
+    refused = routers.problems(flags, args)
+    if not refused:
+        return []
+    origin = endpoint.origin
+    return [Diagnostic(origin.file, origin.line_of(*PATH), ".".join(PATH),
+                       f"the router's arguments do not parse with {flags.label}: {'; '.join(refused)} (a bug of "
+                       "aimc: please report it)")]

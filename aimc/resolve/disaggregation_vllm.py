@@ -87,7 +87,7 @@ def router_args(transfer: Transfer) -> tuple[str, ...]:
 
 def front_door(endpoint: Endpoint, prefill: ResolvedEngine, decode: ResolvedEngine, transfer: Transfer) -> FrontDoor:
     facts = routers.router("vllm")
-    assert facts is not None, "catalog/routers.yaml names vLLM's router"
+    assert facts is not None and facts.image is not None, "catalog/routers.yaml names vLLM's router and its image"
     return FrontDoor(facts.image, facts.command, router_args(transfer), PORTS["vllm"], 1,
                      f"vLLM's router {facts.version} in P/D mode: the prefill and decode servers register with it "
                      f"over ZMQ (port {DISCOVERY_PORT}) and it sends each request to one of each",
