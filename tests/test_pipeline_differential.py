@@ -256,17 +256,6 @@ def render_rate(strategy, count: int, text: bool = False) -> float:
     return sum(outcomes) / len(outcomes)
 
 
-def test_the_generators_reach_rendering():
-    """Valid repositories render (at least 80 %), and mutated and damaged ones often enough for the render-stage
-    properties of tests/test_pipeline_properties.py to run on them."""
-    from test_pipeline_properties import mangled_text, mutated
-
-    count = EXAMPLES or 40
-    assert render_rate(repository(), count) >= 0.8
-    assert render_rate(repository().flatmap(mutated), count) >= 0.2
-    assert render_rate(repository().map(to_yaml).flatmap(mangled_text), count, text=True) >= 0.2
-
-
 def generated_outcomes(count: int) -> list[tuple[list[dict], list[dict] | None, tuple]]:
     """(documents, rendered objects or None, error diagnostics) of `count` drawn valid repositories."""
     outcomes = []
@@ -284,12 +273,29 @@ def generated_outcomes(count: int) -> list[tuple[list[dict], list[dict] | None, 
     return outcomes
 
 
+# The tests that read `drawn` share one worker under pytest-xdist (`--dist loadgroup`), which draws them once.
+DRAWN_WORKER = pytest.mark.xdist_group("pipeline-differential-drawn")
+
+
 @pytest.fixture(scope="module")
 def drawn():
-    """The drawn repositories both checks below read (drawn once: compiling them is most of the time)."""
+    """The drawn valid repositories the checks below read (drawn once: compiling them is most of the time)."""
     return generated_outcomes(EXAMPLES or 60)
 
 
+@DRAWN_WORKER
+def test_the_generators_reach_rendering(drawn):
+    """Valid repositories render (at least 80 %), and mutated and damaged ones often enough for the render-stage
+    properties of tests/test_pipeline_properties.py to run on them."""
+    from test_pipeline_properties import mangled_text, mutated
+
+    count = EXAMPLES or 40
+    assert sum(objects is not None for _, objects, _ in drawn) / len(drawn) >= 0.8
+    assert render_rate(repository().flatmap(mutated), count) >= 0.2
+    assert render_rate(repository().map(to_yaml).flatmap(mangled_text), count, text=True) >= 0.2
+
+
+@DRAWN_WORKER
 def test_the_generators_draw_only_flags_of_the_engine_version_each_endpoint_runs(drawn):
     """customArgs come from the flag set of the engine version in the endpoint's image (tests/flag_strategies.py):
     no drawn repository is refused for a flag its release lacks (a fixed list drew SGLang's --hybrid-kvcache-ratio
@@ -327,6 +333,7 @@ def test_the_flags_drawn_are_each_releases_own():
     assert drawn_flags <= set(drawable("sglang", "0.5.16")) & set(drawable("sglang", "0.5.5.post3"))
 
 
+@DRAWN_WORKER
 def test_the_generators_draw_issue_29s_options_and_they_render(drawn):
     """The repositories the differential properties run on hold DRA pools (claims instead of device-plugin limits,
     partitions, device classes), OCI model images (the inventory's default per model and endpoints' own, image
