@@ -419,8 +419,8 @@ def test_a_model_without_mlp_facts_counts_attention_only_and_says_so(aimc, tmp_p
              " parametersB: 32.8, layers: 64, hiddenSize: 5120, attentionHeads: 64, kvHeads: 8, headDim: 128, "
              "maxContextLength: 40960}\n---\n")
     result = run(aimc, tmp_path, model + endpoint(engines=""), command="explain")
-    assert ("LoRA slots 0.45 GiB (2 slots × rank 64, attention projections only: no intermediateSize in the facts "
-            "of Qwen/Qwen3-32B)") in result.out, result.out
+    assert ("LoRA slots 0.45 GiB (2 slots × rank 64, attention projections only, MLP not counted: no "
+            "intermediateSize in the facts of Qwen/Qwen3-32B)") in result.out, result.out
 
 
 # -- explain and plan ---------------------------------------------------------------------------------------------

@@ -99,6 +99,10 @@ def test_any_aimmodel_the_schema_accepts_builds_generates_or_fails_with_file_and
     model["spec"].pop("aliases", None)
     with tempfile.TemporaryDirectory() as tmp:
         assert_built_or_refused(*build(tmp, INVENTORY, model, endpoint("acme/generated")))
+        # with adapters, the LoRA slots of the drawn MLP and expert facts are counted on both engines
+        adapters = [{"name": "a", "source": "hf://acme/a", "rank": 16}]
+        served = endpoint("acme/generated", servingEngines=["vllm", "sglang"], adapters=adapters)
+        assert_built_or_refused(*build(tmp, INVENTORY, model, served))
         (Path(tmp) / "models").mkdir()
         (Path(tmp) / "models" / "m.yaml").write_text(json.dumps(model), encoding="utf-8")
         code, out, err = run("recipes", "generate", "acme/generated", str(Path(tmp) / "models"), "-H", "MI300X")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from aimc.catalog import hf_layout, hf_parameters, hf_values
+from aimc.catalog import hf_layout, hf_mlp, hf_parameters, hf_values
 from aimc.catalog.hf_parameters import first
 from aimc.errors import Diagnostic, UserError, comment_text
 from aimc.load import limits
@@ -248,6 +248,7 @@ def _layout(view: dict, prefix: str, layers: int | None, missing: list, shown: s
         per_token, key = first(view, *hf_parameters.EXPERTS_PER_TOKEN_KEYS)
         if per_token:
             out.append(Fact("expertsPerToken", per_token, prefix + key))
+    out += [Fact(*fact) for fact in hf_mlp.mlp_facts(view, prefix, layers)]
     if layers:
         out += [Fact(*fact) for fact in hf_layout.sliding_window(view, prefix, layers, missing, shown)]
         out += [Fact(*fact) for fact in hf_layout.chunked_attention(view, prefix, layers)]

@@ -26,12 +26,13 @@ COUNT_KEYS = frozenset((
     "q_lora_rank", "vocab_size", "intermediate_size", "moe_intermediate_size", "num_local_experts", "num_experts",
     "n_routed_experts", "num_experts_per_tok", "experts_per_token", "moe_topk", "n_shared_experts",
     "first_k_dense_replace", "sliding_window", "attention_chunk_size", "bits", "w_bit",
-    "sliding_window_pattern", "no_rope_layer_interval",
+    "sliding_window_pattern", "no_rope_layer_interval", "moe_layer_freq", "interleave_moe_layer_step",
+    "decoder_sparse_step", "intermediate_size_mlp",
 ))
 FLAG_KEYS = frozenset(("tie_word_embeddings", "use_sliding_window"))
 TEXT_KEYS = frozenset(("torch_dtype", "dtype", "_name_or_path", "quant_method", "model_type"))
 TEXT_LIST_KEYS = frozenset(("architectures", "layer_types", "modules_to_not_convert"))
-COUNT_LIST_KEYS = frozenset(("mlp_only_layers", "no_rope_layers", "weight_block_size"))
+COUNT_LIST_KEYS = frozenset(("mlp_only_layers", "no_rope_layers", "weight_block_size", "moe_layers"))
 NESTED_KEYS = frozenset(("text_config", "quantization_config"))
 # Python's parser recurses once per level and stops at its recursion limit (about 1,000): the message says where a
 # nesting too deep for it starts (real config.json files nest 3 levels).

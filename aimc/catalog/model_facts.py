@@ -101,6 +101,10 @@ def from_spec(entry: dict, source: str) -> ModelFacts:
         active_parameters_b=float(entry["activeParametersB"]) if entry.get("activeParametersB") else None,
         hidden_size=int(entry["hiddenSize"]) if entry.get("hiddenSize") else None,
         intermediate_size=int(entry["intermediateSize"]) if entry.get("intermediateSize") else None,
+        moe_intermediate_size=int(entry["moeIntermediateSize"]) if entry.get("moeIntermediateSize") else None,
+        routed_experts=int(entry.get("experts", 0)),
+        shared_experts=int(entry.get("sharedExperts", 0)),
+        dense_layers=int(entry.get("denseLayers", 0)),
     )
 
 

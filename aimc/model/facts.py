@@ -48,6 +48,12 @@ class ModelFacts(Record):
     active_parameters_b: float | None = None
     hidden_size: int | None = None  # config.json's hidden_size: the width tensor parallelism all-reduces per token
     intermediate_size: int | None = None  # intermediate_size of a dense gated MLP (LoRA slots); None: not known
+    # Mixture of experts (LoRA slots of the experts): each routed or shared expert is a gated MLP of
+    # moe_intermediate_size; dense_layers keep a dense MLP of intermediate_size instead. 0 experts: a dense model.
+    moe_intermediate_size: int | None = None
+    routed_experts: int = 0
+    shared_experts: int = 0
+    dense_layers: int = 0
 
     @property
     def active_b(self) -> float:
@@ -76,6 +82,11 @@ class ModelFacts(Record):
             return 1
         assert self.kv_heads is not None  # read so: without a latent, the KV heads are given
         return min(tp, self.kv_heads)
+
+    @property
+    def moe_layers(self) -> int:
+        """Layers whose MLP is a mixture of experts (none in a dense model)."""
+        return self.layers - self.dense_layers if self.routed_experts else 0
 
     @property
     def full_attention_layers(self) -> int:

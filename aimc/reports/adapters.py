@@ -28,7 +28,7 @@ def explain_lines(resolved: ResolvedEndpoint, engine: ResolvedEngine, inventory:
     for adapter in adapters:
         size = ""
         if model is not None and adapter.rank is not None:
-            weights, with_mlp = fit_lora.slot_bytes(model, adapter.rank, 1)
+            weights, with_mlp = fit_lora.adapter_bytes(model, adapter.rank)
             size = f", about {weights / MIB:.0f} MiB of 16-bit weights" + ("" if with_mlp else " (attention only)")
         fetched = ("downloaded once into the model cache by the fetch-adapters init container" if adapter.from_hub
                    else "read from the model cache")

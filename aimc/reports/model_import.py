@@ -16,7 +16,8 @@ from aimc.errors import Diagnostic, UserError
 API_VERSION = "aim.engine.amd.com/v1alpha1"
 ORDER = ("architecture", "parametersB", "activeParametersB", "layers", "hiddenSize", "attentionHeads", "kvHeads",
          "headDim", "kvLatentDim", "maxContextLength", "nativePrecision", "nativeWeightBits", "quantization",
-         "experts", "expertsPerToken", "slidingWindow", "slidingWindowLayers", "attentionChunkSize",
+         "intermediateSize", "experts", "expertsPerToken", "moeIntermediateSize", "sharedExperts", "denseLayers",
+         "slidingWindow", "slidingWindowLayers", "attentionChunkSize",
          "chunkedAttentionLayers", "quantizedLayout")
 
 

@@ -8,8 +8,9 @@ the model's 16-bit dtype (`--lora-dtype auto`). Tensor parallelism splits them a
 (vllm/lora/layers: column-parallel layers keep A whole and split B, row-parallel ones split A and keep B whole;
 SGLang's LoRA memory pool is laid out the same way): q, k, v (three A of hidden, B of the heads' widths) and o
 (A of the heads' width, B of hidden) for attention; gate and up (two A of hidden, B of intermediate) and down (A of
-intermediate, B of hidden) for a dense MLP. The MLP is counted only where the model's facts give intermediateSize
-(dense gated MLPs): for the others the note says the figure is the attention's alone.
+intermediate, B of hidden) for each gated MLP the engine gives slots: the dense MLPs, and a mixture of experts' shared
+and routed experts as resolve/lora_mlp.py reads the engine release's allocation. An MLP whose facts are missing
+(no intermediateSize) is not counted, and the note says so.
 """
 
 from __future__ import annotations
@@ -20,30 +21,56 @@ from aimc.model.plan import Fit
 from aimc.records import replace
 from aimc.resolve import lora_flags
 from aimc.resolve.arg_merge import merge_args
+from aimc.resolve.lora_mlp import MlpGroup, mlp_slots
 
 GIB = 2**30
 LORA_BYTES = 2  # --lora-dtype auto: the model's dtype, 16-bit for every served checkpoint's activations
 
 
-def slot_bytes(model: ModelFacts, rank: int, tp: int) -> tuple[float, bool]:
-    """Bytes of one slot on one GPU at `rank`, and whether the MLP was counted."""
+def attention_values(model: ModelFacts, tp: int) -> float:
+    """A and B values per layer and rank of one slot's q, k, v and o projections on one GPU."""
     hidden = model.hidden_size or model.attention_heads * (model.head_dim or 0)
     head_dim = model.head_dim or hidden // model.attention_heads
     query = model.attention_heads * head_dim
     kv = (model.kv_heads or model.attention_heads) * head_dim
     kv_per_gpu = kv / model.kv_split(tp) if model.kv_heads else kv / tp
-    attention = 3 * hidden + query / tp + 2 * kv_per_gpu + query / tp + hidden
-    mlp = 0.0
-    if model.intermediate_size:
-        inter = model.intermediate_size
-        mlp = 2 * hidden + 2 * inter / tp + inter / tp + hidden
-    return model.layers * rank * (attention + mlp) * LORA_BYTES, bool(model.intermediate_size)
+    return 3 * hidden + query / tp + 2 * kv_per_gpu + query / tp + hidden
+
+
+def mlp_values(model: ModelFacts, groups: tuple[MlpGroup, ...], tp: int) -> float:
+    """A and B values per rank of one slot's gated MLPs on one GPU, over all layers: gate and up (A of hidden, B of
+    the width split by tensor parallelism) and down (A of the split width, B of hidden) for each MLP."""
+    hidden = model.hidden_size or model.attention_heads * (model.head_dim or 0)
+    return sum(group.layers * group.count * (2 * hidden + 3 * group.width / tp + hidden) for group in groups)
+
+
+def slot_bytes(model: ModelFacts, rank: int, tp: int, engine: str, version: str | None) -> tuple[float, str]:
+    """Bytes of one slot on one GPU at `rank`, and what they hold (for the fit's note)."""
+    mlp = mlp_slots(model, engine, version)
+    values = model.layers * attention_values(model, tp) + mlp_values(model, mlp.groups, tp)
+    if not mlp.groups and mlp.left_out:
+        held = f"attention projections only, MLP not counted: {mlp.left_out}"
+    else:
+        held = "attention and MLP projections" if mlp.groups else "attention projections"
+        held += f" ({mlp.counted})" if mlp.counted else ""
+        held += f"; not counted: {mlp.left_out}" if mlp.left_out else ""
+    return rank * values * LORA_BYTES, held
+
+
+def adapter_bytes(model: ModelFacts, rank: int) -> tuple[float, bool]:
+    """An adapter's own A and B matrices at `rank` in 16 bits, and whether its MLP was counted: the attention and,
+    on a dense model with intermediateSize, the MLP projections (which experts an adapter of a mixture-of-experts
+    model holds is its own choice: they are not counted)."""
+    dense = () if model.routed_experts or not model.intermediate_size else (
+        MlpGroup(model.layers, model.intermediate_size),)
+    values = model.layers * attention_values(model, 1) + mlp_values(model, dense, 1)
+    return rank * values * LORA_BYTES, bool(dense)
 
 
 def download_bytes(model: ModelFacts, adapters) -> float:
-    """What the Hugging Face adapters put on the model cache: each one's A and B matrices at its rank (at vLLM's
-    default rank 16, the largest it loads unasked, when no rank is given), in 16 bits."""
-    return sum(slot_bytes(model, adapter.rank or lora_flags.VLLM_DEFAULT_RANK, 1)[0]
+    """What the Hugging Face adapters put on the model cache: each one's weights (adapter_bytes) at its rank, at
+    vLLM's default rank 16 (the largest it loads unasked) when no rank is given."""
+    return sum(adapter_bytes(model, adapter.rank or lora_flags.VLLM_DEFAULT_RANK)[0]
                for adapter in adapters if adapter.from_hub)
 
 
@@ -70,10 +97,8 @@ def with_adapters(fit: Fit, model: ModelFacts, endpoint: Endpoint, engine: str, 
     slots, rank = flag_values(endpoint, engine, config_args, gpu_count, custom_args, engine_custom_args, version)
     if rank is None:  # SGLang without every rank given reads them at start: the slots cannot be sized here
         return replace(fit, lora_note=f"{slots} slots, not counted: the adapters' ranks are not all given")
-    per_slot, with_mlp = slot_bytes(model, rank, tp)
-    counted = "attention and MLP projections" if with_mlp else (
-        f"attention projections only: no intermediateSize in the facts of {model.id}")
-    return replace(fit, lora_gib=slots * per_slot / GIB, lora_note=f"{slots} slots × rank {rank}, {counted}")
+    per_slot, held = slot_bytes(model, rank, tp, engine, version)
+    return replace(fit, lora_gib=slots * per_slot / GIB, lora_note=f"{slots} slots × rank {rank}, {held}")
 
 
 def _int(value) -> int | None:

@@ -49,4 +49,8 @@ def _problem(spec: dict) -> tuple[str, str | None]:
     if local_layers > spec["layers"]:
         return "", (f"slidingWindowLayers + chunkedAttentionLayers is {local_layers}, more than the {spec['layers']} "
                     "layers")
+    if spec.get("denseLayers", 0) >= spec["layers"]:
+        return "denseLayers", (f"denseLayers is {spec['denseLayers']}, but a mixture-of-experts model of "
+                               f"{spec['layers']} layers has fewer dense ones: give the layers without experts "
+                               "(e.g. first_k_dense_replace of config.json)")
     return "", None
