@@ -595,4 +595,5 @@ def test_llama4_on_vllm_0_10_2_is_refused_and_not_on_0_11_1():
     assert (problem.line, problem.field) == (7, "spec.adapters")
     assert "vllm/model_executor/models/mllama4.py:713" in problem.message
     assert lora_architectures.problems(endpoint, "vllm", "0.11.1", maverick) == []
-    assert lora_architectures.problems(endpoint, "sglang", "0.5.16", maverick) == []
+    # SGLang serves it; only adapters of the MLP fail there (a warning: aimc does not read their target modules)
+    assert [p.severity for p in lora_architectures.problems(endpoint, "sglang", "0.5.16", maverick)] == ["warning"]

@@ -266,3 +266,16 @@ def test_the_moe_layer_rules_of_each_architecture():
                                            "first_k_dense_replace": 3}, "", 2**31 - 1)}
     assert huge["denseLayers"] == 3
     assert dense(first_k_dense_replace=12) == 0
+
+
+def test_llama4_adapters_on_sglang_are_warned_about_the_mlp(aimc, tmp_path):
+    endpoint = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: mav}\nspec:\n"
+                "  model: meta-llama/Llama-4-Maverick-17B-128E-Instruct\n  gpuCount: 8\n  servingEngines: [vllm, sglang]\n"
+                "  adapters:\n    - {name: sql, source: 'hf://acme/mav-sql', rank: 16}\n")
+    write_tree(tmp_path, {"cluster.yaml": CLUSTER, "endpoints.yaml": endpoint})
+    result = aimc("explain", str(tmp_path))
+    warning = ("endpoints.yaml:8: warning: spec.adapters: SGLang 0.5.16 cannot give LoRA slots to the MLP experts of "
+               "Llama4ForConditionalGeneration (the architecture of meta-llama/Llama-4-Maverick-17B-128E-Instruct)")
+    assert warning in result.out + result.err, result.out + result.err
+    assert "mllama4.py, Llama4ForConditionalGeneration.get_hidden_dim" in result.out + result.err
+    assert (result.out + result.err).count("cannot give LoRA slots to the MLP") == 1  # not for vLLM

@@ -10,8 +10,12 @@ maps to it in 0.10.2 and 0.11.1, registry.py), Qwen2/Qwen3/Qwen3Moe/MixtralForCa
 (through DeepseekV2ForCausalLM), Mistral3ForConditionalGeneration; GptOssForCausalLM and
 Llama4ForConditionalGeneration from 0.11.1 on.
 
-SGLang has no such per-class interface: its LoRA manager wraps the linear layers it finds by module name, and its
-documentation keeps no per-architecture list, so no SGLang rule is recorded here.
+SGLang has no such per-class interface: its LoRA manager wraps the linear layers it finds by module name. One gap
+is recorded, as a warning because it depends on the adapters' target modules, which aimc does not read: on a model
+with FusedMoE layers an adapter targeting the MLP (gate_up_proj / down_proj) makes the LoRA memory pool size a
+per-expert buffer through the model's `get_hidden_dim` (sglang/srt/lora/mem_pool.py `init_buffers`, module name
+`gate_up_proj_moe`), and Llama 4's (srt/models/mllama4.py `Llama4ForConditionalGeneration.get_hidden_dim`) raises
+NotImplementedError for it, in the 0.5.16 and 0.5.23 wheels read.
 """
 
 from __future__ import annotations
@@ -34,9 +38,22 @@ VLLM_WITHOUT_LORA = {
 VLLM_FIRST_WITH_LORA = {"GptOssForCausalLM": "0.11.1", "Llama4ForConditionalGeneration": "0.11.1"}
 
 
+# (SGLang version, architecture) -> the method that cannot size the MLP's LoRA buffers of its experts.
+SGLANG_WITHOUT_MLP_LORA = {
+    (version, "Llama4ForConditionalGeneration"): "sglang/srt/models/mllama4.py, "
+                                                 "Llama4ForConditionalGeneration.get_hidden_dim"
+    for version in ("0.5.16", "0.5.23")
+}
+
+
 def problems(endpoint: Endpoint, engine: str, version: str | None, model: ModelFacts | None) -> list[Diagnostic]:
-    """An error at spec.adapters when the engine version cannot serve LoRA on the model's architecture."""
-    if not endpoint.adapters or engine != "vllm" or model is None or model.architecture is None:
+    """An error at spec.adapters when the engine version cannot serve LoRA on the model's architecture, a warning
+    when it cannot serve adapters of the MLP."""
+    if not endpoint.adapters or model is None or model.architecture is None:
+        return []
+    if engine == "sglang":
+        return _sglang_warnings(endpoint, version, model)
+    if engine != "vllm":
         return []
     declared = VLLM_WITHOUT_LORA.get((version or "", model.architecture))
     if declared is None:
@@ -47,3 +64,15 @@ def problems(endpoint: Endpoint, engine: str, version: str | None, model: ModelF
         f"vLLM {version} cannot serve LoRA adapters on {model.architecture} (the architecture of {model.id}): its "
         f"model class does not implement SupportsLoRA ({declared}, vLLM {version}) and the engine refuses to start "
         f"({_VLLM_REFUSAL}); use an image of vLLM {first} or later, or serve the model without spec.adapters"))]
+
+
+def _sglang_warnings(endpoint: Endpoint, version: str | None, model: ModelFacts) -> list[Diagnostic]:
+    where = SGLANG_WITHOUT_MLP_LORA.get((version or "", model.architecture or ""))
+    if where is None:
+        return []
+    origin = endpoint.origin
+    return [Diagnostic(origin.file, origin.line_of("spec", "adapters"), "spec.adapters", (
+        f"SGLang {version} cannot give LoRA slots to the MLP experts of {model.architecture} (the architecture of "
+        f"{model.id}): an adapter that targets gate_proj, up_proj or down_proj makes it fail at start ({where} "
+        "raises NotImplementedError for gate_up_proj_moe, sglang/srt/lora/mem_pool.py init_buffers); serve "
+        "adapters of the attention projections only on SGLang, or serve the endpoint with vLLM"), "warning")]
