@@ -161,7 +161,12 @@ def test_no_private_name_of_another_module_is_used(path):
     found += [f"{node.value.id}.{node.attr}" for node in ast.walk(tree) if isinstance(node, ast.Attribute)
               and isinstance(node.value, ast.Name) and node.value.id in modules and node.attr.startswith("_")
               and not node.attr.startswith("__")]
-    assert found == []
+    assert [name for name in found if name not in DOCUMENTED_UNDERSCORED] == []
+
+
+# Standard-library functions whose documented, public name starts with an underscore: os._exit ends the process
+# without the interpreter's teardown (https://docs.python.org/3/library/os.html#os._exit; aimc/__main__.py).
+DOCUMENTED_UNDERSCORED = frozenset({"os._exit"})
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(REPO)))

@@ -146,9 +146,42 @@ def test_the_echo_removes_ansi_codes_as_click_does(capsys):
 
 @pytest.mark.e2e
 def test_python_m_aimc_build_does_not_import_click():
-    code = ("import runpy, sys; sys.argv = ['aimc', 'build', 'examples'];\n"
-            "try:\n    runpy.run_module('aimc', run_name='__main__')\n"
-            "except SystemExit as exit:\n    print('click' in sys.modules, exit.code, file=sys.stderr)\n")
+    # A finished build ends without the interpreter's teardown (aimc/__main__.py), after the exit handlers
+    # registered while it ran: one registered by the build reports what it imported.
+    code = ("import atexit, runpy, sys; sys.argv = ['aimc', 'build', 'examples']; import aimc.cli.fast as fast\n"
+            "def build(*args, _run=fast.run_build):\n"
+            "    atexit.register(lambda: print('click' in sys.modules, file=sys.stderr))\n"
+            "    return _run(*args)\n"
+            "fast.run_build = build\n"
+            "runpy.run_module('aimc', run_name='__main__')\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
-    assert done.stderr.splitlines()[-1] == "False 0", done.stderr[-2000:]
+    assert done.returncode == 0 and done.stderr.splitlines()[-1] == "False", done.stderr[-2000:]
     assert done.stdout.startswith("---\n")
+
+
+@pytest.mark.e2e
+def test_a_build_ends_without_teardown_with_its_output_whole_and_its_exit_code():
+    """The console script skips Python's teardown after a build: every byte is still written (through a pipe, the
+    usual reader), the exit handlers registered while it ran still run, an error still exits 1 with its message;
+    under a tracer Python's own exit runs."""
+    whole = subprocess.run([sys.executable, "-c", "from aimc.cli import main; main(['build', 'examples'])"],
+                           cwd=REPO, capture_output=True, text=True)
+    code = ("import atexit, sys; import aimc.cli.fast as fast\n"
+            "def build(*args, _run=fast.run_build):\n"
+            "    atexit.register(lambda: print('handlers ran', file=sys.stderr))\n"
+            "    return _run(*args)\n"
+            "fast.run_build = build\n"
+            "atexit.register(lambda: print('teardown', file=sys.stderr))\n"
+            "if sys.argv[1] == 'traced':\n    sys.settrace(lambda *a: None); del sys.argv[1]\n"
+            "sys.argv = ['aimc'] + sys.argv[1:]; from aimc.__main__ import main; main()")
+    done = subprocess.run([sys.executable, "-c", code, "build", "examples"], cwd=REPO, capture_output=True,
+                          text=True)
+    assert done.returncode == 0 and done.stdout == whole.stdout and len(done.stdout) > 10_000
+    assert done.stderr.endswith("handlers ran\n")  # and not the handler from before aimc started: no teardown
+    failed = subprocess.run([sys.executable, "-c", code, "build", "no-such-folder"], cwd=REPO, capture_output=True,
+                            text=True)
+    assert failed.returncode == 1 and "no-such-folder" in failed.stderr and failed.stdout == ""
+    assert failed.stderr.endswith("handlers ran\n")
+    traced = subprocess.run([sys.executable, "-c", code, "traced", "build", "examples"], cwd=REPO,
+                            capture_output=True, text=True)
+    assert traced.returncode == 0 and traced.stdout == whole.stdout and traced.stderr.endswith("teardown\n")

@@ -136,9 +136,10 @@ def _isatty(stream) -> bool:
         return False
 
 
-def run_build(args: BuildArgs, write: Callable[..., None]) -> int:
+def run_build(args: BuildArgs, write: Callable[..., None], kept: list | None = None) -> int:
     """Compile and print (the body of `aimc build`, whichever parser read its options); `write` is click.echo or
-    `echo`."""
+    `echo`. `kept`: receives the compile's result, which the console script keeps until the process ends
+    (aimc/__main__.py) rather than free it object by object."""
     from aimc import pipeline
     from aimc.cli.inputs import compile_options
     from aimc.emit import output as emit
@@ -146,6 +147,8 @@ def run_build(args: BuildArgs, write: Callable[..., None]) -> int:
 
     result = pipeline.compile(compile_options(args.paths, args.inventory, args.recipes, args.namespace, args.strict,
                                               args.exclude, allow_overcommit=args.allow_overcommit))
+    if kept is not None:
+        kept.append(result)
     for warning in result.warnings:
         write(warning.format(), err=True)
     if args.output_dir:
@@ -161,9 +164,10 @@ def run_build(args: BuildArgs, write: Callable[..., None]) -> int:
     return EXIT_OK
 
 
-def main(argv: list[str]) -> int | None:
+def main(argv: list[str], kept: list | None = None) -> int | None:
     """Run a build the fast way and return its exit code, or None when click must read this command line. What
-    app.main does around a command, for what a build can raise (click's own exceptions cannot occur here)."""
+    app.main does around a command, for what a build can raise (click's own exceptions cannot occur here). `kept`:
+    see `run_build`."""
     args = parse(argv)
     if args is None:
         return None
@@ -175,7 +179,7 @@ def main(argv: list[str]) -> int | None:
         return EXIT_USER_ERROR
     try:
         try:
-            code = run_build(args, echo)
+            code = run_build(args, echo, kept)
         except (EOFError, KeyboardInterrupt):  # inside a command, click echoes a newline and raises Abort
             echo(err=True)
             echo("aimc: aborted", err=True)

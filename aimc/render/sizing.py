@@ -12,16 +12,13 @@ from fractions import Fraction
 
 from aimc.catalog.model_facts import builtin_catalog
 from aimc.catalog.weight_bytes import weight_gb as weight_gb_of
-from aimc.memo import per_compile, per_compile_records
+from aimc.memo import per_compile
 from aimc.model.inputs import ResourcesPerGpu
 from aimc.model.plan import ResolvedEngine
 from aimc.records import asdict, replace
 
 # -- model weights ------------------------------------------------------------------------------------------
 
-# Memoised for the compile on the engine and the catalog records: the budget, the probes, the cache and the scratch
-# volume of one engine each ask (6,902 times for 1,121 engines at 1,000 endpoints, bench/generate.py, ~4 ms).
-@per_compile_records(limit=8192, records=2)
 def weight_gb(engine: ResolvedEngine, models=None) -> float | None:
     """Weights to download and load, in GB (10^9 bytes): per tensor group of the recipe's precision's checkpoint
     (catalog/weight_bytes.py; parameters × bytes per parameter where all are one width).

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from aimc.catalog.flag_sets import FlagSet, check_value, flag_set, unknown_flag_problem
 from aimc.catalog.runtime import runtime, version_key
 from aimc.errors import Diagnostic
-from aimc.memo import compile_table, per_compile, typed_key
+from aimc.memo import compile_table, typed_key
 from aimc.model.inputs import YamlPairs
 from aimc.records import Record
 from aimc.resolve import lora_checks, node_checks, world_size
@@ -30,16 +30,16 @@ LAUNCH_COMMANDS = {
 # (the positional model tag only overrides it when given, vllm/entrypoints/cli/serve.py:56).
 VLLM_SERVE = ("vllm", "serve")
 VLLM_SERVE_SINCE = "0.34.0"
+_VLLM_SERVE_KEY = version_key(VLLM_SERVE_SINCE)  # parsed once, not for every engine of every endpoint
 MODEL_FLAG = {"vllm": "--model", "sglang": "--model-path"}
 TP_FLAG = {"vllm": "--tensor-parallel-size", "sglang": "--tp-size"}
 
 
 
-@per_compile(limit=256)  # every engine of every endpoint asks, about a few releases (two version parses each)
 def launch_command(engine: str, version: str) -> tuple[str, ...]:
     """The command that starts the server of `engine` at the shipped flag-set `version`: the entry point that
     release supports."""
-    if engine == "vllm" and version_key(version) >= version_key(VLLM_SERVE_SINCE):
+    if engine == "vllm" and version_key(version) >= _VLLM_SERVE_KEY:
         return VLLM_SERVE
     return LAUNCH_COMMANDS[engine]
 

@@ -15,7 +15,6 @@ generation calls it too); `plan_for` reads a recipe configuration and names the 
 from __future__ import annotations
 
 from aimc.errors import Diagnostic
-from aimc.memo import per_compile_records
 from aimc.model.inputs import Inventory, NodePool, Recipe, RecipeConfig
 from aimc.model.plan import GroupPlan
 from aimc.records import Record
@@ -95,7 +94,12 @@ def parallel_flags(config: RecipeConfig) -> dict[str, tuple[str, object]]:
     """{"tp"|"pp": (the flag as the recipe writes it, its value)} for the parallel sizes the configuration sets."""
     out: dict[str, tuple[str, object]] = {}
     for flag, value in config.args:
-        name = _canonical(flag)
+        text = str(flag)
+        # Every name of TP_NAMES and PP_NAMES holds one of these, and `_canonical` only changes '_' and leading '-':
+        # the other flags (most of a recipe's) are passed without building their canonical name.
+        if "tp" not in text and "pp" not in text and "parallel" not in text:
+            continue
+        name = _canonical(text)
         if value in (None, False):
             continue
         if name in TP_NAMES:
@@ -145,10 +149,6 @@ def plan_for(recipe: Recipe, config: RecipeConfig, pool: NodePool, attention_hea
     return result
 
 
-# Memoised for the compile on the recipe and configuration records (the catalog's, one per configuration): the fit
-# and the command line ask for every candidate of every endpoint. Measured at 1,000 endpoints (bench/generate.py):
-# 2,154 readings of ~100 configurations, ~4 ms.
-@per_compile_records(limit=4096, records=2)
 def node_tp(recipe: Recipe, config: RecipeConfig) -> int | GroupProblem:
     """The tensor-parallel size of a configuration that runs on one node: its GPU count N, or N / P when the recipe
     sets a pipeline-parallel size P (as `recipe_tp` reads it, and as a group plans it), so that TP × PP is the pod's

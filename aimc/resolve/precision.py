@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from aimc.catalog import runtime as rt
 from aimc.errors import Diagnostic
-from aimc.memo import per_compile
 from aimc.model.inputs import Endpoint, EngineRequest, Recipe
 from aimc.model.plan import Reason, TraceEntry, Verdict
 from aimc.records import replace
 from aimc.resolve.images import architecture, hardware_of
 
 
-# Memoised for the compile: every candidate of every endpoint asks (2,242 times at 1,000 endpoints, bench/generate.py)
-# about a handful of (precision, hardware, engine) triples, ~4 ms.
-@per_compile(limit=1024)
 def precision_problem(precision: str | None, hardware: str | None, engine: str) -> str | None:
     """Why `engine` cannot run `precision` on `hardware`, or None (also when either is unknown)."""
     arch = architecture(hardware)
