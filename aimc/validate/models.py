@@ -28,7 +28,7 @@ def model_catalog(documents: Iterable[Document], collector: Collector) -> ModelC
         seen[key] = origin
         field, problem = _problem(spec)
         if problem:
-            collector.error(doc.file, line_of(doc.data, ("spec", field) if field else ("spec",), doc.line),
+            collector.error(doc.file, line_of(doc.data, ("spec", *field.split(".")) if field else ("spec",), doc.line),
                             f"spec.{field}" if field else "spec", problem)
             continue
         local.append(from_spec(spec, origin))
@@ -53,4 +53,11 @@ def _problem(spec: dict) -> tuple[str, str | None]:
         return "denseLayers", (f"denseLayers is {spec['denseLayers']}, but a mixture-of-experts model of "
                                f"{spec['layers']} layers has fewer dense ones: give the layers without experts "
                                "(e.g. first_k_dense_replace of config.json)")
+    kept = spec.get("quantizedLayout", {}).get("keptParametersB", 0)
+    if kept > spec["parametersB"]:
+        # The quantized weights are parametersB - keptParametersB (catalog/weight_bytes.py): more kept than there are
+        # parameters would make the weights negative and the KV cache unbounded.
+        return "quantizedLayout.keptParametersB", (
+            f"keptParametersB is {kept}, more than the model's {spec['parametersB']} billion parameters: give the "
+            "parameters (in billions) the checkpoint keeps at 16 bits, at most parametersB")
     return "", None
