@@ -279,10 +279,12 @@ def test_contract_kube_version_too_old_for_an_api_version(tmp_path):
     for strict, code in (("false", 0), ("true", 1)):
         run = subprocess.run(plugin_command(), cwd=repository, capture_output=True, text=True, env={
             "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "KUBE_VERSION": "1.22.17",
-            # qwen3-32b autoscales: its own autoscaling/v2 HPA would also be too new for 1.22; without qwen3-32b
-            # and its canary, the standby qwen3-32b-multi and qwen3-32b-adapters (weight 0) would be a warning.
+            # qwen3-32b and the disaggregated endpoint's decode role autoscale: their own autoscaling/v2 HPAs would
+            # also be too new for 1.22; without qwen3-32b and its canary, the standby qwen3-32b-multi and
+            # qwen3-32b-adapters (weight 0) would be a warning.
             "ARGOCD_ENV_AIMC_EXCLUDE": "endpoints/qwen3-32b-tuned.yaml,endpoints/qwen3-32b.yaml,"
-                                       "endpoints/qwen3-32b-multi.yaml,endpoints/qwen3-32b-adapters.yaml",
+                                       "endpoints/qwen3-32b-multi.yaml,endpoints/qwen3-32b-adapters.yaml,"
+                                       "endpoints/qwen3-32b-disaggregated.yaml",
             "ARGOCD_ENV_AIMC_STRICT": strict})
         assert run.returncode == code, run.stderr
         assert ("hpa.yaml:1: " + ("" if strict == "true" else "warning: ")
