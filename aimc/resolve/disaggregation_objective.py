@@ -15,7 +15,7 @@ from aimc.model.inputs import Endpoint, EngineRequest
 from aimc.model.performance import Objective, Prediction
 from aimc.model.plan import ResolvedEngine, Verdict
 from aimc.perf import disaggregated as D
-from aimc.perf.calibration import shipped
+from aimc.perf.calibration import Calibration, shipped
 from aimc.perf.physics import Configuration
 from aimc.perf.serving import Workload
 from aimc.resolve import objective as objective_mod
@@ -36,10 +36,12 @@ def _configuration(engine: ResolvedEngine, role: Role, models) -> Configuration 
     return objective_mod.candidate_configuration(entry, engine.endpoint, request, models)
 
 
-def _at_load(layout: D.Layout, objective: Objective) -> Prediction:
+def at_load(layout: D.Layout, objective: Objective, calibration: Calibration | None = None) -> Prediction:
     """At the objective's concurrency, or at the fewest requests in flight that reach its request rate."""
+    calibration = calibration or shipped()
+
     def at(clients: int) -> Prediction:
-        return D.predict(layout, Workload(objective.input_tokens, objective.output_tokens, clients), shipped())
+        return D.predict(layout, Workload(objective.input_tokens, objective.output_tokens, clients), calibration)
 
     if objective.concurrency is not None:
         return at(objective.concurrency)
@@ -51,7 +53,7 @@ def _at_load(layout: D.Layout, objective: Objective) -> Prediction:
     return at(low)
 
 
-def _meets(objective: Objective, prediction: Prediction) -> bool:
+def meets(objective: Objective, prediction: Prediction) -> bool:
     return ((objective.max_ttft_s is None or prediction.ttft_s <= objective.max_ttft_s)
             and (objective.max_tpot_s is None or prediction.tpot_s <= objective.max_tpot_s)
             and (objective.requests_per_second is None or prediction.requests_per_s >= objective.requests_per_second))
@@ -75,10 +77,10 @@ def assess(endpoint: Endpoint, roles: tuple[Role, Role], engines: tuple[Resolved
     prefill, decode = configs
     assert isinstance(prefill, Configuration) and isinstance(decode, Configuration)
     layout = D.Layout(prefill, decode, replicas_of(roles[0]), replicas_of(roles[1]))
-    apart = _at_load(layout, objective)
+    apart = at_load(layout, objective)
     replicas = max(1, round(layout.gpus / decode.gpus))
     together = objective_mod.assess(decode, objective, shipped(), replicas)
-    verdict = "meets" if _meets(objective, apart) else "misses"
+    verdict = "meets" if meets(objective, apart) else "misses"
     mine = (f"objective ({objective.describe()}): disaggregated, {layout.prefill_replicas} prefill x {prefill.gpus} "
             f"+ {layout.decode_replicas} decode x {decode.gpus} GPUs: {_figures(apart)}: {verdict} "
             "(the performance model's disaggregated extension, not calibrated on measured disaggregated runs)")
