@@ -5,7 +5,11 @@ JSON: a list, one object per concurrency, with the medians a load generator repo
 (one replica), `outputTokensPerSecondPerGpu` and `totalTokensPerSecondPerGpu` (prompt + output tokens), and `source`:
 "model" for a prediction, "measured" for a figure a recipe's `benchmarks` recorded for that load. With a
 disaggregated layout (--prefill-gpus, --decode-gpus): an object with `aggregated` and `disaggregated`, each giving
-its replicas and GPUs and `predictions`, that list for the whole deployment.
+its replicas and GPUs and `predictions`, that list for the whole deployment. With targets (--max-ttft-seconds,
+--max-tpot-seconds): an object with `objective`, `aggregated` (replicas, gpusPerReplica, gpus and
+`predictionPerReplica`: one replica at its share of the load) or null, `disaggregated` (prefill and decode replicas
+and gpusPerReplica, gpus, transferGBPerSecondPerGpu and `prediction`: the whole deployment) or null, `choice`
+("aggregated", "disaggregated" or null when neither meets the targets) and `why`.
 """
 
 from __future__ import annotations
@@ -83,3 +87,47 @@ def _table(predictions: list[Prediction]) -> list[str]:
     widths = [max(len(row[i]) for row in table) for i in range(len(HEADERS))]
     return ["  ".join(cell.rjust(widths[i]) if i < len(HEADERS) - 1 else cell for i, cell in enumerate(row)).rstrip()
             for row in table]
+
+
+UNCALIBRATED = ("the disaggregated prediction is the performance model's P/D extension, not calibrated against "
+                "measured disaggregated runs (docs/concepts/performance.md)")
+
+
+def format_choice(chosen, output_format: str, header: str) -> str:
+    """resolve/estimate_objective.Chosen: the best of each kind that meets the targets, and the choice."""
+    aggregated, layout = chosen.aggregated, chosen.disaggregated
+    if output_format == "json":
+        return json.dumps(_choice_json(chosen), indent=2, allow_nan=False) + "\n"
+    if aggregated is None:
+        together = "aggregated: none meets the targets"
+    else:
+        judged = aggregated.assessment
+        together = (f"aggregated: {judged.replicas} replica(s) x {aggregated.gpus_per_replica} GPUs "
+                    f"({aggregated.gpus} GPUs), {judged.per_replica_concurrency} requests in flight per replica: "
+                    f"{judged.prediction.figures()}: meets ({judged.margin})")
+    if layout is None:
+        apart = "disaggregated: no layout meets the targets"
+    else:
+        found = layout.prediction
+        apart = (f"disaggregated: {layout.describe()}: TTFT {found.ttft_s:.3g} s, TPOT {found.tpot_s * 1000:.3g} ms, "
+                 f"{found.requests_per_s:.3g} req/s in all (model, P/D): meets")
+    choice = f"choice: {chosen.choice or 'none'}: {chosen.why}"
+    return "\n".join([comment_text(header), together, apart, choice, comment_text(UNCALIBRATED)]) + "\n"
+
+
+def _choice_json(chosen) -> dict:
+    objective, aggregated, layout = chosen.objective, chosen.aggregated, chosen.disaggregated
+    wanted = {"inputTokens": objective.input_tokens, "outputTokens": objective.output_tokens,
+              "concurrency": objective.concurrency, "requestsPerSecond": objective.requests_per_second,
+              "maxTtftSeconds": objective.max_ttft_s, "maxTpotSeconds": objective.max_tpot_s,
+              "maxGpus": chosen.max_gpus}
+    together = None if aggregated is None else {
+        "replicas": aggregated.assessment.replicas, "gpusPerReplica": aggregated.gpus_per_replica,
+        "gpus": aggregated.gpus, "predictionPerReplica": as_json(aggregated.assessment.prediction)}
+    apart = None if layout is None else {
+        "prefill": {"replicas": layout.layout.prefill_replicas, "gpusPerReplica": layout.prefill.gpus},
+        "decode": {"replicas": layout.layout.decode_replicas, "gpusPerReplica": layout.decode.gpus},
+        "gpus": layout.gpus, "transferGBPerSecondPerGpu": layout.layout.transfer_gb_s,
+        "prediction": as_json(layout.prediction)}
+    return {"objective": {k: v for k, v in wanted.items() if v is not None}, "aggregated": together,
+            "disaggregated": apart, "choice": chosen.choice, "why": chosen.why, "calibrated": False}

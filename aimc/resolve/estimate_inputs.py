@@ -87,7 +87,7 @@ class Setup(Record):
     config: Any  # the aggregated replica's Configuration
 
 
-def _setup(request: Request) -> Setup:
+def setup(request: Request) -> Setup:
     facts = _models(request.facts_file).lookup(request.model)
     if facts is None:
         raise _fail("MODEL", f"no facts for model {quote(request.model)}: pass --model-facts FILE (an AIMModel "
@@ -110,14 +110,19 @@ def _setup(request: Request) -> Setup:
     return Setup(facts, gpu, precision, settings, config)
 
 
+def measured(request: Request, found: Setup) -> tuple:
+    """What a recipe recorded for this configuration (`request.gpus` GPUs), as measured evidence."""
+    return _measured(request, (request.model, found.facts.id, *found.facts.aliases), found.precision)
+
+
 def predictions(request: Request) -> tuple[list[Prediction], str]:
     """One prediction per concurrency, and the header line that says what was predicted."""
-    setup = _setup(request)
-    facts, gpu, precision, config = setup.facts, setup.gpu, setup.precision, setup.config
+    found = setup(request)
+    facts, gpu, precision, config = found.facts, found.gpu, found.precision, found.config
     calibration = shipped()
-    measured = _measured(request, (request.model, facts.id, *facts.aliases), precision)
+    recorded = measured(request, found)
     out = [evidence.predict_with(config, Workload(request.input_tokens, request.output_tokens, c), calibration,
-                                 measured) for c in request.concurrency]
+                                 recorded) for c in request.concurrency]
     header = (f"{facts.id} in {precision} on {request.gpus} x {gpu.name}, {request.engine}; "
               f"{request.input_tokens} input / {request.output_tokens} output tokens; "
               f"KV cache holds {config.kv_capacity_tokens or 0} tokens")
@@ -128,13 +133,13 @@ def comparison(request: Request):
     """The disaggregated layout of `request.roles` and the aggregated one on as many GPUs, per concurrency."""
     from aimc.resolve import estimate_disaggregated
 
-    setup = _setup(request)
+    found = setup(request)
     compared = estimate_disaggregated.compare(
-        setup.facts, setup.gpu.name, setup.gpu.memory_gib, setup.precision, request.engine, request.gpus,
-        setup.config, setup.settings, request.roles, request.input_tokens, request.output_tokens,
+        found.facts, found.gpu.name, found.gpu.memory_gib, found.precision, request.engine, request.gpus,
+        found.config, found.settings, request.roles, request.input_tokens, request.output_tokens,
         request.concurrency)
     layout = compared.layout
-    header = (f"{setup.facts.id} in {setup.precision} on {setup.gpu.name}, {request.engine}; "
+    header = (f"{found.facts.id} in {found.precision} on {found.gpu.name}, {request.engine}; "
               f"{request.input_tokens} input / {request.output_tokens} output tokens; aggregated: "
               f"{compared.aggregated_replicas} x {request.gpus} GPUs; disaggregated: {layout.prefill_replicas} "
               f"prefill x {layout.prefill.gpus} + {layout.decode_replicas} decode x {layout.decode.gpus} GPUs, KV "
