@@ -1,6 +1,6 @@
 """The OpenAPI v3 schemas of the CRDs aimc renders for: from the shared fixtures (Gateway API v1.6.1 HTTPRoute,
-Inference Extension v1.6.0 InferencePool, LeaderWorkerSet v1; tests that use them skip when that folder is absent) and
-vendored in tests/fixtures/ (the gateway providers' kinds: Istio 1.30.3 DestinationRule and EnvoyFilter, GKE
+Inference Extension v1.6.0 InferencePool, LeaderWorkerSet v1, prometheus-operator v0.93.0 PodMonitor; tests that use
+them skip when that folder is absent) and vendored in tests/fixtures/ (the gateway providers' kinds: Istio 1.30.3 DestinationRule and EnvoyFilter, GKE
 HealthCheckPolicy, GCPBackendPolicy and GCPRoutingExtension; tests/fixtures/PROVENANCE.md)."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ CRD_FILES = {
     "HTTPRoute": SHARED_FIXTURES / "gateway-api" / "gateway.networking.k8s.io_httproutes.yaml",
     "InferencePool": SHARED_FIXTURES / "gaie" / "crd" / "inference.networking.k8s.io_inferencepools.yaml",
     "LeaderWorkerSet": SHARED_FIXTURES / "lws" / "leaderworkerset.x-k8s.io_leaderworkersets.yaml",
+    "PodMonitor": SHARED_FIXTURES / "prometheus-operator" / "monitoring.coreos.com_podmonitors.yaml",
     "DestinationRule": VENDORED / "istio" / "destinationrules.networking.istio.io.yaml",
     "EnvoyFilter": VENDORED / "istio" / "envoyfilters.networking.istio.io.yaml",
     "HealthCheckPolicy": VENDORED / "gke" / "networking.gke.io_healthcheckpolicies.yaml",

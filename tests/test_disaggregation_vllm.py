@@ -133,7 +133,8 @@ def test_the_router_takes_the_servers_registrations_and_parses_with_its_releases
     assert after(main["args"], "--vllm-discovery-address") == f"0.0.0.0:{extra['proxy_ping_port']}"
     ports = {p["name"]: p["port"] for p in service["spec"]["ports"]}
     assert ports == {"http": 8000, "discovery": extra["proxy_ping_port"]}
-    assert {p["name"]: p["containerPort"] for p in main["ports"]} == ports
+    # The container also serves its metrics, scraped from the pod (tests/test_disaggregation_router.py), not the Service.
+    assert {p["name"]: p["containerPort"] for p in main["ports"]} == {**ports, "metrics": 29000}
     pods = {o["metadata"]["name"]: o["spec"]["template"]["metadata"]["labels"]
             for o in objects if o["kind"] == "Deployment"}
     assert [n for n, labels in pods.items() if selects(service["spec"]["selector"], labels)] == ["llama-pd-router"]

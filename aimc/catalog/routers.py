@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from aimc.catalog.files import read_json, read_yaml
 from aimc.catalog.flag_sets import FlagSet, check_value, flag_set_of, unknown_flag_problem
+from aimc.model.disaggregation import RouterResources
 from aimc.records import Record
 
 
@@ -20,15 +21,21 @@ class RouterFacts(Record):
     command: tuple[str, ...]
     flag_set: str  # the stem of its flag-set file under routers/
     source: str
+    resources: RouterResources  # its container's default requests and limits, with their source
 
 
 @cache
 def routers() -> Mapping[str, RouterFacts]:
     """engine -> its router, read once per process (catalog data: the same for every compile)."""
     out = {engine: RouterFacts(engine, raw.get("image"), str(raw["version"]), tuple(raw["command"]), raw["flagSet"],
-                               raw["source"])
+                               raw["source"], _resources(raw["resources"]))
            for engine, raw in read_yaml("routers.yaml").items()}
     return MappingProxyType(out)
+
+
+def _resources(raw: dict) -> RouterResources:
+    return RouterResources(tuple((k, str(v)) for k, v in sorted(raw.get("requests", {}).items())),
+                           tuple((k, str(v)) for k, v in sorted(raw.get("limits", {}).items())), raw["source"])
 
 
 def router(engine: str) -> RouterFacts | None:

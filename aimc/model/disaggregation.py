@@ -35,11 +35,20 @@ class Role(Record):
         return ("spec", "disaggregation", self.name)
 
 
+class RouterResources(Record):
+    """The router container's CPU and memory (Kubernetes quantities as written), and where the figures come from."""
+
+    requests: tuple[tuple[str, str], ...] = ()  # (resource, quantity): cpu, memory
+    limits: tuple[tuple[str, str], ...] = ()
+    source: str = ""  # for explain: spec.disaggregation.router.resources, or the catalog's source
+
+
 class Disaggregation(Record):
     prefill: Role
     decode: Role
     transfer: str | None = None  # None: the image's default (runtime catalog)
     bootstrap_port: int | None = None  # None: the engine's own default
+    router_resources: RouterResources | None = None  # None: the router's default (catalog/routers.yaml)
 
     @property
     def roles(self) -> tuple[Role, Role]:
@@ -69,6 +78,8 @@ class FrontDoor(Record):
     # Further ports the endpoint's Service exposes on the front door, (name, port): e.g. where workers register
     extra_ports: tuple[tuple[str, int], ...] = ()
     env: tuple[tuple[str, str], ...] = ()  # further environment of its container
+    metrics_port: int | None = None  # where it serves Prometheus metrics (its own listener), None: none
+    resources: RouterResources | None = None  # its container's requests and limits
 
 
 class ResolvedDisaggregation(Record):

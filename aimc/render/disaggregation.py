@@ -13,7 +13,7 @@ and HTTPRoute (render/routing.py, which see the endpoint's `served` engines) rea
 
 from __future__ import annotations
 
-from aimc.model.disaggregation import FrontDoor, ResolvedDisaggregation
+from aimc.model.disaggregation import FrontDoor, ResolvedDisaggregation, RouterResources
 from aimc.model.inputs import Inventory
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 from aimc.records import replace
@@ -24,6 +24,7 @@ from aimc.resolve import disaggregation_engines
 from aimc.resolve.disaggregation_sglang import NAMESPACE_ENV
 
 COMPONENT = "router"
+METRICS_PORT_NAME = "metrics"  # the name vllm-project/router's own P/D manifest gives port 29000
 RDMA_CAPABILITY = leaderworkerset.RDMA_CAPABILITY
 
 
@@ -57,6 +58,7 @@ def render(resolved: ResolvedEndpoint, inventory: Inventory | None, models=None)
     endpoint_service = service.render(resolved)
     if plan.front_door is not None:
         objects.extend(front_door(resolved, plan.front_door))
+        objects.extend(router_monitor(resolved, plan.front_door, inventory))
         for port_name, port in plan.front_door.extra_ports:  # the Service reaches the front door only
             endpoint_service[0]["spec"]["ports"].append(
                 {"name": port_name, "port": port, "targetPort": port_name, "protocol": "TCP"})
@@ -97,6 +99,35 @@ def _with_network(workload: dict, engine: ResolvedEngine) -> dict:
     return workload
 
 
+def _metrics_port(door: FrontDoor) -> tuple[tuple[str, int], ...]:
+    return ((METRICS_PORT_NAME, door.metrics_port),) if door.metrics_port is not None else ()
+
+
+def _resources(resources: RouterResources) -> dict:
+    """The router's requests and limits (a Burstable pod at least: never the first evicted under memory pressure)."""
+    return {part: dict(pairs) for part, pairs in (("requests", resources.requests), ("limits", resources.limits))
+            if pairs}
+
+
+def router_monitor(resolved: ResolvedEndpoint, door: FrontDoor, inventory: Inventory | None) -> list[dict]:
+    """The router's PodMonitor, on the same terms as the roles' (render/monitoring.py: only when the inventory says
+    the cluster runs the Prometheus operator): it scrapes the router's own metrics listener (`metrics` port; every
+    path but /health answers there, so /metrics as for the engines)."""
+    if door.metrics_port is None or not monitoring.enabled(inventory):
+        return []
+    engine = resolved.served[0]
+    return [{
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PodMonitor",
+        "metadata": L.metadata(router_name(resolved), resolved, None, component=COMPONENT),
+        "spec": {
+            "selector": {"matchLabels": L.selector(resolved, engine.engine)},
+            "podMetricsEndpoints": [{"port": METRICS_PORT_NAME, "path": "/metrics",
+                                     "interval": monitoring.SCRAPE_INTERVAL}],
+        },
+    }]
+
+
 def router_name(resolved: ResolvedEndpoint) -> str:
     return f"{resolved.endpoint.name}-{COMPONENT}"
 
@@ -121,7 +152,8 @@ def front_door(resolved: ResolvedEndpoint, door: FrontDoor) -> list[dict]:
         "env": [P.field_env(NAMESPACE_ENV, "metadata.namespace"), *({"name": k, "value": v} for k, v in door.env)],
         "ports": [{"name": "http", "containerPort": door.port, "protocol": "TCP"},
                   *({"name": port_name, "containerPort": port, "protocol": "TCP"}
-                    for port_name, port in door.extra_ports)],
+                    for port_name, port in (*door.extra_ports, *_metrics_port(door)))],
+        **({"resources": _resources(door.resources)} if door.resources is not None else {}),
         # sgl-router's own probes (sgl-router src/server.rs public routes): /liveness answers while the process
         # runs, /readiness once it has healthy workers to send requests to.
         "livenessProbe": {"httpGet": {"path": "/liveness", "port": "http"}, "periodSeconds": 10,

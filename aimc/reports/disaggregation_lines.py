@@ -3,7 +3,7 @@ transfer backend and why, the KV each role must hold, the front door)."""
 
 from __future__ import annotations
 
-from aimc.model.disaggregation import ROLES
+from aimc.model.disaggregation import ROLES, RouterResources
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine, Selection
 
 
@@ -42,4 +42,15 @@ def joined_lines(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> list[str
     if door is not None:
         lines.append(f"front door: {door.why}; the endpoint's Service and routes reach it, never a role")
         lines.append(f"front door command: {' '.join((*door.command, *door.args))}")
+        if door.resources is not None:
+            lines.append(f"front door resources: {_quantities(door.resources)} ({door.resources.source})")
+        if door.metrics_port is not None:
+            lines.append(f"front door metrics: port {door.metrics_port} (its own Prometheus listener); scraped by a "
+                         "PodMonitor when the inventory sets spec.monitoring.prometheusOperator")
     return lines
+
+
+def _quantities(resources: RouterResources) -> str:
+    parts = [f"{kind} {', '.join(f'{name} {value}' for name, value in pairs)}"
+             for kind, pairs in (("requests", resources.requests), ("limits", resources.limits)) if pairs]
+    return "; ".join(parts) or "none"

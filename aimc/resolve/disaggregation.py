@@ -33,6 +33,7 @@ from aimc.model.disaggregation import (
     ROLE_LABEL,
     ResolvedDisaggregation,
     Role,
+    RouterResources,
     Transfer,
 )
 from aimc.model.inputs import AutoScaling, Endpoint, EngineRequest, Inventory, NodePool
@@ -92,10 +93,20 @@ def resolve(endpoint: Endpoint, inventory: Inventory, one_engine: OneEngine, col
     front = support.front_door(endpoint, prefill, decode, transfer)
     if front is not None:
         collector.extend(router_problems(endpoint, engine, front.args))
+        front = replace(front, resources=router_resources(spec, engine))
     notes = tuple(filter(None, (KvNeed.note(endpoint, r) for r in spec.roles)))
     against, problems = disaggregation_objective.assess(endpoint, spec.roles, (prefill, decode), models)
     collector.extend(problems)
     return Outcome((prefill, decode), ResolvedDisaggregation(transfer, front, notes, against))
+
+
+def router_resources(spec, engine: str) -> RouterResources | None:
+    """spec.disaggregation.router.resources as written (it replaces the default as a whole), else the router's
+    default from catalog/routers.yaml, which cites where its figures come from."""
+    if spec.router_resources is not None:
+        return spec.router_resources
+    facts = routers.router(engine)
+    return facts.resources if facts is not None else None
 
 
 def role_endpoint(endpoint: Endpoint, role: Role) -> Endpoint:

@@ -10,7 +10,11 @@
   `--pd-disaggregation`; with `--service-discovery` it watches the pods of `--service-discovery-namespace` that match
   `--prefill-selector` / `--decode-selector` (key=value ...), reaches them on `--service-discovery-port`, and reads a
   prefill pod's bootstrap port from its annotation `sglang.ai/bootstrap-port` (`bootstrap_port_annotation`). It
-  listens on `--port` (default 30000, SGLang's own serving port) and answers `/health` and `/readiness`.
+  listens on `--port` (default 30000, SGLang's own serving port) and answers `/liveness` and `/readiness`
+  (sgl-router src/server.rs). Its Prometheus metrics come from a listener of their own, `--prometheus-host` /
+  `--prometheus-port` (router_args.py of 0.3.2: 29000 on 0.0.0.0 by default; the sgl-router README.md of other
+  releases says 127.0.0.1, so aimc writes both), which `metrics-exporter-prometheus`'s HTTP listener serves on every
+  path but `/health` (sgl-router src/metrics.rs `start_prometheus`; metrics-rs exporter/http_listener.rs).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ BOOTSTRAP_ANNOTATION = "sglang.ai/bootstrap-port"  # RouterArgs.bootstrap_port_a
 ROUTER_LAUNCH = ("python3", "-m", "sglang_router.launch_router")
 NAMESPACE_ENV = "POD_NAMESPACE"  # set from the downward API; Kubernetes expands $(NAME) in a container's args
 ROUTER_PORT = 30000  # RouterArgs.port; the same as SGLang's serving port, so routes keep the engine's port
+METRICS_PORT = 29000  # RouterArgs --prometheus-port's default
 
 
 def bootstrap_port(transfer: Transfer) -> int:
@@ -53,7 +58,8 @@ def front_door(endpoint: Endpoint, prefill: ResolvedEngine, decode: ResolvedEngi
 
     args = ("--pd-disaggregation", "--host", "0.0.0.0", "--port", str(ROUTER_PORT), "--service-discovery",
             "--service-discovery-namespace", f"$({NAMESPACE_ENV})", "--service-discovery-port", str(decode.port),
-            "--prefill-selector", *selector(prefill.role), "--decode-selector", *selector(decode.role))
+            "--prefill-selector", *selector(prefill.role), "--decode-selector", *selector(decode.role),
+            "--prometheus-host", "0.0.0.0", "--prometheus-port", str(METRICS_PORT))
     return FrontDoor(decode.image, ROUTER_LAUNCH, args, ROUTER_PORT, 1,
                      "the SGLang router in P/D mode: sends each request to a prefill and a decode server it finds "
-                     "by their labels")
+                     "by their labels", metrics_port=METRICS_PORT)

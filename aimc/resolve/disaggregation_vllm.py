@@ -17,7 +17,11 @@
   job.slurm @843c6254) and the router's ROCm CI does; "MoRI-IO requires vLLM ZMQ discovery" (the router's
   docs/cli_reference.md). The servers reach it through the endpoint's Service (named as the endpoint, which selects
   the router's pods and exposes the registration port too), and since each server registers with the one router
-  its ping reaches, the router runs as one replica and needs no access to the Kubernetes API.
+  its ping reaches, the router runs as one replica and needs no access to the Kubernetes API. Its Prometheus metrics
+  come from a listener of their own (src/main.rs: `--prometheus-port` default 29000, `--prometheus-host` default
+  127.0.0.1, so aimc opens it to the pod network), which serves every path but `/health` (src/metrics.rs
+  `start_prometheus`, metrics-exporter-prometheus's HTTP listener); the router's own P/D manifest names that port
+  `metrics` (scripts/k8s/pd_disagg/router-deployment.yaml).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ NOTIFY_PORTS = {PREFILL: 61005, DECODE: 62005}
 # InferenceX and the router's ROCm CI route both stages by consistent hashing of the request.
 POLICY = "consistent_hash"
 DISCOVERY_PORT_NAME = "discovery"
+METRICS_PORT = 29000  # src/main.rs CliArgs.prometheus_port's default
 
 
 def router_service(endpoint_name: str) -> str:
@@ -82,7 +87,7 @@ def router_args(transfer: Transfer) -> tuple[str, ...]:
             "--vllm-discovery-address", f"0.0.0.0:{DISCOVERY_PORT}", "--host", "0.0.0.0", "--port", str(PORTS["vllm"]),
             "--policy", POLICY, "--prefill-policy", POLICY, "--decode-policy", POLICY,
             # Its Prometheus listener binds 127.0.0.1 by default: open it to the pod's network for scraping.
-            "--prometheus-host", "0.0.0.0")
+            "--prometheus-host", "0.0.0.0", "--prometheus-port", str(METRICS_PORT))
 
 
 def front_door(endpoint: Endpoint, prefill: ResolvedEngine, decode: ResolvedEngine, transfer: Transfer) -> FrontDoor:
@@ -91,4 +96,5 @@ def front_door(endpoint: Endpoint, prefill: ResolvedEngine, decode: ResolvedEngi
     return FrontDoor(facts.image, facts.command, router_args(transfer), PORTS["vllm"], 1,
                      f"vLLM's router {facts.version} in P/D mode: the prefill and decode servers register with it "
                      f"over ZMQ (port {DISCOVERY_PORT}) and it sends each request to one of each",
-                     watches_pods=False, extra_ports=((DISCOVERY_PORT_NAME, DISCOVERY_PORT),))
+                     watches_pods=False, extra_ports=((DISCOVERY_PORT_NAME, DISCOVERY_PORT),),
+                     metrics_port=METRICS_PORT)

@@ -8,6 +8,7 @@ from aimc.errors import Collector
 from aimc.model.disaggregation import DECODE, PREFILL, Disaggregation, Role
 from aimc.model.origin import Origin
 from aimc.validate.convert import pairs
+from aimc.validate.router_resources import parse_router_resources
 from aimc.validate.scaling import autoscaling
 
 PATH = ("spec", "disaggregation")
@@ -39,9 +40,11 @@ def parse_disaggregation(spec: dict, origin: Origin, collector: Collector) -> Di
                                                      "(aimc does not split them across prefill and decode): remove "
                                                      "spec.adapters or spec.disaggregation")
     roles = [_role(name, raw[name], origin, collector) for name in (PREFILL, DECODE)]
-    if not ok:
+    router = raw.get("router") or {}
+    resources = parse_router_resources(router.get("resources"), origin, collector)
+    if not ok or (resources is None and router.get("resources") is not None):
         return None
-    return Disaggregation(roles[0], roles[1], raw.get("transfer"), raw.get("bootstrapPort"))
+    return Disaggregation(roles[0], roles[1], raw.get("transfer"), raw.get("bootstrapPort"), resources)
 
 
 def _role(name: str, raw: dict, origin: Origin, collector: Collector) -> Role:
