@@ -7,9 +7,9 @@ quarter of the CPU time of a 10,000-endpoint build; peak memory is the same with
 triggered while Python imports click, PyYAML and aimc add to the start-up of small builds. Only the command line
 does this, before anything is imported: a program that imports aimc as a library keeps its collector.
 
-For the same reason a finished `aimc build` ends without Python's teardown (`_Ending`): freeing the build's
-objects one by one and then every module costs about 6 % of a 1,000-endpoint build's CPU (bench/generate.py), and
-the operating system takes the whole process back at once. Its output is flushed and the exit handlers registered
+For the same reason a finished `aimc build` (and `aimc explain`, which `fast` reads too) ends without Python's
+teardown (`_Ending`): freeing the build's objects one by one and then every module costs about 6 % of a
+1,000-endpoint build's CPU (bench/generate.py), and the operating system takes the whole process back at once. Its output is flushed and the exit handlers registered
 while it ran run first; under a tracer (coverage, a debugger) Python's own exit runs instead.
 """
 
@@ -25,7 +25,7 @@ def main() -> None:
     atexit.register(ending.finish)  # registered first, so it runs last: after every exit handler of the build
     from aimc.cli import fast
 
-    code = fast.main(sys.argv[1:], ending.kept)  # `aimc build`, read without importing click when it can be
+    code = fast.main(sys.argv[1:], ending.kept)  # `aimc build|explain`, read without click when it can be
     if code is not None:
         ending.code = code
         sys.exit(code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from aimc.cli.common import FORMATS, allow_overcommit_option, compile_options, input_options, print_warnings
-from aimc.errors import EXIT_OK, EXIT_USER_ERROR, UserError
+from aimc.errors import EXIT_OK, UserError
 
 
 @click.command()
@@ -63,12 +63,10 @@ def _validated(options):
 @click.option("--endpoint", "-e", "endpoint_names", multiple=True, help="Only this endpoint (repeatable).")
 def explain(paths, inventory, recipes, namespace, exclude, strict, allow_overcommit, endpoint_names):
     """Show, per endpoint and engine, every candidate configuration and why it was chosen or rejected."""
-    from aimc.reports import explain as explain_mod
+    from aimc.cli import fast  # the same body as the parser that runs without click (`aimc explain` from a shell)
 
-    text, ok = explain_mod.explain(compile_options(paths, inventory, recipes, namespace, strict, exclude,
-                                                   allow_overcommit=allow_overcommit), endpoint_names)
-    click.echo(text, nl=False)
-    return EXIT_OK if ok else EXIT_USER_ERROR
+    return fast.run_explain(fast.ExplainArgs(tuple(paths), inventory, tuple(recipes), namespace, tuple(exclude), strict,
+                                             allow_overcommit, tuple(endpoint_names)), click.echo)
 
 
 @click.command()

@@ -1,11 +1,13 @@
-"""`aimc build` without importing click: the command Argo CD, Kustomize and pre-commit run on every sync or commit.
+"""`aimc build` and `aimc explain` without importing click: the commands Argo CD, Kustomize and pre-commit run on
+every sync or commit, and the one a user asks about one endpoint.
 
-Importing click and dispatching through it is ~17 ms of a 10-endpoint build's ~130 ms (issue 24). `parse` reads a
-plain build command line itself, and only one it can read exactly as click would: an option, a value or a file it
-is not sure of (`--help`, `--version`, `--`, `-iFILE`, a value starting with '-', a repeated single-valued option,
-a path click's checks would refuse...) makes it answer None, and click parses the command line as it always has, so
-every error message, usage error and exit code stays click's own. tests/test_cli_fast.py checks both parsers agree
-on every command line they both accept, and that the fast path prints and exits exactly as the click path does.
+Importing click and dispatching through it is ~17 ms of a 10-endpoint build's ~130 ms, and ~7 ms of `explain
+--endpoint`'s ~140 ms in a 1,000-endpoint repository (issue 24). `parse` reads a plain build or explain command line
+itself, and only one it can read exactly as click would: an option, a value or a file it is not sure of (`--help`,
+`--version`, `--`, `-iFILE`, a value starting with '-', a repeated single-valued option, a path click's checks would
+refuse...) makes it answer None, and click parses the command line as it always has, so every error message, usage
+error and exit code stays click's own. tests/test_cli_fast.py checks both parsers agree on every command line they
+both accept, and that the fast path prints and exits exactly as the click path does.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from aimc.cli import streams
 from aimc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER_ERROR, UserError
 from aimc.records import Record
 
-# Long and short option names of `aimc build` (cli/common.input_options, allow_overcommit_option, cli/build.build)
-# -> the parameter they set.
-VALUE_OPTIONS = {"--inventory": "inventory", "-i": "inventory", "--recipes": "recipes", "-r": "recipes",
-                 "--namespace": "namespace", "-n": "namespace", "--exclude": "exclude",
-                 "--format": "output_format", "-f": "output_format", "--output-dir": "output_dir", "-o": "output_dir"}
+# Long and short option names of the input options every compiling command has (cli/common.input_options,
+# allow_overcommit_option) -> the parameter they set; then each command's own (cli/build.build, cli/build.explain).
+INPUT_OPTIONS = {"--inventory": "inventory", "-i": "inventory", "--recipes": "recipes", "-r": "recipes",
+                 "--namespace": "namespace", "-n": "namespace", "--exclude": "exclude"}
+VALUE_OPTIONS = {**INPUT_OPTIONS, "--format": "output_format", "-f": "output_format", "--output-dir": "output_dir",
+                 "-o": "output_dir"}
+EXPLAIN_VALUE_OPTIONS = {**INPUT_OPTIONS, "--endpoint": "endpoint_names", "-e": "endpoint_names"}
 FLAG_OPTIONS = {"--strict": "strict", "--allow-overcommit": "allow_overcommit"}
-REPEATABLE = {"recipes", "exclude"}
+REPEATABLE = {"recipes", "exclude", "endpoint_names"}
 FORMAT_CHOICES = ("yaml", "json")  # cli/common.FORMATS
 # click's regular expression of ANSI style codes, removed from what is written to a stream that is not a terminal
 # (click/_compat.py `_ansi_re`, used by click.echo through strip_ansi).
@@ -47,11 +51,29 @@ class BuildArgs(Record):
     output_dir: str | None = None
 
 
-def parse(argv: list[str]) -> BuildArgs | None:
-    """`[--traceback] build [OPTIONS] [PATHS]...` as click would read it, or None for anything else."""
+class ExplainArgs(Record):
+    """The parameters of `aimc explain`, as click passes them to cli/build.explain."""
+
+    paths: tuple[str, ...] = ()
+    inventory: str | None = None
+    recipes: tuple[str, ...] = ()
+    namespace: str | None = None
+    exclude: tuple[str, ...] = ()
+    strict: bool = False
+    allow_overcommit: bool = False
+    endpoint_names: tuple[str, ...] = ()
+
+
+# Command -> (its value options, its parameters).
+COMMANDS = {"build": (VALUE_OPTIONS, BuildArgs), "explain": (EXPLAIN_VALUE_OPTIONS, ExplainArgs)}
+
+
+def parse(argv: list[str]) -> BuildArgs | ExplainArgs | None:
+    """`[--traceback] build|explain [OPTIONS] [PATHS]...` as click would read it, or None for anything else."""
     words = argv[1:] if argv[:1] == ["--traceback"] else argv
-    if words[:1] != ["build"] or not all(_plain_text(word) for word in argv):
+    if words[:1] not in (["build"], ["explain"]) or not all(_plain_text(word) for word in argv):
         return None
+    value_options, command = COMMANDS[words[0]]
     values: dict = {}
     paths: list[str] = []
     rest = words[1:]
@@ -63,18 +85,18 @@ def parse(argv: list[str]) -> BuildArgs | None:
         name, equals, value = word.partition("=") if word.startswith("--") else (word, "", "")
         if name in FLAG_OPTIONS and not equals:
             values[FLAG_OPTIONS[name]] = True
-        elif name in VALUE_OPTIONS:
+        elif name in value_options:
             if not equals:
                 if not rest:
                     return None
                 value = rest.pop(0)
-            param = VALUE_OPTIONS[name]
+            param = value_options[name]
             if value.startswith("-") or (param in values and param not in REPEATABLE):
                 return None
             values[param] = (*values.get(param, ()), value) if param in REPEATABLE else value
         else:
             return None
-    args = BuildArgs(paths=tuple(paths), **values)
+    args = command(paths=tuple(paths), **values)
     return args if _click_accepts(args) else None
 
 
@@ -89,16 +111,16 @@ def _plain_text(word: str) -> bool:
     return True
 
 
-def _click_accepts(args: BuildArgs) -> bool:
+def _click_accepts(args: BuildArgs | ExplainArgs) -> bool:
     """What click's option types would check: the format's choices, and the checks of `click.Path` on an existing
     path (a directory where a file is wanted and the reverse, a path that cannot be read)."""
-    if args.output_format not in FORMAT_CHOICES:
+    if isinstance(args, BuildArgs) and args.output_format not in FORMAT_CHOICES:
         return False
     paths = [(p, True, True) for p in args.paths if p != "-"]  # (path, file allowed, folder allowed)
     paths += [(p, False, True) for p in args.recipes]
     if args.inventory is not None:
         paths.append((args.inventory, True, False))
-    if args.output_dir is not None:
+    if isinstance(args, BuildArgs) and args.output_dir is not None:
         paths.append((args.output_dir, False, True))
     return all(_path_accepted(*entry) for entry in paths)
 
@@ -164,10 +186,22 @@ def run_build(args: BuildArgs, write: Callable[..., None], kept: list | None = N
     return EXIT_OK
 
 
+def run_explain(args: ExplainArgs, write: Callable[..., None]) -> int:
+    """The body of `aimc explain`, whichever parser read its options; `write` is click.echo or `echo`."""
+    from aimc.cli.inputs import compile_options
+    from aimc.reports import explain as explain_mod
+
+    text, ok = explain_mod.explain(compile_options(args.paths, args.inventory, args.recipes, args.namespace,
+                                                   args.strict, args.exclude, allow_overcommit=args.allow_overcommit),
+                                   args.endpoint_names)
+    write(text, nl=False)
+    return EXIT_OK if ok else EXIT_USER_ERROR
+
+
 def main(argv: list[str], kept: list | None = None) -> int | None:
-    """Run a build the fast way and return its exit code, or None when click must read this command line. What
-    app.main does around a command, for what a build can raise (click's own exceptions cannot occur here). `kept`:
-    see `run_build`."""
+    """Run a build or an explain the fast way and return its exit code, or None when click must read this command
+    line. What app.main does around a command, for what these commands can raise (click's own exceptions cannot
+    occur here). `kept`: see `run_build`."""
     args = parse(argv)
     if args is None:
         return None
@@ -179,7 +213,7 @@ def main(argv: list[str], kept: list | None = None) -> int | None:
         return EXIT_USER_ERROR
     try:
         try:
-            code = run_build(args, echo, kept)
+            code = run_build(args, echo, kept) if isinstance(args, BuildArgs) else run_explain(args, echo)
         except (EOFError, KeyboardInterrupt):  # inside a command, click echoes a newline and raises Abort
             echo(err=True)
             echo("aimc: aborted", err=True)
