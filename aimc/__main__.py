@@ -9,8 +9,9 @@ does this, before anything is imported: a program that imports aimc as a library
 
 For the same reason a finished `aimc build` (and `aimc explain`, which `fast` reads too) ends without Python's
 teardown (`_Ending`): freeing the build's objects one by one and then every module costs about 6 % of a
-1,000-endpoint build's CPU (bench/generate.py), and the operating system takes the whole process back at once. Its output is flushed and the exit handlers registered
-while it ran run first; under a tracer (coverage, a debugger) Python's own exit runs instead.
+1,000-endpoint build's CPU (bench/generate.py), and the operating system takes the whole process back at once. Its
+output is flushed and the exit handlers registered while it ran run first; under a tracer (coverage, a debugger)
+Python's own exit runs instead.
 """
 
 import atexit

@@ -75,8 +75,9 @@ def fast_validator(kind: str):
 
 def compile_fast(schema):
     """A jsonschema-rs validator that answers jsonschema's `is_valid` for this schema."""
-    import jsonschema_rs
+    from aimc.validate.schema_engine import import_jsonschema_rs
 
+    jsonschema_rs = import_jsonschema_rs()
     # offline: our schemas reference only themselves; a build must never fetch a `$ref` from the network.
     return jsonschema_rs.Draft202012Validator(for_jsonschema_rs(schema), validate_formats=False, offline=True)
 
