@@ -42,17 +42,6 @@ def import_jsonschema_rs() -> types.ModuleType:
             del sys.modules[STAND_IN]
 
 
-class _StandIn(types.ModuleType):
-    """`email.utils` for the time of the import: `parsedate_to_datetime` of a UTC date without the real module."""
-
-
-def _stand_in() -> _StandIn:
-    module = _StandIn(STAND_IN)
-    module.parsedate_to_datetime = parsedate_to_datetime  # type: ignore[attr-defined]
-    setattr(module, "__getattr__", _real_attribute)  # noqa: B010 - PEP 562: any other name is the real module's
-    return module
-
-
 def parsedate_to_datetime(text: str) -> datetime:
     """`email.utils.parsedate_to_datetime(text)` for `Day, DD Mon YYYY HH:MM:SS +0000`; any other text is parsed by
     the real function."""
@@ -62,6 +51,20 @@ def parsedate_to_datetime(text: str) -> datetime:
     day, month, year, hour, minute, second = found.groups()
     return datetime(int(year), _MONTHS.index(month) + 1, int(day), int(hour), int(minute), int(second),
                     tzinfo=UTC)
+
+
+class _StandIn(types.ModuleType):
+    """`email.utils` for the time of the import: `parsedate_to_datetime` of a UTC date without the real module; any
+    other name is the real module's."""
+
+    parsedate_to_datetime = staticmethod(parsedate_to_datetime)
+
+    def __getattr__(self, name: str):
+        return _real_attribute(name)
+
+
+def _stand_in() -> _StandIn:
+    return _StandIn(STAND_IN)
 
 
 def _real_attribute(name: str):
