@@ -14,3 +14,6 @@ class AutoScaling(Record):
     metric_name: str | None = None
     metric_target: float | None = None
     scale_down_stabilization_seconds: int | None = None
+    # Where it was written, for messages: spec.autoScaling, or spec.disaggregation.<role>.autoScaling of a role (whose
+    # view is an endpoint of its own, resolve/disaggregation.py, but whose settings live under the role).
+    path: tuple[str, ...] = ("spec", "autoScaling")

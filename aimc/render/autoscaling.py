@@ -163,7 +163,7 @@ def _deprecated_metric(resolved: ResolvedEndpoint) -> list[Diagnostic]:
     scaling = resolved.endpoint.autoscaling
     if not scaling.enabled or scaling.metric_name not in DEPRECATED_METRICS:
         return []
-    origin, path = resolved.endpoint.origin, ("spec", "autoScaling", "metric", "name")
+    origin, path = resolved.endpoint.origin, (*scaling.path, "metric", "name")  # a role's, or the endpoint's
     return [Diagnostic(origin.file, origin.line_of(*path), ".".join(path),
                        f"{scaling.metric_name} is deprecated (vLLM 0.11; removed in 0.13): scaling on "
                        f"{DEPRECATED_METRICS[scaling.metric_name]} instead (write that name to silence this warning)",
@@ -176,9 +176,9 @@ def _keda_address(resolved: ResolvedEndpoint, inventory: Inventory | None) -> li
         return _adapter_check(resolved, inventory)
     if not (scaling.enabled and scaling.provider == "keda") or prometheus_address(inventory):
         return []
-    origin = resolved.endpoint.origin
+    origin, path = resolved.endpoint.origin, (*scaling.path, "provider")
     where = f" ({inventory.origin.file})" if inventory is not None else ""
-    return [Diagnostic(origin.file, origin.line_of("spec", "autoScaling", "provider"), "spec.autoScaling.provider",
+    return [Diagnostic(origin.file, origin.line_of(*path), ".".join(path),
                        "keda needs a Prometheus server to query: set spec.monitoring.prometheusServerAddress in the "
                        f"ClusterInventory{where}, e.g. http://prometheus-operated.monitoring.svc:9090, or use "
                        "provider: hpa")]
@@ -188,9 +188,9 @@ def _adapter_check(resolved: ResolvedEndpoint, inventory: Inventory | None) -> l
     """An HPA on a custom metric never scales unless an adapter serves that metric: the inventory must say one does."""
     if inventory is None or inventory.monitoring.prometheus_adapter:
         return []
-    origin = resolved.endpoint.origin
+    origin, path = resolved.endpoint.origin, resolved.endpoint.autoscaling.path
     names = sorted({adapter_metric_name(metric_name(resolved, e.engine)) for e in resolved.engines})
-    return [Diagnostic(origin.file, origin.line_of("spec", "autoScaling"), "spec.autoScaling",
+    return [Diagnostic(origin.file, origin.line_of(*path), ".".join(path),
                        f"the HorizontalPodAutoscaler reads the custom metric {', '.join(names)} through a metrics "
                        f"adapter that the ClusterInventory ({inventory.origin.file}) does not declare, so it can never "
                        f"scale: install prometheus-adapter with the rules of {ADAPTER_RULES} and set "

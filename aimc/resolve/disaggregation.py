@@ -114,8 +114,9 @@ def role_endpoint(endpoint: Endpoint, role: Role) -> Endpoint:
     the router finds its pods, with the role's replicas and autoscaling. It has no route of its own: the endpoint's
     Service and routes reach the router."""
     labels = (*endpoint.labels, (DISAGGREGATED_LABEL, endpoint.name), (ROLE_LABEL, role.name))
+    scaling = role.autoscaling or AutoScaling(path=(*role.path, "autoScaling"))  # its messages name the role's field
     return replace(endpoint, name=f"{endpoint.name}-{role.name}", labels=labels, replicas=role.replicas,
-                   autoscaling=role.autoscaling or AutoScaling(), gpu_count=role.gpu_count or endpoint.gpu_count,
+                   autoscaling=scaling, gpu_count=role.gpu_count or endpoint.gpu_count,
                    recipe=role.recipe or endpoint.recipe, objective=None, disaggregation=None, traffic=Traffic())
 
 

@@ -39,15 +39,17 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
     catalog = complete_catalog(catalog)  # what exists, beyond the recipes this build loaded
     origin = endpoint.origin
     pinned = request.recipe or endpoint.recipe
+    # The request's own recipe (an engine's or a disaggregated role's) is written at its path, spec's at spec.recipe.
+    recipe_path = (*request.path, "recipe") if request.recipe else ("spec", "recipe")
+    recipe_field = ".".join(map(str, recipe_path))
     if pinned and pinned not in catalog.by_id() and not pinned_recipes(catalog, pinned, endpoint.model):
-        field = "spec.recipe" if endpoint.recipe == pinned else ".".join(map(str, request.path)) + ".recipe"
-        return Diagnostic(origin.file, origin.line_of("spec", "recipe"), field,
+        return Diagnostic(origin.file, origin.line_of(*recipe_path), recipe_field,
                           f"unknown recipe '{pinned}'{did_you_mean(pinned, catalog.by_id())}")
     if not pinned and not any(model_matches(r, endpoint.model) for r in catalog.recipes):
         return unknown_model(endpoint, catalog)
     if pinned and pinned in catalog.by_id() and not model_matches(catalog.by_id()[pinned], endpoint.model):
         recipe = catalog.by_id()[pinned]
-        return Diagnostic(origin.file, origin.line_of("spec", "recipe"), "spec.recipe",
+        return Diagnostic(origin.file, origin.line_of(*recipe_path), recipe_field,
                           f"recipe '{pinned}' serves '{recipe.model_id}', not '{endpoint.model}'")
     exists = "; " + available(catalog, endpoint.model, request.engine, inventory)
     if endpoint.hardware and not any(same_hardware(p.hardware, endpoint.hardware) for p in inventory.pools):

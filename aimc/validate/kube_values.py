@@ -115,12 +115,13 @@ def problems(kind: str, data, file: str, line: int, schema: dict) -> tuple[list[
                 problem = label_key_problem(key) or (label_value_problem(value) if field == "labels" else None)
                 if problem:
                     add(("metadata", field, key), problem)
-        metric = ((data.get("spec") or {}).get("autoScaling") or {}).get("metric") or {}
-        name = metric.get("name")
-        if isinstance(name, str) and not _PROMETHEUS_NAME.fullmatch(name):
-            add(("spec", "autoScaling", "metric", "name"),
-                f"{quote(name)} is not a Prometheus metric name: letters, digits, '_' and ':', not starting with a "
-                "digit (e.g. vllm:num_requests_waiting)", to=unusable)
+        for where in _autoscaling_paths(data):
+            metric = (_at(data, where) or {}).get("metric") or {}
+            name = metric.get("name")
+            if isinstance(name, str) and not _PROMETHEUS_NAME.fullmatch(name):
+                add((*where, "metric", "name"),
+                    f"{quote(name)} is not a Prometheus metric name: letters, digits, '_' and ':', not starting "
+                    "with a digit (e.g. vllm:num_requests_waiting)", to=unusable)
     if kind == "inventory":
         for index, pool in enumerate((data.get("spec") or {}).get("nodePools") or ()):
             for key, value in (pool.get("nodeSelector") or {}).items():
@@ -136,6 +137,15 @@ def problems(kind: str, data, file: str, line: int, schema: dict) -> tuple[list[
                           f"{variable} when the pod defines it (e.g. a token): write '$$({variable})' for the literal "
                           "text", "warning")
     return unusable, out
+
+
+def _autoscaling_paths(data) -> list[tuple]:
+    """Where an endpoint may hold an autoScaling (schema-valid already): spec's, and each disaggregated role's."""
+    spec = data.get("spec") or {}
+    paths: list[tuple] = [("spec", "autoScaling")] if isinstance(spec.get("autoScaling"), dict) else []
+    roles = spec.get("disaggregation") or {}
+    return paths + [("spec", "disaggregation", role, "autoScaling") for role in ("prefill", "decode")
+                    if isinstance((roles.get(role) or {}).get("autoScaling"), dict)]
 
 
 def _at(data, path):

@@ -12,8 +12,9 @@ def autoscaling(raw: dict | None, replicas: int | None, origin: Origin, collecto
     """`replicas` is the autoscaler's minimum when `minReplicas` is absent (an HPA of min 1 / max 1 under
     `replicas: 2` would silently serve half the intended capacity); both given and different is ambiguous. `where`:
     the object holding `autoScaling` and `replicas` (spec, or a role of spec.disaggregation)."""
+    path = (*where, "autoScaling")
     if not raw:
-        return AutoScaling()
+        return AutoScaling(path=path)
     at = ".".join(where)
     enabled = bool(raw.get("enabled", False))
     minimum = raw.get("minReplicas")
@@ -44,4 +45,5 @@ def autoscaling(raw: dict | None, replicas: int | None, origin: Origin, collecto
         metric_name=metric.get("name"),
         metric_target=float(target) if target is not None else None,
         scale_down_stabilization_seconds=raw.get("scaleDownStabilizationSeconds"),
+        path=path,
     )

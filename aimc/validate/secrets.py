@@ -38,6 +38,8 @@ def inline_token_errors(inputs: Inputs) -> list[Diagnostic]:
                                        f"{entry['name']} holds a credential written inline"))
         arg_sets: list[tuple[JsonPath, YamlPairs]] = [(("spec", "customArgs"), endpoint.custom_args)]
         arg_sets += [((*request.path, "customArgs"), request.custom_args) for request in endpoint.engines]
+        roles = endpoint.disaggregation.roles if endpoint.disaggregation is not None else ()
+        arg_sets += [((*role.path, "customArgs"), role.custom_args) for role in roles]
         for base, args in arg_sets:
             for flag, value in args:
                 if _is_secret_arg(flag, value):
