@@ -25,6 +25,7 @@ from aimc.resolve import (
     images,
     lora_architectures,
     lora_checks,
+    lora_expert_parallel,
     lora_flags,
     model_source,
     objective,
@@ -208,6 +209,8 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         collector.extend(lora_architectures.problems(endpoint, request.engine, image.flag_set_version, model))
         collector.extend(lora_checks.rank_problems(endpoint, request.engine, image.flag_set_version, final))
         collector.extend(lora_checks.unknown_rank_warnings(endpoint, request.engine, image.flag_set_version, final))
+        for problem in lora_expert_parallel.problems(request.engine, image.version, model, final, tp):
+            collector.error(*where(*command.source_of(problem.flag)), problem.message)
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
     env_problems += release_env.post_capture_warnings(request.engine, image.flag_set_version, command.args, recipe,
                                                       config, endpoint)

@@ -54,6 +54,11 @@ class EngineCommand(Record):
     notes: tuple[str, ...]  # what the merge replaced, removed, overrode (shown by `explain`)
     dropped: tuple[str, ...] = ()  # recipe flags the engine version removed and ignores, left out (with why)
     checked: tuple[tuple[str, object], ...] = ()  # the merged flags that passed the checks, flag -> value
+    merged: tuple[MergedArg, ...] = ()  # the merged arguments with where each was written
+
+    def source_of(self, flag: str) -> tuple[ArgSource, str]:
+        """(source, key) of where `flag` was written, for a problem found after the command was built."""
+        return next(((arg.source, arg.key) for arg in self.merged if arg.flag == flag), (ArgSource.RECIPE, flag))
 
 
 def build_command(engine: str, recipe_args, gpu_count: int, huggingface_id: str, served_name: str,
@@ -99,7 +104,8 @@ def command_line(merged: MergedArgs, gpu_count: int, huggingface_id: str, served
         elif value is not None:
             final.append(value)
     diagnostics = tuple(Diagnostic(*where(p.source, p.key), p.message, p.severity) for p in problems)
-    return EngineCommand(tuple(final), diagnostics, merged.notes, tuple(dropped), tuple(checked_args.items()))
+    return EngineCommand(tuple(final), diagnostics, merged.notes, tuple(dropped), tuple(checked_args.items()),
+                         merged.args)
 
 
 def _check_args(flags: FlagSet, args: tuple[MergedArg, ...], problems: list[ArgProblem], dropped: list[str]) -> dict:

@@ -3,11 +3,14 @@ a mixture of experts' shared experts and, where the engine applies LoRA to them,
 a gated one (gate, up and down projections of one intermediate width), so a group is (layers, width, how many MLPs
 of that width a layer has); resolve/fit_lora.py turns groups into bytes.
 
-vLLM (vllm/lora/layers/fused_moe.py `FusedMoEWithLoRA._create_lora_a_weights` / `_create_lora_b_weights`, first in
-0.11.1, vLLM PR #21229 "FusedMoE LoRA"): every MoE layer reserves, per slot, A and B matrices for the gate, up and
-down projections of each of its `local_num_experts` experts (all of them without expert parallelism), the
-intermediate width split by tensor parallelism (`intermediate_size_per_partition`), exactly like a dense MLP of that
-width. Shared experts and dense layers are plain linear layers that the LoRA model manager wraps in every release.
+vLLM (vllm/lora/layers/fused_moe.py `FusedMoEWithLoRA._create_lora_a_weights` / `_create_lora_b_weights`, vLLM PR
+#21229 "FusedMoE LoRA"), first in 0.11.1, read from the PyPI wheels: vllm-0.11.0-cp38-abi3-manylinux1_x86_64.whl
+(sha256 3861c75f...) has no vllm/lora/layers/fused_moe.py, vllm-0.11.1-cp38-abi3-manylinux1_x86_64.whl (sha256
+077da606...) defines FusedMoEWithLoRA there (line 33). Every MoE layer reserves, per slot, A and B matrices for the
+gate, up and down projections of each of its `local_num_experts` experts (all of them without expert parallelism,
+which resolve/lora_expert_parallel.py checks), the intermediate width split by tensor parallelism
+(`intermediate_size_per_partition`), exactly like a dense MLP of that width. Shared experts and dense layers are
+plain linear layers that the LoRA model manager wraps in every release.
 Before 0.11.1 vLLM has no LoRA layer for FusedMoE: the routed experts get no slots.
 
 SGLang (sglang/srt/lora/mem_pool.py `LoRAMemoryPool.init_buffers`, read in the 0.5.16 and 0.5.23 wheels): on a
