@@ -28,6 +28,23 @@ def test_build_imports_no_other_command_family():
     assert run.returncode == 0, run.stderr
 
 
+# What only a disaggregated endpoint or one with spec.objective needs: the roles' resolver and renderers, the
+# performance model (issue 24: 15 of a plain build's 143 aimc modules).
+FEATURE_MODULES = ("aimc.resolve.disaggregation", "aimc.resolve.objective", "aimc.perf.disaggregated",
+                   "aimc.perf.physics", "aimc.render.disaggregation", "aimc.catalog.routers")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("exclude, loaded", [(["--exclude", "endpoints/qwen3-32b-disaggregated.yaml"], False),
+                                             ([], True)])
+def test_a_build_loads_disaggregation_and_the_performance_model_only_when_an_endpoint_uses_them(exclude, loaded):
+    code = (f"import sys; from aimc.cli import fast; rc = fast.main(['build', 'examples', *{exclude!r}]); "
+            f"print([m in sys.modules for m in {FEATURE_MODULES!r}], file=sys.stderr); sys.exit(rc)")
+    run = _python(code)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stderr.splitlines()[-1] == str([loaded] * len(FEATURE_MODULES))
+
+
 def test_help_lists_every_command_under_its_own_name(aimc):
     from aimc.cli import COMMANDS, cli
 

@@ -15,7 +15,6 @@ from aimc.render import (
     cache,
     claims,
     deployment,
-    disaggregation,
     disruption,
     download,
     monitoring,
@@ -52,7 +51,9 @@ def render_endpoint(resolved: ResolvedEndpoint, inventory: Inventory | None = No
     facts.ModelCatalog, which sizes the startup budget and cache claims (default: the built-in facts)."""
     origin = resolved.endpoint.origin
     line = origin.line_of("metadata", "name")  # once: every object of the endpoint points at its name
-    if resolved.disaggregation is not None:  # prefill and decode apart, the router in front
+    if resolved.disaggregation is not None:  # prefill and decode apart, the router in front (imported only for them)
+        from aimc.render import disaggregation
+
         return [Rendered(obj, origin.source, origin.file, line)
                 for obj in disaggregation.render(resolved, inventory, models)]
     objects = []
@@ -90,7 +91,7 @@ def check(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
     """Problems only visible once endpoints are resolved against the inventory (errors and warnings)."""
     problems: list[Diagnostic] = []
     for resolved in endpoints:
-        for view in disaggregation.views(resolved):  # a disaggregated endpoint's roles scale and size apart
+        for view in _views(resolved):  # a disaggregated endpoint's roles scale and size apart
             problems.extend(autoscaling.check(view, inventory))
             problems.extend(sizing.resource_problems(view, inventory))
     problems.extend(cache.sharing_warnings(endpoints, inventory))
@@ -101,3 +102,13 @@ def check(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
     problems.extend(adapter_routes.problems(endpoints, inventory))
     problems.extend(references.undefined_secret_references(endpoints, inventory))
     return problems
+
+
+def _views(resolved: ResolvedEndpoint) -> tuple[ResolvedEndpoint, ...]:
+    """render.disaggregation.views, whose module (with the router's, the LeaderWorkerSet's and the roles' renderers)
+    loads only for a disaggregated endpoint."""
+    if resolved.disaggregation is None:
+        return (resolved,)
+    from aimc.render import disaggregation
+
+    return disaggregation.views(resolved)

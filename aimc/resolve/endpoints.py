@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from aimc.errors import Collector, Diagnostic
 from aimc.load.yaml_positions import format_path
@@ -17,7 +18,6 @@ from aimc.records import Record, replace
 from aimc.resolve import candidates as select
 from aimc.resolve import (
     checkpoint,
-    disaggregation,
     engine_args,
     env_checks,
     group_args,
@@ -28,14 +28,15 @@ from aimc.resolve import (
     lora_expert_parallel,
     lora_flags,
     model_source,
-    objective,
     pinned_pool,
     precision,
     release_env,
     rollout,
 )
 from aimc.resolve.arg_merge import ArgSource
-from aimc.resolve.disaggregation import RoleArgs
+
+if TYPE_CHECKING:  # disaggregation and spec.objective load their modules (the performance model) only when used
+    from aimc.resolve.disaggregation import RoleArgs
 
 DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 MAX_NAME = 63
@@ -77,6 +78,8 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
             collector.add(pool_problem)
             continue
         if endpoint.disaggregation is not None:
+            from aimc.resolve import disaggregation
+
             outcome = disaggregation.resolve(endpoint, inventory, one_engine, collector, inputs.models)
             if outcome is not None:
                 namespace = endpoint.namespace or inventory.default_namespace or default_namespace
@@ -100,6 +103,8 @@ def _select_and_resolve(endpoint: Endpoint, request: EngineRequest, inputs: Inpu
     filters = tuple(partial(check, endpoint, request) for check in (precision.precision_check, *checks))
     selection = select.select(endpoint, request, inputs.catalog, inventory, filters, screen)
     if endpoint.objective is not None:  # re-ranked by the prediction against spec.objective
+        from aimc.resolve import objective
+
         outcome = objective.apply(selection, endpoint, request, inputs.models,
                                   inputs.benchmarks.scenarios if inputs.benchmarks else ())
         collector.extend(outcome.diagnostics)
