@@ -132,3 +132,25 @@ def test_a_proc_file_that_states_no_size_is_read_whole():
     assert os.stat("/proc/self/status").st_size == 0
     data = limits.read_file("/proc/self/status")
     assert data.startswith(b"Name:") and b"\nPid:" in data and b"\nVmPeak:" in data and data.endswith(b"\n")
+
+
+@pytest.mark.parametrize("stated", [0, 10, 4999, 5000, 5001])
+@pytest.mark.parametrize("largest_read", [7, 10, 4999, 5000, None])
+def test_a_file_is_read_whole_whatever_its_stated_size_and_however_short_its_reads(tmp_path, monkeypatch, stated,
+                                                                                    largest_read):
+    """read_file's one-read path (issue 24) keeps every byte when the file holds more or less than its size says
+    (it grew, it is a /proc file) and when the system answers a read with fewer bytes than asked."""
+    from aimc.load import limits
+
+    path = tmp_path / "f.yaml"
+    path.write_bytes(bytes(range(256)) * 19 + b"x" * 136)  # 5000 bytes
+    real_fstat, real_read = os.fstat, os.read
+
+    class Stated:
+        def __init__(self, info):
+            self.st_mode, self.st_size = info.st_mode, stated
+
+    monkeypatch.setattr(limits.os, "fstat", lambda fd: Stated(real_fstat(fd)))
+    if largest_read is not None:
+        monkeypatch.setattr(limits.os, "read", lambda fd, size: real_read(fd, min(size, largest_read)))
+    assert limits.read_file(path) == path.read_bytes()

@@ -146,7 +146,8 @@ def _add(files, seen, collector: Collector, path: str | Path, display: str, sour
     if key in seen:
         return
     seen.add(key)
-    display, source = utf8_file_name(display), utf8_file_name(source)
+    if not (display.isascii() and source.isascii()):  # (most names: no call, for each of thousands of files)
+        display, source = utf8_file_name(display), utf8_file_name(source)
     text = read_input(path, display, collector)
     if text is not None:
         files.append(SourceFile(display, source, text))

@@ -88,31 +88,45 @@ def read_file(path, kind: str = "input") -> bytes:
     mode = os.stat(path).st_mode
     if not stat.S_ISREG(mode):  # before opening: opening a FIFO blocks, and some devices act on open
         raise NotRegularFile(mode)
-    # O_NONBLOCK: should a FIFO take the file's place after the look above, opening it does not wait for a writer.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, _OPEN_FLAGS)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):  # replaced between the two looks
             raise NotRegularFile(info.st_mode)
-        if info.st_size > KINDS[kind][0]:
-            raise InputTooLarge(info.st_size, exact=True, kind=kind)
-        return read_stream(_Descriptor(fd), kind, info.st_size)  # the size may grow, or lie (/proc files say 0)
+        size = info.st_size
+        if size > KINDS[kind][0]:
+            raise InputTooLarge(size, exact=True, kind=kind)
+        # The usual file holds what its size says: one read of it and one that finds the end (what read_stream
+        # does, without its reader object: discover reads every file of a repository, issue 24).
+        data = os.read(fd, size + 1)
+        if len(data) == size:
+            more = os.read(fd, 1)
+            if not more:
+                return data
+            data += more
+        return read_stream(_Descriptor(fd, data), kind, size)  # the size may grow, or lie (/proc files say 0)
     finally:
         os.close(fd)
+
+
+# O_NONBLOCK: should a FIFO take a file's place after the look at its type, opening it does not wait for a writer.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class _Descriptor:
     """The reads of an open file, unbuffered: each file is read in one or two requests, and setting up a buffered
     reader for it cost more than the read (2.5 ms of 1,000 files' 8, issue 24)."""
 
-    __slots__ = ("fd",)
+    __slots__ = ("fd", "read_before")
 
-    def __init__(self, fd: int):
+    def __init__(self, fd: int, read_before: bytes = b""):
         self.fd = fd
+        self.read_before = read_before  # what was read from the file already: the start of what `read` returns
 
     def read(self, size: int) -> bytes:
         """`size` bytes, fewer only at the end of the file (as a buffered reader's read)."""
-        chunks = []
+        chunks = [self.read_before[:size]]
+        self.read_before, size = self.read_before[size:], size - len(chunks[0])
         while size > 0:
             chunk = os.read(self.fd, size)
             if not chunk:

@@ -29,26 +29,24 @@ def folders(root, problem=None):
             continue
         subfolders, names = [], []
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
-            if _is_folder(entry):
+            try:
+                is_folder = entry.is_dir()  # follows a link, as os.walk does to sort entries
+            except OSError:
+                is_folder = False
+            if is_folder:
                 if entry.is_symlink():
                     if problem:
                         problem("link", entry.path, "")
                 else:
-                    subfolders.append(entry.name)
-            elif entry.name.endswith(YAML_SUFFIXES):
-                names.append((entry.name, entry.is_symlink()))
+                    subfolders.append(name)
+            elif name.endswith(YAML_SUFFIXES):
+                names.append((name, entry.is_symlink()))
         yield directory, rel, sorted(names)
         pending.extend((os.path.join(directory, name), name if rel == "." else f"{rel}/{name}")
                        for name in sorted(subfolders, reverse=True))
-
-
-def _is_folder(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_dir()  # follows a link, as os.walk does to sort entries
-    except OSError:
-        return False
 
 
 def yaml_files_under(root: Path):
