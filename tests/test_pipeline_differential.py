@@ -22,6 +22,7 @@ from test_pipeline_properties import API, benign_change, repository, to_yaml
 
 from aimc.emit import output as emit
 from aimc.errors import UserError
+from aimc.model.disaggregation import DISAGGREGATED_LABEL
 from aimc.pipeline import Options, compile
 from aimc.reports import diff
 
@@ -59,14 +60,20 @@ def built_alone(documents) -> str:
     return run.stdout
 
 
+def labels(item) -> dict:
+    return (item.obj.get("metadata") or {}).get("labels") or {}
+
+
 def instance(item) -> str | None:
-    return ((item.obj.get("metadata") or {}).get("labels") or {}).get("app.kubernetes.io/instance")
+    return labels(item).get("app.kubernetes.io/instance")
 
 
 def own_objects(objects, name: str) -> dict[tuple, str]:
-    """The objects of one endpoint (labelled with its name as instance), each as YAML. Objects several endpoints share
+    """The objects of one endpoint (labelled with its name as instance; a disaggregated endpoint's roles, whose
+    instance is `<name>-<role>`, by their disaggregated-endpoint label), each as YAML. Objects several endpoints share
     (the model's HTTPRoute and cache claim, the gateway's body-based router) carry no endpoint's name."""
-    return {diff.object_key(item.obj): emit.dump_yaml(item.obj) for item in objects if instance(item) == name}
+    return {diff.object_key(item.obj): emit.dump_yaml(item.obj) for item in objects
+            if instance(item) == name or labels(item).get(DISAGGREGATED_LABEL) == name}
 
 
 related_pairs = repository().flatmap(lambda a: st.tuples(st.just(a), benign_change(a)))
@@ -121,13 +128,35 @@ def delivered(source: str = "registry.example.com/models/qwen3-32b:v1", device_c
 DELIVERY_PAIR = (delivered(), delivered("registry.example.com/models/qwen3-32b:v2", "gpu.example.com", "ReadWriteOnce"))
 
 
+def vllm_disaggregated(decode_replicas: int = 2, router: dict | None = None) -> list[dict]:
+    """A vLLM endpoint served disaggregated (MoRI-IO roles, vLLM's router) beside an aggregated one, always among the
+    examples below (the generators draw them too): its decode role's replicas and the router's resources vary."""
+    pool = {"name": "mi300x", "hardware": "MI300X", "gpusPerNode": 8, "nodeCount": 4,
+            "network": {"rdmaResource": "amd.com/nic", "rdmaDevices": ["ionic_0"]}}
+    inventory = {"apiVersion": API, "kind": "ClusterInventory", "metadata": {"name": "c"},
+                 "spec": {"monitoring": {"prometheusOperator": True}, "nodePools": [pool]}}
+    plan: dict = {"prefill": {"gpuCount": 4}, "decode": {"gpuCount": 4, "replicas": decode_replicas}}
+    if router is not None:
+        plan["router"] = {"resources": router}
+    spec = {"model": "meta-llama/Llama-3.3-70B-Instruct", "precision": "fp8", "servingEngine": "vllm",
+            "disaggregation": plan}
+    aggregated = {"model": "Qwen/Qwen3-32B", "hardware": "MI300X", "gpuCount": 1, "servingEngine": "vllm"}
+    return [inventory, {"apiVersion": API, "kind": "AIMEndpoint", "metadata": {"name": "llama-pd"}, "spec": spec},
+            {"apiVersion": API, "kind": "AIMEndpoint", "metadata": {"name": "qwen"}, "spec": aggregated}]
+
+
+VLLM_PD_PAIR = (vllm_disaggregated(), vllm_disaggregated(3, {"requests": {"cpu": "1", "memory": "2Gi"}}))
+
+
 def test_the_explicit_examples_build():
     """An explicit example that no longer builds is skipped by the properties' `assume`, silently: the typed twins of
     issue 21 did, once the default SGLang image dropped --hybrid-kvcache-ratio."""
-    for repository_ in (*(r for pair in TYPED_TWINS for r in pair), *DELIVERY_PAIR):
+    for repository_ in (*(r for pair in TYPED_TWINS for r in pair), *DELIVERY_PAIR, *VLLM_PD_PAIR):
         assert build(repository_) is not None
     kinds = {item.obj["kind"] for item in build(delivered())}
     assert {"ResourceClaimTemplate", "Job", "PersistentVolumeClaim"} <= kinds
+    names = {item.obj["metadata"]["name"] for item in build(vllm_disaggregated())}
+    assert {"llama-pd-prefill-vllm", "llama-pd-decode-vllm", "llama-pd-router"} <= names
 
 
 # -- 1. alone or together ------------------------------------------------------------------------------------
@@ -136,6 +165,7 @@ def test_the_explicit_examples_build():
 @given(repository())
 @example(hybrid_ratio(True, 1))
 @example(delivered())
+@example(vllm_disaggregated())
 def test_each_endpoint_renders_alone_what_it_renders_in_the_whole_repository(documents):
     whole = build(documents)
     assume(whole is not None)
@@ -158,6 +188,7 @@ def test_each_endpoint_renders_alone_what_it_renders_in_the_whole_repository(doc
 @example(TYPED_TWINS[0])
 @example(TYPED_TWINS[1])
 @example(DELIVERY_PAIR)
+@example(VLLM_PD_PAIR)
 def test_a_build_gives_its_own_bytes_whatever_the_process_built_before(pair):
     """B, A, B, A in one process: each build gives the bytes of a process that built nothing else."""
     first, second = pair
@@ -215,6 +246,7 @@ def check_report(base: list[dict], head: list[dict]) -> None:
 @example(TYPED_TWINS[0])
 @example(TYPED_TWINS[1])
 @example(DELIVERY_PAIR)
+@example(VLLM_PD_PAIR)
 def test_diff_reports_no_change_exactly_when_the_builds_are_identical_and_names_every_changed_field(pair):
     """Against each side built in a process of its own: a CI diff compiles both sides in one process."""
     first, second = pair
@@ -355,3 +387,41 @@ def test_the_generators_draw_issue_29s_options_and_they_render(drawn):
         seen["download jobs"] += any(o["kind"] == "Job" and o["metadata"]["name"].startswith("model-download-")
                                      for o in objects)
     assert min(seen.values()) >= 2, seen
+
+
+def disaggregated_engines(documents) -> set[str]:
+    return {d["spec"].get("servingEngine") for d in documents if isinstance(d, dict) and d.get("kind") == "AIMEndpoint"
+            and isinstance(d.get("spec"), dict) and "disaggregation" in d["spec"]}
+
+
+@DRAWN_WORKER
+def test_the_generators_draw_disaggregated_endpoints_of_both_engines_and_they_render(drawn):
+    """The repositories the differential properties run on hold SGLang and vLLM endpoints served disaggregated (vLLM:
+    MoRI-IO roles on MI300X, MI325X or MI355X, vLLM's router), sometimes with the router's resources, and those
+    render: their roles and routers are among the objects the properties compare."""
+    rendered = [(documents, objects) for documents, objects, _ in drawn if objects is not None]
+    seen = {engine: 0 for engine in ("sglang", "vllm")}
+    for documents, objects in rendered:
+        for engine in disaggregated_engines(documents) & seen.keys():
+            roles = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"].endswith(
+                (f"-prefill-{engine}", f"-decode-{engine}"))]
+            routers = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-router")]
+            seen[engine] += bool(roles) and bool(routers)
+    assert min(seen.values()) >= 2, seen
+    assert any("router" in d["spec"]["disaggregation"] for documents, _ in rendered for d in documents
+               if d.get("kind") == "AIMEndpoint" and "disaggregation" in d["spec"])
+
+
+def test_the_benign_changes_reach_a_vllm_role():
+    """`related_pairs` (the diff and process-independence properties) changes a vLLM disaggregated endpoint's roles or
+    router: hypothesis finds such a pair among its first examples (NoSuchExample if the generators stop drawing)."""
+    from hypothesis import find
+
+    def changes_a_vllm_plan(pair) -> bool:
+        before, after = pair
+        plans = [(a["spec"].get("disaggregation"), b["spec"].get("disaggregation")) for a, b in zip(before, after)
+                 if a.get("kind") == "AIMEndpoint" and isinstance(a.get("spec"), dict)
+                 and a["spec"].get("servingEngine") == "vllm" and isinstance(b.get("spec"), dict)]
+        return any(old is not None and new is not None and old != new for old, new in plans)
+
+    find(related_pairs, changes_a_vllm_plan, settings=settings(SETTINGS, max_examples=300))

@@ -211,9 +211,10 @@ def endpoint(draw, name: str, target=None):
         metadata["namespace"] = draw(dns_label)
     if draw(st.booleans()):
         metadata["labels"] = {"team": draw(st.from_regex(r"\A[a-z0-9]{1,10}\Z"))}
-    # Drawn after every other field (the other fields' derandomised samples stay as they were): an SGLang endpoint
-    # whose two roles fit on one node of the `need` pools (8 GPUs, no RDMA declared: a warning, not an error).
-    if target and engine == "sglang" and 2 * config.gpu_count <= 8 and draw(st.booleans()):
+    # Drawn after every other field (the other fields' derandomised samples stay as they were): an SGLang or vLLM
+    # endpoint whose two roles fit on one node of the `need` pools (8 GPUs, no RDMA declared: a warning, not an error),
+    # on hardware where its engine's images move the KV cache (vLLM: MoRI-IO on gfx942 and gfx950).
+    if target and 2 * config.gpu_count <= 8 and disaggregates(engine, recipe.hardware) and draw(st.booleans()):
         spec = draw(disaggregated(spec, config.gpu_count, engine))
     return {"apiVersion": API, "kind": "AIMEndpoint", "metadata": metadata, "spec": spec}
 
@@ -230,22 +231,47 @@ def role(gpu_count: int, engine: str, versions):
 
 
 def without_role_flags(flags: dict) -> dict:
-    return {k: v for k, v in flags.items() if not str(k).startswith("--disaggregation")}
+    return {k: v for k, v in flags.items() if not str(k).startswith(("--disaggregation", "--kv-transfer"))}
+
+
+def disaggregates(engine: str, hardware: str) -> bool:
+    """aimc renders the engine disaggregated on this hardware with its default image: SGLang wherever it has an image
+    (every catalogued SGLang image ships a transfer backend), vLLM where its default image's MoRI-IO connector is
+    shown to run (runtime.yaml `transfer.architectures`: gfx942, gfx950)."""
+    facts = runtime().default_image(engine, gpu(hardware).arch)
+    return facts is not None and bool(facts.transfer_backends) and (
+        not facts.transfer_architectures or gpu(hardware).arch in facts.transfer_architectures)
+
+
+# The router's requests and limits (spec.disaggregation.router.resources): valid quantities, each request at most
+# its limit (a request above it is refused: tests/test_disaggregation_router.py).
+router_resources = st.sampled_from([
+    {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": 1, "memory": "2Gi"}},
+    {"requests": {"cpu": 2, "memory": "4Gi"}, "limits": {"cpu": "4", "memory": "8Gi"}},
+    {"requests": {"cpu": "0.5"}}, {"limits": {"memory": "512Mi"}},
+    {"requests": {"memory": "4Gi"}, "limits": {"memory": "4Gi"}}])
 
 
 @st.composite
 def disaggregated(draw, spec: dict, gpu_count: int, engine: str):
     """The endpoint served disaggregated (spec.disaggregation): one engine, no endpoint-wide replicas, autoscaling or
-    adapters (validate/disaggregation.py), a transfer backend every catalogued image of the engine ships or none."""
+    adapters (validate/disaggregation.py), a transfer backend every catalogued image of the engine ships or none
+    (vLLM: mori, the only one aimc renders for it), sometimes the router's resources. A vLLM image older than the
+    MoRI-IO connector (0.17.0) is left out, with the flags drawn for its release."""
     spec = {k: v for k, v in spec.items() if k not in ("replicas", "autoScaling", "adapters", "servingEngines")}
+    image = runtime().image(spec["image"]) if "image" in spec else None
+    if image is not None and not image.transfer_backends:
+        spec = {k: v for k, v in spec.items() if k not in ("image", "customArgs")}
     if "customArgs" in spec:
         spec["customArgs"] = without_role_flags(spec["customArgs"])
     versions = flag_versions(engine, [spec["hardware"]] if "hardware" in spec else HARDWARE, spec.get("image"))
     plan = {"prefill": draw(role(gpu_count, engine, versions)), "decode": draw(role(gpu_count, engine, versions))}
     if draw(st.booleans()):
-        plan["transfer"] = "mooncake"
+        plan["transfer"] = "mooncake" if engine == "sglang" else "mori"
     if draw(st.booleans()):
         plan["bootstrapPort"] = draw(st.integers(1024, 65535))
+    if draw(st.booleans()):
+        plan["router"] = {"resources": draw(router_resources)}
     return {**spec, "servingEngine": engine, "disaggregation": plan}
 
 
@@ -380,7 +406,9 @@ def benign_change(draw, documents):
         field = draw(st.sampled_from(["replicas", "customArgs", "labels", "weight", "adapters", "objective",
                                       "modelSource"]))
         plan = spec.get("disaggregation")
-        if isinstance(plan, dict) and field in ("replicas", "adapters") and isinstance(plan.get("decode"), dict):
+        if isinstance(plan, dict) and field == "labels" and draw(st.booleans()):  # the router's resources instead
+            spec = {**spec, "disaggregation": {**plan, "router": {"resources": draw(router_resources)}}}
+        elif isinstance(plan, dict) and field in ("replicas", "adapters") and isinstance(plan.get("decode"), dict):
             # a disaggregated endpoint has neither: its decode role's replicas instead
             decode = {k: v for k, v in plan["decode"].items() if k != "autoScaling"}
             spec = {**spec, "disaggregation": {**plan, "decode": {**decode, "replicas": draw(st.integers(1, 3))}}}
