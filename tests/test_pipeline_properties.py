@@ -135,15 +135,24 @@ def adapters(endpoint_name: str):
 
 
 # spec.objective with targets loose enough for any configuration the recipes hold (a servable repository stays
-# servable): the workload's shape, its kind (concurrency or request rate) and the targets present all vary.
+# servable): the workload's shape, its kind (concurrency or request rate), the targets present and the serving it
+# may choose (issue 27: `auto` and `aggregated` on any endpoint without spec.disaggregation; `disaggregated` only
+# where `disaggregated` below draws it) all vary.
 objective = st.builds(
-    lambda lengths, load, ttft, tpot: {"workload": {"inputTokens": lengths[0], "outputTokens": lengths[1], **load},
-                                       **ttft, **tpot},
+    lambda lengths, load, ttft, tpot, serving: {
+        "workload": {"inputTokens": lengths[0], "outputTokens": lengths[1], **load}, **ttft, **tpot, **serving},
     st.tuples(st.integers(1, 4096), st.integers(1, 1024)),
     st.one_of(st.fixed_dictionaries({"concurrency": st.integers(1, 32)}),
               st.fixed_dictionaries({"requestsPerSecond": st.floats(0.01, 2, allow_nan=False)})),
     st.one_of(st.just({}), st.fixed_dictionaries({"maxTtftSeconds": st.floats(600, 86400)})),
-    st.fixed_dictionaries({"maxTpotSeconds": st.floats(60, 3600)}))
+    st.fixed_dictionaries({"maxTpotSeconds": st.floats(60, 3600)}),
+    st.one_of(st.just({}), st.fixed_dictionaries({"serving": st.sampled_from(["aggregated", "auto"])})))
+
+
+def _serving_disaggregated(spec: dict) -> bool:
+    """The objective renders the endpoint disaggregated by itself (serving: disaggregated)."""
+    objective = spec.get("objective")
+    return isinstance(objective, dict) and objective.get("serving") == "disaggregated"
 
 
 def engine_images(engine: str, hardware: str | None) -> list[str]:
@@ -215,7 +224,7 @@ def endpoint(draw, name: str, target=None):
     # endpoint whose two roles fit on one node of the `need` pools (8 GPUs, no RDMA declared: a warning, not an error),
     # on hardware where its engine's images move the KV cache (vLLM: MoRI-IO on gfx942 and gfx950).
     if target and 2 * config.gpu_count <= 8 and disaggregates(engine, recipe.hardware) and draw(st.booleans()):
-        spec = draw(disaggregated(spec, config.gpu_count, engine))
+        spec = draw(disaggregated(spec, config.gpu_count, engine, recipe.hardware))
     return {"apiVersion": API, "kind": "AIMEndpoint", "metadata": metadata, "spec": spec}
 
 
@@ -253,17 +262,24 @@ router_resources = st.sampled_from([
 
 
 @st.composite
-def disaggregated(draw, spec: dict, gpu_count: int, engine: str):
+def disaggregated(draw, spec: dict, gpu_count: int, engine: str, hardware: str):
     """The endpoint served disaggregated (spec.disaggregation): one engine, no endpoint-wide replicas, autoscaling or
     adapters (validate/disaggregation.py), a transfer backend every catalogued image of the engine ships or none
     (vLLM: mori, the only one aimc renders for it), sometimes the router's resources. A vLLM image older than the
-    MoRI-IO connector (0.17.0) is left out, with the flags drawn for its release."""
+    MoRI-IO connector (0.17.0) is left out, with the flags drawn for its release. Or the objective's choice
+    (spec.objective.serving: disaggregated): the layout aimc finds for a loose objective on the target's GPU count
+    and hardware (both roles of that size, as the written one)."""
     spec = {k: v for k, v in spec.items() if k not in ("replicas", "autoScaling", "adapters", "servingEngines")}
     image = runtime().image(spec["image"]) if "image" in spec else None
     if image is not None and not image.transfer_backends:
         spec = {k: v for k, v in spec.items() if k not in ("image", "customArgs")}
     if "customArgs" in spec:
         spec["customArgs"] = without_role_flags(spec["customArgs"])
+    if draw(st.booleans()):
+        chosen = {**draw(objective), "serving": "disaggregated"}
+        return {**spec, "servingEngine": engine, "gpuCount": gpu_count, "hardware": hardware, "objective": chosen}
+    if isinstance(spec.get("objective"), dict) and "serving" in spec["objective"]:  # only `disaggregated` agrees
+        spec["objective"] = {**spec["objective"], "serving": "disaggregated"}
     versions = flag_versions(engine, [spec["hardware"]] if "hardware" in spec else HARDWARE, spec.get("image"))
     plan = {"prefill": draw(role(gpu_count, engine, versions)), "decode": draw(role(gpu_count, engine, versions))}
     if draw(st.booleans()):
@@ -406,7 +422,10 @@ def benign_change(draw, documents):
         field = draw(st.sampled_from(["replicas", "customArgs", "labels", "weight", "adapters", "objective",
                                       "modelSource"]))
         plan = spec.get("disaggregation")
-        if isinstance(plan, dict) and field == "labels" and draw(st.booleans()):  # the router's resources instead
+        if _serving_disaggregated(spec) and field in ("replicas", "adapters", "objective"):
+            # neither replicas nor adapters beside serving: disaggregated; an objective that keeps it
+            spec = {**spec, "objective": {**draw(objective), "serving": "disaggregated"}}
+        elif isinstance(plan, dict) and field == "labels" and draw(st.booleans()):  # the router's resources instead
             spec = {**spec, "disaggregation": {**plan, "router": {"resources": draw(router_resources)}}}
         elif isinstance(plan, dict) and field in ("replicas", "adapters") and isinstance(plan.get("decode"), dict):
             # a disaggregated endpoint has neither: its decode role's replicas instead
@@ -416,6 +435,8 @@ def benign_change(draw, documents):
             spec = {**spec, "modelSource": draw(model_source())}
         elif field == "objective":
             spec = {**spec, "objective": draw(objective)}
+            if isinstance(plan, dict):  # spec.disaggregation writes the layout: no other serving agrees
+                spec["objective"].pop("serving", None)
             if "gpuCount" not in spec:
                 spec.pop("replicas", None)
         elif field == "replicas" and "autoScaling" not in spec and "objective" not in spec:

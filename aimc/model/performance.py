@@ -15,6 +15,7 @@ class Objective(Record):
     requests_per_second: float | None = None
     max_ttft_s: float | None = None
     max_tpot_s: float | None = None
+    serving: str | None = None  # spec.objective.serving as written: aggregated, disaggregated, auto; None: aggregated
 
     def describe(self) -> str:
         """`TTFT <= 2 s, TPOT <= 0.04 s at 64 concurrent requests of 1024 + 512 tokens`."""

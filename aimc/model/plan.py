@@ -267,6 +267,7 @@ class ResolvedEndpoint(Record):
     engines: tuple[ResolvedEngine, ...]  # a disaggregated endpoint: its prefill and decode roles
     namespace: str | None
     disaggregation: ResolvedDisaggregation | None = None  # the transfer and the front door of the roles
+    serving: tuple[str, ...] = ()  # spec.objective.serving's comparison of aggregated and disaggregated, for explain
 
     @property
     def served(self) -> tuple[ResolvedEngine, ...]:

@@ -37,6 +37,7 @@ def joined_lines(resolved: ResolvedEndpoint, engine: ResolvedEngine) -> list[str
     lines = [f"KV transfer: {transfer.backend} ({transfer.why})"
              + (f", RDMA devices {','.join(transfer.devices)}" if transfer.devices else "")]
     lines += [f"KV per replica: {note}" for note in plan.notes]
+    lines += list(resolved.serving)  # spec.objective.serving chose this layout: the comparison
     lines += list(plan.objective)
     door = plan.front_door
     if door is not None:

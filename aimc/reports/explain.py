@@ -70,6 +70,8 @@ def _explain(options: pipeline.Options, names: set[str], keep=None) -> tuple[str
         if endpoint.objective is not None:
             lines.append(f"  objective: {endpoint.objective.describe()} (spec.objective; medians predicted by the "
                          "performance model, docs/concepts/performance.md)")
+            owner = owners.get((endpoint.name, selection.engine))
+            lines.extend(f"  {line}" for line in (owner.serving if owner is not None else ()))
         for line in explain_facts(selection):
             lines.append(f"  {line}")
         if not selection.trace:

@@ -32,6 +32,8 @@ from aimc.resolve import (
     precision,
     release_env,
     rollout,
+    serving_choice,
+    serving_objective,
 )
 from aimc.resolve.arg_merge import ArgSource
 
@@ -62,10 +64,19 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
         return Resolution((), (), tuple(collector.warnings))
     screen = select.Screen(inputs.catalog, inventory)  # one memo of the built-in filters for every endpoint
 
-    def one_engine(view: Endpoint, request: EngineRequest, extra_checks: tuple = (),
-                   role: RoleArgs | None = None) -> ResolvedEngine | None:
-        return _select_and_resolve(view, request, inputs, checks + extra_checks, screen, collector, selections,
-                                   explain_hint, role)
+    def engines_into(into: Collector, chosen: list[Selection]) -> Callable[..., ResolvedEngine | None]:
+        """Resolves one engine request, its diagnostics and selections going to `into` and `chosen`."""
+        def one(view: Endpoint, request: EngineRequest, extra_checks: tuple = (),
+                role: RoleArgs | None = None) -> ResolvedEngine | None:
+            return _select_and_resolve(view, request, inputs, checks + extra_checks, screen, into, chosen,
+                                       explain_hint, role)
+        return one
+
+    def ranked(view: Endpoint, request: EngineRequest) -> Selection:
+        """The selection in the static ranking's order (before an objective re-ranks it)."""
+        return select.select(view, request, inputs.catalog, inventory, _filters(view, request, checks), screen)
+
+    one_engine = engines_into(collector, selections)
 
     for endpoint in inputs.endpoints:
         _check_names(endpoint, collector)
@@ -85,6 +96,13 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
                 namespace = endpoint.namespace or inventory.default_namespace or default_namespace
                 resolved.append(ResolvedEndpoint(endpoint, outcome.roles, namespace, outcome.plan))
             continue
+        if serving_choice.applies(endpoint):  # the objective may choose disaggregated serving
+            scenarios = inputs.benchmarks.scenarios if inputs.benchmarks else ()
+            decision = serving_objective.decide(endpoint, inventory, inputs.models, scenarios, engines_into, ranked,
+                                                collector, selections)
+            if decision is not None:
+                resolved.append(_decided(decision, inventory, default_namespace))
+            continue
         engines = [engine for engine in (one_engine(endpoint, request) for request in endpoint.engines) if engine]
         if len(engines) == len(endpoint.engines):
             endpoint, engines = _objective_replicas(endpoint, engines)
@@ -100,7 +118,7 @@ def _select_and_resolve(endpoint: Endpoint, request: EngineRequest, inputs: Inpu
     its command line, image and placement; None with the errors collected."""
     inventory = inputs.inventory
     assert inventory is not None
-    filters = tuple(partial(check, endpoint, request) for check in (precision.precision_check, *checks))
+    filters = _filters(endpoint, request, checks)
     selection = select.select(endpoint, request, inputs.catalog, inventory, filters, screen)
     if endpoint.objective is not None:  # re-ranked by the prediction against spec.objective
         from aimc.resolve import objective
@@ -124,6 +142,22 @@ def _select_and_resolve(endpoint: Endpoint, request: EngineRequest, inputs: Inpu
         collector.add(error)
         return None
     return _resolve_engine(endpoint, request, selection, inputs, collector, role)
+
+
+def _filters(endpoint: Endpoint, request: EngineRequest, checks: tuple) -> tuple:
+    return tuple(partial(check, endpoint, request) for check in (precision.precision_check, *checks))
+
+
+def _decided(decision: serving_objective.Decision, inventory, default_namespace: str | None) -> ResolvedEndpoint:
+    """The endpoint as the objective's serving choice resolved it: aggregated (its replicas from the objective) or
+    disaggregated (its roles)."""
+    endpoint = decision.endpoint
+    namespace = endpoint.namespace or inventory.default_namespace or default_namespace
+    if decision.disaggregated is not None:
+        outcome = decision.disaggregated
+        return ResolvedEndpoint(endpoint, outcome.roles, namespace, outcome.plan, decision.lines)
+    endpoint, engines = _objective_replicas(endpoint, list(decision.engines))
+    return ResolvedEndpoint(endpoint, tuple(engines), namespace, serving=decision.lines)
 
 
 def _objective_replicas(endpoint: Endpoint, engines: list[ResolvedEngine]) -> tuple[Endpoint, list[ResolvedEngine]]:

@@ -182,6 +182,11 @@ def _closeness(entry: TraceEntry) -> float:
     return entry.objective.prediction.ttft_s + entry.objective.prediction.tpot_s
 
 
+def measured_for(entry: TraceEntry, scenarios: tuple) -> tuple[evidence.Measurement, ...]:
+    """What the candidate's recipe recorded for its configuration (`scenarios` say the loads)."""
+    return _measured(entry, scenarios)
+
+
 def _measured(entry: TraceEntry, scenarios: tuple) -> tuple[evidence.Measurement, ...]:
     candidate = entry.candidate
     return evidence.measurements(candidate.recipe, candidate.config.engine, candidate.config.key, scenarios)
