@@ -198,3 +198,12 @@ def test_on_a_gpu_the_model_cannot_predict_auto_stays_aggregated_and_disaggregat
     run = aimc("build", str(insisted))
     assert run.code == 1 and "e.yaml:9: spec.objective.serving: no configuration the endpoint's selection kept can " \
                               "be predicted" in run.err, run.err
+
+
+def test_auto_where_neither_meets_fails_and_says_what_became_of_the_layout(aimc, tmp_path):
+    tight = LONG.replace("maxTtftSeconds: 0.9", "maxTtftSeconds: 0.01")
+    run = aimc("build", str(_tree(tmp_path, tight + _serving("auto"))))
+    assert run.code == 1 and run.out == ""
+    assert "endpoint.yaml:7: spec.objective: no configuration meets TTFT <= 0.01 s" in run.err
+    assert ("endpoint.yaml:11: spec.objective.serving: auto: aggregated serving fails (the errors of this endpoint), "
+            "and disaggregated serving too: no layout within 32 GPUs is predicted to meet the targets") in run.err

@@ -129,18 +129,23 @@ def _decode_options(objective: Objective, candidates: tuple[RoleCandidate, ...],
 
 
 def _layouts(prefills: list[RoleCandidate], decodes: list[tuple[RoleCandidate, int]], budget: int,
-             transfer_gb_s: float) -> list[tuple[tuple[int, int, int, int], D.Layout, RoleCandidate, RoleCandidate]]:
-    out = []
-    for prefill in prefills:
+             transfer_gb_s: float):
+    """(key, layout, prefill, decode) within the budget in the key's order; each Layout is built only when reached
+    (a search that stops early builds few)."""
+    keyed = []
+    for p_index, prefill in enumerate(prefills):
         for prefill_replicas in range(1, MAX_REPLICAS + 1):
-            for decode, decode_replicas in decodes:
-                layout = D.Layout(prefill.config, decode.config, prefill_replicas, decode_replicas, transfer_gb_s)
-                if layout.gpus > budget:
-                    continue
-                key = (layout.gpus, prefill_replicas * prefill.gpus, prefill.gpus, decode.gpus)
-                out.append((key, layout, prefill, decode))
-    out.sort(key=lambda item: item[0])
-    return out
+            prefill_gpus = prefill_replicas * prefill.gpus
+            for d_index, (decode, decode_replicas) in enumerate(decodes):
+                total = prefill_gpus + decode_replicas * decode.gpus
+                if total <= budget:
+                    keyed.append(((total, prefill_gpus, prefill.gpus, decode.gpus), p_index, prefill_replicas, d_index))
+    keyed.sort(key=lambda item: item[0])
+    for key, p_index, prefill_replicas, d_index in keyed:
+        prefill = prefills[p_index]
+        decode, decode_replicas = decodes[d_index]
+        yield key, D.Layout(prefill.config, decode.config, prefill_replicas, decode_replicas, transfer_gb_s), \
+            prefill, decode
 
 
 def _reachable(layout: D.Layout, objective: Objective, calibration: Calibration) -> bool:

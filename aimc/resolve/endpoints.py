@@ -32,8 +32,6 @@ from aimc.resolve import (
     precision,
     release_env,
     rollout,
-    serving_choice,
-    serving_objective,
 )
 from aimc.resolve.arg_merge import ArgSource
 
@@ -96,7 +94,9 @@ def resolve(inputs: Inputs, collector: Collector, default_namespace: str | None 
                 namespace = endpoint.namespace or inventory.default_namespace or default_namespace
                 resolved.append(ResolvedEndpoint(endpoint, outcome.roles, namespace, outcome.plan))
             continue
-        if serving_choice.applies(endpoint):  # the objective may choose disaggregated serving
+        if endpoint.objective is not None and len(endpoint.engines) == 1:  # it may choose disaggregated serving
+            from aimc.resolve import serving_objective  # and the layout search: only for an endpoint with an objective
+
             scenarios = inputs.benchmarks.scenarios if inputs.benchmarks else ()
             decision = serving_objective.decide(endpoint, inventory, inputs.models, scenarios, engines_into, ranked,
                                                 collector, selections)
@@ -148,9 +148,9 @@ def _filters(endpoint: Endpoint, request: EngineRequest, checks: tuple) -> tuple
     return tuple(partial(check, endpoint, request) for check in (precision.precision_check, *checks))
 
 
-def _decided(decision: serving_objective.Decision, inventory, default_namespace: str | None) -> ResolvedEndpoint:
-    """The endpoint as the objective's serving choice resolved it: aggregated (its replicas from the objective) or
-    disaggregated (its roles)."""
+def _decided(decision, inventory, default_namespace: str | None) -> ResolvedEndpoint:
+    """The endpoint as the objective's serving choice (resolve/serving_objective.Decision) resolved it: aggregated
+    (its replicas from the objective) or disaggregated (its roles)."""
     endpoint = decision.endpoint
     namespace = endpoint.namespace or inventory.default_namespace or default_namespace
     if decision.disaggregated is not None:

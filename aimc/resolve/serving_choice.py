@@ -39,11 +39,6 @@ def serving_of(endpoint: Endpoint) -> str:
     return (objective.serving or AGGREGATED) if objective is not None else AGGREGATED
 
 
-def applies(endpoint: Endpoint) -> bool:
-    """An objective the choice concerns: one engine, no layout written."""
-    return endpoint.objective is not None and endpoint.disaggregation is None and len(endpoint.engines) == 1
-
-
 def removable(endpoint: Endpoint) -> tuple[str, ...]:
     """Fields written on the endpoint that a disaggregated endpoint does not take (validate/disaggregation.py): with
     them `auto` stays aggregated, and the advice to add spec.disaggregation says to remove them."""

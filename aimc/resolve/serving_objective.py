@@ -81,9 +81,27 @@ def decide(endpoint: Endpoint, inventory: Inventory, models, scenarios: tuple, e
     else:
         why = f"aggregated: {serving_choice.loser_reason(comparison)}"
     if engine is None:
+        if serving == AUTO:  # the aggregated error is collected: say what became of the layout too
+            collector.add(_auto_neither(endpoint, comparison, blocked, trial))
         return None
     shown = written or (trial is not None and trial.ok)  # the default shows the comparison when it warns
     return Decision(endpoint, (engine,), None, serving_choice.lines(comparison, serving, why) if shown else ())
+
+
+def _auto_neither(endpoint: Endpoint, comparison: serving_choice.Comparison, blocked: str,
+                  trial: _Trial | None) -> Diagnostic:
+    origin = endpoint.origin
+    if blocked:
+        layout = f"it cannot be served with {blocked}"
+    elif trial is not None:
+        layout = f"{comparison.yaml()} cannot be served here: {_first_problem(trial)}"
+    elif comparison.candidates == 0:
+        layout = "no kept configuration can be predicted"
+    else:
+        layout = f"no layout within {comparison.budget} GPUs is predicted to meet the targets"
+    return Diagnostic(origin.file, origin.line_of("spec", "objective", "serving"), "spec.objective.serving",
+                      f"auto: aggregated serving fails (the errors of this endpoint), and disaggregated serving too: "
+                      f"{layout}; loosen the targets, or add capacity or recipes")
 
 
 def _trial(endpoint: Endpoint, comparison: serving_choice.Comparison, inventory: Inventory, models,
