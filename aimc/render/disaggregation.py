@@ -154,8 +154,9 @@ def front_door(resolved: ResolvedEndpoint, door: FrontDoor) -> list[dict]:
                   *({"name": port_name, "containerPort": port, "protocol": "TCP"}
                     for port_name, port in (*door.extra_ports, *_metrics_port(door)))],
         **({"resources": _resources(door.resources)} if door.resources is not None else {}),
-        # sgl-router's own probes (sgl-router src/server.rs public routes): /liveness answers while the process
-        # runs, /readiness once it has healthy workers to send requests to.
+        # The routers' own probes (public routes of sgl-router src/server.rs, and of vllm-project/router
+        # src/server.rs, its fork): /liveness answers while the process runs, /readiness once it has healthy workers
+        # to send requests to.
         "livenessProbe": {"httpGet": {"path": "/liveness", "port": "http"}, "periodSeconds": 10,
                           "timeoutSeconds": 5, "failureThreshold": 3},
         "readinessProbe": {"httpGet": {"path": "/readiness", "port": "http"}, "periodSeconds": 5,
