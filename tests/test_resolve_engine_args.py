@@ -214,3 +214,33 @@ def test_arg_checks_memo_tells_values_sources_and_flag_sets_apart():
         unknown_there = MergedArg("--max-model-len", "4096", ArgSource.RECIPE, "--max-model-len")
         assert check_arg(vllm, unknown_there)[0] is None
         assert check_arg(sglang, unknown_there)[0] is not None  # SGLang calls it --context-length
+
+
+def test_one_compile_checks_a_merge_once_and_each_endpoint_gets_its_own_places(monkeypatch):
+    """The checked part of a command line is remembered per merge for the compile (`engine_args._checked`): the
+    engine's start-up checks run once for endpoints that share a merge, while every endpoint's problems still point at
+    its own file, and a value of another YAML type (`true`, `1`) is another merge with its own checks."""
+    from aimc.memo import one_compile
+    from aimc.resolve import engine_args
+
+    calls = []
+    real = engine_args.startup_check
+    monkeypatch.setattr(engine_args, "startup_check", lambda *args: calls.append(args) or real(*args))
+
+    def placed(file):
+        return lambda kind, flag: (file, 7, flag)
+
+    custom = (("--max-num-seq", "8"),)  # misspelt: an error at each endpoint's own customArgs
+    with one_compile():
+        first = build_command("vllm", {}, 2, "org/weights", "org/Model", (), custom, placed("a.yaml"))
+        second = build_command("vllm", {}, 2, "org/weights", "org/Model", (), custom, placed("b.yaml"))
+        bare = build_command("sglang", {}, 2, "org/w", "org/M", (), (("--hybrid-kvcache-ratio", True),), where,
+                             version="0.5.12")
+        one = build_command("sglang", {}, 2, "org/w", "org/M", (), (("--hybrid-kvcache-ratio", 1),), where,
+                            version="0.5.12")
+    assert len(calls) == 3  # one merge for the first two endpoints, one each for `true` and `1`
+    assert [d.file for d in first.diagnostics] == ["a.yaml"] and [d.file for d in second.diagnostics] == ["b.yaml"]
+    assert first.args == second.args and first.diagnostics[0].message == second.diagnostics[0].message
+    assert bare.args[-1] == "--hybrid-kvcache-ratio" and one.args[-2:] == ("--hybrid-kvcache-ratio", "1")
+    outside = build_command("vllm", {}, 2, "org/weights", "org/Model", (), custom, placed("c.yaml"))
+    assert [d.file for d in outside.diagnostics] == ["c.yaml"] and len(calls) == 4  # no memo outside a compile

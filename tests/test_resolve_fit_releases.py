@@ -239,3 +239,25 @@ def test_sglang_0_5_23_keeps_an_explicit_fraction_when_the_environment_says_so(a
                     "8192 tokens: SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION)") in result.out
         else:  # × 0.85: 15.3 GiB
             assert "has 15.3 GiB (24 GiB × 0.637, 0.75 × 0.85 with aiter above 8192 tokens)" in result.out, name
+
+
+def test_each_endpoint_fit_follows_its_own_image_when_others_share_the_default(aimc, tmp_path):
+    """The fit's engine version is worked out once per (engine, hardware) for endpoints without an image of their
+    own (fit.EngineVersions); an endpoint with its own image, before or after them, still gets its image's."""
+    recipe = LLAMA_70B.replace("'131072'", "'8192'")
+    recipe_id = recipe.split("\n", 1)[0].removeprefix("recipe_id: ")
+    own = "{image: 'vllm/vllm-openai-rocm:v0.34.0', engineVersion: '0.34.0'}"
+    endpoints = {name: HEADER + f"kind: AIMEndpoint\nmetadata: {{name: {name}}}\nspec:\n"
+                 + "  model: meta-llama/Llama-3.3-70B-Instruct\n  hardware: MI300X\n  recipe: acme-llama-70b\n"
+                 + "  gpuCount: 1\n" + (f"  image: {own}\n" if image else "")
+                 for name, image in (("a-default", False), ("b-own", True), ("c-default", False))}
+    write_tree(tmp_path, {
+        "cluster.yaml": HEADER + "kind: ClusterInventory\nmetadata: {name: c}\nspec:\n  nodePools:\n"
+        "    - {name: mi300x, hardware: MI300X, gpusPerNode: 8, nodeCount: 4}\n",
+        f"{recipe_id}.yaml": recipe, **{f"{name}.yaml": text for name, text in endpoints.items()}})
+    result = aimc("explain", str(tmp_path))
+    assert result.code == 0, result
+    used = [line for line in result.out.splitlines() if line.startswith("  defaults the fit used: ")]
+    assert [line.split(" on a ")[0] for line in used] == [
+        "  defaults the fit used: vLLM 0.27.1", "  defaults the fit used: vLLM 0.34.0",
+        "  defaults the fit used: vLLM 0.27.1"], result.out

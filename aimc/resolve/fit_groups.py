@@ -27,7 +27,8 @@ def compute_group(model: ModelFacts, precision: str, plan: GroupPlan, memory_gib
 def memory_check(models: ModelCatalog, inventory: Inventory | None = None):
     """`fit.memory_check` for configurations on one node; for a group, its plan (rejected when inconsistent) and its
     fit per GPU. Same shape: (endpoint, request, entry) -> entry."""
-    single = fit.memory_check(models, inventory)
+    versions = fit.EngineVersions(inventory)
+    single = fit.memory_check(models, inventory, versions)
 
     def check(endpoint: Endpoint, request: EngineRequest, entry: TraceEntry) -> TraceEntry:
         candidate = entry.candidate
@@ -52,7 +53,7 @@ def memory_check(models: ModelCatalog, inventory: Inventory | None = None):
         # The engine's own accounting (SGLang groups are not sized like vLLM ones) at the release of the image, on
         # the one merged command line.
         engine = candidate.config.engine
-        version = fit.engine_version(endpoint, engine, pool.hardware, inventory)
+        version = versions.of(endpoint, engine, pool.hardware)
         result = compute_group(model, candidate.recipe.precision, plan, memory,
                                fit.candidate_settings(endpoint, request, entry), engine, version)
         result = fit_lora.with_adapters(result, model, endpoint, engine, plan.tp, groups.without_pp(candidate.config),
