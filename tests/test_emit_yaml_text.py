@@ -52,3 +52,15 @@ def test_declines_multiline_strings_long_keys_and_other_types():
 def test_emit_falls_back_to_pyyaml_with_the_same_result():
     data = {"a": "line one\nline two", "b": [1, {"c": None}]}
     assert emit.dump_yaml(data) == pyyaml(data)
+
+
+def test_tuples_and_mapping_subclasses_are_written_as_lists_and_mappings():
+    """The writer tells plain strings, dicts and lists apart by their class first; other containers take the slower
+    path and come out the same."""
+
+    class Mapping(dict):
+        pass
+
+    odd = {"a": (1, "x"), "b": Mapping({"c": ("d",), "e": Mapping()}), "f": (), "g": [Mapping({"h": 1}), ("i",)]}
+    plain = {"a": [1, "x"], "b": {"c": ["d"], "e": {}}, "f": [], "g": [{"h": 1}, ["i"]]}
+    assert yamlout.dump(odd) == yamlout.dump(plain) == pyyaml(plain)

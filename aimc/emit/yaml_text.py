@@ -106,47 +106,75 @@ class Writer:
         return text
 
     def _mapping(self, data: dict, pad: str, out: list) -> None:
-        # The hottest loop of a large build: remembered texts are looked up inline, the rest goes through the helpers.
+        # The hottest loop of a large build: remembered texts are looked up inline, the rest goes through the helpers;
+        # values are told apart by their exact class first (the rendered trees hold plain dicts, lists and strings),
+        # `isinstance` only for the rest.
         keys, strings, append = self.keys, self.strings, out.append
+        inner = None
         for key, value in data.items():
             key_text = keys.get(key) if key.__class__ is str else None
             if key_text is None:
                 key_text = self._key(key)
-            if value.__class__ is str:
+            kind = value.__class__
+            if kind is str:
                 text = strings.get(value)
                 append(f"{pad}{key_text}: {text if text is not None else self._string(value)}")
-            elif isinstance(value, dict):
+            elif kind is dict:
                 if value:
                     append(f"{pad}{key_text}:")
-                    self._mapping(value, pad + "  ", out)
+                    if inner is None:
+                        inner = pad + "  "
+                    self._mapping(value, inner, out)
                 else:
                     append(f"{pad}{key_text}: {{}}")
-            elif isinstance(value, (list, tuple)):
+            elif kind is list:
                 if value:
                     append(f"{pad}{key_text}:")
                     self._sequence(value, pad, out)  # PyYAML does not indent a sequence inside a mapping
                 else:
                     append(f"{pad}{key_text}: []")
             else:
-                append(f"{pad}{key_text}: {self._scalar(value)}")
+                self._other_value(key_text, value, pad, out)
+
+    def _other_value(self, key_text: str, value, pad: str, out: list) -> None:
+        """A mapping's value that is not a plain string, dict or list: another mapping or sequence, or a scalar."""
+        if isinstance(value, dict):
+            if value:
+                out.append(f"{pad}{key_text}:")
+                self._mapping(value, pad + "  ", out)
+            else:
+                out.append(f"{pad}{key_text}: {{}}")
+        elif isinstance(value, (list, tuple)):
+            if value:
+                out.append(f"{pad}{key_text}:")
+                self._sequence(value, pad, out)
+            else:
+                out.append(f"{pad}{key_text}: []")
+        else:
+            out.append(f"{pad}{key_text}: {self._scalar(value)}")
 
     def _sequence(self, items, pad: str, out: list) -> None:
         inner = pad + "  "
+        strings, append = self.strings, out.append
         for item in items:
-            if isinstance(item, (dict, list, tuple)) and item:
+            kind = item.__class__
+            if kind is str:
+                text = strings.get(item)
+                append(f"{pad}- {text if text is not None else self._string(item)}")
+            elif isinstance(item, (dict, list, tuple)) and item:
                 # A nested block starts on the dash's line: write it indented, then put the dash in its first indent.
                 start = len(out)
-                if isinstance(item, dict):
+                if kind is dict or isinstance(item, dict):
                     self._mapping(item, inner, out)
                 else:
                     self._sequence(item, inner, out)
                 out[start] = f"{pad}- {out[start][len(inner):]}"
             elif isinstance(item, dict):
-                out.append(f"{pad}- {{}}")
+                append(f"{pad}- {{}}")
             elif isinstance(item, (list, tuple)):
-                out.append(f"{pad}- []")
+                append(f"{pad}- []")
             else:
-                out.append(f"{pad}- {self._scalar(item)}")
+                append(f"{pad}- {self._scalar(item)}")
 
 
 def _remember(table: dict, key, text: str) -> None:
