@@ -30,3 +30,8 @@ _SHA256 = _builtin_sha256()
 def sha256_hex(text: str) -> str:
     """The hex SHA-256 of `text` written in UTF-8."""
     return str(_SHA256(text.encode("utf-8")).hexdigest())
+
+
+def sha256_hex_of_bytes(data: bytes) -> str:
+    """The hex SHA-256 of `data`."""
+    return str(_SHA256(data).hexdigest())

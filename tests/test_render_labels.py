@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from conftest import write_tree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_render import INVENTORY  # one MI300X pool, namespace llm
 
-from aimc.render.labels import own_labels
+from aimc.render.labels import checksum, own_labels
 
 ENDPOINT = """\
 apiVersion: aim.engine.amd.com/v1alpha1
@@ -60,3 +63,36 @@ def test_labels_carry_the_selector_and_the_fact_labels_they_inline():
             assert {k: got.get(k) for k in wanted} == wanted
             checked += 1
     assert checked > 6
+
+
+# -- the pod template's checksum: msgspec's canonical JSON where it is json's, json's everywhere else ---------------
+
+def _json_checksum(configuration) -> str:
+    import hashlib
+    import json
+
+    text = json.dumps(configuration, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)  # every character but lone surrogates
+_leaves = st.one_of(_texts, st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False, allow_infinity=False))
+_trees = st.recursive(_leaves, lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
+                                                       st.dictionaries(_texts, inner, max_size=4)), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_texts, _trees, max_size=6))
+def test_the_checksum_is_that_of_json_canonical_text(configuration):
+    """Whatever the configuration holds (floats, which msgspec writes otherwise, included), the checksum is the
+    SHA-256 of json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False): a faster writer must not roll
+    every pod of a fleet."""
+    assert checksum(configuration) == _json_checksum(configuration)
+
+
+def test_the_checksum_of_exponent_floats_and_odd_keys_follows_json():
+    for configuration in ({"a": [1e16, 1e-05]}, {"a": {"b": 1e22}}, {"é": "\u2028", "\U0001f600": "\ue000", "": "\x00"},
+                          {"a": ({"b": "c"}, 2**70, True, None)}):
+        assert checksum(configuration) == _json_checksum(configuration)
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate cannot be written in UTF-8, either way
+        checksum({"a": "\ud800"})

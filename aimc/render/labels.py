@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from aimc.digest import sha256_hex
+import msgspec
+
+from aimc.digest import sha256_hex, sha256_hex_of_bytes
 from aimc.memo import compile_table
 from aimc.model.plan import ResolvedEndpoint, ResolvedEngine
 
@@ -123,12 +125,39 @@ def recipe_annotations(engine: ResolvedEngine) -> dict:
 
 # What json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds on every call, made once.
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# The same bytes from msgspec (C, ~7x faster: ~13 us of every Deployment at 10,000 endpoints), for a configuration of
+# strings, integers, booleans and null under string keys: msgspec escapes and orders exactly as `json` does there
+# (tests/test_render_labels.py compares both on generated trees), and writes some floats otherwise (`1e16` for
+# Python's `1e+16`), so a configuration holding a float, or anything else, takes `json`.
+_FAST_CANONICAL_JSON = msgspec.json.Encoder(order="sorted")
 
 
 def checksum(configuration: dict) -> str:
     """sha256 of the canonical JSON of a resolved configuration."""
-    canonical = _CANONICAL_JSON.encode(configuration)
-    return "sha256:" + sha256_hex(canonical)
+    if _without_floats(configuration.values()):
+        try:
+            return "sha256:" + sha256_hex_of_bytes(_FAST_CANONICAL_JSON.encode(configuration))
+        except (TypeError, ValueError):  # (a lone surrogate, a type msgspec cannot write): `json` says what to do
+            pass
+    return "sha256:" + sha256_hex(_CANONICAL_JSON.encode(configuration))
+
+
+def _without_floats(values) -> bool:
+    """Whether the values, walked through lists, tuples and string-keyed dicts, hold only strings, integers, booleans
+    and null."""
+    for value in values:
+        kind = value.__class__
+        if kind is str or kind is int or kind is bool or value is None:
+            continue
+        if kind is list or kind is tuple:
+            if not _without_floats(value):
+                return False
+        elif isinstance(value, dict):
+            if not (all(key.__class__ is str for key in value) and _without_floats(value.values())):
+                return False
+        else:
+            return False
+    return True
 
 
 def engine_object_name(resolved: ResolvedEndpoint, engine: str) -> str:
