@@ -133,25 +133,20 @@ class Writer:
                     self._sequence(value, pad, out)  # PyYAML does not indent a sequence inside a mapping
                 else:
                     append(f"{pad}{key_text}: []")
+            elif isinstance(value, dict):  # (a subclass: plain ones are above)
+                if value:
+                    append(f"{pad}{key_text}:")
+                    self._mapping(value, pad + "  ", out)
+                else:
+                    append(f"{pad}{key_text}: {{}}")
+            elif isinstance(value, (list, tuple)):
+                if value:
+                    append(f"{pad}{key_text}:")
+                    self._sequence(value, pad, out)
+                else:
+                    append(f"{pad}{key_text}: []")
             else:
-                self._other_value(key_text, value, pad, out)
-
-    def _other_value(self, key_text: str, value, pad: str, out: list) -> None:
-        """A mapping's value that is not a plain string, dict or list: another mapping or sequence, or a scalar."""
-        if isinstance(value, dict):
-            if value:
-                out.append(f"{pad}{key_text}:")
-                self._mapping(value, pad + "  ", out)
-            else:
-                out.append(f"{pad}{key_text}: {{}}")
-        elif isinstance(value, (list, tuple)):
-            if value:
-                out.append(f"{pad}{key_text}:")
-                self._sequence(value, pad, out)
-            else:
-                out.append(f"{pad}{key_text}: []")
-        else:
-            out.append(f"{pad}{key_text}: {self._scalar(value)}")
+                append(f"{pad}{key_text}: {self._scalar(value)}")
 
     def _sequence(self, items, pad: str, out: list) -> None:
         inner = pad + "  "
@@ -161,10 +156,14 @@ class Writer:
             if kind is str:
                 text = strings.get(item)
                 append(f"{pad}- {text if text is not None else self._string(item)}")
-            elif isinstance(item, (dict, list, tuple)) and item:
+            elif kind is dict and item:
                 # A nested block starts on the dash's line: write it indented, then put the dash in its first indent.
                 start = len(out)
-                if kind is dict or isinstance(item, dict):
+                self._mapping(item, inner, out)
+                out[start] = f"{pad}- {out[start][len(inner):]}"
+            elif isinstance(item, (dict, list, tuple)) and item:
+                start = len(out)
+                if isinstance(item, dict):
                     self._mapping(item, inner, out)
                 else:
                     self._sequence(item, inner, out)

@@ -144,17 +144,19 @@ def checksum(configuration: dict) -> str:
 
 def _without_floats(values) -> bool:
     """Whether the values, walked through lists, tuples and string-keyed dicts, hold only strings, integers, booleans
-    and null."""
+    and null. (Strings, nearly every item, are passed over without a call.)"""
     for value in values:
         kind = value.__class__
         if kind is str or kind is int or kind is bool or value is None:
             continue
         if kind is list or kind is tuple:
-            if not _without_floats(value):
-                return False
+            for item in value:
+                if item.__class__ is not str and not _without_floats((item,)):
+                    return False
         elif isinstance(value, dict):
-            if not (all(key.__class__ is str for key in value) and _without_floats(value.values())):
-                return False
+            for key, item in value.items():
+                if key.__class__ is not str or (item.__class__ is not str and not _without_floats((item,))):
+                    return False
         else:
             return False
     return True
