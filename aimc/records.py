@@ -159,9 +159,12 @@ class FrozenList(Sequence):
 
 
 def _view(value: Any) -> Any:
-    if isinstance(value, dict):
+    kind = value.__class__
+    if kind is str:  # most values read (names, kinds): no isinstance for them
+        return value
+    if kind is dict or isinstance(value, dict):
         return FrozenTree(value)
-    if isinstance(value, list):
+    if kind is list or isinstance(value, list):
         return FrozenList(value)
     return value
 

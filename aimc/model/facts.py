@@ -111,7 +111,10 @@ class ModelCatalog(Record):
 
     def lookup(self, *ids: str) -> ModelFacts | None:
         """Facts of the first id known (case-insensitive, aliases included)."""
+        index = self._index
         for model_id in ids:
-            if model_id and model_id.lower() in self._index:
-                return self._index[model_id.lower()]
+            if model_id:
+                found = index.get(model_id.lower())
+                if found is not None:
+                    return found
         return None
