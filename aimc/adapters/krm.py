@@ -9,21 +9,13 @@ because Kustomize does not fail a build on results alone.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 
-import yaml
-
 from aimc.adapters import stream
-from aimc.emit import yaml_text as yamlout
 from aimc.emit.output import plain
-from aimc.emit.scalars import SafeDumper
 from aimc.errors import Diagnostic, UserError
 from aimc.load.parsed import ParsedObject, read_yaml
 
-# PyYAML's escapes of characters beyond ASCII: \N (U+85), \_ (U+A0), \L, \P (U+2028/9), \xXX, \uXXXX, \UXXXXXXXX.
-_NON_ASCII_ESCAPE = re.compile(r"\\[NLPxuU_]")
 RESOURCE_LIST = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList"}
 
 
@@ -47,16 +39,16 @@ def run(text: str, base_dir: str = ".") -> tuple[dict, bool, list[tuple[str, str
     config_data = resource_list.get("functionConfig")
     # Under `generators:` the function's own config arrives as an item: it is not a resource to pass on.
     items = [i for i in resource_list.get("items") or [] if not _same_object(i, config_data)]
-    plain_items = [plain(i) for i in items]
     handed = stream.hand_over(items, base_dir)
     try:
         config = stream.parse_config(config_data, "functionConfig") if config_data else stream.default_config()
         place = stream.config_place(config_data)
         compiled = stream.compile_handed_over(handed, config, base_dir, place)
     except UserError as error:
+        plain_items = [plain(i) for i in items]  # handed back as they came (copied only then)
         return (_output(plain_items, error.diagnostics, handed.inputs, plain_items), False,
                 _lines(error.diagnostics))
-    return (_output(list(compiled.objects), compiled.warnings, handed.inputs, plain_items), True,
+    return (_output(list(compiled.objects), compiled.warnings, handed.inputs, items), True,
             _lines(compiled.warnings))
 
 
@@ -112,14 +104,7 @@ def _place(diagnostic: Diagnostic) -> str:
 
 
 def dump(resource_list: dict, as_json: bool) -> str:
-    if as_json:
-        return json.dumps(resource_list, indent=2, ensure_ascii=False) + "\n"
-    # aimc's own writer lays out what PyYAML would (PyYAML's dumper was 58 % of the function's time, issue 24). It
-    # writes with allow_unicode, this function's output has always been without: the two differ only in how they write
-    # characters beyond ASCII, literally or as one of the escapes below (PyYAML's emitter, ESCAPE_REPLACEMENTS and
-    # write_double_quoted). ASCII text without those escapes came from ASCII input; for anything else PyYAML writes.
-    fast = yamlout.Writer().dump(resource_list)
-    if fast is not None and fast.isascii() and not _NON_ASCII_ESCAPE.search(fast):
-        return fast
-    # The Dumper that also quotes what go-yaml (Kustomize) reads as numbers or booleans, like every YAML aimc writes.
-    return yaml.dump(resource_list, Dumper=SafeDumper, sort_keys=False, default_flow_style=False, width=yamlout.WIDTH)
+    """The ResourceList's text (emit/resource_list.py)."""
+    from aimc.emit import resource_list as resource_list_text
+
+    return resource_list_text.text(resource_list, as_json)

@@ -8,6 +8,7 @@ may read more inputs from `paths` given in their configuration object (`kind: Ai
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from aimc import pipeline
 from aimc.emit.output import ordered, plain
@@ -38,7 +39,7 @@ class HandedOver(Record):
 
 
 class Compiled(Record):
-    objects: tuple[dict, ...]
+    objects: tuple[Mapping, ...]  # rendered objects (read-only FrozenTrees), then the objects passed on as they came
     warnings: tuple[Diagnostic, ...]
 
 
@@ -139,7 +140,8 @@ def compile_handed_over(handed: HandedOver, config: pipeline.Options, base_dir: 
         inventory=_under(base_dir, config.inventory) if config.inventory else None,
         recipe_dirs=tuple(_under(base_dir, p) for p in config.recipe_dirs), allow_empty=bool(handed.earlier))
     result = pipeline.compile(options)
-    rendered = [plain(item.obj) for item in ordered(list(result.objects))]
+    # The rendered objects as the pipeline made them (read-only): the writers read them where they are.
+    rendered = [item.obj for item in ordered(list(result.objects))]
     return Compiled(tuple(rendered) + handed.earlier, result.warnings)
 
 
