@@ -90,3 +90,10 @@ def test_a_credential_in_a_roles_custom_args_is_refused_at_its_line(aimc, tmp_pa
     lines = messages(aimc, tmp_path, decode=decode)
     assert starts(lines, "endpoints.yaml:13: spec.disaggregation.decode.customArgs.--api-key: --api-key holds a "
                          "credential written inline"), lines
+
+
+def test_an_undefined_variable_in_a_roles_credential_flag_names_the_roles_flag(aimc, tmp_path):
+    decode = "      customArgs:\n        --api-key: $(API_KEY)\n"
+    lines = messages(aimc, tmp_path, decode=decode)
+    assert starts(lines, "endpoints.yaml:13: spec.disaggregation.decode.customArgs.--api-key: '$(API_KEY)' names no "
+                         "variable of the container"), lines

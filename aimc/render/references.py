@@ -45,6 +45,10 @@ def _error(resolved: ResolvedEndpoint, engine: ResolvedEngine, flag: str, value:
     for request in endpoint.engines:  # the engine entry's own customArgs, when the flag is written there
         if request.engine == engine.engine and any(f == flag for f, _ in request.custom_args):
             path = (*request.path, "customArgs", flag)
+    roles = endpoint.disaggregation.roles if endpoint.disaggregation is not None else ()
+    for role in roles:  # a disaggregated role's own customArgs, likewise
+        if role.name == engine.role and any(f == flag for f, _ in role.custom_args):
+            path = (*role.path, "customArgs", flag)
     return Diagnostic(endpoint.origin.file, endpoint.origin.line_of(*path), format_path(path),
                       f"{quote(value)} names no variable of the container, so Kubernetes would leave it as written "
                       f"and {engine.engine} would take that text as its key; define it in spec.env from the Secret "
