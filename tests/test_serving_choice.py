@@ -207,3 +207,40 @@ def test_auto_where_neither_meets_fails_and_says_what_became_of_the_layout(aimc,
     assert "endpoint.yaml:7: spec.objective: no configuration meets TTFT <= 0.01 s" in run.err
     assert ("endpoint.yaml:11: spec.objective.serving: auto: aggregated serving fails (the errors of this endpoint), "
             "and disaggregated serving too: no layout within 32 GPUs is predicted to meet the targets") in run.err
+
+
+VLLM_POOL = """apiVersion: aim.engine.amd.com/v1alpha1
+kind: ClusterInventory
+metadata: {name: lab}
+spec:
+  nodePools:
+    - {name: mi300x, hardware: MI300X, gpusPerNode: 8, nodeCount: 4, network: {rdmaResource: amd.com/nic}}
+"""
+VLLM = """apiVersion: aim.engine.amd.com/v1alpha1
+kind: AIMEndpoint
+metadata: {name: chat}
+spec:
+  model: meta-llama/Llama-3.3-70B-Instruct
+  precision: fp8
+  objective:
+    workload: {inputTokens: 1024, outputTokens: 512, concurrency: 64}
+    maxTtftSeconds: 1
+    maxTpotSeconds: 0.025
+    serving: auto
+"""
+
+
+def test_vllm_auto_renders_the_layout_and_an_image_without_a_connector_stays_aggregated(aimc, tmp_path):
+    """vLLM too: 3 prefill x 1 + 1 decode x 4 GPUs against 2 x 4 aggregated; pinned to AMD's 0.11.1 fork, which has
+    no KV connector aimc can render (MoRI-IO is registered from vLLM 0.17.0), auto stays aggregated and says why."""
+    default_image = write_tree(tmp_path / "default", {"i.yaml": VLLM_POOL, "e.yaml": VLLM})
+    run = aimc("build", str(default_image))
+    assert run.code == 0 and "--kv-transfer-config" in run.out, run.err
+    assert "Deployment/chat-prefill-vllm" in _kinds(run.out)
+    old = VLLM.replace("  precision: fp8\n", "  precision: fp8\n  image: rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103\n")
+    pinned = write_tree(tmp_path / "pinned", {"i.yaml": VLLM_POOL, "e.yaml": old})
+    run = aimc("build", str(pinned))
+    assert run.code == 0 and "--kv-transfer-config" not in run.out, run.err
+    text = aimc("explain", str(pinned)).out
+    assert ("aggregated: the layout that would win cannot be served here: aimc's runtime catalog names no KV transfer "
+            "backend for image 'rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103'") in text
