@@ -473,7 +473,9 @@ def test_the_property_generators_draw_adapters_that_render():
 
     seen = {"with": 0, "rendered": 0}
 
-    @settings(max_examples=40, derandomize=True, database=None, deadline=None,
+    # 120 examples, ~50 with adapters: hypothesis draws neighbours of one example, so a sample of 40 (~18 with
+    # adapters) swung between 78 % and 95 % with the order the test files ran in (about 95 % in a 300-example run).
+    @settings(max_examples=120, derandomize=True, database=None, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(repository())
     def draw(documents):
@@ -488,7 +490,7 @@ def test_the_property_generators_draw_adapters_that_render():
         assert any("--enable-lora" in str(o.obj) for o in objects)
 
     draw()
-    assert seen["with"] >= 10 and seen["rendered"] >= 0.8 * seen["with"], seen
+    assert seen["with"] >= 30 and seen["rendered"] >= 0.8 * seen["with"], seen
 
 
 def test_hostile_adapter_text_is_refused_at_its_line_or_reaches_the_output_as_itself(aimc, tmp_path):
