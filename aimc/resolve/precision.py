@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aimc.catalog import runtime as rt
 from aimc.errors import Diagnostic
+from aimc.memo import compile_table
 from aimc.model.inputs import Endpoint, EngineRequest, Recipe
 from aimc.model.plan import Reason, TraceEntry, Verdict
 from aimc.records import replace
@@ -16,6 +17,27 @@ from aimc.resolve.images import architecture, hardware_of
 
 def precision_problem(precision: str | None, hardware: str | None, engine: str) -> str | None:
     """Why `engine` cannot run `precision` on `hardware`, or None (also when either is unknown)."""
+    # Remembered for the compile: every endpoint and every candidate asks, about a handful of (precision, hardware,
+    # engine) names. Measured at 10,000 endpoints (bench/generate.py): 32,638 questions, 30 distinct, ~45 ms saved.
+    # The names are text or None (each class checked), so the tuple is a typed key as it is.
+    if _text_or_none(precision) and _text_or_none(hardware) and engine.__class__ is str:
+        table = compile_table(precision_problem)
+        key = (precision, hardware, engine)
+        try:
+            return table[key]
+        except KeyError:
+            if len(table) >= 1024:
+                table.clear()
+            found = table[key] = _precision_problem(precision, hardware, engine)
+            return found
+    return _precision_problem(precision, hardware, engine)
+
+
+def _text_or_none(value) -> bool:
+    return value is None or value.__class__ is str
+
+
+def _precision_problem(precision: str | None, hardware: str | None, engine: str) -> str | None:
     arch = architecture(hardware)
     supported = rt.runtime().precision_architectures(precision, engine)
     if arch is None or supported is None or arch in supported:
