@@ -74,7 +74,9 @@ def select(endpoint: Endpoint, request: EngineRequest, catalog: Catalog, invento
                 if entry.verdict is Verdict.REJECTED:
                     break
             entries.append(entry)
-    kept = sorted((e for e in entries if e.verdict is Verdict.KEPT), key=_rank)
+    kept = [e for e in entries if e.verdict is Verdict.KEPT]
+    if len(kept) > 1:  # (most endpoints keep one candidate: no rank to compute)
+        kept.sort(key=_rank)
     rejected = [e for e in entries if e.verdict is Verdict.REJECTED]
     if kept:
         kept[0] = replace(kept[0], verdict=Verdict.SELECTED)

@@ -17,6 +17,7 @@ from aimc.model.inputs import Endpoint, EngineRequest, Inventory, NodePool, Reci
 from aimc.model.plan import Fit, Reason, TraceEntry, Verdict
 from aimc.records import replace
 from aimc.resolve import fit_lora, fit_sglang, fit_vllm, groups, images
+from aimc.resolve.arg_merge import MergedArgs, merge_args
 from aimc.resolve.fit_settings import Settings, config_settings, settings
 from aimc.resolve.release_env import AITER_KEEPS_FRACTION, switched_on
 
@@ -151,15 +152,18 @@ def memory_check(models: ModelCatalog, inventory: Inventory | None = None, versi
 
 def candidate_settings(endpoint: Endpoint, request: EngineRequest, entry: TraceEntry) -> Settings:
     """What the candidate's merged command line and its pod's environment say about memory."""
-    candidate = entry.candidate
-    merged = config_settings(candidate.config, endpoint.overrides, endpoint.custom_args, request.custom_args)
-    return _with_aiter(merged, switched_on(AITER_KEEPS_FRACTION, candidate.recipe, candidate.config, endpoint))
+    config = entry.candidate.config
+    merged = merge_args(config.engine, config.args, config.gpu_count, endpoint.overrides, endpoint.custom_args,
+                        request.custom_args)
+    return _with_aiter(merged, switched_on(AITER_KEEPS_FRACTION, entry.candidate.recipe, config, endpoint))
 
 
+# Memoised for the compile on the merge (one record per distinct merge, see arg_merge) and the switch: one memo
+# between the merge and the fit's arithmetic, whose own memo (`_compute`) finds the result by identity.
 @per_compile_records(limit=8192)
-def _with_aiter(merged: Settings, keeps_fraction: bool) -> Settings:
-    """One record per (settings, switch) for the compile, so that `_compute` finds it by identity."""
-    return interned(replace(merged, aiter_keeps_fraction=keeps_fraction))
+def _with_aiter(merged: MergedArgs, keeps_fraction: bool) -> Settings:
+    """`config_settings` of the merge with the AITER switch: one record per (settings, switch) for the compile."""
+    return interned(replace(settings(merged), aiter_keeps_fraction=keeps_fraction))
 
 
 def recipe_fit_problems(recipe: Recipe, models: ModelCatalog) -> list[tuple[RecipeConfig, str]]:
