@@ -66,8 +66,12 @@ def yaml_stream_chunks(items: list[Rendered], chunk_size: int = 1 << 20):
     """The YAML stream in pieces of about `chunk_size` characters: printed piece by piece, a large stream (75 MB for
     10,000 endpoints) is never held whole, nor again encoded."""
     parts, size, writer = [], 0, yamlout.Writer()
+    comments: dict[str, str] = {}  # each input file's comment, written once per stream (an endpoint has ~4 objects)
     for item in ordered(items):
-        part = f"---\n# Source: {comment_text(item.source)}\n{dump_yaml(item.obj, writer)}"
+        comment = comments.get(item.source)
+        if comment is None:
+            comment = comments[item.source] = comment_text(item.source)
+        part = f"---\n# Source: {comment}\n{dump_yaml(item.obj, writer)}"
         parts.append(part)
         size += len(part)
         if size >= chunk_size:

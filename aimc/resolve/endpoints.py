@@ -183,7 +183,9 @@ def _check_names(endpoint: Endpoint, collector: Collector) -> None:
         collector.error(origin.file, origin.line_of("metadata", "name"), "metadata.name",
                         f"'{endpoint.name}' cannot name a Service: it must start with a letter "
                         "(lowercase letters, digits and '-')")
-    longest = max((len(endpoint.name) + 1 + len(r.engine) for r in endpoint.engines), default=0)
+    longest = 0
+    for request in endpoint.engines:  # (a loop: a generator costs more than the one or two engines it visits)
+        longest = max(longest, len(endpoint.name) + 1 + len(request.engine))
     if longest > MAX_NAME:
         collector.error(origin.file, origin.line_of("metadata", "name"), "metadata.name",
                         f"'{endpoint.name}' is too long: aimc names objects '<name>-<engine>', which must fit in "
