@@ -9,7 +9,7 @@ from aimc.errors import Collector, Diagnostic, quote
 from aimc.load import documents
 from aimc.memo import one_compile
 from aimc.model.inputs import Inputs
-from aimc.records import Record
+from aimc.records import Record, object_identity
 from aimc.resolve import capacity, fit, fit_groups, gated, generated, kube_target
 from aimc.resolve import endpoints as resolve_mod
 from aimc.validate import build as parse
@@ -170,11 +170,11 @@ def _check_collisions(objects: list[Rendered], inputs: Inputs, collector: Collec
     """Two objects with one kind, namespace and name: the second would silently replace the first."""
     seen: dict = {}
     for item in objects:
-        meta = item.obj.get("metadata") or {}
-        key = (item.obj.get("apiVersion"), item.obj.get("kind"), meta.get("namespace"), meta.get("name"))
-        if key in seen:
-            first = seen[key]
+        key = object_identity(item.obj)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = item
+        else:
             collector.error(item.file or item.source, item.line, "metadata.name",
                             f"{key[1]} '{key[3]}' is produced twice (also from {first.file or first.source}:"
                             f"{first.line}); rename one of them")
-        seen.setdefault(key, item)

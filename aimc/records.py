@@ -169,6 +169,19 @@ def _view(value: Any) -> Any:
     return value
 
 
+def object_identity(tree: Any) -> tuple:
+    """(apiVersion, kind, metadata.namespace, metadata.name) of a rendered object, as `tree.get(...)` reads them (a
+    view of whatever is not a string), in one call: the pipeline compares every object of a build by it."""
+    data = tree._data if tree.__class__ is FrozenTree else tree
+    meta = data.get("metadata") or {}
+    api_version, kind, namespace, name = (data.get("apiVersion"), data.get("kind"), meta.get("namespace"),
+                                          meta.get("name"))
+    if api_version.__class__ is str and kind.__class__ is str and name.__class__ is str and (
+            namespace is None or namespace.__class__ is str):  # (the usual object: no views to make)
+        return api_version, kind, namespace, name
+    return _view(api_version), _view(kind), _view(namespace), _view(name)
+
+
 def serialisable(tree: Any) -> Any:
     """The plain tree behind a `FrozenTree` or `FrozenList` (anything else as it is), for a serialiser that only reads
     it: emit's writers and the typed-model walk of k8s (tests/test_architecture.py allows no other caller)."""
