@@ -200,3 +200,19 @@ def test_frozen_views_are_final_so_their_identity_checks_hold():
     view = FrozenTree(tree)
     assert serialisable(view) is tree and serialisable(view["a"]) is tree["a"] and serialisable(tree) is tree
     assert FrozenTree(view)._data is tree  # a view of a view shows the same tree
+
+
+def test_object_identity_reads_what_get_reads():
+    from aimc.records import FrozenTree, object_identity
+
+    def by_get(tree):
+        meta = tree.get("metadata") or {}
+        return tree.get("apiVersion"), tree.get("kind"), meta.get("namespace"), meta.get("name")
+
+    for data in ({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a", "namespace": "n"}},
+                 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}}, {"kind": "X"},
+                 {"apiVersion": "v1", "kind": "X", "metadata": {"name": {"odd": ["value"]}, "namespace": ["n"]}},
+                 {"metadata": None}):
+        tree = FrozenTree(data)
+        assert object_identity(tree) == by_get(tree)
+        assert [v.__class__ for v in object_identity(tree)] == [v.__class__ for v in by_get(tree)]
