@@ -36,19 +36,3 @@ def test_a_build_does_not_load_openssl():
             "print(sorted(m for m in ('_hashlib', 'hashlib', 'click') if m in sys.modules), rc, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.stderr.splitlines()[-1] == "[] 0", done.stderr[-2000:]
-
-
-def test_a_compile_that_hashed_a_megabyte_goes_on_with_openssl_and_the_same_digests(monkeypatch):
-    from aimc import digest
-    from aimc.memo import one_compile
-
-    chunk = "x" * 100_000
-    used = []
-    real = digest._hasher
-    monkeypatch.setattr(digest, "_hasher", lambda size: used.append(real(size)) or used[-1])
-    with one_compile():
-        digests = [sha256_hex(chunk) for _ in range(12)]
-    assert digests == [hashlib.sha256(chunk.encode()).hexdigest()] * 12
-    assert used[:10] == [digest._SHA256] * 10 and used[10:] == [hashlib.sha256] * 2  # past 1 MiB of this compile
-    with one_compile():  # a new compile starts counting again
-        assert sha256_hex(chunk) == digests[0] and used[-1] is digest._SHA256
