@@ -164,14 +164,11 @@ def per_compile_records(limit: int, records: int = 1) -> Callable[[Callable[...,
                 table = memo.tables[function] = {}
             held = args[:records]
             rest = args[records:]
-            if not rest:  # records only (a configuration's node TP): their identities are the key
-                key: Hashable = id(args[0]) if records == 1 else tuple(map(id, held))
-            else:
-                try:
-                    plain: Hashable = marshal.dumps(rest, 2)  # `typed_key` without its call, for plain values
-                except ValueError:
-                    plain = typed_key(rest)
-                key = (id(args[0]), plain) if records == 1 else (*map(id, held), plain)
+            try:
+                plain: Hashable = marshal.dumps(rest, 2)  # `typed_key` without its call, for plain values
+            except ValueError:
+                plain = typed_key(rest)
+            key = (id(args[0]), plain) if records == 1 else (*map(id, held), plain)
             entry = table.get(key)
             if entry is not None:
                 return entry[1]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from aimc.catalog.model_facts import hardware as hardware_facts
 from aimc.errors import Diagnostic
-from aimc.memo import per_compile_records
 from aimc.model.inputs import Recipe, RecipeConfig
 
 ARCH_LIST_VARIABLES = ("PYTORCH_ROCM_ARCH", "GPU_ARCHS")
@@ -58,18 +57,10 @@ def env_problem(name: str, value: str, hardware: str) -> tuple[str, str] | None:
 
 def check_config_env(recipe: Recipe, config: RecipeConfig, hardware: str) -> list[Diagnostic]:
     """The environment a configuration runs with (the recipe's, then its own) against its hardware."""
-    return list(_config_env_problems(recipe, config, hardware))
-
-
-# Memoised for the compile on the recipe and configuration records (the catalog's: one object each for every
-# endpoint that selects them) and the hardware's name. Measured at 10,000 endpoints (bench/generate.py): 11,319 checks
-# of ~200 (configuration, hardware) pairs, ~20 ms saved.
-@per_compile_records(limit=4096, records=2)
-def _config_env_problems(recipe: Recipe, config: RecipeConfig, hardware: str) -> tuple[Diagnostic, ...]:
     if recipe.format == "profile":
-        return tuple(check_env(recipe, ("env_vars",), config.env, hardware))
-    return tuple(check_env(recipe, ("env",), recipe.env, hardware) + check_env(recipe, (*config.path, "env"),
-                                                                                config.env, hardware))
+        return check_env(recipe, ("env_vars",), config.env, hardware)
+    return check_env(recipe, ("env",), recipe.env, hardware) + check_env(recipe, (*config.path, "env"), config.env,
+                                                                          hardware)
 
 
 def check_env(recipe: Recipe, path: tuple, env, hardware: str) -> list[Diagnostic]:

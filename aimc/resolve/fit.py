@@ -65,7 +65,7 @@ class EngineVersions:
     only on the engine and the pool's hardware (the inventory's default image, else aimc's), so it is worked out
     once per (engine, hardware) pair of the inventory; an endpoint's own image is looked at every time. The memory
     checks make one per compile (pipeline.resolve_inputs), so it holds nothing of another repository. Measured at
-    10,000 endpoints (bench/generate.py): 11,319 look-ups of 6 pairs, ~50 ms saved."""
+    10,000 endpoints (bench/generate.py): 11,319 look-ups of a few pairs, 5 ms against 43 ms without the table."""
 
     __slots__ = ("_defaults", "inventory")
 

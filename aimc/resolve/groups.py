@@ -15,7 +15,6 @@ generation calls it too); `plan_for` reads a recipe configuration and names the 
 from __future__ import annotations
 
 from aimc.errors import Diagnostic
-from aimc.memo import per_compile_records
 from aimc.model.inputs import Inventory, NodePool, Recipe, RecipeConfig
 from aimc.model.plan import GroupPlan
 from aimc.records import Record
@@ -150,10 +149,6 @@ def plan_for(recipe: Recipe, config: RecipeConfig, pool: NodePool, attention_hea
     return result
 
 
-# Memoised for the compile on the recipe and configuration records themselves (the catalog's, one object each for
-# every endpoint that selects them): the fit asks for every candidate and resolve again for the chosen one. Measured
-# at 10,000 endpoints (bench/generate.py): 21,760 calls of ~180 configurations, ~30 ms saved.
-@per_compile_records(limit=4096, records=2)
 def node_tp(recipe: Recipe, config: RecipeConfig) -> int | GroupProblem:
     """The tensor-parallel size of a configuration that runs on one node: its GPU count N, or N / P when the recipe
     sets a pipeline-parallel size P (as `recipe_tp` reads it, and as a group plans it), so that TP × PP is the pod's
