@@ -280,3 +280,55 @@ def test_llama4_adapters_on_sglang_are_warned_about_the_mlp(aimc, tmp_path):
     assert warning in result.out + result.err, result.out + result.err
     assert "mllama4.py, Llama4ForConditionalGeneration.get_hidden_dim" in result.out + result.err
     assert (result.out + result.err).count("cannot give LoRA slots to the MLP") == 1  # not for vLLM
+
+
+# -- a fit that cannot count the MLP slots says so in build, not only in explain -------------------------------------
+
+MISTRAL_SMALL = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {name: small}\nspec:\n"
+                 "  model: mistralai/Mistral-Small-3.2-24B-Instruct-2506\n  gpuCount: 1\n  servingEngine: %s\n"
+                 "  adapters:\n    - {name: sql, source: 'hf://acme/small-sql', rank: 16}\n")
+
+
+def test_adapters_on_a_model_without_its_mlp_width_warn_at_spec_adapters(aimc, tmp_path):
+    write_tree(tmp_path, {"cluster.yaml": CLUSTER, "endpoints.yaml": MISTRAL_SMALL % "vllm"})
+    result = aimc("build", str(tmp_path))
+    assert result.code == 0, result.err
+    assert ("endpoints.yaml:8: warning: spec.adapters: the memory fit cannot count the LoRA slots "
+            "vLLM 0.") in result.err, result.err
+    assert ("reserves for MLP projections (no intermediateSize in the facts of "
+            "mistralai/Mistral-Small-3.2-24B-Instruct-2506): it may need more GPU memory than it says; give aimc the "
+            "fact with an AIMModel document for mistralai/Mistral-Small-3.2-24B-Instruct-2506 that sets "
+            "intermediateSize") in result.err, result.err
+    strict = aimc("build", "--strict", str(tmp_path))
+    assert strict.code == 1 and strict.out == "", strict.err
+
+
+def test_an_aimmodel_that_gives_the_width_silences_the_warning_and_counts_the_mlp(aimc, tmp_path):
+    model_doc = ("apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMModel\nmetadata: {name: small}\nspec:\n"
+                 "  id: mistralai/Mistral-Small-3.2-24B-Instruct-2506\n  parametersB: 24\n  layers: 40\n"
+                 "  hiddenSize: 5120\n  attentionHeads: 32\n  kvHeads: 8\n  headDim: 128\n"
+                 "  maxContextLength: 131072\n  nativeWeightBits: 16\n  intermediateSize: 32768\n")
+    write_tree(tmp_path, {"cluster.yaml": CLUSTER, "endpoints.yaml": MISTRAL_SMALL % "vllm", "model.yaml": model_doc})
+    result = aimc("build", "--strict", str(tmp_path))
+    assert result.code == 0, result.err
+    assert "spec.adapters" not in result.err
+    explained = aimc("explain", str(tmp_path), "--endpoint", "small")
+    assert "(1 slots × rank 16, attention and MLP projections)" in explained.out, explained.out
+
+
+def test_every_catalog_model_but_the_unverified_one_sizes_its_mlp_slots():
+    """The warning stays the exception: only the models listed in WITHOUT_MLP_FACTS lack the width."""
+    missing = {m.id for m in builtin_models() if lora_mlp.mlp_slots(m, "vllm", "0.27.1").missing
+               or lora_mlp.mlp_slots(m, "sglang", "0.5.23").missing}
+    assert missing == WITHOUT_MLP_FACTS
+
+
+@pytest.mark.parametrize(("engine", "version"), [("vllm", "0.27.1"), ("sglang", "0.5.23")])
+def test_the_missing_fact_is_named_for_the_dense_layers_of_a_moe_model_too(engine, version):
+    from aimc.catalog.model_facts import from_spec
+
+    spec = {"id": "acme/moe", "parametersB": 10, "layers": 8, "hiddenSize": 1024, "attentionHeads": 8,
+            "maxContextLength": 4096, "experts": 4, "moeIntermediateSize": 512, "sharedExperts": 1, "denseLayers": 2}
+    assert lora_mlp.mlp_slots(from_spec(spec, "m.yaml:1"), engine, version).missing == "intermediateSize"
+    complete = from_spec({**spec, "intermediateSize": 2048}, "m.yaml:1")
+    assert lora_mlp.mlp_slots(complete, engine, version).missing == ""

@@ -250,6 +250,7 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         collector.extend(lora_architectures.problems(endpoint, request.engine, image.flag_set_version, model))
         collector.extend(lora_checks.rank_problems(endpoint, request.engine, image.flag_set_version, final))
         collector.extend(lora_checks.unknown_rank_warnings(endpoint, request.engine, image.flag_set_version, final))
+        collector.extend(lora_checks.unknown_mlp_warnings(endpoint, request.engine, image.flag_set_version, model))
         for problem in lora_expert_parallel.problems(request.engine, image.version, model, final, tp):
             collector.error(*where(*command.source_of(problem.flag)), problem.message)
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)

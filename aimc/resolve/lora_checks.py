@@ -13,8 +13,9 @@ and line it came from instead of a crash-looping pod (like resolve/startup_check
 from __future__ import annotations
 
 from aimc.errors import Diagnostic
+from aimc.model.facts import ModelFacts
 from aimc.model.inputs import Endpoint
-from aimc.resolve import lora_flags
+from aimc.resolve import lora_flags, lora_mlp
 from aimc.resolve.startup_checks import StartupProblem
 
 _VLLM_CONFIG = "vllm/config/lora.py, LoRAConfig"
@@ -93,6 +94,24 @@ def unknown_rank_warnings(endpoint: Endpoint, engine: str, version: str, args: d
         f"adapter '{adapter.name}' gives no rank: vLLM {version} reserves rank {limit} (--max-lora-rank) and fails "
         f"to load an adapter of a larger rank; set rank (r of its adapter_config.json)"), "warning")
         for adapter in endpoint.adapters if adapter.rank is None]
+
+
+def unknown_mlp_warnings(endpoint: Endpoint, engine: str, version: str, model: ModelFacts | None) -> list[Diagnostic]:
+    """The engine reserves LoRA slots for the model's MLPs, but the model's facts lack the MLP width that sizes them
+    (Mistral-Small-3.2 in aimc's catalog: no verified source of its config.json was found), so the memory fit counts
+    less than the engine takes. Said at spec.adapters, with the way to supply the fact; an error under --strict."""
+    if model is None:
+        return []
+    slots = lora_mlp.mlp_slots(model, engine, version)
+    if not slots.missing:
+        return []
+    origin = endpoint.origin
+    name = "vLLM" if engine == "vllm" else "SGLang"
+    return [Diagnostic(origin.file, origin.line_of("spec", "adapters"), "spec.adapters", (
+        f"the memory fit cannot count the LoRA slots {name} {version} reserves for MLP projections "
+        f"({slots.left_out}): it may need "
+        f"more GPU memory than it says; give aimc the fact with an AIMModel document for {model.id} that sets "
+        f"{slots.missing} (`aimc models import` writes it from the model's config.json)"), "warning")]
 
 
 def _int(value) -> int | None:

@@ -44,16 +44,19 @@ class MlpSlots(Record):
     groups: tuple[MlpGroup, ...]
     counted: str = ""  # what the groups hold, for the fit's note ("" for a dense model's one MLP)
     left_out: str = ""  # the MLPs the engine reserves slots for that the figure leaves out, and why
+    missing: str = ""  # the model fact whose absence left them out ("" when the engine's own rule did)
 
 
 def mlp_slots(model: ModelFacts, engine: str, version: str | None) -> MlpSlots:
     """The MLP groups `engine` at `version` reserves LoRA slots for on `model`."""
     if not model.routed_experts:
         if not model.intermediate_size:
-            return MlpSlots((), left_out=f"no intermediateSize in the facts of {model.id}")
+            return MlpSlots((), left_out=f"no intermediateSize in the facts of {model.id}",
+                            missing="intermediateSize")
         return MlpSlots((MlpGroup(model.layers, model.intermediate_size),))
     if model.moe_intermediate_size is None:
-        return MlpSlots((), left_out=f"no moeIntermediateSize in the facts of {model.id}")
+        return MlpSlots((), left_out=f"no moeIntermediateSize in the facts of {model.id}",
+                        missing="moeIntermediateSize")
     if engine == "sglang" and model.architecture == _SGLANG_LLAMA4:
         return MlpSlots((), left_out="SGLang's Llama 4 get_hidden_dim (srt/models/mllama4.py) has no expert entry")
     if engine == "sglang" and not _applies_to_experts(engine, version):
@@ -83,9 +86,10 @@ def _vllm_moe(model: ModelFacts, width: int, experts: bool, version: str | None)
     if not experts:
         counted.append(f"vLLM {version} gives the routed experts none (FusedMoE LoRA from "
                        f"{EXPERT_LORA_SINCE['vllm']} on)")
+    unknown = bool(model.dense_layers and not model.intermediate_size)
     left_out = (f"the {model.dense_layers} dense MLPs (no intermediateSize in the facts of {model.id})"
-                if model.dense_layers and not model.intermediate_size else "")
-    return MlpSlots(tuple(groups), ", ".join(counted), left_out)
+                if unknown else "")
+    return MlpSlots(tuple(groups), ", ".join(counted), left_out, "intermediateSize" if unknown else "")
 
 
 def _sglang_moe(model: ModelFacts, width: int) -> MlpSlots:
@@ -93,7 +97,7 @@ def _sglang_moe(model: ModelFacts, width: int) -> MlpSlots:
     counted = [f"{model.routed_experts} experts × all {model.layers} layers"]
     if model.shared_experts and model.dense_layers and not model.intermediate_size:
         return MlpSlots(tuple(groups), counted[0], (f"the shared experts and dense MLPs (no intermediateSize in "
-                                                    f"the facts of {model.id})"))
+                                                    f"the facts of {model.id})"), "intermediateSize")
     if model.shared_experts:
         groups.append(MlpGroup(model.moe_layers, width * model.shared_experts))
         counted.append("shared experts")
