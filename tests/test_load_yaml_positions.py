@@ -82,3 +82,17 @@ def test_merge_and_value_keys_are_flattened_as_pyyaml_does():
 def test_a_non_string_key_deep_in_a_sequence_is_found():
     (_, data), = list(load_all("a:\n  - b:\n      - {x: 1}\n      - {2: y}\n"))
     assert non_string_key(data) == (4, ("a", 0, "b", 1), 2)
+
+
+def test_the_loader_says_when_every_key_is_a_string_so_the_key_walk_can_be_skipped():
+    from aimc.load.yaml_positions import load_all_keyed
+
+    cases = {'a: 1\n"80": [x, {b: c}]\n': True, "a: {80: x}\n": False, "a: [{on: 1}]\n": False,
+             "a: &x {b: 1}\nc: *x\n": False,  # aliases: not looked at, the data is walked
+             "2001-12-14: v\n": False, "a:\n  <<: {b: 1}\n": False, "- 1\n- two\n": True}
+    for text, expected in cases.items():
+        [(_, data, text_keys)] = list(load_all_keyed(text))
+        assert text_keys is expected, text
+        if text_keys:
+            assert non_string_key(data) is None, text
+    assert [keys for *_, keys in load_all_keyed("a: 1\n---\n1: a\n")] == [True, False]

@@ -18,7 +18,7 @@ from aimc.errors import Collector, Diagnostic
 from aimc.load import limits, walk
 from aimc.load.classify import API_GROUP, API_VERSION, OWN_KINDS, TOOL_KINDS, classify  # noqa: F401 (public here too)
 from aimc.load.encodings import other_unicode, utf8_file_name
-from aimc.load.yaml_positions import MAX_DEPTH, format_path, load_all, non_string_key
+from aimc.load.yaml_positions import MAX_DEPTH, format_path, load_all_keyed, non_string_key
 from aimc.records import Record, compared_on
 
 # Input files larger than this are refused: no spec repository holds a 20 MB YAML file on purpose.
@@ -218,14 +218,14 @@ def load(files: list[SourceFile], collector: Collector) -> list[Document]:
 def load_file(source_file: SourceFile, collector: Collector, budget=None) -> list[Document]:
     out: list[Document] = []
     try:
-        for index, (line, data) in enumerate(load_all(source_file.text, budget)):
+        for index, (line, data, text_keys) in enumerate(load_all_keyed(source_file.text, budget)):
             kind = classify(data)
             if kind is None:
                 continue
             if isinstance(kind, Diagnostic):  # classification problem
                 collector.add(Diagnostic(source_file.path, line, kind.field, kind.message))
                 continue
-            bad_key = non_string_key(data)
+            bad_key = None if text_keys else non_string_key(data)
             if bad_key is not None:
                 collector.add(non_string_key_diagnostic(source_file.path, line, *bad_key))
                 continue

@@ -25,25 +25,44 @@ def _children(node) -> list:
 def check_shape(root, may_have_aliases: bool = True) -> int:
     """Refuse a document whose aliases expand it past MAX_EXPANDED_NODES or that nests deeper than MAX_DEPTH.
     Returns the expanded size of a document that may have aliases (0 for a plain tree: its text bounds it)."""
+    return shape(root, may_have_aliases)[0]
+
+
+def shape(root, may_have_aliases: bool = True) -> tuple[int, bool]:
+    """`check_shape`, and whether every mapping key of the document is a scalar the resolver read as a string (then
+    every key of the data built from it is a string, and no walk of the data needs to look for another: the
+    position loader builds such a key from its text). False for a document that may have aliases: not looked at."""
     if may_have_aliases:
-        return _check_graph(root)
-    _check_tree_depth(root)
-    return 0
+        return _check_graph(root), False
+    return 0, _check_tree_depth(root)
 
 
-def _check_tree_depth(root) -> None:
-    """Without aliases the document is a tree: one pass over its collections, scalars never pushed (the fast path)."""
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _check_tree_depth(root) -> bool:
+    """Without aliases the document is a tree: one pass over its collections, scalars never pushed (the fast path).
+    Returns whether every mapping key is a string scalar (see `shape`)."""
     stack = [(root, 1)]
-    scalar = yaml.ScalarNode
+    scalar, mapping, sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+    text_keys = True
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise yaml.MarkedYAMLError(None, None, f"nested more than {MAX_DEPTH} levels deep; refusing it",
                                        node.start_mark)
-        if isinstance(node, yaml.MappingNode):
-            stack.extend((child, depth + 1) for pair in node.value for child in pair if not isinstance(child, scalar))
-        elif isinstance(node, yaml.SequenceNode):
+        kind = node.__class__
+        if kind is mapping or isinstance(node, mapping):
+            for key, value in node.value:
+                if key.__class__ is not scalar or key.tag != _STR_TAG:
+                    text_keys = False
+                    if not isinstance(key, scalar):
+                        stack.append((key, depth + 1))
+                if not isinstance(value, scalar):
+                    stack.append((value, depth + 1))
+        elif kind is sequence or isinstance(node, sequence):
             stack.extend((child, depth + 1) for child in node.value if not isinstance(child, scalar))
+    return text_keys
 
 
 def _check_graph(root) -> int:
