@@ -27,6 +27,7 @@ from aimc.resolve import (
     lora_checks,
     lora_expert_parallel,
     lora_flags,
+    lora_rocm,
     model_source,
     pinned_pool,
     precision,
@@ -253,6 +254,9 @@ def _resolve_engine(endpoint: Endpoint, request: EngineRequest, selection: Selec
         collector.extend(lora_checks.unknown_mlp_warnings(endpoint, request.engine, image.flag_set_version, model))
         for problem in lora_expert_parallel.problems(request.engine, image.version, model, final, tp):
             collector.error(*where(*command.source_of(problem.flag)), problem.message)
+    # With or without adapters: a LoRA MoE runner is refused on ROCm even without LoRA (resolve/lora_rocm.py)
+    for problem in lora_rocm.problems(request.engine, image.version, image.flag_set_version, dict(command.checked)):
+        collector.error(*where(*command.source_of(problem.flag)), problem.message)
     env_problems = env_checks.check_config_env(recipe, config, pool.hardware)
     env_problems += release_env.post_capture_warnings(request.engine, image.flag_set_version, command.args, recipe,
                                                       config, endpoint)
