@@ -1,6 +1,7 @@
 """SGLang's refusals of its second LoRA kernels on ROCm (aimc/resolve/lora_rocm.py, read from the released wheels;
 docs/operations/adapters.md "What aimc refuses"): `--lora-backend triton_v2` with LoRA on and any
-`--moe-runner-backend lora_*`, from 0.5.23, the first release with them."""
+`--moe-runner-backend lora_*`, from 0.5.23, the first release with them. The golden case
+tests/cases/error-adapter-sglang-rocm shows the errors at the fields of customArgs and of an engine's customArgs."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ def test_a_lora_moe_runner_is_refused_with_or_without_lora(runner):
     assert flags(with_v2) == ["--moe-runner-backend", "--lora-backend"]  # both must change
     assert f"\"--moe-runner-backend {runner} does not yet support ROCm\"" in with_v2[0].message
     assert "line 208" in with_v2[0].message and "remove --moe-runner-backend" in with_v2[0].message
+    assert "check_lora_moe_runner_args at line 208" in with_v2[1].message  # checked with the runner, not at line 54
     without = lora_rocm.problems("sglang", "0.5.23", "0.5.23", {"--moe-runner-backend": runner})
     assert flags(without) == ["--moe-runner-backend"]
     assert "requires --enable-lora (or --lora-paths)" in without[0].message

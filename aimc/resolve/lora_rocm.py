@@ -53,15 +53,18 @@ def problems(engine: str, version: str, flag_set_version: str, args: dict) -> li
     if lora_runner:
         out.append(StartupProblem("--moe-runner-backend", _runner_refused(str(runner), version, lora_on)))
     if v2_backend and lora_on:
-        out.append(StartupProblem("--lora-backend", _backend_refused(version)))
+        out.append(StartupProblem("--lora-backend", _backend_refused(version, str(runner) if lora_runner else None)))
     return out
 
 
-def _backend_refused(version: str) -> str:
+def _backend_refused(version: str, runner: str | None) -> str:
+    # With a LoRA MoE runner the backend is checked with the runner (line 208), else on its own (line 54).
+    option, caller, line = (f"--moe-runner-backend {runner}", "check_lora_moe_runner_args", _RUNNER_CALL_LINE) \
+        if runner else (f"--lora-backend {_V2_BACKEND}", "check_lora_server_args", _BACKEND_CALL_LINE)
     return (f"--lora-backend {_V2_BACKEND} cannot be served on AMD GPUs: SGLang {version} refuses it on ROCm at start "
-            f"(\"--lora-backend {_V2_BACKEND} does not yet support ROCm\", {_cite(_RAISE_LINE, version)}, "
-            f"_check_v2_lora_modes, called by check_lora_server_args at line {_line(_BACKEND_CALL_LINE, version)}); "
-            "use --lora-backend csgmv (the default) or triton, or remove --lora-backend")
+            f"(\"{option} does not yet support ROCm\", {_cite(_RAISE_LINE, version)}, _check_v2_lora_modes, called "
+            f"by {caller} at line {_line(line, version)}); use --lora-backend csgmv (the default) or triton, or "
+            "remove --lora-backend")
 
 
 def _runner_refused(runner: str, version: str, lora_on: bool) -> str:
