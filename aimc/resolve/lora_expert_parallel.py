@@ -22,7 +22,8 @@ SGLang has no rule here: it sizes per-expert LoRA buffers by the experts of each
 parallelism (`check_lora_server_args` in srt/server_args.py of 0.5.5.post3, 0.5.12, 0.5.14 and 0.5.16). The one
 expert-parallel LoRA rule of 0.5.23 (srt/arg_groups/lora_hook.py `check_lora_moe_runner_args`: a LoRA MoE runner,
 `--moe-runner-backend lora_*`, "requires Standard dispatch", `--moe-a2a-backend none`) is never reached on the AMD
-GPUs aimc serves: that runner refuses ROCm first (`_check_v2_lora_modes`, "does not yet support ROCm").
+GPUs aimc serves: that runner refuses ROCm first (`_check_v2_lora_modes`, "does not yet support ROCm";
+resolve/lora_rocm.py reports it).
 """
 
 from __future__ import annotations
