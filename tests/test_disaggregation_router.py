@@ -139,3 +139,14 @@ def test_hostile_router_resources_are_refused_at_their_line(aimc, tmp_path, fiel
     assert result.code == 1 and result.out == "", result
     assert f"endpoints.yaml:13: spec.disaggregation.router.resources.requests.{field}: " in result.err
     assert "Traceback" not in result.err
+
+
+def test_a_cpu_of_zero_says_what_would_be_right(aimc, tmp_path):
+    """The schema's exclusiveMinimum: jsonschema's own '0 is less than or equal to the minimum of 0' named the bound
+    but not what is allowed; an integer cpu is whole cores, so the least one is 1 (validate/schema.py)."""
+    resources = "    router:\n      resources:\n        requests:\n          cpu: 0\n"
+    result = sg.run(aimc, tmp_path, sg.endpoint(sg.ROLES + resources))
+    assert result.code == 1 and result.out == "", result
+    assert ("endpoints.yaml:13: spec.disaggregation.router.resources.requests.cpu: 0 is too small: expected at "
+            "least 1 (CPU: whole cores as an integer (1 to 512), or a string of cores or millicores") in result.err
+    assert "minimum of" not in result.err

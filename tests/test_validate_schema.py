@@ -315,3 +315,19 @@ def test_build_of_valid_inputs_does_not_import_jsonschema():
             "sys.exit(1 if rc or 'jsonschema' in sys.modules or 'jsonschema_rs' not in sys.modules else 0)")
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    # a number may be any value above the bound; an integer-only field's least value is the next whole number
+    ({"objective": {"workload": {"inputTokens": 1, "outputTokens": 1, "requestsPerSecond": 0}, "maxTpotSeconds": 1}},
+     "spec.objective.workload.requestsPerSecond: 0 is too small: expected above 0 (Requests per second"),
+    ({"disaggregation": {"prefill": {"gpuCount": 1}, "decode": {"gpuCount": 1},
+                         "router": {"resources": {"limits": {"cpu": 0}}}}},
+     "spec.disaggregation.router.resources.limits.cpu: 0 is too small: expected at least 1 (CPU: whole cores"),
+])
+def test_an_exclusive_bound_says_what_would_be_right(spec, expected):
+    endpoint = {"apiVersion": "aim.engine.amd.com/v1alpha1", "kind": "AIMEndpoint", "metadata": {"name": "a"},
+                "spec": {"model": "acme/x", **spec}}
+    problems = schema_mod.validate("endpoint", endpoint, "e.yaml", 1)
+    assert any(f"{p.field}: {p.message}".startswith(expected) for p in problems), problems
+    assert not any("minimum of" in p.message for p in problems)
