@@ -412,6 +412,73 @@ def test_the_generators_draw_disaggregated_endpoints_of_both_engines_and_they_re
                if d.get("kind") == "AIMEndpoint" and "disaggregation" in d["spec"])
 
 
+def role_containers(objects, endpoint: str, engine: str) -> dict[str, list[dict]]:
+    """The engine containers of each role's pods (a Deployment, or a LeaderWorkerSet's leader and workers)."""
+    out: dict[str, list[dict]] = {}
+    for role in ("prefill", "decode"):
+        for o in objects:
+            if o["kind"] not in ("Deployment", "LeaderWorkerSet") or o["metadata"]["name"] != f"{endpoint}-{role}-{engine}":
+                continue
+            spec = o["spec"]
+            templates = [spec["template"]] if o["kind"] == "Deployment" else [
+                t for t in (spec["leaderWorkerTemplate"].get("leaderTemplate"),
+                            spec["leaderWorkerTemplate"].get("workerTemplate")) if t]
+            out.setdefault(role, []).extend(t["spec"]["containers"][0] for t in templates)
+    return out
+
+
+def carries_rdma_devices(container: dict, devices: list[str]) -> bool:
+    """The pool's RDMA devices reach the KV transfer: vLLM's MoRI-IO reads MORI_RDMA_DEVICES, SGLang takes
+    --disaggregation-ib-device (resolve/disaggregation_vllm.py, resolve/disaggregation_sglang.py)."""
+    joined = ",".join(devices)
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    args = [*container.get("command", []), *container.get("args", [])]
+    ib = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--disaggregation-ib-device"]
+    return env.get("MORI_RDMA_DEVICES") == joined or joined in ib
+
+
+def role_sizes(document) -> tuple[int, int] | None:
+    """The GPUs of a drawn disaggregated endpoint's prefill and decode replicas: spec.disaggregation's, or with
+    spec.objective.serving: disaggregated the endpoint's gpuCount (the generators draw the objective's layout so)."""
+    spec = document.get("spec") if document.get("kind") == "AIMEndpoint" else None
+    plan = spec.get("disaggregation") if isinstance(spec, dict) else None
+    if isinstance(plan, dict):
+        return plan["prefill"]["gpuCount"], plan["decode"]["gpuCount"]
+    if isinstance(spec, dict) and (spec.get("objective") or {}).get("serving") == "disaggregated":
+        return spec["gpuCount"], spec["gpuCount"]
+    return None
+
+
+@DRAWN_WORKER
+def test_the_generators_draw_disaggregated_pairs_across_nodes_over_rdma_and_they_render(drawn):
+    """Issue 27's pairs on two nodes: the generators' pools sometimes declare RDMA (network.rdmaDevices), and then
+    disaggregated endpoints render with the pool's devices in every pod of both roles, as pairs whose roles cannot
+    share a node (more GPUs together than a node has) and as roles that are multi-node groups (a leader and workers:
+    4 or 8 GPUs on the pool of 2-GPU nodes)."""
+    seen = {"devices in both roles": 0, "pair across nodes": 0, "multi-node roles": 0}
+    for documents, objects, _ in drawn:
+        if objects is None:
+            continue
+        pools = {p["name"]: p for p in documents[0]["spec"]["nodePools"]}
+        for d in documents[1:]:
+            sizes = role_sizes(d)
+            if sizes is None:
+                continue
+            engine = d["spec"]["servingEngine"]
+            roles = role_containers(objects, d["metadata"]["name"], engine)
+            pinned = pools.get(d["spec"].get("nodePool", ""))
+            on = pinned or next(p for p in pools.values() if p["name"].startswith("need-")
+                                and p["hardware"].lower() == d["spec"].get("hardware", p["hardware"]).lower())
+            devices = on.get("network", {}).get("rdmaDevices")
+            if not devices or set(roles) != {"prefill", "decode"}:
+                continue
+            if all(carries_rdma_devices(c, devices) for cs in roles.values() for c in cs):
+                seen["devices in both roles"] += 1
+                seen["pair across nodes"] += sum(sizes) > on["gpusPerNode"]
+                seen["multi-node roles"] += any(len(cs) == 2 for cs in roles.values())
+    assert min(seen.values()) >= 2, seen
+
+
 def test_the_benign_changes_reach_a_vllm_role():
     """`related_pairs` (the diff and process-independence properties) changes a vLLM disaggregated endpoint's roles or
     router: hypothesis finds such a pair among its first examples (NoSuchExample if the generators stop drawing)."""

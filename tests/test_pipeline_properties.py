@@ -104,12 +104,32 @@ def model_source():
     return st.fixed_dictionaries({"image": image}, optional={"path": path})
 
 
+# The RDMA devices of a pool's fast interconnect (network.rdmaDevices), as nodes name them: AMD Pollara (ionic_N),
+# Mellanox (mlx5_N), a renamed one (rdmaN); sometimes with the extended resource each pod requests (rdmaResource).
+rdma_network = st.fixed_dictionaries(
+    {"rdmaDevices": st.lists(st.sampled_from(["ionic_0", "ionic_1", "mlx5_0", "mlx5_1", "rdma0"]), min_size=1,
+                             max_size=2, unique=True)},
+    optional={"rdmaResource": st.sampled_from(["amd.com/nic", "rdma/hca_shared_devices_a"])})
+
+
+def rdma_pool(hardware: str) -> str:
+    """The name of the pool of 2-GPU nodes with RDMA that `inventory(rdma=True)` adds for `hardware`: a role of 4 or 8
+    GPUs pinned there (spec.nodePool) is a multi-node group, and two roles of 2 cannot share a node."""
+    return f"rdma-{hardware.lower()}"
+
+
 @st.composite
-def inventory(draw, hardware=()):
-    """Node pools; the first ones carry `hardware` (what the endpoints need), with 8 GPUs per node."""
+def inventory(draw, hardware=(), rdma: bool = False):
+    """Node pools; the first ones carry `hardware` (what the endpoints need), with 8 GPUs per node. With `rdma`, those
+    declare their fast interconnect (network.rdmaDevices) and a pool of 2-GPU nodes with RDMA follows each
+    (`rdma_pool`): disaggregated endpoints then render as pairs across nodes, their roles as multi-node groups too."""
     # Room for every endpoint: 3 endpoints × 8 replicas × 8 GPUs, and the surge of a rolling update.
     pools = [{"name": f"need-{i}", "hardware": hw, "gpusPerNode": 8, "nodeCount": draw(st.integers(48, 64))}
              for i, hw in enumerate(dict.fromkeys(hardware))]
+    if rdma:
+        pools = [{**pool, "network": draw(rdma_network)} for pool in pools]
+        pools += [{"name": rdma_pool(hw), "hardware": hw, "gpusPerNode": 2, "nodeCount": 128,
+                   "network": draw(rdma_network)} for hw in dict.fromkeys(hardware)]
     pools += [draw(node_pool(i)) for i in range(draw(st.integers(0 if pools else 1, 2)))]
     spec = {"nodePools": pools}
     if draw(st.booleans()):
@@ -170,8 +190,9 @@ def flag_versions(engine: str, hardware, image=None) -> set[str]:
 
 
 @st.composite
-def endpoint(draw, name: str, target=None):
-    """An endpoint; with a target (recipe, configuration) one that the target can serve, else anything valid."""
+def endpoint(draw, name: str, target=None, rdma: bool = False):
+    """An endpoint; with a target (recipe, configuration) one that the target can serve, else anything valid. `rdma`:
+    the inventory's pools declare RDMA (`inventory`)."""
     recipe, config = target or draw(st.sampled_from(CONFIGS))
     engine = config.engine if target else draw(st.sampled_from(["vllm", "sglang"]))
     spec = {"model": recipe.model_id}
@@ -221,10 +242,19 @@ def endpoint(draw, name: str, target=None):
     if draw(st.booleans()):
         metadata["labels"] = {"team": draw(st.from_regex(r"\A[a-z0-9]{1,10}\Z"))}
     # Drawn after every other field (the other fields' derandomised samples stay as they were): an SGLang or vLLM
-    # endpoint whose two roles fit on one node of the `need` pools (8 GPUs, no RDMA declared: a warning, not an error),
-    # on hardware where its engine's images move the KV cache (vLLM: MoRI-IO on gfx942 and gfx950).
-    if target and 2 * config.gpu_count <= 8 and disaggregates(engine, recipe.hardware) and draw(st.booleans()):
-        spec = draw(disaggregated(spec, config.gpu_count, engine, recipe.hardware))
+    # endpoint on hardware where its engine's images move the KV cache (vLLM: MoRI-IO on gfx942 and gfx950). Without
+    # RDMA its two roles fit on one node of the `need` pools (8 GPUs: a warning, not an error); with RDMA they may
+    # fill a node each (the KV cache crosses nodes), or, pinned to the pool of 2-GPU nodes, be multi-node groups.
+    # (each role sized by one of the recipe's configurations of the engine: a role of 8 GPUs fills a node).
+    sizes = [config.gpu_count]
+    if rdma:
+        sizes += sorted({c.gpu_count for c in recipe.configs if c.enabled and c.engine == engine and c.gpu_count <= 8
+                         and c.gpu_count != config.gpu_count})
+    fits = 2 * config.gpu_count <= 8 or (rdma and config.gpu_count <= 8)
+    if target and fits and disaggregates(engine, recipe.hardware) and draw(st.booleans()):
+        spec = draw(disaggregated(spec, config.gpu_count, engine, recipe.hardware, sizes))
+        if rdma and draw(st.booleans()):
+            spec["nodePool"] = rdma_pool(recipe.hardware)
     return {"apiVersion": API, "kind": "AIMEndpoint", "metadata": metadata, "spec": spec}
 
 
@@ -262,13 +292,14 @@ router_resources = st.sampled_from([
 
 
 @st.composite
-def disaggregated(draw, spec: dict, gpu_count: int, engine: str, hardware: str):
+def disaggregated(draw, spec: dict, gpu_count: int, engine: str, hardware: str, sizes=()):
     """The endpoint served disaggregated (spec.disaggregation): one engine, no endpoint-wide replicas, autoscaling or
     adapters (validate/disaggregation.py), a transfer backend every catalogued image of the engine ships or none
     (vLLM: mori, the only one aimc renders for it), sometimes the router's resources. A vLLM image older than the
     MoRI-IO connector (0.17.0) is left out, with the flags drawn for its release. Or the objective's choice
     (spec.objective.serving: disaggregated): the layout aimc finds for a loose objective on the target's GPU count
-    and hardware (both roles of that size, as the written one)."""
+    and hardware (both roles of that size, as the written one). A written role's GPU count is one of `sizes` (the
+    recipe's configurations), else `gpu_count`."""
     spec = {k: v for k, v in spec.items() if k not in ("replicas", "autoScaling", "adapters", "servingEngines")}
     image = runtime().image(spec["image"]) if "image" in spec else None
     if image is not None and not image.transfer_backends:
@@ -281,7 +312,8 @@ def disaggregated(draw, spec: dict, gpu_count: int, engine: str, hardware: str):
     if isinstance(spec.get("objective"), dict) and "serving" in spec["objective"]:  # only `disaggregated` agrees
         spec["objective"] = {**spec["objective"], "serving": "disaggregated"}
     versions = flag_versions(engine, [spec["hardware"]] if "hardware" in spec else HARDWARE, spec.get("image"))
-    plan = {"prefill": draw(role(gpu_count, engine, versions)), "decode": draw(role(gpu_count, engine, versions))}
+    size = st.sampled_from(sizes) if sizes else st.just(gpu_count)
+    plan = {name: draw(size.flatmap(lambda n: role(n, engine, versions))) for name in ("prefill", "decode")}
     if draw(st.booleans()):
         plan["transfer"] = "mooncake" if engine == "sglang" else "mori"
     if draw(st.booleans()):
@@ -309,7 +341,8 @@ def repository(draw, servable: bool = True):
     names = draw(st.lists(dns_label, min_size=1, max_size=3, unique=True))
     targets = [draw(st.sampled_from(CONFIGS)) if servable else None for _ in names]
     hardware = [t[0].hardware for t in targets if t]
-    documents = [draw(inventory(hardware))] + [draw(endpoint(n, t)) for n, t in zip(names, targets)]
+    rdma = bool(hardware) and draw(st.booleans())
+    documents = [draw(inventory(hardware, rdma))] + [draw(endpoint(n, t, rdma)) for n, t in zip(names, targets)]
     if draw(st.booleans()):
         documents.append(draw(local_recipe()))
     return draw(delivery(documents))
@@ -323,7 +356,7 @@ def delivery(draw, documents):
     inventory_doc, *rest = documents
     spec = dict(inventory_doc["spec"])
     spec["nodePools"] = [{**pool, **draw(allocation(pool["hardware"], pool["gpusPerNode"], pool["name"].startswith(
-        "need-")))} for pool in spec["nodePools"]]
+        ("need-", "rdma-"))))} for pool in spec["nodePools"]]
     if draw(st.booleans()):  # a target that serves every option the generators use (DRA: 1.34, image volumes)
         spec["kubernetes"] = draw(st.sampled_from([{"version": "v1.35.2"}, {"version": "1.36.0+k3s1"}, {
             "version": "1.34", "featureGates": {"ImageVolume": True}}]))
