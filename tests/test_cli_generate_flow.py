@@ -225,3 +225,47 @@ def test_generate_refuses_an_absurd_config_with_the_key_named(tmp_path, aimc):
         run = aimc("recipes", "generate", "acme/m", "--model-config", str(tmp_path), "-H", "MI300X")
         assert run.code == 1 and run.out == "", run
         assert f"config.json:1: {key}:" in run.err, run.err
+
+
+GENERATED_ID = "mistral-7b-instruct-v0-3-mi300x-bf16"  # the id aimc generates for the imported model on MI300X
+
+
+def _imported(tmp_path, aimc, endpoint: str):
+    network = CLUSTER.replace("nodeCount: 1}", "nodeCount: 2, network: {rdmaDevices: [ionic_0]}}")
+    repo = write_tree(tmp_path, {"cluster.yaml": network, "endpoints/mistral.yaml": endpoint})
+    (repo / "models").mkdir()
+    (repo / "models" / "mistral.yaml").write_text(aimc("models", "import", str(MISTRAL), "--name", MODEL).out)
+    return repo
+
+
+def _disaggregated(prefill: str = "", decode: str = "") -> str:
+    return (f"apiVersion: aim.engine.amd.com/v1alpha1\nkind: AIMEndpoint\nmetadata: {{name: mistral}}\nspec:\n"
+            f"  model: {MODEL}\n  servingEngine: vllm\n  disaggregation:\n"
+            f"    prefill: {{gpuCount: 1{prefill}}}\n    decode: {{gpuCount: 1{decode}}}\n")
+
+
+@pytest.mark.parametrize("where", ["spec", "roles"])
+def test_a_named_recipe_is_a_written_one_wherever_it_is_named(tmp_path, aimc, where):
+    """spec.recipe and a disaggregated role's recipe name the same thing: a written recipe. The generated
+    configuration's id named in a role was served by the generated configuration (resolve/generated.py did not count
+    a role's recipe as named), while in spec.recipe it is an unknown recipe: both are now the same error, at the
+    field that names it."""
+    pin = f", recipe: {GENERATED_ID}"
+    endpoint = _disaggregated(pin, pin) if where == "roles" else _disaggregated().replace(
+        "  servingEngine: vllm\n", f"  servingEngine: vllm\n  recipe: {GENERATED_ID}\n")
+    built = aimc("build", ".", cwd=_imported(tmp_path, aimc, endpoint))
+    assert built.code == 1 and built.out == "", built
+    lines = (["endpoints/mistral.yaml:8: spec.disaggregation.prefill.recipe",
+              "endpoints/mistral.yaml:9: spec.disaggregation.decode.recipe"] if where == "roles"
+             else ["endpoints/mistral.yaml:7: spec.recipe"])
+    for line in lines:
+        assert f"{line}: unknown recipe '{GENERATED_ID}'" in built.err
+    assert "serving the generated" not in built.err
+
+
+def test_a_disaggregated_endpoint_on_generated_configurations_names_each_role_and_its_engine_once(tmp_path, aimc):
+    built = aimc("build", ".", cwd=_imported(tmp_path, aimc, _disaggregated()))
+    assert built.code == 0, built
+    assert (f"serving the generated, unoptimized configuration {GENERATED_ID} (prefill vllm 1_gpu on pool mi300x, "
+            "decode vllm 1_gpu on pool mi300x)") in built.err
+    assert "--precision bf16 --engine vllm models/mistral.yaml" in built.err.replace(str(tmp_path) + "/", "")

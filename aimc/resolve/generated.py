@@ -24,8 +24,8 @@ def with_generated(inputs: Inputs, models: ModelCatalog) -> Inputs:
     written = {r.model_id.lower() for r in inputs.catalog.recipes if not r.general}
     wanted: dict[str, tuple[str, ModelFacts]] = {}
     for endpoint in inputs.endpoints:
-        pinned = endpoint.recipe or any(request.recipe for request in endpoint.engines)
         model = endpoint.model
+        pinned = names_a_recipe(endpoint)
         if pinned or model.lower() in written or model.lower() in wanted:
             continue
         known = models.lookup(model)
@@ -42,6 +42,14 @@ def with_generated(inputs: Inputs, models: ModelCatalog) -> Inputs:
         generation = generate.generate(known, targets, ("vllm", "sglang"), model_id=model_id)
         extra += [to_recipe(recipe) for recipe in generation.recipes]
     return replace(inputs, catalog=replace(inputs.catalog, recipes=inputs.catalog.recipes + tuple(extra)))
+
+
+def names_a_recipe(endpoint) -> bool:
+    """The endpoint names its recipe: spec.recipe, an engine's, or a disaggregated role's (a role resolves like an
+    endpoint of its own). A named recipe is a written one: without this, a role naming the id aimc generates for its
+    model was served by the generated configuration, where the same id in spec.recipe is an unknown recipe."""
+    roles = endpoint.disaggregation.roles if endpoint.disaggregation is not None else ()
+    return bool(endpoint.recipe) or any(request.recipe for request in (*endpoint.engines, *roles))
 
 
 def inventory_targets(inventory: Inventory) -> tuple:
@@ -83,10 +91,11 @@ def warnings(endpoints, models: ModelCatalog) -> list[Diagnostic]:
         assert facts is not None  # a recipe is generated from the model's facts
         source = facts.source
         where = f" {source.rsplit(':', 1)[0]}" if source != "built-in" else ""
-        engines = "".join(f" --engine {engine.engine}" for engine in used)
+        engines = "".join(f" --engine {name}" for name in dict.fromkeys(e.engine for e in used))  # roles: one engine
         command = (f"aimc recipes generate {endpoint.model} --hardware {recipe.hardware} --precision "
                    f"{recipe.precision}{engines}{where} > recipes/{recipe.id}.yaml")
-        served = ", ".join(f"{e.engine} {e.config.key} on pool {e.pool.name}" for e in used)
+        served = ", ".join(f"{e.role + ' ' if e.role else ''}{e.engine} {e.config.key} on pool {e.pool.name}"
+                           for e in used)
         out.append(Diagnostic(endpoint.origin.file, endpoint.origin.line_of("spec", "model"), "spec.model",
                               f"no recipe or profile serves '{endpoint.model}': serving the generated, unoptimized "
                               f"configuration {recipe.id} ({served}); review it and write it down with "
