@@ -150,3 +150,15 @@ def test_a_cpu_of_zero_says_what_would_be_right(aimc, tmp_path):
     assert ("endpoints.yaml:13: spec.disaggregation.router.resources.requests.cpu: 0 is too small: expected at "
             "least 1 (CPU: whole cores as an integer (1 to 512), or a string of cores or millicores") in result.err
     assert "minimum of" not in result.err
+
+
+@pytest.mark.parametrize(("part", "field", "value"), [
+    ("requests", "cpu", '"0"'), ("limits", "cpu", '"0m"'), ("requests", "memory", '"0Gi"'), ("limits", "memory", '"0"'),
+])
+def test_a_zero_quantity_written_as_a_string_is_refused_like_the_number(aimc, tmp_path, part, field, value):
+    """The schema refuses `cpu: 0` (exclusiveMinimum); its pattern let "0", "0m" and "0Gi" through."""
+    resources = f"    router:\n      resources:\n        {part}:\n          {field}: {value}\n"
+    result = sg.run(aimc, tmp_path, sg.endpoint(sg.ROLES + resources))
+    assert result.code == 1 and result.out == "", result
+    assert (f"endpoints.yaml:13: spec.disaggregation.router.resources.{part}.{field}: {value.strip(chr(34))!r} is "
+            f"zero: every request passes through the router, so its {field} must be above zero") in result.err

@@ -35,7 +35,7 @@ def parse_router_resources(raw: dict | None, origin: Origin, collector: Collecto
         return None
     requests = {name: as_text(value) for name, value in (raw.get("requests") or {}).items()}
     limits = {name: as_text(value) for name, value in (raw.get("limits") or {}).items()}
-    ok = True
+    ok = _no_zero(requests, "requests", origin, collector) & _no_zero(limits, "limits", origin, collector)
     for name in sorted(requests.keys() & limits.keys()):
         if quantity(requests[name]) > quantity(limits[name]):
             ok = False
@@ -48,3 +48,18 @@ def parse_router_resources(raw: dict | None, origin: Origin, collector: Collecto
         return None
     return RouterResources(tuple(sorted(requests.items())), tuple(sorted(limits.items())),
                            ".".join(PATH))
+
+
+def _no_zero(quantities: dict[str, str], part: str, origin: Origin, collector: Collector) -> bool:
+    """A quantity of zero ("0", "0m", "0.0Gi"): the schema refuses the number 0 (exclusiveMinimum) but its pattern
+    lets a zero string through; a router with no CPU or memory cannot pass on the requests it fronts."""
+    ok = True
+    for name, text in sorted(quantities.items()):
+        if quantity(text) == 0:
+            ok = False
+            path = (*PATH, part, name)
+            example = "500m" if name == "cpu" else "1Gi"
+            collector.error(origin.file, origin.line_of(*path), ".".join(path),
+                            f"'{text}' is zero: every request passes through the router, so its {name} must be above "
+                            f"zero (e.g. {example}), or leave {name} out")
+    return ok
