@@ -21,6 +21,7 @@ from aimc.errors import MAX_VALUE_CHARS, Diagnostic, describe, did_you_mean, quo
 from aimc.load.yaml_positions import format_path, line_of
 from aimc.memo import catalog_cache
 from aimc.validate.pattern_ends import shown_pattern, strict_end_pattern
+from aimc.validate.schema_bounds import exclusive_bound
 
 SCHEMA_FILES = {
     "endpoint": "aimendpoint.json",
@@ -273,25 +274,10 @@ def _message(error) -> str:
         shown = shown_pattern(error.validator_value)
         return f"{quote(error.instance)} does not match {shown!r}" + (f" ({hint})" if hint else "")
     if validator_name in ("exclusiveMinimum", "exclusiveMaximum"):
-        return _exclusive_bound(error)
+        return exclusive_bound(error)
     if validator_name == "propertyNames":
         return f"invalid key: {_cut_instance(error.message, error.instance)}"
     return _cut_instance(error.message, error.instance)
-
-
-def _exclusive_bound(error) -> str:
-    """jsonschema says '0 is less than or equal to the minimum of 0', which names the bound but not what is allowed:
-    say the nearest value that is (for an integer, the next whole number), with the field's description."""
-    bound, value = error.validator_value, error.instance
-    low = error.validator == "exclusiveMinimum"
-    types = error.schema.get("type", ())
-    types = (types,) if isinstance(types, str) else tuple(types)
-    if "integer" in types and "number" not in types and isinstance(bound, int):  # whole numbers only
-        allowed = f"at least {bound + 1}" if low else f"at most {bound - 1}"
-    else:
-        allowed = f"above {bound}" if low else f"below {bound}"
-    hint = error.schema.get("description", "")
-    return f"{value!r} is too {'small' if low else 'large'}: expected {allowed}" + (f" ({hint})" if hint else "")
 
 
 def _cut_instance(message: str, instance) -> str:
