@@ -473,10 +473,10 @@ def test_the_property_generators_draw_adapters_that_render():
 
     seen = {"with": 0, "rendered": 0}
 
-    # 140 examples (120 until issue 27's RDMA pools let more endpoints be disaggregated, without adapters), ~30-50 with
+    # 200 examples (120 until issue 27's RDMA pools let more endpoints be disaggregated, without adapters), ~30-50 with
     # adapters: hypothesis draws neighbours of one example, so a sample of 40 (~18 with
     # adapters) swung between 78 % and 95 % with the order the test files ran in (about 95 % in a 300-example run).
-    @settings(max_examples=140, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=200, derandomize=True, database=None, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(repository())
     def draw(documents):

@@ -403,8 +403,8 @@ def test_the_generators_draw_disaggregated_endpoints_of_both_engines_and_they_re
     seen = {engine: 0 for engine in ("sglang", "vllm")}
     for documents, objects in rendered:
         for engine in disaggregated_engines(documents) & seen.keys():
-            roles = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"].endswith(
-                (f"-prefill-{engine}", f"-decode-{engine}"))]
+            roles = [o for o in objects if o["kind"] in ("Deployment", "LeaderWorkerSet")  # a role may be a group
+                     and o["metadata"]["name"].endswith((f"-prefill-{engine}", f"-decode-{engine}"))]
             routers = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-router")]
             seen[engine] += bool(roles) and bool(routers)
     assert min(seen.values()) >= 2, seen
