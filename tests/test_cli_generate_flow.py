@@ -258,9 +258,11 @@ def test_a_named_recipe_is_a_written_one_wherever_it_is_named(tmp_path, aimc, wh
     lines = (["endpoints/mistral.yaml:8: spec.disaggregation.prefill.recipe",
               "endpoints/mistral.yaml:9: spec.disaggregation.decode.recipe"] if where == "roles"
              else ["endpoints/mistral.yaml:7: spec.recipe"])
-    for line in lines:
-        assert f"{line}: unknown recipe '{GENERATED_ID}'" in built.err
-    assert "serving the generated" not in built.err
+    for line in lines:  # what would be right: the command that writes it down, or no recipe field
+        assert (f"{line}: unknown recipe '{GENERATED_ID}': it is the id `aimc recipes generate` gives {MODEL}'s "
+                f"configurations, which are no recipe until written down: `aimc recipes generate {MODEL} --hardware "
+                f"MI300X --precision bf16 > recipes/{GENERATED_ID}.yaml`") in built.err
+    assert "serving the generated" not in built.err and "did you mean" not in built.err
 
 
 def test_a_disaggregated_endpoint_on_generated_configurations_names_each_role_and_its_engine_once(tmp_path, aimc):

@@ -44,7 +44,7 @@ def no_candidate_error(selection: Selection, catalog: Catalog, inventory: Invent
     recipe_field = ".".join(map(str, recipe_path))
     if pinned and pinned not in catalog.by_id() and not pinned_recipes(catalog, pinned, endpoint.model):
         return Diagnostic(origin.file, origin.line_of(*recipe_path), recipe_field,
-                          f"unknown recipe '{pinned}'{did_you_mean(pinned, catalog.by_id())}")
+                          f"unknown recipe '{pinned}'{_unknown_recipe_hint(pinned, endpoint.model, catalog)}")
     if not pinned and not any(model_matches(r, endpoint.model) for r in catalog.recipes):
         return unknown_model(endpoint, catalog)
     if pinned and pinned in catalog.by_id() and not model_matches(catalog.by_id()[pinned], endpoint.model):
@@ -166,6 +166,22 @@ def _hardware_hint(hardware: str, inventory: Inventory) -> str:
 
 
 # -- an unknown model ----------------------------------------------------------------------------------------
+
+def _unknown_recipe_hint(pinned: str, model: str, catalog: Catalog) -> str:
+    """A close id of the catalog; or, for the id `aimc recipes generate` gives the model's configurations (which a
+    build's warning names), how to write it down: a named recipe is a written one (resolve/generated.py)."""
+    from aimc.resolve.generate import model_slug  # only this message pays for the generator's import
+
+    slug = model_slug(model)
+    rest = pinned[len(slug) + 1:] if slug and pinned.startswith(f"{slug}-") else ""
+    hardware, _, precision = rest.rpartition("-")
+    if not hardware or not precision:
+        return did_you_mean(pinned, catalog.by_id())
+    return (f": it is the id `aimc recipes generate` gives {model}'s configurations, which are no recipe until "
+            f"written down: `aimc recipes generate {model} --hardware {hardware.upper()} --precision {precision} > "
+            f"recipes/{pinned}.yaml` (adding the path of its AIMModel document, unless aimc knows the model), or leave "
+            "the recipe out (the build then serves the generated configuration, with a warning)")
+
 
 def unknown_model(endpoint: Endpoint, catalog: Catalog) -> Diagnostic:
     origin = endpoint.origin
