@@ -168,12 +168,14 @@ def _hardware_hint(hardware: str, inventory: Inventory) -> str:
 # -- an unknown model ----------------------------------------------------------------------------------------
 
 def _unknown_recipe_hint(pinned: str, model: str, catalog: Catalog) -> str:
-    """A close id of the catalog; or, for the id `aimc recipes generate` gives the model's configurations (which a
-    build's warning names), how to write it down: a named recipe is a written one (resolve/generated.py)."""
+    """A close id of the catalog; or, for a model without a written recipe, when the id is the one `aimc recipes
+    generate` gives the model's configurations (which a build's warning names), how to write it down: a named recipe
+    is a written one (resolve/generated.py)."""
     from aimc.resolve.generate import model_slug  # only this message pays for the generator's import
 
     slug = model_slug(model)
-    rest = pinned[len(slug) + 1:] if slug and pinned.startswith(f"{slug}-") else ""
+    written = any(r.model_id and r.model_id.lower() == model.lower() and not r.general for r in catalog.recipes)
+    rest = pinned[len(slug) + 1:] if slug and pinned.startswith(f"{slug}-") and not written else ""
     hardware, _, precision = rest.rpartition("-")
     if not hardware or not precision:
         return did_you_mean(pinned, catalog.by_id())
