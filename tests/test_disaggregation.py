@@ -325,6 +325,10 @@ def test_a_role_wider_than_a_node_is_a_multi_node_group_of_its_own(aimc, tmp_pat
     plan = aimc("plan", str(tmp_path))
     rows = [line.split() for line in plan.out.splitlines() if line.startswith("llm/qwen-pd")]
     assert [(r[1], r[3], r[4]) for r in rows] == [("sglang/prefill", "2", "1"), ("sglang/decode", "4", "2")]
+    # the model-cache warning names the role that is a group (it named the endpoint and engine only: one such line
+    # per role read as a duplicate)
+    assert "warning: metadata.name: qwen-pd (decode sglang) runs groups of 2 pods without a shared model cache" in \
+        result.err
 
 
 def test_router_arguments_its_parser_refuses_are_an_error(aimc, tmp_path, monkeypatch):

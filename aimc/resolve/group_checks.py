@@ -35,7 +35,8 @@ def warnings(endpoints, inventory: Inventory | None) -> list[Diagnostic]:
             if inventory.model_cache is None or not resolved.endpoint.use_model_cache:
                 out.append(Diagnostic(
                     origin.file, origin.line_of("metadata", "name"), "metadata.name",
-                    f"{resolved.endpoint.name} ({engine.engine}) runs groups of {group.nodes} pods without a shared "
+                    f"{resolved.endpoint.name} ({engine.role + ' ' if engine.role else ''}{engine.engine}) runs groups "
+                    f"of {group.nodes} pods without a shared "
                     "model cache: every pod downloads the whole checkpoint; set spec.modelCache in the "
                     "ClusterInventory (a ReadWriteMany claim is shared by the group)", "warning"))
     return out
