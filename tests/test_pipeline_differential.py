@@ -463,34 +463,55 @@ def role_sizes(document) -> tuple[int, int] | None:
     return None
 
 
-@DRAWN_WORKER
-def test_the_generators_draw_disaggregated_pairs_across_nodes_over_rdma_and_they_render(drawn):
+def rdma_pairs(documents, objects) -> set[str]:
+    """What the rendered disaggregated endpoints of `documents` over RDMA show: the pool's devices in every pod of
+    both roles, a pair whose roles cannot share a node, a role that is a multi-node group."""
+    seen: set[str] = set()
+    pools = {p["name"]: p for p in documents[0]["spec"]["nodePools"]}
+    for d in documents[1:]:
+        sizes = role_sizes(d)
+        if sizes is None:
+            continue
+        engine = d["spec"]["servingEngine"]
+        roles = role_containers(objects, d["metadata"]["name"], engine)
+        pinned = pools.get(d["spec"].get("nodePool", ""))
+        on = pinned or next(p for p in pools.values() if p["name"].startswith("need-")
+                            and p["hardware"].lower() == d["spec"].get("hardware", p["hardware"]).lower())
+        devices = on.get("network", {}).get("rdmaDevices")
+        if not devices or set(roles) != {"prefill", "decode"}:
+            continue
+        if all(carries_rdma_devices(c, devices) for cs in roles.values() for c in cs):
+            seen.add("devices in both roles")
+            if sum(sizes) > on["gpusPerNode"]:
+                seen.add("pair across nodes")
+            if any(len(cs) == 2 for cs in roles.values()):
+                seen.add("multi-node roles")
+    return seen
+
+
+def _shows_rdma_pair(documents, kind: str) -> bool:
+    pools = documents[0]["spec"]["nodePools"]
+    if not any(role_sizes(d) for d in documents[1:]) or not any(p.get("network", {}).get("rdmaDevices") for p in pools):
+        return False  # nothing to look for: no compile
+    try:
+        built = compile(Options(paths=("-",), stdin_text=to_yaml(documents)))
+    except UserError:
+        return False
+    return kind in rdma_pairs(documents, [emit.plain(item.obj) for item in built.objects])
+
+
+@pytest.mark.parametrize("kind", ["devices in both roles", "pair across nodes", "multi-node roles"])
+def test_the_generators_draw_disaggregated_pairs_across_nodes_over_rdma_and_they_render(kind):
     """Issue 27's pairs on two nodes: the generators' pools sometimes declare RDMA (network.rdmaDevices), and then
     disaggregated endpoints render with the pool's devices in every pod of both roles, as pairs whose roles cannot
     share a node (more GPUs together than a node has) and as roles that are multi-node groups (a leader and workers:
-    4 or 8 GPUs on the pool of 2-GPU nodes)."""
-    seen = {"devices in both roles": 0, "pair across nodes": 0, "multi-node roles": 0}
-    for documents, objects, _ in drawn:
-        if objects is None:
-            continue
-        pools = {p["name"]: p for p in documents[0]["spec"]["nodePools"]}
-        for d in documents[1:]:
-            sizes = role_sizes(d)
-            if sizes is None:
-                continue
-            engine = d["spec"]["servingEngine"]
-            roles = role_containers(objects, d["metadata"]["name"], engine)
-            pinned = pools.get(d["spec"].get("nodePool", ""))
-            on = pinned or next(p for p in pools.values() if p["name"].startswith("need-")
-                                and p["hardware"].lower() == d["spec"].get("hardware", p["hardware"]).lower())
-            devices = on.get("network", {}).get("rdmaDevices")
-            if not devices or set(roles) != {"prefill", "decode"}:
-                continue
-            if all(carries_rdma_devices(c, devices) for cs in roles.values() for c in cs):
-                seen["devices in both roles"] += 1
-                seen["pair across nodes"] += sum(sizes) > on["gpusPerNode"]
-                seen["multi-node roles"] += any(len(cs) == 2 for cs in roles.values())
-    assert min(seen.values()) >= 2, seen
+    4 or 8 GPUs on the pool of 2-GPU nodes). Searched for with `find`, without shrinking (NoSuchExample if the
+    generators stop drawing them): counts in one derandomised sample changed with hypothesis's release (27, 18, 14
+    with 6.155.2; 11, 1, 0 with 6.155.7, which CI installs)."""
+    from hypothesis import Phase, find
+
+    find(repository(), lambda documents: _shows_rdma_pair(documents, kind),
+         settings=settings(SETTINGS, max_examples=400, phases=(Phase.generate,)))
 
 
 def test_the_benign_changes_reach_a_vllm_role():
