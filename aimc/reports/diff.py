@@ -118,8 +118,9 @@ def _emit_order(key: tuple[str, str, str]):
 
 
 def field_changes(old: dict, new: dict) -> tuple[FieldChange, ...]:
-    from deepdiff import DeepDiff
+    from aimc.reports.deepdiff_import import deepdiff_module
 
+    DeepDiff = deepdiff_module().DeepDiff
     keyed: set[tuple] = set()
     old_n, new_n = normalise(old, (), keyed), normalise(new, (), keyed)
     delta = DeepDiff(old_n, new_n, view="tree")
