@@ -120,10 +120,9 @@ def _emit_order(key: tuple[str, str, str]):
 def field_changes(old: dict, new: dict) -> tuple[FieldChange, ...]:
     from aimc.reports.deepdiff_import import deepdiff_module
 
-    DeepDiff = deepdiff_module().DeepDiff
     keyed: set[tuple] = set()
     old_n, new_n = normalise(old, (), keyed), normalise(new, (), keyed)
-    delta = DeepDiff(old_n, new_n, view="tree")
+    delta = deepdiff_module().DeepDiff(old_n, new_n, view="tree")
     changes, reported = [], []
     for report_type, levels in delta.items():
         change = _CHANGE_OF.get(report_type)
