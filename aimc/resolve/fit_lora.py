@@ -21,6 +21,7 @@ from aimc.model.plan import Fit
 from aimc.records import replace
 from aimc.resolve import lora_flags
 from aimc.resolve.arg_merge import merge_args
+from aimc.resolve.flag_values import whole_number
 from aimc.resolve.lora_mlp import MlpGroup, mlp_slots
 
 GIB = 2**30
@@ -82,8 +83,8 @@ def flag_values(endpoint: Endpoint, engine: str, config_args, gpu_count: int, cu
                         adapter_args)
     values = {arg.flag: arg.value for arg in merged.args}
     default_slots = 1 if engine == "vllm" else lora_flags.SGLANG_DEFAULT_SLOTS
-    slots = _int(values.get(lora_flags.SLOTS_FLAG[engine])) or default_slots
-    rank = _int(values.get("--max-lora-rank"))
+    slots = whole_number(values.get(lora_flags.SLOTS_FLAG[engine])) or default_slots
+    rank = whole_number(values.get("--max-lora-rank"))
     if rank is None and engine == "vllm":
         rank = lora_flags.VLLM_DEFAULT_RANK
     return slots, rank
@@ -99,10 +100,3 @@ def with_adapters(fit: Fit, model: ModelFacts, endpoint: Endpoint, engine: str, 
         return replace(fit, lora_note=f"{slots} slots, not counted: the adapters' ranks are not all given")
     per_slot, held = slot_bytes(model, rank, tp, engine, version)
     return replace(fit, lora_gib=slots * per_slot / GIB, lora_note=f"{slots} slots × rank {rank}, {held}")
-
-
-def _int(value) -> int | None:
-    try:
-        return int(str(value)) if value is not None and not isinstance(value, tuple) else None
-    except ValueError:
-        return None

@@ -18,6 +18,7 @@ from aimc.errors import Diagnostic
 from aimc.model.inputs import Inventory, NodePool, Recipe, RecipeConfig
 from aimc.model.plan import GroupPlan
 from aimc.records import Record
+from aimc.resolve.flag_values import whole_number
 
 TP_NAMES = ("--tensor-parallel-size", "--tp-size", "--tp")  # "-tp" is read as "--tp"
 PP_NAMES = ("--pipeline-parallel-size", "--pp-size", "--pp")
@@ -109,19 +110,12 @@ def parallel_flags(config: RecipeConfig) -> dict[str, tuple[str, object]]:
     return out
 
 
-def _int(value) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
-
-
 def recipe_tp(config: RecipeConfig) -> int:
     """The tensor-parallel size the recipe implies, pool aside (what its arguments are checked against): with PP
     set, the TP it sets or N / PP (`recipe_problems` reports a disagreement); else N."""
     found = parallel_flags(config)
-    pp = _int(found["pp"][1]) if "pp" in found else None
-    tp = _int(found["tp"][1]) if "tp" in found else None
+    pp = whole_number(found["pp"][1]) if "pp" in found else None
+    tp = whole_number(found["tp"][1]) if "tp" in found else None
     if pp and tp:
         return tp
     if pp and config.gpu_count % pp == 0:
@@ -138,7 +132,7 @@ def plan_for(recipe: Recipe, config: RecipeConfig, pool: NodePool, attention_hea
              layers: int | None = None) -> GroupPlan | GroupProblem:
     """`plan_group` for a recipe configuration on a pool; a problem caused by the recipe names its file and line."""
     found = parallel_flags(config)
-    values = {key: _int(value) for key, (_, value) in found.items()}
+    values = {key: whole_number(value) for key, (_, value) in found.items()}
     for key, number in values.items():
         if number is None or number < 1:
             return _at(recipe, config, found[key][0], f"{found[key][0]} {found[key][1]!s} is not a positive integer")
@@ -156,7 +150,7 @@ def node_tp(recipe: Recipe, config: RecipeConfig) -> int | GroupProblem:
     found = parallel_flags(config)
     if "pp" not in found:
         return config.gpu_count
-    values = {key: _int(value) for key, (_, value) in found.items()}
+    values = {key: whole_number(value) for key, (_, value) in found.items()}
     for key, number in values.items():
         if number is None or number < 1:
             return _at(recipe, config, found[key][0], f"{found[key][0]} {found[key][1]!s} is not a positive integer")
@@ -181,8 +175,8 @@ def recipe_problems(recipe: Recipe) -> list[Diagnostic]:
         found = parallel_flags(config)
         if "pp" not in found:
             continue
-        tp = _int(found["tp"][1]) if "tp" in found else None
-        pp = _int(found["pp"][1])
+        tp = whole_number(found["tp"][1]) if "tp" in found else None
+        pp = whole_number(found["pp"][1])
         if pp is None or pp < 1:
             problem, flag = GroupProblem(f"{found['pp'][1]!s} is not a positive integer"), "pp"
         else:

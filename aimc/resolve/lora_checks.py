@@ -16,6 +16,7 @@ from aimc.errors import Diagnostic
 from aimc.model.facts import ModelFacts
 from aimc.model.inputs import Endpoint
 from aimc.resolve import lora_flags, lora_mlp
+from aimc.resolve.flag_values import whole_number
 from aimc.resolve.startup_checks import StartupProblem
 
 _VLLM_CONFIG = "vllm/config/lora.py, LoRAConfig"
@@ -28,15 +29,15 @@ def flag_problems(engine: str, version: str, args: dict) -> list[StartupProblem]
     if "--enable-lora" not in args:
         return []
     if engine == "vllm":
-        slots = _int(args.get("--max-loras")) or 1
-        cpu = _int(args.get("--max-cpu-loras"))
+        slots = whole_number(args.get("--max-loras")) or 1
+        cpu = whole_number(args.get("--max-cpu-loras"))
         if cpu is not None and cpu < slots:
             return [StartupProblem("--max-cpu-loras", (
                 f"--max-cpu-loras ({cpu}) must be at least --max-loras ({slots}): vLLM {version} refuses to start "
                 f"({_VLLM_CONFIG}); raise it or remove it (it defaults to --max-loras)"))]
         return []
-    loaded = _int(args.get("--max-loaded-loras"))
-    per_batch = _int(args.get("--max-loras-per-batch")) or lora_flags.SGLANG_DEFAULT_SLOTS
+    loaded = whole_number(args.get("--max-loaded-loras"))
+    per_batch = whole_number(args.get("--max-loras-per-batch")) or lora_flags.SGLANG_DEFAULT_SLOTS
     listed = args.get("--lora-paths")
     count = len(listed) if isinstance(listed, tuple) else (1 if listed else 0)
     where = _SGLANG_CHECK.get(version, _SGLANG_DEFAULT_CHECK)
@@ -56,7 +57,7 @@ def rank_problems(endpoint: Endpoint, engine: str, version: str, args: dict) -> 
     largest value --max-lora-rank may take in this version. Reported at the adapter's rank."""
     origin = endpoint.origin
     out = []
-    written = _int(args.get("--max-lora-rank"))
+    written = whole_number(args.get("--max-lora-rank"))
     choices = lora_flags.rank_choices(version) if engine == "vllm" else ()
     limit = written if written is not None else (lora_flags.VLLM_DEFAULT_RANK if engine == "vllm" else None)
     for adapter in endpoint.adapters:
@@ -89,7 +90,7 @@ def unknown_rank_warnings(endpoint: Endpoint, engine: str, version: str, args: d
             f"adapter '{unsized[0].name}' gives no rank: SGLang {version} reads it from the adapters at start, but "
             "the memory fit cannot count the LoRA slots it reserves; set rank (r of its adapter_config.json)"),
             "warning")] if unsized else []
-    limit = _int(args.get("--max-lora-rank")) or lora_flags.VLLM_DEFAULT_RANK
+    limit = whole_number(args.get("--max-lora-rank")) or lora_flags.VLLM_DEFAULT_RANK
     return [Diagnostic(origin.file, origin.line_of(*adapter.path), f"spec.adapters[{adapter.index}]", (
         f"adapter '{adapter.name}' gives no rank: vLLM {version} reserves rank {limit} (--max-lora-rank) and fails "
         f"to load an adapter of a larger rank; set rank (r of its adapter_config.json)"), "warning")
@@ -112,12 +113,3 @@ def unknown_mlp_warnings(endpoint: Endpoint, engine: str, version: str, model: M
         f"({slots.left_out}): it may need "
         f"more GPU memory than it says; give aimc the fact with an AIMModel document for {model.id} that sets "
         f"{slots.missing} (`aimc models import` writes it from the model's config.json)"), "warning")]
-
-
-def _int(value) -> int | None:
-    if value is None or isinstance(value, tuple):
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None

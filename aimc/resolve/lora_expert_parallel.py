@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from aimc.catalog.runtime import version_key
 from aimc.model.facts import ModelFacts
+from aimc.resolve.flag_values import whole_number
 from aimc.resolve.startup_checks import StartupProblem
 
 _FUSED_MOE = "vllm/lora/layers/fused_moe.py"
@@ -55,8 +56,8 @@ def problems(engine: str, version: str, model: ModelFacts | None, args: dict, tp
         return []
     if engine != "vllm" or "--enable-expert-parallel" not in args:
         return []
-    dp = _int(args.get("--data-parallel-size")) or 1
-    if tp * dp * (_int(args.get("--prefill-context-parallel-size")) or 1) <= 1:
+    dp = whole_number(args.get("--data-parallel-size")) or 1
+    if tp * dp * (whole_number(args.get("--prefill-context-parallel-size")) or 1) <= 1:
         return []  # FusedMoEParallelConfig.make: use_ep needs more than one GPU
     key = version_key(version)
     if key < version_key(FIRST_MOE_LORA):
@@ -119,12 +120,3 @@ def _cite(lines: dict[str, int], version: str) -> str:
     older = [read for read in lines if version_key(read) <= version_key(version)]
     read = max(older, key=version_key) if older else min(lines, key=version_key)
     return f"{_FUSED_MOE}, line {lines[read]} in {read}"
-
-
-def _int(value) -> int | None:
-    if value is None or isinstance(value, tuple):
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None

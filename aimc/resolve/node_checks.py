@@ -12,6 +12,7 @@ too, when `--dp-size` stays and is refused.
 from __future__ import annotations
 
 from aimc.catalog.runtime import version_key
+from aimc.resolve.flag_values import whole_number
 from aimc.resolve.startup_checks import StartupProblem
 
 _S = "sglang/srt/server_args.py"
@@ -28,12 +29,12 @@ def problems(engine: str, version: str, args: dict, nodes: int) -> list[StartupP
     if engine != "sglang" or nodes <= 1 or where is None:
         return []
     flag = next((f for f in DP_FLAGS if f in args), None)
-    dp = _int(args.get(flag)) if flag else None
+    dp = whole_number(args.get(flag)) if flag else None
     if flag is None or dp is None or dp <= 1:
         return []
     attention_dp = "--enable-dp-attention" in args
     own_size = version_key(version) >= version_key(ATTN_DP_SIZE_SINCE)
-    if attention_dp and not (own_size and (_int(args.get("--attn-dp-size")) or 1) > 1):
+    if attention_dp and not (own_size and (whole_number(args.get("--attn-dp-size")) or 1) > 1):
         return []  # attention DP: allowed (0.5.23 reads it as --attn-dp-size)
     instead = ("--attn-dp-size for attention data parallelism across nodes" if own_size
                else "--enable-dp-attention for attention data parallelism")
@@ -41,10 +42,3 @@ def problems(engine: str, version: str, args: dict, nodes: int) -> list[StartupP
         f"{flag} {dp} on a group of {nodes} nodes: SGLang {version} refuses data-parallel replicas across nodes "
         f"(check_server_args, {where}); remove it — aimc runs spec.replicas groups side by side — or use "
         f"{instead}"))]
-
-
-def _int(value) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return None

@@ -20,6 +20,7 @@ hybrid load balancing, explicit ranks, headless, several nodes) are left to the 
 
 from __future__ import annotations
 
+from aimc.resolve.flag_values import whole_number
 from aimc.resolve.startup_checks import StartupProblem
 
 # vLLM flags with which the data-parallel ranks of this pod are not simply --data-parallel-size (see above).
@@ -29,7 +30,7 @@ _VLLM_DP_PLACEMENT = ("--data-parallel-rank", "--data-parallel-start-rank", "--d
 
 def problems(engine: str, version: str, args: dict, tp: int, pod_gpus: int) -> list[StartupProblem]:
     """The final flags (flag -> value) of a pod that runs alone, with the tensor-parallel size aimc set."""
-    pp = _int(args.get("--pipeline-parallel-size", args.get("--pp-size"))) or 1
+    pp = whole_number(args.get("--pipeline-parallel-size", args.get("--pp-size"))) or 1
     if pp <= 1 or tp * pp == pod_gpus:
         return _data_parallel(engine, version, args, pod_gpus)
     name = "vLLM" if engine == "vllm" else "SGLang"
@@ -46,16 +47,16 @@ def _data_parallel(engine: str, version: str, args: dict, pod_gpus: int) -> list
     flag = next((f for f in ("--data-parallel-size", "--dp-size") if f in args), None)
     if flag is None:  # the usual pod: no data parallelism
         return []
-    ranks = _int(args[flag]) or 1
+    ranks = whole_number(args[flag]) or 1
     if engine == "vllm":
         if any(f in args for f in _VLLM_DP_PLACEMENT):
             return []
         if "--data-parallel-size-local" in args:
-            flag, ranks = "--data-parallel-size-local", _int(args["--data-parallel-size-local"]) or 0
+            flag, ranks = "--data-parallel-size-local", whole_number(args["--data-parallel-size-local"]) or 0
     elif "--enable-dp-attention" in args:
         return []
-    tp = _int(args.get("--tensor-parallel-size", args.get("--tp-size"))) or 1
-    pp = _int(args.get("--pipeline-parallel-size", args.get("--pp-size"))) or 1
+    tp = whole_number(args.get("--tensor-parallel-size", args.get("--tp-size"))) or 1
+    pp = whole_number(args.get("--pipeline-parallel-size", args.get("--pp-size"))) or 1
     if ranks <= 1 or ranks * tp * pp <= pod_gpus:
         return []
     name, where = (("vLLM", "vllm/v1/engine/utils.py get_physical_gpu_ids_for_local_dp_rank") if engine == "vllm"
@@ -66,12 +67,3 @@ def _data_parallel(engine: str, version: str, args: dict, pod_gpus: int) -> list
         f"{name} {version} fails to start (each rank takes devices of its own, {where}). Remove {flag} and raise "
         f"spec.replicas (or autoscaling) for more copies of the model, or give the endpoint a configuration of "
         f"{ranks * tp * pp} GPUs"))]
-
-
-def _int(value) -> int | None:
-    if value is None:  # the usual pod: no pipeline-parallel size (without raising and catching a ValueError)
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
